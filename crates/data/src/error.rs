@@ -1,0 +1,42 @@
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// Errors of the data layer. Row-level problems are not errors: they are quarantined
+/// ([`crate::QuarantinedRow`]); these are the failures that stop a whole operation.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum DataError {
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot open archive {path}: {message}")]
+    Archive { path: PathBuf, message: String },
+    #[error("{path}: unrecognized input format ({hint})")]
+    UnknownFormat { path: PathBuf, hint: String },
+    #[error("{path}: {message}")]
+    InvalidInput { path: PathBuf, message: String },
+    #[error("invalid option: {0}")]
+    InvalidOption(String),
+    #[error("download of {url} failed: {message}")]
+    Download {
+        url: String,
+        message: String,
+        /// False when retrying could help (timeouts, 5xx); true for 404 or no network.
+        terminal: bool,
+    },
+    #[error("storage: {0}")]
+    Storage(String),
+}
+
+impl DataError {
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Research loaders (SPEC 1.5): implemented by the lead.

@@ -1,0 +1,26 @@
+//! Core types shared by every other crate of auction-trader: fixed-point [`Price`] and
+//! [`Quantity`] (SPEC 1.1: prices and sizes are never `f64`), UTC nanosecond time
+//! ([`UnixNanos`]), sides, the normalized market events ([`Trade`], [`Quote`], [`BookDelta`],
+//! [`Funding`], [`Liquidation`], [`Bar`]) and [`Instrument`] metadata.
+//!
+//! This crate is the bottom of the crate graph: it must not depend on any other crate of the
+//! workspace, nor on I/O, storage or venue formats.
+
+mod error;
+mod events;
+mod fixed_point;
+mod instrument;
+mod side;
+mod time;
+
+pub use error::TypesError;
+pub use events::{
+    Bar, BookDelta, DeltaFlags, Funding, Liquidation, MarketEvent, Quote, QuoteFlags, StreamKind,
+    Trade, TradeId, fnv1a_64,
+};
+pub use fixed_point::{FIXED_PRECISION, FIXED_SCALE, Price, Quantity, Rate, parse_fixed};
+pub use instrument::{Instrument, InstrumentKey, MarketKind};
+pub use side::{AggressorSide, BookSide};
+pub use time::{
+    NANOS_PER_MICRO, NANOS_PER_MILLI, NANOS_PER_MINUTE, NANOS_PER_SECOND, UnixNanos,
+};
