@@ -159,11 +159,11 @@ impl Iterator for ReplayMerge<'_> {
         if self.failed {
             return None;
         }
-        if !self.started {
-            if let Err(error) = self.start() {
-                self.failed = true;
-                return Some(Err(error));
-            }
+        if !self.started
+            && let Err(error) = self.start()
+        {
+            self.failed = true;
+            return Some(Err(error));
         }
         let Reverse(head) = self.heap.pop()?;
         let index = head.stream as usize;

@@ -1,1 +1,42 @@
-//! placeholder
+//! The embedded storage backend of auction-trader (SPEC 1.4): Parquet tick partitions and a
+//! SQLite catalog in one data directory, implementing the data crate's
+//! [`TickStore`](auction_trader_data::store::TickStore) trait.
+//!
+//! Layout (the private `layout` module has the details):
+//! `raw/venue=<venue>/symbol=<symbol>/market=<market>/kind=<kind>/date=<YYYY-MM-DD>/part-<source-hash>.parquet`
+//! (hive-style, so DuckDB, Polars and pandas read it directly), `features/` for per-minute
+//! feature tables, `catalog.db` for sources and partitions.
+//!
+//! Encoding ([`schema`] has the columns): timestamps are INT64 nanoseconds with the
+//! Parquet `TIMESTAMP(NANOS, UTC)` type; prices, sizes and rates are INT64 raw fixed-point
+//! with scale 10^9 (`value = raw / 1e9`, also stated in every file's key-value metadata), so
+//! a round trip is exact. Rows of a part file are sorted by `ts_recv`, ties in source order.
+//!
+//! Imports stage files and commit atomically (one catalog transaction plus journaled
+//! renames); reads stream one batch per part file at a time. [`foreign`] reads other
+//! people's Parquet files (Crypto-Lake, Hyperliquid, Nautilus) into any
+//! [`EventSink`](auction_trader_data::EventSink).
+//!
+//! This is the heavy leaf crate (Arrow, Parquet, bundled SQLite). Nothing in the workspace
+//! below the CLI may depend on it: engine code sees only the `TickStore` trait.
+
+mod catalog;
+mod columns;
+mod error;
+pub mod features;
+pub mod foreign;
+pub mod import_writer;
+mod layout;
+mod merge;
+mod part_file;
+pub mod schema;
+mod store;
+mod stream;
+
+pub use catalog::{SourceInfo, SourceRecord};
+pub use error::StorageError;
+pub use import_writer::ParquetImport;
+pub use merge::MERGE_FAN_IN;
+pub use part_file::ROW_GROUP_ROWS;
+pub use store::{ParquetStore, StoreTuning};
+pub use stream::StoredStream;

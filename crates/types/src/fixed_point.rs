@@ -115,7 +115,7 @@ fn format_fixed(raw: i64, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
     write!(formatter, "{integer}")?;
     if fraction != 0 {
         let mut width = usize::from(FIXED_PRECISION);
-        while fraction % 10 == 0 {
+        while fraction.is_multiple_of(10) {
             fraction /= 10;
             width -= 1;
         }

@@ -1,0 +1,335 @@
+//! One side of the book: sizes indexed by an integer key in "depth order" (the smaller the
+//! key, the better the level; the book maps ask ticks to `tick` and bid ticks to `-tick`).
+//!
+//! Memory layout (the hot path of replay, SPEC 1.5 book reconstruction):
+//! - a dense window of `window` slots covering keys `origin .. origin + window`, one `i64`
+//!   raw size per tick (0 = no level). The window is placed so the best level sits
+//!   `window / 8` slots from its start, leaving room for the price to improve;
+//! - a sorted side store (`BTreeMap`) for the few levels beyond the window's far end
+//!   (e.g. a bid at 58710.2 when the best bid is 61800 on a 0.1 tick).
+//!
+//! Invariant: when the side has any level, the best level is inside the window, so every key in
+//! the side store is past the window's end. Memory is therefore bounded by `window` slots plus
+//! one map entry per far level, however far apart the prices are. Moving the window (when the
+//! best level leaves it) costs O(window) and is rare: the best must travel `window / 8` ticks
+//! up or `window / 2` ticks down first.
+
+use std::collections::BTreeMap;
+
+/// Default width of the dense window in ticks: 32,768 slots (256 KiB) covers ±300 USD of
+/// BTCUSDT spot at a 0.01 tick, more than a 1,000-level REST snapshot spans.
+pub const DEFAULT_WINDOW_TICKS: usize = 1 << 15;
+/// The smallest window accepted (tests use tiny windows to exercise the side store).
+pub const MIN_WINDOW_TICKS: usize = 4;
+
+#[derive(Debug, Clone)]
+pub(crate) struct Ladder {
+    /// Raw sizes of keys `origin .. origin + levels.len()`; empty until the first level.
+    levels: Vec<i64>,
+    window: usize,
+    origin: i64,
+    /// Index of the best level in `levels`; meaningful only when `window_count > 0`.
+    best: usize,
+    /// Non-zero slots in `levels`.
+    window_count: usize,
+    /// Levels beyond the window's end, by key.
+    far: BTreeMap<i64, i64>,
+}
+
+impl Ladder {
+    pub(crate) fn new(window: usize) -> Self {
+        Self {
+            levels: Vec::new(),
+            window: window.max(MIN_WINDOW_TICKS),
+            origin: 0,
+            best: 0,
+            window_count: 0,
+            far: BTreeMap::new(),
+        }
+    }
+
+    /// Slots kept in front of the best level for the price to improve into.
+    #[inline]
+    fn margin(&self) -> i64 {
+        (self.window / 8) as i64
+    }
+
+    /// Index of `key` in the window, if it falls inside it.
+    #[inline]
+    fn slot_of(&self, key: i64) -> Option<usize> {
+        // Wrapping difference read as unsigned: negative offsets become huge and fail the test.
+        // Keys of one side share a sign, so the difference never wraps around into range.
+        let offset = key.wrapping_sub(self.origin) as u64;
+        (offset < self.levels.len() as u64).then_some(offset as usize)
+    }
+
+    #[inline]
+    fn key_of(&self, index: usize) -> i64 {
+        self.origin.wrapping_add(index as i64)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.window_count + self.far.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.window_count == 0
+    }
+
+    /// Best level as `(key, raw size)`.
+    #[inline]
+    pub(crate) fn best(&self) -> Option<(i64, i64)> {
+        (self.window_count > 0).then(|| (self.key_of(self.best), self.levels[self.best]))
+    }
+
+    /// Raw size at `key` (0 when there is no level).
+    pub(crate) fn size_at(&self, key: i64) -> i64 {
+        match self.slot_of(key) {
+            Some(index) => self.levels[index],
+            None => self.far.get(&key).copied().unwrap_or(0),
+        }
+    }
+
+    /// Sets the raw size at `key`; 0 removes the level. `size` must not be negative.
+    #[inline]
+    pub(crate) fn set(&mut self, key: i64, size: i64) {
+        let Some(index) = self.slot_of(key) else {
+            self.set_outside_window(key, size);
+            return;
+        };
+        let old = std::mem::replace(&mut self.levels[index], size);
+        if size != 0 {
+            if old == 0 {
+                self.window_count += 1;
+                if index < self.best || self.window_count == 1 {
+                    self.best = index;
+                }
+            }
+        } else if old != 0 {
+            self.window_count -= 1;
+            if index == self.best {
+                self.advance_best();
+            }
+        }
+    }
+
+    #[cold]
+    fn set_outside_window(&mut self, key: i64, size: i64) {
+        if self.window_count == 0 || key < self.origin {
+            // An empty side, or a level better than every slot of the window: by the invariant
+            // no level exists there, so a removal is a no-op and an insertion is the new best.
+            if size == 0 {
+                return;
+            }
+            self.move_window(key.saturating_sub(self.margin()));
+            if let Some(index) = self.slot_of(key) {
+                self.levels[index] = size;
+                self.window_count += 1;
+                if index < self.best || self.window_count == 1 {
+                    self.best = index;
+                }
+            }
+            return;
+        }
+        // Past the window's end: the side store.
+        if size == 0 {
+            self.far.remove(&key);
+        } else {
+            self.far.insert(key, size);
+        }
+    }
+
+    /// The best level was removed: find the next one.
+    fn advance_best(&mut self) {
+        if self.window_count > 0 {
+            let start = self.best + 1;
+            // Nothing precedes the old best, so the next level lies after it; a full scan is
+            // the defensive fallback should that ever not hold.
+            self.best = match self.levels[start..].iter().position(|&size| size != 0) {
+                Some(offset) => start + offset,
+                None => self.levels.iter().position(|&size| size != 0).unwrap_or(0),
+            };
+            if self.best > self.window / 2 {
+                // The best drifted deep into the window: re-centre so depth stays dense.
+                self.move_window(self.key_of(self.best).saturating_sub(self.margin()));
+            }
+        } else if let Some((&key, _)) = self.far.first_key_value() {
+            self.move_window(key.saturating_sub(self.margin()));
+        } else {
+            self.best = 0;
+        }
+    }
+
+    /// Places the window at `new_origin`: levels that fall outside go to the side store, side
+    /// store levels that fall inside come back, and the best index is recomputed.
+    fn move_window(&mut self, new_origin: i64) {
+        if self.levels.is_empty() {
+            self.levels = vec![0; self.window];
+        }
+        let window = self.levels.len();
+        let shift = i128::from(new_origin) - i128::from(self.origin);
+        if self.window_count > 0 {
+            if shift.unsigned_abs() >= window as u128 {
+                for index in 0..window {
+                    let size = std::mem::take(&mut self.levels[index]);
+                    if size != 0 {
+                        self.far.insert(self.key_of(index), size);
+                    }
+                }
+                self.window_count = 0;
+            } else if shift > 0 {
+                // Origin moves up: slots [0, shift) leave the front. They are empty by the
+                // invariant (they precede the best level), but stay defensive.
+                let shift = shift as usize;
+                for index in 0..shift {
+                    let size = std::mem::take(&mut self.levels[index]);
+                    if size != 0 {
+                        self.far.insert(self.key_of(index), size);
+                        self.window_count -= 1;
+                    }
+                }
+                self.levels.copy_within(shift.., 0);
+                self.levels[window - shift..].fill(0);
+            } else if shift < 0 {
+                // Origin moves down: slots [window - shift, window) leave at the back.
+                let shift = shift.unsigned_abs() as usize;
+                for index in window - shift..window {
+                    let size = std::mem::take(&mut self.levels[index]);
+                    if size != 0 {
+                        self.far.insert(self.key_of(index), size);
+                        self.window_count -= 1;
+                    }
+                }
+                self.levels.copy_within(..window - shift, shift);
+                self.levels[..shift].fill(0);
+            }
+        } else {
+            self.levels.fill(0);
+        }
+        self.origin = new_origin;
+        // Bring side-store levels that now fall inside the window back into it.
+        while let Some((&key, &size)) = self.far.first_key_value() {
+            let Some(index) = self.slot_of(key) else {
+                break;
+            };
+            self.far.remove(&key);
+            self.levels[index] = size;
+            self.window_count += 1;
+        }
+        self.best = if self.window_count > 0 {
+            self.levels.iter().position(|&size| size != 0).unwrap_or(0)
+        } else {
+            0
+        };
+    }
+
+    /// Removes every level, keeping the allocation.
+    pub(crate) fn clear(&mut self) {
+        if self.window_count > 0 {
+            self.levels.fill(0);
+        }
+        self.window_count = 0;
+        self.best = 0;
+        self.far.clear();
+    }
+
+    /// Levels from the best outward as `(key, raw size)`.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (i64, i64)> + '_ {
+        let dense = if self.window_count > 0 {
+            &self.levels[self.best..]
+        } else {
+            &[][..]
+        };
+        let best = self.best;
+        dense
+            .iter()
+            .enumerate()
+            .filter(|(_, size)| **size != 0)
+            .map(move |(offset, &size)| (self.key_of(best + offset), size))
+            .chain(self.far.iter().map(|(&key, &size)| (key, size)))
+    }
+
+    /// Sum of raw sizes of the best `levels` levels, in `i128` so it cannot overflow.
+    pub(crate) fn volume(&self, levels: usize) -> i128 {
+        self.iter()
+            .take(levels)
+            .map(|(_, size)| i128::from(size))
+            .sum()
+    }
+
+    /// Every level, for re-gridding (order irrelevant).
+    pub(crate) fn drain_levels(&mut self) -> Vec<(i64, i64)> {
+        let levels: Vec<(i64, i64)> = self.iter().collect();
+        self.clear();
+        levels
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(ladder: &Ladder) -> Vec<(i64, i64)> {
+        ladder.iter().collect()
+    }
+
+    #[test]
+    fn best_tracks_insertions_and_removals() {
+        let mut ladder = Ladder::new(64);
+        ladder.set(100, 5);
+        ladder.set(103, 7);
+        ladder.set(98, 1);
+        assert_eq!(ladder.best(), Some((98, 1)));
+        ladder.set(98, 0);
+        assert_eq!(ladder.best(), Some((100, 5)));
+        ladder.set(100, 0);
+        assert_eq!(ladder.best(), Some((103, 7)));
+        ladder.set(103, 0);
+        assert_eq!(ladder.best(), None);
+        assert_eq!(ladder.len(), 0);
+    }
+
+    #[test]
+    fn far_levels_live_in_the_side_store_and_return_when_the_best_moves() {
+        // Window of 8 slots, margin 1: inserting key 100 places the window at 99..107.
+        let mut ladder = Ladder::new(8);
+        ladder.set(100, 1);
+        ladder.set(105, 2);
+        ladder.set(1_000, 3); // far beyond the window: side store
+        assert_eq!(ladder.far.len(), 1);
+        assert_eq!(ladder.size_at(1_000), 3);
+        assert_eq!(keys(&ladder), vec![(100, 1), (105, 2), (1_000, 3)]);
+        // Removing both dense levels leaves only the far one, which becomes the best.
+        ladder.set(100, 0);
+        ladder.set(105, 0);
+        assert_eq!(ladder.best(), Some((1_000, 3)));
+        assert!(ladder.far.is_empty());
+        // A much better level moves the window back; 1,000 returns to the side store.
+        ladder.set(10, 4);
+        assert_eq!(ladder.best(), Some((10, 4)));
+        assert_eq!(keys(&ladder), vec![(10, 4), (1_000, 3)]);
+        assert_eq!(ladder.len(), 2);
+    }
+
+    #[test]
+    fn removing_an_absent_level_is_a_no_op() {
+        let mut ladder = Ladder::new(8);
+        ladder.set(50, 0);
+        assert_eq!(ladder.best(), None);
+        ladder.set(50, 2);
+        ladder.set(10, 0);
+        ladder.set(5_000, 0);
+        assert_eq!(keys(&ladder), vec![(50, 2)]);
+    }
+
+    #[test]
+    fn negative_keys_of_the_bid_side_work_like_positive_ones() {
+        let mut ladder = Ladder::new(16);
+        ladder.set(-618_002, 10);
+        ladder.set(-618_001, 20);
+        ladder.set(-587_102, 30); // 58710.2 under a best of 61800.2: far level
+        assert_eq!(ladder.best(), Some((-618_002, 10)));
+        assert_eq!(ladder.volume(2), 30);
+        assert_eq!(ladder.volume(10), 60);
+    }
+}

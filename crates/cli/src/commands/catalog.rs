@@ -1,0 +1,89 @@
+//! `catalog`: what the data directory holds, from the SQLite catalog.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use auction_trader_data::store::PartitionFilter;
+use auction_trader_storage::ParquetStore;
+use clap::Args;
+
+#[derive(Debug, Args)]
+pub struct CatalogArgs {
+    /// The data directory.
+    #[arg(long, default_value_os_t = super::default_data_dir())]
+    pub data_dir: PathBuf,
+    /// Also list every partition (one line per venue/symbol/kind/date).
+    #[arg(long)]
+    pub partitions: bool,
+    /// Print as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: &CatalogArgs) -> anyhow::Result<ExitCode> {
+    if !args.data_dir.exists() {
+        anyhow::bail!(
+            "{} does not exist: import something first (auction-trader import <files>)",
+            args.data_dir.display()
+        );
+    }
+    let store = ParquetStore::open(&args.data_dir)
+        .with_context(|| format!("opening {}", args.data_dir.display()))?;
+    let sources = store.sources()?;
+    let partitions = store.list_partitions(&PartitionFilter::default())?;
+    if args.json {
+        let document = serde_json::json!({ "sources": sources, "partitions": partitions });
+        println!("{}", serde_json::to_string_pretty(&document)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("data directory: {}", args.data_dir.display());
+    println!("{} source(s):", sources.len());
+    for source in &sources {
+        println!(
+            "  {:<60} {:>10} rows {:>4} partitions {:>6} quarantined",
+            source.info.name, source.rows_written, source.partitions, source.summary.quarantined
+        );
+    }
+    // One line per instrument and kind, summing its dates.
+    println!("streams:");
+    let mut index = 0;
+    while index < partitions.len() {
+        let first = &partitions[index];
+        let mut rows = 0;
+        let mut days = 0;
+        let mut last = first;
+        while index < partitions.len()
+            && partitions[index].instrument == first.instrument
+            && partitions[index].kind == first.kind
+        {
+            rows += partitions[index].rows;
+            days += 1;
+            last = &partitions[index];
+            index += 1;
+        }
+        println!(
+            "  {:<40} {:<12} {:>10} rows {:>3} day(s)  {} -> {}",
+            first.instrument.to_string(),
+            first.kind.as_str(),
+            rows,
+            days,
+            first.first_ts_recv,
+            last.last_ts_recv
+        );
+    }
+    if args.partitions {
+        println!("partitions:");
+        for partition in &partitions {
+            println!(
+                "  {} {} {} rows={} files={}",
+                partition.instrument,
+                partition.kind.as_str(),
+                partition.date,
+                partition.rows,
+                partition.files
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,344 @@
+//! `features`: the research tools of the feature engine (SPEC 2.1-2.4).
+//! - `profile`: volume profile / value area over a trade range with a fixed bin width;
+//! - `side-accuracy`: every trade-side inference rule scored against the venue's labels;
+//! - `compute`: run the streaming engine over stored data and write per-minute snapshots to the
+//!   features store; `export`: read them back for a time range as CSV.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use auction_trader_data::CollectedEvents;
+use auction_trader_data::instruments::instrument_or_default;
+use auction_trader_data::replay::ReplayMerge;
+use auction_trader_data::store::{PartitionFilter, TickStore};
+use auction_trader_features::{
+    COLUMNS, ColumnValue, FeatureConfig, FeatureEngine, FeatureSnapshot, ValueAreaExpansion,
+    compute_profile, side_accuracy,
+};
+use auction_trader_storage::ParquetStore;
+use auction_trader_storage::features::{FeatureTable, FeatureValues};
+use auction_trader_types::{InstrumentKey, MarketEvent, MarketKind, Price, StreamKind, UnixNanos};
+use clap::{Args, Subcommand};
+
+use super::inputs::InputArgs;
+use super::validate::import_job_into;
+use crate::time_arg::parse_time;
+
+/// Feature table name of the per-minute snapshots in the features store.
+const SNAPSHOT_TABLE: &str = "minute";
+
+#[derive(Debug, Subcommand)]
+pub enum FeaturesCommand {
+    /// Volume profile and value area over a trade range with a fixed bin width.
+    Profile(ProfileArgs),
+    /// Accuracy of each trade-side inference rule against the venue's aggressor labels.
+    SideAccuracy(SideAccuracyArgs),
+    /// Run the feature engine over stored data; write per-minute snapshots to features/.
+    Compute(StoredRangeArgs),
+    /// Export stored per-minute snapshots of a time range as CSV.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Bin width in price units (e.g. 10 for 10 USDT bins).
+    #[arg(long)]
+    pub bin: String,
+    /// Value-area expansion: single (SPEC 2.2 default) or pair (classic two bins at a time).
+    #[arg(long, default_value = "single")]
+    pub expand: String,
+    /// Only trades with ts_recv >= this time.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Only trades with ts_recv <= this time.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Print the histogram.
+    #[arg(long)]
+    pub histogram: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SideAccuracyArgs {
+    /// Capture files (one continuous capture) or any trade+quote files with venue labels.
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StoredRangeArgs {
+    /// The data directory.
+    #[arg(long, default_value_os_t = super::default_data_dir())]
+    pub data_dir: PathBuf,
+    #[arg(long)]
+    pub venue: String,
+    #[arg(long)]
+    pub symbol: String,
+    /// Market: perp, spot or future.
+    #[arg(long, default_value = "perp")]
+    pub market: String,
+    #[arg(long)]
+    pub from: Option<String>,
+    #[arg(long)]
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub range: StoredRangeArgs,
+    /// Output CSV file.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+pub fn run(command: FeaturesCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        FeaturesCommand::Profile(args) => profile(&args),
+        FeaturesCommand::SideAccuracy(args) => side_accuracy_command(&args),
+        FeaturesCommand::Compute(args) => compute(&args),
+        FeaturesCommand::Export(args) => export(&args),
+    }
+}
+
+fn collect(input: &InputArgs) -> anyhow::Result<CollectedEvents> {
+    let options = input.options()?;
+    let mut collected = CollectedEvents::new();
+    for job in input.jobs()? {
+        import_job_into(&job, &options, &mut collected)?;
+    }
+    Ok(collected)
+}
+
+fn profile(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
+    let bin_width = Price::from_decimal_str(&args.bin).context("--bin")?;
+    anyhow::ensure!(bin_width.is_positive(), "--bin must be positive");
+    let expansion = match args.expand.as_str() {
+        "single" => ValueAreaExpansion::SingleBin,
+        "pair" => ValueAreaExpansion::TwoBin,
+        other => anyhow::bail!("--expand must be single or pair, not {other:?}"),
+    };
+    let from = args.from.as_deref().map(parse_time).transpose()?.unwrap_or(UnixNanos(i64::MIN));
+    let to = args.to.as_deref().map(parse_time).transpose()?.unwrap_or(UnixNanos::MAX);
+    let collected = collect(&args.input)?;
+    let trades: Vec<_> = collected
+        .events
+        .iter()
+        .filter_map(|tagged| match tagged.event {
+            MarketEvent::Trade(trade) if trade.ts_recv >= from && trade.ts_recv <= to => Some(trade),
+            _ => None,
+        })
+        .collect();
+    anyhow::ensure!(!trades.is_empty(), "no trades in the selected range");
+    let profile = compute_profile(&trades, bin_width, expansion)?;
+    println!(
+        "trades={} bins={} total_volume={}",
+        trades.len(),
+        profile.bins_spanned(),
+        auction_trader_types::Quantity::from_raw(i64::try_from(profile.total_volume).unwrap_or(i64::MAX))
+    );
+    if args.histogram {
+        let peak = profile.bins.iter().copied().max().unwrap_or(1).max(1);
+        for (offset, volume) in profile.bins.iter().enumerate().rev() {
+            let bin = profile.first_bin + offset as i64;
+            let marker = if bin == profile.poc_bin {
+                "POC"
+            } else if (profile.value_area_low_bin..=profile.value_area_high_bin).contains(&bin) {
+                " VA"
+            } else {
+                "   "
+            };
+            let width = (volume * 50 / peak) as usize;
+            println!(
+                "{:>16} {marker} {:>16} {}",
+                profile.bin_low(bin).to_string(),
+                auction_trader_types::Quantity::from_raw(i64::try_from(*volume).unwrap_or(i64::MAX))
+                    .to_string(),
+                "#".repeat(width)
+            );
+        }
+    }
+    println!("poc={} val={} vah={}", profile.poc, profile.val, profile.vah);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn percent(value: Option<f64>) -> String {
+    value.map_or_else(|| "n/a".to_owned(), |ratio| format!("{:.2}%", ratio * 100.0))
+}
+
+fn side_accuracy_command(args: &SideAccuracyArgs) -> anyhow::Result<ExitCode> {
+    let collected = collect(&args.input)?;
+    for (index, instrument) in collected.instruments.iter().enumerate() {
+        let slot = auction_trader_data::InstrumentSlot(index as u32);
+        let events = collected
+            .events
+            .iter()
+            .filter(|tagged| tagged.instrument == slot)
+            .map(|tagged| &tagged.event);
+        let report = side_accuracy(events);
+        if report.fills == 0 {
+            continue;
+        }
+        println!(
+            "{instrument}: fills={} trades={} labelled={} quotes={}",
+            report.fills, report.trades, report.labelled_trades, report.quotes
+        );
+        println!("  {:<22} {:>9} {:>9} {:>11}", "rule", "accuracy", "coverage", "vol. acc.");
+        for (name, rule) in [
+            ("quote rule", &report.quote_rule),
+            ("tick rule", &report.tick_rule),
+            ("Lee-Ready", &report.lee_ready),
+            ("EMO", &report.emo),
+            ("SPEC 2.3 combined", &report.combined),
+        ] {
+            println!(
+                "  {name:<22} {:>9} {:>9} {:>11}",
+                percent(rule.accuracy_all),
+                percent(rule.coverage),
+                percent(rule.volume_accuracy)
+            );
+        }
+        println!(
+            "  ambiguous_volume_fraction={} stale_classifications={} quote_lookup_misses={}",
+            percent(report.ambiguous_volume_fraction),
+            report.stale_classifications,
+            report.quote_lookup_misses
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn range_of(args: &StoredRangeArgs) -> anyhow::Result<(InstrumentKey, UnixNanos, UnixNanos)> {
+    let market = MarketKind::parse(&args.market)?;
+    let instrument = InstrumentKey::new(args.venue.as_str(), args.symbol.as_str(), market);
+    let from = args.from.as_deref().map(parse_time).transpose()?.unwrap_or(UnixNanos(i64::MIN));
+    let to = args.to.as_deref().map(parse_time).transpose()?.unwrap_or(UnixNanos::MAX);
+    Ok((instrument, from, to))
+}
+
+/// Replays the stored trades and quotes of one instrument through the engine.
+pub fn compute_snapshots(
+    store: &ParquetStore,
+    instrument: &InstrumentKey,
+    from: UnixNanos,
+    to: UnixNanos,
+) -> anyhow::Result<Vec<FeatureSnapshot>> {
+    let filter = PartitionFilter {
+        venue: Some(instrument.venue.clone()),
+        symbol: Some(instrument.symbol.clone()),
+        ..PartitionFilter::default()
+    };
+    let kinds: Vec<StreamKind> = {
+        let mut kinds: Vec<StreamKind> = store
+            .partitions(&filter)?
+            .into_iter()
+            .filter(|partition| &partition.instrument == instrument)
+            .map(|partition| partition.kind)
+            .filter(|kind| matches!(kind, StreamKind::Trade | StreamKind::Quote))
+            .collect();
+        kinds.dedup();
+        kinds
+    };
+    anyhow::ensure!(
+        kinds.contains(&StreamKind::Trade),
+        "no stored trades for {instrument} (see `auction-trader catalog`)"
+    );
+    let mut merge = ReplayMerge::new();
+    for kind in &kinds {
+        merge.add_stream(store.read_stream(instrument, *kind, from, to)?);
+    }
+    let config = FeatureConfig::default();
+    let mut engine = FeatureEngine::for_instrument(&config, &instrument_or_default(instrument))?;
+    let mut snapshots: Vec<FeatureSnapshot> = Vec::new();
+    for item in merge {
+        engine.on_event(&item?.event, &mut snapshots);
+    }
+    Ok(snapshots)
+}
+
+/// Converts snapshots to the features store's columns: timestamps and counts as i64, prices,
+/// sizes and statistics as f64 (NaN = not available yet).
+fn to_table(snapshots: &[FeatureSnapshot]) -> FeatureTable {
+    let ts: Vec<UnixNanos> = snapshots.iter().map(|snapshot| snapshot.ts).collect();
+    let mut table = FeatureTable::new(ts);
+    for column in COLUMNS.iter() {
+        let sample = snapshots.first().map(|snapshot| column.value(snapshot));
+        let integer = matches!(
+            sample,
+            Some(ColumnValue::Timestamp(_) | ColumnValue::Count(_) | ColumnValue::Flag(_))
+        );
+        if integer {
+            let values = snapshots
+                .iter()
+                .map(|snapshot| match column.value(snapshot) {
+                    ColumnValue::Timestamp(stamp) => stamp.map_or(0, |stamp| stamp.0),
+                    ColumnValue::Count(count) => i64::try_from(count).unwrap_or(i64::MAX),
+                    ColumnValue::Flag(flag) => i64::from(flag),
+                    _ => 0,
+                })
+                .collect();
+            table = table.with_i64(column.name, values);
+        } else {
+            let values = snapshots
+                .iter()
+                .map(|snapshot| match column.value(snapshot) {
+                    ColumnValue::Price(price) => price.map_or(f64::NAN, Price::as_f64),
+                    ColumnValue::Quantity(size) => size.map_or(f64::NAN, |size| size.as_f64()),
+                    ColumnValue::Float(value) => value.unwrap_or(f64::NAN),
+                    _ => f64::NAN,
+                })
+                .collect();
+            table = table.with_f64(column.name, values);
+        }
+    }
+    table
+}
+
+fn compute(args: &StoredRangeArgs) -> anyhow::Result<ExitCode> {
+    let (instrument, from, to) = range_of(args)?;
+    let store = ParquetStore::open(&args.data_dir)?;
+    let snapshots = compute_snapshots(&store, &instrument, from, to)?;
+    let valid = snapshots.iter().filter(|snapshot| snapshot.profile.valid).count();
+    let files = store.write_features(SNAPSHOT_TABLE, &instrument, &to_table(&snapshots))?;
+    println!(
+        "{instrument}: {} minute snapshots ({valid} with a valid profile) written to {} file(s) under {}",
+        snapshots.len(),
+        files,
+        args.data_dir.join("features").display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
+    let (instrument, from, to) = range_of(&args.range)?;
+    let store = ParquetStore::open(&args.range.data_dir)?;
+    let table = store
+        .read_features(SNAPSHOT_TABLE, &instrument, from, to)?
+        .ok_or_else(|| anyhow::anyhow!("no stored features for {instrument}: run `features compute` first"))?;
+    let file = std::fs::File::create(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    let mut writer = std::io::BufWriter::new(file);
+    write!(writer, "ts")?;
+    for column in &table.columns {
+        write!(writer, ",{}", column.name)?;
+    }
+    writeln!(writer)?;
+    for row in 0..table.len() {
+        write!(writer, "{}", table.ts[row])?;
+        for column in &table.columns {
+            match &column.values {
+                FeatureValues::F64(values) if values[row].is_nan() => write!(writer, ",")?,
+                FeatureValues::F64(values) => write!(writer, ",{}", values[row])?,
+                FeatureValues::I64(values) => write!(writer, ",{}", values[row])?,
+            }
+        }
+        writeln!(writer)?;
+    }
+    writer.flush()?;
+    println!("{} rows x {} columns -> {}", table.len(), table.columns.len() + 1, args.out.display());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,134 @@
+//! Turning command-line file lists into import jobs: detect each file's format and group
+//! consecutive files of one format into one job (a multi-file capture is one continuous
+//! capture; several bitFlyer days are de-duplicated across files).
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use auction_trader_data::import::format::{self, ImportFormat, ImportOptions};
+use auction_trader_data::import::generic_csv::CsvMapping;
+use auction_trader_types::MarketKind;
+use clap::Args;
+
+/// Options shared by `import` and `validate`.
+#[derive(Debug, Clone, Args)]
+pub struct InputArgs {
+    /// Input files (plain, .gz or .zip). Consecutive files of one format form one job.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Input format, or `auto` to detect it per file.
+    #[arg(long, default_value = "auto")]
+    pub format: String,
+    /// Venue override (e.g. binance-spot); required for formats whose files do not say.
+    #[arg(long)]
+    pub venue: Option<String>,
+    /// Symbol override.
+    #[arg(long)]
+    pub symbol: Option<String>,
+    /// Market override: perp, spot or future.
+    #[arg(long)]
+    pub market: Option<String>,
+    /// Generic CSV: timestamp column (name or 0-based index).
+    #[arg(long)]
+    pub timestamp_column: Option<String>,
+    /// Generic CSV: price column.
+    #[arg(long)]
+    pub price_column: Option<String>,
+    /// Generic CSV: size column.
+    #[arg(long)]
+    pub size_column: Option<String>,
+    /// Generic CSV: taker-side column (buy/sell, b/s, ...), optional.
+    #[arg(long)]
+    pub side_column: Option<String>,
+    /// Generic CSV: trade-id column, optional (enables de-duplication).
+    #[arg(long)]
+    pub id_column: Option<String>,
+}
+
+/// One import job: files of one format.
+#[derive(Debug, Clone)]
+pub struct ImportJob {
+    pub format: ImportFormat,
+    pub files: Vec<PathBuf>,
+}
+
+impl ImportJob {
+    /// Stable source name recorded in the catalog: re-importing the same files replaces them.
+    pub fn source_name(&self) -> String {
+        let names: Vec<String> = self
+            .files
+            .iter()
+            .map(|path| {
+                path.file_name()
+                    .map(|name| name.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| path.display().to_string())
+            })
+            .collect();
+        // Compact but stable: the same files in the same order give the same name.
+        match names.as_slice() {
+            [] => String::new(),
+            [only] => only.clone(),
+            [first, .., last] => format!("{first}..{last} ({} files)", names.len()),
+        }
+    }
+}
+
+impl InputArgs {
+    pub fn options(&self) -> anyhow::Result<ImportOptions> {
+        let market = self
+            .market
+            .as_deref()
+            .map(MarketKind::parse)
+            .transpose()
+            .context("--market")?;
+        let csv_mapping = match (&self.timestamp_column, &self.price_column, &self.size_column) {
+            (Some(timestamp), Some(price), Some(size)) => {
+                let mut mapping =
+                    CsvMapping::new(timestamp.as_str(), price.as_str(), size.as_str());
+                if let Some(side) = &self.side_column {
+                    mapping = mapping.with_side(side.as_str());
+                }
+                if let Some(id) = &self.id_column {
+                    mapping = mapping.with_id(id.as_str());
+                }
+                Some(mapping)
+            }
+            (None, None, None) => None,
+            _ => anyhow::bail!(
+                "a CSV mapping needs all of --timestamp-column, --price-column and --size-column"
+            ),
+        };
+        Ok(ImportOptions {
+            venue: self.venue.clone(),
+            symbol: self.symbol.clone(),
+            market,
+            csv_mapping,
+        })
+    }
+
+    /// Detects formats and groups consecutive files of the same format.
+    pub fn jobs(&self) -> anyhow::Result<Vec<ImportJob>> {
+        let forced = match self.format.as_str() {
+            "auto" => None,
+            name => Some(ImportFormat::parse(name)?),
+        };
+        let mut jobs: Vec<ImportJob> = Vec::new();
+        for path in &self.files {
+            if !path.exists() {
+                anyhow::bail!("{}: no such file", path.display());
+            }
+            let detected = match forced {
+                Some(format) => format,
+                None => format::detect(path)?,
+            };
+            match jobs.last_mut() {
+                Some(job) if job.format == detected => job.files.push(path.clone()),
+                _ => jobs.push(ImportJob {
+                    format: detected,
+                    files: vec![path.clone()],
+                }),
+            }
+        }
+        Ok(jobs)
+    }
+}

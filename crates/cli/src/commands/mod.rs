@@ -1,0 +1,69 @@
+//! One file per subcommand. Each `run` returns the process exit code.
+
+mod bench;
+mod book_verify;
+mod catalog;
+mod demo;
+mod download;
+mod features;
+mod import;
+mod inputs;
+mod parquet_input;
+mod replay;
+mod validate;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Subcommand;
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Import market-data files into the data directory (Parquet partitions + SQLite catalog).
+    Import(import::ImportArgs),
+    /// Validate market-data files (SPEC 1.3) and print the report; non-zero exit only with --strict.
+    Validate(validate::ValidateArgs),
+    /// List what the data directory holds.
+    Catalog(catalog::CatalogArgs),
+    /// Replay stored streams in deterministic time order.
+    Replay(replay::ReplayArgs),
+    /// Order-book tools.
+    #[command(subcommand)]
+    Book(BookCommand),
+    /// Download venue public-archive files (Binance public data, Bybit public dumps).
+    Download(download::DownloadArgs),
+    /// Throughput benchmarks that print their figures.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+    /// Feature research tools (volume profile, trade-side inference accuracy, export).
+    #[command(subcommand)]
+    Features(features::FeaturesCommand),
+    /// The main job on the embedded default: import, validate, verify and replay real data.
+    Demo(demo::DemoArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BookCommand {
+    /// Rebuild the book from one continuous capture (one or more files in order) and compare it
+    /// with every verifiable best bid/ask of the same capture.
+    Verify(book_verify::VerifyArgs),
+}
+
+pub fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Import(args) => import::run(&args),
+        Command::Validate(args) => validate::run(&args),
+        Command::Catalog(args) => catalog::run(&args),
+        Command::Replay(args) => replay::run(&args),
+        Command::Book(BookCommand::Verify(args)) => book_verify::run(&args),
+        Command::Download(args) => download::run(&args),
+        Command::Bench(command) => bench::run(command),
+        Command::Features(command) => features::run(command),
+        Command::Demo(args) => demo::run(&args),
+    }
+}
+
+/// The default data directory: `./data` (SPEC 1.4: one directory holds everything).
+pub fn default_data_dir() -> PathBuf {
+    PathBuf::from("data")
+}
