@@ -23,12 +23,18 @@ mod tests {
 
     #[test]
     fn parses_dates_times_and_epochs() {
-        assert_eq!(parse_time("1970-01-02").unwrap(), UnixNanos(86_400_000_000_000));
+        assert_eq!(
+            parse_time("1970-01-02").unwrap(),
+            UnixNanos(86_400_000_000_000)
+        );
         assert_eq!(
             parse_time("2024-08-08T23:54:15.030314667Z").unwrap(),
             UnixNanos(1_723_161_255_030_314_667)
         );
-        assert_eq!(parse_time("1723161255030314667").unwrap(), UnixNanos(1_723_161_255_030_314_667));
+        assert_eq!(
+            parse_time("1723161255030314667").unwrap(),
+            UnixNanos(1_723_161_255_030_314_667)
+        );
         assert!(parse_time("yesterday").is_err());
     }
 }

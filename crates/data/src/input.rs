@@ -56,26 +56,33 @@ where
     match detect_compression(path)? {
         Compression::None => {
             let file = File::open(path).map_err(|error| DataError::io(path, error))?;
-            visit(&display_name, &mut BufReader::with_capacity(READ_BUFFER_BYTES, file))
+            visit(
+                &display_name,
+                &mut BufReader::with_capacity(READ_BUFFER_BYTES, file),
+            )
         }
         Compression::Gzip => {
             let file = File::open(path).map_err(|error| DataError::io(path, error))?;
             let decoder = MultiGzDecoder::new(BufReader::with_capacity(READ_BUFFER_BYTES, file));
-            visit(&display_name, &mut BufReader::with_capacity(READ_BUFFER_BYTES, decoder))
+            visit(
+                &display_name,
+                &mut BufReader::with_capacity(READ_BUFFER_BYTES, decoder),
+            )
         }
         Compression::Zip => {
             let file = File::open(path).map_err(|error| DataError::io(path, error))?;
-            let mut archive = zip::ZipArchive::new(BufReader::new(file)).map_err(|error| {
-                DataError::Archive {
-                    path: path.to_path_buf(),
-                    message: error.to_string(),
-                }
-            })?;
-            for index in 0..archive.len() {
-                let member = archive.by_index(index).map_err(|error| DataError::Archive {
+            let mut archive =
+                zip::ZipArchive::new(BufReader::new(file)).map_err(|error| DataError::Archive {
                     path: path.to_path_buf(),
                     message: error.to_string(),
                 })?;
+            for index in 0..archive.len() {
+                let member = archive
+                    .by_index(index)
+                    .map_err(|error| DataError::Archive {
+                        path: path.to_path_buf(),
+                        message: error.to_string(),
+                    })?;
                 if member.is_dir() {
                     continue;
                 }

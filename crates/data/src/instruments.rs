@@ -23,16 +23,106 @@ type Row = (&'static str, &'static str, i64, i64, i64, i64, i64, i64);
 
 /// Raw fixed-point values (10^-9 units).
 const KNOWN: &[Row] = &[
-    (BINANCE_USDM, "BTCUSDT", 100_000_000, 1_000_000, 1_000_000, 1_000_000_000, 200_000, 500_000),
-    (BINANCE_USDM, "ETHUSDT", 10_000_000, 1_000_000, 1_000_000, 1_000_000_000, 200_000, 500_000),
-    (BINANCE_USDM, "SOLUSDT", 10_000_000, 1_000_000_000, 1_000_000_000, 1_000_000_000, 200_000, 500_000),
-    (BINANCE_COINM, "BTCUSD_PERP", 100_000_000, 1_000_000_000, 1_000_000_000, 100_000_000_000, 200_000, 500_000),
-    (BINANCE_SPOT, "BTCUSDT", 10_000_000, 10_000, 10_000, 1_000_000_000, 1_000_000, 1_000_000),
-    (BYBIT_LINEAR, "BTCUSDT", 100_000_000, 1_000_000, 1_000_000, 1_000_000_000, 200_000, 550_000),
-    (BYBIT_LINEAR, "ETHUSDT", 10_000_000, 10_000_000, 10_000_000, 1_000_000_000, 200_000, 550_000),
-    (BYBIT_LINEAR, "SOLUSDT", 10_000_000, 100_000_000, 100_000_000, 1_000_000_000, 200_000, 550_000),
-    (BYBIT_LINEAR, "XRPUSDT", 100_000, 1_000_000_000, 1_000_000_000, 1_000_000_000, 200_000, 550_000),
-    (BITFLYER, "BTC_JPY", 1_000_000_000, 1_000_000, 1_000_000, 1_000_000_000, 0, 0),
+    (
+        BINANCE_USDM,
+        "BTCUSDT",
+        100_000_000,
+        1_000_000,
+        1_000_000,
+        1_000_000_000,
+        200_000,
+        500_000,
+    ),
+    (
+        BINANCE_USDM,
+        "ETHUSDT",
+        10_000_000,
+        1_000_000,
+        1_000_000,
+        1_000_000_000,
+        200_000,
+        500_000,
+    ),
+    (
+        BINANCE_USDM,
+        "SOLUSDT",
+        10_000_000,
+        1_000_000_000,
+        1_000_000_000,
+        1_000_000_000,
+        200_000,
+        500_000,
+    ),
+    (
+        BINANCE_COINM,
+        "BTCUSD_PERP",
+        100_000_000,
+        1_000_000_000,
+        1_000_000_000,
+        100_000_000_000,
+        200_000,
+        500_000,
+    ),
+    (
+        BINANCE_SPOT,
+        "BTCUSDT",
+        10_000_000,
+        10_000,
+        10_000,
+        1_000_000_000,
+        1_000_000,
+        1_000_000,
+    ),
+    (
+        BYBIT_LINEAR,
+        "BTCUSDT",
+        100_000_000,
+        1_000_000,
+        1_000_000,
+        1_000_000_000,
+        200_000,
+        550_000,
+    ),
+    (
+        BYBIT_LINEAR,
+        "ETHUSDT",
+        10_000_000,
+        10_000_000,
+        10_000_000,
+        1_000_000_000,
+        200_000,
+        550_000,
+    ),
+    (
+        BYBIT_LINEAR,
+        "SOLUSDT",
+        10_000_000,
+        100_000_000,
+        100_000_000,
+        1_000_000_000,
+        200_000,
+        550_000,
+    ),
+    (
+        BYBIT_LINEAR,
+        "XRPUSDT",
+        100_000,
+        1_000_000_000,
+        1_000_000_000,
+        1_000_000_000,
+        200_000,
+        550_000,
+    ),
+    (
+        BITFLYER,
+        "BTC_JPY",
+        1_000_000_000,
+        1_000_000,
+        1_000_000,
+        1_000_000_000,
+        0,
+        0,
+    ),
 ];
 
 /// The default rules of a known instrument, if we have them.
@@ -40,15 +130,17 @@ pub fn known_instrument(key: &InstrumentKey) -> Option<Instrument> {
     KNOWN
         .iter()
         .find(|row| row.0 == key.venue && row.1 == key.symbol)
-        .map(|&(_, _, tick, lot, min, multiplier, maker, taker)| Instrument {
-            key: key.clone(),
-            tick_size: Price::from_raw(tick),
-            lot_size: Quantity::from_raw(lot),
-            min_size: Quantity::from_raw(min),
-            contract_multiplier: Quantity::from_raw(multiplier),
-            maker_fee: Rate::from_raw(maker),
-            taker_fee: Rate::from_raw(taker),
-        })
+        .map(
+            |&(_, _, tick, lot, min, multiplier, maker, taker)| Instrument {
+                key: key.clone(),
+                tick_size: Price::from_raw(tick),
+                lot_size: Quantity::from_raw(lot),
+                min_size: Quantity::from_raw(min),
+                contract_multiplier: Quantity::from_raw(multiplier),
+                maker_fee: Rate::from_raw(maker),
+                taker_fee: Rate::from_raw(taker),
+            },
+        )
 }
 
 /// Known rules, or conservative generic ones: tick and lot of 10^-9 (the book and loaders
@@ -85,7 +177,10 @@ mod tests {
         assert_eq!(instrument.tick_size.to_string(), "0.1");
         assert_eq!(instrument.lot_size.to_string(), "0.001");
         assert_eq!(instrument.taker_fee.to_string(), "0.0005");
-        assert_eq!(instrument.price_to_ticks(Price::from_decimal_str("61800.2").unwrap()), 618_002);
+        assert_eq!(
+            instrument.price_to_ticks(Price::from_decimal_str("61800.2").unwrap()),
+            618_002
+        );
     }
 
     #[test]

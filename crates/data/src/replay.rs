@@ -37,7 +37,11 @@ struct HeadKey {
 
 impl Ord for HeadKey {
     fn cmp(&self, other: &Self) -> Ordering {
-        (self.ts_recv, self.priority, self.stream).cmp(&(other.ts_recv, other.priority, other.stream))
+        (self.ts_recv, self.priority, self.stream).cmp(&(
+            other.ts_recv,
+            other.priority,
+            other.stream,
+        ))
     }
 }
 
@@ -62,6 +66,9 @@ pub struct ReplayMerge<'a> {
     heads: Vec<Option<MarketEvent>>,
     last_ts: Vec<UnixNanos>,
     heap: BinaryHeap<Reverse<HeadKey>>,
+    /// The smallest pending key when it is not in the heap: a stream that keeps winning (a
+    /// depth message's rows, a burst of trades) skips the heap push and pop.
+    front: Option<HeadKey>,
     counters: ReplayCounters,
     started: bool,
     failed: bool,
@@ -90,6 +97,7 @@ impl<'a> ReplayMerge<'a> {
             heads: Vec::new(),
             last_ts: Vec::new(),
             heap: BinaryHeap::new(),
+            front: None,
             counters: ReplayCounters::default(),
             started: false,
             failed: false,
@@ -98,7 +106,10 @@ impl<'a> ReplayMerge<'a> {
 
     /// Adds a stream; its id is its registration index. Must be called before iterating.
     pub fn add_stream(&mut self, stream: EventStream<'a>) -> StreamId {
-        debug_assert!(!self.started, "streams must be added before the replay starts");
+        debug_assert!(
+            !self.started,
+            "streams must be added before the replay starts"
+        );
         self.streams.push(stream);
         self.heads.push(None);
         self.last_ts.push(UnixNanos(i64::MIN));
@@ -114,12 +125,12 @@ impl<'a> ReplayMerge<'a> {
         &self.counters
     }
 
-    /// Pulls the next event of stream `index` into its head slot and the heap.
-    fn refill(&mut self, index: usize) -> Result<(), DataError> {
+    /// Pulls the next event of stream `index` into its head slot; returns its merge key.
+    fn refill(&mut self, index: usize) -> Result<Option<HeadKey>, DataError> {
         match self.streams[index].next() {
             None => {
                 self.heads[index] = None;
-                Ok(())
+                Ok(None)
             }
             Some(Err(error)) => Err(error),
             Some(Ok(event)) => {
@@ -132,13 +143,13 @@ impl<'a> ReplayMerge<'a> {
                 // previous event's timestamp so the stream's order is never changed.
                 let merge_ts = ts_recv.max(previous);
                 self.last_ts[index] = merge_ts;
-                self.heap.push(Reverse(HeadKey {
+                let key = HeadKey {
                     ts_recv: merge_ts,
                     priority: event.kind().priority(),
                     stream: index as u32,
-                }));
+                };
                 self.heads[index] = Some(event);
-                Ok(())
+                Ok(Some(key))
             }
         }
     }
@@ -146,7 +157,9 @@ impl<'a> ReplayMerge<'a> {
     fn start(&mut self) -> Result<(), DataError> {
         self.started = true;
         for index in 0..self.streams.len() {
-            self.refill(index)?;
+            if let Some(key) = self.refill(index)? {
+                self.heap.push(Reverse(key));
+            }
         }
         Ok(())
     }
@@ -165,12 +178,23 @@ impl Iterator for ReplayMerge<'_> {
             self.failed = true;
             return Some(Err(error));
         }
-        let Reverse(head) = self.heap.pop()?;
+        let head = match self.front.take() {
+            Some(key) => key,
+            None => self.heap.pop()?.0,
+        };
         let index = head.stream as usize;
         let event = self.heads[index].take()?;
-        if let Err(error) = self.refill(index) {
-            self.failed = true;
-            return Some(Err(error));
+        match self.refill(index) {
+            Ok(Some(key)) => match self.heap.peek() {
+                // Another stream's head comes first: the new key waits in the heap.
+                Some(Reverse(other)) if *other < key => self.heap.push(Reverse(key)),
+                _ => self.front = Some(key),
+            },
+            Ok(None) => {}
+            Err(error) => {
+                self.failed = true;
+                return Some(Err(error));
+            }
         }
         self.counters.events += 1;
         Some(Ok(ReplayEvent {
@@ -182,9 +206,7 @@ impl Iterator for ReplayMerge<'_> {
 
 #[cfg(test)]
 mod tests {
-    use auction_trader_types::{
-        AggressorSide, Price, Quantity, Quote, QuoteFlags, Trade, TradeId,
-    };
+    use auction_trader_types::{AggressorSide, Price, Quantity, Quote, QuoteFlags, Trade, TradeId};
 
     use super::*;
 
@@ -226,7 +248,10 @@ mod tests {
         merge.add_events(vec![quote(5, 1), quote(7, 2)]); // stream 1
         merge.add_events(vec![trade(5, 9)]); // stream 2
         // At ts 5: the quote (priority 1) precedes both trades; the trades keep stream order.
-        assert_eq!(order(merge), [(0, 1), (1, 5), (0, 5), (2, 5), (1, 7), (0, 9)]);
+        assert_eq!(
+            order(merge),
+            [(0, 1), (1, 5), (0, 5), (2, 5), (1, 7), (0, 9)]
+        );
     }
 
     #[test]
@@ -248,7 +273,11 @@ mod tests {
     fn an_error_stops_the_replay_once() {
         let mut merge = ReplayMerge::new();
         merge.add_stream(Box::new(
-            vec![Ok(trade(1, 1)), Err(DataError::Storage("broken partition".into()))].into_iter(),
+            vec![
+                Ok(trade(1, 1)),
+                Err(DataError::Storage("broken partition".into())),
+            ]
+            .into_iter(),
         ));
         assert!(merge.next().unwrap().is_err());
         assert!(merge.next().is_none());
@@ -258,7 +287,11 @@ mod tests {
     fn replaying_twice_gives_the_same_sequence() {
         let build = || {
             let mut merge = ReplayMerge::new();
-            merge.add_events((0..100).map(|index| trade(index * 3 % 17, index as u64)).collect());
+            merge.add_events(
+                (0..100)
+                    .map(|index| trade(index * 3 % 17, index as u64))
+                    .collect(),
+            );
             merge.add_events((0..50).map(|index| quote(index, index as u64)).collect());
             order(merge)
         };

@@ -97,7 +97,10 @@ impl CollectedEvents {
     }
 
     pub fn count_of_kind(&self, kind: StreamKind) -> usize {
-        self.events.iter().filter(|tagged| tagged.event.kind() == kind).count()
+        self.events
+            .iter()
+            .filter(|tagged| tagged.event.kind() == kind)
+            .count()
     }
 
     /// The slot of an instrument, if it was seen.

@@ -9,7 +9,9 @@ use crate::{AggressorSide, BookSide, Price, Quantity, Rate, UnixNanos};
 /// A venue trade identifier. Numeric ids (Binance, Bybit linear, bitFlyer, Tardis) are kept
 /// as they are; non-numeric ids (BitMEX UUIDs, some Bybit dumps) are stored as their 64-bit
 /// FNV-1a hash, which keeps duplicate detection valid (collision odds ~ n²/2^65).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct TradeId(pub u64);
 
@@ -302,10 +304,19 @@ mod tests {
 
     #[test]
     fn trade_ids_keep_numbers_and_hash_uuids_stably() {
-        assert_eq!(TradeId::from_venue_str("5266583935"), TradeId(5_266_583_935));
+        assert_eq!(
+            TradeId::from_venue_str("5266583935"),
+            TradeId(5_266_583_935)
+        );
         let uuid = TradeId::from_venue_str("ccc3c1fa-212c-e8b0-1706-9b9c4f3d5ecf");
-        assert_eq!(uuid, TradeId::from_venue_str("ccc3c1fa-212c-e8b0-1706-9b9c4f3d5ecf"));
-        assert_ne!(uuid, TradeId::from_venue_str("ccc3c1fa-212c-e8b0-1706-9b9c4f3d5ece"));
+        assert_eq!(
+            uuid,
+            TradeId::from_venue_str("ccc3c1fa-212c-e8b0-1706-9b9c4f3d5ecf")
+        );
+        assert_ne!(
+            uuid,
+            TradeId::from_venue_str("ccc3c1fa-212c-e8b0-1706-9b9c4f3d5ece")
+        );
         // FNV-1a reference value of the empty input.
         assert_eq!(fnv1a_64(b""), 0xcbf2_9ce4_8422_2325);
         assert_eq!(fnv1a_64(b"a"), 0xaf63_dc4c_8601_ec8c);

@@ -316,10 +316,22 @@ mod tests {
         assert_eq!(parse_fixed(""), Err(TypesError::EmptyDecimal));
         assert_eq!(parse_fixed("-"), Err(TypesError::EmptyDecimal));
         assert_eq!(parse_fixed("."), Err(TypesError::EmptyDecimal));
-        assert!(matches!(parse_fixed("1e5"), Err(TypesError::InvalidDecimal { .. })));
-        assert!(matches!(parse_fixed("1.2.3"), Err(TypesError::InvalidDecimal { .. })));
-        assert!(matches!(parse_fixed("0.0000000001"), Err(TypesError::TooPrecise { .. })));
-        assert!(matches!(parse_fixed("99999999999"), Err(TypesError::Overflow { .. })));
+        assert!(matches!(
+            parse_fixed("1e5"),
+            Err(TypesError::InvalidDecimal { .. })
+        ));
+        assert!(matches!(
+            parse_fixed("1.2.3"),
+            Err(TypesError::InvalidDecimal { .. })
+        ));
+        assert!(matches!(
+            parse_fixed("0.0000000001"),
+            Err(TypesError::TooPrecise { .. })
+        ));
+        assert!(matches!(
+            parse_fixed("99999999999"),
+            Err(TypesError::Overflow { .. })
+        ));
     }
 
     #[test]
@@ -336,7 +348,10 @@ mod tests {
         let tick = Price::from_decimal_str("0.1").unwrap();
         let price = Price::from_decimal_str("100.05").unwrap();
         assert_eq!(price.round_steps(tick), Some(1001));
-        assert_eq!(Price::from_decimal_str("100.04").unwrap().round_steps(tick), Some(1000));
+        assert_eq!(
+            Price::from_decimal_str("100.04").unwrap().round_steps(tick),
+            Some(1000)
+        );
         assert_eq!(price.div_floor_steps(tick), Some(1000));
         assert_eq!(price.div_floor_steps(Price::ZERO), None);
     }
@@ -348,7 +363,9 @@ mod tests {
         let size = Quantity::from_decimal_str("2").unwrap();
         let notional = mark.notional_raw(size);
         assert_eq!(notional, 120_000 * i128::from(FIXED_SCALE));
-        let funding = Rate::from_decimal_str("0.0001").unwrap().apply_to_raw(notional);
+        let funding = Rate::from_decimal_str("0.0001")
+            .unwrap()
+            .apply_to_raw(notional);
         assert_eq!(funding, 12 * i128::from(FIXED_SCALE));
     }
 

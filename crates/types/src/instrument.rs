@@ -57,7 +57,13 @@ impl InstrumentKey {
 
 impl fmt::Display for InstrumentKey {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(formatter, "{}:{}:{}", self.venue, self.symbol, self.market.as_str())
+        write!(
+            formatter,
+            "{}:{}:{}",
+            self.venue,
+            self.symbol,
+            self.market.as_str()
+        )
     }
 }
 

@@ -21,6 +21,4 @@ pub use events::{
 pub use fixed_point::{FIXED_PRECISION, FIXED_SCALE, Price, Quantity, Rate, parse_fixed};
 pub use instrument::{Instrument, InstrumentKey, MarketKind};
 pub use side::{AggressorSide, BookSide};
-pub use time::{
-    NANOS_PER_MICRO, NANOS_PER_MILLI, NANOS_PER_MINUTE, NANOS_PER_SECOND, UnixNanos,
-};
+pub use time::{NANOS_PER_MICRO, NANOS_PER_MILLI, NANOS_PER_MINUTE, NANOS_PER_SECOND, UnixNanos};

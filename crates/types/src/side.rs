@@ -27,7 +27,9 @@ impl BookSide {
 
 /// Which side initiated a trade (the taker). SPEC 1.1: Buy / Sell / Unknown when the venue does
 /// not say and it has not been inferred.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 pub enum AggressorSide {
     Buy,
     Sell,

@@ -96,7 +96,8 @@ pub(crate) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let era = year.div_euclid(400);
     let year_of_era = year - era * 400;
     let month = i64::from(month);
-    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_year =
+        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     era * 146_097 + day_of_era - 719_468
 }
@@ -106,11 +107,16 @@ pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let shifted = days + 719_468;
     let era = shifted.div_euclid(146_097);
     let day_of_era = shifted - era * 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let month_index = (5 * day_of_year + 2) / 153;
     let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u32;
-    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 } as u32;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    } as u32;
     let year = year_of_era + era * 400 + i64::from(month <= 2);
     (year, month, day)
 }
@@ -154,8 +160,14 @@ mod tests {
     #[test]
     fn floors_to_minute_and_day() {
         let stamp = UnixNanos(1_723_161_255_030_314_667);
-        assert_eq!(stamp.floor_minute().to_string(), "2024-08-08T23:54:00.000000000Z");
-        assert_eq!(stamp.floor_day().to_string(), "2024-08-08T00:00:00.000000000Z");
+        assert_eq!(
+            stamp.floor_minute().to_string(),
+            "2024-08-08T23:54:00.000000000Z"
+        );
+        assert_eq!(
+            stamp.floor_day().to_string(),
+            "2024-08-08T00:00:00.000000000Z"
+        );
         assert_eq!(UnixNanos(-1).floor_minute(), UnixNanos(-NANOS_PER_MINUTE));
     }
 
@@ -164,7 +176,10 @@ mod tests {
         assert_eq!(days_from_civil(1970, 1, 1), 0);
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
         assert_eq!(civil_from_days(19_943), (2024, 8, 8));
-        assert_eq!(UnixNanos::from_civil(2018, 1, 21, 0).to_string(), "2018-01-21T00:00:00.000000000Z");
+        assert_eq!(
+            UnixNanos::from_civil(2018, 1, 21, 0).to_string(),
+            "2018-01-21T00:00:00.000000000Z"
+        );
     }
 
     proptest! {

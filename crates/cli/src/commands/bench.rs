@@ -11,9 +11,7 @@ use anyhow::Context;
 use auction_trader_book::SequencedBook;
 use auction_trader_data::import::binance_capture::{CaptureOptions, import_capture_bytes};
 use auction_trader_data::replay::ReplayMerge;
-use auction_trader_data::{
-    CollectedEvents, EventSink, InstrumentSlot, QuarantinedRow, input,
-};
+use auction_trader_data::{CollectedEvents, EventSink, InstrumentSlot, QuarantinedRow, input};
 use auction_trader_types::{InstrumentKey, MarketEvent, StreamKind};
 use clap::{Args, Subcommand};
 
@@ -146,7 +144,10 @@ fn split_streams(collected: &CollectedEvents) -> Vec<(InstrumentSlot, Vec<Market
         }
     }
     streams.sort_by_key(|(key, _)| *key);
-    streams.into_iter().map(|((slot, _), events)| (slot, events)).collect()
+    streams
+        .into_iter()
+        .map(|((slot, _), events)| (slot, events))
+        .collect()
 }
 
 /// Above the capture's highest venue update id: each repeated pass shifts its ids by a multiple
@@ -191,8 +192,16 @@ fn replay(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
         &mut collected,
     )?;
     let streams = split_streams(&collected);
-    let first = collected.events.iter().map(|tagged| tagged.event.ts_recv().0).min();
-    let last = collected.events.iter().map(|tagged| tagged.event.ts_recv().0).max();
+    let first = collected
+        .events
+        .iter()
+        .map(|tagged| tagged.event.ts_recv().0)
+        .min();
+    let last = collected
+        .events
+        .iter()
+        .map(|tagged| tagged.event.ts_recv().0)
+        .max();
     let span = match (first, last) {
         (Some(first), Some(last)) => last - first + 1,
         _ => anyhow::bail!("the capture holds no events"),
@@ -207,9 +216,9 @@ fn replay(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
         let mut shifted = Vec::with_capacity(events.len() * repeat as usize);
         for pass in 0..i64::from(repeat) {
             shifted.extend(
-                events
-                    .iter()
-                    .map(|event| shift_update_ids(event.shifted(span * pass), id_span * pass as u64)),
+                events.iter().map(|event| {
+                    shift_update_ids(event.shifted(span * pass), id_span * pass as u64)
+                }),
             );
         }
         merge.add_events(shifted);

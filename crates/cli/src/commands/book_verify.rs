@@ -23,7 +23,10 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let mut collected = CollectedEvents::new();
     import_capture_files(&args.files, &CaptureOptions::default(), &mut collected)?;
     if !collected.quarantined.is_empty() {
-        eprintln!("{} malformed line(s) quarantined:", collected.quarantined.len());
+        eprintln!(
+            "{} malformed line(s) quarantined:",
+            collected.quarantined.len()
+        );
         for row in collected.quarantined.iter().take(5) {
             eprintln!("  {row}");
         }

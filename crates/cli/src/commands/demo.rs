@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use auction_trader_book::{SequenceRule, verify_events};
 use auction_trader_data::CollectedEvents;
-use auction_trader_data::import::binance_capture::{CaptureOptions, import_capture_files};
 use auction_trader_data::download::DayOutcome;
+use auction_trader_data::import::binance_capture::{CaptureOptions, import_capture_files};
 use auction_trader_storage::ParquetStore;
 use auction_trader_types::{InstrumentKey, MarketKind, UnixNanos};
 use clap::Args;
@@ -43,7 +43,10 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         downloaded_inputs()?
     };
 
-    println!("\n== import + validation (SPEC 1.3) into {}", args.data_dir.display());
+    println!(
+        "\n== import + validation (SPEC 1.3) into {}",
+        args.data_dir.display()
+    );
     for input in &inputs {
         for job in input.jobs()? {
             let outcome = import_job(&store, &job, &input.options()?)?;
@@ -60,7 +63,10 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
 
     let capture = args.shared_data.join("binance/usdm_btcusdt_20240808.gz");
     if capture.exists() {
-        println!("\n== L2 book rebuilt from {} vs every verifiable bookTicker", capture.display());
+        println!(
+            "\n== L2 book rebuilt from {} vs every verifiable bookTicker",
+            capture.display()
+        );
         verify_capture(&capture)?;
     }
 
@@ -89,7 +95,10 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     println!("\n== feature engine over the bitFlyer tape (SPEC 2.1-2.4)");
     let snapshots =
         super::features::compute_snapshots(&store, &bitflyer, UnixNanos(i64::MIN), UnixNanos::MAX)?;
-    let valid: Vec<_> = snapshots.iter().filter(|snapshot| snapshot.profile.valid).collect();
+    let valid: Vec<_> = snapshots
+        .iter()
+        .filter(|snapshot| snapshot.profile.valid)
+        .collect();
     println!(
         "{} minute snapshots, {} with a valid 240-minute value area",
         snapshots.len(),
@@ -99,14 +108,29 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         println!(
             "last valid profile at {}: poc={} val={} vah={} (bin width {})",
             last.ts,
-            last.profile.poc.map(|price| price.to_string()).unwrap_or_default(),
-            last.profile.val.map(|price| price.to_string()).unwrap_or_default(),
-            last.profile.vah.map(|price| price.to_string()).unwrap_or_default(),
-            last.profile.bin_width.map(|price| price.to_string()).unwrap_or_default()
+            last.profile
+                .poc
+                .map(|price| price.to_string())
+                .unwrap_or_default(),
+            last.profile
+                .val
+                .map(|price| price.to_string())
+                .unwrap_or_default(),
+            last.profile
+                .vah
+                .map(|price| price.to_string())
+                .unwrap_or_default(),
+            last.profile
+                .bin_width
+                .map(|price| price.to_string())
+                .unwrap_or_default()
         );
     }
     println!("\nNext: `auction-trader catalog`, `auction-trader replay --stats --venue bitflyer`,");
-    println!("      `auction-trader features profile --bin 1000 {}/bitflyer/*.execution.*`", args.shared_data.display());
+    println!(
+        "      `auction-trader features profile --bin 1000 {}/bitflyer/*.execution.*`",
+        args.shared_data.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -192,6 +216,9 @@ fn downloaded_inputs() -> anyhow::Result<Vec<InputArgs>> {
             _ => None,
         })
         .collect();
-    anyhow::ensure!(!files.is_empty(), "the download produced no file:\n{report}");
+    anyhow::ensure!(
+        !files.is_empty(),
+        "the download produced no file:\n{report}"
+    );
     Ok(vec![input(files)])
 }

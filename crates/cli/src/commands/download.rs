@@ -77,7 +77,12 @@ pub fn download(args: &DownloadArgs) -> anyhow::Result<DownloadReport> {
     let bar = progress::items_bar(days, "downloading");
     let mut downloader = Downloader::new(settings).with_progress(|event| match event {
         DownloadProgress::DayStarted { date, .. } => bar.set_prefix(date.to_string()),
-        DownloadProgress::Retrying { date, attempt, delay, reason } => bar.suspend(|| {
+        DownloadProgress::Retrying {
+            date,
+            attempt,
+            delay,
+            reason,
+        } => bar.suspend(|| {
             eprintln!("{date}: attempt {attempt} failed ({reason}); retrying in {delay:?}");
         }),
         DownloadProgress::DayFinished { result } => {

@@ -13,6 +13,8 @@ use auction_trader_data::CollectedEvents;
 use auction_trader_data::instruments::instrument_or_default;
 use auction_trader_data::replay::ReplayMerge;
 use auction_trader_data::store::{PartitionFilter, TickStore};
+use auction_trader_features::toxicity::ToxicityConfig;
+use auction_trader_features::toxicity::table::toxicity_table;
 use auction_trader_features::{
     COLUMNS, ColumnValue, FeatureConfig, FeatureEngine, FeatureSnapshot, ValueAreaExpansion,
     compute_profile, side_accuracy,
@@ -39,6 +41,16 @@ pub enum FeaturesCommand {
     Compute(StoredRangeArgs),
     /// Export stored per-minute snapshots of a time range as CSV.
     Export(ExportArgs),
+    /// Per-second order-book toxicity table of a depth capture (SPEC 2.5: ghosts, CTR, OBI
+    /// velocity churn, drain regimes).
+    Toxicity(ToxicityArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ToxicityArgs {
+    /// Capture files (one continuous capture).
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -102,6 +114,7 @@ pub fn run(command: FeaturesCommand) -> anyhow::Result<ExitCode> {
         FeaturesCommand::SideAccuracy(args) => side_accuracy_command(&args),
         FeaturesCommand::Compute(args) => compute(&args),
         FeaturesCommand::Export(args) => export(&args),
+        FeaturesCommand::Toxicity(args) => toxicity(&args),
     }
 }
 
@@ -122,14 +135,26 @@ fn profile(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
         "pair" => ValueAreaExpansion::TwoBin,
         other => anyhow::bail!("--expand must be single or pair, not {other:?}"),
     };
-    let from = args.from.as_deref().map(parse_time).transpose()?.unwrap_or(UnixNanos(i64::MIN));
-    let to = args.to.as_deref().map(parse_time).transpose()?.unwrap_or(UnixNanos::MAX);
+    let from = args
+        .from
+        .as_deref()
+        .map(parse_time)
+        .transpose()?
+        .unwrap_or(UnixNanos(i64::MIN));
+    let to = args
+        .to
+        .as_deref()
+        .map(parse_time)
+        .transpose()?
+        .unwrap_or(UnixNanos::MAX);
     let collected = collect(&args.input)?;
     let trades: Vec<_> = collected
         .events
         .iter()
         .filter_map(|tagged| match tagged.event {
-            MarketEvent::Trade(trade) if trade.ts_recv >= from && trade.ts_recv <= to => Some(trade),
+            MarketEvent::Trade(trade) if trade.ts_recv >= from && trade.ts_recv <= to => {
+                Some(trade)
+            }
             _ => None,
         })
         .collect();
@@ -139,7 +164,9 @@ fn profile(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
         "trades={} bins={} total_volume={}",
         trades.len(),
         profile.bins_spanned(),
-        auction_trader_types::Quantity::from_raw(i64::try_from(profile.total_volume).unwrap_or(i64::MAX))
+        auction_trader_types::Quantity::from_raw(
+            i64::try_from(profile.total_volume).unwrap_or(i64::MAX)
+        )
     );
     if args.histogram {
         let peak = profile.bins.iter().copied().max().unwrap_or(1).max(1);
@@ -156,18 +183,26 @@ fn profile(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
             println!(
                 "{:>16} {marker} {:>16} {}",
                 profile.bin_low(bin).to_string(),
-                auction_trader_types::Quantity::from_raw(i64::try_from(*volume).unwrap_or(i64::MAX))
-                    .to_string(),
+                auction_trader_types::Quantity::from_raw(
+                    i64::try_from(*volume).unwrap_or(i64::MAX)
+                )
+                .to_string(),
                 "#".repeat(width)
             );
         }
     }
-    println!("poc={} val={} vah={}", profile.poc, profile.val, profile.vah);
+    println!(
+        "poc={} val={} vah={}",
+        profile.poc, profile.val, profile.vah
+    );
     Ok(ExitCode::SUCCESS)
 }
 
 fn percent(value: Option<f64>) -> String {
-    value.map_or_else(|| "n/a".to_owned(), |ratio| format!("{:.2}%", ratio * 100.0))
+    value.map_or_else(
+        || "n/a".to_owned(),
+        |ratio| format!("{:.2}%", ratio * 100.0),
+    )
 }
 
 fn side_accuracy_command(args: &SideAccuracyArgs) -> anyhow::Result<ExitCode> {
@@ -187,7 +222,10 @@ fn side_accuracy_command(args: &SideAccuracyArgs) -> anyhow::Result<ExitCode> {
             "{instrument}: fills={} trades={} labelled={} quotes={}",
             report.fills, report.trades, report.labelled_trades, report.quotes
         );
-        println!("  {:<22} {:>9} {:>9} {:>11}", "rule", "accuracy", "coverage", "vol. acc.");
+        println!(
+            "  {:<22} {:>9} {:>9} {:>11}",
+            "rule", "accuracy", "coverage", "vol. acc."
+        );
         for (name, rule) in [
             ("quote rule", &report.quote_rule),
             ("tick rule", &report.tick_rule),
@@ -215,8 +253,18 @@ fn side_accuracy_command(args: &SideAccuracyArgs) -> anyhow::Result<ExitCode> {
 fn range_of(args: &StoredRangeArgs) -> anyhow::Result<(InstrumentKey, UnixNanos, UnixNanos)> {
     let market = MarketKind::parse(&args.market)?;
     let instrument = InstrumentKey::new(args.venue.as_str(), args.symbol.as_str(), market);
-    let from = args.from.as_deref().map(parse_time).transpose()?.unwrap_or(UnixNanos(i64::MIN));
-    let to = args.to.as_deref().map(parse_time).transpose()?.unwrap_or(UnixNanos::MAX);
+    let from = args
+        .from
+        .as_deref()
+        .map(parse_time)
+        .transpose()?
+        .unwrap_or(UnixNanos(i64::MIN));
+    let to = args
+        .to
+        .as_deref()
+        .map(parse_time)
+        .transpose()?
+        .unwrap_or(UnixNanos::MAX);
     Ok((instrument, from, to))
 }
 
@@ -302,7 +350,10 @@ fn compute(args: &StoredRangeArgs) -> anyhow::Result<ExitCode> {
     let (instrument, from, to) = range_of(args)?;
     let store = ParquetStore::open(&args.data_dir)?;
     let snapshots = compute_snapshots(&store, &instrument, from, to)?;
-    let valid = snapshots.iter().filter(|snapshot| snapshot.profile.valid).count();
+    let valid = snapshots
+        .iter()
+        .filter(|snapshot| snapshot.profile.valid)
+        .count();
     let files = store.write_features(SNAPSHOT_TABLE, &instrument, &to_table(&snapshots))?;
     println!(
         "{instrument}: {} minute snapshots ({valid} with a valid profile) written to {} file(s) under {}",
@@ -318,7 +369,9 @@ fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
     let store = ParquetStore::open(&args.range.data_dir)?;
     let table = store
         .read_features(SNAPSHOT_TABLE, &instrument, from, to)?
-        .ok_or_else(|| anyhow::anyhow!("no stored features for {instrument}: run `features compute` first"))?;
+        .ok_or_else(|| {
+            anyhow::anyhow!("no stored features for {instrument}: run `features compute` first")
+        })?;
     let file = std::fs::File::create(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
     let mut writer = std::io::BufWriter::new(file);
@@ -339,6 +392,27 @@ fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
         writeln!(writer)?;
     }
     writer.flush()?;
-    println!("{} rows x {} columns -> {}", table.len(), table.columns.len() + 1, args.out.display());
+    println!(
+        "{} rows x {} columns -> {}",
+        table.len(),
+        table.columns.len() + 1,
+        args.out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn toxicity(args: &ToxicityArgs) -> anyhow::Result<ExitCode> {
+    let collected = collect(&args.input)?;
+    let tables = toxicity_table(
+        &ToxicityConfig::default(),
+        &collected.instruments,
+        collected
+            .events
+            .iter()
+            .map(|tagged| (tagged.instrument.0 as usize, &tagged.event)),
+    )?;
+    for table in &tables {
+        println!("{table}");
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -81,7 +81,11 @@ impl InputArgs {
             .map(MarketKind::parse)
             .transpose()
             .context("--market")?;
-        let csv_mapping = match (&self.timestamp_column, &self.price_column, &self.size_column) {
+        let csv_mapping = match (
+            &self.timestamp_column,
+            &self.price_column,
+            &self.size_column,
+        ) {
             (Some(timestamp), Some(price), Some(size)) => {
                 let mut mapping =
                     CsvMapping::new(timestamp.as_str(), price.as_str(), size.as_str());

@@ -24,16 +24,30 @@ pub fn import_parquet_file(
         .map(|stem| stem.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
     if lower.contains("hyperliquid") {
-        return Ok(import_hyperliquid_trades(path, HyperliquidOptions::default(), sink)?);
+        return Ok(import_hyperliquid_trades(
+            path,
+            HyperliquidOptions::default(),
+            sink,
+        )?);
     }
     let parts: Vec<&str> = name.split('_').collect();
     if let [venue, market, symbol, table, _date] = parts.as_slice()
         && (*table == "trades" || *table == "quotes")
     {
         let market_kind = MarketKind::parse(market).unwrap_or(MarketKind::Spot);
-        let venue_name = options.venue.clone().unwrap_or_else(|| format!("{venue}-{market}"));
-        let symbol_name = options.symbol.clone().unwrap_or_else(|| symbol.to_ascii_uppercase());
-        let instrument = InstrumentKey::new(venue_name, symbol_name, options.market.unwrap_or(market_kind));
+        let venue_name = options
+            .venue
+            .clone()
+            .unwrap_or_else(|| format!("{venue}-{market}"));
+        let symbol_name = options
+            .symbol
+            .clone()
+            .unwrap_or_else(|| symbol.to_ascii_uppercase());
+        let instrument = InstrumentKey::new(
+            venue_name,
+            symbol_name,
+            options.market.unwrap_or(market_kind),
+        );
         return Ok(if *table == "trades" {
             import_nautilus_trades(path, &instrument, sink)?
         } else {
@@ -51,5 +65,9 @@ pub fn import_parquet_file(
         symbol.as_str(),
         options.market.unwrap_or(MarketKind::Perpetual),
     );
-    Ok(import_crypto_lake(path, &LakeOptions::new(instrument), sink)?)
+    Ok(import_crypto_lake(
+        path,
+        &LakeOptions::new(instrument),
+        sink,
+    )?)
 }

@@ -57,7 +57,8 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("opening {}", args.data_dir.display()))?;
     let kind = match &args.kind {
         Some(name) => Some(
-            StreamKind::parse(name).ok_or_else(|| anyhow::anyhow!("unknown stream kind {name:?}"))?,
+            StreamKind::parse(name)
+                .ok_or_else(|| anyhow::anyhow!("unknown stream kind {name:?}"))?,
         ),
         None => None,
     };
@@ -117,7 +118,10 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
         writer.flush()?;
     }
     let counters = merge.counters().clone();
-    println!("{:<40} {:<12} {:>10}  first -> last (ts_recv)", "instrument", "stream", "events");
+    println!(
+        "{:<40} {:<12} {:>10}  first -> last (ts_recv)",
+        "instrument", "stream", "events"
+    );
     for ((instrument, kind), entry) in streams.iter().zip(&stats) {
         println!(
             "{:<40} {:<12} {:>10}  {} -> {}",

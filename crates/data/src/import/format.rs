@@ -143,7 +143,9 @@ fn is_parquet(path: &Path) -> Result<bool, DataError> {
     use std::io::Read;
     let mut file = std::fs::File::open(path).map_err(|error| DataError::io(path, error))?;
     let mut magic = [0_u8; 4];
-    let read = file.read(&mut magic).map_err(|error| DataError::io(path, error))?;
+    let read = file
+        .read(&mut magic)
+        .map_err(|error| DataError::io(path, error))?;
     Ok(read == 4 && &magic == b"PAR1")
 }
 
@@ -201,7 +203,10 @@ fn looks_like_capture_line(line: &str) -> bool {
 }
 
 fn is_ohlcv_header(lower: &str) -> bool {
-    let columns: Vec<&str> = lower.split(',').map(|column| column.trim().trim_matches('"')).collect();
+    let columns: Vec<&str> = lower
+        .split(',')
+        .map(|column| column.trim().trim_matches('"'))
+        .collect();
     ["open", "high", "low", "close", "volume"]
         .iter()
         .all(|needed| columns.contains(needed))
@@ -284,7 +289,10 @@ pub fn import_paths(
                         .to_owned(),
                 )
             })?;
-            let first = paths.first().map(PathBuf::as_path).unwrap_or(Path::new("input"));
+            let first = paths
+                .first()
+                .map(PathBuf::as_path)
+                .unwrap_or(Path::new("input"));
             let instrument = instrument_from_options(options, first)?;
             generic_csv::import_trade_files(paths, mapping, &instrument, sink)
         }
@@ -297,7 +305,10 @@ pub fn import_paths(
 
 /// The instrument of formats whose files do not name one: from `--venue`/`--symbol`, else
 /// venue `csv` and the file stem as symbol (recorded, and shown in the catalog).
-fn instrument_from_options(options: &ImportOptions, path: &Path) -> Result<InstrumentKey, DataError> {
+fn instrument_from_options(
+    options: &ImportOptions,
+    path: &Path,
+) -> Result<InstrumentKey, DataError> {
     let symbol = match &options.symbol {
         Some(symbol) => symbol.clone(),
         None => path
@@ -335,14 +346,46 @@ mod tests {
     #[test]
     fn detects_each_known_layout_from_its_first_line() {
         let cases = [
-            ("cap.txt", "1723161255030314667 {\"stream\":\"btcusdt@trade\"}\n", ImportFormat::BinanceCapture),
-            ("cf.txt", "1609459200.123: {\"e\":\"x\"}\n", ImportFormat::BinanceCapture),
-            ("ob.data", "{\"topic\":\"orderbook.500.XRPUSDT\",\"type\":\"snapshot\"}\n", ImportFormat::BybitOrderbook),
-            ("b.csv", "\"domain\",\"product_code\",\"loaded\",\"id\",\"exec_date\"\n", ImportFormat::BitflyerExecutions),
-            ("t.csv", "exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n", ImportFormat::Tardis),
-            ("BTCUSDT-trades-2024-08-08.csv", "1,2,3\n", ImportFormat::BinanceArchive),
-            ("x.csv", "id,timestamp,price,volume,side,rpi\n", ImportFormat::BybitTrades),
-            ("bars.csv", "timestamp,open,high,low,close,volume\n", ImportFormat::OhlcvBars),
+            (
+                "cap.txt",
+                "1723161255030314667 {\"stream\":\"btcusdt@trade\"}\n",
+                ImportFormat::BinanceCapture,
+            ),
+            (
+                "cf.txt",
+                "1609459200.123: {\"e\":\"x\"}\n",
+                ImportFormat::BinanceCapture,
+            ),
+            (
+                "ob.data",
+                "{\"topic\":\"orderbook.500.XRPUSDT\",\"type\":\"snapshot\"}\n",
+                ImportFormat::BybitOrderbook,
+            ),
+            (
+                "b.csv",
+                "\"domain\",\"product_code\",\"loaded\",\"id\",\"exec_date\"\n",
+                ImportFormat::BitflyerExecutions,
+            ),
+            (
+                "t.csv",
+                "exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n",
+                ImportFormat::Tardis,
+            ),
+            (
+                "BTCUSDT-trades-2024-08-08.csv",
+                "1,2,3\n",
+                ImportFormat::BinanceArchive,
+            ),
+            (
+                "x.csv",
+                "id,timestamp,price,volume,side,rpi\n",
+                ImportFormat::BybitTrades,
+            ),
+            (
+                "bars.csv",
+                "timestamp,open,high,low,close,volume\n",
+                ImportFormat::OhlcvBars,
+            ),
         ];
         for (name, content, expected) in cases {
             assert_eq!(detect_text(name, content).unwrap(), expected, "{name}");

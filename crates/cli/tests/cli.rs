@@ -1,0 +1,181 @@
+//! End-to-end tests of the `auction-trader` binary over the real data in `../shared/data`
+//! (skipped, with a note, where it is absent).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn binary() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_auction-trader"))
+}
+
+fn shared(relative: &str) -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(relative);
+    if path.exists() {
+        Some(path)
+    } else {
+        eprintln!("skipped: {} is absent", path.display());
+        None
+    }
+}
+
+fn run(command: &mut Command) -> Output {
+    let output = command.output().expect("the binary runs");
+    assert!(
+        output.status.success(),
+        "{command:?} failed:\nstdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn last_line(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn book_verify_matches_every_checked_quote_of_the_usdm_capture() {
+    let Some(capture) = shared("binance/usdm_btcusdt_20240808.gz") else {
+        return;
+    };
+    let output = run(binary().args(["book", "verify"]).arg(&capture));
+    let line = last_line(&output);
+    assert!(line.ends_with("mismatches=0 gaps=0"), "{line}");
+    let checks: u64 = line
+        .strip_prefix("checks=")
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|number| number.parse().ok())
+        .expect("checks=<N>");
+    assert!(checks >= 1000, "{line}");
+}
+
+#[test]
+fn import_then_replay_twice_gives_byte_identical_output() {
+    let Some(capture) = shared("binance/usdm_btcusdt_20240808.gz") else {
+        return;
+    };
+    let Some(trades) = shared("tardis/binance-futures_BTCUSDT_trades_2020-02-22_sample.csv") else {
+        return;
+    };
+    let directory = tempfile::tempdir().unwrap();
+    let data_dir = directory.path().join("data");
+    run(binary()
+        .arg("import")
+        .arg(&capture)
+        .arg(&trades)
+        .arg("--data-dir")
+        .arg(&data_dir));
+    let catalog = run(binary().arg("catalog").arg("--data-dir").arg(&data_dir));
+    assert!(String::from_utf8_lossy(&catalog.stdout).contains("binance-usdm:BTCUSDT:perp"));
+    let dumps: Vec<Vec<u8>> = (0..2)
+        .map(|pass| {
+            let dump = directory.path().join(format!("replay-{pass}.txt"));
+            run(binary()
+                .args(["replay", "--stats"])
+                .arg("--data-dir")
+                .arg(&data_dir)
+                .arg("--dump")
+                .arg(&dump));
+            std::fs::read(&dump).unwrap()
+        })
+        .collect();
+    assert!(!dumps[0].is_empty());
+    assert_eq!(dumps[0], dumps[1], "two replays of the same data differ");
+    // 532,923 capture events + 9,999 Tardis trades, every one replayed.
+    let lines = dumps[0].iter().filter(|&&byte| byte == b'\n').count();
+    assert_eq!(lines, 532_923 + 9_999);
+}
+
+#[test]
+fn validate_is_strict_only_when_asked() {
+    let directory = tempfile::tempdir().unwrap();
+    let file = directory.path().join("trades.csv");
+    // A negative size is quarantined, the rest imports; --strict turns issues into exit 1.
+    std::fs::write(
+        &file,
+        "time,price,qty\n2024-01-01T00:00:00Z,100,1\n2024-01-01T00:00:01Z,101,-2\n",
+    )
+    .unwrap();
+    let mapping = [
+        "--format",
+        "csv",
+        "--timestamp-column",
+        "time",
+        "--price-column",
+        "price",
+        "--size-column",
+        "qty",
+        "--symbol",
+        "TEST",
+    ];
+    let relaxed = run(binary().arg("validate").arg(&file).args(mapping));
+    assert!(String::from_utf8_lossy(&relaxed.stdout).contains("TEST"));
+    let strict = binary()
+        .arg("validate")
+        .arg(&file)
+        .args(mapping)
+        .arg("--strict")
+        .output()
+        .unwrap();
+    assert_eq!(strict.status.code(), Some(1));
+}
+
+#[test]
+fn an_unknown_layout_fails_with_a_hint_not_a_panic() {
+    let directory = tempfile::tempdir().unwrap();
+    let file = directory.path().join("mystery.csv");
+    std::fs::write(&file, "a,b,c\n1,2,3\n").unwrap();
+    let output = binary().arg("validate").arg(&file).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--format csv"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn download_without_a_reachable_host_says_so_clearly() {
+    let directory = tempfile::tempdir().unwrap();
+    // Port 9 on loopback: nothing listens, the connection is refused at once.
+    let output = binary()
+        .args([
+            "download",
+            "--venue",
+            "binance-usdm",
+            "--symbol",
+            "BTCUSDT",
+            "--from",
+            "2024-08-08",
+        ])
+        .arg("--out")
+        .arg(directory.path())
+        .args(["--base-url", "http://127.0.0.1:9"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr).to_lowercase();
+    assert!(
+        stderr.contains("could not reach") || stderr.contains("refused"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn features_profile_prints_the_value_area() {
+    let Some(trades) = shared("tardis/binance-futures_BTCUSDT_trades_2020-02-22_sample.csv") else {
+        return;
+    };
+    let output = run(binary()
+        .args(["features", "profile", "--bin", "5"])
+        .arg(&trades));
+    let line = last_line(&output);
+    assert!(
+        line.starts_with("poc=") && line.contains(" val=") && line.contains(" vah="),
+        "{line}"
+    );
+}
