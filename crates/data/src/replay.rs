@@ -1,7 +1,7 @@
 //! Deterministic time-ordered merge of any number of event streams (SPEC 1.5).
 //!
-//! Order: `ts_recv`, then the fixed stream-kind priority ([`StreamKind::priority`]: depth before
-//! quote before trade ...), then the stream's registration order, then the order within the
+//! Order: `ts_recv`, then the fixed stream-kind priority
+//! ([`auction_trader_types::StreamKind::priority`]: depth before quote before trade ...), then the stream's registration order, then the order within the
 //! stream. Every key is a total order on data we control, so two replays of the same inputs
 //! give the same sequence. Memory is bounded by one pending event per stream: streams are pulled
 //! lazily (a storage stream reads one partition file at a time).

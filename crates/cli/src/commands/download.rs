@@ -22,7 +22,7 @@ pub struct DownloadArgs {
     /// Venue symbol, e.g. BTCUSDT.
     #[arg(long)]
     pub symbol: String,
-    /// Binance: trades, aggTrades, bookTicker, bookDepth, metrics, klines, klines-<interval>;
+    /// Binance: trades, aggTrades, bookTicker, bookDepth, metrics, klines, `klines-<interval>`;
     /// Bybit: trades.
     #[arg(long, default_value = "trades")]
     pub kind: String,

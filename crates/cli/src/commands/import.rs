@@ -7,7 +7,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use auction_trader_data::store::{ImportReport, TickStore};
 use auction_trader_data::validate::{ValidatingSink, ValidationReport, ValidationSettings};
+use auction_trader_data::{EventSink, InstrumentSlot, QuarantinedRow};
 use auction_trader_storage::ParquetStore;
+use auction_trader_types::{InstrumentKey, MarketEvent};
 use clap::Args;
 
 use super::inputs::{ImportJob, InputArgs};
@@ -32,6 +34,33 @@ pub struct JobOutcome {
     pub source: String,
     pub report: ImportReport,
     pub validation: ValidationReport,
+    /// The importer's warnings (inferred venue, unsupported messages skipped, ...).
+    pub warnings: Vec<String>,
+}
+
+/// Forwards everything to the storage writer and keeps the importer's warnings to show them.
+struct WarningTap<'a> {
+    inner: &'a mut dyn EventSink,
+    warnings: Vec<String>,
+}
+
+impl EventSink for WarningTap<'_> {
+    fn instrument(&mut self, key: &InstrumentKey) -> InstrumentSlot {
+        self.inner.instrument(key)
+    }
+
+    fn event(&mut self, instrument: InstrumentSlot, event: MarketEvent) {
+        self.inner.event(instrument, event);
+    }
+
+    fn quarantine(&mut self, row: QuarantinedRow) {
+        self.inner.quarantine(row);
+    }
+
+    fn warn(&mut self, message: String) {
+        self.warnings.push(message.clone());
+        self.inner.warn(message);
+    }
 }
 
 pub fn run(args: &ImportArgs) -> anyhow::Result<ExitCode> {
@@ -58,9 +87,14 @@ pub fn import_job(
 ) -> anyhow::Result<JobOutcome> {
     let source = job.source_name();
     let mut writer = store.begin_import(&source)?;
-    let mut validating = ValidatingSink::new(&mut *writer, ValidationSettings::default());
+    let mut tap = WarningTap {
+        inner: &mut *writer,
+        warnings: Vec::new(),
+    };
+    let mut validating = ValidatingSink::new(&mut tap, ValidationSettings::default());
     let result = import_job_into(job, options, &mut validating);
     let validation = validating.finish();
+    let warnings = tap.warnings;
     match result {
         Ok(summary) => {
             let report = writer.commit(summary)?;
@@ -68,6 +102,7 @@ pub fn import_job(
                 source,
                 report,
                 validation,
+                warnings,
             })
         }
         Err(error) => {
@@ -90,6 +125,18 @@ fn print_outcome(job: &ImportJob, outcome: &JobOutcome, full_report: bool) {
         outcome.report.partitions_written,
         outcome.validation.issues_count()
     );
+    for warning in outcome.warnings.iter().take(5) {
+        println!("  warning: {warning}");
+    }
+    if outcome.warnings.len() > 5 {
+        println!("  ... and {} more warning(s)", outcome.warnings.len() - 5);
+    }
+    if summary.events == 0 {
+        println!(
+            "  warning: nothing was imported from {} (see the warnings above)",
+            outcome.source
+        );
+    }
     if full_report {
         print!("{}", outcome.validation);
     }

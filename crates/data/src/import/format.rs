@@ -97,8 +97,19 @@ pub struct ImportOptions {
 
 /// Detects the format of one file from its first line and name.
 pub fn detect(path: &Path) -> Result<ImportFormat, DataError> {
-    if is_parquet(path)? {
+    let magic = leading_bytes(path)?;
+    if magic.starts_with(b"PAR1") {
         return Ok(ImportFormat::Parquet);
+    }
+    if magic.starts_with(b"ARROW1") {
+        // Arrow IPC / feather (freqtrade's data files): not imported yet; say so plainly
+        // rather than mis-reading the bytes as CSV.
+        return Err(DataError::UnknownFormat {
+            path: path.to_path_buf(),
+            hint: "Arrow IPC (feather) files are not supported yet: export them to CSV or \
+                   Parquet first"
+                .to_owned(),
+        });
     }
     let name = path
         .file_name()
@@ -107,10 +118,15 @@ pub fn detect(path: &Path) -> Result<ImportFormat, DataError> {
     if bars_csv::lean_file_info(&path.to_string_lossy()).is_some() {
         return Ok(ImportFormat::Lean);
     }
-    let first_line = first_line(path)?;
+    let first_lines = first_lines(path, 3)?;
+    let first_line = first_lines.first().cloned().unwrap_or_default();
     let line = first_line.trim_start_matches('\u{feff}').trim();
     let lower = line.to_ascii_lowercase();
-    let format = if looks_like_capture_line(line) {
+    // A recorder may open with a metadata line (cryptofeed writes the stream URL first).
+    let format = if first_lines
+        .iter()
+        .any(|candidate| looks_like_capture_line(candidate.trim()))
+    {
         ImportFormat::BinanceCapture
     } else if line.starts_with('{') && lower.contains("\"topic\"") && lower.contains("orderbook") {
         ImportFormat::BybitOrderbook
@@ -139,29 +155,38 @@ pub fn detect(path: &Path) -> Result<ImportFormat, DataError> {
     Ok(format)
 }
 
-fn is_parquet(path: &Path) -> Result<bool, DataError> {
+/// The first bytes of the file as stored (compressed or not).
+fn leading_bytes(path: &Path) -> Result<Vec<u8>, DataError> {
     use std::io::Read;
-    let mut file = std::fs::File::open(path).map_err(|error| DataError::io(path, error))?;
-    let mut magic = [0_u8; 4];
-    let read = file
-        .read(&mut magic)
+    let file = std::fs::File::open(path).map_err(|error| DataError::io(path, error))?;
+    let mut magic = Vec::with_capacity(8);
+    file.take(8)
+        .read_to_end(&mut magic)
         .map_err(|error| DataError::io(path, error))?;
-    Ok(read == 4 && &magic == b"PAR1")
+    Ok(magic)
 }
 
-/// The first line of the decompressed content (of the first zip member).
-fn first_line(path: &Path) -> Result<String, DataError> {
-    let mut line = Vec::new();
+/// The first `count` lines of the decompressed content (of the first zip member), each cut
+/// at 64 KiB.
+fn first_lines(path: &Path, count: usize) -> Result<Vec<String>, DataError> {
+    let mut lines = Vec::new();
     let mut done = false;
     for_each_input(path, |_, reader| {
         if !done {
-            read_line_limited(reader, &mut line, 64 * 1024)
-                .map_err(|error| DataError::io(path, error))?;
+            for _ in 0..count {
+                let mut line = Vec::new();
+                read_line_limited(reader, &mut line, 64 * 1024)
+                    .map_err(|error| DataError::io(path, error))?;
+                if line.is_empty() && reader.fill_buf().map_or(true, <[u8]>::is_empty) {
+                    break;
+                }
+                lines.push(String::from_utf8_lossy(&line).into_owned());
+            }
             done = true;
         }
         Ok(())
     })?;
-    Ok(String::from_utf8_lossy(&line).into_owned())
+    Ok(lines)
 }
 
 /// Reads up to `limit` bytes of the first line (a capture line can be megabytes long).
@@ -390,6 +415,12 @@ mod tests {
         for (name, content, expected) in cases {
             assert_eq!(detect_text(name, content).unwrap(), expected, "{name}");
         }
+    }
+
+    #[test]
+    fn feather_files_are_refused_with_a_reason() {
+        let error = detect_text("x.feather", "ARROW1\0\0rest").unwrap_err();
+        assert!(error.to_string().contains("feather"), "{error}");
     }
 
     #[test]
