@@ -179,3 +179,43 @@ fn features_profile_prints_the_value_area() {
         "{line}"
     );
 }
+
+#[test]
+fn features_compute_then_export_round_trips_through_the_features_store() {
+    let Some(trades) = shared("tardis/binance-futures_BTCUSDT_trades_2020-02-22_sample.csv") else {
+        return;
+    };
+    let directory = tempfile::tempdir().unwrap();
+    let data_dir = directory.path().join("data");
+    run(binary()
+        .arg("import")
+        .arg(&trades)
+        .arg("--data-dir")
+        .arg(&data_dir));
+    let range = [
+        "--venue",
+        "binance-futures",
+        "--symbol",
+        "BTCUSDT",
+        "--market",
+        "perp",
+    ];
+    run(binary()
+        .args(["features", "compute"])
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .args(range));
+    let out = directory.path().join("features.csv");
+    run(binary()
+        .args(["features", "export"])
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .args(range)
+        .arg("--out")
+        .arg(&out));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut lines = text.lines();
+    assert!(lines.next().unwrap().starts_with("ts,"));
+    // The sample spans 00:00:02 -> 02:05:47: one snapshot per closed minute, 125 of them.
+    assert_eq!(lines.count(), 125);
+}

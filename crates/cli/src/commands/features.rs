@@ -313,7 +313,8 @@ pub fn compute_snapshots(
 fn to_table(snapshots: &[FeatureSnapshot]) -> FeatureTable {
     let ts: Vec<UnixNanos> = snapshots.iter().map(|snapshot| snapshot.ts).collect();
     let mut table = FeatureTable::new(ts);
-    for column in COLUMNS.iter() {
+    // `ts` is the table's own timestamp column.
+    for column in COLUMNS.iter().filter(|column| column.name != "ts") {
         let sample = snapshots.first().map(|snapshot| column.value(snapshot));
         let integer = matches!(
             sample,
