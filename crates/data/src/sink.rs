@@ -69,6 +69,15 @@ pub struct ImportSummary {
     pub quarantined: u64,
 }
 
+impl ImportSummary {
+    /// Adds another import's counts (several files of one job).
+    pub fn add(&mut self, other: &ImportSummary) {
+        self.records_read += other.records_read;
+        self.events += other.events;
+        self.quarantined += other.quarantined;
+    }
+}
+
 /// An in-memory sink: keeps everything in source order. For tests, verification and
 /// benchmarks over a capture; imports of large histories stream into storage instead.
 #[derive(Debug, Default, Clone)]

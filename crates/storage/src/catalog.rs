@@ -112,7 +112,7 @@ impl SourceInfo {
         use std::io::Read;
         let mut file = std::fs::File::open(path).map_err(|error| StorageError::io(path, error))?;
         let mut buffer = vec![0_u8; 1 << 16];
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut hasher = auction_trader_types::Fnv1a64::new();
         let mut size: u64 = 0;
         loop {
             let read = file
@@ -122,15 +122,12 @@ impl SourceInfo {
                 break;
             }
             size += read as u64;
-            for &byte in &buffer[..read] {
-                hash ^= u64::from(byte);
-                hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-            }
+            hasher.update(&buffer[..read]);
         }
         Ok(Self {
             name: name.into(),
             size_bytes: Some(size),
-            content_hash: Some(format!("fnv1a64:{hash:016x}")),
+            content_hash: Some(format!("fnv1a64:{:016x}", hasher.finish())),
             imported_at: None,
         })
     }

@@ -26,12 +26,36 @@ impl TradeId {
 
 /// FNV-1a 64-bit hash: stable across platforms and releases (unlike `DefaultHasher`).
 pub fn fnv1a_64(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for &byte in bytes {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    let mut hasher = Fnv1a64::new();
+    hasher.update(bytes);
+    hasher.finish()
+}
+
+/// Streaming FNV-1a 64-bit hasher, for content read in chunks (file hashes in the catalog).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fnv1a64(u64);
+
+impl Default for Fnv1a64 {
+    fn default() -> Self {
+        Self::new()
     }
-    hash
+}
+
+impl Fnv1a64 {
+    pub const fn new() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+
+    pub fn update(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 ^= u64::from(byte);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    pub const fn finish(self) -> u64 {
+        self.0
+    }
 }
 
 /// One execution printed by the venue.

@@ -15,8 +15,8 @@ mod time;
 
 pub use error::TypesError;
 pub use events::{
-    Bar, BookDelta, DeltaFlags, Funding, Liquidation, MarketEvent, Quote, QuoteFlags, StreamKind,
-    Trade, TradeId, fnv1a_64,
+    Bar, BookDelta, DeltaFlags, Fnv1a64, Funding, Liquidation, MarketEvent, Quote, QuoteFlags,
+    StreamKind, Trade, TradeId, fnv1a_64,
 };
 pub use fixed_point::{FIXED_PRECISION, FIXED_SCALE, Price, Quantity, Rate, parse_fixed};
 pub use instrument::{Instrument, InstrumentKey, MarketKind};

@@ -59,9 +59,7 @@ pub fn import_job_into(
             let mut total = auction_trader_data::ImportSummary::default();
             for path in &job.files {
                 let part = super::parquet_input::import_parquet_file(path, options, sink)?;
-                total.records_read += part.records_read;
-                total.events += part.events;
-                total.quarantined += part.quarantined;
+                total.add(&part);
             }
             total
         }

@@ -85,9 +85,7 @@ pub fn import_ohlcv_file(
 }
 
 fn add(total: &mut ImportSummary, part: &ImportSummary) {
-    total.records_read += part.records_read;
-    total.events += part.events;
-    total.quarantined += part.quarantined;
+    total.add(part);
 }
 
 /// Imports one decompressed OHLCV CSV stream with a header row.

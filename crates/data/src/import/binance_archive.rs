@@ -261,9 +261,7 @@ pub fn import_file(
     let mut total = ImportSummary::default();
     for_each_input(path, |name, reader| {
         let part = import_reader(reader, name, &options, sink)?;
-        total.records_read += part.records_read;
-        total.events += part.events;
-        total.quarantined += part.quarantined;
+        total.add(&part);
         Ok(())
     })?;
     Ok(total)
@@ -278,9 +276,7 @@ pub fn import_files<P: AsRef<Path>>(
     let mut total = ImportSummary::default();
     for path in paths {
         let part = import_file(path.as_ref(), options, sink)?;
-        total.records_read += part.records_read;
-        total.events += part.events;
-        total.quarantined += part.quarantined;
+        total.add(&part);
     }
     Ok(total)
 }

@@ -154,9 +154,7 @@ pub fn import_files<P: AsRef<Path>>(
         import_executions(&executions, sink)?,
         import_tickers(&tickers, sink)?,
     ] {
-        summary.records_read += part.records_read;
-        summary.events += part.events;
-        summary.quarantined += part.quarantined;
+        summary.add(&part);
     }
     Ok(summary)
 }

@@ -276,7 +276,7 @@ pub fn import_paths(
             for path in paths {
                 let summary =
                     bybit_orderbook::import_orderbook_file(path, &orderbook_options, sink)?;
-                add_summary(&mut total, &summary);
+                total.add(&summary);
             }
             Ok(total)
         }
@@ -292,7 +292,7 @@ pub fn import_paths(
         ImportFormat::Lean => {
             let mut total = ImportSummary::default();
             for path in paths {
-                add_summary(&mut total, &bars_csv::import_lean_file(path, sink)?);
+                total.add(&bars_csv::import_lean_file(path, sink)?);
             }
             Ok(total)
         }
@@ -302,7 +302,7 @@ pub fn import_paths(
                 let instrument = instrument_from_options(options, path)?;
                 let summary =
                     bars_csv::import_ohlcv_file(path, &instrument, &OhlcvOptions::default(), sink)?;
-                add_summary(&mut total, &summary);
+                total.add(&summary);
             }
             Ok(total)
         }
@@ -349,12 +349,6 @@ fn instrument_from_options(
     let venue = options.venue.clone().unwrap_or_else(|| "csv".to_owned());
     let market = options.market.unwrap_or(MarketKind::Perpetual);
     Ok(InstrumentKey::new(venue, symbol, market))
-}
-
-fn add_summary(total: &mut ImportSummary, part: &ImportSummary) {
-    total.records_read += part.records_read;
-    total.events += part.events;
-    total.quarantined += part.quarantined;
 }
 
 #[cfg(test)]

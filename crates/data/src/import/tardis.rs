@@ -214,9 +214,7 @@ pub fn import_files<P: AsRef<Path>>(
 }
 
 fn add(total: &mut ImportSummary, part: &ImportSummary) {
-    total.records_read += part.records_read;
-    total.events += part.events;
-    total.quarantined += part.quarantined;
+    total.add(part);
 }
 
 /// Imports one decompressed Tardis CSV stream; `source` is its name (used to tell
