@@ -69,6 +69,8 @@ pub struct ReplayMerge<'a> {
     /// The smallest pending key when it is not in the heap: a stream that keeps winning (a
     /// depth message's rows, a burst of trades) skips the heap push and pop.
     front: Option<HeadKey>,
+    /// The stream whose head event was lent out last and must be refilled next.
+    lent: Option<usize>,
     counters: ReplayCounters,
     started: bool,
     failed: bool,
@@ -98,6 +100,7 @@ impl<'a> ReplayMerge<'a> {
             last_ts: Vec::new(),
             heap: BinaryHeap::new(),
             front: None,
+            lent: None,
             counters: ReplayCounters::default(),
             started: false,
             failed: false,
@@ -165,10 +168,11 @@ impl<'a> ReplayMerge<'a> {
     }
 }
 
-impl Iterator for ReplayMerge<'_> {
-    type Item = Result<ReplayEvent, DataError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
+impl ReplayMerge<'_> {
+    /// Advances the merge and lends the next event (no copy of it): the hot-path form of the
+    /// iterator. The stream it came from is refilled on the following call, so a read error
+    /// of that stream surfaces then, after its last good event was delivered.
+    pub fn next_ref(&mut self) -> Option<Result<(StreamId, &MarketEvent), DataError>> {
         if self.failed {
             return None;
         }
@@ -178,29 +182,43 @@ impl Iterator for ReplayMerge<'_> {
             self.failed = true;
             return Some(Err(error));
         }
+        if let Some(index) = self.lent.take() {
+            match self.refill(index) {
+                Ok(Some(key)) => match self.heap.peek() {
+                    // Another stream's head comes first: the new key waits in the heap.
+                    Some(Reverse(other)) if *other < key => self.heap.push(Reverse(key)),
+                    _ => self.front = Some(key),
+                },
+                Ok(None) => {}
+                Err(error) => {
+                    self.failed = true;
+                    return Some(Err(error));
+                }
+            }
+        }
         let head = match self.front.take() {
             Some(key) => key,
             None => self.heap.pop()?.0,
         };
         let index = head.stream as usize;
-        let event = self.heads[index].take()?;
-        match self.refill(index) {
-            Ok(Some(key)) => match self.heap.peek() {
-                // Another stream's head comes first: the new key waits in the heap.
-                Some(Reverse(other)) if *other < key => self.heap.push(Reverse(key)),
-                _ => self.front = Some(key),
-            },
-            Ok(None) => {}
-            Err(error) => {
-                self.failed = true;
-                return Some(Err(error));
-            }
-        }
+        self.lent = Some(index);
         self.counters.events += 1;
-        Some(Ok(ReplayEvent {
-            stream: StreamId(head.stream),
-            event,
-        }))
+        self.heads[index]
+            .as_ref()
+            .map(|event| Ok((StreamId(head.stream), event)))
+    }
+}
+
+impl Iterator for ReplayMerge<'_> {
+    type Item = Result<ReplayEvent, DataError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_ref().map(|item| {
+            item.map(|(stream, event)| ReplayEvent {
+                stream,
+                event: *event,
+            })
+        })
     }
 }
 
@@ -279,6 +297,8 @@ mod tests {
             ]
             .into_iter(),
         ));
+        // The good event is delivered first; the stream's error surfaces on the next call.
+        assert!(merge.next().unwrap().is_ok());
         assert!(merge.next().unwrap().is_err());
         assert!(merge.next().is_none());
     }

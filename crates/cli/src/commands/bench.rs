@@ -233,11 +233,11 @@ fn replay(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
     let start = Instant::now();
     let mut events = 0_u64;
     let mut top_checksum = 0_i64;
-    for item in merge {
-        let replayed = item?;
+    while let Some(item) = merge.next_ref() {
+        let (stream, event) = item?;
         events += 1;
-        if let MarketEvent::Depth(row) = &replayed.event {
-            let slot = stream_instruments[replayed.stream.0 as usize];
+        if let MarketEvent::Depth(row) = event {
+            let slot = stream_instruments[stream.0 as usize];
             let book = &mut books[slot.0 as usize];
             book.apply(row);
             if row.flags.is_last() {
