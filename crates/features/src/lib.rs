@@ -22,6 +22,7 @@ mod error;
 pub mod order_flow;
 pub mod profile;
 pub mod quotes;
+pub mod research;
 pub mod side;
 pub mod snapshot;
 pub mod toxicity;

@@ -1,0 +1,33 @@
+//! Research feature library, first slice (SPEC 2.6): streaming, incremental estimators in
+//! `f64` for mean-reversion research and ML. Each estimator is a small struct fed one sample
+//! at a time through `update(...)`, answering `value() -> Option<f64>` (`None` during warm-up
+//! or when the statistic is undefined). No wall clock, no look-ahead.
+//!
+//! Owns: rolling moments (shared helper), z-score, EMA and deviation, RSI (Wilder), Bollinger
+//! position, realized volatility with bipower variation and a jump flag, OU half-life, VPIN,
+//! Hurst exponent (rescaled range) and ADX (Wilder).
+
+pub mod adx;
+pub mod bollinger;
+pub mod ema;
+pub mod half_life;
+pub mod hurst;
+pub mod rsi;
+pub mod volatility;
+pub mod vpin;
+pub mod window;
+pub mod zscore;
+
+pub use adx::Adx;
+pub use bollinger::BollingerPosition;
+pub use ema::Ema;
+pub use half_life::OuHalfLife;
+pub use hurst::HurstExponent;
+pub use rsi::Rsi;
+pub use volatility::RealizedVolatility;
+pub use vpin::Vpin;
+pub use window::RollingMoments;
+pub use zscore::RollingZScore;
+
+#[cfg(test)]
+mod real_data_tests;
