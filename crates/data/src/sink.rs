@@ -105,6 +105,24 @@ impl CollectedEvents {
             .map(|tagged| &tagged.event)
     }
 
+    /// Every event of one instrument, in source order.
+    pub fn events_of(&self, instrument: InstrumentSlot) -> impl Iterator<Item = &MarketEvent> + '_ {
+        self.events
+            .iter()
+            .filter(move |tagged| tagged.instrument == instrument)
+            .map(|tagged| &tagged.event)
+    }
+
+    /// The instruments with their slots, in registration order.
+    pub fn instruments_with_slots(
+        &self,
+    ) -> impl Iterator<Item = (InstrumentSlot, &InstrumentKey)> + '_ {
+        self.instruments
+            .iter()
+            .enumerate()
+            .map(|(index, key)| (InstrumentSlot(index as u32), key))
+    }
+
     pub fn count_of_kind(&self, kind: StreamKind) -> usize {
         self.events
             .iter()

@@ -34,13 +34,8 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let mut total_checks = 0;
     let mut total_mismatches = 0;
     let mut total_gaps = 0;
-    for (index, instrument) in collected.instruments.iter().enumerate() {
-        let slot = auction_trader_data::InstrumentSlot(index as u32);
-        let events = collected
-            .events
-            .iter()
-            .filter(|tagged| tagged.instrument == slot)
-            .map(|tagged| &tagged.event);
+    for (slot, instrument) in collected.instruments_with_slots() {
+        let events = collected.events_of(slot);
         let rule = SequenceRule::for_venue(&instrument.venue);
         let report = verify_events(rule, events);
         println!("{instrument} ({rule:?}): {report}");

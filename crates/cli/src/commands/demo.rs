@@ -137,13 +137,8 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
 fn verify_capture(capture: &Path) -> anyhow::Result<()> {
     let mut collected = CollectedEvents::new();
     import_capture_files(&[capture], &CaptureOptions::default(), &mut collected)?;
-    for (index, instrument) in collected.instruments.iter().enumerate() {
-        let slot = auction_trader_data::InstrumentSlot(index as u32);
-        let events = collected
-            .events
-            .iter()
-            .filter(|tagged| tagged.instrument == slot)
-            .map(|tagged| &tagged.event);
+    for (slot, instrument) in collected.instruments_with_slots() {
+        let events = collected.events_of(slot);
         let report = verify_events(SequenceRule::for_venue(&instrument.venue), events);
         println!("{instrument}: {report}");
     }

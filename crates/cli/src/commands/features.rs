@@ -135,18 +135,8 @@ fn profile(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
         "pair" => ValueAreaExpansion::TwoBin,
         other => anyhow::bail!("--expand must be single or pair, not {other:?}"),
     };
-    let from = args
-        .from
-        .as_deref()
-        .map(parse_time)
-        .transpose()?
-        .unwrap_or(UnixNanos(i64::MIN));
-    let to = args
-        .to
-        .as_deref()
-        .map(parse_time)
-        .transpose()?
-        .unwrap_or(UnixNanos::MAX);
+    let from = time_or(args.from.as_deref(), UnixNanos(i64::MIN))?;
+    let to = time_or(args.to.as_deref(), UnixNanos::MAX)?;
     let collected = collect(&args.input)?;
     let trades: Vec<_> = collected
         .events
@@ -198,6 +188,11 @@ fn profile(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A `--from`/`--to` argument, or the open end of the range.
+fn time_or(text: Option<&str>, open_end: UnixNanos) -> anyhow::Result<UnixNanos> {
+    Ok(text.map(parse_time).transpose()?.unwrap_or(open_end))
+}
+
 fn percent(value: Option<f64>) -> String {
     value.map_or_else(
         || "n/a".to_owned(),
@@ -207,13 +202,8 @@ fn percent(value: Option<f64>) -> String {
 
 fn side_accuracy_command(args: &SideAccuracyArgs) -> anyhow::Result<ExitCode> {
     let collected = collect(&args.input)?;
-    for (index, instrument) in collected.instruments.iter().enumerate() {
-        let slot = auction_trader_data::InstrumentSlot(index as u32);
-        let events = collected
-            .events
-            .iter()
-            .filter(|tagged| tagged.instrument == slot)
-            .map(|tagged| &tagged.event);
+    for (slot, instrument) in collected.instruments_with_slots() {
+        let events = collected.events_of(slot);
         let report = side_accuracy(events);
         if report.fills == 0 {
             continue;
@@ -253,18 +243,8 @@ fn side_accuracy_command(args: &SideAccuracyArgs) -> anyhow::Result<ExitCode> {
 fn range_of(args: &StoredRangeArgs) -> anyhow::Result<(InstrumentKey, UnixNanos, UnixNanos)> {
     let market = MarketKind::parse(&args.market)?;
     let instrument = InstrumentKey::new(args.venue.as_str(), args.symbol.as_str(), market);
-    let from = args
-        .from
-        .as_deref()
-        .map(parse_time)
-        .transpose()?
-        .unwrap_or(UnixNanos(i64::MIN));
-    let to = args
-        .to
-        .as_deref()
-        .map(parse_time)
-        .transpose()?
-        .unwrap_or(UnixNanos::MAX);
+    let from = time_or(args.from.as_deref(), UnixNanos(i64::MIN))?;
+    let to = time_or(args.to.as_deref(), UnixNanos::MAX)?;
     Ok((instrument, from, to))
 }
 
