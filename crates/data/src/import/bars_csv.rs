@@ -34,7 +34,7 @@ use auction_trader_types::{
 };
 use csv::ByteRecord;
 
-use super::generic_csv::{header_index, join_record, parse_decimal, read_record};
+use super::generic_csv::{header_index, join_record, non_negative, positive, read_record};
 use super::timestamp::{
     TimestampFormat, TimestampParser, ZoneOffset, detect_format, parse_iso8601, trim_ascii,
 };
@@ -490,23 +490,6 @@ fn lean_quote(record: &ByteRecord, open_time: UnixNanos, interval: i64) -> Resul
         update_id: 0,
         flags: QuoteFlags(QuoteFlags::NO_EXCHANGE_TIME),
     })
-}
-
-fn positive(text: &[u8], what: &str) -> Result<i64, String> {
-    match parse_decimal(text) {
-        Ok((raw, _)) if raw > 0 => Ok(raw),
-        Ok((0, _)) => Err(format!("zero {what}")),
-        Ok(_) => Err(format!("negative {what}")),
-        Err(error) => Err(format!("{what}: {error}")),
-    }
-}
-
-fn non_negative(text: &[u8], what: &str) -> Result<i64, String> {
-    match parse_decimal(text) {
-        Ok((raw, _)) if raw >= 0 => Ok(raw),
-        Ok(_) => Err(format!("negative {what}")),
-        Err(error) => Err(format!("{what}: {error}")),
-    }
 }
 
 #[cfg(test)]

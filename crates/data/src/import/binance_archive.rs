@@ -32,7 +32,8 @@ use auction_trader_types::{
 use csv::ByteRecord;
 
 use super::generic_csv::{
-    header_index, join_record, parse_decimal, read_record, trade_id_from_bytes,
+    header_index, join_record, non_negative, parse_decimal, positive, read_record,
+    trade_id_from_bytes,
 };
 use super::timestamp::{TimestampParser, ZoneOffset, detect_format, trim_ascii};
 use crate::input::for_each_input;
@@ -655,23 +656,6 @@ impl Rows<'_> {
         if let Some(held) = self.held.take() {
             self.release(held, true, sink);
         }
-    }
-}
-
-fn positive(text: &[u8], what: &str) -> Result<i64, String> {
-    match parse_decimal(text) {
-        Ok((raw, _)) if raw > 0 => Ok(raw),
-        Ok((0, _)) => Err(format!("zero {what}")),
-        Ok(_) => Err(format!("negative {what}")),
-        Err(error) => Err(format!("{what}: {error}")),
-    }
-}
-
-fn non_negative(text: &[u8], what: &str) -> Result<i64, String> {
-    match parse_decimal(text) {
-        Ok((raw, _)) if raw >= 0 => Ok(raw),
-        Ok(_) => Err(format!("negative {what}")),
-        Err(error) => Err(format!("{what}: {error}")),
     }
 }
 

@@ -1570,41 +1570,24 @@ trait FixedPoint: Sized {
     fn from_raw(raw: i64) -> Self;
 }
 
-impl FixedPoint for Price {
-    #[inline]
-    fn parse(bytes: &[u8]) -> Option<Self> {
-        Self::from_decimal_bytes(bytes).ok()
-    }
+/// The three fixed-point types share one implementation (their inherent methods).
+macro_rules! impl_fixed_point {
+    ($($type:ty),*) => {$(
+        impl FixedPoint for $type {
+            #[inline]
+            fn parse(bytes: &[u8]) -> Option<Self> {
+                Self::from_decimal_bytes(bytes).ok()
+            }
 
-    #[inline]
-    fn from_raw(raw: i64) -> Self {
-        Self::from_raw(raw)
-    }
+            #[inline]
+            fn from_raw(raw: i64) -> Self {
+                Self::from_raw(raw)
+            }
+        }
+    )*};
 }
 
-impl FixedPoint for Quantity {
-    #[inline]
-    fn parse(bytes: &[u8]) -> Option<Self> {
-        Self::from_decimal_bytes(bytes).ok()
-    }
-
-    #[inline]
-    fn from_raw(raw: i64) -> Self {
-        Self::from_raw(raw)
-    }
-}
-
-impl FixedPoint for Rate {
-    #[inline]
-    fn parse(bytes: &[u8]) -> Option<Self> {
-        Self::from_decimal_bytes(bytes).ok()
-    }
-
-    #[inline]
-    fn from_raw(raw: i64) -> Self {
-        Self::from_raw(raw)
-    }
-}
+impl_fixed_point!(Price, Quantity, Rate);
 
 /// A decimal given as a JSON string (Binance) or a bare number.
 #[inline]

@@ -806,6 +806,26 @@ pub enum DecimalError {
 /// notation (`1e-05`, as pandas writes small floats) and more than 9 decimals (float noise such
 /// as `0.30000000000000004`), rounded half away from zero; the flag says a value was rounded.
 #[inline]
+/// A strictly positive decimal (SPEC 1.3: no zero or negative prices or trade sizes), as a raw
+/// fixed-point value; the error is the quarantine reason.
+pub(crate) fn positive(text: &[u8], what: &str) -> Result<i64, String> {
+    match parse_decimal(text) {
+        Ok((raw, _)) if raw > 0 => Ok(raw),
+        Ok((0, _)) => Err(format!("zero {what}")),
+        Ok(_) => Err(format!("negative {what}")),
+        Err(error) => Err(format!("{what}: {error}")),
+    }
+}
+
+/// A decimal that may be zero (a depth size that removes a level) but never negative.
+pub(crate) fn non_negative(text: &[u8], what: &str) -> Result<i64, String> {
+    match parse_decimal(text) {
+        Ok((raw, _)) if raw >= 0 => Ok(raw),
+        Ok(_) => Err(format!("negative {what}")),
+        Err(error) => Err(format!("{what}: {error}")),
+    }
+}
+
 pub fn parse_decimal(text: &[u8]) -> Result<(i64, bool), DecimalError> {
     let text = trim_ascii(text);
     if text.is_empty() {
