@@ -1,7 +1,8 @@
 //! Market-data layer of auction-trader: importers for venue captures, archives and CSV files
 //! (SPEC 1.2), the validation report (SPEC 1.3), the storage trait every backend implements
-//! (SPEC 1.4), the deterministic replay merge and the research loaders (SPEC 1.5), and the
-//! public-archive downloader.
+//! (SPEC 1.4), the deterministic replay merge (SPEC 1.5), and the public-archive downloader.
+//! The research loaders of SPEC 1.5 live in `auction_trader_features::loader` (they need the
+//! order book and the bar conventions of the feature engine).
 //!
 //! Importers never build a whole file in memory: they push events into an [`EventSink`]
 //! (a storage writer, a collector, a validator) in source order. Bad rows are quarantined with
@@ -15,7 +16,6 @@ mod error;
 pub mod import;
 pub mod input;
 pub mod instruments;
-pub mod loader;
 pub mod replay;
 mod sink;
 pub mod store;

@@ -62,6 +62,10 @@ pub struct FeatureConfig {
     pub stale_quote_ms: u64,
     /// Above this ambiguous_trade_frac_1m, confirmation needs both tests (SPEC 10: 35%).
     pub ambiguous_threshold: f64,
+    /// When a minute has no quote at all (bar-only or trades-only data), qimb does not exist
+    /// and the dual rule could never confirm: let initiative alone confirm (default true;
+    /// false = SPEC 2.4 as written, which then never confirms such minutes).
+    pub confirm_without_quotes: bool,
     pub side_inference: SideInference,
     /// Trade on the venue's aggressor label when it has one (SPEC 2.3); inference still runs.
     pub use_venue_aggressor: bool,
@@ -89,6 +93,7 @@ impl Default for FeatureConfig {
             qimb_min: 0.10,
             stale_quote_ms: 250,
             ambiguous_threshold: 0.35,
+            confirm_without_quotes: true,
             side_inference: SideInference::QuoteTick,
             use_venue_aggressor: true,
             untimed_quote_policy: UntimedQuotePolicy::ClockOffset,

@@ -7,6 +7,12 @@
 //! of a snapshot depends only on events received before its close. Trades are bucketed into
 //! bars by `ts_recv` (the moment the engine knew them). Per-event work is O(1) and allocation
 //! free in steady state; per-minute work is bounded by the window sizes.
+//!
+//! Bar-only input (see `bar_input` for every choice): a `MarketEvent::Bar` inside one UTC
+//! minute is added to that minute as if its trades had arrived (OHLC from the bar, volume
+//! spread uniformly over the ticks of its range in the profile, order flow from its labels or
+//! a tick rule on closes), then the minute closes at the bar's `ts_recv`. Bars are ignored
+//! once a trade has been seen (no double counting in mixed streams).
 
 use auction_trader_types::{
     AggressorSide, Bar, Instrument, MarketEvent, NANOS_PER_MINUTE, Price, Quantity, Quote, Trade,
@@ -15,6 +21,9 @@ use auction_trader_types::{
 use serde::Serialize;
 
 use crate::FeaturesError;
+use crate::bar_input::{
+    BarFlow, BarRejection, BarTickRule, bar_flow, bar_minute, bar_vwap, distribute_volume,
+};
 use crate::baselines::{MinuteWindow, SpreadMinute, median, sample_std, typical_spread};
 use crate::config::{FeatureConfig, SideInference};
 use crate::order_flow::{OrderFlowInputs, evaluate, order_flow_norm};
@@ -54,12 +63,24 @@ pub struct EngineCounters {
     pub quote_lookup_misses: u64,
     pub snapshots: u64,
     pub profile: ProfileCounters,
+    /// Bars added to their minute (bar-only input).
+    pub bars: u64,
+    /// Bars ignored because trades were seen (mixed streams: no double counting).
+    pub ignored_bars: u64,
+    /// Bars with non-positive or inconsistent prices or volumes (skipped).
+    pub invalid_bars: u64,
+    /// Bars not inside one UTC minute (longer or misaligned; skipped).
+    pub unsupported_bars: u64,
+    /// Bars without volume (empty minutes: only the clock moves).
+    pub empty_bars: u64,
 }
 
 /// Accumulators of the open minute.
 #[derive(Debug, Clone, Copy, Default)]
 struct MinuteAccumulator {
     fills: u64,
+    /// Bars added (bar-only input); their trade counts are in `fills`.
+    bars: u64,
     open: Price,
     high: Price,
     low: Price,
@@ -83,9 +104,44 @@ struct MinuteAccumulator {
 }
 
 impl MinuteAccumulator {
+    /// The minute has prices (a fill or a bar): its OHLC are its own.
+    #[inline]
+    fn has_prices(&self) -> bool {
+        self.fills > 0 || self.bars > 0
+    }
+
+    /// Adds a valid bar of this minute (see `bar_input`): OHLC merged in arrival order,
+    /// volume and notional at the bar's VWAP, order flow as signed by `flow`; no quote rule
+    /// ran on its volume.
+    fn add_bar(&mut self, bar: &Bar, flow: &BarFlow) {
+        if self.has_prices() {
+            self.high = self.high.max(bar.high);
+            self.low = self.low.min(bar.low);
+        } else {
+            self.open = bar.open;
+            self.high = bar.high;
+            self.low = bar.low;
+        }
+        self.close = bar.close;
+        self.bars += 1;
+        self.fills = self.fills.saturating_add(bar.trade_count);
+        let volume = bar.volume.raw();
+        self.volume = self.volume.saturating_add(volume);
+        self.notional += i128::from(bar_vwap(bar).raw()) * i128::from(volume);
+        self.buy_volume = self.buy_volume.saturating_add(flow.buy);
+        self.sell_volume = self.sell_volume.saturating_add(flow.sell);
+        self.unknown_volume = self.unknown_volume.saturating_add(flow.unknown);
+        // SPEC 2.3: ambiguous = what the quote rule could not classify: all of a bar.
+        self.quote_ambiguous_volume = self.quote_ambiguous_volume.saturating_add(volume);
+        self.effective_ambiguous_volume = self
+            .effective_ambiguous_volume
+            .saturating_add(flow.unlabelled);
+        self.bvc_volume = self.bvc_volume.saturating_add(flow.bvc);
+    }
+
     #[inline]
     fn add_fill(&mut self, price: Price, size: Quantity) {
-        if self.fills == 0 {
+        if !self.has_prices() {
             self.open = price;
             self.high = price;
             self.low = price;
@@ -142,6 +198,9 @@ pub struct FeatureEngine {
     minute: MinuteAccumulator,
     last_close: Option<Price>,
     bars_seen: u64,
+    /// A trade event was seen: bar events are ignored from then on.
+    trades_seen: bool,
+    bar_tick_rule: BarTickRule,
     returns: MinuteWindow<f64>,
     abs_order_flow: MinuteWindow<i64>,
     spreads: MinuteWindow<SpreadMinute>,
@@ -173,6 +232,8 @@ impl FeatureEngine {
             minute: MinuteAccumulator::default(),
             last_close: None,
             bars_seen: 0,
+            trades_seen: false,
+            bar_tick_rule: BarTickRule::default(),
             returns: MinuteWindow::new(config.sigma_window_minutes as usize),
             abs_order_flow: MinuteWindow::new(config.of_median_minutes as usize),
             spreads: MinuteWindow::new(config.typical_spread_minutes as usize),
@@ -227,12 +288,96 @@ impl FeatureEngine {
     #[inline]
     pub fn on_event(&mut self, event: &MarketEvent, sink: &mut impl FeatureSink) {
         self.counters.events += 1;
-        self.advance_to(event.ts_recv(), sink);
+        if let MarketEvent::Bar(bar) = event {
+            self.on_bar(bar, sink);
+            return;
+        }
+        let now = event.ts_recv();
+        let is_trade = matches!(event, MarketEvent::Trade(_));
+        if self.counters.bars > 0 && !self.trades_seen && !is_trade {
+            self.advance_in_bar_mode(now, sink);
+        } else {
+            self.advance_to(now, sink);
+        }
         match event {
             MarketEvent::Quote(quote) => self.on_quote(quote),
-            MarketEvent::Trade(trade) => self.on_trade(trade, sink),
-            // Depth, funding, liquidations and bars only move the clock here.
+            MarketEvent::Trade(trade) => {
+                self.trades_seen = true;
+                self.on_trade(trade, sink);
+            }
+            // Depth, funding and liquidations only move the clock here.
             _ => {}
+        }
+    }
+
+    /// Bar mode moves the clock for a non-bar event at `now` so that an event at exactly a
+    /// minute boundary stays in the minute it ends (SPEC 2: a value at t may use events with
+    /// ts_recv <= t). The bar ending at that boundary is ordered after such events by the
+    /// replay's tie priority (depth, quote, trade, ..., bar), and must still find its minute
+    /// open; a quote stamped at the close (e.g. a LEAN quote bar) is then the close's quote.
+    fn advance_in_bar_mode(&mut self, now: UnixNanos, sink: &mut impl FeatureSink) {
+        match self.minute_start {
+            Some(start) if now == start => {}
+            _ => self.advance_to(now.saturating_sub_nanos(1), sink),
+        }
+    }
+
+    /// Bar-only input (see `bar_input`): the bar's minute is closed up to its open, the bar
+    /// added to it, and the clock moved to the bar's `ts_recv` (which closes the minute when
+    /// the bar ends it). A bar whose minute was already closed is late: like a late trade it
+    /// is kept in the open minute and counted.
+    fn on_bar(&mut self, bar: &Bar, sink: &mut impl FeatureSink) {
+        if self.trades_seen {
+            self.counters.ignored_bars += 1;
+            self.advance_to(bar.ts_recv, sink);
+            return;
+        }
+        let minute = match bar_minute(bar) {
+            Ok(minute) => minute,
+            Err(rejection) => {
+                match rejection {
+                    BarRejection::Invalid => self.counters.invalid_bars += 1,
+                    BarRejection::NotWithinMinute => self.counters.unsupported_bars += 1,
+                    BarRejection::Empty => self.counters.empty_bars += 1,
+                }
+                self.advance_to(bar.ts_recv, sink);
+                return;
+            }
+        };
+        // Close the minutes before the bar's; the first event starts the clock at its minute.
+        match self.minute_start {
+            None => self.minute_start = Some(minute),
+            // Only non-trading events started the clock (e.g. a quote stamped at this bar's
+            // close, ordered first on the tie): no minute had prices, nothing was emitted but
+            // empty spread minutes, so the clock restarts at the bar's minute.
+            Some(start)
+                if minute < start && self.last_close.is_none() && !self.minute.has_prices() =>
+            {
+                self.minute_start = Some(minute);
+            }
+            Some(start) if minute < start => self.counters.late_events += 1,
+            Some(_) => self.advance_to(minute, sink),
+        }
+        self.counters.bars += 1;
+        let tick_side = self.bar_tick_rule.classify(bar.close);
+        let flow = bar_flow(
+            bar,
+            self.config.use_venue_aggressor,
+            self.config.side_inference == SideInference::Bvc,
+            tick_side,
+        );
+        self.minute.add_bar(bar, &flow);
+        let profile = &mut self.profile;
+        distribute_volume(
+            bar.low,
+            bar.high,
+            bar.volume,
+            self.tick_size.raw(),
+            |price, size| profile.add_trade(price, size),
+        );
+        // A late bar must not count as late twice: move the clock only when it is ahead.
+        if self.minute_start.is_none_or(|start| bar.ts_recv >= start) {
+            self.advance_to(bar.ts_recv, sink);
         }
     }
 
@@ -310,7 +455,7 @@ impl FeatureEngine {
 
         // SPEC 2.1: an empty minute is a bar with no volume, OHLC = previous close, return 0.
         // Before the first trade there is no close: no bar, no snapshot.
-        let close = if minute.fills > 0 {
+        let close = if minute.has_prices() {
             minute.close
         } else if let Some(close) = self.last_close {
             close
@@ -318,7 +463,7 @@ impl FeatureEngine {
             return;
         };
         let log_return = match self.last_close {
-            Some(previous) if minute.fills > 0 && previous.is_positive() => {
+            Some(previous) if minute.has_prices() && previous.is_positive() => {
                 (close.raw() as f64 / previous.raw() as f64).ln()
             }
             _ => 0.0,
@@ -370,9 +515,21 @@ impl FeatureEngine {
             ts_open: start,
             ts_event: end,
             ts_recv: end,
-            open: if minute.fills > 0 { minute.open } else { close },
-            high: if minute.fills > 0 { minute.high } else { close },
-            low: if minute.fills > 0 { minute.low } else { close },
+            open: if minute.has_prices() {
+                minute.open
+            } else {
+                close
+            },
+            high: if minute.has_prices() {
+                minute.high
+            } else {
+                close
+            },
+            low: if minute.has_prices() {
+                minute.low
+            } else {
+                close
+            },
             close,
             volume: Quantity::from_raw(volume),
             vwap: if volume > 0 {
@@ -964,5 +1121,385 @@ mod tests {
             ..FeatureConfig::default()
         };
         assert!(FeatureEngine::new(&config, price("0.1")).is_err());
+    }
+
+    /// A bar of the minute starting `minute` minutes after BASE, known at its close.
+    fn bar_event(minute: i64, ohlc: [&str; 4], volume: &str, buy: &str, sell: &str) -> MarketEvent {
+        let start = BASE + minute * MINUTE;
+        MarketEvent::Bar(Bar {
+            ts_open: UnixNanos(start),
+            ts_event: UnixNanos(start + MINUTE),
+            ts_recv: UnixNanos(start + MINUTE),
+            open: price(ohlc[0]),
+            high: price(ohlc[1]),
+            low: price(ohlc[2]),
+            close: price(ohlc[3]),
+            volume: units(volume),
+            vwap: Price::ZERO,
+            buy_volume: units(buy),
+            sell_volume: units(sell),
+            trade_count: 0,
+        })
+    }
+
+    fn run_with_engine(
+        config: &FeatureConfig,
+        events: &[MarketEvent],
+    ) -> (FeatureEngine, Collector) {
+        let mut engine = FeatureEngine::new(config, price("0.1")).unwrap();
+        let mut sink = Collector::default();
+        for event in events {
+            engine.on_event(event, &mut sink);
+        }
+        (engine, sink)
+    }
+
+    #[test]
+    fn bars_close_their_minutes_like_trades() {
+        // m0: O 100 H 102 L 99 C 101, 4 units, no labels: first bar -> tick rule undecided ->
+        //   4 unclassified; quote rule never ran -> both ambiguous fractions 1.0.
+        //   VWAP = typical (102 + 99 + 101) / 3 = 100.666666666 (raw floor).
+        // m1: C 103 > 101 -> uptick: the whole 2 units buy; OF +2, OF_norm 1 -> initiative buy,
+        //   but ambiguous 1.0 > 0.35 -> dual confirmation, qimb None -> not confirmed.
+        // m2: no bar -> empty minute at 103, return 0.   m3: C 103 unchanged -> still buy.
+        let (engine, sink) = run_with_engine(
+            &FeatureConfig::default(),
+            &[
+                bar_event(0, ["100", "102", "99", "101"], "4", "0", "0"),
+                bar_event(1, ["101", "103.5", "100.5", "103"], "2", "0", "0"),
+                bar_event(3, ["103", "103", "103", "103"], "1", "0", "0"),
+            ],
+        );
+        assert_eq!(sink.snapshots.len(), 4);
+        assert!(sink.trades.is_empty());
+        let first = &sink.snapshots[0];
+        assert_eq!(first.ts, UnixNanos(BASE + MINUTE));
+        assert_eq!(
+            (
+                first.bar.open,
+                first.bar.high,
+                first.bar.low,
+                first.bar.close
+            ),
+            (price("100"), price("102"), price("99"), price("101"))
+        );
+        assert_eq!(
+            (first.bar.volume, first.bar.vwap, first.bar.trade_count),
+            (units("4"), Price::from_raw(100_666_666_666), 0)
+        );
+        assert_eq!(first.unclassified_volume, units("4"));
+        assert_eq!(
+            (
+                first.ambiguous_trade_frac_1m,
+                first.quote_rule_ambiguous_frac_1m
+            ),
+            (1.0, 1.0)
+        );
+        assert_eq!(first.profile.volume, units("4"));
+        assert_eq!(
+            (first.bid_price, first.typical_spread, first.qimb_mean_1m),
+            (None, None, None)
+        );
+        let second = &sink.snapshots[1];
+        assert_eq!(
+            (second.bar.buy_volume, second.of_1m),
+            (units("2"), units("2"))
+        );
+        assert!((second.log_return - (103.0_f64 / 101.0).ln()).abs() < 1e-12);
+        assert!(second.signals.initiative_buy && second.signals.dual_confirmation);
+        // No quote exists in bar-only data: `confirm_without_quotes` (default) lets the
+        // initiative alone confirm; SPEC 2.4 as written would never confirm here.
+        assert!(second.signals.confirmed_buy);
+        assert_eq!(second.profile.volume, units("6"));
+        let empty = &sink.snapshots[2];
+        assert_eq!(
+            (empty.bar.volume, empty.bar.close, empty.log_return),
+            (Quantity::ZERO, price("103"), 0.0)
+        );
+        assert_eq!(sink.snapshots[3].bar.buy_volume, units("1"));
+        // sigma over returns [ln(103/101), 0, 0]: defined from the second return on.
+        assert!(sink.snapshots[3].sigma_240.is_some_and(|sigma| sigma > 0.0));
+        let counters = engine.counters();
+        assert_eq!(
+            (counters.bars, counters.snapshots, counters.late_events),
+            (3, 4, 0)
+        );
+    }
+
+    #[test]
+    fn bar_labels_sign_the_flow_and_set_the_ambiguous_share() {
+        // 5 units, labelled buy 3 / sell 1: 1 unit unlabelled, first bar -> unclassified.
+        // Ambiguous = 1 / 5 = 0.2 <= 0.35 -> single confirmation; OF +2, norm 0.4 -> confirmed.
+        let events = [bar_event(0, ["100", "101", "100", "101"], "5", "3", "1")];
+        let (_, sink) = run_with_engine(&FeatureConfig::default(), &events);
+        let snapshot = &sink.snapshots[0];
+        assert_eq!(
+            (
+                snapshot.bar.buy_volume,
+                snapshot.bar.sell_volume,
+                snapshot.unclassified_volume
+            ),
+            (units("3"), units("1"), units("1"))
+        );
+        assert!((snapshot.ambiguous_trade_frac_1m - 0.2).abs() < 1e-12);
+        assert_eq!(snapshot.quote_rule_ambiguous_frac_1m, 1.0);
+        assert!(!snapshot.signals.dual_confirmation && snapshot.signals.confirmed_buy);
+        // Labels off: the whole bar is inferred (undecided on the first bar) -> ambiguous 1.
+        let config = FeatureConfig {
+            use_venue_aggressor: false,
+            ..FeatureConfig::default()
+        };
+        let (_, sink) = run_with_engine(&config, &events);
+        assert_eq!(sink.snapshots[0].ambiguous_trade_frac_1m, 1.0);
+        assert_eq!(sink.snapshots[0].unclassified_volume, units("5"));
+    }
+
+    #[test]
+    fn bar_volume_is_spread_over_the_ticks_of_its_range() {
+        // Window 1 minute, min 1 bin, tick 0.1: a bar 100 .. 100.4 of 5 units puts 1 unit on
+        // each of 5 ticks; no sigma yet -> 1-tick bins -> 5 bins, VA 70% = 3.5 -> POC + 3 more.
+        let config = FeatureConfig {
+            profile_window_minutes: 1,
+            min_profile_bins: 1,
+            ..FeatureConfig::default()
+        };
+        let (_, sink) = run_with_engine(
+            &config,
+            &[bar_event(
+                0,
+                ["100", "100.4", "100", "100.2"],
+                "5",
+                "0",
+                "0",
+            )],
+        );
+        let profile = sink.snapshots[0].profile;
+        assert!(profile.valid);
+        assert_eq!((profile.volume, profile.bins_spanned), (units("5"), 5));
+        assert_eq!(profile.bin_width, Some(price("0.1")));
+    }
+
+    #[test]
+    fn bars_are_ignored_once_trades_were_seen() {
+        let (engine, sink) = run_with_engine(
+            &FeatureConfig::default(),
+            &[
+                trade(SECOND, "100", "1", Buy),
+                bar_event(0, ["100", "100", "100", "100"], "7", "0", "0"),
+                tick(2 * MINUTE),
+            ],
+        );
+        assert_eq!(sink.snapshots[0].bar.volume, units("1"));
+        assert_eq!(
+            (engine.counters().ignored_bars, engine.counters().bars),
+            (1, 0)
+        );
+    }
+
+    #[test]
+    fn a_quote_at_the_bar_close_is_the_close_quote() {
+        // LEAN-like: the quote bar and the trade bar of minute 0 both arrive at 1:00 (quote
+        // first on the tie). The trade bar still lands in minute 0, and the 1:00 quote is the
+        // quote at its close. Minute 1 likewise; no late events.
+        let (engine, sink) = run_with_engine(
+            &FeatureConfig::default(),
+            &[
+                quote(MINUTE, "100", "3", "101", "1"),
+                bar_event(0, ["100", "101", "100", "100.5"], "2", "0", "0"),
+                quote(2 * MINUTE, "101", "1", "102", "1"),
+                bar_event(1, ["100.5", "102", "100.5", "101.5"], "2", "0", "0"),
+            ],
+        );
+        assert_eq!(sink.snapshots.len(), 2);
+        assert_eq!(engine.counters().late_events, 0);
+        assert_eq!(
+            (
+                sink.snapshots[0].bar.volume,
+                sink.snapshots[0].bid_price,
+                sink.snapshots[0].qimb_close
+            ),
+            (units("2"), Some(price("100")), Some(0.5))
+        );
+        assert_eq!(sink.snapshots[1].bid_price, Some(price("101")));
+        // Minute 1 was quoted 100/101 all minute: spread 1, qimb 0.5.
+        assert_eq!(sink.snapshots[1].qimb_mean_1m, Some(0.5));
+    }
+
+    #[test]
+    fn sub_minute_bars_add_up_and_long_bars_are_refused() {
+        // Two 30 s bars: O 100 (first) C 99.5 (last), H 101, L 99.5, volume 3, VWAP from the
+        // bars' own VWAPs (100.5 × 1 + 100 × 2) / 3 = 100.1666666666... -> 100.166666667.
+        let half = |offset: i64, ohlc: [&str; 4], volume: &str, vwap: &str| {
+            let start = BASE + offset;
+            MarketEvent::Bar(Bar {
+                ts_open: UnixNanos(start),
+                ts_event: UnixNanos(start + 30 * SECOND),
+                ts_recv: UnixNanos(start + 30 * SECOND),
+                open: price(ohlc[0]),
+                high: price(ohlc[1]),
+                low: price(ohlc[2]),
+                close: price(ohlc[3]),
+                volume: units(volume),
+                vwap: price(vwap),
+                buy_volume: Quantity::ZERO,
+                sell_volume: Quantity::ZERO,
+                trade_count: 4,
+            })
+        };
+        let five_minutes = MarketEvent::Bar(Bar {
+            ts_open: UnixNanos(BASE + MINUTE),
+            ts_event: UnixNanos(BASE + 6 * MINUTE),
+            ts_recv: UnixNanos(BASE + 6 * MINUTE),
+            open: price("100"),
+            high: price("100"),
+            low: price("100"),
+            close: price("100"),
+            volume: units("9"),
+            vwap: price("100"),
+            buy_volume: Quantity::ZERO,
+            sell_volume: Quantity::ZERO,
+            trade_count: 0,
+        });
+        let (engine, sink) = run_with_engine(
+            &FeatureConfig::default(),
+            &[
+                half(0, ["100", "101", "100", "101"], "1", "100.5"),
+                half(30 * SECOND, ["101", "101", "99.5", "99.5"], "2", "100"),
+                five_minutes,
+            ],
+        );
+        let bar = sink.snapshots[0].bar;
+        assert_eq!(
+            (
+                bar.open,
+                bar.high,
+                bar.low,
+                bar.close,
+                bar.volume,
+                bar.trade_count
+            ),
+            (
+                price("100"),
+                price("101"),
+                price("99.5"),
+                price("99.5"),
+                units("3"),
+                8
+            )
+        );
+        assert_eq!(bar.vwap, Price::from_raw(100_166_666_667));
+        // m0: first bar undecided (1 unknown), second closes lower -> 2 sell.
+        assert_eq!(
+            (bar.sell_volume, sink.snapshots[0].unclassified_volume),
+            (units("2"), units("1"))
+        );
+        assert_eq!(engine.counters().unsupported_bars, 1);
+        // The refused bar still moved the clock: minutes 1 .. 5 closed empty.
+        assert_eq!(sink.snapshots.len(), 6);
+    }
+
+    #[test]
+    fn bvc_splits_bar_volume_at_the_close() {
+        // Same closes as the trade BVC test (100, 101, 100; 10 units each): identical splits.
+        let config = FeatureConfig {
+            side_inference: SideInference::Bvc,
+            ..FeatureConfig::default()
+        };
+        let (_, sink) = run_with_engine(
+            &config,
+            &[
+                bar_event(0, ["100", "100", "100", "100"], "10", "0", "0"),
+                bar_event(1, ["101", "101", "101", "101"], "10", "0", "0"),
+                bar_event(2, ["100", "100", "100", "100"], "10", "0", "0"),
+            ],
+        );
+        assert_eq!(sink.snapshots[0].bar.buy_volume, units("5"));
+        let last = &sink.snapshots[2];
+        let expected_buy = (10e9 * normal_cdf(-std::f64::consts::FRAC_1_SQRT_2)).round() as i64;
+        assert!((last.bar.buy_volume.raw() - expected_buy).abs() <= 1);
+        assert_eq!(last.unclassified_volume, Quantity::ZERO);
+        assert_eq!(last.ambiguous_trade_frac_1m, 1.0);
+    }
+
+    #[test]
+    fn bad_bars_are_counted_and_skipped() {
+        let (engine, sink) = run_with_engine(
+            &FeatureConfig::default(),
+            &[
+                bar_event(0, ["100", "99", "98", "100"], "1", "0", "0"),
+                bar_event(1, ["100", "100", "100", "100"], "0", "0", "0"),
+            ],
+        );
+        assert!(sink.snapshots.is_empty());
+        let counters = engine.counters();
+        assert_eq!(
+            (counters.invalid_bars, counters.empty_bars, counters.bars),
+            (1, 1, 0)
+        );
+    }
+
+    proptest::proptest! {
+        /// Arbitrary bar streams (misaligned, long, inconsistent, labelled, mixed with quotes
+        /// and trades) never panic and keep the snapshot invariants.
+        #[test]
+        fn arbitrary_bar_streams_keep_snapshot_invariants(
+            steps in proptest::collection::vec(
+                (0_u8..6, 0_i64..3, -2_i64..40, 0_i64..8, 0_i64..8, -1_i64..20, 0_i64..10, 0_i64..10, 1_i64..70),
+                1..200,
+            ),
+            bvc: bool,
+        ) {
+            let config = FeatureConfig {
+                profile_window_minutes: 5,
+                sigma_window_minutes: 5,
+                of_median_minutes: 5,
+                min_profile_bins: 3,
+                side_inference: if bvc { SideInference::Bvc } else { SideInference::QuoteTick },
+                ..FeatureConfig::default()
+            };
+            let mut engine = FeatureEngine::new(&config, price("0.5")).unwrap();
+            let mut sink = Collector::default();
+            let mut minute = 0_i64;
+            for (kind, advance, level, up, down, volume, buy, sell, seconds) in steps {
+                minute += advance;
+                let start = BASE + minute * MINUTE;
+                let low = Price::from_raw(100_000_000_000 + level * 250_000_000);
+                let high = Price::from_raw(low.raw() + up * 250_000_000);
+                let event = match kind {
+                    0..=3 => MarketEvent::Bar(Bar {
+                        ts_open: UnixNanos(start + if kind == 3 { 30 * SECOND } else { 0 }),
+                        ts_event: UnixNanos(start + seconds * SECOND),
+                        ts_recv: UnixNanos(start + seconds * SECOND),
+                        open: Price::from_raw(low.raw() + down.min(up) * 250_000_000),
+                        high,
+                        low,
+                        close: Price::from_raw(high.raw() - down * 250_000_000),
+                        volume: Quantity::from_raw(volume * 1_000_000),
+                        vwap: Price::ZERO,
+                        buy_volume: Quantity::from_raw(buy * 1_000_000),
+                        sell_volume: Quantity::from_raw(sell * 1_000_000),
+                        trade_count: 0,
+                    }),
+                    4 => quote(minute * MINUTE + seconds * SECOND, "100", "1", "101", "2"),
+                    _ => trade(minute * MINUTE + seconds * SECOND, "100", "1", Buy),
+                };
+                engine.on_event(&event, &mut sink);
+            }
+            for pair in sink.snapshots.windows(2) {
+                proptest::prop_assert_eq!(pair[1].ts.as_i64() - pair[0].ts.as_i64(), MINUTE);
+            }
+            for snapshot in &sink.snapshots {
+                let bar = snapshot.bar;
+                proptest::prop_assert!(bar.low <= bar.open && bar.open <= bar.high);
+                proptest::prop_assert!(bar.low <= bar.close && bar.close <= bar.high);
+                proptest::prop_assert_eq!(
+                    bar.volume.raw(),
+                    bar.buy_volume.raw() + bar.sell_volume.raw() + snapshot.unclassified_volume.raw()
+                );
+                proptest::prop_assert!(snapshot.ambiguous_trade_frac_1m <= snapshot.quote_rule_ambiguous_frac_1m);
+                proptest::prop_assert!(snapshot.log_return.is_finite());
+                proptest::prop_assert!(!snapshot.profile.valid || snapshot.warmed_up);
+            }
+        }
     }
 }

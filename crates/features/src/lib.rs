@@ -8,17 +8,24 @@
 //!   replay and live; no wall clock, no look-ahead.
 //! - [`compute_profile`]: a volume profile over any trade slice with a fixed bin width.
 //! - [`side_accuracy`]: accuracy of every side-inference rule against true labels.
+//! - [`loader`]: the research loaders of SPEC 1.5 (trades, quotes, interval bars, book rows
+//!   resampled at an interval, and a combined aligned dataset) from any event stream.
+//!
+//! Bar-only data (no ticks) feeds the same engine: a one-minute `MarketEvent::Bar` closes its
+//! minute as if its trades had arrived (see `bar_input` for the conventions).
 //!
 //! Prices and sizes stay fixed-point (`Price`, `Quantity`, integer histogram volumes);
 //! `f64` appears only in statistics (returns, sigma, ratios, qimb).
 //!
-//! This crate depends on `auction-trader-types` only at run time; it must not depend on
-//! storage, strategies or execution (they consume its snapshots).
+//! This crate depends on `auction-trader-types` and `auction-trader-book` only at run time;
+//! it must not depend on storage, strategies or execution (they consume its snapshots).
 
+mod bar_input;
 mod baselines;
 pub mod config;
 mod engine;
 mod error;
+pub mod loader;
 pub mod order_flow;
 pub mod profile;
 pub mod quotes;
@@ -27,6 +34,7 @@ pub mod side;
 pub mod snapshot;
 pub mod toxicity;
 
+pub use bar_input::MAX_BAR_LEVELS;
 pub use config::{FeatureConfig, SideInference, ValueAreaExpansion};
 pub use engine::{EngineCounters, FeatureEngine, FeatureSink};
 pub use error::FeaturesError;

@@ -59,8 +59,12 @@ pub fn evaluate(inputs: &OrderFlowInputs, config: &FeatureConfig) -> OrderFlowSi
         .qimb_mean
         .is_some_and(|qimb| qimb < 0.0 && -qimb >= config.qimb_min);
     let dual_confirmation = inputs.ambiguous_trade_frac > config.ambiguous_threshold;
+    // Without any quote in the minute (bar-only or trades-only data) qimb does not exist and
+    // "both" can never hold; `confirm_without_quotes` then lets initiative alone confirm
+    // (a documented extension of SPEC 2.4, on by default; false = SPEC as written).
+    let quotes_missing = inputs.qimb_mean.is_none() && config.confirm_without_quotes;
     let confirm = |initiative: bool, aligned: bool| {
-        if dual_confirmation {
+        if dual_confirmation && !quotes_missing {
             initiative && aligned
         } else {
             initiative || aligned
@@ -133,5 +137,20 @@ mod tests {
         assert!(murky.dual_confirmation && !murky.confirmed_buy);
         let both = evaluate(&inputs(100, 200, None, Some(0.2), 0.36), &config);
         assert!(both.confirmed_buy && !both.confirmed_sell);
+    }
+
+    #[test]
+    fn without_quotes_initiative_alone_confirms_unless_disabled() {
+        // Bar-only data: ambiguity 100%, no qimb. OF_norm 0.5 → initiative buy.
+        let config = FeatureConfig::default();
+        let bars = evaluate(&inputs(100, 200, None, None, 1.0), &config);
+        assert!(bars.dual_confirmation && bars.confirmed_buy && !bars.confirmed_sell);
+        let strict = FeatureConfig {
+            confirm_without_quotes: false,
+            ..FeatureConfig::default()
+        };
+        assert!(!evaluate(&inputs(100, 200, None, None, 1.0), &strict).confirmed_buy);
+        // With a quote (qimb 0.0) the dual rule applies as written.
+        assert!(!evaluate(&inputs(100, 200, None, Some(0.0), 1.0), &config).confirmed_buy);
     }
 }

@@ -127,10 +127,7 @@ fn format_fixed(raw: i64, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
 macro_rules! fixed_point_type {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
-        #[derive(
-            Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-        )]
-        #[serde(transparent)]
+        #[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub struct $name(pub i64);
 
         impl $name {
@@ -265,15 +262,26 @@ macro_rules! fixed_point_type {
 
 fixed_point_type!(
     /// A price (or a price difference such as a spread or a tick size), 10^-9 resolution.
+    #[derive(Serialize, Deserialize)]
+    #[serde(transparent)]
     Price
 );
 fixed_point_type!(
     /// A size, lot size or position quantity, 10^-9 resolution. Signed so that positions and
     /// differences are natural; validation rejects negative sizes in market data.
+    #[derive(Serialize, Deserialize)]
+    #[serde(transparent)]
     Quantity
 );
 fixed_point_type!(
+    /// An amount of the quote (settlement) currency: cash, P&L, fees, funding, 10^-9
+    /// resolution (±9.2 billion units).
+    Money
+);
+fixed_point_type!(
     /// A dimensionless rate such as a fee (2 bps = `0.0002`) or a funding rate, 10^-9 resolution.
+    #[derive(Serialize, Deserialize)]
+    #[serde(transparent)]
     Rate
 );
 
@@ -283,6 +291,47 @@ impl Price {
     #[inline]
     pub fn notional_raw(self, quantity: Quantity) -> i128 {
         i128::from(self.0) * i128::from(quantity.0) / i128::from(FIXED_SCALE)
+    }
+}
+
+/// Money is written as an exact decimal string (`"-12.5"`) in JSON and YAML reports, so a
+/// reader never has to know the fixed-point scale; a bare number is accepted on input.
+impl Serialize for Money {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Text {
+            Decimal(String),
+            Integer(i64),
+            Float(f64),
+        }
+        match Text::deserialize(deserializer)? {
+            Text::Decimal(text) => Self::from_decimal_str(&text).map_err(serde::de::Error::custom),
+            Text::Integer(units) => Self::from_units(units).map_err(serde::de::Error::custom),
+            Text::Float(value) => Self::from_f64_rounded(value)
+                .ok_or_else(|| serde::de::Error::custom(format!("{value} is out of range"))),
+        }
+    }
+}
+
+impl Money {
+    /// A raw i128 amount (e.g. [`Price::notional_raw`]) as `Money`, saturating at the i64
+    /// range instead of wrapping.
+    #[inline]
+    pub fn from_raw_i128(raw: i128) -> Self {
+        Self(raw.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64)
+    }
+
+    /// `price × quantity` in quote currency (saturating).
+    #[inline]
+    pub fn notional(price: Price, quantity: Quantity) -> Self {
+        Self::from_raw_i128(price.notional_raw(quantity))
     }
 }
 

@@ -1,7 +1,9 @@
 //! Core types shared by every other crate of auction-trader: fixed-point [`Price`] and
 //! [`Quantity`] (SPEC 1.1: prices and sizes are never `f64`), UTC nanosecond time
 //! ([`UnixNanos`]), sides, the normalized market events ([`Trade`], [`Quote`], [`BookDelta`],
-//! [`Funding`], [`Liquidation`], [`Bar`]) and [`Instrument`] metadata.
+//! [`Funding`], [`Liquidation`], [`Bar`]), [`Instrument`] metadata, and the order and
+//! execution-report vocabulary shared by strategies, risk, the simulated exchange and live
+//! venues ([`OrderRequest`], [`ExecutionReport`], [`Money`]).
 //!
 //! This crate is the bottom of the crate graph: it must not depend on any other crate of the
 //! workspace, nor on I/O, storage or venue formats.
@@ -10,6 +12,7 @@ mod error;
 mod events;
 mod fixed_point;
 mod instrument;
+mod order;
 mod side;
 mod time;
 
@@ -18,7 +21,11 @@ pub use events::{
     Bar, BookDelta, DeltaFlags, Fnv1a64, Funding, Liquidation, MarketEvent, Quote, QuoteFlags,
     StreamKind, Trade, TradeId, fnv1a_64,
 };
-pub use fixed_point::{FIXED_PRECISION, FIXED_SCALE, Price, Quantity, Rate, parse_fixed};
+pub use fixed_point::{FIXED_PRECISION, FIXED_SCALE, Money, Price, Quantity, Rate, parse_fixed};
 pub use instrument::{Instrument, InstrumentKey, MarketKind};
+pub use order::{
+    CancelReason, ExecutionReport, Fill, FundingPayment, Liquidity, OrderCommand, OrderId,
+    OrderKind, OrderRequest, OrderSide, RejectReason, TimeoutAction,
+};
 pub use side::{AggressorSide, BookSide};
 pub use time::{NANOS_PER_MICRO, NANOS_PER_MILLI, NANOS_PER_MINUTE, NANOS_PER_SECOND, UnixNanos};

@@ -21,6 +21,8 @@ pub enum BenchCommand {
     Ingest(IngestArgs),
     /// Replay + L2 book maintenance over a capture's events (events/s).
     Replay(ReplayArgs),
+    /// Engine + simulated exchange throughput (events/s) on in-memory events.
+    Backtest(super::bench_backtest::BacktestBenchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -47,6 +49,7 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
     match command {
         BenchCommand::Ingest(args) => ingest(&args),
         BenchCommand::Replay(args) => replay(&args),
+        BenchCommand::Backtest(args) => super::bench_backtest::run(&args),
     }
 }
 

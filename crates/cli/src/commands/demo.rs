@@ -1,23 +1,26 @@
-//! `demo`: the main job on the embedded default storage. Imports real market data (from
-//! `../shared/data` when present, else downloaded from Binance's public archive), validates it,
-//! rebuilds and verifies the L2 book of a depth capture, replays everything in time order, and
-//! runs the feature engine over the long bitFlyer tape.
+//! `demo`: the main job on the embedded default storage: real backtests of the auction
+//! strategy with the default configuration, written as run directories with HTML reports.
+//!
+//! With `../shared/data` present it runs the two committed configs (`configs/*.yaml`, compiled
+//! in): eight days of bitFlyer executions and tickers tick by tick, and a month of BTC-PERP
+//! 1-minute bars in bar-only mode. Elsewhere it downloads one day of Binance USD-M BTCUSDT
+//! trades from the public archive and backtests that.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use auction_trader_book::{SequenceRule, verify_events};
-use auction_trader_data::CollectedEvents;
+use auction_trader_backtest::BacktestConfig;
 use auction_trader_data::download::DayOutcome;
-use auction_trader_data::import::binance_capture::{CaptureOptions, import_capture_files};
-use auction_trader_storage::ParquetStore;
-use auction_trader_types::{InstrumentKey, MarketKind, UnixNanos};
 use clap::Args;
 
+use super::backtest::{RunOutcome, execute};
 use super::download::{DownloadArgs, download};
-use super::import::import_job;
-use super::inputs::InputArgs;
+
+/// The committed example configurations; their `../shared/data` paths are rebased on
+/// `--shared-data`.
+const BITFLYER_CONFIG: &str = include_str!("../../../../configs/bitflyer-auction.yaml");
+const BARS_CONFIG: &str = include_str!("../../../../configs/nautilus-bars.yaml");
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -27,171 +30,88 @@ pub struct DemoArgs {
     /// The data directory to import into.
     #[arg(long, default_value_os_t = super::default_data_dir())]
     pub data_dir: PathBuf,
+    /// Where run directories go.
+    #[arg(long, default_value = "runs")]
+    pub runs_dir: PathBuf,
 }
 
 pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
-    let store = ParquetStore::open(&args.data_dir)
-        .with_context(|| format!("opening data directory {}", args.data_dir.display()))?;
-    let inputs = if args.shared_data.is_dir() {
+    let configs = if args.shared_data.is_dir() {
         println!("== real data from {}", args.shared_data.display());
-        shared_inputs(&args.shared_data)
+        shared_configs(args)?
     } else {
         println!(
             "== {} not found: downloading one day of BTCUSDT trades from Binance's public archive",
             args.shared_data.display()
         );
-        downloaded_inputs()?
+        vec![downloaded_config(args)?]
     };
-
-    println!(
-        "\n== import + validation (SPEC 1.3) into {}",
-        args.data_dir.display()
-    );
-    for input in &inputs {
-        for job in input.jobs()? {
-            let outcome = import_job(&store, &job, &input.options()?)?;
-            let summary = &outcome.report.summary;
-            println!(
-                "{:<70} {:>9} events {:>6} quarantined {:>3} validation issue(s)",
-                outcome.source,
-                summary.events,
-                summary.quarantined,
-                outcome.validation.issues_count()
-            );
-        }
-    }
-
-    let capture = args.shared_data.join("binance/usdm_btcusdt_20240808.gz");
-    if capture.exists() {
+    let mut outcomes: Vec<RunOutcome> = Vec::new();
+    for config in &configs {
         println!(
-            "\n== L2 book rebuilt from {} vs every verifiable bookTicker",
-            capture.display()
+            "\n== backtest {} (SPEC 3.1 auction strategy, default parameters)",
+            config.run.name
         );
-        verify_capture(&capture)?;
+        outcomes.push(execute(config)?);
     }
-
-    println!("\n== deterministic replay of everything stored (SPEC 1.5)");
-    super::replay::run(&super::replay::ReplayArgs {
-        data_dir: args.data_dir.clone(),
-        stats: true,
-        venue: None,
-        symbol: None,
-        kind: None,
-        from: None,
-        to: None,
-        dump: None,
-    })?;
-
-    let bitflyer = InstrumentKey::new("bitflyer", "BTC_JPY", MarketKind::Spot);
-    if store
-        .list_partitions(&auction_trader_data::store::PartitionFilter {
-            venue: Some(bitflyer.venue.clone()),
-            ..Default::default()
-        })?
-        .is_empty()
-    {
-        return Ok(ExitCode::SUCCESS);
-    }
-    println!("\n== feature engine over the bitFlyer tape (SPEC 2.1-2.4)");
-    let snapshots =
-        super::features::compute_snapshots(&store, &bitflyer, UnixNanos(i64::MIN), UnixNanos::MAX)?;
-    let valid: Vec<_> = snapshots
-        .iter()
-        .filter(|snapshot| snapshot.profile.valid)
-        .collect();
-    println!(
-        "{} minute snapshots, {} with a valid 240-minute value area",
-        snapshots.len(),
-        valid.len()
-    );
-    if let Some(last) = valid.last() {
+    println!("\n== reports (open in a browser)");
+    for outcome in &outcomes {
         println!(
-            "last valid profile at {}: poc={} val={} vah={} (bin width {})",
-            last.ts,
-            last.profile
-                .poc
-                .map(|price| price.to_string())
+            "{:<28} {} trades, net {} -> {}",
+            outcome
+                .run_dir
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
                 .unwrap_or_default(),
-            last.profile
-                .val
-                .map(|price| price.to_string())
-                .unwrap_or_default(),
-            last.profile
-                .vah
-                .map(|price| price.to_string())
-                .unwrap_or_default(),
-            last.profile
-                .bin_width
-                .map(|price| price.to_string())
-                .unwrap_or_default()
+            outcome.result.metrics.trade_count,
+            outcome.result.metrics.net_pnl,
+            outcome.report.display()
         );
     }
-    println!("\nNext: `auction-trader catalog`, `auction-trader replay --stats --venue bitflyer`,");
-    println!(
-        "      `auction-trader features profile --bin 1000 {}/bitflyer/*.execution.*`",
-        args.shared_data.display()
-    );
+    println!("\nNext: edit configs/*.yaml and run `auction-trader backtest -c <config>`;");
+    println!("      `auction-trader report <run dir>` re-renders a report from its execution.db.");
     Ok(ExitCode::SUCCESS)
 }
 
-fn verify_capture(capture: &Path) -> anyhow::Result<()> {
-    let mut collected = CollectedEvents::new();
-    import_capture_files(&[capture], &CaptureOptions::default(), &mut collected)?;
-    for (slot, instrument) in collected.instruments_with_slots() {
-        let events = collected.events_of(slot);
-        let report = verify_events(SequenceRule::for_venue(&instrument.venue), events);
-        println!("{instrument}: {report}");
+/// The committed configs, with their data paths rebased on `--shared-data` and the storage
+/// and run directories from the command line.
+fn shared_configs(args: &DemoArgs) -> anyhow::Result<Vec<BacktestConfig>> {
+    let mut configs = Vec::new();
+    for text in [BITFLYER_CONFIG, BARS_CONFIG] {
+        let mut config = BacktestConfig::parse(text)?;
+        config.data.import = config
+            .data
+            .import
+            .iter()
+            .map(|path| rebase(path, &args.shared_data))
+            .filter(|path| path.exists())
+            .collect();
+        if config.data.import.is_empty() {
+            continue;
+        }
+        config.data.dir = args.data_dir.clone();
+        config.run.output_dir = args.runs_dir.clone();
+        configs.push(config);
     }
-    Ok(())
+    anyhow::ensure!(
+        !configs.is_empty(),
+        "{} holds none of the demo's files (bitflyer/, nautilus/)",
+        args.shared_data.display()
+    );
+    Ok(configs)
 }
 
-fn input(files: Vec<PathBuf>) -> InputArgs {
-    InputArgs {
-        files,
-        format: "auto".to_owned(),
-        venue: None,
-        symbol: None,
-        market: None,
-        timestamp_column: None,
-        price_column: None,
-        size_column: None,
-        side_column: None,
-        id_column: None,
+/// `../shared/data/x/y` → `<shared>/x/y`.
+fn rebase(path: &Path, shared: &Path) -> PathBuf {
+    match path.strip_prefix("../shared/data") {
+        Ok(relative) => shared.join(relative),
+        Err(_) => path.to_path_buf(),
     }
-}
-
-/// The shared data files the demo imports (those present).
-fn shared_inputs(root: &Path) -> Vec<InputArgs> {
-    let mut bitflyer: Vec<PathBuf> = std::fs::read_dir(root.join("bitflyer"))
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|entry| entry.path())
-                .filter(|path| path.to_string_lossy().contains(".execution."))
-                .collect()
-        })
-        .unwrap_or_default();
-    bitflyer.sort();
-    let singles = [
-        "binance/usdm_btcusdt_20240808.gz",
-        "tardis/binance-futures_BTCUSDT_trades_2020-02-22_sample.csv",
-        "tardis/binance-futures_BTCUSDT_quotes_2020-02-22_sample.csv",
-    ];
-    let mut inputs: Vec<InputArgs> = singles
-        .iter()
-        .map(|relative| root.join(relative))
-        .filter(|path| path.exists())
-        .map(|path| input(vec![path]))
-        .collect();
-    if !bitflyer.is_empty() {
-        inputs.push(input(bitflyer));
-    }
-    inputs
 }
 
 /// Without the shared data: one day of Binance USD-M BTCUSDT trades from the public archive.
-fn downloaded_inputs() -> anyhow::Result<Vec<InputArgs>> {
-    let args = DownloadArgs {
+fn downloaded_config(args: &DemoArgs) -> anyhow::Result<BacktestConfig> {
+    let download_args = DownloadArgs {
         venue: "binance-usdm".to_owned(),
         symbol: "BTCUSDT".to_owned(),
         kind: "trades".to_owned(),
@@ -200,7 +120,7 @@ fn downloaded_inputs() -> anyhow::Result<Vec<InputArgs>> {
         out: PathBuf::from("downloads"),
         base_url: None,
     };
-    let report = download(&args)?;
+    let report = download(&download_args)?;
     let files: Vec<PathBuf> = report
         .days
         .iter()
@@ -215,5 +135,11 @@ fn downloaded_inputs() -> anyhow::Result<Vec<InputArgs>> {
         !files.is_empty(),
         "the download produced no file:\n{report}"
     );
-    Ok(vec![input(files)])
+    let mut config = BacktestConfig::parse(
+        "run:\n  name: binance-btcusdt-auction\ndata:\n  venue: binance-usdm\n  symbol: BTCUSDT\n  market: perp\n",
+    )?;
+    config.data.import = files;
+    config.data.dir = args.data_dir.clone();
+    config.run.output_dir = args.runs_dir.clone();
+    Ok(config)
 }

@@ -44,6 +44,9 @@ pub enum FeaturesCommand {
     /// Per-second order-book toxicity table of a depth capture (SPEC 2.5: ghosts, CTR, OBI
     /// velocity churn, drain regimes).
     Toxicity(ToxicityArgs),
+    /// Research feature matrix (SPEC 2.6): one row per minute with the research features and
+    /// forward returns, to Parquet, with a diagnostics report.
+    Matrix(super::features_matrix::MatrixArgs),
 }
 
 #[derive(Debug, Args)]
@@ -115,10 +118,11 @@ pub fn run(command: FeaturesCommand) -> anyhow::Result<ExitCode> {
         FeaturesCommand::Compute(args) => compute(&args),
         FeaturesCommand::Export(args) => export(&args),
         FeaturesCommand::Toxicity(args) => toxicity(&args),
+        FeaturesCommand::Matrix(args) => super::features_matrix::run(&args),
     }
 }
 
-fn collect(input: &InputArgs) -> anyhow::Result<CollectedEvents> {
+pub fn collect(input: &InputArgs) -> anyhow::Result<CollectedEvents> {
     let options = input.options()?;
     let mut collected = CollectedEvents::new();
     for job in input.jobs()? {

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
+use auction_trader_data::import::bars_csv::BarLabel;
 use auction_trader_data::import::format::{self, ImportFormat, ImportOptions};
 use auction_trader_data::import::generic_csv::CsvMapping;
 use auction_trader_types::MarketKind;
@@ -43,6 +44,9 @@ pub struct InputArgs {
     /// Generic CSV: trade-id column, optional (enables de-duplication).
     #[arg(long)]
     pub id_column: Option<String>,
+    /// OHLCV CSV: whether row timestamps name the bar's `open` (default) or its `close`.
+    #[arg(long, default_value = "open")]
+    pub bar_label: String,
 }
 
 /// One import job: files of one format.
@@ -74,6 +78,23 @@ impl ImportJob {
 }
 
 impl InputArgs {
+    /// Files with every option on auto (format detection, venue defaults).
+    pub fn for_files(files: Vec<PathBuf>) -> Self {
+        Self {
+            files,
+            format: "auto".to_owned(),
+            venue: None,
+            symbol: None,
+            market: None,
+            timestamp_column: None,
+            price_column: None,
+            size_column: None,
+            side_column: None,
+            id_column: None,
+            bar_label: "open".to_owned(),
+        }
+    }
+
     pub fn options(&self) -> anyhow::Result<ImportOptions> {
         let market = self
             .market
@@ -102,11 +123,18 @@ impl InputArgs {
                 "a CSV mapping needs all of --timestamp-column, --price-column and --size-column"
             ),
         };
+        let bar_label = BarLabel::parse(&self.bar_label).with_context(|| {
+            format!(
+                "--bar-label must be open or close, got {:?}",
+                self.bar_label
+            )
+        })?;
         Ok(ImportOptions {
             venue: self.venue.clone(),
             symbol: self.symbol.clone(),
             market,
             csv_mapping,
+            bar_label,
         })
     }
 

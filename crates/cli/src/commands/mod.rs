@@ -1,15 +1,19 @@
 //! One file per subcommand. Each `run` returns the process exit code.
 
+mod backtest;
 mod bench;
+mod bench_backtest;
 mod book_verify;
 mod catalog;
 mod demo;
 mod download;
 mod features;
+mod features_matrix;
 mod import;
 mod inputs;
 mod parquet_input;
 mod replay;
+mod run_output;
 mod validate;
 
 use std::path::PathBuf;
@@ -38,6 +42,10 @@ pub enum Command {
     /// Feature research tools (volume profile, trade-side inference accuracy, export).
     #[command(subcommand)]
     Features(features::FeaturesCommand),
+    /// Run a backtest from a YAML config (SPEC 6, 9); writes a run directory with the report.
+    Backtest(backtest::BacktestArgs),
+    /// Re-render a run's HTML report and metrics from its execution.db (or export its rows).
+    Report(run_output::ReportArgs),
     /// The main job on the embedded default: import, validate, verify and replay real data.
     Demo(demo::DemoArgs),
 }
@@ -58,6 +66,8 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Book(BookCommand::Verify(args)) => book_verify::run(&args),
         Command::Download(args) => download::run(&args),
         Command::Bench(command) => bench::run(command),
+        Command::Backtest(args) => backtest::run(&args),
+        Command::Report(args) => run_output::run_report(&args),
         Command::Features(command) => features::run(command),
         Command::Demo(args) => demo::run(&args),
     }

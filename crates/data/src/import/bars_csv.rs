@@ -48,13 +48,24 @@ use crate::{DataError, EventSink, ImportSummary, InstrumentSlot, QuarantinedRow}
 const SAMPLE_ROWS: usize = 1_000;
 
 /// Which instant a bar's timestamp names.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum BarLabel {
     /// The first instant of the bar (LEAN, FTX, Binance klines `open_time`).
     #[default]
     Open,
     /// The end of the bar.
     Close,
+}
+
+impl BarLabel {
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "open" => Some(Self::Open),
+            "close" => Some(Self::Close),
+            _ => None,
+        }
+    }
 }
 
 /// Options of an OHLCV CSV import.

@@ -93,6 +93,8 @@ pub struct ImportOptions {
     pub market: Option<MarketKind>,
     /// Column mapping for [`ImportFormat::GenericCsv`].
     pub csv_mapping: Option<CsvMapping>,
+    /// Whether an OHLCV CSV's timestamps name the bar's open (default) or its close.
+    pub bar_label: bars_csv::BarLabel,
 }
 
 /// Detects the format of one file from its first line and name.
@@ -300,8 +302,15 @@ pub fn import_paths(
             let mut total = ImportSummary::default();
             for path in paths {
                 let instrument = instrument_from_options(options, path)?;
-                let summary =
-                    bars_csv::import_ohlcv_file(path, &instrument, &OhlcvOptions::default(), sink)?;
+                let summary = bars_csv::import_ohlcv_file(
+                    path,
+                    &instrument,
+                    &OhlcvOptions {
+                        label: options.bar_label,
+                        ..OhlcvOptions::default()
+                    },
+                    sink,
+                )?;
                 total.add(&summary);
             }
             Ok(total)

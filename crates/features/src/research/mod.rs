@@ -9,9 +9,14 @@
 
 pub mod adx;
 pub mod bollinger;
+pub mod diagnostics;
 pub mod ema;
+pub mod extended;
+pub mod feature;
 pub mod half_life;
 pub mod hurst;
+pub mod matrix;
+pub mod registry;
 pub mod rsi;
 pub mod volatility;
 pub mod vpin;
@@ -21,6 +26,7 @@ pub mod zscore;
 pub use adx::Adx;
 pub use bollinger::BollingerPosition;
 pub use ema::Ema;
+pub use feature::ResearchFeature;
 pub use half_life::OuHalfLife;
 pub use hurst::HurstExponent;
 pub use rsi::Rsi;

@@ -1,0 +1,31 @@
+//! Backtest analytics (SPEC 6): the records a run produces ([`RunRecords`]: trades with exit
+//! legs, equity curve, orders, fills, funding, price bars), the global metrics computed from
+//! them ([`compute_metrics`]: P&L decomposition, Sharpe/Sortino on daily returns, drawdown,
+//! trade statistics, fill rate, spread and slippage distributions, ...), CSV exports and the
+//! self-contained HTML report ([`render_html`]).
+//!
+//! This crate depends only on `types`: the engine fills the record types; analytics never
+//! depends on strategy, risk, execution or the engine. Everything here is deterministic (no
+//! wall clock, fixed float formats), so identical runs produce identical reports.
+
+mod csv_export;
+pub mod daily;
+pub mod drawdown;
+mod error;
+mod metrics;
+mod records;
+mod report;
+pub mod statistics;
+#[cfg(test)]
+mod test_support;
+
+pub use csv_export::{write_equity_csv, write_trades_csv};
+pub use daily::{DayEnd, daily_equity, daily_returns};
+pub use drawdown::{Drawdown, MaxDrawdowns, max_drawdowns};
+pub use error::AnalyticsError;
+pub use metrics::{ExitReasonStats, Metrics, SetupStats, compute_metrics};
+pub use records::{
+    EquityPoint, ExitLeg, FillRecord, OrderRecord, PriceBar, RunRecords, TradeRecord,
+};
+pub use report::render_html;
+pub use statistics::{Distribution, ReturnStatistics};

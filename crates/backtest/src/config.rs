@@ -1,0 +1,304 @@
+//! The one YAML file of a run (SPEC 9): every parameter with its SPEC 10 default, unknown keys
+//! rejected, secrets never in the file (only environment variables, see `secret_from_env`).
+//! The effective configuration (defaults filled in) is saved with every run.
+
+use std::path::{Path, PathBuf};
+
+use auction_trader_execution::FillModelConfig;
+use auction_trader_features::FeatureConfig;
+use auction_trader_risk::RiskConfig;
+use auction_trader_strategy::AuctionConfig;
+use serde::{Deserialize, Serialize};
+
+use crate::error::BacktestError;
+
+/// A backtest run configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BacktestConfig {
+    #[serde(default)]
+    pub run: RunConfig,
+    pub data: DataConfig,
+    #[serde(default)]
+    pub instrument: InstrumentOverrides,
+    #[serde(default)]
+    pub account: AccountConfig,
+    #[serde(default)]
+    pub features: FeatureConfig,
+    #[serde(default)]
+    pub strategy: StrategyConfig,
+    #[serde(default)]
+    pub risk: RiskConfig,
+    #[serde(default)]
+    pub execution: FillModelConfig,
+}
+
+/// Where results go.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunConfig {
+    /// Run name: the run directory is `<output_dir>/<name>`.
+    pub name: String,
+    pub output_dir: PathBuf,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        Self {
+            name: "backtest".to_owned(),
+            output_dir: PathBuf::from("runs"),
+        }
+    }
+}
+
+/// Which stored data the run replays.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataConfig {
+    /// The embedded data directory (Parquet + catalog); default `data`.
+    #[serde(default = "default_data_dir")]
+    pub dir: PathBuf,
+    /// Files imported into `dir` before the run when their source is not there yet.
+    #[serde(default)]
+    pub import: Vec<PathBuf>,
+    /// OHLCV CSV files among `import`: do row timestamps name the bar's `open` or `close`?
+    #[serde(default = "default_bar_label")]
+    pub bar_label: String,
+    pub venue: String,
+    pub symbol: String,
+    /// perp, spot or future.
+    #[serde(default = "default_market")]
+    pub market: String,
+    /// Inclusive start / exclusive end (RFC 3339 or YYYY-MM-DD, UTC); whole store when absent.
+    #[serde(default)]
+    pub start: Option<String>,
+    #[serde(default)]
+    pub end: Option<String>,
+    /// Stream kinds to replay (trade, quote, depth, funding, liquidation, bar); all when empty.
+    #[serde(default)]
+    pub kinds: Vec<String>,
+}
+
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("data")
+}
+
+fn default_bar_label() -> String {
+    "open".to_owned()
+}
+
+fn default_market() -> String {
+    "perp".to_owned()
+}
+
+/// Instrument metadata overrides (the venue table supplies the defaults).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InstrumentOverrides {
+    pub tick_size: Option<f64>,
+    pub lot_size: Option<f64>,
+    pub min_size: Option<f64>,
+    pub contract_multiplier: Option<f64>,
+    /// Fees in basis points (2 = 0.02%).
+    pub maker_fee_bps: Option<f64>,
+    pub taker_fee_bps: Option<f64>,
+}
+
+/// The simulated account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccountConfig {
+    /// Starting equity in the quote currency.
+    pub initial_equity: f64,
+}
+
+impl Default for AccountConfig {
+    fn default() -> Self {
+        Self {
+            initial_equity: 10_000.0,
+        }
+    }
+}
+
+/// Which strategy runs (SPEC 0: one family per engine instance).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StrategyKind {
+    #[default]
+    Auction,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StrategyConfig {
+    pub kind: StrategyKind,
+    pub auction: AuctionConfig,
+}
+
+impl BacktestConfig {
+    /// Reads, parses and validates a YAML file.
+    pub fn load(path: &Path) -> Result<Self, BacktestError> {
+        let text = std::fs::read_to_string(path).map_err(|source| BacktestError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text).map_err(|error| match error {
+            BacktestError::Config(message) => {
+                BacktestError::Config(format!("{}: {message}", path.display()))
+            }
+            other => other,
+        })
+    }
+
+    /// Parses and validates YAML text (unknown keys are errors, with their location).
+    pub fn parse(text: &str) -> Result<Self, BacktestError> {
+        let config: Self =
+            yaml_serde::from_str(text).map_err(|error| BacktestError::Config(error.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Every section's own checks, plus the run-level ones.
+    pub fn validate(&self) -> Result<(), BacktestError> {
+        let section = |name: &str, result: Result<(), String>| {
+            result.map_err(|message| BacktestError::Config(format!("{name}: {message}")))
+        };
+        section(
+            "features",
+            self.features.validate().map_err(|error| error.to_string()),
+        )?;
+        section(
+            "risk",
+            self.risk.validate().map_err(|error| error.to_string()),
+        )?;
+        section(
+            "execution",
+            self.execution.validate().map_err(|error| error.to_string()),
+        )?;
+        section(
+            "strategy.auction",
+            self.strategy
+                .auction
+                .validate()
+                .map_err(|error| error.to_string()),
+        )?;
+        if !(self.account.initial_equity.is_finite() && self.account.initial_equity > 0.0) {
+            return Err(BacktestError::Config(format!(
+                "account.initial_equity: must be a positive number, got {}",
+                self.account.initial_equity
+            )));
+        }
+        if !matches!(self.data.bar_label.as_str(), "open" | "close") {
+            return Err(BacktestError::Config(format!(
+                "data.bar_label: must be open or close, got {:?}",
+                self.data.bar_label
+            )));
+        }
+        if self.run.name.is_empty()
+            || self
+                .run
+                .name
+                .chars()
+                .any(|character| matches!(character, '/' | '\\' | '\0'))
+        {
+            return Err(BacktestError::Config(format!(
+                "run.name: must be a non-empty file name, got {:?}",
+                self.run.name
+            )));
+        }
+        let overrides = [
+            ("instrument.tick_size", self.instrument.tick_size),
+            ("instrument.lot_size", self.instrument.lot_size),
+            ("instrument.min_size", self.instrument.min_size),
+            (
+                "instrument.contract_multiplier",
+                self.instrument.contract_multiplier,
+            ),
+        ];
+        for (name, value) in overrides {
+            if let Some(value) = value
+                && !(value.is_finite() && value > 0.0)
+            {
+                return Err(BacktestError::Config(format!(
+                    "{name}: must be a positive number, got {value}"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The effective configuration as YAML (every default written out).
+    pub fn to_yaml(&self) -> Result<String, BacktestError> {
+        yaml_serde::to_string(self).map_err(|error| BacktestError::Config(error.to_string()))
+    }
+
+    /// The run directory.
+    pub fn run_dir(&self) -> PathBuf {
+        self.run.output_dir.join(&self.run.name)
+    }
+}
+
+/// SPEC 9: secrets (API keys, webhook URLs) come only from environment variables, never from
+/// the YAML file. Returns `None` when the variable is unset or empty.
+pub fn secret_from_env(variable: &str) -> Option<String> {
+    std::env::var(variable)
+        .ok()
+        .filter(|value| !value.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = "data:\n  venue: bitflyer\n  symbol: BTC_JPY\n  market: spot\n";
+
+    #[test]
+    fn minimal_file_gets_every_default() {
+        let config = BacktestConfig::parse(MINIMAL).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(config.data.dir, PathBuf::from("data"));
+        assert_eq!(config.account.initial_equity, 10_000.0);
+        assert_eq!(config.features.profile_window_minutes, 240);
+        assert_eq!(config.run_dir(), PathBuf::from("runs/backtest"));
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_with_their_name() {
+        let text = format!("{MINIMAL}risk:\n  risk_per_trad: 0.01\n");
+        let error = BacktestConfig::parse(&text)
+            .err()
+            .map(|error| error.to_string());
+        let message = error.unwrap_or_default();
+        assert!(message.contains("risk_per_trad"), "{message}");
+        let text = format!("{MINIMAL}colour: blue\n");
+        let message = BacktestConfig::parse(&text)
+            .err()
+            .map(|error| error.to_string())
+            .unwrap_or_default();
+        assert!(message.contains("colour"), "{message}");
+    }
+
+    #[test]
+    fn effective_config_round_trips() {
+        let config = BacktestConfig::parse(MINIMAL).unwrap_or_else(|error| panic!("{error}"));
+        let yaml = config.to_yaml().unwrap_or_else(|error| panic!("{error}"));
+        let back = BacktestConfig::parse(&yaml).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(back, config);
+    }
+
+    #[test]
+    fn bad_values_name_the_field() {
+        let text = format!("{MINIMAL}account:\n  initial_equity: -5\n");
+        let message = BacktestConfig::parse(&text)
+            .err()
+            .map(|error| error.to_string())
+            .unwrap_or_default();
+        assert!(message.contains("account.initial_equity"), "{message}");
+        let text = format!("{MINIMAL}run:\n  name: a/b\n");
+        assert!(BacktestConfig::parse(&text).is_err());
+    }
+
+    #[test]
+    fn missing_data_section_is_an_error() {
+        assert!(BacktestConfig::parse("run:\n  name: x\n").is_err());
+    }
+}

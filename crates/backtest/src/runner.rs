@@ -1,0 +1,154 @@
+//! Runs one configured backtest over a time-ordered event stream: builds the feature engine,
+//! the strategy, risk and the simulated exchange from the config, drives the engine, and
+//! returns every record of the run with its metrics. No I/O here: the caller supplies events
+//! (from the store's replay) and writes the outputs.
+
+use auction_trader_analytics::{Metrics, RunRecords, compute_metrics};
+use auction_trader_engine::{Engine, EngineCounters, EngineSettings, RunCollector};
+use auction_trader_execution::{Account, FundingSource, SimulatedExchange};
+use auction_trader_features::FeatureEngine;
+use auction_trader_risk::RiskManager;
+use auction_trader_strategy::{AuctionStrategy, SignalRecord, Strategy};
+use auction_trader_types::{
+    Instrument, MarketEvent, MarketKind, Money, NANOS_PER_SECOND, Price, Quantity, Rate, UnixNanos,
+};
+
+use crate::config::{BacktestConfig, InstrumentOverrides, StrategyKind};
+use crate::error::BacktestError;
+
+/// Everything a run produced.
+#[derive(Debug)]
+pub struct BacktestResult {
+    pub records: RunRecords,
+    pub signals: Vec<SignalRecord>,
+    pub metrics: Metrics,
+    pub counters: EngineCounters,
+    pub final_account: Account,
+    pub first_event: Option<UnixNanos>,
+    pub last_event: Option<UnixNanos>,
+}
+
+/// Applies the config's overrides to the venue's instrument defaults.
+pub fn resolve_instrument(
+    mut instrument: Instrument,
+    overrides: &InstrumentOverrides,
+) -> Result<Instrument, BacktestError> {
+    let positive = |name: &str, value: f64| {
+        Price::from_f64_rounded(value)
+            .filter(|price| price.is_positive())
+            .ok_or_else(|| {
+                BacktestError::Config(format!("instrument.{name}: {value} is out of range"))
+            })
+    };
+    if let Some(value) = overrides.tick_size {
+        instrument.tick_size = positive("tick_size", value)?;
+    }
+    if let Some(value) = overrides.lot_size {
+        instrument.lot_size = Quantity::from_raw(positive("lot_size", value)?.raw());
+    }
+    if let Some(value) = overrides.min_size {
+        instrument.min_size = Quantity::from_raw(positive("min_size", value)?.raw());
+    }
+    if let Some(value) = overrides.contract_multiplier {
+        instrument.contract_multiplier =
+            Quantity::from_raw(positive("contract_multiplier", value)?.raw());
+    }
+    let bps = |name: &str, value: f64| {
+        Rate::from_f64_rounded(value / 10_000.0).ok_or_else(|| {
+            BacktestError::Config(format!("instrument.{name}: {value} is out of range"))
+        })
+    };
+    if let Some(value) = overrides.maker_fee_bps {
+        instrument.maker_fee = bps("maker_fee_bps", value)?;
+    }
+    if let Some(value) = overrides.taker_fee_bps {
+        instrument.taker_fee = bps("taker_fee_bps", value)?;
+    }
+    Ok(instrument)
+}
+
+/// The configured strategy.
+pub fn build_strategy(config: &BacktestConfig) -> Result<Box<dyn Strategy>, BacktestError> {
+    match config.strategy.kind {
+        StrategyKind::Auction => {
+            let strategy = AuctionStrategy::new(config.strategy.auction.clone())
+                .map_err(|error| BacktestError::Setup(format!("strategy.auction: {error}")))?;
+            Ok(Box::new(strategy))
+        }
+    }
+}
+
+/// Runs the configured strategy over `events` (one instrument, `ts_recv` order). `progress`
+/// is called every 65,536 events with the event time and the count so far.
+pub fn run_backtest<E: std::fmt::Display>(
+    config: &BacktestConfig,
+    instrument: Instrument,
+    events: impl IntoIterator<Item = Result<MarketEvent, E>>,
+    progress: &mut dyn FnMut(UnixNanos, u64),
+) -> Result<BacktestResult, BacktestError> {
+    let strategy = build_strategy(config)?;
+    let initial_equity =
+        Money::from_f64_rounded(config.account.initial_equity).ok_or_else(|| {
+            BacktestError::Config(format!(
+                "account.initial_equity: {} is out of range",
+                config.account.initial_equity
+            ))
+        })?;
+    let features = FeatureEngine::for_instrument(&config.features, &instrument)
+        .map_err(|error| BacktestError::Setup(format!("features: {error}")))?;
+    let risk = RiskManager::new(config.risk.clone(), instrument.clone())
+        .map_err(|error| BacktestError::Setup(format!("risk: {error}")))?;
+    let mut execution = config.execution.clone();
+    if instrument.key.market == MarketKind::Spot {
+        // Spot markets have no funding (SPEC 5 funding applies to perpetuals).
+        execution.funding_source = FundingSource::None;
+    }
+    let exchange = SimulatedExchange::new(instrument.clone(), execution)
+        .map_err(|error| BacktestError::Setup(format!("execution: {error}")))?;
+    let recorder = RunCollector::new(
+        config.run.name.clone(),
+        instrument.key.symbol.to_string(),
+        initial_equity,
+    );
+    let settings = EngineSettings {
+        initial_equity,
+        max_leverage: config.risk.max_leverage,
+    };
+    let mut engine = Engine::new(
+        instrument, settings, features, strategy, risk, exchange, recorder,
+    );
+    let mut first_event = None;
+    let mut last_event: Option<UnixNanos> = None;
+    let mut count: u64 = 0;
+    for event in events {
+        let event = event.map_err(|error| BacktestError::Data(error.to_string()))?;
+        let ts = event.ts_recv();
+        if let Some(last) = last_event
+            && ts < last
+        {
+            return Err(BacktestError::Data(format!(
+                "events out of time order: {ts} after {last} (replay must be merged by ts_recv)"
+            )));
+        }
+        first_event.get_or_insert(ts);
+        last_event = Some(ts);
+        engine.on_event(&event);
+        count += 1;
+        if count.is_multiple_of(65_536) {
+            progress(ts, count);
+        }
+    }
+    progress(last_event.unwrap_or_default(), count);
+    // Let an end-of-data exit reach the exchange and fill.
+    let (collector, counters, final_account) = engine.finish(NANOS_PER_SECOND * 5);
+    let metrics = compute_metrics(&collector.records);
+    Ok(BacktestResult {
+        records: collector.records,
+        signals: collector.signals,
+        metrics,
+        counters,
+        final_account,
+        first_event,
+        last_event,
+    })
+}

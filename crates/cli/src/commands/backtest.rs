@@ -1,0 +1,189 @@
+//! `backtest -c config.yaml`: imports the configured files when the store lacks them, replays
+//! the instrument's stored streams in time order through the engine with the simulated
+//! exchange (progress bar), and writes the run directory: the effective config, execution.db,
+//! signals.db, the trade list, the equity curve, metrics and the HTML report.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use auction_trader_backtest::{BacktestConfig, BacktestResult, resolve_instrument, run_backtest};
+use auction_trader_data::instruments::instrument_or_default;
+use auction_trader_data::replay::ReplayMerge;
+use auction_trader_data::store::{PartitionFilter, TickStore};
+use auction_trader_storage::ParquetStore;
+use auction_trader_types::{InstrumentKey, MarketKind, StreamKind, UnixNanos};
+use clap::Args;
+
+use super::import::import_job;
+use super::inputs::InputArgs;
+use super::run_output::write_run;
+use crate::time_arg::parse_time;
+
+#[derive(Debug, Args)]
+pub struct BacktestArgs {
+    /// The run configuration (YAML, SPEC 9).
+    #[arg(short, long)]
+    pub config: PathBuf,
+    /// Override `run.name` (the run directory's name).
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+pub fn run(args: &BacktestArgs) -> anyhow::Result<ExitCode> {
+    let mut config = BacktestConfig::load(&args.config)?;
+    if let Some(name) = &args.name {
+        config.run.name = name.clone();
+        config.validate()?;
+    }
+    let outcome = execute(&config)?;
+    println!("report: {}", outcome.report.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What a finished run left behind.
+#[derive(Debug)]
+pub struct RunOutcome {
+    pub run_dir: PathBuf,
+    pub report: PathBuf,
+    pub result: BacktestResult,
+}
+
+/// Runs a validated config end to end (also used by `demo`).
+pub fn execute(config: &BacktestConfig) -> anyhow::Result<RunOutcome> {
+    let store = ParquetStore::open(&config.data.dir)
+        .with_context(|| format!("opening data directory {}", config.data.dir.display()))?;
+    import_missing(&store, config)?;
+    let market = MarketKind::parse(&config.data.market).context("data.market")?;
+    let key = InstrumentKey::new(&config.data.venue, &config.data.symbol, market);
+    let instrument = resolve_instrument(instrument_or_default(&key), &config.instrument)?;
+    let from = config
+        .data
+        .start
+        .as_deref()
+        .map(parse_time)
+        .transpose()
+        .context("data.start")?;
+    let to = config
+        .data
+        .end
+        .as_deref()
+        .map(parse_time)
+        .transpose()
+        .context("data.end")?;
+    let kinds = wanted_kinds(&config.data.kinds)?;
+    let filter = PartitionFilter {
+        venue: Some(key.venue.to_string()),
+        symbol: Some(key.symbol.to_string()),
+        kind: None,
+        from,
+        to,
+    };
+    let partitions: Vec<_> = store
+        .partitions(&filter)?
+        .into_iter()
+        .filter(|partition| partition.instrument == key)
+        .filter(|partition| kinds.is_empty() || kinds.contains(&partition.kind))
+        .collect();
+    let mut streams: Vec<StreamKind> = partitions.iter().map(|partition| partition.kind).collect();
+    streams.sort();
+    streams.dedup();
+    anyhow::ensure!(
+        !streams.is_empty(),
+        "no stored data for {key} in {} (import it first, or list files under data.import; \
+         see `auction-trader catalog`)",
+        config.data.dir.display()
+    );
+    let total_rows: u64 = partitions.iter().map(|partition| partition.rows).sum();
+    let from = from.unwrap_or(UnixNanos(i64::MIN));
+    let to = to.unwrap_or(UnixNanos::MAX);
+    let mut merge = ReplayMerge::new();
+    for kind in &streams {
+        merge.add_stream(store.read_stream(&key, *kind, from, to)?);
+    }
+    println!(
+        "backtest {:?}: {} on {key}, streams {}, {} stored events",
+        config.run.name,
+        format!("{:?}", config.strategy.kind).to_lowercase(),
+        streams
+            .iter()
+            .map(|kind| kind.as_str())
+            .collect::<Vec<_>>()
+            .join("+"),
+        total_rows
+    );
+    let bar = crate::progress::items_bar(total_rows.max(1), "events");
+    let events = merge.map(|item| item.map(|replayed| replayed.event));
+    let result = run_backtest(config, instrument, events, &mut |ts, count| {
+        bar.set_position(count);
+        bar.set_prefix(ts.to_string());
+    })?;
+    bar.finish_and_clear();
+    let run_dir = config.run_dir();
+    let report = write_run(&run_dir, config, &result)?;
+    print_summary(&result);
+    Ok(RunOutcome {
+        run_dir,
+        report,
+        result,
+    })
+}
+
+fn wanted_kinds(names: &[String]) -> anyhow::Result<Vec<StreamKind>> {
+    names
+        .iter()
+        .map(|name| {
+            StreamKind::parse(name).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "data.kinds: unknown stream kind {name:?} (trade, quote, depth, funding, \
+                     liquidation, bar)"
+                )
+            })
+        })
+        .collect()
+}
+
+/// Imports the listed files whose source is not in the catalog yet (idempotent runs).
+/// Files whose format does not name the instrument are imported as the configured one.
+fn import_missing(store: &ParquetStore, config: &BacktestConfig) -> anyhow::Result<()> {
+    let files = &config.data.import;
+    if files.is_empty() {
+        return Ok(());
+    }
+    let known: Vec<String> = store
+        .sources()?
+        .into_iter()
+        .map(|source| source.info.name)
+        .collect();
+    let input = InputArgs {
+        venue: Some(config.data.venue.clone()),
+        symbol: Some(config.data.symbol.clone()),
+        market: Some(config.data.market.clone()),
+        bar_label: config.data.bar_label.clone(),
+        ..InputArgs::for_files(files.to_vec())
+    };
+    for job in input.jobs()? {
+        if known.contains(&job.source_name()) {
+            continue;
+        }
+        let outcome = import_job(store, &job, &input.options()?)?;
+        println!(
+            "imported {} ({} events, {} quarantined)",
+            outcome.source, outcome.report.summary.events, outcome.report.summary.quarantined
+        );
+    }
+    Ok(())
+}
+
+pub fn print_summary(result: &BacktestResult) {
+    let metrics = &result.metrics;
+    println!(
+        "{} events, {} bars, {} orders, {} fills, {} trades",
+        result.counters.events,
+        result.counters.bars,
+        result.counters.orders,
+        result.counters.fills,
+        result.counters.trades
+    );
+    super::run_output::print_metrics(metrics);
+}

@@ -1,0 +1,163 @@
+//! `bench backtest`: engine throughput with the simulated exchange, events held in memory so
+//! the figure is the engine's (features + strategy + risk + order management + exchange), not
+//! the disk's. Two workloads (issue 5):
+//! - `quotes`: a Binance capture with a strategy that keeps 10 resting limit orders and
+//!   requotes all of them every 10 ms of event time;
+//! - `auction`: the auction strategy over bitFlyer trade files.
+//!
+//! Benchmarks are the one place that reads a clock: they measure, they never decide.
+#![allow(clippy::disallowed_methods)]
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use auction_trader_backtest::{BacktestConfig, QuoteLadder, build_strategy};
+use auction_trader_data::CollectedEvents;
+use auction_trader_data::instruments::instrument_or_default;
+use auction_trader_data::replay::ReplayMerge;
+use auction_trader_engine::{CountingRecorder, Engine, EngineSettings};
+use auction_trader_execution::{FillModelConfig, SimulatedExchange};
+use auction_trader_features::{FeatureConfig, FeatureEngine};
+use auction_trader_risk::{RiskConfig, RiskManager};
+use auction_trader_strategy::Strategy;
+use auction_trader_types::{Instrument, MarketEvent, Money, NANOS_PER_MILLI};
+use clap::{Args, ValueEnum};
+
+use super::features::collect;
+use super::inputs::InputArgs;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Workload {
+    /// 10 resting limit orders requoted every 10 ms.
+    Quotes,
+    /// The auction strategy with its default config.
+    Auction,
+}
+
+#[derive(Debug, Args)]
+pub struct BacktestBenchArgs {
+    #[arg(long, value_enum)]
+    pub workload: Workload,
+    /// Input files (any importable format); the instrument with the most events is used.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Run the whole replay this many times (the best pass is reported too).
+    #[arg(long, default_value_t = 3)]
+    pub repeat: u32,
+}
+
+pub fn run(args: &BacktestBenchArgs) -> anyhow::Result<ExitCode> {
+    let collected = collect(&InputArgs::for_files(args.files.clone()))?;
+    let (instrument, events) = busiest_instrument(&collected)?;
+    println!(
+        "{}: {} events in memory, workload {:?}",
+        instrument.key,
+        events.len(),
+        args.workload
+    );
+    let mut best = f64::MAX;
+    let mut total_seconds = 0.0;
+    for pass in 0..args.repeat.max(1) {
+        let (seconds, summary) = match args.workload {
+            Workload::Quotes => {
+                let strategy = QuoteLadder::new(5, 10 * NANOS_PER_MILLI, instrument.lot_size);
+                one_pass(&instrument, &events, strategy)?
+            }
+            Workload::Auction => {
+                let config = BacktestConfig::parse(&format!(
+                    "data:\n  venue: {}\n  symbol: {}\n",
+                    instrument.key.venue, instrument.key.symbol
+                ))?;
+                let strategy = build_strategy(&config)?;
+                one_pass(&instrument, &events, strategy)?
+            }
+        };
+        println!(
+            "pass {}: {:.3} s, {:.2} M events/s ({summary})",
+            pass + 1,
+            seconds,
+            events.len() as f64 / seconds / 1e6
+        );
+        best = best.min(seconds);
+        total_seconds += seconds;
+    }
+    let passes = f64::from(args.repeat.max(1));
+    println!(
+        "backtest_{:?} events={} mean_events_per_s={:.0} best_events_per_s={:.0}",
+        args.workload,
+        events.len(),
+        events.len() as f64 * passes / total_seconds,
+        events.len() as f64 / best
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn one_pass<S: Strategy>(
+    instrument: &Instrument,
+    events: &[MarketEvent],
+    strategy: S,
+) -> anyhow::Result<(f64, String)> {
+    let initial_equity = Money::from_decimal_str("1000000").context("equity")?;
+    let features = FeatureEngine::for_instrument(&FeatureConfig::default(), instrument)?;
+    let risk = RiskManager::new(RiskConfig::default(), instrument.clone())?;
+    let exchange = SimulatedExchange::new(instrument.clone(), FillModelConfig::default())?;
+    let settings = EngineSettings {
+        initial_equity,
+        max_leverage: RiskConfig::default().max_leverage,
+    };
+    let mut engine = Engine::new(
+        instrument.clone(),
+        settings,
+        features,
+        strategy,
+        risk,
+        exchange,
+        CountingRecorder::default(),
+    );
+    let start = Instant::now();
+    for event in events {
+        engine.on_event(event);
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let (recorder, counters, _) = engine.finish(0);
+    Ok((
+        seconds,
+        format!(
+            "orders {} fills {} trades {} signals {}",
+            counters.orders, counters.fills, counters.trades, recorder.signals
+        ),
+    ))
+}
+
+/// The instrument with the most events, its events merged in replay order.
+fn busiest_instrument(
+    collected: &CollectedEvents,
+) -> anyhow::Result<(Instrument, Vec<MarketEvent>)> {
+    let (slot, key) = collected
+        .instruments_with_slots()
+        .max_by_key(|(slot, _)| collected.events_of(*slot).count())
+        .context("the inputs hold no events")?;
+    let mut merge = ReplayMerge::new();
+    let mut by_kind: Vec<Vec<MarketEvent>> = Vec::new();
+    let mut kinds = Vec::new();
+    for event in collected.events_of(slot) {
+        let kind = event.kind();
+        match kinds.iter().position(|known| *known == kind) {
+            Some(index) => by_kind[index].push(*event),
+            None => {
+                kinds.push(kind);
+                by_kind.push(vec![*event]);
+            }
+        }
+    }
+    for events in by_kind {
+        merge.add_events(events);
+    }
+    let mut events = Vec::new();
+    for item in merge {
+        events.push(item?.event);
+    }
+    Ok((instrument_or_default(key), events))
+}

@@ -1,1 +1,0 @@
-//! Research loaders (SPEC 1.5): implemented by the lead.

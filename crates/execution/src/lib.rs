@@ -1,0 +1,21 @@
+//! The simulated exchange of auction-trader (SPEC 5: one fill model, identical in backtest and
+//! paper): [`SimulatedExchange`] for one instrument — L2 walking for market orders, queue models
+//! for resting limits (fraction and seeded probabilistic), order-entry and cancel latency,
+//! post-only and reduce-only, timeouts (cancel or convert to market), maker/taker fees, funding
+//! — configured by [`FillModelConfig`], and the [`Account`] ledger shared with the engine.
+//!
+//! Depends on `auction-trader-types` and `auction-trader-book` only: it knows nothing of
+//! storage, features, strategies or risk (they sit above it or beside it).
+
+mod account;
+mod config;
+mod error;
+mod exchange;
+mod market;
+mod queue;
+mod random;
+
+pub use account::Account;
+pub use config::{FillModelConfig, FundingSource, LatencyConfig, LatencyModel, QueueModel};
+pub use error::ExecutionError;
+pub use exchange::{ExchangeCounters, SimulatedExchange};

@@ -1,0 +1,230 @@
+//! [`MarketView`]: the simulated exchange's own picture of the market (L2 book, latest quote,
+//! last trade, recorded mark price and funding rate), and where a taker order would trade.
+//!
+//! Top of book: when depth is known (a snapshot has been applied) the book's best level is the
+//! touch, unless a fresh quote (not older than `stale_quote`) arrived after the last depth row:
+//! Binance's bookTicker is real time while depth comes every 100 ms, so the newer of the two
+//! wins. Without depth, a fresh quote is the touch. Otherwise there is no touch and takers are
+//! priced from the last trade (SPEC 5).
+
+use auction_trader_book::OrderBook;
+use auction_trader_types::{BookDelta, BookSide, Price, Quantity, Quote, Rate, UnixNanos};
+
+/// One level a taker order can take: price and size available to it.
+pub(crate) type Level = (Price, Quantity);
+
+/// Where a taker order is priced from (SPEC 5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TakerSource {
+    /// Walk the L2 levels (depth known).
+    Depth,
+    /// The best opposite price from a fresh quote, plus slippage, for the whole size.
+    Quote(Price),
+    /// The last trade ± half the typical spread, plus slippage, for the whole size.
+    LastTrade(Price),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct MarketView {
+    pub book: OrderBook,
+    /// A snapshot (or clear) row has been applied: the book is a full picture.
+    pub book_synced: bool,
+    pub last_depth_ts: UnixNanos,
+    pub book_errors: u64,
+    pub quote: Option<Quote>,
+    pub last_trade: Option<(Price, UnixNanos)>,
+    /// Latest recorded mark price (Funding events with a mark).
+    pub recorded_mark: Option<Price>,
+    /// Latest recorded funding rate.
+    pub recorded_rate: Option<Rate>,
+    /// Trades, quotes or depth have been seen: bars are then ignored (no double counting).
+    pub tick_data_seen: bool,
+    /// Our taker orders' consumption of book levels, remembered until the level's next
+    /// update (depth row or quote at that price): (side, price, consumed).
+    pub consumed: Vec<(BookSide, Price, Quantity)>,
+    tick: Price,
+    stale_quote: i64,
+    /// Half the typical spread in ticks, for pricing from the last trade.
+    fallback_ticks: i64,
+}
+
+impl MarketView {
+    pub fn new(book: OrderBook, tick: Price, stale_quote: i64, fallback_ticks: i64) -> Self {
+        Self {
+            book,
+            book_synced: false,
+            last_depth_ts: UnixNanos(i64::MIN),
+            book_errors: 0,
+            quote: None,
+            last_trade: None,
+            recorded_mark: None,
+            recorded_rate: None,
+            tick_data_seen: false,
+            consumed: Vec::new(),
+            tick,
+            stale_quote,
+            fallback_ticks,
+        }
+    }
+
+    pub fn apply_depth(&mut self, delta: &BookDelta) {
+        self.tick_data_seen = true;
+        if delta.flags.is_snapshot() || delta.flags.is_clear() {
+            self.book_synced = true;
+        }
+        if delta.flags.is_clear() {
+            self.consumed.clear();
+        }
+        if self.book.apply(delta).is_err() {
+            self.book_errors += 1;
+        }
+        self.last_depth_ts = delta.ts_recv;
+        if !self.consumed.is_empty() {
+            self.forget_consumed(delta.side, delta.price);
+        }
+    }
+
+    pub fn apply_quote(&mut self, quote: &Quote) {
+        self.tick_data_seen = true;
+        self.quote = Some(*quote);
+        if !self.consumed.is_empty() {
+            self.forget_consumed(BookSide::Bid, quote.bid_price);
+            self.forget_consumed(BookSide::Ask, quote.ask_price);
+        }
+    }
+
+    fn forget_consumed(&mut self, side: BookSide, price: Price) {
+        self.consumed
+            .retain(|&(level_side, level_price, _)| level_side != side || level_price != price);
+    }
+
+    fn consumed_at(&self, side: BookSide, price: Price) -> Quantity {
+        self.consumed
+            .iter()
+            .find(|&&(level_side, level_price, _)| level_side == side && level_price == price)
+            .map_or(Quantity::ZERO, |&(_, _, quantity)| quantity)
+    }
+
+    /// Records that a taker order took `quantity` at a level.
+    pub fn consume(&mut self, side: BookSide, price: Price, quantity: Quantity) {
+        if let Some(entry) = self
+            .consumed
+            .iter_mut()
+            .find(|(level_side, level_price, _)| *level_side == side && *level_price == price)
+        {
+            entry.2 = entry.2.saturating_add(quantity);
+        } else {
+            self.consumed.push((side, price, quantity));
+        }
+    }
+
+    fn fresh_quote(&self, now: UnixNanos) -> Option<&Quote> {
+        self.quote
+            .as_ref()
+            .filter(|quote| quote.ts_recv.as_i64().saturating_add(self.stale_quote) >= now.as_i64())
+    }
+
+    /// The quote's level of one side, when it has one.
+    fn quote_level(quote: &Quote, side: BookSide) -> Option<Level> {
+        let level = match side {
+            BookSide::Bid => (quote.bid_price, quote.bid_size),
+            BookSide::Ask => (quote.ask_price, quote.ask_size),
+        };
+        level.0.is_positive().then_some(level)
+    }
+
+    /// True when a fresh quote is newer than the book (it then defines the touch).
+    fn quote_leads(&self, now: UnixNanos) -> Option<&Quote> {
+        self.fresh_quote(now)
+            .filter(|quote| !self.book_synced || quote.ts_recv >= self.last_depth_ts)
+    }
+
+    /// Best level of one side (see the module doc), `None` without depth or a fresh quote.
+    pub fn touch(&self, side: BookSide, now: UnixNanos) -> Option<Level> {
+        if let Some(quote) = self.quote_leads(now)
+            && let Some(level) = Self::quote_level(quote, side)
+        {
+            return Some(level);
+        }
+        if self.book_synced {
+            return self.book.best(side);
+        }
+        None
+    }
+
+    /// Mid of the touches, `None` unless both sides have one.
+    pub fn mid(&self, now: UnixNanos) -> Option<Price> {
+        let (bid, _) = self.touch(BookSide::Bid, now)?;
+        let (ask, _) = self.touch(BookSide::Ask, now)?;
+        let sum = i128::from(bid.raw()) + i128::from(ask.raw());
+        i64::try_from(sum.div_euclid(2)).ok().map(Price::from_raw)
+    }
+
+    /// How a taker order on `side` of the book (the side it takes from) is priced now.
+    pub fn taker_source(&self, side: BookSide, now: UnixNanos) -> Option<TakerSource> {
+        if self.book_synced && self.book.best(side).is_some() {
+            return Some(TakerSource::Depth);
+        }
+        if let Some(quote) = self.fresh_quote(now)
+            && let Some((price, _)) = Self::quote_level(quote, side)
+        {
+            return Some(TakerSource::Quote(price));
+        }
+        let (last, _) = self.last_trade?;
+        // SPEC 5: quotes absent or stale -> last trade ± half the typical spread.
+        let half_spread = self.tick.raw().saturating_mul(self.fallback_ticks);
+        let price = match side {
+            BookSide::Ask => last.raw().saturating_add(half_spread),
+            BookSide::Bid => last.raw().saturating_sub(half_spread).max(self.tick.raw()),
+        };
+        Some(TakerSource::LastTrade(Price::from_raw(price)))
+    }
+
+    /// The levels a taker order walks on `side`, best first, net of our earlier consumption,
+    /// until their sizes add up to `needed`: a fresh quote newer than the book supplies the
+    /// touch and hides book levels at or better than it (they are already gone). Replaces
+    /// the content of `levels`.
+    pub fn depth_levels(
+        &self,
+        side: BookSide,
+        now: UnixNanos,
+        needed: Quantity,
+        levels: &mut Vec<Level>,
+    ) {
+        levels.clear();
+        let mut total = Quantity::ZERO;
+        let mut floor: Option<Price> = None;
+        if let Some(quote) = self.quote_leads(now)
+            && let Some((price, size)) = Self::quote_level(quote, side)
+        {
+            let available = size.saturating_sub(self.consumed_at(side, price));
+            if available.is_positive() {
+                levels.push((price, available));
+                total = total.saturating_add(available);
+            }
+            floor = Some(price);
+        }
+        if total >= needed {
+            return;
+        }
+        for (price, size) in self.book.top_levels(side, usize::MAX) {
+            if let Some(touch) = floor {
+                let worse = match side {
+                    BookSide::Ask => price > touch,
+                    BookSide::Bid => price < touch,
+                };
+                if !worse {
+                    continue;
+                }
+            }
+            let available = size.saturating_sub(self.consumed_at(side, price));
+            if available.is_positive() {
+                levels.push((price, available));
+                total = total.saturating_add(available);
+                if total >= needed {
+                    return;
+                }
+            }
+        }
+    }
+}

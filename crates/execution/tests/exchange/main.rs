@@ -1,0 +1,9 @@
+//! Integration tests of the simulated exchange: the SPEC 5 / 11 golden cases with hand-worked
+//! numbers, a real Binance capture replay (skipped when the data is absent) and property tests.
+
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions parse literals
+
+mod golden;
+mod properties;
+mod real_capture;
+mod support;

@@ -1,0 +1,673 @@
+//! The per-run SQLite databases of SPEC 1.4: `execution.db` (orders, fills, positions, P&L,
+//! funding, equity, the bars the run saw) and `signals.db` (every signal-machine transition,
+//! signal and near-miss).
+//!
+//! Fixed-point values are stored as exact decimal TEXT (`CAST(price AS REAL)` in SQL for
+//! arithmetic), timestamps as INTEGER UTC nanoseconds. Files are written to a temporary name
+//! and renamed, so a crashed run never leaves a half-written database. Rows are inserted in a
+//! fixed order, and [`export_rows`] prints every table in key order: two runs of the same
+//! config and data give identical exports (the determinism check of issue 5).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use auction_trader_analytics::{
+    EquityPoint, ExitLeg, FillRecord, OrderRecord, PriceBar, RunRecords, TradeRecord,
+};
+use auction_trader_types::{FundingPayment, Money, Price, Quantity, Rate, UnixNanos};
+use rusqlite::{Connection, Row, params};
+
+use crate::StorageError;
+
+/// One row of signals.db (plain values: storage does not know the strategy types).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignalRow {
+    pub ts: UnixNanos,
+    pub kind: String,
+    pub setup: Option<String>,
+    pub direction: Option<String>,
+    pub machine: String,
+    pub from_state: String,
+    pub to_state: String,
+    pub detail: String,
+}
+
+const EXECUTION_SCHEMA: &str = "
+CREATE TABLE run_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE orders (
+    order_id INTEGER PRIMARY KEY, ts_submit INTEGER NOT NULL, side TEXT NOT NULL,
+    kind TEXT NOT NULL, purpose TEXT NOT NULL, limit_price TEXT, quantity TEXT NOT NULL,
+    filled_quantity TEXT NOT NULL, status TEXT NOT NULL, spread_at_submit TEXT,
+    mid_at_submit TEXT);
+CREATE TABLE fills (
+    fill_id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL, ts INTEGER NOT NULL,
+    side TEXT NOT NULL, price TEXT NOT NULL, quantity TEXT NOT NULL, liquidity TEXT NOT NULL,
+    fee TEXT NOT NULL, reference_mid TEXT);
+CREATE TABLE trades (
+    trade_id INTEGER PRIMARY KEY, setup TEXT NOT NULL, direction TEXT NOT NULL,
+    signal_ts INTEGER NOT NULL, entry_ts INTEGER NOT NULL, entry_price TEXT NOT NULL,
+    quantity TEXT NOT NULL, entry_liquidity TEXT NOT NULL, stop TEXT NOT NULL,
+    take_profit_1 TEXT, take_profit_2 TEXT NOT NULL, exit_ts INTEGER NOT NULL,
+    exit_price TEXT NOT NULL, exit_reason TEXT NOT NULL, gross_pnl TEXT NOT NULL,
+    fees TEXT NOT NULL, funding TEXT NOT NULL, slippage TEXT NOT NULL, net_pnl TEXT NOT NULL);
+CREATE TABLE trade_legs (
+    trade_id INTEGER NOT NULL, leg INTEGER NOT NULL, ts INTEGER NOT NULL, price TEXT NOT NULL,
+    quantity TEXT NOT NULL, reason TEXT NOT NULL, fee TEXT NOT NULL, slippage TEXT NOT NULL,
+    PRIMARY KEY (trade_id, leg));
+CREATE TABLE funding (
+    funding_id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, rate TEXT NOT NULL,
+    mark_price TEXT NOT NULL, position TEXT NOT NULL, amount TEXT NOT NULL);
+CREATE TABLE equity (
+    point_id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, equity TEXT NOT NULL,
+    cash TEXT NOT NULL, unrealized TEXT NOT NULL, position TEXT NOT NULL);
+CREATE TABLE market_bars (
+    ts INTEGER PRIMARY KEY, open TEXT NOT NULL, high TEXT NOT NULL, low TEXT NOT NULL,
+    close TEXT NOT NULL, vah TEXT, val TEXT, poc TEXT);
+CREATE VIEW positions AS SELECT ts, position, equity FROM equity;
+CREATE VIEW daily_pnl AS
+    SELECT date(exit_ts / 1000000000, 'unixepoch') AS day, COUNT(*) AS trades,
+           SUM(CAST(net_pnl AS REAL)) AS net_pnl, SUM(CAST(fees AS REAL)) AS fees,
+           SUM(CAST(funding AS REAL)) AS funding
+    FROM trades GROUP BY day ORDER BY day;
+";
+
+const SIGNALS_SCHEMA: &str = "
+CREATE TABLE signals (
+    seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, kind TEXT NOT NULL, setup TEXT,
+    direction TEXT, machine TEXT NOT NULL, from_state TEXT NOT NULL, to_state TEXT NOT NULL,
+    detail TEXT NOT NULL);
+CREATE INDEX signals_by_time ON signals (ts);
+";
+
+/// Writes `execution.db` at `path` (replacing it).
+pub fn write_execution_db(path: &Path, records: &RunRecords) -> Result<(), StorageError> {
+    write_atomically(path, |connection| {
+        connection.execute_batch(EXECUTION_SCHEMA)?;
+        let transaction = connection.transaction()?;
+        {
+            let mut info = transaction.prepare("INSERT INTO run_info VALUES (?1, ?2)")?;
+            info.execute(params!["title", records.title])?;
+            info.execute(params!["symbol", records.symbol])?;
+            info.execute(params![
+                "initial_equity",
+                records.initial_equity.to_string()
+            ])?;
+            insert_orders(&transaction, &records.orders)?;
+            insert_fills(&transaction, &records.fills)?;
+            insert_trades(&transaction, &records.trades)?;
+            insert_funding(&transaction, &records.funding)?;
+            insert_equity(&transaction, &records.equity)?;
+            insert_bars(&transaction, &records.bars)?;
+        }
+        transaction.commit()?;
+        Ok(())
+    })
+}
+
+/// Writes `signals.db` at `path` (replacing it).
+pub fn write_signals_db(path: &Path, rows: &[SignalRow]) -> Result<(), StorageError> {
+    write_atomically(path, |connection| {
+        connection.execute_batch(SIGNALS_SCHEMA)?;
+        let transaction = connection.transaction()?;
+        {
+            let mut insert = transaction.prepare(
+                "INSERT INTO signals (ts, kind, setup, direction, machine, from_state, to_state, \
+                 detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            for row in rows {
+                insert.execute(params![
+                    row.ts.as_i64(),
+                    row.kind,
+                    row.setup,
+                    row.direction,
+                    row.machine,
+                    row.from_state,
+                    row.to_state,
+                    row.detail
+                ])?;
+            }
+        }
+        transaction.commit()?;
+        Ok(())
+    })
+}
+
+/// Reads an `execution.db` back (for `auction-trader report <run>`).
+pub fn read_execution_db(path: &Path) -> Result<RunRecords, StorageError> {
+    if !path.is_file() {
+        return Err(StorageError::InvalidArgument(format!(
+            "{}: no such execution database",
+            path.display()
+        )));
+    }
+    let connection = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let corrupt = |message: String| StorageError::Corrupt {
+        path: path.to_path_buf(),
+        message,
+    };
+    let info = |key: &str| -> Result<String, StorageError> {
+        connection
+            .query_row("SELECT value FROM run_info WHERE key = ?1", [key], |row| {
+                row.get(0)
+            })
+            .map_err(|error| corrupt(format!("run_info.{key}: {error}")))
+    };
+    let mut records = RunRecords::new(
+        info("title")?,
+        info("symbol")?,
+        Money::from_decimal_str(&info("initial_equity")?)
+            .map_err(|error| corrupt(format!("initial_equity: {error}")))?,
+    );
+    records.orders = query(
+        &connection,
+        "SELECT * FROM orders ORDER BY order_id",
+        |row| {
+            Ok(OrderRecord {
+                order_id: row.get::<_, i64>(0)? as u64,
+                ts_submit: UnixNanos(row.get(1)?),
+                side: row.get(2)?,
+                kind: row.get(3)?,
+                purpose: row.get(4)?,
+                limit_price: optional_decimal(row, 5)?,
+                quantity: decimal(row, 6)?,
+                filled_quantity: decimal(row, 7)?,
+                status: row.get(8)?,
+                spread_at_submit: optional_decimal(row, 9)?,
+                mid_at_submit: optional_decimal(row, 10)?,
+            })
+        },
+    )?;
+    records.fills = query(&connection, "SELECT * FROM fills ORDER BY fill_id", |row| {
+        Ok(FillRecord {
+            order_id: row.get::<_, i64>(1)? as u64,
+            ts: UnixNanos(row.get(2)?),
+            side: row.get(3)?,
+            price: decimal(row, 4)?,
+            quantity: decimal(row, 5)?,
+            liquidity: row.get(6)?,
+            fee: decimal(row, 7)?,
+            reference_mid: optional_decimal(row, 8)?,
+        })
+    })?;
+    let legs = query(
+        &connection,
+        "SELECT * FROM trade_legs ORDER BY trade_id, leg",
+        |row| {
+            Ok((
+                row.get::<_, i64>(0)? as u64,
+                ExitLeg {
+                    ts: UnixNanos(row.get(2)?),
+                    price: decimal(row, 3)?,
+                    quantity: decimal(row, 4)?,
+                    reason: row.get(5)?,
+                    fee: decimal(row, 6)?,
+                    slippage: decimal(row, 7)?,
+                },
+            ))
+        },
+    )?;
+    records.trades = query(
+        &connection,
+        "SELECT * FROM trades ORDER BY trade_id",
+        |row| {
+            Ok(TradeRecord {
+                trade_id: row.get::<_, i64>(0)? as u64,
+                setup: row.get(1)?,
+                direction: row.get(2)?,
+                signal_ts: UnixNanos(row.get(3)?),
+                entry_ts: UnixNanos(row.get(4)?),
+                entry_price: decimal(row, 5)?,
+                quantity: decimal(row, 6)?,
+                entry_liquidity: row.get(7)?,
+                stop: decimal(row, 8)?,
+                take_profit_1: optional_decimal(row, 9)?,
+                take_profit_2: decimal(row, 10)?,
+                exit_ts: UnixNanos(row.get(11)?),
+                exit_price: decimal(row, 12)?,
+                exit_reason: row.get(13)?,
+                legs: Vec::new(),
+                gross_pnl: decimal(row, 14)?,
+                fees: decimal(row, 15)?,
+                funding: decimal(row, 16)?,
+                slippage: decimal(row, 17)?,
+                net_pnl: decimal(row, 18)?,
+            })
+        },
+    )?;
+    // Legs come sorted by trade id, as the trades do.
+    let mut legs = legs.into_iter().peekable();
+    for trade in &mut records.trades {
+        while let Some((trade_id, _)) = legs.peek() {
+            if *trade_id != trade.trade_id {
+                break;
+            }
+            if let Some((_, leg)) = legs.next() {
+                trade.legs.push(leg);
+            }
+        }
+    }
+    records.funding = query(
+        &connection,
+        "SELECT * FROM funding ORDER BY funding_id",
+        |row| {
+            Ok(FundingPayment {
+                ts: UnixNanos(row.get(1)?),
+                rate: decimal::<Rate>(row, 2)?,
+                mark_price: decimal(row, 3)?,
+                position: decimal(row, 4)?,
+                amount: decimal(row, 5)?,
+            })
+        },
+    )?;
+    records.equity = query(
+        &connection,
+        "SELECT * FROM equity ORDER BY point_id",
+        |row| {
+            Ok(EquityPoint {
+                ts: UnixNanos(row.get(1)?),
+                equity: decimal(row, 2)?,
+                cash: decimal(row, 3)?,
+                unrealized: decimal(row, 4)?,
+                position: decimal(row, 5)?,
+            })
+        },
+    )?;
+    records.bars = query(
+        &connection,
+        "SELECT * FROM market_bars ORDER BY ts",
+        |row| {
+            Ok(PriceBar {
+                ts: UnixNanos(row.get(0)?),
+                open: decimal(row, 1)?,
+                high: decimal(row, 2)?,
+                low: decimal(row, 3)?,
+                close: decimal(row, 4)?,
+                vah: optional_decimal(row, 5)?,
+                val: optional_decimal(row, 6)?,
+                poc: optional_decimal(row, 7)?,
+            })
+        },
+    )?;
+    Ok(records)
+}
+
+/// Every row of every table of a run database (execution.db or signals.db), tables by name,
+/// rows in key order, one line per row: the canonical export two runs are compared with.
+pub fn export_rows(path: &Path) -> Result<String, StorageError> {
+    let connection = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let tables: Vec<String> = query(
+        &connection,
+        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+        |row| row.get(0),
+    )?;
+    let mut output = String::new();
+    for table in tables {
+        let mut statement =
+            connection.prepare(&format!("SELECT * FROM \"{table}\" ORDER BY 1, 2"))?;
+        let columns = statement.column_count();
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            output.push_str(&table);
+            for index in 0..columns {
+                let value: rusqlite::types::Value = row.get(index)?;
+                let _ = match value {
+                    rusqlite::types::Value::Null => write!(output, "\tNULL"),
+                    rusqlite::types::Value::Integer(number) => write!(output, "\t{number}"),
+                    rusqlite::types::Value::Real(number) => write!(output, "\t{number:?}"),
+                    rusqlite::types::Value::Text(text) => write!(output, "\t{text}"),
+                    rusqlite::types::Value::Blob(bytes) => {
+                        write!(output, "\t<{} bytes>", bytes.len())
+                    }
+                };
+            }
+            output.push('\n');
+        }
+    }
+    Ok(output)
+}
+
+fn write_atomically(
+    path: &Path,
+    fill: impl FnOnce(&mut Connection) -> Result<(), StorageError>,
+) -> Result<(), StorageError> {
+    let io_error = |source| StorageError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let temporary = temporary_path(path);
+    if temporary.exists() {
+        std::fs::remove_file(&temporary).map_err(io_error)?;
+    }
+    {
+        let mut connection = Connection::open(&temporary)?;
+        connection.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")?;
+        fill(&mut connection)?;
+    }
+    std::fs::rename(&temporary, path).map_err(io_error)
+}
+
+fn temporary_path(path: &Path) -> PathBuf {
+    let mut name = path
+        .file_name()
+        .map(|name| name.to_os_string())
+        .unwrap_or_default();
+    name.push(".partial");
+    path.with_file_name(name)
+}
+
+fn query<T>(
+    connection: &Connection,
+    sql: &str,
+    map: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, StorageError> {
+    let mut statement = connection.prepare(sql)?;
+    let rows = statement.query_map([], map)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<T>>>()?)
+}
+
+/// A fixed-point type stored as decimal text.
+trait Decimal: Sized + std::fmt::Display {
+    fn parse(text: &str) -> Option<Self>;
+}
+
+macro_rules! decimal_type {
+    ($($type:ty),*) => {$(
+        impl Decimal for $type {
+            fn parse(text: &str) -> Option<Self> {
+                <$type>::from_decimal_str(text).ok()
+            }
+        }
+    )*};
+}
+decimal_type!(Price, Quantity, Money, Rate);
+
+fn decimal<T: Decimal>(row: &Row<'_>, index: usize) -> rusqlite::Result<T> {
+    let text: String = row.get(index)?;
+    T::parse(&text).ok_or_else(|| bad_decimal(index, &text))
+}
+
+fn optional_decimal<T: Decimal>(row: &Row<'_>, index: usize) -> rusqlite::Result<Option<T>> {
+    let text: Option<String> = row.get(index)?;
+    text.map(|text| T::parse(&text).ok_or_else(|| bad_decimal(index, &text)))
+        .transpose()
+}
+
+fn bad_decimal(index: usize, text: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        index,
+        rusqlite::types::Type::Text,
+        format!("not a decimal: {text:?}").into(),
+    )
+}
+
+fn text<T: std::fmt::Display>(value: Option<T>) -> Option<String> {
+    value.map(|value| value.to_string())
+}
+
+fn insert_orders(connection: &Connection, orders: &[OrderRecord]) -> Result<(), StorageError> {
+    let mut insert = connection
+        .prepare("INSERT INTO orders VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")?;
+    for order in orders {
+        insert.execute(params![
+            order.order_id as i64,
+            order.ts_submit.as_i64(),
+            order.side,
+            order.kind,
+            order.purpose,
+            text(order.limit_price),
+            order.quantity.to_string(),
+            order.filled_quantity.to_string(),
+            order.status,
+            text(order.spread_at_submit),
+            text(order.mid_at_submit),
+        ])?;
+    }
+    Ok(())
+}
+
+fn insert_fills(connection: &Connection, fills: &[FillRecord]) -> Result<(), StorageError> {
+    let mut insert = connection.prepare(
+        "INSERT INTO fills (order_id, ts, side, price, quantity, liquidity, fee, reference_mid) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for fill in fills {
+        insert.execute(params![
+            fill.order_id as i64,
+            fill.ts.as_i64(),
+            fill.side,
+            fill.price.to_string(),
+            fill.quantity.to_string(),
+            fill.liquidity,
+            fill.fee.to_string(),
+            text(fill.reference_mid),
+        ])?;
+    }
+    Ok(())
+}
+
+fn insert_trades(connection: &Connection, trades: &[TradeRecord]) -> Result<(), StorageError> {
+    let mut insert = connection.prepare(
+        "INSERT INTO trades VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, \
+         ?15, ?16, ?17, ?18, ?19)",
+    )?;
+    let mut insert_leg =
+        connection.prepare("INSERT INTO trade_legs VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?;
+    for trade in trades {
+        insert.execute(params![
+            trade.trade_id as i64,
+            trade.setup,
+            trade.direction,
+            trade.signal_ts.as_i64(),
+            trade.entry_ts.as_i64(),
+            trade.entry_price.to_string(),
+            trade.quantity.to_string(),
+            trade.entry_liquidity,
+            trade.stop.to_string(),
+            text(trade.take_profit_1),
+            trade.take_profit_2.to_string(),
+            trade.exit_ts.as_i64(),
+            trade.exit_price.to_string(),
+            trade.exit_reason,
+            trade.gross_pnl.to_string(),
+            trade.fees.to_string(),
+            trade.funding.to_string(),
+            trade.slippage.to_string(),
+            trade.net_pnl.to_string(),
+        ])?;
+        for (leg_index, leg) in trade.legs.iter().enumerate() {
+            insert_leg.execute(params![
+                trade.trade_id as i64,
+                leg_index as i64,
+                leg.ts.as_i64(),
+                leg.price.to_string(),
+                leg.quantity.to_string(),
+                leg.reason,
+                leg.fee.to_string(),
+                leg.slippage.to_string(),
+            ])?;
+        }
+    }
+    Ok(())
+}
+
+fn insert_funding(
+    connection: &Connection,
+    payments: &[FundingPayment],
+) -> Result<(), StorageError> {
+    let mut insert = connection.prepare(
+        "INSERT INTO funding (ts, rate, mark_price, position, amount) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for payment in payments {
+        insert.execute(params![
+            payment.ts.as_i64(),
+            payment.rate.to_string(),
+            payment.mark_price.to_string(),
+            payment.position.to_string(),
+            payment.amount.to_string(),
+        ])?;
+    }
+    Ok(())
+}
+
+fn insert_equity(connection: &Connection, points: &[EquityPoint]) -> Result<(), StorageError> {
+    let mut insert = connection.prepare(
+        "INSERT INTO equity (ts, equity, cash, unrealized, position) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for point in points {
+        insert.execute(params![
+            point.ts.as_i64(),
+            point.equity.to_string(),
+            point.cash.to_string(),
+            point.unrealized.to_string(),
+            point.position.to_string(),
+        ])?;
+    }
+    Ok(())
+}
+
+fn insert_bars(connection: &Connection, bars: &[PriceBar]) -> Result<(), StorageError> {
+    let mut insert = connection
+        .prepare("INSERT OR REPLACE INTO market_bars VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?;
+    for bar in bars {
+        insert.execute(params![
+            bar.ts.as_i64(),
+            bar.open.to_string(),
+            bar.high.to_string(),
+            bar.low.to_string(),
+            bar.close.to_string(),
+            text(bar.vah),
+            text(bar.val),
+            text(bar.poc),
+        ])?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn price(text: &str) -> Price {
+        Price::from_decimal_str(text).unwrap_or_default()
+    }
+
+    fn sample_records() -> RunRecords {
+        let mut records = RunRecords::new(
+            "unit",
+            "BTCUSDT",
+            Money::from_decimal_str("10000").unwrap_or_default(),
+        );
+        records.orders = vec![OrderRecord {
+            order_id: 1,
+            ts_submit: UnixNanos(5),
+            side: "buy".to_owned(),
+            kind: "limit".to_owned(),
+            purpose: "entry".to_owned(),
+            limit_price: Some(price("100.5")),
+            quantity: Quantity::ONE,
+            filled_quantity: Quantity::ONE,
+            status: "filled".to_owned(),
+            spread_at_submit: Some(price("0.1")),
+            mid_at_submit: None,
+        }];
+        records.fills = vec![FillRecord {
+            order_id: 1,
+            ts: UnixNanos(7),
+            side: "buy".to_owned(),
+            price: price("100.5"),
+            quantity: Quantity::ONE,
+            liquidity: "maker".to_owned(),
+            fee: Money::from_decimal_str("0.0201").unwrap_or_default(),
+            reference_mid: Some(price("100.55")),
+        }];
+        records.trades = vec![TradeRecord {
+            trade_id: 1,
+            setup: "break_in".to_owned(),
+            direction: "long".to_owned(),
+            signal_ts: UnixNanos(1),
+            entry_ts: UnixNanos(7),
+            entry_price: price("100.5"),
+            quantity: Quantity::ONE,
+            entry_liquidity: "maker".to_owned(),
+            stop: price("99"),
+            take_profit_1: None,
+            take_profit_2: price("103"),
+            exit_ts: UnixNanos(9),
+            exit_price: price("103"),
+            exit_reason: "take_profit_2".to_owned(),
+            legs: vec![ExitLeg {
+                ts: UnixNanos(9),
+                price: price("103"),
+                quantity: Quantity::ONE,
+                reason: "take_profit_2".to_owned(),
+                fee: Money::ZERO,
+                slippage: Money::ZERO,
+            }],
+            gross_pnl: Money::from_decimal_str("2.5").unwrap_or_default(),
+            fees: Money::ZERO,
+            funding: Money::ZERO,
+            slippage: Money::ZERO,
+            net_pnl: Money::from_decimal_str("2.5").unwrap_or_default(),
+        }];
+        records.equity = vec![EquityPoint {
+            ts: UnixNanos(9),
+            equity: Money::from_decimal_str("10002.5").unwrap_or_default(),
+            cash: Money::from_decimal_str("10002.5").unwrap_or_default(),
+            unrealized: Money::ZERO,
+            position: Quantity::ZERO,
+        }];
+        records
+    }
+
+    #[test]
+    fn execution_db_round_trips_and_exports_deterministically() {
+        let directory = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
+        let path = directory.path().join("execution.db");
+        let records = sample_records();
+        write_execution_db(&path, &records).unwrap_or_else(|error| panic!("{error}"));
+        let back = read_execution_db(&path).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(back.trades, records.trades);
+        assert_eq!(back.orders, records.orders);
+        assert_eq!(back.fills, records.fills);
+        assert_eq!(back.equity, records.equity);
+        let first = export_rows(&path).unwrap_or_else(|error| panic!("{error}"));
+        write_execution_db(&path, &records).unwrap_or_else(|error| panic!("{error}"));
+        let second = export_rows(&path).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(first, second);
+        assert!(first.contains("trades\t1\tbreak_in\tlong"));
+        assert!(!path.with_file_name("execution.db.partial").exists());
+    }
+
+    #[test]
+    fn signals_db_keeps_every_row_in_order() {
+        let directory = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
+        let path = directory.path().join("signals.db");
+        let rows: Vec<SignalRow> = (0..3)
+            .map(|index| SignalRow {
+                ts: UnixNanos(index),
+                kind: "transition".to_owned(),
+                setup: None,
+                direction: Some("long".to_owned()),
+                machine: "breakout_up".to_owned(),
+                from_state: "idle".to_owned(),
+                to_state: "counting".to_owned(),
+                detail: format!("count={index}"),
+            })
+            .collect();
+        write_signals_db(&path, &rows).unwrap_or_else(|error| panic!("{error}"));
+        let export = export_rows(&path).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(export.lines().count(), 3);
+        assert!(
+            export
+                .lines()
+                .nth(2)
+                .is_some_and(|line| line.ends_with("count=2"))
+        );
+    }
+
+    #[test]
+    fn missing_database_is_a_clear_error() {
+        let error = read_execution_db(Path::new("/nonexistent/execution.db"));
+        assert!(matches!(error, Err(StorageError::InvalidArgument(_))));
+    }
+}

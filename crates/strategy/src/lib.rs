@@ -1,0 +1,24 @@
+//! Strategies of auction-trader and the [`Strategy`] trait the engine drives in every mode
+//! (backtest, paper, shadow, dry-run, live): a strategy sees market events, per-minute
+//! [`FeatureSnapshot`](auction_trader_features::FeatureSnapshot)s and its own position, and
+//! answers with trade intents, exit requests, direct order commands and signal-log records.
+//! It never knows which mode it runs in and never performs I/O: the runner writes the signal
+//! log (signals.db) and risk sizes the intents.
+//!
+//! Strategies: [`AuctionStrategy`] (SPEC 3.1 auction setups, module [`auction`]).
+//!
+//! Depends on `types` and `features` only; it must not depend on risk, execution, the engine,
+//! storage or any I/O.
+
+pub mod api;
+pub mod auction;
+mod error;
+
+pub use api::{
+    Actions, Direction, EntryOrder, ExitReason, ExitRequest, PositionView, SetupKind, SignalRecord,
+    SignalRecordKind, Strategy, StrategyContext, TradeIntent,
+};
+pub use auction::{
+    AuctionConfig, AuctionCounters, AuctionStrategy, BreakoutEntry, EntryOrderMode, PriceDistance,
+};
+pub use error::StrategyError;
