@@ -15,4 +15,6 @@ mod runner;
 pub use config::{BacktestConfig, secret_from_env};
 pub use error::BacktestError;
 pub use quote_ladder::QuoteLadder;
-pub use runner::{BacktestResult, build_strategy, resolve_instrument, run_backtest};
+pub use runner::{
+    BacktestResult, build_engine, build_strategy, initial_equity, resolve_instrument, run_backtest,
+};

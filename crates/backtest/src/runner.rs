@@ -4,7 +4,9 @@
 //! (from the store's replay) and writes the outputs.
 
 use auction_trader_analytics::{Metrics, RunRecords, compute_metrics};
-use auction_trader_engine::{Engine, EngineCounters, EngineSettings, RunCollector};
+use auction_trader_engine::{
+    Engine, EngineCounters, EngineRecorder, EngineSettings, RunCollector,
+};
 use auction_trader_execution::{Account, FundingSource, SimulatedExchange};
 use auction_trader_features::FeatureEngine;
 use auction_trader_risk::RiskManager;
@@ -78,22 +80,25 @@ pub fn build_strategy(config: &BacktestConfig) -> Result<Box<dyn Strategy>, Back
     }
 }
 
-/// Runs the configured strategy over `events` (one instrument, `ts_recv` order). `progress`
-/// is called every 65,536 events with the event time and the count so far.
-pub fn run_backtest<E: std::fmt::Display>(
+/// The configured starting equity as money.
+pub fn initial_equity(config: &BacktestConfig) -> Result<Money, BacktestError> {
+    Money::from_f64_rounded(config.account.initial_equity).ok_or_else(|| {
+        BacktestError::Config(format!(
+            "account.initial_equity: {} is out of range",
+            config.account.initial_equity
+        ))
+    })
+}
+
+/// An engine with the configured features, risk and simulated exchange around `strategy`
+/// (the runner's and the benchmarks' one way to build it).
+pub fn build_engine<S: Strategy, R: EngineRecorder>(
     config: &BacktestConfig,
     instrument: Instrument,
-    events: impl IntoIterator<Item = Result<MarketEvent, E>>,
-    progress: &mut dyn FnMut(UnixNanos, u64),
-) -> Result<BacktestResult, BacktestError> {
-    let strategy = build_strategy(config)?;
-    let initial_equity =
-        Money::from_f64_rounded(config.account.initial_equity).ok_or_else(|| {
-            BacktestError::Config(format!(
-                "account.initial_equity: {} is out of range",
-                config.account.initial_equity
-            ))
-        })?;
+    strategy: S,
+    recorder: R,
+) -> Result<Engine<S, SimulatedExchange, R>, BacktestError> {
+    let initial_equity = initial_equity(config)?;
     let features = FeatureEngine::for_instrument(&config.features, &instrument)
         .map_err(|error| BacktestError::Setup(format!("features: {error}")))?;
     let risk = RiskManager::new(config.risk.clone(), instrument.clone())
@@ -105,18 +110,30 @@ pub fn run_backtest<E: std::fmt::Display>(
     }
     let exchange = SimulatedExchange::new(instrument.clone(), execution)
         .map_err(|error| BacktestError::Setup(format!("execution: {error}")))?;
-    let recorder = RunCollector::new(
-        config.run.name.clone(),
-        instrument.key.symbol.to_string(),
-        initial_equity,
-    );
     let settings = EngineSettings {
         initial_equity,
         max_leverage: config.risk.max_leverage,
     };
-    let mut engine = Engine::new(
+    Ok(Engine::new(
         instrument, settings, features, strategy, risk, exchange, recorder,
+    ))
+}
+
+/// Runs the configured strategy over `events` (one instrument, `ts_recv` order). `progress`
+/// is called every 65,536 events with the event time and the count so far.
+pub fn run_backtest<E: std::fmt::Display>(
+    config: &BacktestConfig,
+    instrument: Instrument,
+    events: impl IntoIterator<Item = Result<MarketEvent, E>>,
+    progress: &mut dyn FnMut(UnixNanos, u64),
+) -> Result<BacktestResult, BacktestError> {
+    let strategy = build_strategy(config)?;
+    let recorder = RunCollector::new(
+        config.run.name.clone(),
+        instrument.key.symbol.to_string(),
+        initial_equity(config)?,
     );
+    let mut engine = build_engine(config, instrument, strategy, recorder)?;
     let mut first_event = None;
     let mut last_event: Option<UnixNanos> = None;
     let mut count: u64 = 0;

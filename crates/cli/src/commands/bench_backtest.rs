@@ -13,16 +13,15 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context;
-use auction_trader_backtest::{BacktestConfig, QuoteLadder, build_strategy};
+use auction_trader_backtest::{
+    BacktestConfig, QuoteLadder, build_engine, build_strategy, resolve_instrument,
+};
 use auction_trader_data::CollectedEvents;
 use auction_trader_data::instruments::instrument_or_default;
 use auction_trader_data::replay::ReplayMerge;
-use auction_trader_engine::{CountingRecorder, Engine, EngineSettings};
-use auction_trader_execution::{FillModelConfig, SimulatedExchange};
-use auction_trader_features::{FeatureConfig, FeatureEngine};
-use auction_trader_risk::{RiskConfig, RiskManager};
+use auction_trader_engine::CountingRecorder;
 use auction_trader_strategy::Strategy;
-use auction_trader_types::{Instrument, MarketEvent, Money, NANOS_PER_MILLI};
+use auction_trader_types::{Instrument, MarketEvent, NANOS_PER_MILLI};
 use clap::{Args, ValueEnum};
 
 use super::features::collect;
@@ -57,21 +56,26 @@ pub fn run(args: &BacktestBenchArgs) -> anyhow::Result<ExitCode> {
         events.len(),
         args.workload
     );
+    // The committed demo config's costs (SPEC 5 example fees) on the replayed instrument.
+    let config = BacktestConfig::parse(&format!(
+        "data:\n  venue: {}\n  symbol: {}\n  market: {}\ninstrument:\n  maker_fee_bps: 2\n  \
+         taker_fee_bps: 5\naccount:\n  initial_equity: 1000000\n",
+        instrument.key.venue,
+        instrument.key.symbol,
+        instrument.key.market.as_str()
+    ))?;
+    let instrument = resolve_instrument(instrument, &config.instrument)?;
     let mut best = f64::MAX;
     let mut total_seconds = 0.0;
     for pass in 0..args.repeat.max(1) {
         let (seconds, summary) = match args.workload {
             Workload::Quotes => {
                 let strategy = QuoteLadder::new(5, 10 * NANOS_PER_MILLI, instrument.lot_size);
-                one_pass(&instrument, &events, strategy)?
+                one_pass(&config, &instrument, &events, strategy)?
             }
             Workload::Auction => {
-                let config = BacktestConfig::parse(&format!(
-                    "data:\n  venue: {}\n  symbol: {}\n",
-                    instrument.key.venue, instrument.key.symbol
-                ))?;
                 let strategy = build_strategy(&config)?;
-                one_pass(&instrument, &events, strategy)?
+                one_pass(&config, &instrument, &events, strategy)?
             }
         };
         println!(
@@ -95,27 +99,12 @@ pub fn run(args: &BacktestBenchArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn one_pass<S: Strategy>(
+    config: &BacktestConfig,
     instrument: &Instrument,
     events: &[MarketEvent],
     strategy: S,
 ) -> anyhow::Result<(f64, String)> {
-    let initial_equity = Money::from_decimal_str("1000000").context("equity")?;
-    let features = FeatureEngine::for_instrument(&FeatureConfig::default(), instrument)?;
-    let risk = RiskManager::new(RiskConfig::default(), instrument.clone())?;
-    let exchange = SimulatedExchange::new(instrument.clone(), FillModelConfig::default())?;
-    let settings = EngineSettings {
-        initial_equity,
-        max_leverage: RiskConfig::default().max_leverage,
-    };
-    let mut engine = Engine::new(
-        instrument.clone(),
-        settings,
-        features,
-        strategy,
-        risk,
-        exchange,
-        CountingRecorder::default(),
-    );
+    let mut engine = build_engine(config, instrument.clone(), strategy, CountingRecorder::default())?;
     let start = Instant::now();
     for event in events {
         engine.on_event(event);
