@@ -8,13 +8,10 @@ use auction_trader_analytics::{
     EquityPoint, ExitLeg, PriceBar, RunRecords, TradeRecord, compute_metrics, daily_equity,
     daily_returns, render_html,
 };
+use auction_trader_testkit::{NAUTILUS_BTC_PERP_MONTH, shared_data};
 use auction_trader_types::{Money, Price, Quantity, UnixNanos};
 use serde_json::Value;
 
-const BARS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/data/nautilus/btc-perp_1m_20211231-20220201.csv"
-);
 const EXPECTED: &str = include_str!("expected_stats.json");
 const RELATIVE_TOLERANCE: f64 = 1e-9;
 
@@ -37,10 +34,8 @@ fn rfc3339_to_nanos(text: &str) -> UnixNanos {
 }
 
 fn buy_and_hold() -> Option<RunRecords> {
-    let Ok(mut reader) = csv::Reader::from_path(BARS) else {
-        eprintln!("SKIP: {BARS} not found");
-        return None;
-    };
+    let path = shared_data(NAUTILUS_BTC_PERP_MONTH)?;
+    let mut reader = csv::Reader::from_path(path).expect("the bars CSV opens");
     let mut equity = Vec::new();
     let mut bars = Vec::new();
     for row in reader.records() {
@@ -72,6 +67,16 @@ fn buy_and_hold() -> Option<RunRecords> {
     Some(records)
 }
 
+fn expected() -> Value {
+    serde_json::from_str(EXPECTED).expect("expected_stats.json")
+}
+
+fn expected_number(expected: &Value, key: &str) -> f64 {
+    expected[key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{key} in JSON"))
+}
+
 fn assert_close(name: &str, actual: f64, expected: f64) {
     let error = (actual - expected).abs() / expected.abs().max(f64::MIN_POSITIVE);
     eprintln!("{name}: ours {actual} empyrical {expected} relative error {error:e}");
@@ -86,12 +91,8 @@ fn daily_statistics_match_empyrical() {
     let Some(records) = buy_and_hold() else {
         return;
     };
-    let expected: Value = serde_json::from_str(EXPECTED).expect("expected_stats.json");
-    let number = |key: &str| {
-        expected[key]
-            .as_f64()
-            .unwrap_or_else(|| panic!("{key} in JSON"))
-    };
+    let expected = expected();
+    let number = |key: &str| expected_number(&expected, key);
     assert_eq!(
         records.equity.len() as u64,
         expected["bars"].as_u64().expect("bars")
@@ -153,12 +154,8 @@ fn intraday_max_drawdown_matches_empyrical_on_minute_returns() {
     let Some(records) = buy_and_hold() else {
         return;
     };
-    let expected: Value = serde_json::from_str(EXPECTED).expect("expected_stats.json");
-    let number = |key: &str| {
-        expected[key]
-            .as_f64()
-            .unwrap_or_else(|| panic!("{key} in JSON"))
-    };
+    let expected = expected();
+    let number = |key: &str| expected_number(&expected, key);
     let metrics = compute_metrics(&records);
     let drawdown = metrics.max_drawdown.expect("drawdown");
     assert_close(

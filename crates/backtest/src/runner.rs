@@ -4,9 +4,7 @@
 //! (from the store's replay) and writes the outputs.
 
 use auction_trader_analytics::{Metrics, RunRecords, compute_metrics};
-use auction_trader_engine::{
-    Engine, EngineCounters, EngineRecorder, EngineSettings, RunCollector,
-};
+use auction_trader_engine::{Engine, EngineCounters, EngineRecorder, EngineSettings, RunCollector};
 use auction_trader_execution::{Account, FundingSource, SimulatedExchange};
 use auction_trader_features::FeatureEngine;
 use auction_trader_risk::RiskManager;

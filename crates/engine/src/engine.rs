@@ -1,5 +1,6 @@
 //! The event loop. Per market event, in this order:
-//! 1. minutes that ended before the event close (features → strategy at the bar close);
+//! 1. minutes that ended before the event close (features → strategy at the bar close, with
+//!    the clock at the close: orders decided there leave at the close time);
 //! 2. the venue sees the event (arrivals, timeouts, funding, fills), reports come back;
 //! 3. stops and targets are checked against the print (SPEC 5: every trade; bars: stop first);
 //! 4. the feature engine takes the event (a bar-only stream closes its minute here);
@@ -92,6 +93,10 @@ pub struct Engine<S, V, R> {
     snapshots: SnapshotBuffer,
     next_trade_id: u64,
     wants_market_events: bool,
+    /// Bar-only input so far (a Bar seen, no trade yet): the feature engine closes minutes
+    /// itself when it takes the event (step 4), mirroring its bar-mode clock.
+    bar_mode: bool,
+    trades_seen: bool,
     now: UnixNanos,
     counters: EngineCounters,
 }
@@ -125,6 +130,8 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
             snapshots: SnapshotBuffer::default(),
             next_trade_id: 1,
             wants_market_events,
+            bar_mode: false,
+            trades_seen: false,
             now: UnixNanos(i64::MIN),
             counters: EngineCounters::default(),
         }
@@ -154,13 +161,30 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
     #[inline]
     pub fn on_event(&mut self, event: &MarketEvent) {
         let now = event.ts_recv();
+        self.counters.events += 1;
+        // 1. Minutes that ended at or before this event close first, each at its own close
+        // time (the engine clock is still at the previous event: orders decided at a close
+        // are sent at the close, SPEC 3.1). A bar closes its own minute in step 4: closing
+        // here would close the bar's minute empty before its data arrives.
+        let features_close_minutes = match event {
+            MarketEvent::Bar(_) => {
+                self.bar_mode = !self.trades_seen;
+                true
+            }
+            MarketEvent::Trade(_) => {
+                self.trades_seen = true;
+                self.bar_mode = false;
+                false
+            }
+            _ => self.bar_mode,
+        };
+        if !features_close_minutes {
+            self.features.advance_to(now, &mut self.snapshots);
+            self.drain_snapshots();
+        }
         if now > self.now {
             self.now = now;
         }
-        self.counters.events += 1;
-        // 1. Minutes that ended at or before this event close first.
-        self.features.advance_to(now, &mut self.snapshots);
-        self.drain_snapshots();
         // 2. The venue.
         self.venue.on_market_event(event, &mut self.reports);
         if !self.reports.is_empty() {
@@ -169,7 +193,9 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
         // 3. Stops and targets on the print.
         match event {
             MarketEvent::Trade(trade) => self.check_triggers(trade.price, trade.price),
-            MarketEvent::Bar(bar) => self.check_triggers(bar.low, bar.high),
+            // Bars stand for the prints only in bar-only data: once trades flow they are
+            // the truth and a bar's range (partly before the entry) must not trigger.
+            MarketEvent::Bar(bar) if !self.trades_seen => self.check_triggers(bar.low, bar.high),
             _ => {}
         }
         // 4. Features (a bar-only stream closes its minute here).
@@ -188,11 +214,12 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
 
     /// Moves the clock without an event (live timers; end of data).
     pub fn advance_to(&mut self, now: UnixNanos) {
+        // Bar closes first, each at its own time (as in `on_event`).
+        self.features.advance_to(now, &mut self.snapshots);
+        self.drain_snapshots();
         if now > self.now {
             self.now = now;
         }
-        self.features.advance_to(now, &mut self.snapshots);
-        self.drain_snapshots();
         self.venue.advance_to(now, &mut self.reports);
         if !self.reports.is_empty() {
             self.process_reports();
@@ -229,7 +256,7 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
     }
 
     fn on_bar(&mut self, snapshot: &FeatureSnapshot) {
-        // SPEC 3.1: decisions are taken at the bar close.
+        // SPEC 3.1: decisions are taken at the bar close (the clock never goes back).
         self.now = self.now.max(snapshot.ts);
         self.counters.bars += 1;
         self.recorder.record_bar(PriceBar {
@@ -444,6 +471,7 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
                 kind,
                 reduce_only: false,
                 timeout,
+                trigger: None,
             },
             "entry",
         );
@@ -520,6 +548,7 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
         let Some(trade) = self.trade.as_mut() else {
             return;
         };
+        let trigger = trade.trigger_level(reason);
         let id = self.actions.allocate_order_id();
         trade.exit_order = Some((id, reason));
         let side = trade.direction().entry_side().opposite();
@@ -531,6 +560,7 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
                 kind: OrderKind::Market,
                 reduce_only: true,
                 timeout: None,
+                trigger,
             },
             "exit",
         );
@@ -617,7 +647,11 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
             && order_id == fill.order_id
         {
             trade.on_exit_fill(fill, reason);
-            if reason == ExitReason::TakeProfit1 && trade.take_profit_1_done {
+            if reason == ExitReason::TakeProfit1
+                && trade.take_profit_1_done
+                && self.risk.config().breakeven_after_tp1
+            {
+                // SPEC 4: after TP1 the stop moves to the entry price (configurable).
                 trade.move_stop_to_breakeven();
             }
             if trade.exit_order.is_none() && trade.phase() == TradePhase::Closed {

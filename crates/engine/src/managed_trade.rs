@@ -4,7 +4,9 @@
 
 use auction_trader_analytics::{ExitLeg, TradeRecord};
 use auction_trader_strategy::{Direction, ExitReason, TradeIntent};
-use auction_trader_types::{Fill, Liquidity, Money, OrderId, Price, Quantity, UnixNanos};
+use auction_trader_types::{
+    Crossing, Fill, Liquidity, Money, OrderId, Price, Quantity, Trigger, UnixNanos,
+};
 
 /// Where a managed trade is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -240,6 +242,22 @@ impl ManagedTrade {
         None
     }
 
+    /// The level whose crossing triggers `reason` and the direction of that crossing (the
+    /// exchange fills bar-only exits at it, SPEC 5); `None` for exits that are not triggers.
+    pub fn trigger_level(&self, reason: ExitReason) -> Option<Trigger> {
+        let (price, adverse) = match reason {
+            ExitReason::StopLoss | ExitReason::BreakevenStop => (self.stop, true),
+            ExitReason::TakeProfit1 => (self.intent.take_profit_1?, false),
+            ExitReason::TakeProfit2 => (self.intent.take_profit_2, false),
+            _ => return None,
+        };
+        let crossing = match (self.intent.direction, adverse) {
+            (Direction::Long, true) | (Direction::Short, false) => Crossing::Falling,
+            (Direction::Long, false) | (Direction::Short, true) => Crossing::Rising,
+        };
+        Some(Trigger { price, crossing })
+    }
+
     /// The trade-list row once the trade is closed (`None` if nothing was ever filled).
     pub fn to_record(&self) -> Option<TradeRecord> {
         let entry_ts = self.entry_ts?;
@@ -446,6 +464,33 @@ mod tests {
         assert_eq!(
             record.gross_pnl,
             Money::from_decimal_str("21").unwrap_or_default()
+        );
+    }
+
+    #[test]
+    fn trigger_levels_follow_the_direction() {
+        let mut trade = long_trade();
+        assert_eq!(
+            trade.trigger_level(ExitReason::StopLoss),
+            Some(Trigger {
+                price: price("99"),
+                crossing: Crossing::Falling
+            })
+        );
+        assert_eq!(
+            trade.trigger_level(ExitReason::TakeProfit2),
+            Some(Trigger {
+                price: price("103"),
+                crossing: Crossing::Rising
+            })
+        );
+        assert_eq!(trade.trigger_level(ExitReason::MaxHold), None);
+        trade.intent.direction = Direction::Short;
+        assert_eq!(
+            trade
+                .trigger_level(ExitReason::TakeProfit1)
+                .map(|level| level.crossing),
+            Some(Crossing::Falling)
         );
     }
 

@@ -9,6 +9,8 @@
 //! is the first bar close (01:01:00), "B2" the next one, and so on. Decisions are taken at
 //! bar closes: an order decided at B1 reaches the exchange at B1 + 130 ms.
 
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
+
 mod support;
 
 use auction_trader_strategy::{Direction, ExitReason, SignalRecordKind};
@@ -46,7 +48,12 @@ fn a_limit_entry_fills_after_the_queue_fraction_has_traded() {
         tick(at(MINUTE), "100.1"),
         trade(at(MINUTE + 100), "100.0", "200", AggressorSide::Sell),
         trade(at(MINUTE + SECOND), "100.0", "149.998", AggressorSide::Sell),
-        trade(at(MINUTE + 2 * SECOND), "100.0", "100.001", AggressorSide::Sell),
+        trade(
+            at(MINUTE + 2 * SECOND),
+            "100.0",
+            "100.001",
+            AggressorSide::Sell,
+        ),
         tick(at(2 * MINUTE), "100.0"),
         tick(at(2 * MINUTE + SECOND), "100.0"),
     ]);
@@ -67,8 +74,24 @@ fn a_limit_entry_fills_after_the_queue_fraction_has_traded() {
     assert_eq!(
         outcome.fills(),
         vec![
-            fill(1, at(MINUTE + 2 * SECOND), "buy", "100.0", "100", "maker", "2.0"),
-            fill(2, at(2 * MINUTE + 130), "sell", "100.0", "100", "taker", "5.0"),
+            fill(
+                1,
+                at(MINUTE + 2 * SECOND),
+                "buy",
+                "100.0",
+                "100",
+                "maker",
+                "2.0"
+            ),
+            fill(
+                2,
+                at(2 * MINUTE + 130),
+                "sell",
+                "100.0",
+                "100",
+                "taker",
+                "5.0"
+            ),
         ]
     );
     assert_eq!(outcome.records.orders[0].ts_submit, at(MINUTE));
@@ -124,8 +147,24 @@ fn an_unfilled_limit_entry_converts_to_market_after_its_timeout() {
     assert_eq!(
         outcome.fills(),
         vec![
-            fill(1, at(2 * MINUTE + 130), "buy", "100.2", "100", "taker", "5.01"),
-            fill(2, at(3 * MINUTE + 130), "sell", "100.0", "100", "taker", "5.0"),
+            fill(
+                1,
+                at(2 * MINUTE + 130),
+                "buy",
+                "100.2",
+                "100",
+                "taker",
+                "5.01"
+            ),
+            fill(
+                2,
+                at(3 * MINUTE + 130),
+                "sell",
+                "100.0",
+                "100",
+                "taker",
+                "5.0"
+            ),
         ]
     );
     assert_eq!(outcome.records.orders[0].status, "converted");
@@ -179,7 +218,15 @@ fn a_market_entry_walks_two_levels() {
         vec![
             fill(1, at(MINUTE + 130), "buy", "100.1", "40", "taker", "2.002"),
             fill(1, at(MINUTE + 130), "buy", "100.2", "60", "taker", "3.006"),
-            fill(2, at(2 * MINUTE + 130), "sell", "100.0", "100", "taker", "5.0"),
+            fill(
+                2,
+                at(2 * MINUTE + 130),
+                "sell",
+                "100.0",
+                "100",
+                "taker",
+                "5.0"
+            ),
         ]
     );
     let trade = outcome.trade(0);
@@ -279,9 +326,33 @@ fn take_profit_1_then_breakeven_stop() {
     assert_eq!(
         outcome.fills(),
         vec![
-            fill(1, at(MINUTE + 130), "buy", "100.1", "100.005", "taker", "5.00525025"),
-            fill(2, at(MINUTE + 11_130), "sell", "101.0", "30.002", "taker", "1.515101"),
-            fill(3, at(MINUTE + 21_130), "sell", "100.1", "70.003", "taker", "3.50365015"),
+            fill(
+                1,
+                at(MINUTE + 130),
+                "buy",
+                "100.1",
+                "100.005",
+                "taker",
+                "5.00525025"
+            ),
+            fill(
+                2,
+                at(MINUTE + 11_130),
+                "sell",
+                "101.0",
+                "30.002",
+                "taker",
+                "1.515101"
+            ),
+            fill(
+                3,
+                at(MINUTE + 21_130),
+                "sell",
+                "100.1",
+                "70.003",
+                "taker",
+                "3.50365015"
+            ),
         ]
     );
     let trade = outcome.trade(0);
@@ -342,7 +413,15 @@ fn max_hold_keeps_a_profitable_position_and_closes_it_when_it_is_not() {
         outcome.fills(),
         vec![
             fill(1, at(MINUTE + 130), "buy", "100.1", "100", "taker", "5.005"),
-            fill(2, at(63 * MINUTE + 130), "sell", "100.2", "100", "taker", "5.01"),
+            fill(
+                2,
+                at(63 * MINUTE + 130),
+                "sell",
+                "100.2",
+                "100",
+                "taker",
+                "5.01"
+            ),
         ]
     );
     let trade = outcome.trade(0);
@@ -397,8 +476,24 @@ fn cooldown_refuses_a_signal_two_minutes_after_a_full_exit_and_takes_one_at_thre
         vec![
             fill(1, at(MINUTE + 130), "buy", "100.1", "100", "taker", "5.005"),
             fill(2, at(2 * MINUTE), "sell", "98.0", "100", "taker", "4.9"),
-            fill(3, at(5 * MINUTE + 130), "buy", "98.1", "97.8", "taker", "4.79709"),
-            fill(4, at(6 * MINUTE + 130), "sell", "98.0", "97.8", "taker", "4.7922"),
+            fill(
+                3,
+                at(5 * MINUTE + 130),
+                "buy",
+                "98.1",
+                "97.8",
+                "taker",
+                "4.79709"
+            ),
+            fill(
+                4,
+                at(6 * MINUTE + 130),
+                "sell",
+                "98.0",
+                "97.8",
+                "taker",
+                "4.7922"
+            ),
         ]
     );
     assert_eq!(outcome.trade(0).exit_reason, "stop_loss");
@@ -478,14 +573,41 @@ fn an_opposite_signal_flips_as_two_trades_without_cooldown() {
         outcome.fills(),
         vec![
             fill(1, at(MINUTE + 130), "buy", "100.1", "100", "taker", "5.005"),
-            fill(2, at(2 * MINUTE + 130), "sell", "100.0", "100", "taker", "5.0"),
-            fill(3, at(2 * MINUTE + 1_130), "sell", "100.0", "99.799", "taker", "4.98995"),
-            fill(4, at(3 * MINUTE + 130), "buy", "100.1", "99.799", "taker", "4.99493995"),
+            fill(
+                2,
+                at(2 * MINUTE + 130),
+                "sell",
+                "100.0",
+                "100",
+                "taker",
+                "5.0"
+            ),
+            fill(
+                3,
+                at(2 * MINUTE + 1_130),
+                "sell",
+                "100.0",
+                "99.799",
+                "taker",
+                "4.98995"
+            ),
+            fill(
+                4,
+                at(3 * MINUTE + 130),
+                "buy",
+                "100.1",
+                "99.799",
+                "taker",
+                "4.99493995"
+            ),
         ]
     );
     assert_eq!(outcome.records.trades.len(), 2);
     let (first, second) = (outcome.trade(0), outcome.trade(1));
-    assert_eq!((first.direction.as_str(), first.exit_reason.as_str()), ("long", "flip"));
+    assert_eq!(
+        (first.direction.as_str(), first.exit_reason.as_str()),
+        ("long", "flip")
+    );
     assert_eq!(first.net_pnl, money("-20.005"));
     assert_eq!(second.direction, "short");
     assert_eq!(second.trade_id, 2);
@@ -544,8 +666,24 @@ fn the_daily_kill_switch_halts_entries_until_midnight() {
         vec![
             fill(1, t(MINUTE + 130), "buy", "100.1", "100", "taker", "5.005"),
             fill(2, t(MINUTE + 31_130), "sell", "96.0", "100", "taker", "4.8"),
-            fill(3, t(10 * MINUTE + 130), "buy", "96.1", "95.801", "taker", "4.60323805"),
-            fill(4, t(11 * MINUTE + 130), "sell", "96.0", "95.801", "taker", "4.598448"),
+            fill(
+                3,
+                t(10 * MINUTE + 130),
+                "buy",
+                "96.1",
+                "95.801",
+                "taker",
+                "4.60323805"
+            ),
+            fill(
+                4,
+                t(11 * MINUTE + 130),
+                "sell",
+                "96.0",
+                "95.801",
+                "taker",
+                "4.598448"
+            ),
         ]
     );
     assert_eq!(outcome.trade(0).net_pnl, money("-419.805"));
@@ -567,8 +705,11 @@ fn bar_only_data_a_stop_and_a_target_in_one_bar_take_the_stop() {
     // stop 98.1, TP1 102.0, TP2 104.0 → 100. At B1 + 130 ms there is no book: the fill is the
     // last trade (bar 1 close 100.0) + half the typical spread (1 tick) = 100.1, fee 5.005.
     // Bar 2 (B2): low 97.5 ≤ stop 98.1 and high 104.5 ≥ both targets → stop first (SPEC 5
-    // worst case): sell 100 at B2 + 130 ms, priced from the last trade = bar 2 close 100.5
-    // − 1 tick = 100.4, fee 5.02. Trade: reason stop_loss, gross +30, fees 10.025, net 19.975.
+    // worst case): sell 100 at B2 + 130 ms at the stop level (bar 2 opened at 100.0, above
+    // the stop: no gap) − half the spread (1 tick) = 98.0, fee 100 × 98.0 × 5 bps = 4.9.
+    // (Regression: it used to fill at bar 2's close 100.5 − 1 tick = 100.4, a stop that made
+    // money.) Trade: reason stop_loss, gross (98.0 − 100.1) × 100 = −210, fees 9.905,
+    // net −219.905.
     let events = vec![
         bar(at(MINUTE), "100.0", "100.2", "99.9", "100.0"),
         bar(at(2 * MINUTE), "100.0", "104.5", "97.5", "100.5"),
@@ -591,15 +732,33 @@ fn bar_only_data_a_stop_and_a_target_in_one_bar_take_the_stop() {
         outcome.bars,
         vec![
             (at(MINUTE), price("100.2"), price("99.9"), price("100.0")),
-            (at(2 * MINUTE), price("104.5"), price("97.5"), price("100.5")),
-            (at(3 * MINUTE), price("100.6"), price("100.4"), price("100.5")),
+            (
+                at(2 * MINUTE),
+                price("104.5"),
+                price("97.5"),
+                price("100.5")
+            ),
+            (
+                at(3 * MINUTE),
+                price("100.6"),
+                price("100.4"),
+                price("100.5")
+            ),
         ]
     );
     assert_eq!(
         outcome.fills(),
         vec![
             fill(1, at(MINUTE + 130), "buy", "100.1", "100", "taker", "5.005"),
-            fill(2, at(2 * MINUTE + 130), "sell", "100.4", "100", "taker", "5.02"),
+            fill(
+                2,
+                at(2 * MINUTE + 130),
+                "sell",
+                "98.0",
+                "100",
+                "taker",
+                "4.9"
+            ),
         ]
     );
     let trade = outcome.trade(0);
@@ -607,6 +766,83 @@ fn bar_only_data_a_stop_and_a_target_in_one_bar_take_the_stop() {
     assert_eq!(trade.legs.len(), 1);
     assert_eq!(
         (trade.gross_pnl, trade.fees, trade.net_pnl),
-        (money("30"), money("10.025"), money("19.975"))
+        (money("-210"), money("9.905"), money("-219.905"))
     );
+}
+
+#[test]
+fn orders_decided_at_a_close_leave_at_the_close_not_at_the_next_event() {
+    // Regression: the minute [01:00, 01:01) is closed by the first event after it, a book
+    // move to 101.0 / 101.1 at B1 + 5 s. The decision belongs to the close B1: the market buy
+    // is sent at B1, reaches the exchange at B1 + 130 ms and fills at the book of that moment
+    // (ask 100.1), before the move: 100 at 100.1, fee 5.005. (Sent at the event instead, it
+    // would have filled at 101.1 at B1 + 5.130 s.)
+    let mut events = opening();
+    events.extend(touch(at(MINUTE + 5 * SECOND), "101.0", "101.1"));
+    events.push(tick(at(MINUTE + 6 * SECOND), "101.0"));
+    let script = vec![(
+        at(MINUTE),
+        Scripted::Intent(market_intent(
+            at(MINUTE),
+            Direction::Long,
+            "100.1",
+            "98.1",
+            None,
+            "105.0",
+        )),
+    )];
+    let outcome = run("10000", script, &events);
+    assert_eq!(outcome.records.orders[0].ts_submit, at(MINUTE));
+    assert_eq!(
+        outcome.fills()[0],
+        fill(1, at(MINUTE + 130), "buy", "100.1", "100", "taker", "5.005")
+    );
+}
+
+#[test]
+fn a_bar_in_a_trade_stream_does_not_trigger_stops() {
+    // Regression: trades and bars mixed (both stored for one instrument). Long 100 at 100.1
+    // (B1 + 130 ms). The bar of [01:01, 01:02) arrives at B2 with low 97.0 (below the stop
+    // 98.1), but no trade printed at or below 98.1: the trades are the truth, the position
+    // stays open until the strategy exit at B3 (sell 100 at 100.0, fee 5.0).
+    let mut events = opening();
+    events.extend([
+        tick(at(MINUTE), "100.0"),
+        tick(at(MINUTE + SECOND), "100.0"),
+        tick(at(2 * MINUTE), "100.0"),
+        bar(at(2 * MINUTE), "100.0", "100.1", "97.0", "100.0"),
+        tick(at(3 * MINUTE), "100.0"),
+        tick(at(3 * MINUTE + SECOND), "100.0"),
+    ]);
+    let script = vec![
+        (
+            at(MINUTE),
+            Scripted::Intent(market_intent(
+                at(MINUTE),
+                Direction::Long,
+                "100.1",
+                "98.1",
+                None,
+                "105.0",
+            )),
+        ),
+        (at(3 * MINUTE), Scripted::Exit(ExitReason::Strategy)),
+    ];
+    let outcome = run("10000", script, &events);
+    assert_eq!(
+        outcome.fills(),
+        vec![
+            fill(1, at(MINUTE + 130), "buy", "100.1", "100", "taker", "5.005"),
+            fill(
+                2,
+                at(3 * MINUTE + 130),
+                "sell",
+                "100.0",
+                "100",
+                "taker",
+                "5.0"
+            ),
+        ]
+    );
+    assert_eq!(outcome.trade(0).exit_reason, "strategy");
 }

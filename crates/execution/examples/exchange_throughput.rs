@@ -92,6 +92,7 @@ fn replay(
                                     },
                                     reduce_only: false,
                                     timeout: None,
+                                    trigger: None,
                                 },
                             );
                             working.push(id);

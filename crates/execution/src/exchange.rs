@@ -11,8 +11,11 @@
 //!   counts again. If the visible book runs out, the remainder fills at the worst level
 //!   walked. Without depth: at the best opposite price of a fresh quote (≤ `stale_quote_ms`
 //!   old) plus `slippage_bps`, for the whole size (quote sizes are not walked); with no fresh
-//!   quote: at the last trade ± `fallback_half_spread_ticks` ticks plus slippage. No price at
-//!   all: `Rejected { NoLiquidity }`.
+//!   quote: at the last trade ± half the typical spread (the time-weighted quoted spread of
+//!   the last 60 minutes, rounded up to whole ticks; `fallback_half_spread_ticks` while no
+//!   quote has shown a spread) plus slippage. No price at all: `Rejected { NoLiquidity }`.
+//!   Every fill carries the price slippage is measured against (`reference_mid`): the mid of
+//!   the touches, else the last trade.
 //! - Limit orders (SPEC 5): on arrival, a limit that crosses the opposite touch (or, without a
 //!   touch, the last-trade price a market order would get) executes as taker up to its limit
 //!   price (post-only: `Rejected { PostOnlyWouldCross }`); the remainder rests at the back of
@@ -42,6 +45,10 @@
 //!   on the market as it is then (events at exactly that time are applied after it); a cancel
 //!   acts at its own arrival, so a fill in between still happens. A cancel that arrives
 //!   before its order (random latency) is `CancelRejected` and the order then rests.
+//! - Bar-mode exits: a market order carrying a [`Trigger`] (a stop or target the engine saw
+//!   crossed inside the latest bar) fills at the level, or at the bar's open when the bar
+//!   gapped beyond it, minus half the spread and slippage (SPEC 5: the true order is unknown
+//!   inside a bar; the engine already assumes the stop first).
 //! - Timeouts are measured from arrival: `Cancel` -> `Canceled { Timeout }`; `ConvertToMarket`
 //!   -> `ConvertedToMarket`, then the remainder executes as a market order at once.
 //! - reduce_only: the quantity is capped at the position in the opposite direction, on arrival
@@ -61,10 +68,10 @@ use std::collections::BinaryHeap;
 
 use auction_trader_book::OrderBook;
 use auction_trader_types::{
-    AggressorSide, Bar, BookDelta, BookSide, CancelReason, ExecutionReport, FIXED_SCALE, Fill,
-    Funding, FundingPayment, Instrument, Liquidity, MarketEvent, Money, OrderId, OrderKind,
+    AggressorSide, Bar, BookDelta, BookSide, CancelReason, Crossing, ExecutionReport, FIXED_SCALE,
+    Fill, Funding, FundingPayment, Instrument, Liquidity, MarketEvent, Money, OrderId, OrderKind,
     OrderRequest, OrderSide, Price, Quantity, Quote, Rate, RejectReason, TimeoutAction, Trade,
-    UnixNanos,
+    Trigger, UnixNanos,
 };
 
 use crate::ExecutionError;
@@ -174,6 +181,8 @@ pub struct SimulatedExchange {
     latency_random: SplitMix64,
     queue_random: SplitMix64,
     levels: Vec<Level>,
+    /// Bar-only data: the open of the latest bar (bar-mode exits fill from it, SPEC 5).
+    last_bar_open: Option<Price>,
     counters: ExchangeCounters,
 }
 
@@ -222,6 +231,7 @@ impl SimulatedExchange {
             next_funding: None,
             now: UnixNanos(i64::MIN),
             levels: Vec::new(),
+            last_bar_open: None,
             counters: ExchangeCounters::default(),
         })
     }
@@ -301,7 +311,7 @@ impl SimulatedExchange {
         }
     }
 
-    /// Best bid of the exchange's view (see [`crate::market`] for how depth and quotes combine).
+    /// Best bid of the exchange's view (depth, or a fresher quote; see the crate docs).
     pub fn best_bid(&self) -> Option<Price> {
         self.market
             .touch(BookSide::Bid, self.now)
@@ -495,7 +505,14 @@ impl SimulatedExchange {
                     order_id: id,
                     ts: self.now,
                 });
-                self.take(id, request.side, quantity, None, reports);
+                match (request.trigger, self.bar_mode_open()) {
+                    (Some(trigger), Some(open)) => {
+                        self.fill_bar_exit(id, request.side, quantity, trigger, open, reports)
+                    }
+                    _ => {
+                        self.take(id, request.side, quantity, None, reports);
+                    }
+                }
             }
             OrderKind::Limit { price, post_only } => {
                 let crosses = self.crosses(request.side, price);
@@ -516,6 +533,49 @@ impl SimulatedExchange {
                 }
             }
         }
+    }
+
+    /// The latest bar's open while the data is bar-only.
+    fn bar_mode_open(&self) -> Option<Price> {
+        self.last_bar_open.filter(|_| !self.market.tick_data_seen)
+    }
+
+    /// SPEC 5, bar-only data: a stop or target exit fills at the first price of the
+    /// triggering bar at or beyond its level — the level itself, or the bar's open when the
+    /// bar opened beyond it (a gap) — minus half the spread and slippage, as a taker. (Without
+    /// this, the exit would fill at the bar's close, better or worse than the level.)
+    fn fill_bar_exit(
+        &mut self,
+        order_id: OrderId,
+        side: OrderSide,
+        quantity: Quantity,
+        trigger: Trigger,
+        open: Price,
+        reports: &mut Vec<ExecutionReport>,
+    ) {
+        let level = match trigger.crossing {
+            Crossing::Falling => trigger.price.min(open),
+            Crossing::Rising => trigger.price.max(open),
+        };
+        let half_spread = self.market.half_typical_spread(self.now);
+        let crossed = match side {
+            OrderSide::Buy => level.raw().saturating_add(half_spread),
+            OrderSide::Sell => level
+                .raw()
+                .saturating_sub(half_spread)
+                .max(self.instrument.tick_size.raw()),
+        };
+        let price = self.with_slippage(side, Price::from_raw(crossed));
+        self.emit_fill(
+            order_id,
+            side,
+            price,
+            quantity,
+            Liquidity::Taker,
+            Quantity::ZERO,
+            Some(level),
+            reports,
+        );
     }
 
     /// Puts a limit order at the back of the queue at `price`.
@@ -687,7 +747,7 @@ impl SimulatedExchange {
         reports: &mut Vec<ExecutionReport>,
     ) -> Quantity {
         let taken = taken_side(side);
-        let reference_mid = self.market.mid(self.now);
+        let reference_mid = self.market.reference_price(self.now);
         match self.market.taker_source(taken, self.now) {
             None => Quantity::ZERO,
             Some(TakerSource::Depth) => {
@@ -877,7 +937,7 @@ impl SimulatedExchange {
             resting.remaining = remaining;
             resting.queue.record_fill(quantity);
         }
-        let reference_mid = self.market.mid(self.now);
+        let reference_mid = self.market.reference_price(self.now);
         self.emit_fill(
             order.id,
             order.side,
@@ -1017,6 +1077,7 @@ impl SimulatedExchange {
             return; // Trades/quotes/depth are the truth; bars would double count.
         }
         self.market.last_trade = Some((bar.close, bar.ts_recv));
+        self.last_bar_open = Some(bar.open);
         let mut index = 0;
         while index < self.orders.len() {
             let order = &self.orders[index];

@@ -14,6 +14,7 @@ mod exchange;
 mod market;
 mod queue;
 mod random;
+mod typical_spread;
 
 pub use account::Account;
 pub use config::{FillModelConfig, FundingSource, LatencyConfig, LatencyModel, QueueModel};

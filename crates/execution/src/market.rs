@@ -8,7 +8,14 @@
 //! priced from the last trade (SPEC 5).
 
 use auction_trader_book::OrderBook;
-use auction_trader_types::{BookDelta, BookSide, Price, Quantity, Quote, Rate, UnixNanos};
+use auction_trader_types::{
+    BookDelta, BookSide, NANOS_PER_MINUTE, Price, Quantity, Quote, Rate, UnixNanos,
+};
+
+use crate::typical_spread::TypicalSpread;
+
+/// SPEC 2.1 / 10: the typical spread is the time-weighted spread of the last 60 minutes.
+const TYPICAL_SPREAD_WINDOW_NANOS: i64 = 60 * NANOS_PER_MINUTE;
 
 /// One level a taker order can take: price and size available to it.
 pub(crate) type Level = (Price, Quantity);
@@ -44,8 +51,10 @@ pub(crate) struct MarketView {
     pub consumed: Vec<(BookSide, Price, Quantity)>,
     tick: Price,
     stale_quote: i64,
-    /// Half the typical spread in ticks, for pricing from the last trade.
+    /// Half spread in ticks used from the last trade while no quote has given a spread.
     fallback_ticks: i64,
+    /// Time-weighted quoted spread of the last hour (SPEC 5: last trade ± half of it).
+    typical_spread: TypicalSpread,
 }
 
 impl MarketView {
@@ -64,6 +73,7 @@ impl MarketView {
             tick,
             stale_quote,
             fallback_ticks,
+            typical_spread: TypicalSpread::new(TYPICAL_SPREAD_WINDOW_NANOS),
         }
     }
 
@@ -87,6 +97,9 @@ impl MarketView {
     pub fn apply_quote(&mut self, quote: &Quote) {
         self.tick_data_seen = true;
         self.quote = Some(*quote);
+        let spread = (quote.ask_price > quote.bid_price && quote.bid_price.is_positive())
+            .then(|| Price::from_raw(quote.ask_price.raw() - quote.bid_price.raw()));
+        self.typical_spread.on_quote(quote.ts_recv, spread);
         if !self.consumed.is_empty() {
             self.forget_consumed(BookSide::Bid, quote.bid_price);
             self.forget_consumed(BookSide::Ask, quote.ask_price);
@@ -171,13 +184,33 @@ impl MarketView {
             return Some(TakerSource::Quote(price));
         }
         let (last, _) = self.last_trade?;
-        // SPEC 5: quotes absent or stale -> last trade ± half the typical spread.
-        let half_spread = self.tick.raw().saturating_mul(self.fallback_ticks);
+        // SPEC 5: quotes absent or stale -> last trade ± half the typical spread (rounded up
+        // to whole ticks); the configured ticks while no quote has shown a spread.
+        let half_spread = self.half_typical_spread(now);
         let price = match side {
             BookSide::Ask => last.raw().saturating_add(half_spread),
             BookSide::Bid => last.raw().saturating_sub(half_spread).max(self.tick.raw()),
         };
         Some(TakerSource::LastTrade(Price::from_raw(price)))
+    }
+
+    /// Half the typical spread in whole ticks (at least `fallback_ticks` ticks).
+    pub fn half_typical_spread(&self, now: UnixNanos) -> i64 {
+        let tick = self.tick.raw().max(1);
+        let fallback = tick.saturating_mul(self.fallback_ticks);
+        match self.typical_spread.value(now) {
+            Some(spread) => {
+                let half = spread.raw().div_euclid(2);
+                let ticks = half.saturating_add(tick - 1).div_euclid(tick);
+                ticks.saturating_mul(tick).max(fallback)
+            }
+            None => fallback,
+        }
+    }
+
+    /// The price slippage is measured against: the mid of the touches, else the last trade.
+    pub fn reference_price(&self, now: UnixNanos) -> Option<Price> {
+        self.mid(now).or(self.last_trade.map(|(price, _)| price))
     }
 
     /// The levels a taker order walks on `side`, best first, net of our earlier consumption,

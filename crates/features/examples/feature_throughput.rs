@@ -10,23 +10,16 @@
 //!    rolling 240-minute profile at its SPEC width; every minute close (expire + add + POC +
 //!    value area) is timed.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use auction_trader_data::import::binance_capture::{CaptureOptions, import_capture_files};
+use auction_trader_data::CollectedEvents;
 use auction_trader_data::import::bitflyer::import_executions;
-use auction_trader_data::{CollectedEvents, InstrumentSlot};
 use auction_trader_features::profile::rolling::RollingProfile;
 use auction_trader_features::{FeatureConfig, FeatureEngine, FeatureSink, FeatureSnapshot};
+use auction_trader_testkit::{
+    busiest_instrument, import_binance_capture, replay_order, shared_path, trades,
+};
 use auction_trader_types::{MarketEvent, NANOS_PER_MINUTE, Price, StreamKind, UnixNanos};
-
-fn shared(relative: &str) -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/"
-    ))
-    .join(relative)
-}
 
 /// Counts snapshots without keeping them.
 #[derive(Default)]
@@ -46,17 +39,6 @@ impl FeatureSink for Counting {
     }
 }
 
-fn replay_order(collected: &CollectedEvents, slot: InstrumentSlot) -> Vec<MarketEvent> {
-    let mut events: Vec<MarketEvent> = collected
-        .events
-        .iter()
-        .filter(|tagged| tagged.instrument == slot)
-        .map(|tagged| tagged.event)
-        .collect();
-    events.sort_by_key(|event| (event.ts_recv(), event.kind().priority()));
-    events
-}
-
 #[allow(clippy::disallowed_methods)] // benchmark timing: wall clock on purpose
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let repeats: i64 = std::env::args()
@@ -66,16 +48,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or(50);
 
     // 1. Engine throughput.
-    let mut collected = CollectedEvents::new();
-    import_capture_files(
-        &[shared("binance/usdm_btcusdt_20240808.gz")],
-        &CaptureOptions::default(),
-        &mut collected,
-    )?;
-    let slot = (0..collected.instruments.len() as u32)
-        .map(InstrumentSlot)
-        .max_by_key(|slot| collected.of_kind(*slot, StreamKind::Trade).count())
-        .ok_or("no instrument")?;
+    let collected = import_binance_capture(&[shared_path("binance/usdm_btcusdt_20240808.gz")])?;
+    let slot = busiest_instrument(&collected, StreamKind::Trade).ok_or("no instrument")?;
     let events = replay_order(&collected, slot);
     let first = events.first().ok_or("empty capture")?.ts_recv().as_i64();
     let last = events.last().ok_or("empty capture")?.ts_recv().as_i64();
@@ -139,17 +113,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // 2. Profile recompute cost over a real 240-minute window.
-    let path = shared("bitflyer/bitflyer.execution.20180122.BTC_JPY.csv.gz");
+    let path = shared_path("bitflyer/bitflyer.execution.20180122.BTC_JPY.csv.gz");
     let mut tape = CollectedEvents::new();
     import_executions(&[path], &mut tape)?;
-    let trades: Vec<_> = tape
-        .events
-        .iter()
-        .filter_map(|tagged| match tagged.event {
-            MarketEvent::Trade(trade) => Some(trade),
-            _ => None,
-        })
-        .collect();
+    let trades = trades(&tape);
     // Fixed sigmas: 0.002 (~0.2% per minute, typical of this tape: ~650 JPY bins) and a
     // hundred times finer (~7 JPY bins) to show how the cost scales with the bin count. The
     // width stays put, so each close is the steady-state incremental path.

@@ -7,23 +7,15 @@
 //! shifted by the capture's span rounded up to whole minutes (the book resyncs on each copy's
 //! snapshot). Parsing is not timed. Prints events/s and the per-second table of every capture.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use auction_trader_data::import::binance_capture::{CaptureOptions, import_capture_files};
-use auction_trader_data::{CollectedEvents, InstrumentSlot};
 use auction_trader_features::toxicity::{
     ToxicityConfig, ToxicityEngine, ToxicitySecond, ToxicitySink, toxicity_table,
 };
+use auction_trader_testkit::{
+    busiest_instrument, import_binance_capture, replay_order, shared_files, shared_path,
+};
 use auction_trader_types::{MarketEvent, NANOS_PER_MINUTE, StreamKind};
-
-fn shared(relative: &str) -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/"
-    ))
-    .join(relative)
-}
 
 #[derive(Default)]
 struct Counting {
@@ -45,24 +37,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|text| text.parse())
         .transpose()?
         .unwrap_or(20);
-    let mut collected = CollectedEvents::new();
-    import_capture_files(
-        &[shared("binance/usdm_btcusdt_20240808.gz")],
-        &CaptureOptions::default(),
-        &mut collected,
-    )?;
-    let slot = (0..collected.instruments.len() as u32)
-        .map(InstrumentSlot)
-        .max_by_key(|slot| collected.of_kind(*slot, StreamKind::Depth).count())
-        .ok_or("no instrument")?;
+    let collected = import_binance_capture(&[shared_path("binance/usdm_btcusdt_20240808.gz")])?;
+    let slot = busiest_instrument(&collected, StreamKind::Depth).ok_or("no instrument")?;
     let instrument = collected.instruments[slot.0 as usize].clone();
-    let mut events: Vec<MarketEvent> = collected
-        .events
-        .iter()
-        .filter(|tagged| tagged.instrument == slot)
-        .map(|tagged| tagged.event)
-        .collect();
-    events.sort_by_key(|event| (event.ts_recv(), event.kind().priority()));
+    let events = replay_order(&collected, slot);
     let first = events.first().ok_or("empty")?.ts_recv().as_i64();
     let last = events.last().ok_or("empty")?.ts_recv().as_i64();
     let shift = ((last - first) / NANOS_PER_MINUTE + 1) * NANOS_PER_MINUTE;
@@ -102,16 +80,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &["spot_btcusdt_20240808.gz", "spot_btcusdt_20240809.gz"],
         &["cm_btcusd_perp_20240808.gz", "cm_btcusd_perp_20240809.gz"],
     ] {
-        let paths: Vec<PathBuf> = files
-            .iter()
-            .map(|file| shared(&format!("binance/{file}")))
-            .collect();
-        if paths.iter().any(|path| !path.exists()) {
-            println!("SKIP {files:?}: not found");
+        let Some(paths) = shared_files("binance", files) else {
             continue;
-        }
-        let mut capture = CollectedEvents::new();
-        import_capture_files(&paths, &CaptureOptions::default(), &mut capture)?;
+        };
+        let capture = import_binance_capture(&paths)?;
         let tables = toxicity_table(
             &config,
             &capture.instruments,

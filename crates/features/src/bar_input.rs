@@ -202,34 +202,12 @@ pub(crate) fn bar_flow(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::{self, BASE, price, units};
     use auction_trader_types::MarketEvent;
 
-    fn price(text: &str) -> Price {
-        Price::from_decimal_str(text).unwrap()
-    }
-
-    fn units(text: &str) -> Quantity {
-        Quantity::from_decimal_str(text).unwrap()
-    }
-
-    /// 2023-11-14T22:14:00Z.
-    const BASE: i64 = 1_700_000_040 * 1_000_000_000;
-
+    /// A one-minute bar at BASE, no VWAP, no sides, no trade count.
     fn bar(open: &str, high: &str, low: &str, close: &str, volume: &str) -> Bar {
-        Bar {
-            ts_open: UnixNanos(BASE),
-            ts_event: UnixNanos(BASE + NANOS_PER_MINUTE),
-            ts_recv: UnixNanos(BASE + NANOS_PER_MINUTE),
-            open: price(open),
-            high: price(high),
-            low: price(low),
-            close: price(close),
-            volume: units(volume),
-            vwap: Price::ZERO,
-            buy_volume: Quantity::ZERO,
-            sell_volume: Quantity::ZERO,
-            trade_count: 0,
-        }
+        test_support::bar(0, [open, high, low, close], volume, "0", "0", 0)
     }
 
     #[test]
@@ -369,26 +347,21 @@ mod tests {
     fn a_month_of_nautilus_minute_bars() {
         use auction_trader_data::CollectedEvents;
         use auction_trader_data::import::bars_csv::{BarLabel, OhlcvOptions, import_ohlcv_file};
+        use auction_trader_testkit::{NAUTILUS_BTC_PERP_MONTH, shared_data};
         use auction_trader_types::{InstrumentKey, MarketKind};
 
         use crate::{FeatureConfig, FeatureEngine, FeatureSnapshot};
 
-        const BARS: &str = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/data/nautilus/btc-perp_1m_20211231-20220201.csv"
-        );
-        let path = std::path::Path::new(BARS);
-        if !path.exists() {
-            println!("SKIP: {BARS} not found");
+        let Some(path) = shared_data(NAUTILUS_BTC_PERP_MONTH) else {
             return;
-        }
+        };
         let key = InstrumentKey::new("ftx", "BTC-PERP", MarketKind::Perpetual);
         let options = OhlcvOptions {
             label: BarLabel::Close,
             ..OhlcvOptions::default()
         };
         let mut sink = CollectedEvents::new();
-        import_ohlcv_file(path, &key, &options, &mut sink).unwrap();
+        import_ohlcv_file(&path, &key, &options, &mut sink).unwrap();
         let Some(MarketEvent::Bar(first)) = sink.events.first().map(|tagged| tagged.event) else {
             panic!("bars expected");
         };

@@ -170,8 +170,19 @@ impl FeatureConfig {
     }
 }
 
-fn invalid(field: &'static str, reason: String) -> FeaturesError {
+/// Shorthand for a [`FeaturesError::InvalidConfig`].
+pub(crate) fn invalid(field: &'static str, reason: String) -> FeaturesError {
     FeaturesError::InvalidConfig { field, reason }
+}
+
+/// The rule of every positive real parameter (feature, toxicity and strategy configs):
+/// finite and > 0. `Err` holds the reason, for the caller's error type naming the field.
+pub fn require_positive_finite(value: f64) -> Result<(), String> {
+    if value.is_finite() && value > 0.0 {
+        Ok(())
+    } else {
+        Err(format!("must be finite and > 0, got {value}"))
+    }
 }
 
 /// `value` must lie in (0, 1], or [0, 1] when `zero_allowed`.
@@ -189,15 +200,8 @@ fn unit_interval(field: &'static str, value: f64, zero_allowed: bool) -> Result<
     }
 }
 
-fn positive_finite(field: &'static str, value: f64) -> Result<(), FeaturesError> {
-    if value.is_finite() && value > 0.0 {
-        Ok(())
-    } else {
-        Err(invalid(
-            field,
-            format!("must be finite and > 0, got {value}"),
-        ))
-    }
+pub(crate) fn positive_finite(field: &'static str, value: f64) -> Result<(), FeaturesError> {
+    require_positive_finite(value).map_err(|reason| invalid(field, reason))
 }
 
 #[cfg(test)]

@@ -585,9 +585,8 @@ mod tests {
     use super::*;
     use crate::config::ValueAreaExpansion;
     use crate::side::bvc::normal_cdf;
+    use crate::test_support::{self, BASE, price, quote, trade, trade_at, units};
 
-    /// 2023-11-14T22:14:00Z, a whole UTC minute.
-    const BASE: i64 = 1_700_000_040 * 1_000_000_000;
     const SECOND: i64 = 1_000_000_000;
     const MINUTE: i64 = 60 * SECOND;
 
@@ -604,48 +603,6 @@ mod tests {
         fn on_trade(&mut self, trade: &ClassifiedTrade) {
             self.trades.push(*trade);
         }
-    }
-
-    fn units(value: &str) -> Quantity {
-        Quantity::from_decimal_str(value).unwrap()
-    }
-
-    fn price(value: &str) -> Price {
-        Price::from_decimal_str(value).unwrap()
-    }
-
-    fn quote(at: i64, bid: &str, bid_size: &str, ask: &str, ask_size: &str) -> MarketEvent {
-        MarketEvent::Quote(Quote {
-            ts_event: UnixNanos(BASE + at),
-            ts_recv: UnixNanos(BASE + at),
-            bid_price: price(bid),
-            bid_size: units(bid_size),
-            ask_price: price(ask),
-            ask_size: units(ask_size),
-            update_id: 0,
-            flags: QuoteFlags::default(),
-        })
-    }
-
-    fn trade_at(
-        ts_event: i64,
-        ts_recv: i64,
-        level: &str,
-        size: &str,
-        side: AggressorSide,
-    ) -> MarketEvent {
-        MarketEvent::Trade(Trade {
-            ts_event: UnixNanos(BASE + ts_event),
-            ts_recv: UnixNanos(BASE + ts_recv),
-            price: price(level),
-            size: units(size),
-            aggressor: side,
-            trade_id: TradeId(0),
-        })
-    }
-
-    fn trade(at: i64, level: &str, size: &str, side: AggressorSide) -> MarketEvent {
-        trade_at(at, at, level, size, side)
     }
 
     /// A non-trading event that only moves the clock.
@@ -1123,22 +1080,12 @@ mod tests {
         assert!(FeatureEngine::new(&config, price("0.1")).is_err());
     }
 
-    /// A bar of the minute starting `minute` minutes after BASE, known at its close.
+    /// A bar of the minute starting `minute` minutes after BASE, known at its close (no VWAP,
+    /// no trade count).
     fn bar_event(minute: i64, ohlc: [&str; 4], volume: &str, buy: &str, sell: &str) -> MarketEvent {
-        let start = BASE + minute * MINUTE;
         MarketEvent::Bar(Bar {
-            ts_open: UnixNanos(start),
-            ts_event: UnixNanos(start + MINUTE),
-            ts_recv: UnixNanos(start + MINUTE),
-            open: price(ohlc[0]),
-            high: price(ohlc[1]),
-            low: price(ohlc[2]),
-            close: price(ohlc[3]),
-            volume: units(volume),
-            vwap: Price::ZERO,
-            buy_volume: units(buy),
             sell_volume: units(sell),
-            trade_count: 0,
+            ..test_support::bar(minute, ohlc, volume, "0", buy, 0)
         })
     }
 

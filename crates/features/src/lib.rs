@@ -32,6 +32,8 @@ pub mod quotes;
 pub mod research;
 pub mod side;
 pub mod snapshot;
+#[cfg(test)]
+mod test_support;
 pub mod toxicity;
 
 pub use bar_input::MAX_BAR_LEVELS;

@@ -4,29 +4,12 @@
 //! re-implementation of VPIN); see tools/feature_crosscheck/README.md for each estimator
 //! difference and tolerance. Skips (prints a note, passes) when the shared data is absent.
 
-use std::path::PathBuf;
-
-use auction_trader_data::CollectedEvents;
-use auction_trader_data::import::bitflyer::import_executions;
 use auction_trader_features::research::{HurstExponent, OuHalfLife, Vpin};
-use auction_trader_types::{MarketEvent, Quantity};
+use auction_trader_testkit::{load_bitflyer_executions, shared_data, trades};
+use auction_trader_types::Quantity;
 use serde_json::Value;
 
 const EXPECTED: &str = include_str!("expected_crosscheck.json");
-
-fn shared(relative: &str) -> Option<PathBuf> {
-    let path = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/"
-    ))
-    .join(relative);
-    if path.exists() {
-        Some(path)
-    } else {
-        println!("SKIP: {} not found", path.display());
-        None
-    }
-}
 
 fn expected() -> Value {
     serde_json::from_str(EXPECTED).expect("expected_crosscheck.json parses")
@@ -44,7 +27,7 @@ fn index(value: &Value) -> usize {
 
 /// Closes of the one-minute bars (column 4 of the Nautilus CSV).
 fn closes(relative: &str) -> Option<Vec<f64>> {
-    let text = std::fs::read_to_string(shared(relative)?).expect("bars readable");
+    let text = std::fs::read_to_string(shared_data(relative)?).expect("bars readable");
     Some(
         text.lines()
             .skip(1)
@@ -174,19 +157,12 @@ fn hurst_matches_our_rs_variant_and_stays_near_the_hurst_package() {
 fn vpin_matches_the_pandas_reference_with_true_labels() {
     let expected = expected();
     let vpin = &expected["vpin"];
-    let Some(path) = shared(vpin["source"].as_str().expect("source")) else {
+    let source = vpin["source"].as_str().expect("source");
+    let file = source.strip_prefix("bitflyer/").expect("a bitFlyer tape");
+    let Some(collected) = load_bitflyer_executions(&[file]) else {
         return;
     };
-    let mut collected = CollectedEvents::new();
-    import_executions(&[path], &mut collected).expect("bitFlyer tape imports");
-    let trades: Vec<_> = collected
-        .events
-        .iter()
-        .filter_map(|tagged| match &tagged.event {
-            MarketEvent::Trade(trade) => Some(*trade),
-            _ => None,
-        })
-        .collect();
+    let trades = trades(&collected);
     assert_eq!(
         trades.len() as u64,
         vpin["trades"].as_u64().expect("trades")

@@ -3,29 +3,15 @@
 //! rows up to that prefix, bit for bit) and for the forward-return look-ahead. Skips (prints
 //! a note, passes) when the shared data is absent.
 
-use std::path::PathBuf;
-
-use auction_trader_data::CollectedEvents;
-use auction_trader_data::import::bitflyer::import_executions;
 use auction_trader_features::research::diagnostics::DiagnosticsReport;
 use auction_trader_features::research::matrix::{FeatureMatrix, build_matrix};
 use auction_trader_features::research::registry::{all_column_names, all_features};
 use auction_trader_features::{FeatureConfig, FeatureEngine};
+use auction_trader_testkit::load_bitflyer_executions;
 use auction_trader_types::{MarketEvent, Price, UnixNanos};
 
-const DAY: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/data/bitflyer/bitflyer.execution.20180122.BTC_JPY.csv.gz"
-);
-
 fn events() -> Option<Vec<MarketEvent>> {
-    let path = PathBuf::from(DAY);
-    if !path.exists() {
-        println!("SKIP: {DAY} not found");
-        return None;
-    }
-    let mut collected = CollectedEvents::new();
-    import_executions(&[path], &mut collected).expect("bitFlyer tape imports");
+    let collected = load_bitflyer_executions(&["bitflyer.execution.20180122.BTC_JPY.csv.gz"])?;
     Some(
         collected
             .events

@@ -3,63 +3,21 @@
 //! reference on a bitFlyer day, and a full engine replay of a capture. Data is read in place
 //! from `../shared/data`; every test SKIPS (prints a note, passes) when its file is absent.
 
-use std::path::PathBuf;
-
-use auction_trader_data::import::binance_capture::{CaptureOptions, import_capture_files};
-use auction_trader_data::import::bitflyer::import_executions;
 use auction_trader_data::{CollectedEvents, InstrumentSlot};
 use auction_trader_features::{
     FeatureConfig, FeatureEngine, FeatureSnapshot, ProfileOptions, RuleAccuracy,
     ValueAreaExpansion, compute_profile_with, side_accuracy,
 };
+use auction_trader_testkit::{
+    busiest_instrument, load_binance_capture, load_bitflyer_executions, replay_order, trades,
+};
 use auction_trader_types::{MarketEvent, NANOS_PER_MINUTE, Price, Quantity, StreamKind, Trade};
 use serde_json::Value;
 
-fn shared(relative: &str) -> Option<PathBuf> {
-    let path = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/"
-    ))
-    .join(relative);
-    if path.exists() {
-        Some(path)
-    } else {
-        println!("SKIP: {} not found", path.display());
-        None
-    }
-}
-
-/// Events of one instrument in replay order: `ts_recv`, then the stream priority (depth,
-/// quote, trade, ...), then source order (SPEC 1.5; a stable sort keeps the source order).
-fn replay_order(collected: &CollectedEvents, slot: InstrumentSlot) -> Vec<MarketEvent> {
-    let mut events: Vec<MarketEvent> = collected
-        .events
-        .iter()
-        .filter(|tagged| tagged.instrument == slot)
-        .map(|tagged| tagged.event)
-        .collect();
-    events.sort_by_key(|event| (event.ts_recv(), event.kind().priority()));
-    events
-}
-
-/// The instrument with the most trades in a capture.
-fn main_instrument(collected: &CollectedEvents) -> InstrumentSlot {
-    (0..collected.instruments.len() as u32)
-        .map(InstrumentSlot)
-        .max_by_key(|slot| collected.of_kind(*slot, StreamKind::Trade).count())
-        .unwrap_or(InstrumentSlot(0))
-}
-
+/// A capture and its instrument with the most trades.
 fn load_capture(files: &[&str]) -> Option<(CollectedEvents, InstrumentSlot)> {
-    let paths: Option<Vec<PathBuf>> = files
-        .iter()
-        .map(|file| shared(&format!("binance/{file}")))
-        .collect();
-    let paths = paths?;
-    let mut collected = CollectedEvents::new();
-    import_capture_files(&paths, &CaptureOptions::default(), &mut collected)
-        .expect("capture imports");
-    let slot = main_instrument(&collected);
+    let collected = load_binance_capture(files)?;
+    let slot = busiest_instrument(&collected, StreamKind::Trade).unwrap_or(InstrumentSlot(0));
     Some((collected, slot))
 }
 
@@ -125,19 +83,7 @@ fn side_inference_accuracy_on_binance_captures() {
 
 /// The trades of a bitFlyer execution file (sorted, de-duplicated, blank times quarantined).
 fn bitflyer_trades(file: &str) -> Option<Vec<Trade>> {
-    let path = shared(&format!("bitflyer/{file}"))?;
-    let mut collected = CollectedEvents::new();
-    import_executions(&[path], &mut collected).expect("bitFlyer tape imports");
-    Some(
-        collected
-            .events
-            .iter()
-            .filter_map(|tagged| match tagged.event {
-                MarketEvent::Trade(trade) => Some(trade),
-                _ => None,
-            })
-            .collect(),
-    )
+    load_bitflyer_executions(&[file]).map(|collected| trades(&collected))
 }
 
 fn expected() -> Value {

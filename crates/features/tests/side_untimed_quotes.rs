@@ -4,51 +4,19 @@
 //! Binance capture. Data is read in place from `../shared/data`; each capture SKIPS (prints a
 //! note) when absent.
 
-use std::path::PathBuf;
-
-use auction_trader_data::import::binance_capture::{CaptureOptions, import_capture_files};
-use auction_trader_data::{CollectedEvents, InstrumentSlot};
+use auction_trader_data::InstrumentSlot;
 use auction_trader_features::{
     FeatureConfig, RuleAccuracy, SideAccuracyReport, UntimedQuotePolicy, side_accuracy_configured,
 };
+use auction_trader_testkit::{busiest_instrument, load_binance_capture, replay_order};
 use auction_trader_types::{MarketEvent, StreamKind};
 
-fn shared(relative: &str) -> Option<PathBuf> {
-    let path = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/"
-    ))
-    .join(relative);
-    if path.exists() {
-        Some(path)
-    } else {
-        println!("SKIP: {} not found", path.display());
-        None
-    }
-}
-
-/// Events of the capture's main instrument in replay order (SPEC 1.5: `ts_recv`, then the
-/// stream priority, then source order).
+/// Events of the capture's main instrument (the most trades) in replay order (SPEC 1.5:
+/// `ts_recv`, then the stream priority, then source order).
 fn load(files: &[&str]) -> Option<Vec<MarketEvent>> {
-    let paths: Option<Vec<PathBuf>> = files
-        .iter()
-        .map(|file| shared(&format!("binance/{file}")))
-        .collect();
-    let mut collected = CollectedEvents::new();
-    import_capture_files(&paths?, &CaptureOptions::default(), &mut collected)
-        .expect("capture imports");
-    let slot = (0..collected.instruments.len() as u32)
-        .map(InstrumentSlot)
-        .max_by_key(|slot| collected.of_kind(*slot, StreamKind::Trade).count())
-        .unwrap_or(InstrumentSlot(0));
-    let mut events: Vec<MarketEvent> = collected
-        .events
-        .iter()
-        .filter(|tagged| tagged.instrument == slot)
-        .map(|tagged| tagged.event)
-        .collect();
-    events.sort_by_key(|event| (event.ts_recv(), event.kind().priority()));
-    Some(events)
+    let collected = load_binance_capture(files)?;
+    let slot = busiest_instrument(&collected, StreamKind::Trade).unwrap_or(InstrumentSlot(0));
+    Some(replay_order(&collected, slot))
 }
 
 fn percent(rule: &RuleAccuracy) -> f64 {

@@ -1,13 +1,10 @@
 //! Toxicity engine (SPEC 2.5): scenario tests on small hand-built books, and a replay of a real
 //! Binance capture (SKIPS when the file is absent).
 
-use std::path::PathBuf;
-
-use auction_trader_data::CollectedEvents;
-use auction_trader_data::import::binance_capture::{CaptureOptions, import_capture_files};
 use auction_trader_features::toxicity::{
     ToxicityConfig, ToxicityEngine, ToxicitySecond, toxicity_table,
 };
+use auction_trader_testkit::{load_binance_capture, sort_replay_order};
 use auction_trader_types::{
     AggressorSide, BookDelta, BookSide, DeltaFlags, InstrumentKey, MarketEvent, MarketKind,
     NANOS_PER_MILLI, NANOS_PER_SECOND, Price, Quantity, Trade, TradeId, UnixNanos,
@@ -56,7 +53,7 @@ fn scenario(seconds: i64, extra: Vec<MarketEvent>) -> Vec<ToxicitySecond> {
         events.push(level(second * 1_000, BookSide::Bid, 81, 1));
     }
     events.extend(extra);
-    events.sort_by_key(|event| (event.ts_recv(), event.kind().priority()));
+    sort_replay_order(&mut events);
     let instrument = InstrumentKey::new("test", "BTCUSDT", MarketKind::Perpetual);
     let mut engine =
         ToxicityEngine::new(&ToxicityConfig::default(), &instrument, None).expect("engine");
@@ -202,27 +199,11 @@ fn bid_drain_with_selling_is_real_pressure_after_one_and_a_half_seconds() {
     assert!(verdict.pressure_volume > 1.8 * verdict.opposing_volume);
 }
 
-fn shared(relative: &str) -> Option<PathBuf> {
-    let path = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/"
-    ))
-    .join(relative);
-    if path.exists() {
-        Some(path)
-    } else {
-        println!("SKIP: {} not found", path.display());
-        None
-    }
-}
-
 #[test]
 fn real_binance_capture_gives_sane_ranges() {
-    let Some(path) = shared("binance/usdm_btcusdt_20240808.gz") else {
+    let Some(collected) = load_binance_capture(&["usdm_btcusdt_20240808.gz"]) else {
         return;
     };
-    let mut collected = CollectedEvents::new();
-    import_capture_files(&[path], &CaptureOptions::default(), &mut collected).expect("import");
     let tables = toxicity_table(
         &ToxicityConfig::default(),
         &collected.instruments,

@@ -106,15 +106,7 @@ impl DailyLossGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn money(text: &str) -> Money {
-        Money::from_decimal_str(text).unwrap()
-    }
-
-    /// 2024-08-01 00:00 UTC plus `seconds`.
-    fn at(seconds: i64) -> UnixNanos {
-        UnixNanos::from_seconds(1_722_470_400 + seconds)
-    }
+    use crate::test_support::{at, money};
 
     fn guard() -> DailyLossGuard {
         DailyLossGuard::new(Rate::from_decimal_str("0.03").unwrap())

@@ -61,10 +61,7 @@ impl Heat {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn price(text: &str) -> Price {
-        Price::from_decimal_str(text).unwrap()
-    }
+    use crate::test_support::price;
 
     #[test]
     fn sums_risk_and_notional_of_long_and_short() {

@@ -20,6 +20,8 @@ mod margin;
 mod max_hold;
 mod sizing;
 mod targets;
+#[cfg(test)]
+mod test_support;
 mod value;
 
 pub use config::{MAX_LEVERAGE_LIMIT, RiskConfig};

@@ -276,24 +276,7 @@ mod tests {
     use auction_trader_types::NANOS_PER_MINUTE;
 
     use super::*;
-    use crate::sizing::tests::btc_perp;
-
-    fn money(text: &str) -> Money {
-        Money::from_decimal_str(text).unwrap()
-    }
-
-    fn price(text: &str) -> Price {
-        Price::from_decimal_str(text).unwrap()
-    }
-
-    fn quantity(text: &str) -> Quantity {
-        Quantity::from_decimal_str(text).unwrap()
-    }
-
-    /// 2024-08-01 00:00 UTC plus `seconds`.
-    fn at(seconds: i64) -> UnixNanos {
-        UnixNanos::from_seconds(1_722_470_400 + seconds)
-    }
+    use crate::test_support::{at, btc_perp, money, price, quantity};
 
     fn intent(direction: Direction, entry: &str, stop: &str, two_targets: bool) -> TradeIntent {
         TradeIntent {

@@ -125,14 +125,7 @@ mod tests {
     use auction_trader_types::NANOS_PER_MINUTE;
 
     use super::*;
-
-    fn money(text: &str) -> Money {
-        Money::from_decimal_str(text).unwrap()
-    }
-
-    fn price(text: &str) -> Price {
-        Price::from_decimal_str(text).unwrap()
-    }
+    use crate::test_support::{money, price};
 
     fn minute(count: i64) -> UnixNanos {
         UnixNanos(1_722_470_400_000_000_000 + count * NANOS_PER_MINUTE)

@@ -140,31 +140,12 @@ pub fn size_position(
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use auction_trader_types::{InstrumentKey, MarketKind, Rate};
+mod tests {
+    use auction_trader_types::Rate;
     use proptest::prelude::*;
 
     use super::*;
-
-    pub(crate) fn btc_perp() -> Instrument {
-        Instrument {
-            key: InstrumentKey::new("binance-usdm", "BTCUSDT", MarketKind::Perpetual),
-            tick_size: Price::from_decimal_str("0.1").unwrap(),
-            lot_size: Quantity::from_decimal_str("0.001").unwrap(),
-            min_size: Quantity::from_decimal_str("0.001").unwrap(),
-            contract_multiplier: Quantity::ONE,
-            maker_fee: Rate::from_decimal_str("0.0002").unwrap(),
-            taker_fee: Rate::from_decimal_str("0.0005").unwrap(),
-        }
-    }
-
-    fn money(text: &str) -> Money {
-        Money::from_decimal_str(text).unwrap()
-    }
-
-    fn price(text: &str) -> Price {
-        Price::from_decimal_str(text).unwrap()
-    }
+    use crate::test_support::{btc_perp, money, price};
 
     #[test]
     fn spec_11_2_sizing_with_the_leverage_cap() {

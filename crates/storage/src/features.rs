@@ -17,11 +17,11 @@ use arrow::array::{
 use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use auction_trader_types::{InstrumentKey, UnixNanos};
 use parquet::arrow::ArrowWriter;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
 use crate::layout::{self, instrument_dir};
+use crate::stamped::for_each_stamped_batch;
 use crate::{ParquetStore, StorageError};
 
 /// Name of the timestamp column.
@@ -228,19 +228,8 @@ fn read_day(
     from: i64,
     to: i64,
 ) -> Result<(), StorageError> {
-    let file = File::open(path).map_err(|error| StorageError::io(path, error))?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .and_then(|builder| builder.build())
-        .map_err(|error| StorageError::parquet(path, error))?;
-    for batch in reader {
-        let batch = batch.map_err(|error| StorageError::arrow(path, error))?;
+    for_each_stamped_batch(path, TS_COLUMN, |batch, stamps| {
         let schema = batch.schema();
-        let stamps = batch
-            .column(0)
-            .as_any()
-            .downcast_ref::<TimestampNanosecondArray>()
-            .filter(|_| schema.field(0).name() == TS_COLUMN)
-            .ok_or_else(|| StorageError::corrupt(path, "first column is not the ts timestamp"))?;
         let mut columns = Vec::with_capacity(batch.num_columns() - 1);
         for (field, array) in schema.fields().iter().zip(batch.columns()).skip(1) {
             if array.null_count() > 0 {
@@ -306,8 +295,8 @@ fn read_day(
                 ));
             }
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 impl ParquetStore {

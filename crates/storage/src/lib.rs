@@ -32,6 +32,7 @@ mod merge;
 mod part_file;
 pub mod run_db;
 pub mod schema;
+mod stamped;
 mod store;
 mod stream;
 

@@ -12,11 +12,11 @@ use arrow::array::{Array, ArrayRef, Float64Array, RecordBatch, TimestampNanoseco
 use arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use auction_trader_types::UnixNanos;
 use parquet::arrow::ArrowWriter;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
 use crate::StorageError;
+use crate::stamped::for_each_stamped_batch;
 
 /// Name of the timestamp column.
 pub const MATRIX_TS_COLUMN: &str = "ts";
@@ -132,22 +132,11 @@ pub fn write_matrix(
 /// Reads a matrix written by [`write_matrix`] (or any file with a leading `ts` timestamp
 /// column followed by DOUBLE columns).
 pub fn read_matrix(path: &Path) -> Result<MatrixFile, StorageError> {
-    let file = File::open(path).map_err(|error| StorageError::io(path, error))?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .and_then(|builder| builder.build())
-        .map_err(|error| StorageError::parquet(path, error))?;
     let mut matrix = MatrixFile::default();
-    for batch in reader {
-        let batch = batch.map_err(|error| StorageError::arrow(path, error))?;
-        let schema = batch.schema();
-        let stamps = batch
-            .column(0)
-            .as_any()
-            .downcast_ref::<TimestampNanosecondArray>()
-            .filter(|_| schema.field(0).name() == MATRIX_TS_COLUMN)
-            .ok_or_else(|| StorageError::corrupt(path, "first column is not the ts timestamp"))?;
+    for_each_stamped_batch(path, MATRIX_TS_COLUMN, |batch, stamps| {
         if matrix.columns.is_empty() {
-            matrix.columns = schema
+            matrix.columns = batch
+                .schema()
                 .fields()
                 .iter()
                 .skip(1)
@@ -177,12 +166,15 @@ pub fn read_matrix(path: &Path) -> Result<MatrixFile, StorageError> {
                 }
             }));
         }
-    }
+        Ok(())
+    })?;
     Ok(matrix)
 }
 
 #[cfg(test)]
 mod tests {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
     use super::*;
 
     #[test]

@@ -280,6 +280,7 @@ impl Actions {
             kind,
             reduce_only: false,
             timeout,
+            trigger: None,
         }));
         id
     }

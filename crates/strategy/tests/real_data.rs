@@ -4,53 +4,23 @@
 //! the setups produce signals and transitions without panicking and prints the counts. Data
 //! is read in place from `../shared/data`; the test SKIPS when it is absent.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
-
-use auction_trader_data::CollectedEvents;
-use auction_trader_data::import::bitflyer::{default_instrument, import_files};
+use auction_trader_data::import::bitflyer::default_instrument;
 use auction_trader_features::{FeatureConfig, FeatureEngine, FeatureSnapshot};
 use auction_trader_strategy::{
     Actions, AuctionConfig, AuctionStrategy, PositionView, SignalRecordKind, Strategy,
     StrategyContext,
 };
-use auction_trader_types::{Instrument, MarketEvent, Price, Quantity, Rate};
-
-const FILES: [&str; 4] = [
-    "bitflyer.execution.20180122.BTC_JPY.csv.gz",
-    "bitflyer.execution.20180123.BTC_JPY.csv.gz",
-    "bitflyer.ticker.20180122.BTC_JPY.csv.gz",
-    "bitflyer.ticker.20180123.BTC_JPY.csv.gz",
-];
-
-fn shared(relative: &str) -> Option<PathBuf> {
-    let path = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/"
-    ))
-    .join(relative);
-    if path.exists() {
-        Some(path)
-    } else {
-        println!("SKIP: {} not found", path.display());
-        None
-    }
-}
+use auction_trader_testkit::{load_bitflyer_days, replay_order_all};
+use auction_trader_types::{Instrument, Price, Quantity, Rate};
+use std::collections::BTreeMap;
 
 #[test]
 fn auction_strategy_runs_over_two_bitflyer_days() {
-    let paths: Option<Vec<PathBuf>> = FILES
-        .iter()
-        .map(|file| shared(&format!("bitflyer/{file}")))
-        .collect();
-    let Some(paths) = paths else {
+    let Some(collected) = load_bitflyer_days(&["20180122", "20180123"]) else {
         return;
     };
-    let mut collected = CollectedEvents::new();
-    import_files(&paths, &mut collected).expect("bitFlyer files import");
     // Replay order (SPEC 1.5): ts_recv, then the stream priority; the sort is stable.
-    let mut events: Vec<MarketEvent> = collected.events.iter().map(|tagged| tagged.event).collect();
-    events.sort_by_key(|event| (event.ts_recv(), event.kind().priority()));
+    let events = replay_order_all(&collected);
 
     let instrument = Instrument {
         key: default_instrument(),

@@ -24,8 +24,8 @@ pub use events::{
 pub use fixed_point::{FIXED_PRECISION, FIXED_SCALE, Money, Price, Quantity, Rate, parse_fixed};
 pub use instrument::{Instrument, InstrumentKey, MarketKind};
 pub use order::{
-    CancelReason, ExecutionReport, Fill, FundingPayment, Liquidity, OrderCommand, OrderId,
-    OrderKind, OrderRequest, OrderSide, RejectReason, TimeoutAction,
+    CancelReason, Crossing, ExecutionReport, Fill, FundingPayment, Liquidity, OrderCommand,
+    OrderId, OrderKind, OrderRequest, OrderSide, RejectReason, TimeoutAction, Trigger,
 };
 pub use side::{AggressorSide, BookSide};
 pub use time::{NANOS_PER_MICRO, NANOS_PER_MILLI, NANOS_PER_MINUTE, NANOS_PER_SECOND, UnixNanos};

@@ -65,6 +65,26 @@ pub enum OrderKind {
     Limit { price: Price, post_only: bool },
 }
 
+/// Which way the price crossed a trigger level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Crossing {
+    /// The price came down through the level (a long's stop, a short's target).
+    Falling,
+    /// The price came up through the level (a long's target, a short's stop).
+    Rising,
+}
+
+/// The stop or target level whose crossing sent a market exit (SPEC 5). With tick data the
+/// exit is an ordinary market order; with bar-only data the exchange fills it at the first
+/// price of the triggering bar at or beyond the level (the bar's open when it gapped through),
+/// instead of the bar's close.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trigger {
+    pub price: Price,
+    pub crossing: Crossing,
+}
+
 /// A new order as sent to an exchange.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderRequest {
@@ -76,6 +96,8 @@ pub struct OrderRequest {
     pub reduce_only: bool,
     /// Nanoseconds after the order reaches the exchange, and what happens then.
     pub timeout: Option<(i64, TimeoutAction)>,
+    /// For market exits sent by a stop or target: the level that was crossed.
+    pub trigger: Option<Trigger>,
 }
 
 /// A command from the engine to an exchange.

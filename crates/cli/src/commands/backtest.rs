@@ -8,7 +8,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use auction_trader_backtest::{BacktestConfig, BacktestResult, resolve_instrument, run_backtest};
-use auction_trader_data::instruments::instrument_or_default;
+use auction_trader_data::import::format::ImportFormat;
+use auction_trader_data::instruments::{instrument_or_default, known_instrument};
 use auction_trader_data::replay::ReplayMerge;
 use auction_trader_data::store::{PartitionFilter, TickStore};
 use auction_trader_storage::ParquetStore;
@@ -56,6 +57,14 @@ pub fn execute(config: &BacktestConfig) -> anyhow::Result<RunOutcome> {
     import_missing(&store, config)?;
     let market = MarketKind::parse(&config.data.market).context("data.market")?;
     let key = InstrumentKey::new(&config.data.venue, &config.data.symbol, market);
+    if known_instrument(&key).is_none()
+        && (config.instrument.tick_size.is_none() || config.instrument.lot_size.is_none())
+    {
+        eprintln!(
+            "warning: {key} is not in the venue table: tick and lot default to 1e-9 and fees to \
+             2/5 bps; set instrument.tick_size, lot_size, min_size and fees in the config"
+        );
+    }
     let instrument = resolve_instrument(instrument_or_default(&key), &config.instrument)?;
     let from = config
         .data
@@ -155,17 +164,26 @@ fn import_missing(store: &ParquetStore, config: &BacktestConfig) -> anyhow::Resu
         .into_iter()
         .map(|source| source.info.name)
         .collect();
-    let input = InputArgs {
-        venue: Some(config.data.venue.clone()),
-        symbol: Some(config.data.symbol.clone()),
-        market: Some(config.data.market.clone()),
+    let plain = InputArgs {
         bar_label: config.data.bar_label.clone(),
         ..InputArgs::for_files(files.to_vec())
     };
-    for job in input.jobs()? {
+    // Formats whose files do not name their instrument are imported as the configured one;
+    // the others keep what their files say.
+    let named = InputArgs {
+        venue: Some(config.data.venue.clone()),
+        symbol: Some(config.data.symbol.clone()),
+        market: Some(config.data.market.clone()),
+        ..plain.clone()
+    };
+    for job in plain.jobs()? {
         if known.contains(&job.source_name()) {
             continue;
         }
+        let input = match job.format {
+            ImportFormat::OhlcvBars | ImportFormat::GenericCsv => &named,
+            _ => &plain,
+        };
         let outcome = import_job(store, &job, &input.options()?)?;
         println!(
             "imported {} ({} events, {} quarantined)",

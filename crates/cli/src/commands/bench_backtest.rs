@@ -104,7 +104,12 @@ fn one_pass<S: Strategy>(
     events: &[MarketEvent],
     strategy: S,
 ) -> anyhow::Result<(f64, String)> {
-    let mut engine = build_engine(config, instrument.clone(), strategy, CountingRecorder::default())?;
+    let mut engine = build_engine(
+        config,
+        instrument.clone(),
+        strategy,
+        CountingRecorder::default(),
+    )?;
     let start = Instant::now();
     for event in events {
         engine.on_event(event);

@@ -2,8 +2,8 @@
 
 use auction_trader_execution::{FillModelConfig, LatencyConfig, QueueModel};
 use auction_trader_types::{
-    AggressorSide, BookSide, CancelReason, ExecutionReport, Liquidity, OrderId, OrderKind,
-    OrderSide, Quantity, RejectReason, TimeoutAction, UnixNanos,
+    AggressorSide, BookSide, CancelReason, Crossing, ExecutionReport, Liquidity, OrderId,
+    OrderKind, OrderSide, Quantity, RejectReason, TimeoutAction, Trigger, UnixNanos,
 };
 
 use crate::support::*;
@@ -476,6 +476,66 @@ fn quotes_only_price_market_orders_then_the_last_trade_when_stale() {
     exchange.submit(ms(400), market(2, OrderSide::Sell, "1"));
     exchange.advance_to(ms(600), &mut reports);
     assert_eq!(fills(&reports)[1].price, price("99.8"));
+}
+
+#[test]
+fn stale_quotes_price_takers_from_the_last_trade_plus_half_the_typical_spread() {
+    // Regression: a venue whose quotes arrive rarely (bitFlyer's minute tickers) used to pay
+    // one tick instead of its real spread (SPEC 5: last trade ± half the typical spread).
+    let mut exchange = exchange();
+    let mut reports = Vec::new();
+    // A 2.0 spread quoted for 10 s, then the quote goes stale.
+    exchange.on_market_event(&quote(ms(0), "99.0", "1", "101.0", "1"), &mut reports);
+    exchange.on_market_event(
+        &trade(ms(10_000), "100.0", "0.1", AggressorSide::Buy),
+        &mut reports,
+    );
+    exchange.submit(ms(10_000), market(1, OrderSide::Buy, "1"));
+    exchange.submit(ms(10_000), market(2, OrderSide::Sell, "1"));
+    exchange.advance_to(ms(10_200), &mut reports);
+    let filled = fills(&reports);
+    // Typical spread 2.0 (the only spread quoted, held 10.13 s) → half 1.0 = 10 ticks:
+    // buy 100.0 + 1.0 = 101.0, sell 100.0 − 1.0 = 99.0; slippage measured against the last
+    // trade (no fresh touch): 1.0 each.
+    assert_eq!(filled[0].price, price("101.0"));
+    assert_eq!(filled[1].price, price("99.0"));
+    assert_eq!(filled[0].reference_mid, Some(price("100.0")));
+}
+
+#[test]
+fn bar_mode_exits_fill_at_their_level_or_the_gapped_open() {
+    let mut exchange = exchange();
+    let mut reports = Vec::new();
+    exchange.on_market_event(
+        &bar(ms(60_000), "100.0", "100.2", "99.9", "100.0"),
+        &mut reports,
+    );
+    exchange.submit(ms(60_000), market(1, OrderSide::Buy, "2"));
+    exchange.advance_to(ms(60_130), &mut reports);
+    // Bar 2 gaps down: opens 97.0 below a 98.0 stop → the stop fills at the open 97.0
+    // − 1 tick = 96.9, not at 98.0 and not at the close 99.0.
+    exchange.on_market_event(
+        &bar(ms(120_000), "97.0", "99.5", "96.5", "99.0"),
+        &mut reports,
+    );
+    let mut stop = market(2, OrderSide::Sell, "1");
+    stop.trigger = Some(Trigger {
+        price: price("98.0"),
+        crossing: Crossing::Falling,
+    });
+    exchange.submit(ms(120_000), stop);
+    // A target at 99.2 inside the same bar (opened below it): filled at 99.2 − 1 tick = 99.1.
+    let mut target = market(3, OrderSide::Sell, "1");
+    target.trigger = Some(Trigger {
+        price: price("99.2"),
+        crossing: Crossing::Rising,
+    });
+    exchange.submit(ms(120_000), target);
+    exchange.advance_to(ms(120_130), &mut reports);
+    let filled = fills(&reports);
+    assert_eq!(filled[1].price, price("96.9"));
+    assert_eq!(filled[1].reference_mid, Some(price("97.0")));
+    assert_eq!(filled[2].price, price("99.1"));
 }
 
 #[test]

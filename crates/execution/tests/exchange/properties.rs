@@ -176,6 +176,7 @@ fn run(operations: &[(Operation, i64)], config: FillModelConfig) -> Result<(), T
                         2 => Some((500_000_000, TimeoutAction::ConvertToMarket)),
                         _ => None,
                     },
+                    trigger: None,
                 };
                 limits.insert(OrderId(next_id), (side, limit_price));
                 next_id += 1;

@@ -149,6 +149,7 @@ pub fn market(id: u64, side: OrderSide, size: &str) -> OrderRequest {
         kind: OrderKind::Market,
         reduce_only: false,
         timeout: None,
+        trigger: None,
     }
 }
 
@@ -163,6 +164,7 @@ pub fn limit(id: u64, side: OrderSide, px: &str, size: &str) -> OrderRequest {
         },
         reduce_only: false,
         timeout: None,
+        trigger: None,
     }
 }
 

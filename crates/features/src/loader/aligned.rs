@@ -178,7 +178,7 @@ mod tests {
     use auction_trader_types::{AggressorSide, NANOS_PER_SECOND};
 
     use super::*;
-    use crate::loader::test_support::{BASE, depth, price, quote, trade, units};
+    use crate::test_support::{BASE, depth, price, quote, trade, units};
 
     fn run(config: &LoaderConfig, events: &[MarketEvent]) -> Vec<AlignedRow> {
         let mut builder = AlignedBuilder::new(config).unwrap();

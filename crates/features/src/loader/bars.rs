@@ -280,7 +280,7 @@ mod tests {
     use auction_trader_types::{NANOS_PER_MINUTE, NANOS_PER_SECOND, TradeId};
 
     use super::*;
-    use crate::loader::test_support::{BASE, bar_event, price, quote, trade, units};
+    use crate::test_support::{BASE, bar_event, price, quote, trade, units};
 
     fn run(interval: i64, events: &[MarketEvent]) -> (Vec<ClosedInterval>, BarBuilderCounters) {
         let mut builder = BarBuilder::new(interval).unwrap();

@@ -174,7 +174,7 @@ mod tests {
     use auction_trader_types::NANOS_PER_SECOND;
 
     use super::*;
-    use crate::loader::test_support::{BASE, depth, price, units};
+    use crate::test_support::{BASE, depth, price, units};
 
     fn config() -> LoaderConfig {
         LoaderConfig {

@@ -19,8 +19,6 @@ mod bars;
 mod book;
 #[cfg(test)]
 mod real_data_tests;
-#[cfg(test)]
-pub(crate) mod test_support;
 
 use auction_trader_book::SequenceRule;
 use auction_trader_types::{Bar, MarketEvent, NANOS_PER_MILLI, Price, Quote, Trade};
@@ -214,8 +212,8 @@ pub fn load_all(
 mod tests {
     use auction_trader_types::{AggressorSide, BookSide, NANOS_PER_SECOND};
 
-    use super::test_support::{depth, quote, trade};
     use super::*;
+    use crate::test_support::{depth, quote, trade};
 
     #[test]
     fn one_pass_equals_the_separate_loaders() {

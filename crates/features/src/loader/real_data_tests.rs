@@ -3,8 +3,8 @@
 //! and the loader's one-minute bars equal the feature engine's. Skips (prints a note, passes)
 //! when the files are absent.
 
-use auction_trader_data::CollectedEvents;
-use auction_trader_data::import::binance_capture::{CaptureOptions, import_capture_files};
+use auction_trader_data::InstrumentSlot;
+use auction_trader_testkit::{load_binance_capture, replay_order};
 use auction_trader_types::{
     MarketEvent, NANOS_PER_MINUTE, NANOS_PER_SECOND, Price, StreamKind, UnixNanos,
 };
@@ -12,33 +12,16 @@ use auction_trader_types::{
 use super::*;
 use crate::{FeatureConfig, FeatureEngine, FeatureSnapshot};
 
-const CAPTURE: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/data/binance/usdm_btcusdt_20240808.gz"
-);
-
 /// The BTCUSDT events of the capture in replay order (ts_recv, then the fixed stream
 /// priority; source order within ties), or None when the file is absent.
 fn capture_events() -> Option<Vec<MarketEvent>> {
-    if !std::path::Path::new(CAPTURE).exists() {
-        println!("SKIP: {CAPTURE} not found");
-        return None;
-    }
-    let mut sink = CollectedEvents::new();
-    import_capture_files(&[CAPTURE], &CaptureOptions::default(), &mut sink).unwrap();
-    let slot = sink
+    let collected = load_binance_capture(&["usdm_btcusdt_20240808.gz"])?;
+    let slot = collected
         .instruments
         .iter()
         .position(|key| key.symbol == "BTCUSDT")
         .expect("BTCUSDT in the capture");
-    let mut events: Vec<MarketEvent> = sink
-        .events
-        .iter()
-        .filter(|tagged| tagged.instrument.0 as usize == slot)
-        .map(|tagged| tagged.event)
-        .collect();
-    events.sort_by_key(|event| (event.ts_recv(), event.kind()));
-    Some(events)
+    Some(replay_order(&collected, InstrumentSlot(slot as u32)))
 }
 
 #[test]

@@ -360,6 +360,16 @@ mod tests {
         })
     }
 
+    /// The matrix of a [`Probe`] over `(instrument, event)` pairs, tick 1.
+    fn probe_matrix(horizons: &[u32], events: &[(usize, MarketEvent)]) -> FeatureMatrix {
+        let engine =
+            FeatureEngine::new(&FeatureConfig::default(), Price::from_units(1).unwrap()).unwrap();
+        let pairs = events
+            .iter()
+            .map(|(instrument, event)| (*instrument, event));
+        build_matrix(engine, vec![Box::new(Probe::default())], horizons, pairs).unwrap()
+    }
+
     #[test]
     fn rows_are_causal_and_forward_returns_look_ahead() {
         // Trades at 10 s (100), 70 s (110), 130 s (121), 190 s (100): minute closes at
@@ -367,9 +377,6 @@ mod tests {
         // A reference event at 185 s is seen by features but does not reach the engine.
         // fwd_ret_1m: ln(110/100) = 0.0953102, ln(121/110) = 0.0953102, NaN (tail).
         // fwd_ret_2m: ln(121/100) = 0.1906204, NaN, NaN.
-        let engine =
-            FeatureEngine::new(&FeatureConfig::default(), Price::from_units(1).unwrap()).unwrap();
-        let features: Vec<Box<dyn ResearchFeature>> = vec![Box::new(Probe::default())];
         let events = [
             (0, trade(10, 100)),
             (0, trade(70, 110)),
@@ -377,15 +384,7 @@ mod tests {
             (1, trade(185, 5)),
             (0, trade(190, 100)),
         ];
-        let matrix = build_matrix(
-            engine,
-            features,
-            &[1, 2],
-            events
-                .iter()
-                .map(|(instrument, event)| (*instrument, event)),
-        )
-        .unwrap();
+        let matrix = probe_matrix(&[1, 2], &events);
         assert_eq!(matrix.rows(), 3);
         let names: Vec<&str> = matrix.columns.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(
@@ -416,23 +415,13 @@ mod tests {
         // Target trades at 10 s and 70 s; reference events at 130 s and 250 s move the clock
         // through the closes at 60, 120, 180 and 240 s. The target's last event is in the
         // minute [60, 120): rows up to the 120 s close are kept, 180 and 240 s are dropped.
-        let engine =
-            FeatureEngine::new(&FeatureConfig::default(), Price::from_units(1).unwrap()).unwrap();
         let events = [
             (0, trade(10, 100)),
             (0, trade(70, 110)),
             (1, trade(130, 5)),
             (1, trade(250, 5)),
         ];
-        let matrix = build_matrix(
-            engine,
-            vec![Box::new(Probe::default())],
-            &[1],
-            events
-                .iter()
-                .map(|(instrument, event)| (*instrument, event)),
-        )
-        .unwrap();
+        let matrix = probe_matrix(&[1], &events);
         assert_eq!(
             matrix.ts,
             [UnixNanos(60_000_000_000), UnixNanos(120_000_000_000)]

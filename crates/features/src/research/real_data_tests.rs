@@ -3,19 +3,14 @@
 //! range invariants, incremental versus naive recomputation, and the half-life distribution.
 //! Skips (prints a note, passes) when the file is absent.
 
-use super::*;
+use auction_trader_testkit::{NAUTILUS_BTC_PERP_MONTH, shared_data};
 
-const BARS: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/data/nautilus/btc-perp_1m_20211231-20220201.csv"
-);
+use super::*;
 
 /// (high, low, close) per bar; None when the file is absent.
 fn load_bars() -> Option<Vec<(f64, f64, f64)>> {
-    let Ok(text) = std::fs::read_to_string(BARS) else {
-        println!("SKIP: {BARS} not found");
-        return None;
-    };
+    let path = shared_data(NAUTILUS_BTC_PERP_MONTH)?;
+    let text = std::fs::read_to_string(path).expect("bars readable");
     let bars = text
         .lines()
         .skip(1)

@@ -1,7 +1,7 @@
 //! The research feature registry (SPEC 2.6, issue 4 item 7): adapters that turn each
 //! first-slice estimator into a [`ResearchFeature`] sampled at one-minute closes of the target
 //! instrument (instrument 0), plus every feature of the second slice
-//! ([`extended_features`](super::extended::extended_features)), and selection by column name.
+//! ([`extended_features`]), and selection by column name.
 //!
 //! Inputs of the adapters: the minute bar of the [`FeatureSnapshot`] (close, high, low; a
 //! minute without trades has OHLC = previous close and return 0, SPEC 2.1) and, for VPIN, the

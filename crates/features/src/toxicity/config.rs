@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::FeaturesError;
+use crate::config::{invalid, positive_finite};
 
 /// Toxicity-filter parameters (SPEC 2.5). The decay priors (`base_lambda`, `alpha`, `beta`,
 /// `gamma`) are regularization priors: fixed, never optimized on P&L.
@@ -196,12 +197,7 @@ impl ToxicityConfig {
             ("obi_velocity_baseline_std", self.obi_velocity_baseline_std),
             ("drain_ratio", self.drain_ratio),
         ] {
-            if !(value.is_finite() && value > 0.0) {
-                return Err(invalid(
-                    field,
-                    format!("must be finite and > 0, got {value}"),
-                ));
-            }
+            positive_finite(field, value)?;
         }
         if self.repeat_offender_ghosts == 0 {
             return Err(invalid(
@@ -211,10 +207,6 @@ impl ToxicityConfig {
         }
         Ok(())
     }
-}
-
-fn invalid(field: &'static str, reason: String) -> FeaturesError {
-    FeaturesError::InvalidConfig { field, reason }
 }
 
 fn within(field: &'static str, value: f64, low: f64, high: f64) -> Result<(), FeaturesError> {

@@ -28,7 +28,7 @@ use auction_trader_types::{Bar, Price, UnixNanos};
 
 use super::config::MAX_ACCEPTANCE_CLOSES;
 use super::levels::{Levels, bar_extreme, beyond, further, offset};
-use super::signal_log::{BREAKOUT_DOWN, BREAKOUT_UP, Detail, transition};
+use super::signal_log::{self, BREAKOUT_DOWN, BREAKOUT_UP, Detail, MachineState};
 use crate::api::{Direction, SignalRecord};
 
 /// State names (the log's `from_state`/`to_state`).
@@ -96,6 +96,14 @@ impl BreakoutState {
             Self::RetestEntry { .. } => RETEST_ENTRY,
             Self::InPosition { .. } => IN_POSITION,
         }
+    }
+}
+
+impl MachineState for BreakoutState {
+    const IDLE: Self = Self::Idle;
+
+    fn state_name(&self) -> &'static str {
+        self.name()
     }
 }
 
@@ -212,28 +220,14 @@ impl BreakoutMachine {
         detail: Detail,
         log: &mut Vec<SignalRecord>,
     ) {
-        let from = self.state.name();
-        self.state = to;
-        log.push(transition(
-            ts,
-            self.name(),
-            from,
-            to.name(),
-            Some(self.side),
-            detail,
-        ));
+        let machine = self.name();
+        signal_log::go(&mut self.state, to, ts, machine, self.side, detail, log);
     }
 
     /// Back to idle, logging `reason`.
     pub fn reset(&mut self, ts: UnixNanos, reason: &str, log: &mut Vec<SignalRecord>) {
-        if self.state != BreakoutState::Idle {
-            self.go(
-                BreakoutState::Idle,
-                ts,
-                Detail::new().put("reason", reason),
-                log,
-            );
-        }
+        let machine = self.name();
+        signal_log::reset(&mut self.state, ts, machine, self.side, reason, log);
     }
 
     /// Resolves `accepted` / `retest_entry` after an entry intent was emitted.
@@ -312,17 +306,7 @@ impl BreakoutMachine {
                     adverse: further(against, adverse, bar_extreme(against, input.bar)),
                     favourable: further(side, favourable, bar_extreme(side, input.bar)),
                 };
-                self.go(
-                    next,
-                    input.ts,
-                    Detail::new()
-                        .put("close", close)
-                        .put("locked", locked)
-                        .put("touched", input.touched_locked)
-                        .put("touch_distance", input.touch_distance),
-                    log,
-                );
-                self.check_acceptance(input, rules, log)
+                self.count_close(next, locked, input.touched_locked, input, rules, log)
             }
             BreakoutState::AwaitingRetest {
                 locked,
@@ -409,13 +393,27 @@ impl BreakoutMachine {
             adverse: bar_extreme(side.opposite(), input.bar),
             favourable: bar_extreme(side, input.bar),
         };
+        self.count_close(next, edge, input.touched_candidate, input, rules, log)
+    }
+
+    /// A counted close beyond `locked` (`touched`: a trade came within N of it on this bar):
+    /// logs the count, then tests acceptance.
+    fn count_close(
+        &mut self,
+        next: BreakoutState,
+        locked: Price,
+        touched: bool,
+        input: &BreakoutBar<'_>,
+        rules: BreakoutRules,
+        log: &mut Vec<SignalRecord>,
+    ) -> BreakoutStep {
         self.go(
             next,
             input.ts,
             Detail::new()
-                .put("close", close)
-                .put("locked", edge)
-                .put("touched", input.touched_candidate)
+                .put("close", input.bar.close)
+                .put("locked", locked)
+                .put("touched", touched)
                 .put("touch_distance", input.touch_distance),
             log,
         );

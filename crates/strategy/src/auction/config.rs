@@ -2,6 +2,7 @@
 //! from the `auction:` section of the YAML config (unknown keys are errors, SPEC 9) and
 //! validated once when the strategy is built.
 
+use auction_trader_features::config::require_positive_finite;
 use auction_trader_types::{NANOS_PER_SECOND, Price};
 use serde::{Deserialize, Serialize};
 
@@ -197,14 +198,7 @@ impl AuctionConfig {
 }
 
 fn positive_finite(field: &'static str, value: f64) -> Result<(), StrategyError> {
-    if value.is_finite() && value > 0.0 {
-        Ok(())
-    } else {
-        Err(invalid(
-            field,
-            format!("must be finite and > 0, got {value}"),
-        ))
-    }
+    require_positive_finite(value).map_err(|reason| invalid(field, reason))
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@
 use auction_trader_types::{Bar, Price, UnixNanos};
 
 use super::levels::{Levels, bar_extreme, beyond, further};
-use super::signal_log::{Detail, FAILED_BREAKOUT_DOWN, FAILED_BREAKOUT_UP, transition};
+use super::signal_log::{self, Detail, FAILED_BREAKOUT_DOWN, FAILED_BREAKOUT_UP, MachineState};
 use crate::api::{Direction, SignalRecord};
 
 pub const IDLE: &str = "idle";
@@ -55,6 +55,14 @@ impl WatchState {
             Self::Watching { .. } => WATCHING,
             Self::Expired { .. } => EXPIRED,
         }
+    }
+}
+
+impl MachineState for WatchState {
+    const IDLE: Self = Self::Idle;
+
+    fn state_name(&self) -> &'static str {
+        self.name()
     }
 }
 
@@ -97,28 +105,22 @@ impl FailedBreakoutWatch {
     }
 
     fn go(&mut self, to: WatchState, ts: UnixNanos, detail: Detail, log: &mut Vec<SignalRecord>) {
-        let from = self.state.name();
-        self.state = to;
-        log.push(transition(
+        let machine = self.name();
+        signal_log::go(
+            &mut self.state,
+            to,
             ts,
-            self.name(),
-            from,
-            to.name(),
-            Some(self.excursion),
+            machine,
+            self.excursion,
             detail,
-        ));
+            log,
+        );
     }
 
     /// Back to idle, logging `reason`.
     pub fn reset(&mut self, ts: UnixNanos, reason: &str, log: &mut Vec<SignalRecord>) {
-        if self.state != WatchState::Idle {
-            self.go(
-                WatchState::Idle,
-                ts,
-                Detail::new().put("reason", reason),
-                log,
-            );
-        }
+        let machine = self.name();
+        signal_log::reset(&mut self.state, ts, machine, self.excursion, reason, log);
     }
 
     /// Advances the watch by one bar close judged against `levels` (SPEC 2.2).

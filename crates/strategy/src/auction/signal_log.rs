@@ -1,6 +1,7 @@
 //! Helpers for the signal log (SPEC 3.1: every state transition and every near-miss goes to
-//! signals.db): machine and outcome names, and the stable `key=value` detail strings
-//! (fixed-point values through their `Display`, keys in the order they are written).
+//! signals.db): machine and outcome names, the stable `key=value` detail strings
+//! (fixed-point values through their `Display`, keys in the order they are written), and the
+//! logged state change every setup machine makes ([`go`], [`reset`]).
 
 use std::fmt::{Display, Write};
 
@@ -117,6 +118,50 @@ pub fn transition(
         to_state,
         detail,
     )
+}
+
+/// The state of a setup machine: its name in the signal log and its idle state.
+pub trait MachineState: Copy + PartialEq {
+    const IDLE: Self;
+    /// The `from_state` / `to_state` name.
+    fn state_name(&self) -> &'static str;
+}
+
+/// Moves `state` to `to` and logs the transition of `machine` (SPEC 3.1: every transition).
+pub fn go<S: MachineState>(
+    state: &mut S,
+    to: S,
+    ts: UnixNanos,
+    machine: &'static str,
+    direction: Direction,
+    detail: Detail,
+    log: &mut Vec<SignalRecord>,
+) {
+    let from = state.state_name();
+    *state = to;
+    log.push(transition(
+        ts,
+        machine,
+        from,
+        to.state_name(),
+        Some(direction),
+        detail,
+    ));
+}
+
+/// Back to idle, logging `reason`; nothing when already idle.
+pub fn reset<S: MachineState>(
+    state: &mut S,
+    ts: UnixNanos,
+    machine: &'static str,
+    direction: Direction,
+    reason: &str,
+    log: &mut Vec<SignalRecord>,
+) {
+    if *state != S::IDLE {
+        let detail = Detail::new().put("reason", reason);
+        go(state, S::IDLE, ts, machine, direction, detail, log);
+    }
 }
 
 #[cfg(test)]

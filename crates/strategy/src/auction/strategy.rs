@@ -455,15 +455,8 @@ impl AuctionStrategy {
             } else {
                 // SPEC 3.1: a setup that failed only its confirmation is a near-miss.
                 self.counters.near_misses += 1;
-                self.push_outcome(
-                    ts,
-                    &candidate,
-                    SignalRecordKind::NearMiss,
-                    OUTCOME_NEAR_MISS,
-                    None,
-                    actions,
-                );
-                self.resolve(&candidate, OUTCOME_NEAR_MISS, ts, actions);
+                let kind = SignalRecordKind::NearMiss;
+                self.settle(ts, &candidate, kind, OUTCOME_NEAR_MISS, None, actions);
             }
         }
         // SPEC 3.1: Break-in > Failed breakout > Breakout; long first within a rank.
@@ -475,28 +468,12 @@ impl AuctionStrategy {
         for other in fired {
             self.counters.superseded += 1;
             let reason = Detail::new().put("superseded_by", winner.setup.as_str());
-            self.push_outcome(
-                ts,
-                &other,
-                SignalRecordKind::Suppressed,
-                OUTCOME_SUPERSEDED,
-                Some(reason),
-                actions,
-            );
-            self.resolve(&other, OUTCOME_SUPERSEDED, ts, actions);
+            let kind = SignalRecordKind::Suppressed;
+            self.settle(ts, &other, kind, OUTCOME_SUPERSEDED, Some(reason), actions);
         }
         if self.position_direction(context) == Some(winner.direction) {
-            self.counters.suppressed += 1;
             let reason = Detail::new().put("reason", "position_open");
-            self.push_outcome(
-                ts,
-                &winner,
-                SignalRecordKind::Suppressed,
-                OUTCOME_SUPPRESSED,
-                Some(reason),
-                actions,
-            );
-            self.resolve(&winner, OUTCOME_SUPPRESSED, ts, actions);
+            self.suppress(ts, &winner, reason, actions);
             return;
         }
         let (entry, entry_price) = self.entry_order(snapshot, context, winner.direction);
@@ -508,20 +485,11 @@ impl AuctionStrategy {
             winner.take_profit_2,
         ) {
             Err(problem) => {
-                self.counters.suppressed += 1;
                 let reason = Detail::new()
                     .put("reason", "invalid_geometry")
                     .put("problem", problem)
                     .put("entry", entry_price);
-                self.push_outcome(
-                    ts,
-                    &winner,
-                    SignalRecordKind::Suppressed,
-                    OUTCOME_SUPPRESSED,
-                    Some(reason),
-                    actions,
-                );
-                self.resolve(&winner, OUTCOME_SUPPRESSED, ts, actions);
+                self.suppress(ts, &winner, reason, actions);
             }
             Ok(take_profit_1) => {
                 let intent = TradeIntent {
@@ -547,23 +515,18 @@ impl AuctionStrategy {
                 if context.entries_blocked {
                     extra.push("entries_blocked", true);
                 }
-                self.push_outcome(
-                    ts,
-                    &winner,
-                    SignalRecordKind::Signal,
-                    OUTCOME_SIGNAL,
-                    Some(extra),
-                    actions,
-                );
+                let kind = SignalRecordKind::Signal;
+                self.settle(ts, &winner, kind, OUTCOME_SIGNAL, Some(extra), actions);
                 actions.intents.push(intent);
                 self.counters.intents += 1;
                 self.pending_direction = Some(winner.direction);
-                self.resolve(&winner, OUTCOME_SIGNAL, ts, actions);
             }
         }
     }
 
-    fn push_outcome(
+    /// A decided candidate: its outcome row (with the `extra` detail), then its machine
+    /// resolved by the outcome.
+    fn settle(
         &mut self,
         ts: UnixNanos,
         candidate: &Candidate,
@@ -586,6 +549,27 @@ impl AuctionStrategy {
             outcome,
             detail,
         ));
+        self.resolve(candidate, outcome, ts, actions);
+    }
+
+    /// A fired setup suppressed for `reason` (counted).
+    fn suppress(
+        &mut self,
+        ts: UnixNanos,
+        candidate: &Candidate,
+        reason: Detail,
+        actions: &mut Actions,
+    ) {
+        self.counters.suppressed += 1;
+        let kind = SignalRecordKind::Suppressed;
+        self.settle(
+            ts,
+            candidate,
+            kind,
+            OUTCOME_SUPPRESSED,
+            Some(reason),
+            actions,
+        );
     }
 
     /// A breakout candidate's machine enters its position (`outcome` = signal) or returns

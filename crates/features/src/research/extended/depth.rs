@@ -26,7 +26,7 @@ use crate::snapshot::FeatureSnapshot;
 /// Level counts of the imbalance columns.
 pub const IMBALANCE_LEVELS: [usize; 3] = [5, 10, 20];
 
-const COLUMNS: [&str; 10] = [
+pub(super) const COLUMNS: [&str; 10] = [
     "depth_imbalance_5_close",
     "depth_imbalance_10_close",
     "depth_imbalance_20_close",

@@ -14,10 +14,10 @@
 
 use std::collections::VecDeque;
 
-use auction_trader_types::{MarketEvent, UnixNanos};
+use auction_trader_types::MarketEvent;
 
-use super::minute::{MinuteRoller, MinuteState, or_nan};
-use super::seconds::{SecondSampler, SecondStep};
+use super::minute::MinuteRoller;
+use super::seconds::{SampledSeconds, SecondEstimator, SecondSample};
 use crate::research::ResearchFeature;
 use crate::snapshot::FeatureSnapshot;
 
@@ -95,16 +95,6 @@ impl RealizedKernel {
         }
     }
 
-    pub(crate) fn clear(&mut self) {
-        self.returns.clear();
-        self.gammas.iter_mut().for_each(|gamma| *gamma = 0.0);
-        self.since_recompute = 0;
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.returns.len()
-    }
-
     /// RK over the returns in the window (not scaled).
     pub(crate) fn value(&self) -> Option<f64> {
         if self.returns.is_empty() {
@@ -127,42 +117,33 @@ impl RealizedKernel {
     }
 }
 
-#[derive(Debug, Clone)]
-struct KernelState {
-    sampler: SecondSampler,
-    kernel: RealizedKernel,
-    min_returns: usize,
-}
-
-impl KernelState {
-    fn advance(&mut self, now: UnixNanos) {
-        let kernel = &mut self.kernel;
-        self.sampler.advance(now, |step| match step {
-            SecondStep::Sample(sample) => {
-                if let Some(value) = sample.log_return() {
-                    kernel.push(value);
-                }
-            }
-            SecondStep::Reset => kernel.clear(),
-        });
+/// The realized kernel of the one-second log returns (seconds without a return are skipped).
+impl SecondEstimator for RealizedKernel {
+    fn push_sample(&mut self, sample: &SecondSample) {
+        if let Some(value) = sample.log_return() {
+            self.push(value);
+        }
     }
-}
 
-impl MinuteState for KernelState {
-    type Closed = Option<f64>;
+    fn clear(&mut self) {
+        self.returns.clear();
+        self.gammas.iter_mut().for_each(|gamma| *gamma = 0.0);
+        self.since_recompute = 0;
+    }
 
-    fn close_minute(&mut self, end: UnixNanos) -> Option<f64> {
-        self.advance(end);
-        (self.kernel.len() >= self.min_returns)
-            .then(|| self.kernel.volatility())
-            .flatten()
+    fn len(&self) -> usize {
+        self.returns.len()
+    }
+
+    fn estimate(&self) -> Option<f64> {
+        self.volatility()
     }
 }
 
 /// Realized kernel volatility of instrument 0 (see module doc).
 #[derive(Debug, Clone)]
 pub struct RealizedKernelVolatility {
-    roller: MinuteRoller<KernelState>,
+    roller: MinuteRoller<SampledSeconds<RealizedKernel>>,
 }
 
 impl Default for RealizedKernelVolatility {
@@ -175,12 +156,9 @@ impl RealizedKernelVolatility {
     /// `window` one-second returns, Parzen bandwidth `bandwidth` lags, defined from
     /// `min_returns` returns.
     pub fn new(window: usize, bandwidth: usize, min_returns: usize) -> Self {
+        let kernel = RealizedKernel::new(window, bandwidth);
         Self {
-            roller: MinuteRoller::new(KernelState {
-                sampler: SecondSampler::new(window as i64),
-                kernel: RealizedKernel::new(window, bandwidth),
-                min_returns: min_returns.max(1),
-            }),
+            roller: MinuteRoller::new(SampledSeconds::new(window, kernel, min_returns.max(1))),
         }
     }
 }
@@ -191,17 +169,11 @@ impl ResearchFeature for RealizedKernelVolatility {
     }
 
     fn on_event(&mut self, instrument: usize, event: &MarketEvent) {
-        if instrument != 0 || !matches!(event, MarketEvent::Quote(_) | MarketEvent::Trade(_)) {
-            return;
-        }
-        let now = event.ts_recv();
-        self.roller.advance(now);
-        self.roller.state.advance(now);
-        self.roller.state.sampler.apply(event);
+        SampledSeconds::on_event(&mut self.roller, instrument, event);
     }
 
     fn on_minute(&mut self, snapshot: &FeatureSnapshot, values: &mut [f64]) {
-        values[0] = or_nan(self.roller.take(snapshot.ts).flatten());
+        values[0] = SampledSeconds::minute_value(&mut self.roller, snapshot.ts);
     }
 }
 

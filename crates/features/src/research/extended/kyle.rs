@@ -11,10 +11,10 @@
 
 use std::collections::VecDeque;
 
-use auction_trader_types::{MarketEvent, UnixNanos};
+use auction_trader_types::MarketEvent;
 
-use super::minute::{MinuteRoller, MinuteState, or_nan};
-use super::seconds::{SecondSampler, SecondStep};
+use super::minute::MinuteRoller;
+use super::seconds::{SampledSeconds, SecondEstimator, SecondSample};
 use crate::research::ResearchFeature;
 use crate::snapshot::FeatureSnapshot;
 
@@ -69,16 +69,6 @@ impl RollingRegression {
         }
     }
 
-    pub(crate) fn clear(&mut self) {
-        self.points.clear();
-        self.sums = [0.0; 5];
-        self.since_recompute = 0;
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.points.len()
-    }
-
     /// OLS slope, None below two points or with (numerically) constant x.
     pub(crate) fn slope(&self) -> Option<f64> {
         let count = self.points.len() as f64;
@@ -92,43 +82,34 @@ impl RollingRegression {
     }
 }
 
-#[derive(Debug, Clone)]
-struct KyleState {
-    sampler: SecondSampler,
-    regression: RollingRegression,
-    min_seconds: usize,
-}
-
-impl KyleState {
-    fn advance(&mut self, now: UnixNanos) {
-        let regression = &mut self.regression;
-        self.sampler.advance(now, |step| match step {
-            SecondStep::Sample(sample) => {
-                if let Some(log_return) = sample.log_return() {
-                    regression.push(sample.signed_notional / 1e6, log_return * 1e4);
-                }
-            }
-            SecondStep::Reset => regression.clear(),
-        });
-    }
-}
-
-impl MinuteState for KyleState {
-    type Closed = Option<f64>;
-
-    fn close_minute(&mut self, end: UnixNanos) -> Option<f64> {
-        self.advance(end);
-        if self.regression.len() < self.min_seconds {
-            return None;
+/// Kyle's regression on the one-second samples: x = signed notional in millions, y = mid
+/// log return in bps (seconds without a return are skipped).
+impl SecondEstimator for RollingRegression {
+    fn push_sample(&mut self, sample: &SecondSample) {
+        if let Some(log_return) = sample.log_return() {
+            self.push(sample.signed_notional / 1e6, log_return * 1e4);
         }
-        self.regression.slope()
+    }
+
+    fn clear(&mut self) {
+        self.points.clear();
+        self.sums = [0.0; 5];
+        self.since_recompute = 0;
+    }
+
+    fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    fn estimate(&self) -> Option<f64> {
+        self.slope()
     }
 }
 
 /// Kyle's lambda of instrument 0 (see module doc).
 #[derive(Debug, Clone)]
 pub struct KyleLambda {
-    roller: MinuteRoller<KyleState>,
+    roller: MinuteRoller<SampledSeconds<RollingRegression>>,
 }
 
 impl Default for KyleLambda {
@@ -140,12 +121,13 @@ impl Default for KyleLambda {
 impl KyleLambda {
     /// Trailing `window_seconds` one-second intervals, defined from `min_seconds` samples.
     pub fn new(window_seconds: usize, min_seconds: usize) -> Self {
+        let regression = RollingRegression::new(window_seconds);
         Self {
-            roller: MinuteRoller::new(KyleState {
-                sampler: SecondSampler::new(window_seconds as i64),
-                regression: RollingRegression::new(window_seconds),
-                min_seconds: min_seconds.max(2),
-            }),
+            roller: MinuteRoller::new(SampledSeconds::new(
+                window_seconds,
+                regression,
+                min_seconds.max(2),
+            )),
         }
     }
 }
@@ -156,50 +138,20 @@ impl ResearchFeature for KyleLambda {
     }
 
     fn on_event(&mut self, instrument: usize, event: &MarketEvent) {
-        if instrument != 0 || !matches!(event, MarketEvent::Quote(_) | MarketEvent::Trade(_)) {
-            return;
-        }
-        let now = event.ts_recv();
-        self.roller.advance(now);
-        self.roller.state.advance(now);
-        self.roller.state.sampler.apply(event);
+        SampledSeconds::on_event(&mut self.roller, instrument, event);
     }
 
     fn on_minute(&mut self, snapshot: &FeatureSnapshot, values: &mut [f64]) {
-        values[0] = or_nan(self.roller.take(snapshot.ts).flatten());
+        values[0] = SampledSeconds::minute_value(&mut self.roller, snapshot.ts);
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use auction_trader_types::{AggressorSide, Price, Quantity, Quote, QuoteFlags, Trade, TradeId};
+    use auction_trader_types::{AggressorSide, UnixNanos};
 
     use super::*;
-    use crate::research::extended::test_support::{quiet_snapshot, seconds};
-
-    fn quote(at: UnixNanos, bid: f64, ask: f64) -> MarketEvent {
-        MarketEvent::Quote(Quote {
-            ts_event: at,
-            ts_recv: at,
-            bid_price: Price::from_f64_rounded(bid).unwrap(),
-            bid_size: Quantity::ONE,
-            ask_price: Price::from_f64_rounded(ask).unwrap(),
-            ask_size: Quantity::ONE,
-            update_id: 0,
-            flags: QuoteFlags::default(),
-        })
-    }
-
-    pub(crate) fn trade(at: UnixNanos, price: f64, size: f64, side: AggressorSide) -> MarketEvent {
-        MarketEvent::Trade(Trade {
-            ts_event: at,
-            ts_recv: at,
-            price: Price::from_f64_rounded(price).unwrap(),
-            size: Quantity::from_f64_rounded(size).unwrap(),
-            aggressor: side,
-            trade_id: TradeId(0),
-        })
-    }
+    use crate::research::extended::test_support::{quiet_snapshot, quote, seconds, trade};
 
     #[test]
     fn regression_slope_by_hand() {
@@ -235,7 +187,7 @@ mod tests {
             small.on_event(0, event);
         }
         small.roller.state.advance(seconds(4));
-        let slope = small.roller.state.regression.slope().unwrap();
+        let slope = small.roller.state.estimator.slope().unwrap();
         assert!((slope - 99.914).abs() < 0.001, "{slope}");
         // The 30-minute feature at the first minute close adds 56 empty seconds (0, 0):
         // still defined and positive.

@@ -6,12 +6,17 @@
 
 use std::collections::VecDeque;
 
-use auction_trader_types::{NANOS_PER_MINUTE, NANOS_PER_SECOND, UnixNanos};
+use auction_trader_types::{MarketEvent, NANOS_PER_MINUTE, NANOS_PER_SECOND, UnixNanos};
 
 /// Converts a fixed-point raw value (scale 1e9) to `f64` units.
 #[inline]
 pub(crate) fn raw_to_f64(raw: i64) -> f64 {
     raw as f64 / 1e9
+}
+
+/// A quote or trade of the target (instrument 0): what the spread, Kyle and kernel features read.
+pub(crate) fn is_target_quote_or_trade(instrument: usize, event: &MarketEvent) -> bool {
+    instrument == 0 && matches!(event, MarketEvent::Quote(_) | MarketEvent::Trade(_))
 }
 
 /// Per-minute state of a feature: closed once per minute end, in order.

@@ -1,10 +1,10 @@
 //! Research feature library, second slice (SPEC 2.6, issue 4 item 6): microstructure,
 //! funding/basis, liquidation, cross-asset, calendar and interaction features, each a
-//! [`ResearchFeature`](super::ResearchFeature).
+//! [`ResearchFeature`].
 //!
 //! Instrument 0 is the target; instrument 1, when fed, is the reference (spot for the basis,
 //! BTC for the cross-asset features). Event-driven features close their minutes through
-//! [`minute::MinuteRoller`], so their values are the same whether the caller hands a feature
+//! one minute roller (`minute::MinuteRoller`), so their values are the same whether the caller hands a feature
 //! the event that closed a minute before or after `on_minute`.
 
 mod basis;

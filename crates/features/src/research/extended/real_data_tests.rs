@@ -5,41 +5,21 @@
 //! a file is absent. The capture spans ~6 minutes, so long-window columns stay NaN (warm-up);
 //! the test asserts that the short-warm-up columns are finite and prints the rest.
 
-use std::path::PathBuf;
-
-use auction_trader_data::import::binance_capture::{CaptureOptions, import_capture_files};
-use auction_trader_data::{CollectedEvents, InstrumentSlot};
+use auction_trader_testkit::{
+    busiest_instrument, import_binance_capture, replay_order, shared_files,
+};
 use auction_trader_types::{MarketEvent, Price, StreamKind};
 
 use super::extended_features;
 use crate::snapshot::FeatureSnapshot;
 use crate::{FeatureConfig, FeatureEngine, FeatureSink};
 
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/binance/");
-
 /// Events of the instrument with a depth stream, in replay order; None when absent.
 fn load(files: &[&str]) -> Option<Vec<MarketEvent>> {
-    let paths: Vec<PathBuf> = files
-        .iter()
-        .map(|file| PathBuf::from(DATA).join(file))
-        .collect();
-    if let Some(missing) = paths.iter().find(|path| !path.exists()) {
-        println!("SKIP: {} not found", missing.display());
-        return None;
-    }
-    let mut collected = CollectedEvents::new();
-    import_capture_files(&paths, &CaptureOptions::default(), &mut collected).ok()?;
-    let slot = (0..collected.instruments.len() as u32)
-        .map(InstrumentSlot)
-        .max_by_key(|slot| collected.of_kind(*slot, StreamKind::Depth).count())?;
-    let mut events: Vec<MarketEvent> = collected
-        .events
-        .iter()
-        .filter(|tagged| tagged.instrument == slot)
-        .map(|tagged| tagged.event)
-        .collect();
-    events.sort_by_key(|event| (event.ts_recv(), event.kind().priority()));
-    Some(events)
+    let paths = shared_files("binance", files)?;
+    let collected = import_binance_capture(&paths).ok()?;
+    let slot = busiest_instrument(&collected, StreamKind::Depth)?;
+    Some(replay_order(&collected, slot))
 }
 
 #[derive(Default)]
@@ -51,18 +31,9 @@ impl FeatureSink for Snapshots {
     }
 }
 
-/// Columns that must be finite at every minute after the first complete one.
+/// Columns that must be finite at every minute after the first complete one: every depth
+/// column ([`super::depth::COLUMNS`]) and these.
 const SHORT_WARM_UP: &[&str] = &[
-    "depth_imbalance_5_close",
-    "depth_imbalance_10_close",
-    "depth_imbalance_20_close",
-    "depth_imbalance_5_mean",
-    "depth_imbalance_10_mean",
-    "depth_imbalance_20_mean",
-    "queue_depletion_bid",
-    "queue_replenishment_bid",
-    "queue_depletion_ask",
-    "queue_replenishment_ask",
     "spread_bps_close",
     "spread_bps_mean",
     "effective_spread_bps",
@@ -158,7 +129,7 @@ fn binance_perp_with_spot_reference() {
     // The first minute is partial (the capture starts mid-minute, the book syncs after the
     // REST snapshot): check from the second row on.
     for (snapshot, row) in rows.iter().skip(1) {
-        for name in SHORT_WARM_UP {
+        for name in super::depth::COLUMNS.iter().chain(SHORT_WARM_UP) {
             let index = columns.iter().position(|column| column == name).unwrap();
             assert!(
                 row[index].is_finite(),

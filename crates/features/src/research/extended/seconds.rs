@@ -2,10 +2,14 @@
 //! lambda and the realized kernel. Mid = (bid + ask)/2 of the latest uncrossed quote; before
 //! the first quote, the last trade price stands in. A trade's sign is its venue aggressor
 //! label, else the quote rule against the current mid (above → buy, below → sell, at → 0).
+//!
+//! [`SampledSeconds`] is the minute state both features share: the sampler feeds each closed
+//! second to a rolling [`SecondEstimator`], a gap drops its window, and a minute's value is the
+//! estimate once the window holds enough samples.
 
 use auction_trader_types::{AggressorSide, MarketEvent, NANOS_PER_SECOND, UnixNanos};
 
-use super::minute::raw_to_f64;
+use super::minute::{MinuteRoller, MinuteState, is_target_quote_or_trade, or_nan, raw_to_f64};
 
 /// One closed second.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -123,5 +127,78 @@ impl SecondSampler {
             }
             _ => {}
         }
+    }
+}
+
+/// A rolling estimator over the sampled seconds of the trailing window.
+pub(crate) trait SecondEstimator {
+    /// Takes one closed second.
+    fn push_sample(&mut self, sample: &SecondSample);
+    /// Drops the window (after a gap of more than the window without events).
+    fn clear(&mut self);
+    /// Samples in the window.
+    fn len(&self) -> usize;
+    /// The estimate over the window.
+    fn estimate(&self) -> Option<f64>;
+}
+
+/// Minute state of a one-column feature on sampled seconds: the value of a minute is the
+/// estimate at its close, defined from `min_samples` samples in the window.
+#[derive(Debug, Clone)]
+pub(crate) struct SampledSeconds<E> {
+    pub(crate) sampler: SecondSampler,
+    pub(crate) estimator: E,
+    min_samples: usize,
+}
+
+impl<E: SecondEstimator> SampledSeconds<E> {
+    /// Sampling resets after `window_seconds` without events.
+    pub(crate) fn new(window_seconds: usize, estimator: E, min_samples: usize) -> Self {
+        Self {
+            sampler: SecondSampler::new(window_seconds as i64),
+            estimator,
+            min_samples,
+        }
+    }
+
+    /// Closes every second ending at or before `now` into the estimator.
+    pub(crate) fn advance(&mut self, now: UnixNanos) {
+        let estimator = &mut self.estimator;
+        self.sampler.advance(now, |step| match step {
+            SecondStep::Sample(sample) => estimator.push_sample(&sample),
+            SecondStep::Reset => estimator.clear(),
+        });
+    }
+
+    /// The shared `on_event`: a quote or trade of the target closes the elapsed minutes and
+    /// seconds (in that order, so a minute sees only earlier events), then is applied.
+    pub(crate) fn on_event(
+        roller: &mut MinuteRoller<Self>,
+        instrument: usize,
+        event: &MarketEvent,
+    ) {
+        if !is_target_quote_or_trade(instrument, event) {
+            return;
+        }
+        let now = event.ts_recv();
+        roller.advance(now);
+        roller.state.advance(now);
+        roller.state.sampler.apply(event);
+    }
+
+    /// The shared `on_minute`: the value of the minute closing at `close`, NaN when undefined.
+    pub(crate) fn minute_value(roller: &mut MinuteRoller<Self>, close: UnixNanos) -> f64 {
+        or_nan(roller.take(close).flatten())
+    }
+}
+
+impl<E: SecondEstimator> MinuteState for SampledSeconds<E> {
+    type Closed = Option<f64>;
+
+    fn close_minute(&mut self, end: UnixNanos) -> Option<f64> {
+        self.advance(end);
+        (self.estimator.len() >= self.min_samples)
+            .then(|| self.estimator.estimate())
+            .flatten()
     }
 }

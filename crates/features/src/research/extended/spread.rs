@@ -9,7 +9,9 @@
 
 use auction_trader_types::{MarketEvent, UnixNanos};
 
-use super::minute::{MinuteRoller, MinuteState, TimeWeightedMean, or_nan, raw_to_f64};
+use super::minute::{
+    MinuteRoller, MinuteState, TimeWeightedMean, is_target_quote_or_trade, or_nan, raw_to_f64,
+};
 use crate::research::ResearchFeature;
 use crate::snapshot::FeatureSnapshot;
 
@@ -91,7 +93,7 @@ impl ResearchFeature for SpreadFeatures {
     }
 
     fn on_event(&mut self, instrument: usize, event: &MarketEvent) {
-        if instrument != 0 || !matches!(event, MarketEvent::Quote(_) | MarketEvent::Trade(_)) {
+        if !is_target_quote_or_trade(instrument, event) {
             return;
         }
         self.roller.advance(event.ts_recv());
@@ -114,33 +116,17 @@ impl ResearchFeature for SpreadFeatures {
 
 #[cfg(test)]
 mod tests {
-    use auction_trader_types::{AggressorSide, Price, Quantity, Quote, QuoteFlags, Trade, TradeId};
+    use auction_trader_types::{AggressorSide, Price};
 
     use super::*;
-    use crate::research::extended::test_support::{quiet_snapshot, seconds};
+    use crate::research::extended::test_support::{self, quiet_snapshot, seconds};
 
     fn quote(at: i64, bid: f64, ask: f64) -> MarketEvent {
-        MarketEvent::Quote(Quote {
-            ts_event: seconds(at),
-            ts_recv: seconds(at),
-            bid_price: Price::from_f64_rounded(bid).unwrap(),
-            bid_size: Quantity::ONE,
-            ask_price: Price::from_f64_rounded(ask).unwrap(),
-            ask_size: Quantity::ONE,
-            update_id: 0,
-            flags: QuoteFlags::default(),
-        })
+        test_support::quote(seconds(at), bid, ask)
     }
 
     fn trade(at: i64, price: f64, size: f64) -> MarketEvent {
-        MarketEvent::Trade(Trade {
-            ts_event: seconds(at),
-            ts_recv: seconds(at),
-            price: Price::from_f64_rounded(price).unwrap(),
-            size: Quantity::from_f64_rounded(size).unwrap(),
-            aggressor: AggressorSide::Buy,
-            trade_id: TradeId(0),
-        })
+        test_support::trade(seconds(at), price, size, AggressorSide::Buy)
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Hand-made events for the loader tests.
+//! Hand-made events for the unit tests of the engine, the bar input and the loaders: prices
+//! and sizes from decimal text, times in nanoseconds after [`BASE`].
 
 use auction_trader_types::{
     AggressorSide, Bar, BookDelta, BookSide, DeltaFlags, MarketEvent, NANOS_PER_MINUTE, Price,
@@ -16,15 +17,27 @@ pub(crate) fn units(text: &str) -> Quantity {
     Quantity::from_decimal_str(text).unwrap()
 }
 
-pub(crate) fn trade(at: i64, level: &str, size: &str, side: AggressorSide) -> MarketEvent {
+/// A trade stamped `ts_event` and received `ts_recv` after BASE, trade id 0.
+pub(crate) fn trade_at(
+    ts_event: i64,
+    ts_recv: i64,
+    level: &str,
+    size: &str,
+    side: AggressorSide,
+) -> MarketEvent {
     MarketEvent::Trade(Trade {
-        ts_event: UnixNanos(BASE + at),
-        ts_recv: UnixNanos(BASE + at),
+        ts_event: UnixNanos(BASE + ts_event),
+        ts_recv: UnixNanos(BASE + ts_recv),
         price: price(level),
         size: units(size),
         aggressor: side,
         trade_id: TradeId(0),
     })
+}
+
+/// A trade stamped and received `at` after BASE.
+pub(crate) fn trade(at: i64, level: &str, size: &str, side: AggressorSide) -> MarketEvent {
+    trade_at(at, at, level, size, side)
 }
 
 pub(crate) fn quote(at: i64, bid: &str, bid_size: &str, ask: &str, ask_size: &str) -> MarketEvent {
@@ -40,17 +53,18 @@ pub(crate) fn quote(at: i64, bid: &str, bid_size: &str, ask: &str, ask_size: &st
     })
 }
 
-/// A bar of the minute starting `minute` minutes after BASE, known at its close.
-pub(crate) fn bar_event(
+/// A bar of the minute starting `minute` minutes after BASE, known at its close (no sell
+/// volume).
+pub(crate) fn bar(
     minute: i64,
     ohlc: [&str; 4],
     volume: &str,
     vwap: &str,
     buy: &str,
     trade_count: u64,
-) -> MarketEvent {
+) -> Bar {
     let start = BASE + minute * NANOS_PER_MINUTE;
-    MarketEvent::Bar(Bar {
+    Bar {
         ts_open: UnixNanos(start),
         ts_event: UnixNanos(start + NANOS_PER_MINUTE),
         ts_recv: UnixNanos(start + NANOS_PER_MINUTE),
@@ -63,7 +77,19 @@ pub(crate) fn bar_event(
         buy_volume: units(buy),
         sell_volume: Quantity::ZERO,
         trade_count,
-    })
+    }
+}
+
+/// [`bar`] as a market event.
+pub(crate) fn bar_event(
+    minute: i64,
+    ohlc: [&str; 4],
+    volume: &str,
+    vwap: &str,
+    buy: &str,
+    trade_count: u64,
+) -> MarketEvent {
+    MarketEvent::Bar(bar(minute, ohlc, volume, vwap, buy, trade_count))
 }
 
 /// One depth message at `at` (a snapshot when `snapshot`), its rows flagged as the book
