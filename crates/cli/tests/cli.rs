@@ -310,3 +310,52 @@ fn backtest_config_errors_name_the_key_and_do_not_panic() {
     assert!(stderr.contains("risk_per_trad"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn demo_runs_both_backtests_and_writes_their_reports() {
+    if shared("bitflyer/bitflyer.execution.20180121.BTC_JPY.csv.gz").is_none()
+        || shared("nautilus/btc-perp_1m_20211231-20220201.csv").is_none()
+    {
+        return;
+    }
+    let directory = tempfile::tempdir().expect("temp dir");
+    let shared_data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+    let output = run(binary()
+        .arg("demo")
+        .arg("--shared-data")
+        .arg(&shared_data)
+        .arg("--data-dir")
+        .arg(directory.path().join("data"))
+        .arg("--runs-dir")
+        .arg(directory.path().join("runs")));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for run_name in ["bitflyer-auction", "nautilus-bars"] {
+        let report = directory
+            .path()
+            .join("runs")
+            .join(run_name)
+            .join("report.html");
+        assert!(report.is_file(), "{run_name}: no report\n{stdout}");
+        assert!(stdout.contains(run_name), "{stdout}");
+    }
+    // The bar-only run traded (confirmation without quotes) and its stops filled at their
+    // level, never at a profit.
+    let trades = std::fs::read_to_string(directory.path().join("runs/nautilus-bars/trades.csv"))
+        .expect("trades.csv");
+    assert!(trades.lines().count() > 10, "{trades}");
+    let header: Vec<&str> = trades
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split(',')
+        .collect();
+    let column = |name: &str| header.iter().position(|field| *field == name).expect(name);
+    let (reason, gross) = (column("exit_reason"), column("gross_pnl"));
+    for line in trades.lines().skip(1) {
+        let fields: Vec<&str> = line.split(',').collect();
+        if fields[reason] == "stop_loss" {
+            let pnl: f64 = fields[gross].parse().expect("gross_pnl");
+            assert!(pnl <= 0.0, "a stop loss made money: {line}");
+        }
+    }
+}
