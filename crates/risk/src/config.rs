@@ -1,6 +1,6 @@
 //! Risk parameters (SPEC 4, SPEC 10 defaults) and their validation.
 
-use auction_trader_types::{NANOS_PER_MINUTE, NANOS_PER_SECOND, Rate};
+use auction_trader_types::{NANOS_PER_MINUTE, Rate};
 use serde::{Deserialize, Serialize};
 
 use crate::RiskError;
@@ -34,8 +34,6 @@ pub struct RiskConfig {
     pub daily_loss_limit: Rate,
     /// An opposite signal while in a position closes it and opens the new trade (SPEC 4).
     pub flip_on_opposite_signal: bool,
-    /// Auction limit entries convert to market after this (SPEC 10: 1 min).
-    pub limit_entry_timeout_seconds: u32,
 }
 
 /// Largest accepted `max_leverage` (a guard against typos; venues cap far lower).
@@ -53,7 +51,6 @@ impl Default for RiskConfig {
             cooldown_minutes: 3,
             daily_loss_limit: Rate::from_raw(30_000_000),
             flip_on_opposite_signal: true,
-            limit_entry_timeout_seconds: 60,
         }
     }
 }
@@ -79,9 +76,6 @@ impl RiskConfig {
         if !(self.daily_loss_limit.is_positive() && self.daily_loss_limit <= Rate::ONE) {
             return invalid("daily_loss_limit", "must be in (0, 1]");
         }
-        if self.limit_entry_timeout_seconds == 0 {
-            return invalid("limit_entry_timeout_seconds", "must be at least 1");
-        }
         Ok(())
     }
 
@@ -93,11 +87,6 @@ impl RiskConfig {
     /// Cooldown in nanoseconds (0 = none).
     pub fn cooldown_nanos(&self) -> i64 {
         i64::from(self.cooldown_minutes) * NANOS_PER_MINUTE
-    }
-
-    /// Auction limit-entry timeout in nanoseconds (SPEC 10: 1 min, then market).
-    pub fn limit_entry_timeout_nanos(&self) -> i64 {
-        i64::from(self.limit_entry_timeout_seconds) * NANOS_PER_SECOND
     }
 }
 
@@ -114,14 +103,13 @@ mod tests {
         assert_eq!(config.daily_loss_limit.to_string(), "0.03");
         assert_eq!(config.max_hold_nanos(), 3_600_000_000_000);
         assert_eq!(config.cooldown_nanos(), 180_000_000_000);
-        assert_eq!(config.limit_entry_timeout_nanos(), 60_000_000_000);
         assert_eq!(config.validate(), Ok(()));
     }
 
     #[test]
     fn validation_names_the_bad_field() {
         type Breaker = fn(&mut RiskConfig);
-        let cases: [(Breaker, &str); 7] = [
+        let cases: [(Breaker, &str); 6] = [
             (|c| c.risk_per_trade = Rate::ZERO, "risk_per_trade"),
             (
                 |c| c.risk_per_trade = Rate::from_raw(1_000_000_001),
@@ -131,10 +119,6 @@ mod tests {
             (|c| c.tp1_fraction = Rate::from_raw(-1), "tp1_fraction"),
             (|c| c.max_hold_minutes = 0, "max_hold_minutes"),
             (|c| c.daily_loss_limit = Rate::ZERO, "daily_loss_limit"),
-            (
-                |c| c.limit_entry_timeout_seconds = 0,
-                "limit_entry_timeout_seconds",
-            ),
         ];
         for (breaker, name) in cases {
             let mut config = RiskConfig::default();

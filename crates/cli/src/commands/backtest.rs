@@ -128,6 +128,14 @@ pub fn execute(config: &BacktestConfig) -> anyhow::Result<RunOutcome> {
         bar.set_prefix(ts.to_string());
     })?;
     bar.finish_and_clear();
+    let window = u64::from(config.features.profile_window_minutes);
+    if result.counters.bars <= window {
+        eprintln!(
+            "warning: only {} one-minute bars: no signal can fire before the {window}-minute \
+             profile warm-up (SPEC 3.1); widen data.start/data.end",
+            result.counters.bars
+        );
+    }
     let run_dir = config.run_dir();
     let report = write_run(&run_dir, config, &result)?;
     print_summary(&result);
