@@ -8,6 +8,7 @@ use auction_trader_execution::FillModelConfig;
 use auction_trader_features::FeatureConfig;
 use auction_trader_risk::RiskConfig;
 use auction_trader_strategy::AuctionConfig;
+use auction_trader_types::{NANOS_PER_MINUTE, UnixNanos};
 use serde::{Deserialize, Serialize};
 
 use crate::error::BacktestError;
@@ -69,11 +70,17 @@ pub struct DataConfig {
     /// perp, spot or future.
     #[serde(default = "default_market")]
     pub market: String,
-    /// Inclusive start / exclusive end (RFC 3339 or YYYY-MM-DD, UTC); whole store when absent.
+    /// Inclusive start / exclusive end (RFC 3339, `YYYY-MM-DDTHH:MM:SS` or `YYYY-MM-DD`, naive
+    /// times UTC); the whole store when absent.
     #[serde(default)]
     pub start: Option<String>,
     #[serde(default)]
     pub end: Option<String>,
+    /// Minutes of data before `start` replayed only to warm the engine up (features and
+    /// strategy state; no trades, no records). SPEC 7: recorded data may be used to warm up.
+    /// Default 240 (the profile window).
+    #[serde(default = "default_warmup_minutes")]
+    pub warmup_minutes: u32,
     /// Stream kinds to replay (trade, quote, depth, funding, liquidation, bar); all when empty.
     #[serde(default)]
     pub kinds: Vec<String>,
@@ -83,12 +90,64 @@ fn default_data_dir() -> PathBuf {
     PathBuf::from("data")
 }
 
+fn default_warmup_minutes() -> u32 {
+    240
+}
+
 fn default_bar_label() -> String {
     "open".to_owned()
 }
 
 fn default_market() -> String {
     "perp".to_owned()
+}
+
+impl DataConfig {
+    /// `start` as a time (`None` when absent).
+    pub fn start_time(&self) -> Result<Option<UnixNanos>, BacktestError> {
+        self.start
+            .as_deref()
+            .map(|text| parse_utc(text).map_err(|message| config_error("data.start", &message)))
+            .transpose()
+    }
+
+    /// `end` as a time (`None` when absent).
+    pub fn end_time(&self) -> Result<Option<UnixNanos>, BacktestError> {
+        self.end
+            .as_deref()
+            .map(|text| parse_utc(text).map_err(|message| config_error("data.end", &message)))
+            .transpose()
+    }
+
+    /// Where the replay starts: `warmup_minutes` before `start`.
+    pub fn replay_from(&self) -> Result<Option<UnixNanos>, BacktestError> {
+        Ok(self.start_time()?.map(|start| {
+            start.saturating_add_nanos(-i64::from(self.warmup_minutes) * NANOS_PER_MINUTE)
+        }))
+    }
+}
+
+fn config_error(field: &str, message: &str) -> BacktestError {
+    BacktestError::Config(format!("{field}: {message}"))
+}
+
+/// RFC 3339 (any offset), `YYYY-MM-DDTHH:MM:SS[.f]` (UTC) or `YYYY-MM-DD` (UTC midnight).
+fn parse_utc(text: &str) -> Result<UnixNanos, String> {
+    let nanos = if let Ok(time) = chrono::DateTime::parse_from_rfc3339(text) {
+        time.timestamp_nanos_opt()
+    } else if let Ok(time) = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f") {
+        time.and_utc().timestamp_nanos_opt()
+    } else if let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        date.and_hms_opt(0, 0, 0)
+            .and_then(|time| time.and_utc().timestamp_nanos_opt())
+    } else {
+        return Err(format!(
+            "{text:?} is not a time (RFC 3339, YYYY-MM-DDTHH:MM:SS or YYYY-MM-DD, UTC)"
+        ));
+    };
+    nanos
+        .map(UnixNanos)
+        .ok_or_else(|| format!("{text:?} is out of range"))
 }
 
 /// Instrument metadata overrides (the venue table supplies the defaults).
@@ -186,6 +245,13 @@ impl BacktestConfig {
             return Err(BacktestError::Config(format!(
                 "account.initial_equity: must be a positive number, got {}",
                 self.account.initial_equity
+            )));
+        }
+        if let (Some(start), Some(end)) = (self.data.start_time()?, self.data.end_time()?)
+            && end <= start
+        {
+            return Err(BacktestError::Config(format!(
+                "data.end ({end}) must be after data.start ({start})"
             )));
         }
         if !matches!(self.data.bar_label.as_str(), "open" | "close") {
@@ -295,6 +361,40 @@ mod tests {
         assert!(message.contains("account.initial_equity"), "{message}");
         let text = format!("{MINIMAL}run:\n  name: a/b\n");
         assert!(BacktestConfig::parse(&text).is_err());
+    }
+
+    #[test]
+    fn times_parse_in_three_forms_and_warm_up_precedes_the_start() {
+        let text = format!("{MINIMAL}  start: 2018-01-22\n  end: 2018-01-22T06:00:00\n");
+        let config = BacktestConfig::parse(&text).unwrap_or_else(|error| panic!("{error}"));
+        // 2018-01-22T00:00:00Z = 1,516,579,200 s.
+        assert_eq!(
+            config.data.start_time().ok().flatten(),
+            Some(UnixNanos(1_516_579_200_000_000_000))
+        );
+        assert_eq!(
+            config.data.end_time().ok().flatten(),
+            Some(UnixNanos(1_516_600_800_000_000_000))
+        );
+        // 240 minutes earlier: 2018-01-21T20:00:00Z.
+        assert_eq!(
+            config.data.replay_from().ok().flatten(),
+            Some(UnixNanos(1_516_564_800_000_000_000))
+        );
+        let offset = format!("{MINIMAL}  start: 2018-01-22T09:00:00+09:00\n");
+        let config = BacktestConfig::parse(&offset).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(
+            config.data.start_time().ok().flatten(),
+            Some(UnixNanos(1_516_579_200_000_000_000))
+        );
+        let backwards = format!("{MINIMAL}  start: 2018-01-22\n  end: 2018-01-21\n");
+        assert!(BacktestConfig::parse(&backwards).is_err());
+        let nonsense = format!("{MINIMAL}  start: yesterday\n");
+        let message = BacktestConfig::parse(&nonsense)
+            .err()
+            .map(|error| error.to_string())
+            .unwrap_or_default();
+        assert!(message.contains("data.start"), "{message}");
     }
 
     #[test]

@@ -111,6 +111,7 @@ pub fn build_engine<S: Strategy, R: EngineRecorder>(
     let settings = EngineSettings {
         initial_equity,
         max_leverage: config.risk.max_leverage,
+        trading_from: config.data.start_time()?.unwrap_or(UnixNanos(i64::MIN)),
     };
     Ok(Engine::new(
         instrument, settings, features, strategy, risk, exchange, recorder,

@@ -44,6 +44,10 @@ pub struct EngineSettings {
     pub initial_equity: Money,
     /// Leverage used for the initial margin of open positions (SPEC 4: 10×).
     pub max_leverage: Rate,
+    /// Events before this time only warm the engine up (features, strategy state): no
+    /// trade is opened and no bar or equity point is recorded (SPEC 7: recorded data may be
+    /// used to warm up). `UnixNanos(i64::MIN)` trades from the first event.
+    pub trading_from: UnixNanos,
 }
 
 /// The strategy's view of the engine, built inline so that it borrows only the instrument
@@ -259,16 +263,18 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
         // SPEC 3.1: decisions are taken at the bar close (the clock never goes back).
         self.now = self.now.max(snapshot.ts);
         self.counters.bars += 1;
-        self.recorder.record_bar(PriceBar {
-            ts: snapshot.ts,
-            open: snapshot.bar.open,
-            high: snapshot.bar.high,
-            low: snapshot.bar.low,
-            close: snapshot.bar.close,
-            vah: snapshot.prior_profile.vah,
-            val: snapshot.prior_profile.val,
-            poc: snapshot.prior_profile.poc_mid,
-        });
+        if snapshot.ts > self.settings.trading_from {
+            self.recorder.record_bar(PriceBar {
+                ts: snapshot.ts,
+                open: snapshot.bar.open,
+                high: snapshot.bar.high,
+                low: snapshot.bar.low,
+                close: snapshot.bar.close,
+                vah: snapshot.prior_profile.vah,
+                val: snapshot.prior_profile.val,
+                poc: snapshot.prior_profile.poc_mid,
+            });
+        }
         let equity = self.equity();
         self.risk.on_clock(snapshot.ts, equity);
         self.check_max_hold(snapshot.ts);
@@ -336,6 +342,9 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
     }
 
     fn record_equity(&mut self) {
+        if self.now < self.settings.trading_from {
+            return;
+        }
         let mark = self.venue.mark_price();
         let unrealized = mark.map_or(Money::ZERO, |mark| self.account.unrealized_pnl(mark));
         self.recorder.record_equity(EquityPoint {
@@ -375,6 +384,10 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
 
     fn on_intent(&mut self, intent: TradeIntent) {
         self.counters.intents += 1;
+        if self.now < self.settings.trading_from {
+            self.refuse(&intent, "warm-up period before the run's start".to_owned());
+            return;
+        }
         let current = self
             .trade
             .as_ref()

@@ -19,7 +19,6 @@ use clap::Args;
 use super::import::import_job;
 use super::inputs::InputArgs;
 use super::run_output::write_run;
-use crate::time_arg::parse_time;
 
 #[derive(Debug, Args)]
 pub struct BacktestArgs {
@@ -66,20 +65,13 @@ pub fn execute(config: &BacktestConfig) -> anyhow::Result<RunOutcome> {
         );
     }
     let instrument = resolve_instrument(instrument_or_default(&key), &config.instrument)?;
-    let from = config
-        .data
-        .start
-        .as_deref()
-        .map(parse_time)
-        .transpose()
-        .context("data.start")?;
+    // The replay starts `warmup_minutes` before `start`: those events only warm up.
+    let from = config.data.replay_from()?;
+    // `end` is exclusive; the store's range reads include both ends.
     let to = config
         .data
-        .end
-        .as_deref()
-        .map(parse_time)
-        .transpose()
-        .context("data.end")?;
+        .end_time()?
+        .map(|end| end.saturating_add_nanos(-1));
     let kinds = wanted_kinds(&config.data.kinds)?;
     let filter = PartitionFilter {
         venue: Some(key.venue.to_string()),
@@ -129,7 +121,9 @@ pub fn execute(config: &BacktestConfig) -> anyhow::Result<RunOutcome> {
     })?;
     bar.finish_and_clear();
     let window = u64::from(config.features.profile_window_minutes);
-    if result.counters.bars <= window {
+    if result.counters.bars <= window
+        && config.data.warmup_minutes < config.features.profile_window_minutes
+    {
         eprintln!(
             "warning: only {} one-minute bars: no signal can fire before the {window}-minute \
              profile warm-up (SPEC 3.1); widen data.start/data.end",

@@ -343,6 +343,7 @@ pub fn run(equity: &str, script: Vec<(UnixNanos, Scripted)>, events: &[MarketEve
     let settings = EngineSettings {
         initial_equity: money(equity),
         max_leverage: RiskConfig::default().max_leverage,
+        trading_from: UnixNanos(i64::MIN),
     };
     let mut engine = Engine::new(
         instrument,
