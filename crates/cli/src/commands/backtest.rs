@@ -170,8 +170,9 @@ fn import_missing(store: &ParquetStore, config: &BacktestConfig) -> anyhow::Resu
         bar_label: config.data.bar_label.clone(),
         ..InputArgs::for_files(files.to_vec())
     };
-    // Formats whose files do not name their instrument are imported as the configured one;
-    // the others keep what their files say.
+    // Formats whose files may not name their instrument (bars, generic CSV, Binance archive
+    // files renamed outside the archive layout) are imported as the configured one; the
+    // others keep what their files say.
     let named = InputArgs {
         venue: Some(config.data.venue.clone()),
         symbol: Some(config.data.symbol.clone()),
@@ -183,7 +184,9 @@ fn import_missing(store: &ParquetStore, config: &BacktestConfig) -> anyhow::Resu
             continue;
         }
         let input = match job.format {
-            ImportFormat::OhlcvBars | ImportFormat::GenericCsv => &named,
+            ImportFormat::OhlcvBars | ImportFormat::GenericCsv | ImportFormat::BinanceArchive => {
+                &named
+            }
             _ => &plain,
         };
         let outcome = import_job(store, &job, &input.options()?)?;
