@@ -1,4 +1,5 @@
-//! Test and example support: where the shared real data is, and loading it.
+//! Test and example support: where the shared real data is, and loading it; and
+//! hand-written events and decimals for scenario tests ([`events`]).
 //!
 //! The real data (`/work/shared/data`, described in its README) is read in place, never copied
 //! into the repository. Tests call [`shared_data`] / [`shared_files`] (or the `load_*`
@@ -6,6 +7,8 @@
 //! [`shared_path`] and fail on a missing file. This is a dev-only crate: other crates take it
 //! as a dev-dependency, never as a dependency. The `load_*` helpers panic on a file that is
 //! present but does not import (a test failure, not a skip).
+
+pub mod events;
 
 use std::path::{Path, PathBuf};
 

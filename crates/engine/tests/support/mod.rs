@@ -12,10 +12,12 @@ use auction_trader_strategy::{
     Actions, Direction, EntryOrder, ExitReason, ExitRequest, SetupKind, SignalRecord, Strategy,
     StrategyContext, TradeIntent,
 };
+pub use auction_trader_testkit::events::{
+    bar, book_level, book_snapshot, btcusdt_perp, money, price, qty, trade,
+};
 use auction_trader_types::{
-    AggressorSide, Bar, BookDelta, BookSide, DeltaFlags, Instrument, InstrumentKey, MarketEvent,
-    MarketKind, Money, NANOS_PER_MILLI, NANOS_PER_SECOND, Price, Quantity, Rate, TimeoutAction,
-    Trade, TradeId, UnixNanos,
+    AggressorSide, BookSide, Instrument, MarketEvent, Money, NANOS_PER_MILLI, NANOS_PER_SECOND,
+    Price, Quantity, TimeoutAction, UnixNanos,
 };
 
 pub const SECOND: i64 = 1_000;
@@ -25,18 +27,6 @@ pub const MINUTE: i64 = 60 * SECOND;
 pub const MIDNIGHT_2024_08_01: i64 = 1_722_470_400;
 /// 2024-08-01 01:00:00 UTC: far from the 00/08/16 funding times.
 pub const BASE: i64 = MIDNIGHT_2024_08_01 + 3_600;
-
-pub fn price(text: &str) -> Price {
-    Price::from_decimal_str(text).unwrap()
-}
-
-pub fn qty(text: &str) -> Quantity {
-    Quantity::from_decimal_str(text).unwrap()
-}
-
-pub fn money(text: &str) -> Money {
-    Money::from_decimal_str(text).unwrap()
-}
 
 /// `base_seconds` + `millis`.
 pub fn at_from(base_seconds: i64, millis: i64) -> UnixNanos {
@@ -51,15 +41,7 @@ pub fn at(millis: i64) -> UnixNanos {
 /// The brief's instrument: tick 0.1, lot 0.001, min 0.001, maker 2 bps, taker 5 bps,
 /// multiplier 1, perpetual.
 pub fn instrument() -> Instrument {
-    Instrument {
-        key: InstrumentKey::new("test", "BTCUSDT", MarketKind::Perpetual),
-        tick_size: price("0.1"),
-        lot_size: qty("0.001"),
-        min_size: qty("0.001"),
-        contract_multiplier: Quantity::ONE,
-        maker_fee: Rate::from_decimal_str("0.0002").unwrap(),
-        taker_fee: Rate::from_decimal_str("0.0005").unwrap(),
-    }
+    btcusdt_perp()
 }
 
 // ----- the scripted strategy -----
@@ -171,42 +153,9 @@ pub fn limit_intent(
 
 // ----- events -----
 
-fn row(ts: UnixNanos, side: BookSide, px: &str, size: &str, flags: u8) -> MarketEvent {
-    MarketEvent::Depth(BookDelta {
-        ts_event: ts,
-        ts_recv: ts,
-        side,
-        price: price(px),
-        size: qty(size),
-        first_update_id: 0,
-        last_update_id: 0,
-        prev_update_id: 0,
-        flags: DeltaFlags(flags),
-    })
-}
-
-/// A full book snapshot as flattened rows (CLEAR on the first, LAST on the final row).
+/// A full book snapshot as flattened rows.
 pub fn book(ts: UnixNanos, bids: &[(&str, &str)], asks: &[(&str, &str)]) -> Vec<MarketEvent> {
-    let levels: Vec<(BookSide, &str, &str)> = bids
-        .iter()
-        .map(|&(px, size)| (BookSide::Bid, px, size))
-        .chain(asks.iter().map(|&(px, size)| (BookSide::Ask, px, size)))
-        .collect();
-    let count = levels.len();
-    levels
-        .into_iter()
-        .enumerate()
-        .map(|(index, (side, px, size))| {
-            let mut flags = DeltaFlags::SNAPSHOT;
-            if index == 0 {
-                flags |= DeltaFlags::CLEAR;
-            }
-            if index + 1 == count {
-                flags |= DeltaFlags::LAST;
-            }
-            row(ts, side, px, size, flags)
-        })
-        .collect()
+    book_snapshot(ts, bids, asks)
 }
 
 /// The usual book: bid `bid` × 500, ask `ask` × 500.
@@ -216,41 +165,12 @@ pub fn touch(ts: UnixNanos, bid: &str, ask: &str) -> Vec<MarketEvent> {
 
 /// One incremental level update (a whole message).
 pub fn level(ts: UnixNanos, side: BookSide, px: &str, size: &str) -> MarketEvent {
-    row(ts, side, px, size, DeltaFlags::LAST)
-}
-
-pub fn trade(ts: UnixNanos, px: &str, size: &str, aggressor: AggressorSide) -> MarketEvent {
-    MarketEvent::Trade(Trade {
-        ts_event: ts,
-        ts_recv: ts,
-        price: price(px),
-        size: qty(size),
-        aggressor,
-        trade_id: TradeId(0),
-    })
+    book_level(ts, side, px, size)
 }
 
 /// A 1-lot seller-initiated print (keeps the minutes closing).
 pub fn tick(ts: UnixNanos, px: &str) -> MarketEvent {
     trade(ts, px, "0.001", AggressorSide::Sell)
-}
-
-/// A one-minute bar closing at `close_ts`.
-pub fn bar(close_ts: UnixNanos, open: &str, high: &str, low: &str, close: &str) -> MarketEvent {
-    MarketEvent::Bar(Bar {
-        ts_open: close_ts.saturating_sub_nanos(60 * NANOS_PER_SECOND),
-        ts_event: close_ts,
-        ts_recv: close_ts,
-        open: price(open),
-        high: price(high),
-        low: price(low),
-        close: price(close),
-        volume: qty("10"),
-        vwap: price(close),
-        buy_volume: Quantity::ZERO,
-        sell_volume: Quantity::ZERO,
-        trade_count: 10,
-    })
 }
 
 // ----- running -----
