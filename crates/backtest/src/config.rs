@@ -398,6 +398,15 @@ mod tests {
     }
 
     #[test]
+    fn an_unset_secret_is_none() {
+        // SPEC 9: secrets come only from the environment; unset or empty means absent.
+        assert_eq!(
+            secret_from_env("AUCTION_TRADER_TEST_SURELY_UNSET_SECRET"),
+            None
+        );
+    }
+
+    #[test]
     fn missing_data_section_is_an_error() {
         assert!(BacktestConfig::parse("run:\n  name: x\n").is_err());
     }

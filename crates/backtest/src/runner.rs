@@ -5,12 +5,12 @@
 
 use auction_trader_analytics::{Metrics, RunRecords, compute_metrics};
 use auction_trader_engine::{Engine, EngineCounters, EngineRecorder, EngineSettings, RunCollector};
-use auction_trader_execution::{Account, FundingSource, SimulatedExchange};
+use auction_trader_execution::{Account, SimulatedExchange};
 use auction_trader_features::FeatureEngine;
 use auction_trader_risk::RiskManager;
 use auction_trader_strategy::{AuctionStrategy, SignalRecord, Strategy};
 use auction_trader_types::{
-    Instrument, MarketEvent, MarketKind, Money, NANOS_PER_SECOND, Price, Quantity, Rate, UnixNanos,
+    Instrument, MarketEvent, Money, NANOS_PER_SECOND, Price, Quantity, Rate, UnixNanos,
 };
 
 use crate::config::{BacktestConfig, InstrumentOverrides, StrategyKind};
@@ -101,12 +101,7 @@ pub fn build_engine<S: Strategy, R: EngineRecorder>(
         .map_err(|error| BacktestError::Setup(format!("features: {error}")))?;
     let risk = RiskManager::new(config.risk.clone(), instrument.clone())
         .map_err(|error| BacktestError::Setup(format!("risk: {error}")))?;
-    let mut execution = config.execution.clone();
-    if instrument.key.market == MarketKind::Spot {
-        // Spot markets have no funding (SPEC 5 funding applies to perpetuals).
-        execution.funding_source = FundingSource::None;
-    }
-    let exchange = SimulatedExchange::new(instrument.clone(), execution)
+    let exchange = SimulatedExchange::new(instrument.clone(), config.execution.clone())
         .map_err(|error| BacktestError::Setup(format!("execution: {error}")))?;
     let settings = EngineSettings {
         initial_equity,

@@ -224,10 +224,7 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
         if now > self.now {
             self.now = now;
         }
-        self.venue.advance_to(now, &mut self.reports);
-        if !self.reports.is_empty() {
-            self.process_reports();
-        }
+        self.advance_venue(now);
     }
 
     /// Ends the run: an open trade is closed at market (`EndOfData`), the venue gets
@@ -237,13 +234,18 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
             self.request_full_exit(ExitReason::EndOfData);
         }
         let end = self.now.saturating_add_nanos(settle_nanos.max(0));
-        self.venue.advance_to(end, &mut self.reports);
-        if !self.reports.is_empty() {
-            self.process_reports();
-        }
+        self.advance_venue(end);
         self.now = end;
         self.record_equity();
         (self.recorder, self.counters, self.account)
+    }
+
+    /// The venue's clock moves to `now` (arrivals, timeouts, funding); reports are handled.
+    fn advance_venue(&mut self, now: UnixNanos) {
+        self.venue.advance_to(now, &mut self.reports);
+        if !self.reports.is_empty() {
+            self.process_reports();
+        }
     }
 
     fn drain_snapshots(&mut self) {

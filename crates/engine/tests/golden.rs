@@ -25,6 +25,17 @@ fn opening() -> Vec<auction_trader_types::MarketEvent> {
     events
 }
 
+/// [`opening`] plus prints at B1 and B1 + 1 s: the first minute closes at B1 (the scripted
+/// entry) and the entry order meets a print after its arrival.
+fn opening_through_the_first_close() -> Vec<auction_trader_types::MarketEvent> {
+    let mut events = opening();
+    events.extend([
+        tick(at(MINUTE), "100.0"),
+        tick(at(MINUTE + SECOND), "100.0"),
+    ]);
+    events
+}
+
 #[test]
 fn a_limit_entry_fills_after_the_queue_fraction_has_traded() {
     // Book bid 100.0 × 500, 99.9 × 500 / ask 100.1 × 200, 100.2 × 300.
@@ -300,11 +311,7 @@ fn take_profit_1_then_breakeven_stop() {
     // B1 + 20 s book 100.1 / 100.2; the print at 100.1 (B1 + 21 s) hits the breakeven stop →
     // sell 70.003 at B1 + 21.130 s at 100.1, fee 70.003 × 100.1 × 0.0005 = 3.50365015.
     // Gross: 30.002 × (101.0 − 100.1) + 0 = 27.0018; fees 10.0240014; net 16.9777986.
-    let mut events = opening();
-    events.extend([
-        tick(at(MINUTE), "100.0"),
-        tick(at(MINUTE + SECOND), "100.0"),
-    ]);
+    let mut events = opening_through_the_first_close();
     events.extend(touch(at(MINUTE + 10 * SECOND), "101.0", "101.1"));
     events.push(tick(at(MINUTE + 11 * SECOND), "101.0"));
     events.push(tick(at(MINUTE + 12 * SECOND), "101.0"));
@@ -386,11 +393,7 @@ fn max_hold_keeps_a_profitable_position_and_closes_it_when_it_is_not() {
     // 02:02:30 the book moves to 100.2 / 100.3. At the 02:03 close: 10 − 5.005 − 5.01 = −0.015
     // → not profitable → exit at this close: sell 100 at 100.2 at 02:03:00.130, fee 5.01.
     // Trade: gross 10, fees 10.015, net −0.015, reason max_hold.
-    let mut events = opening();
-    events.extend([
-        tick(at(MINUTE), "100.0"),
-        tick(at(MINUTE + SECOND), "100.0"),
-    ]);
+    let mut events = opening_through_the_first_close();
     events.extend(touch(at(30 * MINUTE), "100.3", "100.4"));
     events.push(tick(at(30 * MINUTE + SECOND), "100.3"));
     events.push(tick(at(62 * MINUTE), "100.3"));
@@ -443,11 +446,7 @@ fn cooldown_refuses_a_signal_two_minutes_after_a_full_exit_and_takes_one_at_thre
     // 10,000 − 219.905 = 9,780.095 → budget 195.6019 / 2.0 = 97.80095 → 97.800 lots-rounded;
     // buy 97.8 at 98.1 (B5 + 130 ms), fee 97.8 × 98.1 × 0.0005 = 4.79709.
     // B6: exit → sell 97.8 at 98.0, fee 97.8 × 98.0 × 0.0005 = 4.7922.
-    let mut events = opening();
-    events.extend([
-        tick(at(MINUTE), "100.0"),
-        tick(at(MINUTE + SECOND), "100.0"),
-    ]);
+    let mut events = opening_through_the_first_close();
     events.extend(touch(at(2 * MINUTE - SECOND), "98.0", "98.1"));
     events.push(tick(at(2 * MINUTE - 130), "98.0"));
     for minute in 2..=6 {

@@ -59,7 +59,8 @@
 //! - Funding (SPEC 5, 11.6): every `funding_interval_hours` from 00:00 UTC, the position pays
 //!   rate × position × mark × multiplier (longs pay positive rates); mark = latest recorded
 //!   mark price, else mid, else last trade. The rate is the fixed one or the latest recorded
-//!   `Funding` event's (`funding_source`). Reported only when the position is not flat.
+//!   `Funding` event's (`funding_source`); none on spot instruments. Reported only when the
+//!   position is not flat.
 //! - Time: every report carries the exchange time it happened at (an event's `ts_recv`, an
 //!   arrival, a timeout or a funding time), and reports are appended in time order.
 //! - Duplicate ids are detected among resting orders (ids are engine-assigned and unique).
@@ -69,9 +70,9 @@ use std::collections::BinaryHeap;
 use auction_trader_book::OrderBook;
 use auction_trader_types::{
     AggressorSide, Bar, BookDelta, BookSide, CancelReason, Crossing, ExecutionReport, FIXED_SCALE,
-    Fill, Funding, FundingPayment, Instrument, Liquidity, MarketEvent, Money, OrderId, OrderKind,
-    OrderRequest, OrderSide, Price, Quantity, Quote, Rate, RejectReason, TimeoutAction, Trade,
-    Trigger, UnixNanos,
+    Fill, Funding, FundingPayment, Instrument, Liquidity, MarketEvent, MarketKind, Money, OrderId,
+    OrderKind, OrderRequest, OrderSide, Price, Quantity, Quote, Rate, RejectReason, TimeoutAction,
+    Trade, Trigger, UnixNanos,
 };
 
 use crate::ExecutionError;
@@ -188,7 +189,11 @@ pub struct SimulatedExchange {
 
 impl SimulatedExchange {
     pub fn new(instrument: Instrument, config: FillModelConfig) -> Result<Self, ExecutionError> {
-        let settings = config.settings()?;
+        let mut settings = config.settings()?;
+        if instrument.key.market == MarketKind::Spot {
+            // Spot markets have no funding (SPEC 5 funding applies to perpetuals).
+            settings.funding_source = FundingSource::None;
+        }
         let bad = |reason: &str| ExecutionError::InvalidInstrument {
             instrument: instrument.key.to_string(),
             reason: reason.to_owned(),

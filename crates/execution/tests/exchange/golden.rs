@@ -1,9 +1,9 @@
 //! Golden cases of the fill model (SPEC 5, SPEC 11.5, SPEC 11.6), numbers worked by hand.
 
-use auction_trader_execution::{FillModelConfig, LatencyConfig, QueueModel};
+use auction_trader_execution::{FillModelConfig, LatencyConfig, QueueModel, SimulatedExchange};
 use auction_trader_types::{
-    AggressorSide, BookSide, CancelReason, Crossing, ExecutionReport, Liquidity, OrderId,
-    OrderKind, OrderSide, Quantity, RejectReason, TimeoutAction, Trigger, UnixNanos,
+    AggressorSide, BookSide, CancelReason, Crossing, ExecutionReport, InstrumentKey, Liquidity,
+    OrderId, OrderKind, OrderSide, Quantity, RejectReason, TimeoutAction, Trigger, UnixNanos,
 };
 
 use crate::support::*;
@@ -251,6 +251,32 @@ fn spec_11_6_funding_across_midnight() {
     flat.advance_to(after, &mut flat_reports);
     assert!(flat_reports.is_empty());
     assert_eq!(flat.account().funding_paid(), money("0"));
+}
+
+#[test]
+fn spot_instruments_pay_no_funding() {
+    // The same long 2 across 00:00 UTC as SPEC 11.6, on a spot instrument: nothing is charged.
+    let midnight = UnixNanos::from_civil(2024, 8, 9, 0);
+    let start = midnight.saturating_sub_nanos(60 * 1_000_000_000);
+    let mut spot_instrument = instrument();
+    spot_instrument.key = InstrumentKey::new(
+        "binance-spot",
+        "BTCUSDT",
+        auction_trader_types::MarketKind::Spot,
+    );
+    let mut exchange = SimulatedExchange::new(spot_instrument, FillModelConfig::default()).unwrap();
+    let mut reports = Vec::new();
+    let book = snapshot(start, &[("59999.9", "5")], &[("60000.1", "5")]);
+    feed(&mut exchange, &book, &mut reports);
+    exchange.submit(start, market(1, OrderSide::Buy, "2"));
+    exchange.advance_to(midnight.saturating_add_nanos(1_000_000), &mut reports);
+    assert_eq!(exchange.account().position(), qty("2"));
+    assert!(
+        !reports
+            .iter()
+            .any(|report| matches!(report, ExecutionReport::Funding(_)))
+    );
+    assert_eq!(exchange.account().funding_paid(), money("0"));
 }
 
 #[test]
