@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, every crate's tests (unit, integration, golden
 # replays over ../shared/data when present), and the docs build. `.ci/run` calls exactly this.
+# Each stage prints its wall time so the CI budget (45 min cold on 2 cores) stays visible.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,15 +15,19 @@ if ! command -v cargo >/dev/null 2>&1; then
 fi
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 
-echo "== cargo fmt --check"
-cargo fmt --all -- --check
+suite_start=$SECONDS
+stage() {
+  local name=$1
+  shift
+  echo "== $name"
+  local start=$SECONDS
+  "$@"
+  echo "-- $name: $((SECONDS - start)) s"
+}
 
-echo "== cargo clippy (all targets, warnings are errors)"
-cargo clippy --workspace --all-targets --locked -- -D warnings
-
-echo "== cargo test"
-cargo test --workspace --locked
-
-echo "== cargo doc"
-RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
-echo "all checks passed"
+stage "cargo fmt --check" cargo fmt --all -- --check
+stage "cargo clippy (all targets, warnings are errors)" \
+  cargo clippy --workspace --all-targets --locked -- -D warnings
+stage "cargo test" cargo test --workspace --locked
+RUSTDOCFLAGS="-D warnings" stage "cargo doc" cargo doc --workspace --no-deps --locked --quiet
+echo "all checks passed in $((SECONDS - suite_start)) s"
