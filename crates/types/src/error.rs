@@ -12,8 +12,13 @@ pub enum TypesError {
     TooPrecise { input: String, max: u8 },
     #[error("decimal {input:?} overflows the fixed-point range")]
     Overflow { input: String },
-    #[error("arithmetic overflow in {operation}")]
-    ArithmeticOverflow { operation: &'static str },
+    /// A checked sum or product of sizes or money left the fixed-point range; `values`
+    /// shows the operands (e.g. `"1.5 × 2"`).
+    #[error("arithmetic overflow in {operation}: {values} is out of the fixed-point range")]
+    ArithmeticOverflow {
+        operation: &'static str,
+        values: String,
+    },
     #[error("unknown {what}: {value:?}")]
     UnknownName { what: &'static str, value: String },
 }

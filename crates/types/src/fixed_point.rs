@@ -1,8 +1,20 @@
 //! Fixed-point decimal values with one global scale of 10^9 (nine decimal places).
 //!
 //! SPEC 1.1 forbids `f64` for prices and sizes. One global scale keeps comparison, hashing and
-//! arithmetic trivial and exact: every venue we import quotes at most 8 decimals. Products of a
-//! price and a quantity are formed in `i128` so they cannot overflow silently.
+//! arithmetic trivial and exact: every venue we import quotes at most 8 decimals.
+//!
+//! Two raw widths share one implementation (the `fixed_point_type!` macro takes the raw
+//! integer as a parameter):
+//! - [`Price`] and [`Rate`] hold an `i64` raw value (±9.2·10^9 units): prices and rates fit,
+//!   and the order book's hot path keeps its 8-byte keys;
+//! - [`Quantity`] and [`Money`] hold an `i128` raw value (±1.7·10^29 units): sizes reach
+//!   meme-coin quantities (10^13 units and beyond) and money accumulators (notional, P&L,
+//!   fees, funding, turnover, equity) hold a 10^12 quote-unit account over years of turnover.
+//!
+//! Arithmetic that accumulates or multiplies sizes and money is checked: the `try_*` methods
+//! and the products [`Money::notional`] and [`Rate::apply`] return
+//! [`TypesError::ArithmeticOverflow`] naming the operation and the operands, never a
+//! saturated or wrapped value. Saturating helpers exist only for prices and rates.
 
 use std::fmt;
 
@@ -15,11 +27,20 @@ pub const FIXED_PRECISION: u8 = 9;
 /// `10^FIXED_PRECISION`: the raw value of 1.0.
 pub const FIXED_SCALE: i64 = 1_000_000_000;
 
-/// Parses a decimal string (`"61800.20"`, `"-0.5"`, `"1e-3"` is rejected) into a raw value
-/// scaled by [`FIXED_SCALE`]. Exact: a value with non-zero digits beyond the ninth decimal is
-/// an error rather than a silent rounding. Trailing zeros beyond nine decimals are accepted.
+/// `FIXED_SCALE` as `i128`, for the wide types' arithmetic.
+const WIDE_SCALE: i128 = FIXED_SCALE as i128;
+
+/// Parses a decimal string (`"61800.20"`, `"-0.5"`, `"1e-3"` is rejected) into an `i64` raw
+/// value scaled by [`FIXED_SCALE`] (the raw width of [`Price`] and [`Rate`]). Exact: a value
+/// with non-zero digits beyond the ninth decimal is an error rather than a silent rounding.
+/// Trailing zeros beyond nine decimals are accepted.
 pub fn parse_fixed(input: &str) -> Result<i64, TypesError> {
-    parse_fixed_bytes(input.as_bytes()).map_err(|kind| kind.into_error(input))
+    parse_fixed_bytes::<i64>(input.as_bytes()).map_err(|kind| kind.into_error(input))
+}
+
+/// [`parse_fixed`] into an `i128` raw value (the raw width of [`Quantity`] and [`Money`]).
+pub fn parse_fixed_wide(input: &str) -> Result<i128, TypesError> {
+    parse_fixed_bytes::<i128>(input.as_bytes()).map_err(|kind| kind.into_error(input))
 }
 
 /// Failure kinds of the byte parser, turned into a [`TypesError`] only on the cold path.
@@ -51,8 +72,60 @@ impl ParseFailure {
     }
 }
 
+/// The raw integer of a fixed-point type (`i64` or `i128`): what the shared parser, formatter
+/// and macro need from it. Monomorphized, so the `i64` path is as fast as a hand-written one.
+trait RawInteger: Copy + Ord + fmt::Display {
+    const ZERO: Self;
+    const SCALE: Self;
+    fn from_digit(digit: u8) -> Self;
+    fn checked_mul(self, other: Self) -> Option<Self>;
+    fn checked_add(self, other: Self) -> Option<Self>;
+    fn pow10(exponent: u32) -> Self;
+    fn negate(self) -> Self;
+    /// Magnitude split into whole units and the fractional raw remainder.
+    fn split_magnitude(self) -> (u128, u64);
+}
+
+macro_rules! raw_integer {
+    ($raw:ty) => {
+        impl RawInteger for $raw {
+            const ZERO: Self = 0;
+            const SCALE: Self = FIXED_SCALE as $raw;
+            #[inline]
+            fn from_digit(digit: u8) -> Self {
+                Self::from(digit)
+            }
+            #[inline]
+            fn checked_mul(self, other: Self) -> Option<Self> {
+                <$raw>::checked_mul(self, other)
+            }
+            #[inline]
+            fn checked_add(self, other: Self) -> Option<Self> {
+                <$raw>::checked_add(self, other)
+            }
+            #[inline]
+            fn pow10(exponent: u32) -> Self {
+                (10 as $raw).pow(exponent)
+            }
+            #[inline]
+            fn negate(self) -> Self {
+                -self
+            }
+            #[inline]
+            fn split_magnitude(self) -> (u128, u64) {
+                let magnitude = self.unsigned_abs() as u128;
+                let scale = FIXED_SCALE as u128;
+                (magnitude / scale, (magnitude % scale) as u64)
+            }
+        }
+    };
+}
+
+raw_integer!(i64);
+raw_integer!(i128);
+
 #[inline]
-fn parse_fixed_bytes(bytes: &[u8]) -> Result<i64, ParseFailure> {
+fn parse_fixed_bytes<R: RawInteger>(bytes: &[u8]) -> Result<R, ParseFailure> {
     let (negative, digits) = match bytes.first() {
         None => return Err(ParseFailure::Empty),
         Some(b'-') => (true, &bytes[1..]),
@@ -62,8 +135,9 @@ fn parse_fixed_bytes(bytes: &[u8]) -> Result<i64, ParseFailure> {
     if digits.is_empty() || digits == b"." {
         return Err(ParseFailure::Empty);
     }
-    let mut integer: i64 = 0;
-    let mut fraction: i64 = 0;
+    let ten = R::from_digit(10);
+    let mut integer = R::ZERO;
+    let mut fraction = R::ZERO;
     let mut fraction_digits: u8 = 0;
     let mut seen_point = false;
     let mut any_digit = false;
@@ -71,17 +145,21 @@ fn parse_fixed_bytes(bytes: &[u8]) -> Result<i64, ParseFailure> {
         match byte {
             b'0'..=b'9' => {
                 any_digit = true;
-                let digit = i64::from(byte - b'0');
+                let digit = R::from_digit(byte - b'0');
                 if seen_point {
                     if fraction_digits < FIXED_PRECISION {
-                        fraction = fraction * 10 + digit;
+                        // At most nine digits: cannot overflow either width.
+                        fraction = fraction
+                            .checked_mul(ten)
+                            .and_then(|value| value.checked_add(digit))
+                            .ok_or(ParseFailure::Overflow)?;
                         fraction_digits += 1;
-                    } else if digit != 0 {
+                    } else if byte != b'0' {
                         return Err(ParseFailure::TooPrecise);
                     }
                 } else {
                     integer = integer
-                        .checked_mul(10)
+                        .checked_mul(ten)
                         .and_then(|value| value.checked_add(digit))
                         .ok_or(ParseFailure::Overflow)?;
                 }
@@ -93,22 +171,21 @@ fn parse_fixed_bytes(bytes: &[u8]) -> Result<i64, ParseFailure> {
     if !any_digit {
         return Err(ParseFailure::Empty);
     }
-    let fraction_scaled = fraction * 10_i64.pow(u32::from(FIXED_PRECISION - fraction_digits));
+    let fraction_scaled = fraction
+        .checked_mul(R::pow10(u32::from(FIXED_PRECISION - fraction_digits)))
+        .ok_or(ParseFailure::Overflow)?;
     let magnitude = integer
-        .checked_mul(FIXED_SCALE)
+        .checked_mul(R::SCALE)
         .and_then(|value| value.checked_add(fraction_scaled))
         .ok_or(ParseFailure::Overflow)?;
-    Ok(if negative { -magnitude } else { magnitude })
+    Ok(if negative { magnitude.negate() } else { magnitude })
 }
 
 /// Writes a raw fixed-point value in canonical decimal form: no trailing fractional zeros,
 /// no decimal point for whole numbers (`61800.2`, `3`, `-0.001`).
-fn format_fixed(raw: i64, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-    let negative = raw < 0;
-    let magnitude = raw.unsigned_abs();
-    let scale = FIXED_SCALE as u64;
-    let integer = magnitude / scale;
-    let mut fraction = magnitude % scale;
+fn format_fixed<R: RawInteger>(raw: R, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let negative = raw < R::ZERO;
+    let (integer, mut fraction) = raw.split_magnitude();
     if negative {
         formatter.write_str("-")?;
     }
@@ -124,48 +201,62 @@ fn format_fixed(raw: i64, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
     Ok(())
 }
 
+/// The overflow error of a binary operation, naming both operands.
+#[cold]
+fn overflow(operation: &'static str, left: &dyn fmt::Display, sign: &str, right: &dyn fmt::Display) -> TypesError {
+    TypesError::ArithmeticOverflow {
+        operation,
+        values: format!("{left} {sign} {right}"),
+    }
+}
+
 macro_rules! fixed_point_type {
-    ($(#[$meta:meta])* $name:ident) => {
+    ($(#[$meta:meta])* $name:ident, $raw:ty) => {
         $(#[$meta])*
         #[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub struct $name(pub i64);
+        pub struct $name(pub $raw);
 
         impl $name {
             pub const ZERO: Self = Self(0);
-            pub const ONE: Self = Self(FIXED_SCALE);
-            pub const MAX: Self = Self(i64::MAX);
+            pub const ONE: Self = Self(FIXED_SCALE as $raw);
+            pub const MAX: Self = Self(<$raw>::MAX);
 
             /// Wraps a raw value already scaled by [`FIXED_SCALE`].
             #[inline]
-            pub const fn from_raw(raw: i64) -> Self {
+            pub const fn from_raw(raw: $raw) -> Self {
                 Self(raw)
             }
 
             /// The raw value scaled by [`FIXED_SCALE`].
             #[inline]
-            pub const fn raw(self) -> i64 {
+            pub const fn raw(self) -> $raw {
                 self.0
             }
 
             /// Exact parse of a decimal string; see [`parse_fixed`].
             pub fn from_decimal_str(input: &str) -> Result<Self, TypesError> {
-                parse_fixed(input).map(Self)
+                parse_fixed_bytes::<$raw>(input.as_bytes())
+                    .map(Self)
+                    .map_err(|kind| kind.into_error(input))
             }
 
             /// Exact parse of decimal ASCII bytes (hot path of the importers).
             #[inline]
             pub fn from_decimal_bytes(input: &[u8]) -> Result<Self, TypesError> {
-                parse_fixed_bytes(input).map(Self).map_err(|kind| {
+                parse_fixed_bytes::<$raw>(input).map(Self).map_err(|kind| {
                     kind.into_error(&String::from_utf8_lossy(input))
                 })
             }
 
             /// A whole number of units.
             pub fn from_units(units: i64) -> Result<Self, TypesError> {
-                units
-                    .checked_mul(FIXED_SCALE)
+                <$raw>::from(units)
+                    .checked_mul(FIXED_SCALE as $raw)
                     .map(Self)
-                    .ok_or(TypesError::ArithmeticOverflow { operation: "from_units" })
+                    .ok_or_else(|| TypesError::ArithmeticOverflow {
+                        operation: concat!(stringify!($name), " from whole units"),
+                        values: units.to_string(),
+                    })
             }
 
             /// Lossy conversion for feature maths and statistics only (SPEC: f64 only there).
@@ -178,7 +269,8 @@ macro_rules! fixed_point_type {
             /// that is reported back in price units). `None` when not finite or out of range.
             pub fn from_f64_rounded(value: f64) -> Option<Self> {
                 let scaled = (value * FIXED_SCALE as f64).round();
-                (scaled.is_finite() && scaled.abs() < i64::MAX as f64).then(|| Self(scaled as i64))
+                (scaled.is_finite() && scaled.abs() < <$raw>::MAX as f64)
+                    .then(|| Self(scaled as $raw))
             }
 
             #[inline]
@@ -196,46 +288,72 @@ macro_rules! fixed_point_type {
                 self.0 < 0
             }
 
+            #[inline]
             pub fn checked_add(self, other: Self) -> Option<Self> {
                 self.0.checked_add(other.0).map(Self)
             }
 
+            #[inline]
             pub fn checked_sub(self, other: Self) -> Option<Self> {
                 self.0.checked_sub(other.0).map(Self)
             }
 
-            pub fn saturating_add(self, other: Self) -> Self {
-                Self(self.0.saturating_add(other.0))
+            /// `self + other`, or an overflow error naming `operation` and both operands.
+            #[inline]
+            pub fn try_add(self, other: Self, operation: &'static str) -> Result<Self, TypesError> {
+                self.checked_add(other)
+                    .ok_or_else(|| overflow(operation, &self, "+", &other))
             }
 
-            pub fn saturating_sub(self, other: Self) -> Self {
-                Self(self.0.saturating_sub(other.0))
+            /// `self − other`, or an overflow error naming `operation` and both operands.
+            #[inline]
+            pub fn try_sub(self, other: Self, operation: &'static str) -> Result<Self, TypesError> {
+                self.checked_sub(other)
+                    .ok_or_else(|| overflow(operation, &self, "-", &other))
             }
 
+            /// `−self`, or an overflow error (only the most negative raw value has none).
+            #[inline]
+            pub fn try_neg(self, operation: &'static str) -> Result<Self, TypesError> {
+                self.0.checked_neg().map(Self).ok_or_else(|| TypesError::ArithmeticOverflow {
+                    operation,
+                    values: format!("-({self})"),
+                })
+            }
+
+            /// `|self|` (the most negative raw value, which has no positive counterpart,
+            /// maps to `MAX`).
+            #[inline]
             pub fn abs(self) -> Self {
                 Self(self.0.saturating_abs())
             }
 
             /// Number of whole `step`s in `self`, rounding toward negative infinity
-            /// (e.g. a price in ticks, a size in lots). `None` when `step` is not positive.
+            /// (e.g. a price in ticks, a size in lots). `None` when `step` is not positive
+            /// or the count does not fit an `i64`.
             pub fn div_floor_steps(self, step: Self) -> Option<i64> {
-                (step.0 > 0).then(|| self.0.div_euclid(step.0))
+                if step.0 <= 0 {
+                    return None;
+                }
+                i64::try_from(self.0.div_euclid(step.0)).ok()
             }
 
             /// Nearest whole number of `step`s, halves away from zero: used for
-            /// `round(price / tick) × tick` buckets (SPEC 2.5).
+            /// `round(price / tick) × tick` buckets (SPEC 2.5). `None` when `step` is not
+            /// positive or the count does not fit an `i64`.
             pub fn round_steps(self, step: Self) -> Option<i64> {
                 if step.0 <= 0 {
                     return None;
                 }
                 let quotient = self.0.div_euclid(step.0);
                 let remainder = self.0.rem_euclid(step.0);
-                Some(if remainder * 2 >= step.0 { quotient + 1 } else { quotient })
+                let rounded = if remainder >= step.0 - remainder { quotient + 1 } else { quotient };
+                i64::try_from(rounded).ok()
             }
 
             /// `steps × step`, checked.
             pub fn from_steps(steps: i64, step: Self) -> Option<Self> {
-                steps.checked_mul(step.0).map(Self)
+                <$raw>::from(steps).checked_mul(step.0).map(Self)
             }
         }
 
@@ -260,37 +378,139 @@ macro_rules! fixed_point_type {
     };
 }
 
-fixed_point_type!(
-    /// A price (or a price difference such as a spread or a tick size), 10^-9 resolution.
-    #[derive(Serialize, Deserialize)]
-    #[serde(transparent)]
-    Price
-);
-fixed_point_type!(
-    /// A size, lot size or position quantity, 10^-9 resolution. Signed so that positions and
-    /// differences are natural; validation rejects negative sizes in market data.
-    #[derive(Serialize, Deserialize)]
-    #[serde(transparent)]
-    Quantity
-);
-fixed_point_type!(
-    /// An amount of the quote (settlement) currency: cash, P&L, fees, funding, 10^-9
-    /// resolution (±9.2 billion units).
-    Money
-);
-fixed_point_type!(
-    /// A dimensionless rate such as a fee (2 bps = `0.0002`) or a funding rate, 10^-9 resolution.
-    #[derive(Serialize, Deserialize)]
-    #[serde(transparent)]
-    Rate
-);
+/// Saturating helpers, for the narrow types only: price offsets (a level ± a distance) are
+/// bounded by the price range, while sizes and money must never saturate silently.
+macro_rules! saturating_helpers {
+    ($name:ident) => {
+        impl $name {
+            pub fn saturating_add(self, other: Self) -> Self {
+                Self(self.0.saturating_add(other.0))
+            }
 
-impl Price {
-    /// Notional `price × quantity` in fixed-point raw units (10^-9 of the quote currency),
-    /// formed in `i128` so that it never overflows silently.
+            pub fn saturating_sub(self, other: Self) -> Self {
+                Self(self.0.saturating_sub(other.0))
+            }
+        }
+    };
+}
+
+fixed_point_type!(
+    /// A price (or a price difference such as a spread or a tick size), 10^-9 resolution,
+    /// `i64` raw (±9.2·10^9).
+    #[derive(Serialize, Deserialize)]
+    #[serde(transparent)]
+    Price,
+    i64
+);
+fixed_point_type!(
+    /// A size, lot size or position quantity, 10^-9 resolution, `i128` raw (±1.7·10^29 units:
+    /// meme-coin sizes). Signed so that positions and differences are natural; validation
+    /// rejects negative sizes in market data.
+    Quantity,
+    i128
+);
+fixed_point_type!(
+    /// An amount of the quote (settlement) currency: cash, P&L, fees, funding, turnover,
+    /// 10^-9 resolution, `i128` raw (±1.7·10^29 units).
+    Money,
+    i128
+);
+fixed_point_type!(
+    /// A dimensionless rate such as a fee (2 bps = `0.0002`) or a funding rate, 10^-9
+    /// resolution, `i64` raw.
+    #[derive(Serialize, Deserialize)]
+    #[serde(transparent)]
+    Rate,
+    i64
+);
+saturating_helpers!(Price);
+saturating_helpers!(Rate);
+
+/// `wide × narrow / FIXED_SCALE` rounded toward zero, exact whenever the result fits: the
+/// wide factor is split into whole units and a sub-unit remainder so that no intermediate
+/// product overflows before the result does.
+#[inline]
+fn scaled_product(wide: i128, narrow: i64) -> Option<i128> {
+    let narrow = i128::from(narrow);
+    let units = wide / WIDE_SCALE;
+    let remainder = wide % WIDE_SCALE;
+    // Both parts carry the sign of `wide`, so truncating each is truncating the sum.
+    let whole = units.checked_mul(narrow)?;
+    let fraction = remainder * narrow / WIDE_SCALE;
+    whole.checked_add(fraction)
+}
+
+impl Quantity {
+    /// `self × multiplier` (a contract multiplier or a fraction of a size), rounding toward
+    /// zero, or an overflow error naming `operation` and both operands.
+    pub fn try_mul(self, multiplier: Self, operation: &'static str) -> Result<Self, TypesError> {
+        self.0
+            .checked_mul(multiplier.0)
+            .map(|product| Self(product / WIDE_SCALE))
+            .or_else(|| {
+                // Exact fallback when the raw product overflows but the result may not.
+                let narrow = i64::try_from(multiplier.0).ok()?;
+                scaled_product(self.0, narrow).map(Self)
+            })
+            .ok_or_else(|| overflow(operation, &self, "×", &multiplier))
+    }
+}
+
+impl Money {
+    /// Notional `price × quantity` in quote currency, rounding toward zero; exact, or an
+    /// overflow error naming both operands.
     #[inline]
-    pub fn notional_raw(self, quantity: Quantity) -> i128 {
-        i128::from(self.0) * i128::from(quantity.0) / i128::from(FIXED_SCALE)
+    pub fn notional(price: Price, quantity: Quantity) -> Result<Self, TypesError> {
+        scaled_product(quantity.0, price.0)
+            .map(Self)
+            .ok_or_else(|| overflow("notional", &price, "×", &quantity))
+    }
+
+    /// `self × quantity` (e.g. a value per unit times a contract multiplier), rounding toward
+    /// zero, or an overflow error naming `operation` and both operands.
+    pub fn try_mul_quantity(self, quantity: Quantity, operation: &'static str) -> Result<Self, TypesError> {
+        Quantity(self.0)
+            .try_mul(quantity, operation)
+            .map(|product| Self(product.0))
+            .map_err(|_| overflow(operation, &self, "×", &quantity))
+    }
+}
+
+/// Quantities are written as their raw integer (scale 10^9) in JSON and YAML, as before the
+/// widening: an `i64` number when it fits, a wider integer otherwise.
+impl Serialize for Quantity {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match i64::try_from(self.0) {
+            Ok(narrow) => serializer.serialize_i64(narrow),
+            Err(_) => serializer.serialize_i128(self.0),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Quantity {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct RawVisitor;
+        impl serde::de::Visitor<'_> for RawVisitor {
+            type Value = Quantity;
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("a raw fixed-point integer (scale 10^9)")
+            }
+            fn visit_i64<E: serde::de::Error>(self, value: i64) -> Result<Quantity, E> {
+                Ok(Quantity(i128::from(value)))
+            }
+            fn visit_u64<E: serde::de::Error>(self, value: u64) -> Result<Quantity, E> {
+                Ok(Quantity(i128::from(value)))
+            }
+            fn visit_i128<E: serde::de::Error>(self, value: i128) -> Result<Quantity, E> {
+                Ok(Quantity(value))
+            }
+            fn visit_u128<E: serde::de::Error>(self, value: u128) -> Result<Quantity, E> {
+                i128::try_from(value)
+                    .map(Quantity)
+                    .map_err(|_| E::custom(format!("quantity {value} out of range")))
+            }
+        }
+        deserializer.deserialize_i128(RawVisitor)
     }
 }
 
@@ -320,25 +540,14 @@ impl<'de> Deserialize<'de> for Money {
     }
 }
 
-impl Money {
-    /// A raw i128 amount (e.g. [`Price::notional_raw`]) as `Money`, saturating at the i64
-    /// range instead of wrapping.
-    #[inline]
-    pub fn from_raw_i128(raw: i128) -> Self {
-        Self(raw.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64)
-    }
-
-    /// `price × quantity` in quote currency (saturating).
-    #[inline]
-    pub fn notional(price: Price, quantity: Quantity) -> Self {
-        Self::from_raw_i128(price.notional_raw(quantity))
-    }
-}
-
 impl Rate {
-    /// Applies this rate to a raw notional (`rate × notional`), rounding toward zero.
-    pub fn apply_to_raw(self, notional_raw: i128) -> i128 {
-        notional_raw * i128::from(self.0) / i128::from(FIXED_SCALE)
+    /// `rate × amount` (a fee or a funding payment on a notional), rounding toward zero;
+    /// exact, or an overflow error naming `operation` and both operands.
+    #[inline]
+    pub fn apply(self, amount: Money, operation: &'static str) -> Result<Money, TypesError> {
+        scaled_product(amount.0, self.0)
+            .map(Money)
+            .ok_or_else(|| overflow(operation, &self, "×", &amount))
     }
 }
 
@@ -381,6 +590,27 @@ mod tests {
             parse_fixed("99999999999"),
             Err(TypesError::Overflow { .. })
         ));
+        assert!(matches!(
+            Quantity::from_decimal_str("999999999999999999999999999999"),
+            Err(TypesError::Overflow { .. })
+        ));
+    }
+
+    #[test]
+    fn meme_coin_sizes_parse_exactly() {
+        // A PEPE-sized trade: 12,000,000,000 units = 1.2·10^19 raw, beyond i64 (9.2·10^18).
+        let pepe = Quantity::from_decimal_str("12000000000").unwrap();
+        assert_eq!(pepe.raw(), 12_000_000_000 * 1_000_000_000);
+        assert_eq!(pepe.to_string(), "12000000000");
+        let huge = Quantity::from_decimal_bytes(b"10000000000000.5").unwrap();
+        assert_eq!(huge.raw(), 10_000_000_000_000_500_000_000);
+        assert_eq!(huge.to_string(), "10000000000000.5");
+        assert_eq!(parse_fixed_wide("-0.000000001"), Ok(-1));
+        // A price stays i64: the same text overflows it.
+        assert!(matches!(
+            Price::from_decimal_str("12000000000"),
+            Err(TypesError::Overflow { .. })
+        ));
     }
 
     #[test]
@@ -390,6 +620,10 @@ mod tests {
         assert_eq!(Quantity(-1_000_000).to_string(), "-0.001");
         assert_eq!(Price(3 * FIXED_SCALE).to_string(), "3");
         assert_eq!(Price(1).to_string(), "0.000000001");
+        assert_eq!(
+            Money(i128::MIN).to_string(),
+            "-170141183460469231731687303715.884105728"
+        );
     }
 
     #[test]
@@ -403,6 +637,10 @@ mod tests {
         );
         assert_eq!(price.div_floor_steps(tick), Some(1000));
         assert_eq!(price.div_floor_steps(Price::ZERO), None);
+        // 10^13 units in lots of 10^-9: 10^22 lots, beyond i64.
+        let huge = Quantity::from_units(10_000_000_000_000).unwrap();
+        assert_eq!(huge.div_floor_steps(Quantity(1)), None);
+        assert_eq!(huge.div_floor_steps(Quantity::ONE), Some(10_000_000_000_000));
     }
 
     #[test]
@@ -410,12 +648,65 @@ mod tests {
         // SPEC 11.6: long 2 BTC at mark 60,000, rate 0.0001 -> 12 USDT.
         let mark = Price::from_decimal_str("60000").unwrap();
         let size = Quantity::from_decimal_str("2").unwrap();
-        let notional = mark.notional_raw(size);
-        assert_eq!(notional, 120_000 * i128::from(FIXED_SCALE));
+        let notional = Money::notional(mark, size).unwrap();
+        assert_eq!(notional, Money::from_units(120_000).unwrap());
         let funding = Rate::from_decimal_str("0.0001")
             .unwrap()
-            .apply_to_raw(notional);
-        assert_eq!(funding, 12 * i128::from(FIXED_SCALE));
+            .apply(notional, "funding")
+            .unwrap();
+        assert_eq!(funding, Money::from_units(12).unwrap());
+    }
+
+    #[test]
+    fn notional_of_a_pepe_trade_and_a_billion_yen_account_is_exact() {
+        // 12,000,000,000 PEPE at 0.00001234 = 148,080 USDT exactly.
+        let pepe = Money::notional(
+            Price::from_decimal_str("0.00001234").unwrap(),
+            Quantity::from_decimal_str("12000000000").unwrap(),
+        )
+        .unwrap();
+        assert_eq!(pepe, Money::from_units(148_080).unwrap());
+        // 1,000 BTC at 9,000,000 JPY = 9·10^9 JPY, beyond the former i64 money range.
+        let yen = Money::notional(
+            Price::from_decimal_str("9000000").unwrap(),
+            Quantity::from_units(1_000).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(yen.to_string(), "9000000000");
+        // Rounding toward zero, also for sells (negative sizes).
+        let third = Money::notional(Price(1), Quantity(-999_999_999)).unwrap();
+        assert_eq!(third, Money(0));
+        let small = Money::notional(Price(3 * FIXED_SCALE), Quantity(-1)).unwrap();
+        assert_eq!(small, Money(-3));
+    }
+
+    #[test]
+    fn overflow_is_an_error_naming_the_values() {
+        let error = Money::MAX.try_add(Money::ONE, "fees paid").unwrap_err();
+        assert_eq!(
+            error,
+            TypesError::ArithmeticOverflow {
+                operation: "fees paid",
+                values: "170141183460469231731687303715.884105727 + 1".to_owned(),
+            }
+        );
+        assert!(error.to_string().contains("fees paid"));
+        assert!(Money::notional(Price::MAX, Quantity::MAX).is_err());
+        assert!(Rate::ONE.apply(Money::MAX, "fee").is_ok());
+        assert!(Rate(2 * FIXED_SCALE).apply(Money::MAX, "fee").is_err());
+        assert!(Money(i128::MIN).try_neg("rebate").is_err());
+        assert!(Quantity::MAX.try_mul(Quantity::from_units(2).unwrap(), "size").is_err());
+    }
+
+    #[test]
+    fn quantities_serialize_as_raw_integers_of_either_width() {
+        let small = Quantity(1_500_000_000);
+        assert_eq!(serde_json::to_string(&small).unwrap(), "1500000000");
+        let pepe = Quantity(12_000_000_000_000_000_000);
+        let text = serde_json::to_string(&pepe).unwrap();
+        assert_eq!(text, "12000000000000000000");
+        assert_eq!(serde_json::from_str::<Quantity>(&text).unwrap(), pepe);
+        assert_eq!(serde_json::from_str::<Quantity>("-7").unwrap(), Quantity(-7));
     }
 
     proptest! {
@@ -426,6 +717,14 @@ mod tests {
         }
 
         #[test]
+        fn wide_display_then_parse_round_trips(raw in (i128::MIN + 1)..=i128::MAX) {
+            let money = Money(raw);
+            prop_assert_eq!(Money::from_decimal_str(&money.to_string()), Ok(money));
+            let size = Quantity(raw);
+            prop_assert_eq!(size.to_string().parse::<Quantity>(), Ok(size));
+        }
+
+        #[test]
         fn decimal_strings_round_trip(integer in 0_i64..9_000_000_000, fraction in 0_u32..1_000_000_000, negative: bool) {
             let text = format!("{}{integer}.{fraction:09}", if negative { "-" } else { "" });
             let parsed = parse_fixed(&text).unwrap();
@@ -433,23 +732,113 @@ mod tests {
             prop_assert_eq!(parsed, if negative { -expected } else { expected });
             let reparsed = parse_fixed(&Price(parsed).to_string()).unwrap();
             prop_assert_eq!(reparsed, parsed);
+            prop_assert_eq!(parse_fixed_wide(&text), Ok(i128::from(parsed)));
         }
 
         #[test]
         fn arbitrary_strings_never_panic(text in ".{0,40}") {
             let _ = parse_fixed(&text);
+            let _ = parse_fixed_wide(&text);
         }
 
         #[test]
         fn checked_arithmetic_never_wraps(left in any::<i64>(), right in any::<i64>()) {
-            let sum = Quantity(left).checked_add(Quantity(right));
-            prop_assert_eq!(sum.map(Quantity::raw), left.checked_add(right));
+            let sum = Price(left).checked_add(Price(right));
+            prop_assert_eq!(sum.map(Price::raw), left.checked_add(right));
+        }
+
+        /// Fixed-point add and multiply are exact or an overflow error: compared with the
+        /// exact result computed in a wider domain (two i128 halves via i128 → f64 check
+        /// for the range, and exact i128 arithmetic where it fits).
+        #[test]
+        fn wide_add_is_exact_or_an_overflow_error(left in any::<i128>(), right in any::<i128>()) {
+            match Money(left).try_add(Money(right), "sum") {
+                Ok(sum) => prop_assert_eq!(Some(sum.raw()), left.checked_add(right)),
+                Err(error) => {
+                    prop_assert!(left.checked_add(right).is_none());
+                    let is_overflow = matches!(error, TypesError::ArithmeticOverflow { operation: "sum", .. });
+                    prop_assert!(is_overflow);
+                }
+            }
+            match Quantity(left).try_sub(Quantity(right), "difference") {
+                Ok(difference) => prop_assert_eq!(Some(difference.raw()), left.checked_sub(right)),
+                Err(_) => prop_assert!(left.checked_sub(right).is_none()),
+            }
         }
 
         #[test]
-        fn notional_never_overflows(price in any::<i64>(), size in any::<i64>()) {
-            let notional = Price(price).notional_raw(Quantity(size));
-            prop_assert_eq!(notional, i128::from(price) * i128::from(size) / i128::from(FIXED_SCALE));
+        fn notional_is_exact_or_an_overflow_error(price in any::<i64>(), size in any::<i128>()) {
+            // Exact reference: |price × size| / 10^9 in 256 bits, as (high, low) u128 halves.
+            let exact = exact_scaled_product(size, price);
+            match Money::notional(Price(price), Quantity(size)) {
+                Ok(notional) => prop_assert_eq!(Some(notional.raw()), exact),
+                Err(error) => {
+                    prop_assert_eq!(exact, None);
+                    let is_overflow = matches!(error, TypesError::ArithmeticOverflow { operation: "notional", .. });
+                    prop_assert!(is_overflow);
+                }
+            }
+        }
+
+        #[test]
+        fn realistic_notionals_never_overflow(price in 1_i64..10_000_000_000_000_000, size in -(10_i128.pow(22))..=10_i128.pow(22)) {
+            // Prices up to 10^7 units (BTC in JPY), sizes up to 10^13 units: exact.
+            prop_assert_eq!(
+                Money::notional(Price(price), Quantity(size)).map(Money::raw),
+                Ok(i128::from(price) * size / WIDE_SCALE)
+            );
+        }
+
+        #[test]
+        fn quantity_multiply_is_exact_or_an_overflow_error(left in any::<i128>(), right in any::<i64>()) {
+            let exact = exact_scaled_product(left, right);
+            match Quantity(left).try_mul(Quantity(i128::from(right)), "scaled") {
+                Ok(product) => prop_assert_eq!(Some(product.raw()), exact),
+                Err(_) => prop_assert_eq!(exact, None),
+            }
+        }
+    }
+
+    /// `trunc(wide × narrow / 10^9)` computed in 256-bit magnitude arithmetic, `None` when
+    /// it does not fit an `i128`: an independent reference for the split product.
+    fn exact_scaled_product(wide: i128, narrow: i64) -> Option<i128> {
+        let negative = (wide < 0) != (narrow < 0);
+        let (a, b) = (wide.unsigned_abs(), u128::from(narrow.unsigned_abs()));
+        // a × b as a 256-bit (high, low) pair, via 64-bit limbs.
+        let (a_high, a_low) = (a >> 64, a & u128::from(u64::MAX));
+        let low_product = a_low * b;
+        let high_product = a_high * b; // b < 2^64, a_high < 2^64: fits.
+        let low = low_product.wrapping_add(high_product << 64);
+        let carry = u128::from(low < low_product);
+        let high = (high_product >> 64) + carry;
+        // Long division of (high, low) by 10^9, bit by bit.
+        let divisor = WIDE_SCALE as u128;
+        let mut remainder: u128 = 0;
+        let mut quotient_high: u128 = 0;
+        let mut quotient_low: u128 = 0;
+        for bit in (0..256).rev() {
+            let next = if bit >= 128 { (high >> (bit - 128)) & 1 } else { (low >> bit) & 1 };
+            remainder = (remainder << 1) | next;
+            if remainder >= divisor {
+                remainder -= divisor;
+                if bit >= 128 {
+                    quotient_high |= 1 << (bit - 128);
+                } else {
+                    quotient_low |= 1 << bit;
+                }
+            }
+        }
+        if quotient_high != 0 {
+            return None;
+        }
+        if negative {
+            if quotient_low <= i128::MAX.unsigned_abs() + 1 {
+                Some((quotient_low as i128).wrapping_neg())
+            } else {
+                None
+            }
+        } else {
+            i128::try_from(quotient_low).ok()
         }
     }
 }

@@ -21,7 +21,9 @@ pub use events::{
     Bar, BookDelta, DeltaFlags, Fnv1a64, Funding, Liquidation, MarketEvent, Quote, QuoteFlags,
     StreamKind, Trade, TradeId, fnv1a_64,
 };
-pub use fixed_point::{FIXED_PRECISION, FIXED_SCALE, Money, Price, Quantity, Rate, parse_fixed};
+pub use fixed_point::{
+    FIXED_PRECISION, FIXED_SCALE, Money, Price, Quantity, Rate, parse_fixed, parse_fixed_wide,
+};
 pub use instrument::{Instrument, InstrumentKey, MarketKind};
 pub use order::{
     CancelReason, Crossing, ExecutionReport, Fill, FundingPayment, Liquidity, OrderCommand,

@@ -260,11 +260,8 @@ mod tests {
             Price::from_decimal_str("60000").unwrap_or_default(),
             Quantity::from_decimal_str("2").unwrap_or_default(),
         );
-        assert_eq!(
-            notional,
-            Money::from_decimal_str("120000").unwrap_or_default()
-        );
-        assert_eq!(Money::from_raw_i128(i128::MAX), Money::MAX);
+        assert_eq!(notional, Money::from_decimal_str("120000"));
+        assert!(Money::notional(Price::MAX, Quantity::MAX).is_err());
     }
 
     #[test]
