@@ -43,7 +43,9 @@ pub fn max_drawdowns(
         if equity > peak.1 {
             peak = (ts, equity);
         }
-        let amount = peak.1.saturating_sub(equity);
+        // Equity values come from checked account sums; their difference fits unless the
+        // two are of opposite extreme signs, then the drawdown is the whole range.
+        let amount = peak.1.checked_sub(equity).unwrap_or(Money::MAX);
         let percent = if peak.1.is_positive() {
             amount.as_f64() / peak.1.as_f64() * 100.0
         } else {

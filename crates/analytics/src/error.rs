@@ -1,6 +1,7 @@
 //! The analytics crate's error type.
 
-/// Errors of the analytics crate (only writing outputs can fail; metrics are total).
+/// Errors of the analytics crate: writing outputs, or a money sum of the records that leaves
+/// the fixed-point range (named, never saturated).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum AnalyticsError {
@@ -10,4 +11,6 @@ pub enum AnalyticsError {
         #[source]
         source: std::io::Error,
     },
+    #[error("metrics: {0}")]
+    Arithmetic(#[from] auction_trader_types::TypesError),
 }

@@ -6,14 +6,14 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use auction_trader_types::{Money, Price, UnixNanos};
+use auction_trader_types::{Money, Price, TypesError, UnixNanos};
 use serde::{Deserialize, Serialize};
 
 use crate::daily::{daily_equity, daily_returns};
 use crate::drawdown::{Drawdown, max_drawdowns};
 use crate::records::side_sign;
 use crate::statistics::{Distribution, ReturnStatistics};
-use crate::{EquityPoint, RunRecords};
+use crate::{AnalyticsError, EquityPoint, RunRecords};
 
 /// Basis points per unit (1 bp = 0.01%).
 const BPS: f64 = 10_000.0;
@@ -125,7 +125,7 @@ pub struct Metrics {
 
 /// Computes every metric of `records` (equity points must be in time order, as the engine
 /// records them).
-pub fn compute_metrics(records: &RunRecords) -> Metrics {
+pub fn compute_metrics(records: &RunRecords) -> Result<Metrics, AnalyticsError> {
     // The engine records equity in time order; a stable sort by time guards the daily
     // sampling and the drawdown against any out-of-order point.
     let equity: Cow<'_, [EquityPoint]> = if records.equity.is_sorted_by_key(|point| point.ts) {
@@ -136,14 +136,21 @@ pub fn compute_metrics(records: &RunRecords) -> Metrics {
         Cow::Owned(sorted)
     };
     let initial = records.initial_equity;
-    let trades_net_pnl = sum_money(records.trades.iter().map(|trade| trade.net_pnl));
-    let final_equity = equity
-        .last()
-        .map_or(initial.saturating_add(trades_net_pnl), |point| point.equity);
-    let net_pnl = final_equity.saturating_sub(initial);
-    let total_fees = sum_money(records.fills.iter().map(|fill| fill.fee));
-    let total_funding = sum_money(records.funding.iter().map(|payment| payment.amount));
-    let costs = Costs::of(records);
+    let trades_net_pnl = sum_money(
+        records.trades.iter().map(|trade| trade.net_pnl),
+        "net P&L of the trades",
+    )?;
+    let final_equity = match equity.last() {
+        Some(point) => point.equity,
+        None => initial.try_add(trades_net_pnl, "final equity")?,
+    };
+    let net_pnl = final_equity.try_sub(initial, "net P&L")?;
+    let total_fees = sum_money(records.fills.iter().map(|fill| fill.fee), "total fees")?;
+    let total_funding = sum_money(
+        records.funding.iter().map(|payment| payment.amount),
+        "total funding",
+    )?;
+    let costs = Costs::of(records)?;
 
     let day_ends = daily_equity(&equity);
     let daily = ReturnStatistics::of(&daily_returns(initial, &day_ends));
@@ -155,7 +162,7 @@ pub fn compute_metrics(records: &RunRecords) -> Metrics {
         day_ends.iter().map(|day| (day.ts, day.equity)),
     );
 
-    let trades = TradeStats::of(records);
+    let trades = TradeStats::of(records)?;
     let limit_orders = records
         .orders
         .iter()
@@ -179,14 +186,14 @@ pub fn compute_metrics(records: &RunRecords) -> Metrics {
         )
         .collect();
 
-    Metrics {
+    Ok(Metrics {
         initial_equity: initial,
         final_equity,
         net_pnl,
         return_pct: ratio_pct(net_pnl.as_f64(), initial.as_f64()),
         gross_pnl: net_pnl
-            .saturating_add(total_fees)
-            .saturating_add(total_funding),
+            .try_add(total_fees, "gross P&L")?
+            .try_add(total_funding, "gross P&L")?,
         total_fees,
         total_funding,
         total_slippage: costs.slippage,
@@ -201,13 +208,15 @@ pub fn compute_metrics(records: &RunRecords) -> Metrics {
         wins: trades.wins,
         losses: trades.losses,
         win_rate_pct: ratio_pct(trades.wins as f64, records.trades.len() as f64),
-        profit_factor: (trades.loss_sum_raw < 0)
-            .then(|| trades.win_sum_raw as f64 / (-trades.loss_sum_raw) as f64),
+        profit_factor: trades
+            .loss_sum
+            .is_negative()
+            .then(|| trades.win_sum.as_f64() / -trades.loss_sum.as_f64()),
         average_hold_seconds: (!records.trades.is_empty())
             .then(|| trades.hold_nanos as f64 / records.trades.len() as f64 / 1e9),
-        average_win: average_money(trades.win_sum_raw, trades.wins),
-        average_loss: average_money(trades.loss_sum_raw, trades.losses),
-        expectancy: average_money(i128::from(trades_net_pnl.raw()), records.trades.len()),
+        average_win: average_money(trades.win_sum, trades.wins),
+        average_loss: average_money(trades.loss_sum, trades.losses),
+        expectancy: average_money(trades_net_pnl, records.trades.len()),
         traded_notional: costs.notional,
         turnover: (initial.is_positive()).then(|| costs.notional.as_f64() / initial.as_f64()),
         limit_orders,
@@ -217,17 +226,21 @@ pub fn compute_metrics(records: &RunRecords) -> Metrics {
         spread_bps: Distribution::of(&spreads),
         slippage_bps: Distribution::of(&costs.slippage_bps),
         exposure_pct: exposure_pct(&equity),
-        exit_reasons: exit_reason_stats(records),
-        setups: setup_stats(records),
-    }
+        exit_reasons: exit_reason_stats(records)?,
+        setups: setup_stats(records)?,
+    })
 }
 
 fn equity_samples(points: &[EquityPoint]) -> impl Iterator<Item = (UnixNanos, Money)> + '_ {
     points.iter().map(|point| (point.ts, point.equity))
 }
 
-fn sum_money(values: impl Iterator<Item = Money>) -> Money {
-    Money::from_raw_i128(values.map(|value| i128::from(value.raw())).sum())
+/// Checked sum: an overflow names `what` and the operands instead of saturating.
+fn sum_money(
+    mut values: impl Iterator<Item = Money>,
+    what: &'static str,
+) -> Result<Money, TypesError> {
+    values.try_fold(Money::ZERO, |total, value| total.try_add(value, what))
 }
 
 /// `numerator / denominator × 100`; `None` when the denominator is not positive.
@@ -235,17 +248,18 @@ fn ratio_pct(numerator: f64, denominator: f64) -> Option<f64> {
     (denominator > 0.0).then(|| numerator / denominator * 100.0)
 }
 
-/// `sum_raw / count` rounded to the nearest raw unit, halves away from zero.
-fn average_money(sum_raw: i128, count: usize) -> Option<Money> {
+/// `sum / count` rounded to the nearest raw unit, halves away from zero.
+fn average_money(sum: Money, count: usize) -> Option<Money> {
+    let sum_raw = sum.raw();
     let count = i128::try_from(count).ok().filter(|count| *count > 0)?;
     let quotient = sum_raw / count;
     let remainder = sum_raw % count;
-    let rounded = if remainder.abs() * 2 >= count {
+    let rounded = if remainder.abs() >= count - remainder.abs() {
         quotient + sum_raw.signum()
     } else {
         quotient
     };
-    Some(Money::from_raw_i128(rounded))
+    Some(Money::from_raw(rounded))
 }
 
 /// Fill-level notional, maker notional and slippage.
@@ -257,28 +271,33 @@ struct Costs {
 }
 
 impl Costs {
-    fn of(records: &RunRecords) -> Self {
-        let (mut notional, mut maker, mut slippage) = (0i128, 0i128, 0i128);
+    fn of(records: &RunRecords) -> Result<Self, TypesError> {
+        let (mut notional, mut maker, mut slippage) = (Money::ZERO, Money::ZERO, Money::ZERO);
         let mut slippage_bps = Vec::new();
         for fill in &records.fills {
-            let fill_notional = fill.price.notional_raw(fill.quantity).abs();
-            notional += fill_notional;
+            let fill_notional = Money::notional(fill.price, fill.quantity)?.abs();
+            notional = notional.try_add(fill_notional, "traded notional")?;
             if fill.liquidity == "maker" {
-                maker += fill_notional;
+                maker = maker.try_add(fill_notional, "maker notional")?;
             }
             let sign = side_sign(&fill.side);
             if let Some(mid) = fill.reference_mid.filter(|mid| mid.is_positive()) {
                 let distance = Price::from_raw(fill.price.raw().saturating_sub(mid.raw()));
-                slippage += i128::from(sign) * distance.notional_raw(fill.quantity);
+                let cost = Money::notional(distance, fill.quantity)?;
+                slippage = if sign < 0 {
+                    slippage.try_sub(cost, "slippage")?
+                } else {
+                    slippage.try_add(cost, "slippage")?
+                };
                 slippage_bps.push(sign as f64 * distance.as_f64() / mid.as_f64() * BPS);
             }
         }
-        Self {
-            notional: Money::from_raw_i128(notional),
-            maker_notional: Money::from_raw_i128(maker),
-            slippage: Money::from_raw_i128(slippage),
+        Ok(Self {
+            notional,
+            maker_notional: maker,
+            slippage,
             slippage_bps,
-        }
+        })
     }
 }
 
@@ -286,32 +305,32 @@ impl Costs {
 struct TradeStats {
     wins: usize,
     losses: usize,
-    win_sum_raw: i128,
-    loss_sum_raw: i128,
+    win_sum: Money,
+    loss_sum: Money,
     hold_nanos: i128,
 }
 
 impl TradeStats {
-    fn of(records: &RunRecords) -> Self {
+    fn of(records: &RunRecords) -> Result<Self, TypesError> {
         let mut stats = Self {
             wins: 0,
             losses: 0,
-            win_sum_raw: 0,
-            loss_sum_raw: 0,
+            win_sum: Money::ZERO,
+            loss_sum: Money::ZERO,
             hold_nanos: 0,
         };
         for trade in &records.trades {
-            let net = i128::from(trade.net_pnl.raw());
-            if net > 0 {
+            let net = trade.net_pnl;
+            if net.is_positive() {
                 stats.wins += 1;
-                stats.win_sum_raw += net;
-            } else if net < 0 {
+                stats.win_sum = stats.win_sum.try_add(net, "sum of wins")?;
+            } else if net.is_negative() {
                 stats.losses += 1;
-                stats.loss_sum_raw += net;
+                stats.loss_sum = stats.loss_sum.try_add(net, "sum of losses")?;
             }
             stats.hold_nanos += i128::from(trade.exit_ts.0) - i128::from(trade.entry_ts.0);
         }
-        stats
+        Ok(stats)
     }
 }
 
@@ -325,14 +344,14 @@ fn exposure_pct(points: &[EquityPoint]) -> Option<f64> {
     ratio_pct(held as f64, span as f64)
 }
 
-fn exit_reason_stats(records: &RunRecords) -> Vec<ExitReasonStats> {
+fn exit_reason_stats(records: &RunRecords) -> Result<Vec<ExitReasonStats>, TypesError> {
     let mut table: BTreeMap<String, ExitReasonStats> = BTreeMap::new();
     for trade in &records.trades {
         let stats = table
             .entry(trade.exit_reason.clone())
             .or_insert_with(|| empty_reason(&trade.exit_reason));
         stats.trades += 1;
-        stats.net_pnl = stats.net_pnl.saturating_add(trade.net_pnl);
+        stats.net_pnl = stats.net_pnl.try_add(trade.net_pnl, "net P&L by exit reason")?;
         for leg in &trade.legs {
             table
                 .entry(leg.reason.clone())
@@ -340,7 +359,7 @@ fn exit_reason_stats(records: &RunRecords) -> Vec<ExitReasonStats> {
                 .legs += 1;
         }
     }
-    table.into_values().collect()
+    Ok(table.into_values().collect())
 }
 
 fn empty_reason(reason: &str) -> ExitReasonStats {
@@ -352,7 +371,7 @@ fn empty_reason(reason: &str) -> ExitReasonStats {
     }
 }
 
-fn setup_stats(records: &RunRecords) -> Vec<SetupStats> {
+fn setup_stats(records: &RunRecords) -> Result<Vec<SetupStats>, TypesError> {
     let mut table: BTreeMap<&str, (usize, usize, Money)> = BTreeMap::new();
     for trade in &records.trades {
         let row = table
@@ -360,9 +379,9 @@ fn setup_stats(records: &RunRecords) -> Vec<SetupStats> {
             .or_insert((0, 0, Money::ZERO));
         row.0 += 1;
         row.1 += usize::from(trade.net_pnl.is_positive());
-        row.2 = row.2.saturating_add(trade.net_pnl);
+        row.2 = row.2.try_add(trade.net_pnl, "net P&L by setup")?;
     }
-    table
+    Ok(table
         .into_iter()
         .map(|(setup, (trades, wins, net_pnl))| SetupStats {
             setup: setup.to_owned(),
@@ -371,7 +390,7 @@ fn setup_stats(records: &RunRecords) -> Vec<SetupStats> {
             win_rate_pct: wins as f64 / trades as f64 * 100.0,
             net_pnl,
         })
-        .collect()
+        .collect())
 }
 
 #[cfg(test)]

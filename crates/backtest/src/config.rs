@@ -158,9 +158,42 @@ pub struct InstrumentOverrides {
     pub lot_size: Option<f64>,
     pub min_size: Option<f64>,
     pub contract_multiplier: Option<f64>,
-    /// Fees in basis points (2 = 0.02%).
+    /// Fees in basis points (2 = 0.02%); never negative.
     pub maker_fee_bps: Option<f64>,
     pub taker_fee_bps: Option<f64>,
+    /// A maker rebate the venue pays, in basis points (≥ 0; the maker fee becomes −rebate):
+    /// the only way to configure a negative fee.
+    pub maker_rebate_bps: Option<f64>,
+}
+
+impl InstrumentOverrides {
+    /// Fees are costs: a negative `maker_fee_bps`/`taker_fee_bps` is refused (a sign slip
+    /// would otherwise run as a rebate); a venue's rebate is `maker_rebate_bps`, alone.
+    pub fn validate(&self) -> Result<(), String> {
+        for (key, value) in [
+            ("maker_fee_bps", self.maker_fee_bps),
+            ("taker_fee_bps", self.taker_fee_bps),
+        ] {
+            if let Some(bps) = value
+                && bps < 0.0
+            {
+                return Err(format!(
+                    "{key}: {bps} bps is negative; fees are never negative: configure a \
+                     venue's maker rebate explicitly as instrument.maker_rebate_bps (a \
+                     positive number)"
+                ));
+            }
+        }
+        match (self.maker_fee_bps, self.maker_rebate_bps) {
+            (Some(_), Some(_)) => {
+                Err("maker_rebate_bps: set either maker_fee_bps or maker_rebate_bps, not both".to_owned())
+            }
+            (None, Some(rebate)) if !(rebate >= 0.0) => Err(format!(
+                "maker_rebate_bps: {rebate} is not a positive number (the rebate the venue pays)"
+            )),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// The simulated account.
@@ -226,6 +259,7 @@ impl BacktestConfig {
             "features",
             self.features.validate().map_err(|error| error.to_string()),
         )?;
+        section("instrument", self.instrument.validate())?;
         section(
             "risk",
             self.risk.validate().map_err(|error| error.to_string()),

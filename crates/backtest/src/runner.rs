@@ -64,6 +64,9 @@ pub fn resolve_instrument(
     if let Some(value) = overrides.taker_fee_bps {
         instrument.taker_fee = bps("taker_fee_bps", value)?;
     }
+    if let Some(value) = overrides.maker_rebate_bps {
+        instrument.maker_fee = bps("maker_rebate_bps", -value)?;
+    }
     Ok(instrument)
 }
 

@@ -111,13 +111,18 @@ impl OrderBook {
         if size.is_negative() {
             return Err(BookError::NegativeSize { side, price, size });
         }
+        // The ladder keeps 8-byte raw sizes (the hot path's slots): a level beyond
+        // ±9.2·10^9 units is refused by name, never truncated.
+        let Ok(size_raw) = i64::try_from(size.raw()) else {
+            return Err(BookError::SizeOutOfRange { side, price, size });
+        };
         if self.tick <= 0 || raw % self.tick != 0 {
             self.refine_tick(raw);
         }
         let ticks = raw / self.tick;
         match side {
-            BookSide::Bid => self.bids.set(-ticks, size.raw()),
-            BookSide::Ask => self.asks.set(ticks, size.raw()),
+            BookSide::Bid => self.bids.set(-ticks, size_raw),
+            BookSide::Ask => self.asks.set(ticks, size_raw),
         }
         Ok(())
     }
@@ -176,7 +181,10 @@ impl OrderBook {
             BookSide::Bid => -key,
             BookSide::Ask => key,
         };
-        (Price::from_raw(ticks * self.tick), Quantity::from_raw(size))
+        (
+            Price::from_raw(ticks * self.tick),
+            Quantity::from_raw(i128::from(size)),
+        )
     }
 
     /// Best level of one side.
@@ -204,7 +212,7 @@ impl OrderBook {
         let size = self
             .key_of(side, price)
             .map_or(0, |key| self.ladder(side).size_at(key));
-        Quantity::from_raw(size)
+        Quantity::from_raw(i128::from(size))
     }
 
     /// The best `n` levels of one side, best first.
@@ -226,10 +234,9 @@ impl OrderBook {
         buffer.extend(self.top_levels(side, n));
     }
 
-    /// Total size of the best `n` levels of one side (saturating at `i64::MAX` raw).
+    /// Total size of the best `n` levels of one side (exact: summed in `i128`).
     pub fn volume(&self, side: BookSide, n: usize) -> Quantity {
-        let total = self.ladder(side).volume(n);
-        Quantity::from_raw(i64::try_from(total).unwrap_or(i64::MAX))
+        Quantity::from_raw(self.ladder(side).volume(n))
     }
 
     /// SPEC 2.5 order-book imbalance over the best `n_levels` of each side:

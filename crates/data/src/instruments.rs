@@ -134,9 +134,9 @@ pub fn known_instrument(key: &InstrumentKey) -> Option<Instrument> {
             |&(_, _, tick, lot, min, multiplier, maker, taker)| Instrument {
                 key: key.clone(),
                 tick_size: Price::from_raw(tick),
-                lot_size: Quantity::from_raw(lot),
-                min_size: Quantity::from_raw(min),
-                contract_multiplier: Quantity::from_raw(multiplier),
+                lot_size: Quantity::from_raw(i128::from(lot)),
+                min_size: Quantity::from_raw(i128::from(min)),
+                contract_multiplier: Quantity::from_raw(i128::from(multiplier)),
                 maker_fee: Rate::from_raw(maker),
                 taker_fee: Rate::from_raw(taker),
             },

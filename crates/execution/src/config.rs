@@ -88,9 +88,12 @@ pub struct FillModelConfig {
     pub slippage_bps: f64,
     /// Half the typical spread around the last trade when quotes are absent or stale, in ticks.
     pub fallback_half_spread_ticks: u32,
-    /// Overrides of the instrument's maker/taker fee, in basis points (negative = rebate).
+    /// Overrides of the instrument's maker/taker fee, in basis points; never negative.
     pub maker_fee_bps: Option<f64>,
     pub taker_fee_bps: Option<f64>,
+    /// A maker rebate the venue pays, in basis points (≥ 0; the maker fee becomes −rebate):
+    /// the only way to configure a negative fee, so a sign slip in a fee cannot pass.
+    pub maker_rebate_bps: Option<f64>,
     pub funding_source: FundingSource,
     /// Fixed funding rate per funding interval (SPEC 10: 0.01% per 8 h).
     pub funding_rate: f64,
@@ -110,6 +113,7 @@ impl Default for FillModelConfig {
             fallback_half_spread_ticks: 1,
             maker_fee_bps: None,
             taker_fee_bps: None,
+            maker_rebate_bps: None,
             funding_source: FundingSource::Auto,
             funding_rate: 0.0001,
             funding_interval_hours: 8,
@@ -153,6 +157,39 @@ fn to_rate(
 /// Basis points as a fraction.
 fn bps_to_rate(field: &'static str, bps: f64) -> Result<Rate, ExecutionError> {
     to_rate(field, bps / 10_000.0, -0.1..=0.1)
+}
+
+/// A fee in basis points: never negative (a rebate has its own key).
+fn fee_to_rate(field: &'static str, bps: f64) -> Result<Rate, ExecutionError> {
+    if bps < 0.0 {
+        return Err(invalid(field, negative_fee_reason(bps)));
+    }
+    bps_to_rate(field, bps)
+}
+
+/// Why a negative fee is refused, pointing at the explicit rebate key.
+fn negative_fee_reason(bps: f64) -> String {
+    format!(
+        "{bps} bps is negative; fees are never negative: configure a venue's maker rebate \
+         explicitly as maker_rebate_bps (a positive number)"
+    )
+}
+
+/// The maker fee from `maker_fee_bps` or `maker_rebate_bps` (at most one of them).
+fn maker_fee(fee_bps: Option<f64>, rebate_bps: Option<f64>) -> Result<Option<Rate>, ExecutionError> {
+    match (fee_bps, rebate_bps) {
+        (Some(_), Some(_)) => Err(invalid(
+            "maker_rebate_bps",
+            "set either maker_fee_bps or maker_rebate_bps, not both",
+        )),
+        (Some(fee), None) => fee_to_rate("maker_fee_bps", fee).map(Some),
+        (None, Some(rebate)) if rebate < 0.0 => Err(invalid(
+            "maker_rebate_bps",
+            format!("{rebate} is negative: the rebate the venue pays is a positive number"),
+        )),
+        (None, Some(rebate)) => bps_to_rate("maker_rebate_bps", -rebate).map(Some),
+        (None, None) => Ok(None),
+    }
 }
 
 /// The validated, fixed-point form the exchange runs on.
@@ -215,13 +252,10 @@ impl FillModelConfig {
             stale_quote: millis_to_nanos("stale_quote_ms", self.stale_quote_ms)?,
             slippage: to_rate("slippage_bps", self.slippage_bps / 10_000.0, 0.0..=0.1)?,
             fallback_half_spread_ticks: i64::from(self.fallback_half_spread_ticks),
-            maker_fee: self
-                .maker_fee_bps
-                .map(|bps| bps_to_rate("maker_fee_bps", bps))
-                .transpose()?,
+            maker_fee: maker_fee(self.maker_fee_bps, self.maker_rebate_bps)?,
             taker_fee: self
                 .taker_fee_bps
-                .map(|bps| bps_to_rate("taker_fee_bps", bps))
+                .map(|bps| fee_to_rate("taker_fee_bps", bps))
                 .transpose()?,
             funding_source: self.funding_source,
             funding_rate: to_rate("funding_rate", self.funding_rate, -0.1..=0.1)?,
@@ -321,9 +355,48 @@ mod tests {
     }
 
     #[test]
+    fn negative_fees_are_refused_unless_configured_as_a_rebate() {
+        let taker = FillModelConfig {
+            taker_fee_bps: Some(-50.0),
+            ..FillModelConfig::default()
+        };
+        let error = taker.settings().unwrap_err();
+        assert!(matches!(
+            error,
+            ExecutionError::InvalidConfig {
+                field: "taker_fee_bps",
+                ..
+            }
+        ));
+        assert!(error.to_string().contains("maker_rebate_bps"), "{error}");
+        let maker = FillModelConfig {
+            maker_fee_bps: Some(-0.5),
+            ..FillModelConfig::default()
+        };
+        assert!(matches!(
+            maker.settings(),
+            Err(ExecutionError::InvalidConfig {
+                field: "maker_fee_bps",
+                ..
+            })
+        ));
+        let both = FillModelConfig {
+            maker_fee_bps: Some(1.0),
+            maker_rebate_bps: Some(0.5),
+            ..FillModelConfig::default()
+        };
+        assert!(both.settings().is_err());
+        let negative_rebate = FillModelConfig {
+            maker_rebate_bps: Some(-0.5),
+            ..FillModelConfig::default()
+        };
+        assert!(negative_rebate.settings().is_err());
+    }
+
+    #[test]
     fn fee_overrides_are_basis_points() {
         let config = FillModelConfig {
-            maker_fee_bps: Some(-0.5),
+            maker_rebate_bps: Some(0.5),
             taker_fee_bps: Some(4.5),
             ..FillModelConfig::default()
         };

@@ -12,4 +12,8 @@ pub enum ExecutionError {
     /// The instrument's trading rules cannot be simulated (e.g. a non-positive tick).
     #[error("invalid instrument `{instrument}`: {reason}")]
     InvalidInstrument { instrument: String, reason: String },
+    /// A fee, P&L, funding or cash sum left the fixed-point range: the run stops rather than
+    /// continue on a saturated or wrapped balance.
+    #[error("account arithmetic: {0}")]
+    Arithmetic(#[from] auction_trader_types::TypesError),
 }

@@ -72,7 +72,7 @@ use auction_trader_types::{
     AggressorSide, Bar, BookDelta, BookSide, CancelReason, Crossing, ExecutionReport, FIXED_SCALE,
     Fill, Funding, FundingPayment, Instrument, Liquidity, MarketEvent, MarketKind, Money, OrderId,
     OrderKind, OrderRequest, OrderSide, Price, Quantity, Quote, Rate, RejectReason, TimeoutAction,
-    Trade, Trigger, UnixNanos,
+    Trade, Trigger, TypesError, UnixNanos,
 };
 
 use crate::ExecutionError;
@@ -185,6 +185,8 @@ pub struct SimulatedExchange {
     /// Bar-only data: the open of the latest bar (bar-mode exits fill from it, SPEC 5).
     last_bar_open: Option<Price>,
     counters: ExchangeCounters,
+    /// The first account overflow; once set, the exchange processes nothing more.
+    failure: Option<ExecutionError>,
 }
 
 impl SimulatedExchange {
@@ -238,12 +240,26 @@ impl SimulatedExchange {
             levels: Vec::new(),
             last_bar_open: None,
             counters: ExchangeCounters::default(),
+            failure: None,
         })
     }
 
     /// Adds starting cash (or withdraws, when negative) to the account.
-    pub fn deposit(&mut self, amount: Money) {
-        self.account.deposit(amount);
+    pub fn deposit(&mut self, amount: Money) -> Result<(), ExecutionError> {
+        Ok(self.account.deposit(amount)?)
+    }
+
+    /// The first arithmetic overflow of the account (a fee, P&L, funding or cash sum out of
+    /// the fixed-point range), naming the value. Once set, the exchange ignores further
+    /// events, orders and timers: its account can no longer be trusted, so the caller stops
+    /// the run with this error (the engine does).
+    pub fn failure(&self) -> Option<&ExecutionError> {
+        self.failure.as_ref()
+    }
+
+    #[cold]
+    fn fail(&mut self, error: TypesError) {
+        self.failure.get_or_insert(ExecutionError::Arithmetic(error));
     }
 
     pub fn instrument(&self) -> &Instrument {
@@ -288,6 +304,9 @@ impl SimulatedExchange {
     /// matches resting orders against it. Reports are appended to `reports` in time order.
     #[inline]
     pub fn on_market_event(&mut self, event: &MarketEvent, reports: &mut Vec<ExecutionReport>) {
+        if self.failure.is_some() {
+            return;
+        }
         let ts = event.ts_recv();
         if ts.as_i64() >= self.next_due {
             self.process_due(ts, reports);
@@ -308,6 +327,9 @@ impl SimulatedExchange {
     /// Processes everything due at or before `now` without a market event (end of data, a
     /// live timer).
     pub fn advance_to(&mut self, now: UnixNanos, reports: &mut Vec<ExecutionReport>) {
+        if self.failure.is_some() {
+            return;
+        }
         if now.as_i64() >= self.next_due {
             self.process_due(now, reports);
         }
@@ -886,9 +908,15 @@ impl SimulatedExchange {
             Liquidity::Taker => self.taker_fee,
         };
         // SPEC 5 fees: rate × notional × contract multiplier.
-        let notional = price.notional_raw(quantity)
-            * i128::from(self.instrument.contract_multiplier.raw())
-            / i128::from(FIXED_SCALE);
+        let fee = Money::notional(price, quantity)
+            .and_then(|notional| {
+                notional.try_mul_quantity(self.instrument.contract_multiplier, "fill notional")
+            })
+            .and_then(|notional| rate.apply(notional, "fee"));
+        let fee = match fee {
+            Ok(fee) => fee,
+            Err(error) => return self.fail(error),
+        };
         let fill = Fill {
             order_id,
             ts: self.now,
@@ -896,11 +924,13 @@ impl SimulatedExchange {
             price,
             quantity,
             liquidity,
-            fee: Money::from_raw_i128(rate.apply_to_raw(notional)),
+            fee,
             reference_mid,
             leaves_quantity,
         };
-        self.account.apply_fill(&fill);
+        if let Err(error) = self.account.apply_fill(&fill) {
+            return self.fail(error);
+        }
         self.counters.fills += 1;
         match liquidity {
             Liquidity::Maker => self.counters.maker_fills += 1,
@@ -1126,17 +1156,25 @@ impl SimulatedExchange {
             return;
         };
         // SPEC 5: longs pay rate × position × mark (× multiplier) when the rate is positive.
-        let notional = mark.notional_raw(position)
-            * i128::from(self.instrument.contract_multiplier.raw())
-            / i128::from(FIXED_SCALE);
+        let amount = Money::notional(mark, position)
+            .and_then(|notional| {
+                notional.try_mul_quantity(self.instrument.contract_multiplier, "funding notional")
+            })
+            .and_then(|notional| rate.apply(notional, "funding payment"));
+        let amount = match amount {
+            Ok(amount) => amount,
+            Err(error) => return self.fail(error),
+        };
         let payment = FundingPayment {
             ts: self.now,
             rate,
             mark_price: mark,
             position,
-            amount: Money::from_raw_i128(rate.apply_to_raw(notional)),
+            amount,
         };
-        self.account.apply_funding(&payment);
+        if let Err(error) = self.account.apply_funding(&payment) {
+            return self.fail(error);
+        }
         self.counters.funding_payments += 1;
         reports.push(ExecutionReport::Funding(payment));
     }

@@ -6,19 +6,20 @@ use std::path::Path;
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, Int8Array, Int64Array, RecordBatch, TimestampNanosecondArray, UInt8Array,
-    UInt64Array,
+    Array, ArrayRef, Decimal128Array, Int8Array, Int64Array, RecordBatch,
+    TimestampNanosecondArray, UInt8Array, UInt64Array,
 };
 use auction_trader_types::{MarketEvent, StreamKind};
 
 use crate::StorageError;
-use crate::schema::{self, ColumnClass, MAX_COLUMNS, Row};
+use crate::schema::{self, ColumnClass, MAX_COLUMNS, Row, WIDE_PRECISION, WIDE_SCALE};
 
-/// A growing set of rows of one kind, stored column by column as raw `i64`.
+/// A growing set of rows of one kind, stored column by column as raw `i128` (the widest
+/// column, sizes, needs it).
 #[derive(Debug)]
 pub(crate) struct EventColumns {
     kind: StreamKind,
-    columns: Vec<Vec<i64>>,
+    columns: Vec<Vec<i128>>,
 }
 
 impl EventColumns {
@@ -53,7 +54,7 @@ impl EventColumns {
     }
 
     /// The `ts_recv` values in buffer order.
-    pub(crate) fn ts_recv(&self) -> &[i64] {
+    pub(crate) fn ts_recv(&self) -> &[i128] {
         &self.columns[schema::ts_recv_column(self.kind)]
     }
 
@@ -67,7 +68,7 @@ impl EventColumns {
         let mut order: Vec<u32> = (0..stamps.len() as u32).collect();
         order.sort_by_key(|&index| stamps[index as usize]);
         for column in &mut self.columns {
-            let sorted: Vec<i64> = order.iter().map(|&index| column[index as usize]).collect();
+            let sorted: Vec<i128> = order.iter().map(|&index| column[index as usize]).collect();
             *column = sorted;
         }
         true
@@ -80,18 +81,27 @@ impl EventColumns {
             .iter()
             .zip(self.columns.iter_mut())
             .map(|(spec, column)| to_array(spec.class, std::mem::take(column)))
-            .collect();
+            .collect::<Result<_, _>>()?;
         RecordBatch::try_new(schema::arrow_schema(self.kind), arrays)
     }
 }
 
-fn to_array(class: ColumnClass, values: Vec<i64>) -> ArrayRef {
-    match class {
+/// Casts of values `schema::encode` produced from the column's own type (i64, u64, i8, u8),
+/// so they are exact; sizes are checked against the decimal precision instead.
+fn to_array(class: ColumnClass, values: Vec<i128>) -> Result<ArrayRef, arrow::error::ArrowError> {
+    let narrow = |values: Vec<i128>| values.into_iter().map(|value| value as i64).collect::<Vec<_>>();
+    Ok(match class {
         ColumnClass::Timestamp => {
-            Arc::new(TimestampNanosecondArray::from(values).with_timezone("UTC"))
+            Arc::new(TimestampNanosecondArray::from(narrow(values)).with_timezone("UTC"))
         }
-        ColumnClass::Fixed => Arc::new(Int64Array::from(values)),
-        // Bit-pattern casts: the values were produced from u64/i8/u8 by `schema::encode`.
+        ColumnClass::Fixed => Arc::new(Int64Array::from(narrow(values))),
+        ColumnClass::Wide => {
+            let array = Decimal128Array::from(values)
+                .with_precision_and_scale(WIDE_PRECISION, WIDE_SCALE)?;
+            // A size beyond 38 digits (10^29 units) would not be a valid DECIMAL(38, 9).
+            array.validate_decimal_precision(WIDE_PRECISION)?;
+            Arc::new(array)
+        }
         ColumnClass::Unsigned => Arc::new(
             values
                 .into_iter()
@@ -110,12 +120,13 @@ fn to_array(class: ColumnClass, values: Vec<i64>) -> ArrayRef {
                 .map(|value| value as u8)
                 .collect::<UInt8Array>(),
         ),
-    }
+    })
 }
 
 /// A typed view of one stored column.
 enum ColumnView<'a> {
     Signed(&'a [i64]),
+    Wide(&'a [i128]),
     Unsigned(&'a [u64]),
     Code(&'a [i8]),
     Flags(&'a [u8]),
@@ -123,12 +134,13 @@ enum ColumnView<'a> {
 
 impl ColumnView<'_> {
     #[inline]
-    fn get(&self, row: usize) -> i64 {
+    fn get(&self, row: usize) -> i128 {
         match self {
-            Self::Signed(values) => values[row],
-            Self::Unsigned(values) => values[row] as i64,
-            Self::Code(values) => i64::from(values[row]),
-            Self::Flags(values) => i64::from(values[row]),
+            Self::Signed(values) => i128::from(values[row]),
+            Self::Wide(values) => values[row],
+            Self::Unsigned(values) => i128::from(values[row]),
+            Self::Code(values) => i128::from(values[row]),
+            Self::Flags(values) => i128::from(values[row]),
         }
     }
 }
@@ -161,6 +173,16 @@ fn view<'a>(
         ColumnClass::Fixed => {
             ColumnView::Signed(any.downcast_ref::<Int64Array>().ok_or_else(wrong)?.values())
         }
+        // Schema version 1 stored sizes as INT64 raw; both hold the same raw integer.
+        ColumnClass::Wide => match (array.data_type(), any.downcast_ref::<Int64Array>()) {
+            (_, Some(old)) => ColumnView::Signed(old.values()),
+            (arrow::datatypes::DataType::Decimal128(_, WIDE_SCALE), None) => ColumnView::Wide(
+                any.downcast_ref::<Decimal128Array>()
+                    .ok_or_else(wrong)?
+                    .values(),
+            ),
+            _ => return Err(wrong()),
+        },
         ColumnClass::Unsigned => ColumnView::Unsigned(
             any.downcast_ref::<UInt64Array>()
                 .ok_or_else(wrong)?

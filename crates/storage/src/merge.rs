@@ -144,9 +144,9 @@ impl DuplicateFilter {
         {
             // Same trade id and timestamps (SPEC 1.3 duplicate trade ids); the rest is ignored.
             return [
-                trade.ts_event.0,
-                trade.ts_recv.0,
-                trade.trade_id.0 as i64,
+                i128::from(trade.ts_event.0),
+                i128::from(trade.ts_recv.0),
+                i128::from(trade.trade_id.0),
                 0,
                 0,
                 0,

@@ -137,7 +137,8 @@ impl PartWriter {
         debug_assert_eq!(chunk.kind(), self.kind);
         chunk.sort_by_ts_recv();
         let stamps = chunk.ts_recv();
-        let (first, last) = (stamps[0], stamps[stamps.len() - 1]);
+        // Timestamps come from `UnixNanos` (i64), so the casts are exact.
+        let (first, last) = (stamps[0] as i64, stamps[stamps.len() - 1] as i64);
         let continues_run = first >= self.max_ts_recv;
         self.rows += stamps.len() as u64;
         self.min_ts_recv = self.min_ts_recv.min(first);

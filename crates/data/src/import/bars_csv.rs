@@ -231,7 +231,7 @@ fn trade_bar(
     open_time: UnixNanos,
     interval: i64,
     ohlc: [&[u8]; 4],
-    volume: i64,
+    volume: i128,
 ) -> Result<Bar, String> {
     let names = ["open", "high", "low", "close"];
     let mut prices = [Price::ZERO; 4];

@@ -32,7 +32,7 @@ use auction_trader_types::{
 use csv::ByteRecord;
 
 use super::generic_csv::{
-    header_index, join_record, non_negative, parse_decimal, positive, read_record,
+    header_index, join_record, narrow, non_negative, parse_decimal, positive, read_record,
     trade_id_from_bytes,
 };
 use super::timestamp::{TimestampParser, ZoneOffset, detect_format, trim_ascii};
@@ -521,10 +521,11 @@ impl Rows<'_> {
                     .ok_or("funding_interval_hours out of range")?;
                 let rate = parse_decimal(field(2)?)
                     .map_err(|error| format!("last_funding_rate: {error}"))?;
+                let rate = narrow(rate.0, "last_funding_rate")?;
                 MarketEvent::Funding(Funding {
                     ts_event: stamp,
                     ts_recv: stamp,
-                    rate: Rate::from_raw(rate.0),
+                    rate: Rate::from_raw(rate),
                     next_funding_time: stamp.saturating_add_nanos(interval),
                     mark_price: Price::ZERO,
                     index_price: Price::ZERO,
@@ -605,7 +606,10 @@ impl Rows<'_> {
         let vwap = if volume == 0 {
             close
         } else {
-            let raw = quote_volume * i128::from(FIXED_SCALE) / i128::from(volume);
+            let raw = quote_volume
+                .checked_mul(i128::from(FIXED_SCALE))
+                .ok_or("quote_volume out of range")?
+                / volume;
             Price::from_raw(i64::try_from(raw).map_err(|_| "VWAP out of range")?)
         };
         // The bar closes at close_time + 1 unit (close_time is the last ms/µs of the bar).

@@ -1184,9 +1184,11 @@ impl CaptureImporter {
         let trade_count = integer(bar.n, "kline without trade count n")?;
         // VWAP = quote volume / base volume, in i128 fixed point; close when no volume.
         let vwap = if volume.is_positive() {
-            let raw = i128::from(quote_volume.raw())
-                * i128::from(auction_trader_types::FIXED_SCALE)
-                / i128::from(volume.raw());
+            let raw = quote_volume
+                .raw()
+                .checked_mul(i128::from(auction_trader_types::FIXED_SCALE))
+                .ok_or(Fault("kline quote volume overflows"))?
+                / volume.raw();
             Price::from_raw(i64::try_from(raw).map_err(|_| Fault("kline vwap overflows"))?)
         } else {
             close
@@ -1581,7 +1583,7 @@ macro_rules! impl_fixed_point {
 
             #[inline]
             fn from_raw(raw: i64) -> Self {
-                Self::from_raw(raw)
+                Self::from_raw(raw.into())
             }
         }
     )*};
@@ -1947,16 +1949,16 @@ impl<'a> Scanner<'a> {
             // Fast path for the compact form `["61800.20","2.909"]`.
             if let Some((price, size, length)) = compact_level(&self.bytes[self.position..]) {
                 self.position += length;
-                out.push((Price::from_raw(price), Quantity::from_raw(size)));
+                out.push((Price::from_raw(price), Quantity::from_raw(i128::from(size))));
                 continue;
             }
             self.expect(b'[', "depth level is not an array")?;
             self.skip_whitespace();
-            let price = Price::from_raw(self.decimal()?);
+            let price: Price = self.decimal()?;
             self.skip_whitespace();
             self.expect(b',', "depth level without size")?;
             self.skip_whitespace();
-            let size = Quantity::from_raw(self.decimal()?);
+            let size: Quantity = self.decimal()?;
             let mut more = false;
             while self.next_element(&mut more)? {
                 self.value()?;
@@ -1971,15 +1973,15 @@ impl<'a> Scanner<'a> {
     /// anything else (signs, more digits, escapes) takes the exact generic parser, so both
     /// agree on every input.
     #[inline]
-    fn decimal(&mut self) -> Scan<i64> {
+    fn decimal<T: FixedPoint>(&mut self) -> Scan<T> {
         if let [b'"', rest @ ..] = self.bytes.get(self.position..).unwrap_or_default()
             && let Some((value, length)) = plain_decimal(rest)
             && rest.get(length) == Some(&b'"')
         {
             self.position += length + 2;
-            return Ok(value);
+            return Ok(T::from_raw(value));
         }
-        parse_decimal::<Price>(self.value()?).map(Price::raw)
+        parse_decimal::<T>(self.value()?)
     }
 
     /// Any value, with plain integers and plain decimal strings parsed on the way (the

@@ -263,8 +263,12 @@ impl TickerJob {
         if !field(columns.status).eq_ignore_ascii_case(b"RUNNING") {
             return Err(VENUE_CLOSED.to_owned());
         }
-        let price = |index: usize| parse_decimal(field(index)).map(|(raw, _)| raw);
-        let (Ok(bid), Ok(ask)) = (price(columns.bid), price(columns.ask)) else {
+        let price = |index: usize| {
+            parse_decimal(field(index))
+                .ok()
+                .and_then(|(raw, _)| i64::try_from(raw).ok())
+        };
+        let (Some(bid), Some(ask)) = (price(columns.bid), price(columns.ask)) else {
             return Err(VENUE_CLOSED.to_owned());
         };
         if bid <= 0 || ask <= 0 {

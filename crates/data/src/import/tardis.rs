@@ -41,7 +41,7 @@ use auction_trader_types::{
 use csv::ByteRecord;
 
 use super::generic_csv::{
-    header_index, join_record, non_negative, parse_decimal, positive, read_record,
+    header_index, join_record, narrow, non_negative, parse_decimal, positive, read_record,
     trade_id_from_bytes,
 };
 use super::timestamp::{parse_epoch, trim_ascii};
@@ -494,8 +494,9 @@ impl<'a> RowReader<'a> {
                     return Ok(());
                 }
                 let rate = parse_decimal(rate_text)
-                    .map(|(raw, _)| Rate::from_raw(raw))
-                    .map_err(|error| format!("funding_rate: {error}"))?;
+                    .map_err(|error| format!("funding_rate: {error}"))
+                    .and_then(|(raw, _)| narrow(raw, "funding_rate"))
+                    .map(Rate::from_raw)?;
                 let next_funding_time = match optional(fields[1]) {
                     b"" => UnixNanos::ZERO,
                     text => micros(text, "funding_timestamp")?,

@@ -20,7 +20,7 @@ use arrow::datatypes::{
     TimestampSecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
 };
 use auction_trader_data::DataError;
-use auction_trader_types::{FIXED_SCALE, Price, parse_fixed};
+use auction_trader_types::{FIXED_SCALE, Money, parse_fixed_wide};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 /// Largest distance, in units in the last place, between a float and the nine-decimal value
@@ -73,14 +73,20 @@ pub(crate) fn find_column(schema: &Schema, names: &[&str]) -> Option<usize> {
     })
 }
 
-/// A decimal value converted to fixed-point, and whether float noise was snapped.
+/// A decimal value converted to fixed-point (the `i128` raw width of sizes; prices narrow it
+/// with [`narrow`]), and whether float noise was snapped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Converted {
-    pub raw: i64,
+    pub raw: i128,
     pub snapped: bool,
 }
 
-fn exact(raw: i64) -> Converted {
+/// A converted raw value in its destination's width (`i64` prices, `i128` sizes).
+pub(crate) fn narrow<T: TryFrom<i128>>(raw: i128) -> Result<T, String> {
+    T::try_from(raw).map_err(|_| format!("{} overflows the fixed-point range", Money::from_raw(raw)))
+}
+
+fn exact(raw: i128) -> Converted {
     Converted {
         raw,
         snapped: false,
@@ -104,15 +110,15 @@ pub(crate) fn fixed_from_f64(value: f64) -> Result<Converted, String> {
         return Err(format!("{value} is not a finite number"));
     }
     let text = value.to_string();
-    match parse_fixed(&text) {
+    match parse_fixed_wide(&text) {
         Ok(raw) => Ok(exact(raw)),
         Err(_) => {
             let scaled = (value * FIXED_SCALE as f64).round();
-            if scaled.is_nan() || scaled.abs() >= i64::MAX as f64 {
+            if scaled.is_nan() || scaled.abs() >= i128::MAX as f64 {
                 return Err(format!("{text} overflows the fixed-point range"));
             }
-            let raw = scaled as i64;
-            let nearest: f64 = Price(raw).to_string().parse().unwrap_or(f64::NAN);
+            let raw = scaled as i128;
+            let nearest: f64 = Money::from_raw(raw).to_string().parse().unwrap_or(f64::NAN);
             // A non-zero value never snaps to zero (subnormal floats are not noise around 0).
             if raw != 0 && nearest.is_finite() && ulp_distance(nearest, value) <= SNAP_ULPS {
                 Ok(Converted { raw, snapped: true })
@@ -128,7 +134,7 @@ pub(crate) fn fixed_from_f32(value: f32) -> Result<Converted, String> {
     if !value.is_finite() {
         return Err(format!("{value} is not a finite number"));
     }
-    match parse_fixed(&value.to_string()) {
+    match parse_fixed_wide(&value.to_string()) {
         Ok(raw) => Ok(exact(raw)),
         // Any f32 is exactly an f64; the f64 path judges its noise (more loosely, as the f32
         // ULP is larger: such a value quarantines rather than snaps).
@@ -139,7 +145,6 @@ pub(crate) fn fixed_from_f32(value: f32) -> Result<Converted, String> {
 fn fixed_from_units(units: i128) -> Result<Converted, String> {
     units
         .checked_mul(i128::from(FIXED_SCALE))
-        .and_then(|raw| i64::try_from(raw).ok())
         .map(exact)
         .ok_or_else(|| format!("{units} overflows the fixed-point range"))
 }
@@ -162,8 +167,7 @@ fn fixed_from_decimal(unscaled: i128, scale: i8) -> Result<Converted, String> {
             None => None,
         }
     };
-    raw.and_then(|raw| i64::try_from(raw).ok())
-        .map(exact)
+    raw.map(exact)
         .ok_or_else(|| format!("decimal {unscaled}e-{scale} overflows the fixed-point range"))
 }
 
@@ -205,7 +209,7 @@ pub(crate) fn fixed_at(array: &ArrayRef, row: usize) -> Result<Converted, String
         ),
         DataType::Utf8 => {
             let text = array.as_string::<i32>().value(row).trim();
-            parse_fixed(text)
+            parse_fixed_wide(text)
                 .map(exact)
                 .map_err(|error| error.to_string())
         }
@@ -362,7 +366,7 @@ pub(crate) struct SnapLog {
 }
 
 impl SnapLog {
-    pub(crate) fn record(&mut self, array: &ArrayRef, row: usize, converted: Converted) -> i64 {
+    pub(crate) fn record(&mut self, array: &ArrayRef, row: usize, converted: Converted) -> i128 {
         if converted.snapped {
             self.count += 1;
             if self.example.is_none() {
@@ -371,7 +375,7 @@ impl SnapLog {
                     DataType::Float32 => array.as_primitive::<Float32Type>().value(row).to_string(),
                     _ => String::new(),
                 };
-                self.example = Some(format!("{text} -> {}", Price(converted.raw)));
+                self.example = Some(format!("{text} -> {}", Money::from_raw(converted.raw)));
             }
         }
         converted.raw

@@ -29,7 +29,7 @@ use auction_trader_types::{
 };
 
 use super::columns::{
-    IntegerTimeUnit, Label, file_schema, find_column, fixed_at, for_each_batch, integer_unit,
+    IntegerTimeUnit, Label, file_schema, find_column, fixed_at, narrow, for_each_batch, integer_unit,
     label_at, labels, nanos_at,
 };
 use super::{ForeignRun, layout_error};
@@ -399,18 +399,18 @@ enum LakeRow {
     Delta(BookDelta, (i64, u64)),
 }
 
-fn fixed(
+fn fixed<T: TryFrom<i128>>(
     prepared: &Prepared,
     index: Option<usize>,
     row: usize,
     run: &mut ForeignRun,
-) -> Result<i64, String> {
+) -> Result<T, String> {
     match prepared.array(index) {
         Some(array) => {
             let converted = fixed_at(array, row)?;
-            Ok(run.snaps.record(array, row, converted))
+            narrow(run.snaps.record(array, row, converted))
         }
-        None => Ok(0),
+        None => narrow(0),
     }
 }
 

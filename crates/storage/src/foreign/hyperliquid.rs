@@ -18,7 +18,7 @@ use auction_trader_types::{
     UnixNanos,
 };
 
-use super::columns::{Label, find_column, fixed_at, for_each_batch, label_at, labels, nanos_at};
+use super::columns::{Label, find_column, fixed_at, narrow, for_each_batch, label_at, labels, nanos_at};
 use super::{ForeignRun, layout_error};
 
 /// How to read a Hyperliquid fills file.
@@ -49,7 +49,7 @@ enum FillSide {
 struct Fill {
     ts: i64,
     price: i64,
-    size: i64,
+    size: i128,
     side: FillSide,
     slot: InstrumentSlot,
     paired: bool,
@@ -159,7 +159,7 @@ pub fn import_hyperliquid_trades(
                 };
                 Ok(Fill {
                     ts,
-                    price: run.snaps.record(batch.column(price), row, price_value),
+                    price: narrow(run.snaps.record(batch.column(price), row, price_value))?,
                     size: run.snaps.record(batch.column(size), row, size_value),
                     side,
                     slot,

@@ -19,7 +19,7 @@ use auction_trader_types::{
 };
 
 use super::columns::{
-    Label, find_column, fixed_at, for_each_batch, integer_unit, label_at, labels, nanos_at,
+    Label, find_column, fixed_at, narrow, for_each_batch, integer_unit, label_at, labels, nanos_at,
 };
 use super::{ForeignRun, layout_error};
 
@@ -28,15 +28,15 @@ fn column(path: &Path, batch: &RecordBatch, names: &[&str]) -> Result<usize, Dat
         .ok_or_else(|| layout_error(path, format!("no {} column", names.join("/"))))
 }
 
-fn fixed(
+fn fixed<T: TryFrom<i128>>(
     run: &mut ForeignRun,
     batch: &RecordBatch,
     index: usize,
     row: usize,
-) -> Result<i64, String> {
+) -> Result<T, String> {
     let array = batch.column(index);
     let converted = fixed_at(array, row)?;
-    Ok(run.snaps.record(array, row, converted))
+    narrow(run.snaps.record(array, row, converted))
 }
 
 fn stamp(batch: &RecordBatch, index: usize, row: usize) -> Result<UnixNanos, String> {
