@@ -19,4 +19,11 @@ pub enum BacktestError {
     /// The event source failed mid-run.
     #[error("data: {0}")]
     Data(String),
+    /// A money or size sum of the run left the fixed-point range (the message names the
+    /// value): the run stops instead of reporting saturated figures.
+    #[error("run stopped: {0}")]
+    Execution(#[from] auction_trader_execution::ExecutionError),
+    /// A metric's money sum left the fixed-point range.
+    #[error("{0}")]
+    Metrics(#[from] auction_trader_analytics::AnalyticsError),
 }

@@ -44,14 +44,14 @@ pub fn resolve_instrument(
         instrument.tick_size = positive("tick_size", value)?;
     }
     if let Some(value) = overrides.lot_size {
-        instrument.lot_size = Quantity::from_raw(positive("lot_size", value)?.raw());
+        instrument.lot_size = Quantity::from_raw(i128::from(positive("lot_size", value)?.raw()));
     }
     if let Some(value) = overrides.min_size {
-        instrument.min_size = Quantity::from_raw(positive("min_size", value)?.raw());
+        instrument.min_size = Quantity::from_raw(i128::from(positive("min_size", value)?.raw()));
     }
     if let Some(value) = overrides.contract_multiplier {
         instrument.contract_multiplier =
-            Quantity::from_raw(positive("contract_multiplier", value)?.raw());
+            Quantity::from_raw(i128::from(positive("contract_multiplier", value)?.raw()));
     }
     let bps = |name: &str, value: f64| {
         Rate::from_f64_rounded(value / 10_000.0).ok_or_else(|| {
@@ -147,6 +147,9 @@ pub fn run_backtest<E: std::fmt::Display>(
         first_event.get_or_insert(ts);
         last_event = Some(ts);
         engine.on_event(&event);
+        if let Some(error) = engine.failure() {
+            return Err(error.clone().into());
+        }
         count += 1;
         if count.is_multiple_of(65_536) {
             progress(ts, count);
@@ -154,8 +157,8 @@ pub fn run_backtest<E: std::fmt::Display>(
     }
     progress(last_event.unwrap_or_default(), count);
     // Let an end-of-data exit reach the exchange and fill.
-    let (collector, counters, final_account) = engine.finish(NANOS_PER_SECOND * 5);
-    let metrics = compute_metrics(&collector.records);
+    let (collector, counters, final_account) = engine.finish(NANOS_PER_SECOND * 5)?;
+    let metrics = compute_metrics(&collector.records)?;
     Ok(BacktestResult {
         records: collector.records,
         signals: collector.signals,

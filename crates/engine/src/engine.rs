@@ -10,7 +10,7 @@
 //! [`Engine::advance_to`] (a live timer); nothing reads the wall clock.
 
 use auction_trader_analytics::{EquityPoint, OrderRecord, PriceBar};
-use auction_trader_execution::Account;
+use auction_trader_execution::{Account, ExecutionError};
 use auction_trader_features::{FeatureEngine, FeatureSnapshot};
 use auction_trader_risk::{HoldDecision, MaxHoldTimer, RiskManager, SignalDecision};
 use auction_trader_strategy::{
@@ -19,7 +19,7 @@ use auction_trader_strategy::{
 };
 use auction_trader_types::{
     ExecutionReport, Fill, Instrument, MarketEvent, Money, OrderCommand, OrderId, OrderKind,
-    OrderRequest, Price, Quantity, Rate, UnixNanos,
+    OrderRequest, Price, Quantity, Rate, TypesError, UnixNanos,
 };
 
 use crate::managed_trade::{ManagedTrade, TradePhase};
@@ -103,6 +103,9 @@ pub struct Engine<S, V, R> {
     trades_seen: bool,
     now: UnixNanos,
     counters: EngineCounters,
+    /// The first overflow of a money or size sum (engine account, trade, risk, or the
+    /// venue's); once set, the engine processes nothing more.
+    failure: Option<ExecutionError>,
 }
 
 impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
@@ -138,7 +141,36 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
             trades_seen: false,
             now: UnixNanos(i64::MIN),
             counters: EngineCounters::default(),
+            failure: None,
         }
+    }
+
+    /// The first arithmetic overflow of the run (a fee, P&L, funding, equity or size sum out
+    /// of the fixed-point range, naming the value). Once set, events are ignored: the caller
+    /// stops the run with this error rather than report saturated figures.
+    pub fn failure(&self) -> Option<&ExecutionError> {
+        self.failure.as_ref()
+    }
+
+    /// Latches the first failure; `None` tells the caller to stop what it was doing.
+    fn checked<T>(&mut self, result: Result<T, TypesError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.failure.get_or_insert(ExecutionError::Arithmetic(error));
+                None
+            }
+        }
+    }
+
+    /// Copies the venue's failure, if any; true when the engine has failed.
+    fn failed(&mut self) -> bool {
+        if self.failure.is_none()
+            && let Some(error) = self.venue.failure()
+        {
+            self.failure = Some(error.clone());
+        }
+        self.failure.is_some()
     }
 
     pub fn counters(&self) -> EngineCounters {
@@ -164,6 +196,9 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
     /// Feeds one market event of the instrument (in `ts_recv` order).
     #[inline]
     pub fn on_event(&mut self, event: &MarketEvent) {
+        if self.failure.is_some() {
+            return;
+        }
         let now = event.ts_recv();
         self.counters.events += 1;
         // 1. Minutes that ended at or before this event close first, each at its own close
@@ -194,6 +229,9 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
         if !self.reports.is_empty() {
             self.process_reports();
         }
+        if self.failed() {
+            return;
+        }
         // 3. Stops and targets on the print.
         match event {
             MarketEvent::Trade(trade) => self.check_triggers(trade.price, trade.price),
@@ -218,6 +256,9 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
 
     /// Moves the clock without an event (live timers; end of data).
     pub fn advance_to(&mut self, now: UnixNanos) {
+        if self.failure.is_some() {
+            return;
+        }
         // Bar closes first, each at its own time (as in `on_event`).
         self.features.advance_to(now, &mut self.snapshots);
         self.drain_snapshots();
@@ -228,16 +269,27 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
     }
 
     /// Ends the run: an open trade is closed at market (`EndOfData`), the venue gets
-    /// `settle_nanos` to execute it, and the recorder is returned.
-    pub fn finish(mut self, settle_nanos: i64) -> (R, EngineCounters, Account) {
-        if self.trade.is_some() {
-            self.request_full_exit(ExitReason::EndOfData);
+    /// `settle_nanos` to execute it, and the recorder is returned; or the run's first
+    /// arithmetic overflow ([`Engine::failure`]).
+    pub fn finish(
+        mut self,
+        settle_nanos: i64,
+    ) -> Result<(R, EngineCounters, Account), ExecutionError> {
+        if self.failure.is_none() {
+            if self.trade.is_some() {
+                self.request_full_exit(ExitReason::EndOfData);
+            }
+            let end = self.now.saturating_add_nanos(settle_nanos.max(0));
+            self.advance_venue(end);
+            self.now = end;
+            self.record_equity();
         }
-        let end = self.now.saturating_add_nanos(settle_nanos.max(0));
-        self.advance_venue(end);
-        self.now = end;
-        self.record_equity();
-        (self.recorder, self.counters, self.account)
+        if self.failed()
+            && let Some(error) = self.failure
+        {
+            return Err(error);
+        }
+        Ok((self.recorder, self.counters, self.account))
     }
 
     /// The venue's clock moves to `now` (arrivals, timeouts, funding); reports are handled.
@@ -277,8 +329,13 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
                 poc: snapshot.prior_profile.poc_mid,
             });
         }
-        let equity = self.equity();
-        self.risk.on_clock(snapshot.ts, equity);
+        let Some(equity) = self.equity() else {
+            return;
+        };
+        let clock = self.risk.on_clock(snapshot.ts, equity);
+        if self.checked(clock).is_none() {
+            return;
+        }
         self.check_max_hold(snapshot.ts);
         let context = strategy_context!(self);
         self.strategy.on_bar(snapshot, &context, &mut self.actions);
@@ -305,7 +362,7 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
             return;
         };
         let entry = trade.average_entry_price().unwrap_or(exit_price);
-        let (profitable, _net) = auction_trader_risk::profitable_net_of_fees(
+        let verdict = auction_trader_risk::profitable_net_of_fees(
             trade.signed_quantity(),
             entry,
             exit_price,
@@ -314,6 +371,13 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
             trade.funding(),
             self.instrument.contract_multiplier,
         );
+        let profitable = match verdict {
+            Ok((profitable, _net)) => profitable,
+            Err(error) => {
+                self.checked::<()>(Err(error));
+                return;
+            }
+        };
         if timer.on_bar_close(ts, profitable) == HoldDecision::Exit {
             self.request_full_exit(ExitReason::MaxHold);
         }
@@ -336,10 +400,14 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
         }
     }
 
-    fn equity(&self) -> Money {
+    /// Equity at the venue's mark (`None` after an overflow, which is latched).
+    fn equity(&mut self) -> Option<Money> {
         match self.venue.mark_price() {
-            Some(mark) => self.account.equity(mark),
-            None => self.account.cash(),
+            Some(mark) => {
+                let equity = self.account.equity(mark);
+                self.checked(equity)
+            }
+            None => Some(self.account.cash()),
         }
     }
 
@@ -348,10 +416,20 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
             return;
         }
         let mark = self.venue.mark_price();
-        let unrealized = mark.map_or(Money::ZERO, |mark| self.account.unrealized_pnl(mark));
+        let unrealized = match mark {
+            Some(mark) => self.account.unrealized_pnl(mark),
+            None => Ok(Money::ZERO),
+        };
+        let Some(unrealized) = self.checked(unrealized) else {
+            return;
+        };
+        let equity = self.account.cash().try_add(unrealized, "equity");
+        let Some(equity) = self.checked(equity) else {
+            return;
+        };
         self.recorder.record_equity(EquityPoint {
             ts: self.now,
-            equity: self.account.cash().saturating_add(unrealized),
+            equity,
             cash: self.account.cash(),
             unrealized,
             position: self.account.position(),
@@ -428,12 +506,18 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
     fn open_trade(&mut self, intent: TradeIntent, flip: bool) {
         let mark = self.venue.mark_price().unwrap_or(intent.entry_price);
         let equity = self.account.equity(mark);
+        let Some(equity) = self.checked(equity) else {
+            return;
+        };
         let used_margin = auction_trader_risk::initial_margin(
             mark,
             self.account.position().abs(),
             self.instrument.contract_multiplier,
             self.settings.max_leverage,
         );
+        let Some(used_margin) = self.checked(used_margin) else {
+            return;
+        };
         // SPEC 4: a flip's second trade bypasses the cooldown (not the kill switch).
         let evaluation = if flip {
             self.risk
@@ -607,10 +691,16 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
                 ExecutionReport::Canceled { order_id, .. }
                 | ExecutionReport::Rejected { order_id, .. } => self.on_order_gone(order_id),
                 ExecutionReport::Funding(payment) => {
-                    self.account.apply_funding(&payment);
-                    self.risk.on_funding(payment.ts, payment.amount);
-                    if let Some(trade) = self.trade.as_mut() {
-                        trade.on_funding(payment.amount);
+                    let booked = self
+                        .account
+                        .apply_funding(&payment)
+                        .and_then(|()| self.risk.on_funding(payment.ts, payment.amount))
+                        .and_then(|()| match self.trade.as_mut() {
+                            Some(trade) => trade.on_funding(payment.amount),
+                            None => Ok(()),
+                        });
+                    if self.checked(booked).is_none() {
+                        return;
                     }
                 }
                 ExecutionReport::Accepted { .. }
@@ -644,24 +734,37 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
 
     fn on_fill(&mut self, fill: &Fill) {
         self.counters.fills += 1;
-        let realized = self.account.apply_fill(fill);
         // SPEC 4: the daily kill switch counts realized P&L, fees and funding.
-        self.risk.on_realized(fill.ts, realized);
-        self.risk.on_fee(fill.ts, fill.fee);
+        let booked = self.account.apply_fill(fill).and_then(|realized| {
+            self.risk.on_realized(fill.ts, realized)?;
+            self.risk.on_fee(fill.ts, fill.fee)
+        });
+        if self.checked(booked).is_none() {
+            return;
+        }
         let Some(trade) = self.trade.as_mut() else {
             self.record_equity();
             return;
         };
         if trade.entry_order == Some(fill.order_id) {
             let first = trade.entry_ts().is_none();
-            trade.on_entry_fill(fill);
+            let booked = trade.on_entry_fill(fill);
+            if self.checked(booked).is_none() {
+                return;
+            }
             if first && let Some(timer) = self.hold_timer.as_mut() {
                 timer.on_fill(fill.ts);
             }
         } else if let Some((order_id, reason)) = trade.exit_order
             && order_id == fill.order_id
         {
-            trade.on_exit_fill(fill, reason);
+            let booked = trade.on_exit_fill(fill, reason);
+            if self.checked(booked).is_none() {
+                return;
+            }
+            let Some(trade) = self.trade.as_mut() else {
+                return;
+            };
             if reason == ExitReason::TakeProfit1
                 && trade.take_profit_1_done
                 && self.risk.config().breakeven_after_tp1
@@ -708,7 +811,11 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
         };
         self.hold_timer = None;
         self.exit_requested = None;
-        if let Some(record) = trade.to_record() {
+        let record = trade.to_record();
+        let Some(record) = self.checked(record) else {
+            return;
+        };
+        if let Some(record) = record {
             self.counters.trades += 1;
             self.recorder.record_trade(record);
             if reason != ExitReason::Flip {

@@ -5,7 +5,7 @@
 use auction_trader_analytics::{ExitLeg, TradeRecord};
 use auction_trader_strategy::{Direction, ExitReason, TradeIntent};
 use auction_trader_types::{
-    Crossing, Fill, Liquidity, Money, OrderId, Price, Quantity, Trigger, UnixNanos,
+    Crossing, Fill, Liquidity, Money, OrderId, Price, Quantity, Trigger, TypesError, UnixNanos,
 };
 
 /// Where a managed trade is in its life.
@@ -35,17 +35,17 @@ pub struct ManagedTrade {
     pub take_profit_1_done: bool,
     entered: Quantity,
     exited: Quantity,
-    entry_notional_raw: i128,
+    entry_notional: Money,
     entry_ts: Option<UnixNanos>,
     entry_fees: Money,
     entry_slippage: Money,
     maker_fills: u32,
     taker_fills: u32,
-    exit_notional_raw: i128,
+    exit_notional: Money,
     legs: Vec<ExitLeg>,
     funding: Money,
-    gross_pnl_raw: i128,
-    contract_multiplier_raw: i64,
+    gross_pnl: Money,
+    contract_multiplier: Quantity,
 }
 
 impl ManagedTrade {
@@ -67,17 +67,17 @@ impl ManagedTrade {
             take_profit_1_done: false,
             entered: Quantity::ZERO,
             exited: Quantity::ZERO,
-            entry_notional_raw: 0,
+            entry_notional: Money::ZERO,
             entry_ts: None,
             entry_fees: Money::ZERO,
             entry_slippage: Money::ZERO,
             maker_fills: 0,
             taker_fills: 0,
-            exit_notional_raw: 0,
+            exit_notional: Money::ZERO,
             legs: Vec::new(),
             funding: Money::ZERO,
-            gross_pnl_raw: 0,
-            contract_multiplier_raw: contract_multiplier.raw(),
+            gross_pnl: Money::ZERO,
+            contract_multiplier,
         }
     }
 
@@ -101,7 +101,8 @@ impl ManagedTrade {
 
     /// Filled and not yet exited (absolute).
     pub fn open_quantity(&self) -> Quantity {
-        self.entered.saturating_sub(self.exited)
+        // exited <= entered (exit fills are capped by the open quantity).
+        Quantity::from_raw(self.entered.raw() - self.exited.raw())
     }
 
     /// Signed open position of this trade.
@@ -126,16 +127,25 @@ impl ManagedTrade {
 
     /// Volume-weighted entry price of what has been filled.
     pub fn average_entry_price(&self) -> Option<Price> {
-        average_price(self.entry_notional_raw, self.entered)
+        average_price(self.entry_notional, self.entered)
     }
 
-    /// Applies a fill of the entry order.
-    pub fn on_entry_fill(&mut self, fill: &Fill) {
-        self.entered = self.entered.saturating_add(fill.quantity);
-        self.entry_notional_raw += fill.price.notional_raw(fill.quantity);
+    /// Applies a fill of the entry order; an overflow of a size or money sum is an error
+    /// naming the value (the trade is then left as it was).
+    pub fn on_entry_fill(&mut self, fill: &Fill) -> Result<(), TypesError> {
+        let entered = self.entered.try_add(fill.quantity, "trade entry size")?;
+        let entry_notional = self
+            .entry_notional
+            .try_add(Money::notional(fill.price, fill.quantity)?, "trade entry notional")?;
+        let entry_fees = self.entry_fees.try_add(fill.fee, "trade entry fees")?;
+        let entry_slippage = self
+            .entry_slippage
+            .try_add(self.slippage_of(fill)?, "trade entry slippage")?;
+        self.entered = entered;
+        self.entry_notional = entry_notional;
         self.entry_ts.get_or_insert(fill.ts);
-        self.entry_fees = self.entry_fees.saturating_add(fill.fee);
-        self.entry_slippage = self.entry_slippage.saturating_add(self.slippage_of(fill));
+        self.entry_fees = entry_fees;
+        self.entry_slippage = entry_slippage;
         match fill.liquidity {
             Liquidity::Maker => self.maker_fills += 1,
             Liquidity::Taker => self.taker_fills += 1,
@@ -143,30 +153,34 @@ impl ManagedTrade {
         if fill.leaves_quantity.is_zero() {
             self.entry_order = None;
         }
+        Ok(())
     }
 
-    /// Applies a fill of an exit order.
-    pub fn on_exit_fill(&mut self, fill: &Fill, reason: ExitReason) {
+    /// Applies a fill of an exit order; an overflow of a size or money sum is an error naming
+    /// the value.
+    pub fn on_exit_fill(&mut self, fill: &Fill, reason: ExitReason) -> Result<(), TypesError> {
         let quantity = Quantity::from_raw(fill.quantity.raw().min(self.open_quantity().raw()));
         let entry = self.average_entry_price().unwrap_or(fill.price);
-        let per_unit = i128::from(fill.price.raw() - entry.raw()) * i128::from(self.sign());
-        self.gross_pnl_raw += per_unit * i128::from(quantity.raw())
-            / i128::from(auction_trader_types::FIXED_SCALE)
-            * i128::from(self.contract_multiplier_raw)
-            / i128::from(auction_trader_types::FIXED_SCALE);
-        self.exited = self.exited.saturating_add(quantity);
-        self.exit_notional_raw += fill.price.notional_raw(quantity);
-        let slippage = self.slippage_of(fill);
+        let per_unit = (fill.price.raw() - entry.raw()) * self.sign();
+        self.gross_pnl = self.gross_pnl.try_add(
+            linear_value(per_unit, quantity, self.contract_multiplier, "trade gross P&L")?,
+            "trade gross P&L",
+        )?;
+        self.exited = self.exited.try_add(quantity, "trade exit size")?;
+        self.exit_notional = self
+            .exit_notional
+            .try_add(Money::notional(fill.price, quantity)?, "trade exit notional")?;
+        let slippage = self.slippage_of(fill)?;
         match self.legs.last_mut() {
             // Partial fills of one exit order form one leg.
             Some(leg) if leg.reason == reason.as_str() && self.exit_order.is_some() => {
-                let total = leg.quantity.saturating_add(quantity);
-                let notional =
-                    leg.price.notional_raw(leg.quantity) + fill.price.notional_raw(quantity);
+                let total = leg.quantity.try_add(quantity, "exit leg size")?;
+                let notional = Money::notional(leg.price, leg.quantity)?
+                    .try_add(Money::notional(fill.price, quantity)?, "exit leg notional")?;
                 leg.price = average_price(notional, total).unwrap_or(fill.price);
                 leg.quantity = total;
-                leg.fee = leg.fee.saturating_add(fill.fee);
-                leg.slippage = leg.slippage.saturating_add(slippage);
+                leg.fee = leg.fee.try_add(fill.fee, "exit leg fee")?;
+                leg.slippage = leg.slippage.try_add(slippage, "exit leg slippage")?;
                 leg.ts = fill.ts;
             }
             _ => self.legs.push(ExitLeg {
@@ -185,10 +199,12 @@ impl ManagedTrade {
                 self.take_profit_1_done = true;
             }
         }
+        Ok(())
     }
 
-    pub fn on_funding(&mut self, amount: Money) {
-        self.funding = self.funding.saturating_add(amount);
+    pub fn on_funding(&mut self, amount: Money) -> Result<(), TypesError> {
+        self.funding = self.funding.try_add(amount, "trade funding")?;
+        Ok(())
     }
 
     /// Moves the stop to the entry price (SPEC 4, after TP1).
@@ -258,28 +274,31 @@ impl ManagedTrade {
         Some(Trigger { price, crossing })
     }
 
-    /// The trade-list row once the trade is closed (`None` if nothing was ever filled).
-    pub fn to_record(&self) -> Option<TradeRecord> {
-        let entry_ts = self.entry_ts?;
-        let entry_price = self.average_entry_price()?;
-        let last_leg = self.legs.last()?;
-        let exit_fees = self
-            .legs
-            .iter()
-            .fold(Money::ZERO, |total, leg| total.saturating_add(leg.fee));
-        let exit_slippage = self
-            .legs
-            .iter()
-            .fold(Money::ZERO, |total, leg| total.saturating_add(leg.slippage));
-        let fees = self.entry_fees.saturating_add(exit_fees);
-        let gross = Money::from_raw_i128(self.gross_pnl_raw);
-        let net = gross.saturating_sub(fees).saturating_sub(self.funding);
+    /// The trade-list row once the trade is closed (`None` if nothing was ever filled); an
+    /// overflow of the fee or P&L sums is an error naming the value.
+    pub fn to_record(&self) -> Result<Option<TradeRecord>, TypesError> {
+        let (Some(entry_ts), Some(entry_price), Some(last_leg)) =
+            (self.entry_ts, self.average_entry_price(), self.legs.last())
+        else {
+            return Ok(None);
+        };
+        let mut exit_fees = Money::ZERO;
+        let mut exit_slippage = Money::ZERO;
+        for leg in &self.legs {
+            exit_fees = exit_fees.try_add(leg.fee, "trade exit fees")?;
+            exit_slippage = exit_slippage.try_add(leg.slippage, "trade exit slippage")?;
+        }
+        let fees = self.entry_fees.try_add(exit_fees, "trade fees")?;
+        let gross = self.gross_pnl;
+        let net = gross
+            .try_sub(fees, "trade net P&L")?
+            .try_sub(self.funding, "trade net P&L")?;
         let entry_liquidity = match (self.maker_fills, self.taker_fills) {
             (_, 0) => "maker",
             (0, _) => "taker",
             _ => "mixed",
         };
-        Some(TradeRecord {
+        Ok(Some(TradeRecord {
             trade_id: self.trade_id,
             setup: self.intent.setup.as_str().to_owned(),
             direction: self.intent.direction.as_str().to_owned(),
@@ -292,15 +311,17 @@ impl ManagedTrade {
             take_profit_1: self.intent.take_profit_1,
             take_profit_2: self.intent.take_profit_2,
             exit_ts: last_leg.ts,
-            exit_price: average_price(self.exit_notional_raw, self.exited).unwrap_or(entry_price),
+            exit_price: average_price(self.exit_notional, self.exited).unwrap_or(entry_price),
             exit_reason: last_leg.reason.clone(),
             legs: self.legs.clone(),
             gross_pnl: gross,
             fees,
             funding: self.funding,
-            slippage: self.entry_slippage.saturating_add(exit_slippage),
+            slippage: self
+                .entry_slippage
+                .try_add(exit_slippage, "trade slippage")?,
             net_pnl: net,
-        })
+        }))
     }
 
     fn sign(&self) -> i64 {
@@ -308,26 +329,35 @@ impl ManagedTrade {
     }
 
     /// Cost of a fill against the mid at that moment (positive = paid), quote currency.
-    fn slippage_of(&self, fill: &Fill) -> Money {
+    fn slippage_of(&self, fill: &Fill) -> Result<Money, TypesError> {
         let Some(mid) = fill.reference_mid else {
-            return Money::ZERO;
+            return Ok(Money::ZERO);
         };
         let per_unit = (fill.price.raw() - mid.raw()) * fill.side.sign();
-        let raw = i128::from(per_unit) * i128::from(fill.quantity.raw())
-            / i128::from(auction_trader_types::FIXED_SCALE)
-            * i128::from(self.contract_multiplier_raw)
-            / i128::from(auction_trader_types::FIXED_SCALE);
-        Money::from_raw_i128(raw)
+        linear_value(per_unit, fill.quantity, self.contract_multiplier, "fill slippage")
     }
 }
 
-/// notional / quantity as a price (None for zero quantity).
-fn average_price(notional_raw: i128, quantity: Quantity) -> Option<Price> {
+/// `per_unit × quantity × multiplier` in quote currency, each product rounded toward zero.
+fn linear_value(
+    per_unit_raw: i64,
+    quantity: Quantity,
+    multiplier: Quantity,
+    operation: &'static str,
+) -> Result<Money, TypesError> {
+    Money::notional(Price::from_raw(per_unit_raw), quantity)?.try_mul_quantity(multiplier, operation)
+}
+
+/// notional / quantity as a price (None for zero quantity, or a notional too large for the
+/// division; a price average never exceeds the prices it averages otherwise).
+fn average_price(notional: Money, quantity: Quantity) -> Option<Price> {
     if quantity.raw() <= 0 {
         return None;
     }
-    let raw =
-        notional_raw * i128::from(auction_trader_types::FIXED_SCALE) / i128::from(quantity.raw());
+    let raw = notional
+        .raw()
+        .checked_mul(i128::from(auction_trader_types::FIXED_SCALE))?
+        / quantity.raw();
     Some(Price::from_raw(raw.clamp(0, i128::from(i64::MAX)) as i64))
 }
 

@@ -5,7 +5,7 @@ use auction_trader_analytics::{
     EquityPoint, FillRecord, OrderRecord, PriceBar, RunRecords, TradeRecord,
 };
 use auction_trader_strategy::SignalRecord;
-use auction_trader_types::{ExecutionReport, Money};
+use auction_trader_types::{ExecutionReport, Money, Quantity};
 
 /// Receives the engine's records, in the order they happen.
 pub trait EngineRecorder {
@@ -96,7 +96,9 @@ impl EngineRecorder for RunCollector {
         match report {
             ExecutionReport::Filled(fill) => {
                 if let Some(order) = self.order_mut(fill.order_id.0) {
-                    order.filled_quantity = order.filled_quantity.saturating_add(fill.quantity);
+                    // Fills never exceed the order's quantity, so the sum stays in range.
+                    order.filled_quantity =
+                        Quantity::from_raw(order.filled_quantity.raw() + fill.quantity.raw());
                     // A converted limit keeps its status: fill-rate statistics need it.
                     order.status = if order.status == "converted" {
                         "converted"

@@ -1,7 +1,7 @@
 //! Where orders go: the simulated exchange in backtest and paper, a venue adapter live. The
 //! engine talks to this trait only, so its loop is the same in every mode.
 
-use auction_trader_execution::SimulatedExchange;
+use auction_trader_execution::{ExecutionError, SimulatedExchange};
 use auction_trader_types::{ExecutionReport, MarketEvent, OrderId, OrderRequest, Price, UnixNanos};
 
 /// An exchange as the engine sees it. Reports are appended to `reports` in time order.
@@ -17,6 +17,10 @@ pub trait Venue {
     fn best_ask(&self) -> Option<Price>;
     /// Mark price for equity and funding (recorded mark, else mid, else last trade).
     fn mark_price(&self) -> Option<Price>;
+    /// The venue's account failed (an overflow naming the value): the engine stops.
+    fn failure(&self) -> Option<&ExecutionError> {
+        None
+    }
 }
 
 impl Venue for SimulatedExchange {
@@ -53,5 +57,10 @@ impl Venue for SimulatedExchange {
     #[inline]
     fn mark_price(&self) -> Option<Price> {
         SimulatedExchange::mark_price(self)
+    }
+
+    #[inline]
+    fn failure(&self) -> Option<&ExecutionError> {
+        SimulatedExchange::failure(self)
     }
 }

@@ -3,7 +3,7 @@
 //! errors). Fractions and milliseconds are plain numbers in the file; they are turned into
 //! fixed-point values once, when the exchange is built.
 
-use auction_trader_types::{FIXED_SCALE, NANOS_PER_MILLI, Rate};
+use auction_trader_types::{FIXED_SCALE, Money, NANOS_PER_MILLI, Rate};
 use serde::{Deserialize, Serialize};
 
 use crate::ExecutionError;
@@ -264,11 +264,13 @@ impl FillModelConfig {
     }
 }
 
-/// `value × rate` on raw fixed-point units, rounding toward zero.
+/// `value × rate` on raw fixed-point units, rounding toward zero, for a rate in [0, 1] (a
+/// queue fraction): the product is then no larger than `value`, so it cannot overflow.
 #[inline]
-pub(crate) fn scale_by_rate(value: i64, rate: Rate) -> i64 {
-    let product = i128::from(value) * i128::from(rate.raw()) / i128::from(FIXED_SCALE);
-    i64::try_from(product).unwrap_or(if product < 0 { i64::MIN } else { i64::MAX })
+pub(crate) fn scale_by_rate(value: i128, rate: Rate) -> i128 {
+    debug_assert!((0..=FIXED_SCALE).contains(&rate.raw()));
+    rate.apply(Money::from_raw(value), "queue share")
+        .map_or(value, Money::raw)
 }
 
 #[cfg(test)]
@@ -416,7 +418,7 @@ mod tests {
     fn scale_by_rate_rounds_toward_zero() {
         // 15 lots × 0.3 = 4.5 lots; raw 1e9 scale.
         let fraction = Rate::from_decimal_str("0.3").unwrap();
-        assert_eq!(scale_by_rate(15 * FIXED_SCALE, fraction), 4_500_000_000);
+        assert_eq!(scale_by_rate(i128::from(15 * FIXED_SCALE), fraction), 4_500_000_000);
         assert_eq!(scale_by_rate(-7, fraction), -2);
     }
 }

@@ -553,7 +553,8 @@ impl SimulatedExchange {
                 let mut remaining = quantity;
                 if crosses {
                     let filled = self.take(id, request.side, quantity, Some(price), reports);
-                    remaining = remaining.saturating_sub(filled);
+                    // filled <= remaining: the difference cannot overflow.
+                    remaining = Quantity::from_raw(remaining.raw() - filled.raw());
                 }
                 if remaining.is_positive() {
                     self.rest(request, price, remaining);
@@ -616,7 +617,9 @@ impl SimulatedExchange {
                 let share = scale_by_rate(depth.raw(), self.settings.queue_fraction);
                 Quantity::from_raw((share - self.instrument.lot_size.raw()).max(0))
             }
-            QueueModel::Probabilistic => Quantity::from_raw(self.queue_random.below(depth.raw())),
+            QueueModel::Probabilistic => {
+                Quantity::from_raw(self.queue_random.below_wide(depth.raw()))
+            }
         };
         self.orders.push(RestingOrder {
             id: request.id,
@@ -834,7 +837,8 @@ impl SimulatedExchange {
             if quantity.is_zero() {
                 continue;
             }
-            remaining = remaining.saturating_sub(quantity);
+            // quantity <= remaining: the difference cannot overflow.
+            remaining = Quantity::from_raw(remaining.raw() - quantity.raw());
             self.market.consume(taken, price, quantity);
             self.emit_fill(
                 order_id,
@@ -867,7 +871,8 @@ impl SimulatedExchange {
                 remaining = Quantity::ZERO;
             }
         }
-        quantity.saturating_sub(remaining)
+        // remaining <= quantity: the difference cannot overflow.
+        Quantity::from_raw(quantity.raw() - remaining.raw())
     }
 
     /// Price worsened by the configured slippage, rounded away from the trader to the tick.
@@ -966,7 +971,8 @@ impl SimulatedExchange {
         if quantity.is_zero() {
             return false;
         }
-        let remaining = order.remaining.saturating_sub(quantity);
+        // quantity <= order.remaining (the fill is capped by it).
+        let remaining = Quantity::from_raw(order.remaining.raw() - quantity.raw());
         {
             let resting = &mut self.orders[index];
             resting.remaining = remaining;

@@ -125,7 +125,8 @@ impl MarketView {
             .iter_mut()
             .find(|(level_side, level_price, _)| *level_side == side && *level_price == price)
         {
-            entry.2 = entry.2.saturating_add(quantity);
+            // Taken quantities are bounded by the level sizes they consumed.
+            entry.2 = Quantity::from_raw(entry.2.raw() + quantity.raw());
         } else {
             self.consumed.push((side, price, quantity));
         }
@@ -230,10 +231,11 @@ impl MarketView {
         if let Some(quote) = self.quote_leads(now)
             && let Some((price, size)) = Self::quote_level(quote, side)
         {
-            let available = size.saturating_sub(self.consumed_at(side, price));
+            let available = Quantity::from_raw(size.raw() - self.consumed_at(side, price).raw());
             if available.is_positive() {
                 levels.push((price, available));
-                total = total.saturating_add(available);
+                // A sum of level sizes (each at most a book's or a quote's size).
+                total = Quantity::from_raw(total.raw() + available.raw());
             }
             floor = Some(price);
         }
@@ -250,10 +252,11 @@ impl MarketView {
                     continue;
                 }
             }
-            let available = size.saturating_sub(self.consumed_at(side, price));
+            let available = Quantity::from_raw(size.raw() - self.consumed_at(side, price).raw());
             if available.is_positive() {
                 levels.push((price, available));
-                total = total.saturating_add(available);
+                // A sum of level sizes (each at most a book's or a quote's size).
+                total = Quantity::from_raw(total.raw() + available.raw());
                 if total >= needed {
                     return;
                 }

@@ -10,14 +10,14 @@ use auction_trader_types::Quantity;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct QueuePosition {
     /// Volume still ahead of the order (raw).
-    ahead: i64,
+    ahead: i128,
     /// Volume traded at the price after the queue ahead was exhausted (raw).
-    beyond: i64,
+    beyond: i128,
     /// Quantity already filled by the queue rule (raw).
-    filled: i64,
+    filled: i128,
     /// Volume traded at the price since the last depth update of the level: the part of the
     /// next depth decrease that trades explain (not cancels).
-    traded_since_depth: i64,
+    traded_since_depth: i128,
 }
 
 impl QueuePosition {
@@ -64,8 +64,12 @@ impl QueuePosition {
         let decrease = old - new;
         let cancels = (decrease - self.traded_since_depth).max(0);
         if cancels > 0 && old > 0 {
-            let share = i128::from(cancels) * i128::from(self.ahead) / i128::from(old);
-            self.ahead -= i64::try_from(share).unwrap_or(self.ahead).min(self.ahead);
+            // ahead <= old, so share <= cancels: exact unless cancels × ahead overflows, when
+            // the split form below is used.
+            let share = cancels
+                .checked_mul(self.ahead)
+                .map_or_else(|| cancels / old * self.ahead, |product| product / old);
+            self.ahead -= share.min(self.ahead);
         }
         self.ahead = self.ahead.min(new);
         self.traded_since_depth = 0;

@@ -32,6 +32,21 @@ impl SplitMix64 {
         i64::try_from(wide >> 64).unwrap_or(0)
     }
 
+    /// [`SplitMix64::below`] for a wide bound (a queue depth beyond the `i64` range): the
+    /// same draw as `below` whenever the bound fits an `i64`.
+    pub(crate) fn below_wide(&mut self, bound: i128) -> i128 {
+        if let Ok(narrow) = i64::try_from(bound) {
+            return i128::from(self.below(narrow));
+        }
+        // bound = high × 2^64 + low; (r × bound) >> 64 = r × high + (r × low) >> 64.
+        let draw = u128::from(self.next_u64());
+        let magnitude = bound.unsigned_abs();
+        let (high, low) = (magnitude >> 64, magnitude & u128::from(u64::MAX));
+        let scaled = draw * high + ((draw * low) >> 64);
+        // scaled < bound <= i128::MAX: the conversion cannot fail.
+        i128::try_from(scaled).unwrap_or(0)
+    }
+
     /// Uniform integer in `[low, high]` (inclusive); `low` when `high <= low`.
     pub(crate) fn between(&mut self, low: i64, high: i64) -> i64 {
         if high <= low {

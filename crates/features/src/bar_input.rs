@@ -119,7 +119,7 @@ pub(crate) fn distribute_volume(
         }
         let tick = i128::from(low_tick) + level * step;
         let raw_price = tick * i128::from(tick_raw);
-        let (Ok(raw_price), Ok(size)) = (i64::try_from(raw_price), i64::try_from(size)) else {
+        let Ok(raw_price) = i64::try_from(raw_price) else {
             continue;
         };
         add(Price::from_raw(raw_price), Quantity::from_raw(size));
@@ -152,14 +152,14 @@ impl BarTickRule {
 /// How a bar's volume is signed for order flow (raw units).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct BarFlow {
-    pub buy: i64,
-    pub sell: i64,
+    pub buy: i128,
+    pub sell: i128,
     /// Volume left unknown (no label, tick rule undecided, or waiting for BVC at the close).
-    pub unknown: i64,
+    pub unknown: i128,
     /// Volume not signed by a venue label (the effective ambiguous volume).
-    pub unlabelled: i64,
+    pub unlabelled: i128,
     /// Unlabelled volume BVC splits at the minute close (when configured).
-    pub bvc: i64,
+    pub bvc: i128,
 }
 
 /// Signs a valid bar's volume (see the module doc). `tick_side` is the tick rule's side of this

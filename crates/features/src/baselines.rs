@@ -63,7 +63,7 @@ pub fn sample_std(returns: &MinuteWindow<f64>) -> Option<f64> {
 
 /// Median of the window's values (average of the two middle values for an even count),
 /// using `scratch` as working memory (no allocation once it has grown). `None` when empty.
-pub fn median(values: &MinuteWindow<i64>, scratch: &mut Vec<i64>) -> Option<f64> {
+pub fn median(values: &MinuteWindow<i128>, scratch: &mut Vec<i128>) -> Option<f64> {
     scratch.clear();
     scratch.extend(values.iter().copied());
     let count = scratch.len();

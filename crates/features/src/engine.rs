@@ -85,18 +85,18 @@ struct MinuteAccumulator {
     high: Price,
     low: Price,
     close: Price,
-    volume: i64,
+    volume: i128,
     notional: i128,
     /// Volumes by the side used for order flow.
-    buy_volume: i64,
-    sell_volume: i64,
-    unknown_volume: i64,
+    buy_volume: i128,
+    sell_volume: i128,
+    unknown_volume: i128,
     /// Volume the quote rule could not classify (labels ignored).
-    quote_ambiguous_volume: i64,
+    quote_ambiguous_volume: i128,
     /// ... of which the side did not come from a venue label either.
-    effective_ambiguous_volume: i64,
+    effective_ambiguous_volume: i128,
     /// Unlabelled volume left for BVC to split at the close.
-    bvc_volume: i64,
+    bvc_volume: i128,
     aggregated_trades: u64,
     stale_quote_trades: u64,
     labelled_trades: u64,
@@ -127,7 +127,7 @@ impl MinuteAccumulator {
         self.fills = self.fills.saturating_add(bar.trade_count);
         let volume = bar.volume.raw();
         self.volume = self.volume.saturating_add(volume);
-        self.notional += i128::from(bar_vwap(bar).raw()) * i128::from(volume);
+        self.notional += i128::from(bar_vwap(bar).raw()) * volume;
         self.buy_volume = self.buy_volume.saturating_add(flow.buy);
         self.sell_volume = self.sell_volume.saturating_add(flow.sell);
         self.unknown_volume = self.unknown_volume.saturating_add(flow.unknown);
@@ -152,7 +152,7 @@ impl MinuteAccumulator {
         self.close = price;
         self.fills += 1;
         self.volume = self.volume.saturating_add(size.raw());
-        self.notional += i128::from(price.raw()) * i128::from(size.raw());
+        self.notional += i128::from(price.raw()) * size.raw();
     }
 
     #[inline]
@@ -202,9 +202,9 @@ pub struct FeatureEngine {
     trades_seen: bool,
     bar_tick_rule: BarTickRule,
     returns: MinuteWindow<f64>,
-    abs_order_flow: MinuteWindow<i64>,
+    abs_order_flow: MinuteWindow<i128>,
     spreads: MinuteWindow<SpreadMinute>,
-    scratch: Vec<i64>,
+    scratch: Vec<i128>,
     profile: RollingProfile,
     levels: ProfileLevels,
     counters: EngineCounters,
@@ -486,7 +486,7 @@ impl FeatureEngine {
         let median_abs = median(&self.abs_order_flow, &mut self.scratch);
         self.abs_order_flow.push(order_flow.saturating_abs());
         let volume = minute.volume;
-        let fraction = |part: i64| {
+        let fraction = |part: i128| {
             if volume > 0 {
                 part as f64 / volume as f64
             } else {

@@ -8,9 +8,9 @@ use crate::config::FeatureConfig;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct OrderFlowInputs {
     /// OF_1m = buy volume − sell volume (raw units).
-    pub order_flow: i64,
+    pub order_flow: i128,
     /// Total traded volume of the minute (raw units).
-    pub volume: i64,
+    pub volume: i128,
     /// median(|OF_1m|) over the previous minutes of the window (raw units).
     pub median_abs_order_flow: Option<f64>,
     /// Time-weighted qimb over the minute.
@@ -36,7 +36,7 @@ pub struct OrderFlowSignals {
 }
 
 /// OF_norm = OF_1m / total volume; `None` for a minute without volume.
-pub fn order_flow_norm(order_flow: i64, volume: i64) -> Option<f64> {
+pub fn order_flow_norm(order_flow: i128, volume: i128) -> Option<f64> {
     (volume > 0).then(|| order_flow as f64 / volume as f64)
 }
 
@@ -86,8 +86,8 @@ mod tests {
     use super::*;
 
     fn inputs(
-        order_flow: i64,
-        volume: i64,
+        order_flow: i128,
+        volume: i128,
         median: Option<f64>,
         qimb: Option<f64>,
         ambiguous: f64,

@@ -2,7 +2,7 @@
 //! funding as costs) falls below −limit × the day's starting equity, no new entries until the
 //! next 00:00 UTC.
 
-use auction_trader_types::{Money, Rate, UnixNanos};
+use auction_trader_types::{Money, Rate, TypesError, UnixNanos};
 
 use crate::value::SCALE;
 
@@ -47,21 +47,23 @@ impl DailyLossGuard {
     /// bar close). The first call of a UTC day captures the day's starting equity; if P&L was
     /// already recorded that day, it is taken out (`equity − day P&L`) so the start is the
     /// equity before today's results.
-    pub fn on_clock(&mut self, ts: UnixNanos, equity: Money) {
+    pub fn on_clock(&mut self, ts: UnixNanos, equity: Money) -> Result<(), TypesError> {
         self.roll(ts);
         if self.starting_equity.is_none() {
-            self.starting_equity = Some(equity.saturating_sub(self.day_pnl));
+            self.starting_equity = Some(equity.try_sub(self.day_pnl, "day starting equity")?);
             self.check();
         }
+        Ok(())
     }
 
     /// Adds a P&L component at `ts`: realized P&L (signed), fees and funding paid as negative
     /// amounts (received as positive). Events of an earlier day than the tracked one count
     /// in the current day.
-    pub fn record(&mut self, ts: UnixNanos, pnl_delta: Money) {
+    pub fn record(&mut self, ts: UnixNanos, pnl_delta: Money) -> Result<(), TypesError> {
         self.roll(ts);
-        self.day_pnl = self.day_pnl.saturating_add(pnl_delta);
+        self.day_pnl = self.day_pnl.try_add(pnl_delta, "day P&L")?;
         self.check();
+        Ok(())
     }
 
     /// SPEC 4: halt when day P&L < −limit × starting equity (strictly below; exactly −3% does

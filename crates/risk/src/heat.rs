@@ -1,9 +1,9 @@
 //! Heat: the current risk exposure, always visible (SPEC 4).
 
-use auction_trader_types::{Money, Price, Quantity};
+use auction_trader_types::{Money, Price, Quantity, TypesError};
 use serde::Serialize;
 
-use crate::value::value_raw;
+use crate::value::value_or_error;
 
 /// One open position as heat sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -30,19 +30,26 @@ pub struct Heat {
 }
 
 impl Heat {
-    pub fn measure(positions: &[OpenRisk], equity: Money) -> Self {
-        let mut risk: i128 = 0;
-        let mut notional: i128 = 0;
+    pub fn measure(positions: &[OpenRisk], equity: Money) -> Result<Self, TypesError> {
+        let mut risk = Money::ZERO;
+        let mut notional = Money::ZERO;
         for position in positions {
-            let quantity = i128::from(position.quantity.raw()).abs();
-            let multiplier = i128::from(position.contract_multiplier.raw());
+            let quantity = position.quantity.raw().abs();
+            let multiplier = position.contract_multiplier.raw();
             let distance =
                 (i128::from(position.entry_price.raw()) - i128::from(position.stop.raw())).abs();
-            risk = risk.saturating_add(value_raw(distance, quantity, multiplier));
-            let value = value_raw(i128::from(position.mark_price.raw()), quantity, multiplier);
-            notional = notional.saturating_add(value.abs());
+            risk = risk.try_add(
+                value_or_error(distance, quantity, multiplier, "heat risk")?,
+                "heat risk",
+            )?;
+            let value = value_or_error(
+                i128::from(position.mark_price.raw()),
+                quantity,
+                multiplier,
+                "heat notional",
+            )?;
+            notional = notional.try_add(value.abs(), "heat notional")?;
         }
-        let notional = Money::from_raw_i128(notional);
         let notional_to_equity = if notional.is_zero() {
             0.0
         } else if equity.is_positive() {
@@ -50,11 +57,11 @@ impl Heat {
         } else {
             f64::INFINITY
         };
-        Self {
-            risk_amount: Money::from_raw_i128(risk),
+        Ok(Self {
+            risk_amount: risk,
             notional,
             notional_to_equity,
-        }
+        })
     }
 }
 
@@ -84,11 +91,11 @@ mod tests {
                 contract_multiplier: Quantity::ONE,
             },
         ];
-        let heat = Heat::measure(&positions, Money::from_decimal_str("10000").unwrap());
+        let heat = Heat::measure(&positions, Money::from_decimal_str("10000").unwrap()).unwrap();
         assert_eq!(heat.risk_amount, Money::from_decimal_str("159.96").unwrap());
         assert_eq!(heat.notional, Money::from_decimal_str("106106.6").unwrap());
         assert!((heat.notional_to_equity - 10.61066).abs() < 1e-12);
-        let empty = Heat::measure(&[], Money::ZERO);
+        let empty = Heat::measure(&[], Money::ZERO).unwrap();
         assert_eq!(empty.notional_to_equity, 0.0);
     }
 }

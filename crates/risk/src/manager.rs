@@ -2,7 +2,7 @@
 //! Pure and deterministic: time comes in as arguments.
 
 use auction_trader_strategy::{Direction, TradeIntent};
-use auction_trader_types::{Instrument, Money, Price, Quantity, Rate, UnixNanos};
+use auction_trader_types::{Instrument, Money, Price, Quantity, Rate, TypesError, UnixNanos};
 use serde::Serialize;
 use thiserror::Error;
 
@@ -134,7 +134,8 @@ impl RiskManager {
                 stop: intent.stop,
             });
         }
-        let available = available_margin(equity, used_margin);
+        let available = available_margin(equity, used_margin)
+            .map_err(|_| EntryRejection::Sizing(SizingRejection::Overflow))?;
         let sizing = size_position(
             available,
             intent.entry_price,
@@ -191,26 +192,24 @@ impl RiskManager {
     }
 
     /// Realized trading P&L (signed) for the daily kill switch.
-    pub fn on_realized(&mut self, ts: UnixNanos, pnl: Money) {
-        self.daily_loss.record(ts, pnl);
+    pub fn on_realized(&mut self, ts: UnixNanos, pnl: Money) -> Result<(), TypesError> {
+        self.daily_loss.record(ts, pnl)
     }
 
     /// A fee paid (negative = rebate); counts as a cost.
-    pub fn on_fee(&mut self, ts: UnixNanos, fee: Money) {
-        self.daily_loss
-            .record(ts, Money::from_raw(fee.raw().saturating_neg()));
+    pub fn on_fee(&mut self, ts: UnixNanos, fee: Money) -> Result<(), TypesError> {
+        self.daily_loss.record(ts, fee.try_neg("fee")?)
     }
 
     /// Funding paid (negative = received), as `FundingPayment::amount`; counts as a cost.
-    pub fn on_funding(&mut self, ts: UnixNanos, amount: Money) {
-        self.daily_loss
-            .record(ts, Money::from_raw(amount.raw().saturating_neg()));
+    pub fn on_funding(&mut self, ts: UnixNanos, amount: Money) -> Result<(), TypesError> {
+        self.daily_loss.record(ts, amount.try_neg("funding")?)
     }
 
     /// The engine clock with account equity: rolls the UTC day and captures its starting
     /// equity at the first call of the day.
-    pub fn on_clock(&mut self, ts: UnixNanos, equity: Money) {
-        self.daily_loss.on_clock(ts, equity);
+    pub fn on_clock(&mut self, ts: UnixNanos, equity: Money) -> Result<(), TypesError> {
+        self.daily_loss.on_clock(ts, equity)
     }
 
     /// SPEC 4: enter, flip or ignore, by config.
@@ -245,7 +244,7 @@ impl RiskManager {
         exit_price: Price,
         entry_fee_paid: Money,
         accrued_funding: Money,
-    ) -> (bool, Money) {
+    ) -> Result<(bool, Money), TypesError> {
         profitable_net_of_fees(
             position,
             entry_price,

@@ -1,9 +1,9 @@
 //! Margin helpers for sizing (SPEC 4: cross margin, available margin = equity − initial margin
 //! of open positions).
 
-use auction_trader_types::{Money, Price, Quantity, Rate};
+use auction_trader_types::{Money, Price, Quantity, Rate, TypesError};
 
-use crate::value::{SCALE, value_raw};
+use crate::value::{SCALE, value_or_error};
 
 /// Initial margin of an open position: `|price × size × multiplier| / leverage`, rounded up
 /// (conservative). The account leverage is the configured `max_leverage`. A non-positive
@@ -13,24 +13,32 @@ pub fn initial_margin(
     quantity: Quantity,
     contract_multiplier: Quantity,
     leverage: Rate,
-) -> Money {
-    let notional = value_raw(
+) -> Result<Money, TypesError> {
+    let notional = value_or_error(
         i128::from(price.raw()),
-        i128::from(quantity.raw()),
-        i128::from(contract_multiplier.raw()),
-    )
-    .saturating_abs();
+        quantity.raw(),
+        contract_multiplier.raw(),
+        "initial margin",
+    )?
+    .abs();
     if !leverage.is_positive() {
-        return Money::from_raw_i128(notional);
+        return Ok(notional);
     }
     let leverage = i128::from(leverage.raw());
-    let scaled = notional.saturating_mul(SCALE);
-    Money::from_raw_i128((scaled + leverage - 1) / leverage)
+    let scaled = notional
+        .raw()
+        .checked_mul(SCALE)
+        .and_then(|scaled| scaled.checked_add(leverage - 1))
+        .ok_or_else(|| TypesError::ArithmeticOverflow {
+            operation: "initial margin",
+            values: format!("{notional} / {}", Rate::from_raw(leverage as i64)),
+        })?;
+    Ok(Money::from_raw(scaled / leverage))
 }
 
 /// SPEC 4: available margin = equity − initial margin of open positions (may be negative).
-pub fn available_margin(equity: Money, used_margin: Money) -> Money {
-    equity.saturating_sub(used_margin)
+pub fn available_margin(equity: Money, used_margin: Money) -> Result<Money, TypesError> {
+    equity.try_sub(used_margin, "available margin")
 }
 
 #[cfg(test)]
@@ -45,11 +53,12 @@ mod tests {
             Quantity::from_decimal_str("-0.5").unwrap(),
             Quantity::ONE,
             Rate::from_decimal_str("10").unwrap(),
-        );
+        )
+        .unwrap();
         assert_eq!(used, Money::from_decimal_str("3000").unwrap());
         let equity = Money::from_decimal_str("13000").unwrap();
         assert_eq!(
-            available_margin(equity, used),
+            available_margin(equity, used).unwrap(),
             Money::from_decimal_str("10000").unwrap()
         );
     }
@@ -62,7 +71,8 @@ mod tests {
             Quantity::ONE,
             Quantity::ONE,
             Rate::from_decimal_str("3").unwrap(),
-        );
+        )
+        .unwrap();
         assert_eq!(margin, Money::from_raw(333_333_334));
     }
 }

@@ -1,10 +1,10 @@
 //! Max hold with trailing while profitable net of fees (SPEC 4, SPEC 11.7).
 
-use auction_trader_types::{Money, Price, Quantity, Rate, UnixNanos};
+use auction_trader_types::{Money, Price, Quantity, Rate, TypesError, UnixNanos};
 use serde::Serialize;
 
 use crate::RiskConfig;
-use crate::value::value_raw;
+use crate::value::value_or_error;
 
 /// What to do with a position at a bar close.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -30,18 +30,24 @@ pub fn profitable_net_of_fees(
     taker_fee: Rate,
     accrued_funding: Money,
     contract_multiplier: Quantity,
-) -> (bool, Money) {
-    let quantity = i128::from(position.raw());
-    let multiplier = i128::from(contract_multiplier.raw());
+) -> Result<(bool, Money), TypesError> {
+    let quantity = position.raw();
+    let multiplier = contract_multiplier.raw();
     let move_raw = i128::from(exit_price.raw()) - i128::from(entry_price.raw());
-    let unrealized = value_raw(move_raw, quantity, multiplier);
-    let exit_notional = value_raw(i128::from(exit_price.raw()), quantity, multiplier).abs();
-    let exit_fee = taker_fee.apply_to_raw(exit_notional);
+    let unrealized = value_or_error(move_raw, quantity, multiplier, "unrealized P&L")?;
+    let exit_notional = value_or_error(
+        i128::from(exit_price.raw()),
+        quantity,
+        multiplier,
+        "exit notional",
+    )?
+    .abs();
+    let exit_fee = taker_fee.apply(exit_notional, "exit fee")?;
     let net = unrealized
-        - i128::from(entry_fee_paid.raw())
-        - exit_fee
-        - i128::from(accrued_funding.raw());
-    (net > 0, Money::from_raw_i128(net))
+        .try_sub(entry_fee_paid, "net P&L")?
+        .try_sub(exit_fee, "net P&L")?
+        .try_sub(accrued_funding, "net P&L")?;
+    Ok((net.is_positive(), net))
 }
 
 /// The max-hold clock of one position (SPEC 4): it starts at the first bar close strictly
@@ -143,7 +149,8 @@ mod tests {
             Rate::from_decimal_str("0.0005").unwrap(),
             Money::ZERO,
             Quantity::ONE,
-        );
+        )
+        .unwrap();
         assert!(!profitable);
         assert_eq!(net, money("-22.01"));
     }
@@ -162,6 +169,7 @@ mod tests {
                 money(funding),
                 Quantity::ONE,
             )
+            .unwrap()
         };
         assert_eq!(short("5"), (true, money("53.05")));
         assert_eq!(short("-5"), (true, money("63.05")));
@@ -174,7 +182,8 @@ mod tests {
             Rate::ZERO,
             Money::ZERO,
             Quantity::ONE,
-        );
+        )
+        .unwrap();
         assert_eq!(flat, (false, Money::ZERO));
     }
 

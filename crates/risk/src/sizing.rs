@@ -55,21 +55,34 @@ fn floor_div(numerator: i128, denominator: i128) -> Option<i128> {
 
 /// Whole lots whose value `lots × lot × price_like × multiplier` fits in `amount_raw`:
 /// `floor(amount × S² / (price_like × multiplier × lot))`. A denominator too large for `i128`
-/// means not even one lot fits; a numerator too large saturates.
+/// means not even one lot fits; a numerator too large is divided exactly when the denominator
+/// is a multiple of S (whole-unit multipliers), else the sizing is refused as an overflow.
 fn lots_within(
     amount_raw: i128,
     price_like_raw: i128,
     multiplier_raw: i128,
     lot_raw: i128,
-) -> i128 {
+) -> Result<i128, SizingRejection> {
     let Some(denominator) = price_like_raw
         .checked_mul(multiplier_raw)
         .and_then(|value| value.checked_mul(lot_raw))
     else {
-        return 0;
+        return Ok(0);
     };
-    let numerator = amount_raw.saturating_mul(SCALE).saturating_mul(SCALE);
-    floor_div(numerator, denominator).unwrap_or(0)
+    match amount_raw
+        .checked_mul(SCALE)
+        .and_then(|value| value.checked_mul(SCALE))
+    {
+        Some(numerator) => Ok(floor_div(numerator, denominator).unwrap_or(0)),
+        // amount × S² / D = amount × S / (D / S) when S divides D.
+        None if denominator % SCALE == 0 => {
+            let numerator = amount_raw
+                .checked_mul(SCALE)
+                .ok_or(SizingRejection::Overflow)?;
+            Ok(floor_div(numerator, denominator / SCALE).unwrap_or(0))
+        }
+        None => Err(SizingRejection::Overflow),
+    }
 }
 
 /// Sizes an entry at `entry` with its stop at `stop` (SPEC 4, SPEC 11.2).
@@ -96,31 +109,38 @@ pub fn size_position(
             available: available_margin,
         });
     }
-    let lot = i128::from(instrument.lot_size.raw());
-    let multiplier = i128::from(instrument.contract_multiplier.raw());
+    let lot = instrument.lot_size.raw();
+    let multiplier = instrument.contract_multiplier.raw();
     if lot <= 0 || multiplier <= 0 {
         return Err(SizingRejection::InvalidInstrument);
     }
-    let available = i128::from(available_margin.raw());
     let entry_raw = i128::from(entry.raw());
     let distance = (entry_raw - i128::from(stop.raw())).abs();
     // SPEC 4: risk budget = available margin × 2%.
-    let budget = available * i128::from(config.risk_per_trade.raw()) / SCALE;
+    let budget = config
+        .risk_per_trade
+        .apply(available_margin, "risk budget")
+        .map_err(|_| SizingRejection::Overflow)?
+        .raw();
     // SPEC 4: notional cap = 10 × available margin.
-    let cap = available * i128::from(config.max_leverage.raw()) / SCALE;
-    let lots_by_risk = lots_within(budget, distance, multiplier, lot);
-    let lots_by_cap = lots_within(cap, entry_raw, multiplier, lot);
+    let cap = config
+        .max_leverage
+        .apply(available_margin, "leverage cap")
+        .map_err(|_| SizingRejection::Overflow)?
+        .raw();
+    let lots_by_risk = lots_within(budget, distance, multiplier, lot)?;
+    let lots_by_cap = lots_within(cap, entry_raw, multiplier, lot)?;
     // Capped when the unrounded risk size's notional exceeds the cap:
     // budget / distance × entry > cap  ⇔  budget × entry > cap × distance.
-    let leverage_capped = match cap.checked_mul(distance) {
-        Some(cap_times_distance) => budget.saturating_mul(entry_raw) > cap_times_distance,
-        None => false,
+    let leverage_capped = match (budget.checked_mul(entry_raw), cap.checked_mul(distance)) {
+        (Some(budget_times_entry), Some(cap_times_distance)) => {
+            budget_times_entry > cap_times_distance
+        }
+        // Beyond i128 only the comparison's sign matters: f64 keeps it for a flag.
+        _ => budget as f64 * entry_raw as f64 > cap as f64 * distance as f64,
     };
     let lots = lots_by_risk.min(lots_by_cap);
-    let quantity_raw = lots
-        .checked_mul(lot)
-        .and_then(|raw| i64::try_from(raw).ok())
-        .ok_or(SizingRejection::Overflow)?;
+    let quantity_raw = lots.checked_mul(lot).ok_or(SizingRejection::Overflow)?;
     let quantity = Quantity::from_raw(quantity_raw);
     // SPEC 4: skip the trade if below the minimum size (a zero size is always skipped).
     if quantity < instrument.min_size || quantity.is_zero() {
@@ -129,12 +149,16 @@ pub fn size_position(
             minimum: instrument.min_size,
         });
     }
-    let quantity_wide = i128::from(quantity_raw);
+    let value = |price_like: i128| {
+        value_raw(price_like, quantity_raw, multiplier)
+            .map(Money::from_raw)
+            .ok_or(SizingRejection::Overflow)
+    };
     Ok(Sizing {
         quantity,
-        risk_amount: Money::from_raw_i128(value_raw(distance, quantity_wide, multiplier)),
-        risk_budget: Money::from_raw_i128(budget),
-        notional: Money::from_raw_i128(value_raw(entry_raw, quantity_wide, multiplier)),
+        risk_amount: value(distance)?,
+        risk_budget: Money::from_raw(budget),
+        notional: value(entry_raw)?,
         leverage_capped,
     })
 }

@@ -33,14 +33,18 @@ pub fn split_targets(quantity: Quantity, lot: Quantity, tp1_fraction: Rate) -> T
     if !quantity.is_positive() || !lot.is_positive() || !tp1_fraction.is_positive() {
         return everything_at_tp2;
     }
-    let lots = i128::from(quantity.raw() / lot.raw());
+    let lots = quantity.raw() / lot.raw();
     // round_half_up(lots × fraction) = floor((2 × lots × fraction_raw + S) / (2 × S)).
-    let nearest = (2 * lots * i128::from(tp1_fraction.raw()) + SCALE) / (2 * SCALE);
-    // SPEC 4: a 1-lot position skips TP1; TP2 always keeps at least one lot.
-    let tp1_lots = nearest.min(lots - 1).max(0);
-    let Ok(tp1_lots) = i64::try_from(tp1_lots) else {
+    let Some(nearest) = lots
+        .checked_mul(2 * i128::from(tp1_fraction.raw()))
+        .and_then(|doubled| doubled.checked_add(SCALE))
+        .map(|doubled| doubled / (2 * SCALE))
+    else {
         return everything_at_tp2;
     };
+    // SPEC 4: a 1-lot position skips TP1; TP2 always keeps at least one lot.
+    let tp1_lots = nearest.min(lots - 1).max(0);
+    // tp1_lots < lots, so the product is at most the quantity.
     let take_profit_1 = Quantity::from_raw(tp1_lots * lot.raw());
     TargetSplit {
         take_profit_1,

@@ -115,7 +115,7 @@ fn one_pass<S: Strategy>(
         engine.on_event(event);
     }
     let seconds = start.elapsed().as_secs_f64();
-    let (recorder, counters, _) = engine.finish(0);
+    let (recorder, counters, _) = engine.finish(0)?;
     Ok((
         seconds,
         format!(

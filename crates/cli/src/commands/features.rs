@@ -158,9 +158,7 @@ fn profile(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
         "trades={} bins={} total_volume={}",
         trades.len(),
         profile.bins_spanned(),
-        auction_trader_types::Quantity::from_raw(
-            i64::try_from(profile.total_volume).unwrap_or(i64::MAX)
-        )
+        auction_trader_types::Quantity::from_raw(profile.total_volume)
     );
     if args.histogram {
         let peak = profile.bins.iter().copied().max().unwrap_or(1).max(1);
@@ -177,10 +175,7 @@ fn profile(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
             println!(
                 "{:>16} {marker} {:>16} {}",
                 profile.bin_low(bin).to_string(),
-                auction_trader_types::Quantity::from_raw(
-                    i64::try_from(*volume).unwrap_or(i64::MAX)
-                )
-                .to_string(),
+                auction_trader_types::Quantity::from_raw(*volume).to_string(),
                 "#".repeat(width)
             );
         }

@@ -122,7 +122,7 @@ pub fn run_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     }
     let records = read_execution_db(&execution)?;
     let config_text = std::fs::read_to_string(args.run_dir.join("config.yaml")).unwrap_or_default();
-    let metrics = compute_metrics(&records);
+    let metrics = compute_metrics(&records)?;
     let report = write_tables_and_report(&args.run_dir, &records, &metrics, &config_text)?;
     print_metrics(&metrics);
     println!("report: {}", report.display());

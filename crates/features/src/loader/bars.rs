@@ -54,10 +54,10 @@ struct Accumulator {
     high: Price,
     low: Price,
     close: Price,
-    volume: i64,
+    volume: i128,
     notional: i128,
-    buy: i64,
-    sell: i64,
+    buy: i128,
+    sell: i128,
     count: u64,
 }
 

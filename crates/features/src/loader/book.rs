@@ -56,9 +56,11 @@ impl BookRow {
             BookSide::Bid => &self.bids,
             BookSide::Ask => &self.asks,
         };
-        levels.iter().fold(Quantity::ZERO, |total, (_, size)| {
-            total.saturating_add(*size)
-        })
+        Quantity::from_raw(
+            levels
+                .iter()
+                .fold(0_i128, |total, (_, size)| total.saturating_add(size.raw())),
+        )
     }
 
     /// (bid depth − ask depth) / (bid depth + ask depth) over the row's levels.

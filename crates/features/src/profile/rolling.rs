@@ -37,7 +37,7 @@ pub struct ProfileLevels {
     /// rebuild threshold).
     pub required_bin_width: Option<Price>,
     pub bins_spanned: u32,
-    /// Window volume (raw units, saturated to i64).
+    /// Window volume (raw units).
     pub volume: Quantity,
     pub value_area_volume: Quantity,
     /// The histogram was rebuilt from raw trades at this close.
@@ -74,7 +74,7 @@ pub struct HistogramView<'a> {
 #[derive(Debug, Clone, Copy)]
 struct TickVolume {
     tick: i64,
-    volume: i64,
+    volume: i128,
 }
 
 /// Trades of one minute: how many entries, and their tick range.
@@ -335,7 +335,7 @@ fn widen_to_fit(width: i64, (low, high): (i64, i64)) -> i64 {
 }
 
 fn saturate(volume: i128) -> Quantity {
-    Quantity::from_raw(volume.clamp(0, i128::from(i64::MAX)) as i64)
+    Quantity::from_raw(volume.max(0))
 }
 
 #[cfg(test)]

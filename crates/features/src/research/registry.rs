@@ -217,11 +217,11 @@ const BVC_PIECES_PER_BUCKET: i64 = 20;
 /// buy share Φ(r/σ) with the minute's log return and sigma_240 (SPEC 2.3 BVC).
 #[derive(Debug)]
 struct VpinFeature {
-    calibration_volume: i64,
+    calibration_volume: i128,
     calibration_minutes: u32,
     vpin: Option<Vpin>,
-    bucket_size: i64,
-    unlabelled_volume: i64,
+    bucket_size: i128,
+    unlabelled_volume: i128,
 }
 
 impl VpinFeature {
@@ -235,9 +235,9 @@ impl VpinFeature {
         }
     }
 
-    fn bucket_size_from(volume: i64, minutes: u32) -> i64 {
-        let per_day = i128::from(volume) * 1440 / i128::from(minutes.max(1));
-        i64::try_from(per_day / i128::from(VPIN_BUCKETS_PER_DAY)).unwrap_or(i64::MAX)
+    fn bucket_size_from(volume: i128, minutes: u32) -> i128 {
+        let per_day = volume.saturating_mul(1440) / i128::from(minutes.max(1));
+        per_day / i128::from(VPIN_BUCKETS_PER_DAY)
     }
 }
 
@@ -283,7 +283,7 @@ impl ResearchFeature for VpinFeature {
             && self.unlabelled_volume > 0
         {
             let fraction = bvc::buy_fraction(snapshot.log_return, snapshot.sigma_240);
-            let piece = (self.bucket_size / BVC_PIECES_PER_BUCKET).max(1);
+            let piece = (self.bucket_size / i128::from(BVC_PIECES_PER_BUCKET)).max(1);
             let mut remaining = std::mem::take(&mut self.unlabelled_volume);
             while remaining > 0 {
                 let chunk = remaining.min(piece);

@@ -17,12 +17,12 @@ use crate::FeaturesError;
 /// Streaming VPIN over volume buckets, O(1) per bucket filled.
 #[derive(Debug, Clone)]
 pub struct Vpin {
-    bucket_size: i64,
+    bucket_size: i128,
     bucket_count: usize,
-    buy: i64,
-    sell: i64,
+    buy: i128,
+    sell: i128,
     /// |V_buy − V_sell| of each completed bucket in the window.
-    imbalances: VecDeque<i64>,
+    imbalances: VecDeque<i128>,
     imbalance_sum: i128,
     unlabelled_trades: u64,
 }
@@ -83,7 +83,7 @@ impl Vpin {
         self.buy = 0;
         self.sell = 0;
         self.imbalances.push_back(imbalance);
-        self.imbalance_sum += i128::from(imbalance);
+        self.imbalance_sum += imbalance;
         if self.imbalances.len() > self.bucket_count
             && let Some(oldest) = self.imbalances.pop_front()
         {

@@ -37,7 +37,7 @@ pub struct AggregatedTrade {
 struct LabelGroup {
     /// Σ price_raw × size_raw (exact).
     notional: i128,
-    size: i64,
+    size: i128,
     fills: u32,
     /// Position in order of first appearance within the timestamp.
     order: u8,
@@ -124,7 +124,7 @@ impl TradeAggregator {
             group.order = next_order;
             self.next_order += 1;
         }
-        group.notional += i128::from(trade.price.raw()) * i128::from(trade.size.raw());
+        group.notional += i128::from(trade.price.raw()) * trade.size.raw();
         group.size = group.size.saturating_add(trade.size.raw());
         group.fills += 1;
     }
@@ -163,11 +163,10 @@ impl TradeAggregator {
 
 /// Σ(p × q) / Σq rounded half up; zero size (never valid data) gives price 0.
 #[inline]
-pub(crate) fn vwap(notional: i128, size: i64) -> Price {
+pub(crate) fn vwap(notional: i128, size: i128) -> Price {
     if size <= 0 {
         return Price::ZERO;
     }
-    let size = i128::from(size);
     let rounded = (2 * notional + size).div_euclid(2 * size);
     Price::from_raw(i64::try_from(rounded).unwrap_or(i64::MAX))
 }

@@ -37,8 +37,8 @@ pub fn buy_fraction(log_return: f64, sigma: Option<f64>) -> f64 {
 
 /// Splits a raw volume into (buy, sell) with `buy = round(volume × fraction)`, `sell = rest`
 /// (integer volumes stay exact: buy + sell = volume).
-pub fn split_volume(volume_raw: i64, fraction: f64) -> (i64, i64) {
-    let buy = ((volume_raw as f64) * fraction.clamp(0.0, 1.0)).round() as i64;
+pub fn split_volume(volume_raw: i128, fraction: f64) -> (i128, i128) {
+    let buy = ((volume_raw as f64) * fraction.clamp(0.0, 1.0)).round() as i128;
     let buy = buy.clamp(0, volume_raw.max(0));
     (buy, volume_raw - buy)
 }

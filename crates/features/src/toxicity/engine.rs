@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use auction_trader_book::{AppliedMessage, BookObserver, OrderBook, SequenceRule, SequencedBook};
 use auction_trader_types::{
     AggressorSide, BookDelta, BookSide, InstrumentKey, MarketEvent, NANOS_PER_MILLI,
-    NANOS_PER_SECOND, Price, Trade, UnixNanos,
+    NANOS_PER_SECOND, Price, Quantity, Trade, UnixNanos,
 };
 use serde::Serialize;
 
@@ -21,6 +21,14 @@ use super::ghost::{Ghost, GhostTracker, price_bucket};
 use super::obi::ObiTracker;
 use super::stats::{RealizedVolatility, TypicalSpread};
 use crate::FeaturesError;
+
+/// A size in the L2 book's 8-byte raw units, the unit every toxicity measure works in. Book
+/// sizes always fit (the book refuses larger levels); a trade beyond ±9.2·10^9 units (whose
+/// instrument then has no usable L2 book either) counts as that limit.
+#[inline]
+fn book_units(size: Quantity) -> i64 {
+    i64::try_from(size.raw()).unwrap_or(if size.is_negative() { i64::MIN } else { i64::MAX })
+}
 
 /// Raw units per unit of size (fixed scale 10^9).
 const UNIT: f64 = 1e9;
@@ -116,7 +124,7 @@ impl BookObserver for RowTracker {
             return;
         }
         let price = row.price.raw();
-        let size = row.size.raw();
+        let size = book_units(row.size);
         if let Some(pending) = self.pending.take()
             && pending.side == row.side
             && pending.price == price
@@ -299,7 +307,7 @@ impl ToxicityEngine {
                     price: row.price.raw(),
                     last_update_id: row.last_update_id,
                     ts_recv: row.ts_recv.as_i64(),
-                    old_size: book.depth_at(row.side, row.price).raw(),
+                    old_size: book_units(book.depth_at(row.side, row.price)),
                 });
         }
         self.book.apply_with(row, &mut self.rows);
@@ -319,7 +327,7 @@ impl ToxicityEngine {
             if self.book.is_synced() {
                 before.extend(
                     book.top_levels(side, levels)
-                        .map(|(price, size)| (price, size.raw())),
+                        .map(|(price, size)| (price, book_units(size))),
                 );
             }
         }
@@ -345,7 +353,7 @@ impl ToxicityEngine {
                 if !inside {
                     continue;
                 }
-                let new = book.depth_at(side, price).raw();
+                let new = book_units(book.depth_at(side, price));
                 if old > new {
                     self.rows
                         .bucket
@@ -361,8 +369,8 @@ impl ToxicityEngine {
                     .iter()
                     .find(|(old_price, _)| *old_price == price)
                     .map(|&(_, old)| old);
-                if before != Some(size.raw()) {
-                    self.rows.ghosts.on_level(side, price.raw(), size.raw(), ts);
+                if before != Some(book_units(size)) {
+                    self.rows.ghosts.on_level(side, price.raw(), book_units(size), ts);
                 }
             }
             self.before_reset[index].clear();
@@ -373,7 +381,7 @@ impl ToxicityEngine {
     fn on_trade(&mut self, trade: &Trade) {
         self.counters.trades += 1;
         let price = trade.price.raw();
-        let size = trade.size.raw();
+        let size = book_units(trade.size);
         let ts = trade.ts_recv.as_i64();
         self.rows.bucket.traded.push((price, size));
         match trade.aggressor {
@@ -435,7 +443,7 @@ impl ToxicityEngine {
             target.extend(
                 book.top_levels(side, config.sample_levels)
                     .map(|(price, size)| {
-                        let raw = size.raw();
+                        let raw = book_units(size);
                         let shown = if discounting
                             && ghosts.discounted(price_bucket(price.raw(), tick), end)
                         {
@@ -453,14 +461,14 @@ impl ToxicityEngine {
         let top_bids: Vec<(i64, i64)> = self
             .scratch
             .iter()
-            .map(|(price, size)| (price.raw(), size.raw()))
+            .map(|(price, size)| (price.raw(), book_units(*size)))
             .collect();
         self.scratch.clear();
         self.scratch.extend(book.top_levels(BookSide::Ask, levels));
         let top_asks: Vec<(i64, i64)> = self
             .scratch
             .iter()
-            .map(|(price, size)| (price.raw(), size.raw()))
+            .map(|(price, size)| (price.raw(), book_units(*size)))
             .collect();
         self.rows.ghosts.on_sample(end, &top_bids, &top_asks);
 

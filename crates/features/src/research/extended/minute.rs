@@ -10,8 +10,8 @@ use auction_trader_types::{MarketEvent, NANOS_PER_MINUTE, NANOS_PER_SECOND, Unix
 
 /// Converts a fixed-point raw value (scale 1e9) to `f64` units.
 #[inline]
-pub(crate) fn raw_to_f64(raw: i64) -> f64 {
-    raw as f64 / 1e9
+pub(crate) fn raw_to_f64(raw: impl Into<i128>) -> f64 {
+    raw.into() as f64 / 1e9
 }
 
 /// A quote or trade of the target (instrument 0): what the spread, Kyle and kernel features read.
