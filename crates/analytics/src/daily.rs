@@ -99,8 +99,8 @@ mod tests {
             point(78, 120),
         ];
         let days = daily_equity(&points);
-        let expected: Vec<(i64, i64)> = vec![(24, 110), (48, 99), (72, 99), (96, 120)];
-        let actual: Vec<(i64, i64)> = days
+        let expected: Vec<(i64, i128)> = vec![(24, 110), (48, 99), (72, 99), (96, 120)];
+        let actual: Vec<(i64, i128)> = days
             .iter()
             .map(|day| (day.ts.0 / HOUR, day.equity.0 / 1_000_000_000))
             .collect();

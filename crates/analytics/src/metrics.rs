@@ -408,7 +408,7 @@ mod tests {
 
     #[test]
     fn pnl_decomposition_by_hand() {
-        let metrics = compute_metrics(&sample_records());
+        let metrics = compute_metrics(&sample_records()).unwrap();
         // Final equity 10,058 − initial 10,000 = 58 = Σ trade net (82 − 22.5 − 1.5).
         assert_eq!(metrics.final_equity, money("10058"));
         assert_eq!(metrics.net_pnl, money("58"));
@@ -425,7 +425,7 @@ mod tests {
 
     #[test]
     fn daily_ratios_and_drawdowns_by_hand() {
-        let metrics = compute_metrics(&sample_records());
+        let metrics = compute_metrics(&sample_records()).unwrap();
         // Day ends: 1970-01-02 00:00 → last point at 3h = 10,082; 01-03 00:00 → 10,058.
         // r1 = 10082 / 10000 − 1 = 0.0082; r2 = 10058 / 10082 − 1 = −0.00238048006348.
         // mean = 0.00290975996826; std (ddof 1) = |r1 − r2| / √2 = 0.00748152920110.
@@ -453,7 +453,7 @@ mod tests {
 
     #[test]
     fn trade_statistics_by_hand() {
-        let metrics = compute_metrics(&sample_records());
+        let metrics = compute_metrics(&sample_records()).unwrap();
         assert_eq!(
             (metrics.trade_count, metrics.wins, metrics.losses),
             (3, 1, 2)
@@ -473,7 +473,7 @@ mod tests {
 
     #[test]
     fn execution_statistics_by_hand() {
-        let metrics = compute_metrics(&sample_records());
+        let metrics = compute_metrics(&sample_records()).unwrap();
         // Notional 999.9 + 1,098.9 + 1,000 + 1,021.02 = 4,119.82; maker 999.9 + 1,000.
         assert_eq!(metrics.traded_notional, money("4119.82"));
         near(metrics.turnover, 0.411_982);
@@ -500,7 +500,7 @@ mod tests {
 
     #[test]
     fn exit_reasons_and_setups_by_hand() {
-        let metrics = compute_metrics(&sample_records());
+        let metrics = compute_metrics(&sample_records()).unwrap();
         let reasons: Vec<(&str, usize, usize, Money)> = metrics
             .exit_reasons
             .iter()
@@ -533,7 +533,7 @@ mod tests {
     #[test]
     fn empty_records_give_undefined_metrics_not_panics() {
         let records = RunRecords::new("empty", "X", money("1000"));
-        let metrics = compute_metrics(&records);
+        let metrics = compute_metrics(&records).unwrap();
         assert_eq!(metrics.net_pnl, Money::ZERO);
         assert_eq!(metrics.trade_count, 0);
         assert_eq!(
@@ -550,24 +550,24 @@ mod tests {
         );
         assert_eq!((metrics.expectancy, metrics.spread_bps), (None, None));
         // Zero initial equity: no return, no turnover.
-        let broke = compute_metrics(&RunRecords::new("broke", "X", Money::ZERO));
+        let broke = compute_metrics(&RunRecords::new("broke", "X", Money::ZERO)).unwrap();
         assert_eq!((broke.return_pct, broke.turnover), (None, None));
     }
 
     #[test]
     fn averages_round_half_away_from_zero() {
         // 5 raw / 2 = 2.5 → 3; −5 / 2 → −3; 4 / 3 = 1.33 → 1.
-        assert_eq!(average_money(5, 2), Some(Money::from_raw(3)));
-        assert_eq!(average_money(-5, 2), Some(Money::from_raw(-3)));
-        assert_eq!(average_money(4, 3), Some(Money::from_raw(1)));
-        assert_eq!(average_money(4, 0), None);
+        assert_eq!(average_money(Money::from_raw(5), 2), Some(Money::from_raw(3)));
+        assert_eq!(average_money(Money::from_raw(-5), 2), Some(Money::from_raw(-3)));
+        assert_eq!(average_money(Money::from_raw(4), 3), Some(Money::from_raw(1)));
+        assert_eq!(average_money(Money::from_raw(4), 0), None);
     }
 
     #[test]
     fn metrics_serialize_deterministically() {
         let records = sample_records();
-        let first = serde_json::to_string(&compute_metrics(&records)).unwrap();
-        let second = serde_json::to_string(&compute_metrics(&records)).unwrap();
+        let first = serde_json::to_string(&compute_metrics(&records).unwrap()).unwrap();
+        let second = serde_json::to_string(&compute_metrics(&records).unwrap()).unwrap();
         assert_eq!(first, second);
         assert!(first.contains("\"sharpe\":7.43"));
     }
@@ -577,7 +577,7 @@ mod tests {
         let records = sample_records();
         let mut shuffled = records.clone();
         shuffled.equity.reverse();
-        assert_eq!(compute_metrics(&shuffled), compute_metrics(&records));
+        assert_eq!(compute_metrics(&shuffled).unwrap(), compute_metrics(&records).unwrap());
     }
 
     proptest::proptest! {
@@ -598,7 +598,7 @@ mod tests {
                     position: auction_trader_types::Quantity::from_units(position).unwrap(),
                 });
             }
-            let metrics = compute_metrics(&records);
+            let metrics = compute_metrics(&records).unwrap();
             if let Some(drawdown) = metrics.max_drawdown {
                 proptest::prop_assert!((0.0..=100.0).contains(&drawdown.percent));
                 proptest::prop_assert!(drawdown.peak_ts <= drawdown.trough_ts);

@@ -55,9 +55,9 @@ fn buy_and_hold() -> Option<RunRecords> {
         });
         equity.push(EquityPoint {
             ts,
-            equity: Money::from_raw(close.raw()),
+            equity: Money::from_raw(i128::from(close.raw())),
             cash: Money::ZERO,
-            unrealized: Money::from_raw(close.raw()),
+            unrealized: Money::from_raw(i128::from(close.raw())),
             position: Quantity::ONE,
         });
     }
@@ -118,7 +118,7 @@ fn daily_statistics_match_empyrical() {
         );
     }
 
-    let metrics = compute_metrics(&records);
+    let metrics = compute_metrics(&records).unwrap();
     assert_eq!(
         metrics.daily.days as u64,
         expected["days"].as_u64().expect("days")
@@ -156,7 +156,7 @@ fn intraday_max_drawdown_matches_empyrical_on_minute_returns() {
     };
     let expected = expected();
     let number = |key: &str| expected_number(&expected, key);
-    let metrics = compute_metrics(&records);
+    let metrics = compute_metrics(&records).unwrap();
     let drawdown = metrics.max_drawdown.expect("drawdown");
     assert_close(
         "minute max drawdown",
@@ -204,7 +204,7 @@ fn report_of_a_month_of_minutes_stays_light() {
         .copied()
         .expect("a bar on 2022-01-10");
     let first = records.bars[0];
-    let gross = Money::from_raw(exit.close.raw() - first.close.raw());
+    let gross = Money::from_raw(i128::from(exit.close.raw() - first.close.raw()));
     records.trades.push(TradeRecord {
         trade_id: 1,
         setup: "buy_and_hold".to_owned(),
@@ -234,7 +234,7 @@ fn report_of_a_month_of_minutes_stays_light() {
         slippage: Money::ZERO,
         net_pnl: gross,
     });
-    let metrics = compute_metrics(&records);
+    let metrics = compute_metrics(&records).unwrap();
     let html = render_html(&records, &metrics, "mode: bars\n");
     // 45,031 minutes → at most 4,000 points per line: the page stays small.
     let largest_line = html

@@ -497,7 +497,7 @@ mod properties {
 
     fn raw_levels(book: &OrderBook, side: BookSide, n: usize) -> Vec<(i64, i64)> {
         book.top_levels(side, n)
-            .map(|(price, size)| (price.raw(), size.raw()))
+            .map(|(price, size)| (price.raw(), size.raw() as i64))
             .collect()
     }
 
@@ -509,7 +509,7 @@ mod properties {
             prop_assert_eq!(book.level_count(side), expected.len());
             let best = book
                 .best(side)
-                .map(|(price, size)| (price.raw(), size.raw()));
+                .map(|(price, size)| (price.raw(), size.raw() as i64));
             prop_assert_eq!(best, expected.first().copied());
             // Sizes are positive, prices strictly ordered best first.
             prop_assert!(actual.iter().all(|&(_, size)| size > 0));
@@ -523,7 +523,7 @@ mod properties {
                 expected.iter().take(5).copied().collect::<Vec<_>>()
             );
             for &(price, size) in expected.iter().take(3) {
-                prop_assert_eq!(book.depth_at(side, Price::from_raw(price)).raw(), size);
+                prop_assert_eq!(book.depth_at(side, Price::from_raw(price)).raw(), i128::from(size));
             }
         }
         let crossed = match (model.bids.keys().next_back(), model.asks.keys().next()) {
@@ -541,7 +541,7 @@ mod properties {
                 Operation::Set { side, ticks, lots } => {
                     let price = ticks * tick;
                     let size = lots * 1_000_000;
-                    book.set_level(side, Price::from_raw(price), Quantity::from_raw(size))
+                    book.set_level(side, Price::from_raw(price), Quantity::from_raw(i128::from(size)))
                         .map_err(|error| TestCaseError::fail(error.to_string()))?;
                     let levels = match side {
                         BookSide::Bid => &mut model.bids,

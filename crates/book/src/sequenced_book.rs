@@ -565,7 +565,7 @@ mod tests {
     }
 
     /// A level in whole units (price, size).
-    type Level = Option<(i64, i64)>;
+    type Level = Option<(i64, i128)>;
 
     fn top(book: &SequencedBook) -> (Level, Level) {
         let units = |level: Option<(Price, Quantity)>| {

@@ -44,7 +44,7 @@ pub(crate) fn rows(message: &Message) -> Vec<BookDelta> {
         ts_recv: UnixNanos(message.last as i64),
         side,
         price: Price::from_raw(price * 1_000_000_000),
-        size: Quantity::from_raw(size * 1_000_000_000),
+        size: Quantity::from_raw(i128::from(size) * 1_000_000_000),
         first_update_id: message.first,
         last_update_id: message.last,
         prev_update_id: message.prev,

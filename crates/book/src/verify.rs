@@ -488,9 +488,9 @@ mod tests {
             ts_event: UnixNanos(0),
             ts_recv: UnixNanos(id as i64),
             bid_price: Price::from_raw(units(bid.0)),
-            bid_size: Quantity::from_raw(units(bid.1)),
+            bid_size: Quantity::from_raw(i128::from(units(bid.1))),
             ask_price: Price::from_raw(units(ask.0)),
-            ask_size: Quantity::from_raw(units(ask.1)),
+            ask_size: Quantity::from_raw(i128::from(units(ask.1))),
             update_id: id,
             flags: QuoteFlags::default(),
         }

@@ -370,7 +370,7 @@ mod tests {
     }
 
     fn size(units: i64) -> Quantity {
-        Quantity::from_raw(units * 1_000_000_000)
+        Quantity::from_units(units).unwrap()
     }
 
     fn trade(
@@ -698,7 +698,7 @@ mod tests {
                     ts_event: UnixNanos(ts),
                     ts_recv: UnixNanos(ts),
                     price: Price::from_raw(price_raw),
-                    size: Quantity::from_raw(size_raw),
+                    size: Quantity::from_raw(i128::from(size_raw)),
                     aggressor,
                     trade_id: TradeId(id),
                 }));

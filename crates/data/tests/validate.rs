@@ -119,7 +119,7 @@ fn bitflyer_size(text: &str) -> Option<Quantity> {
     };
     let raw = Quantity::from_decimal_str(mantissa).ok()?.raw();
     let exponent: i32 = exponent.parse().ok()?;
-    let scale = 10_i64.checked_pow(exponent.unsigned_abs())?;
+    let scale = 10_i128.checked_pow(exponent.unsigned_abs())?;
     let value = if exponent < 0 {
         (raw % scale == 0).then(|| raw / scale)?
     } else {

@@ -409,7 +409,7 @@ mod tests {
     #[test]
     fn stop_wins_over_target_in_one_bar() {
         let mut trade = long_trade();
-        trade.on_entry_fill(&fill(1, OrderSide::Buy, "100", "7", "0", "0"));
+        trade.on_entry_fill(&fill(1, OrderSide::Buy, "100", "7", "0", "0")).unwrap();
         // SPEC 5: bar-only data, stop 99 and TP2 103 both inside [98, 104] → stop first.
         let (reason, size) = trade
             .trigger_on_range(price("98"), price("104"))
@@ -421,7 +421,7 @@ mod tests {
     #[test]
     fn tp1_then_breakeven_stop_and_pnl() {
         let mut trade = long_trade();
-        trade.on_entry_fill(&fill(1, OrderSide::Buy, "100", "7", "0.35", "0"));
+        trade.on_entry_fill(&fill(1, OrderSide::Buy, "100", "7", "0.35", "0")).unwrap();
         assert_eq!(trade.phase(), TradePhase::Open);
         assert_eq!(trade.trigger_on_trade(price("100.5")), None);
         assert_eq!(
@@ -432,7 +432,7 @@ mod tests {
         trade.on_exit_fill(
             &fill(2, OrderSide::Sell, "101", "2", "0.101", "0"),
             ExitReason::TakeProfit1,
-        );
+        ).unwrap();
         assert!(trade.take_profit_1_done);
         trade.move_stop_to_breakeven();
         assert_eq!(trade.stop, price("100"));
@@ -444,9 +444,9 @@ mod tests {
         trade.on_exit_fill(
             &fill(3, OrderSide::Sell, "100", "5", "0.25", "0"),
             ExitReason::BreakevenStop,
-        );
+        ).unwrap();
         assert_eq!(trade.phase(), TradePhase::Closed);
-        let record = trade.to_record().unwrap_or_else(|| unreachable!());
+        let record = trade.to_record().unwrap().unwrap();
         // Gross: 2 × (101 − 100) + 5 × 0 = 2; fees 0.35 + 0.101 + 0.25 = 0.701; net 1.299.
         assert_eq!(
             record.gross_pnl,
@@ -474,7 +474,7 @@ mod tests {
         trade.stop = price("101");
         trade.intent.take_profit_1 = Some(price("99"));
         trade.intent.take_profit_2 = price("97");
-        trade.on_entry_fill(&fill(1, OrderSide::Sell, "100", "7", "0", "0"));
+        trade.on_entry_fill(&fill(1, OrderSide::Sell, "100", "7", "0", "0")).unwrap();
         assert_eq!(trade.signed_quantity(), quantity("-7"));
         assert_eq!(
             trade.trigger_on_trade(price("101")),
@@ -488,8 +488,8 @@ mod tests {
         trade.on_exit_fill(
             &fill(2, OrderSide::Buy, "97", "7", "0", "0"),
             ExitReason::TakeProfit2,
-        );
-        let record = trade.to_record().unwrap_or_else(|| unreachable!());
+        ).unwrap();
+        let record = trade.to_record().unwrap().unwrap();
         // Short 7 from 100 to 97: +21.
         assert_eq!(
             record.gross_pnl,
@@ -529,7 +529,7 @@ mod tests {
         let mut trade = long_trade();
         let mut entry = fill(1, OrderSide::Buy, "100.5", "2", "0", "5");
         entry.reference_mid = Some(price("100"));
-        trade.on_entry_fill(&entry);
+        trade.on_entry_fill(&entry).unwrap();
         // Bought 2 at 100.5 with mid 100: cost 1.0.
         assert_eq!(
             trade.entry_slippage,

@@ -81,7 +81,7 @@ mod tests {
     use super::*;
 
     fn lots(count: i64) -> Quantity {
-        Quantity::from_raw(count * 1_000_000) // lot 0.001
+        Quantity::from_raw(i128::from(count) * 1_000_000) // lot 0.001
     }
 
     #[test]

@@ -26,7 +26,7 @@ use auction_trader_types::{MarketEvent, NANOS_PER_MINUTE, Price, StreamKind, Uni
 struct Counting {
     snapshots: u64,
     trades: u64,
-    checksum: i64,
+    checksum: i128,
 }
 
 impl FeatureSink for Counting {

@@ -240,7 +240,7 @@ mod tests {
     fn wide_bars_are_capped_and_keep_their_volume() {
         // 2,500 ticks (0 .. 2,499 × 0.01 from 1): step ceil(2,500 / 1,000) = 3 -> 834 levels.
         let mut count = 0_i64;
-        let mut total = 0_i64;
+        let mut total = 0_i128;
         distribute_volume(
             price("1"),
             price("25.99"),

@@ -140,7 +140,7 @@ mod tests {
     fn median_odd_and_even() {
         let mut scratch = Vec::new();
         let mut window = MinuteWindow::new(10);
-        for value in [7_i64, 1, 5] {
+        for value in [7_i128, 1, 5] {
             window.push(value);
         }
         // Sorted 1, 5, 7 -> 5.

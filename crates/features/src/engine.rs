@@ -904,7 +904,7 @@ mod tests {
         let last = &sink.snapshots[2];
         let share = normal_cdf(-std::f64::consts::FRAC_1_SQRT_2);
         assert!((share - 0.239_750).abs() < 1e-5);
-        let expected_buy = (10e9 * share).round() as i64;
+        let expected_buy = (10e9 * share).round() as i128;
         assert!((last.bar.buy_volume.raw() - expected_buy).abs() <= 1);
         assert_eq!(
             last.bar.buy_volume.raw() + last.bar.sell_volume.raw(),
@@ -1026,7 +1026,7 @@ mod tests {
                         ts_event: UnixNanos(at - (step % 3)),
                         ts_recv: UnixNanos(at),
                         price: value,
-                        size: Quantity::from_raw(size * 1_000_000),
+                        size: Quantity::from_raw(i128::from(size) * 1_000_000),
                         aggressor: [Buy, Sell, Unknown][usize::from(side)],
                         trade_id: TradeId(0),
                     }),
@@ -1034,9 +1034,9 @@ mod tests {
                         ts_event: UnixNanos(at),
                         ts_recv: UnixNanos(at),
                         bid_price: value,
-                        bid_size: Quantity::from_raw(bid_size),
+                        bid_size: Quantity::from_raw(i128::from(bid_size)),
                         ask_price: Price::from_raw(value.raw() + (ask_size - 20) * 100_000_000),
-                        ask_size: Quantity::from_raw(ask_size),
+                        ask_size: Quantity::from_raw(i128::from(ask_size)),
                         update_id: 0,
                         flags: QuoteFlags(side % 2),
                     }),
@@ -1362,7 +1362,7 @@ mod tests {
         );
         assert_eq!(sink.snapshots[0].bar.buy_volume, units("5"));
         let last = &sink.snapshots[2];
-        let expected_buy = (10e9 * normal_cdf(-std::f64::consts::FRAC_1_SQRT_2)).round() as i64;
+        let expected_buy = (10e9 * normal_cdf(-std::f64::consts::FRAC_1_SQRT_2)).round() as i128;
         assert!((last.bar.buy_volume.raw() - expected_buy).abs() <= 1);
         assert_eq!(last.unclassified_volume, Quantity::ZERO);
         assert_eq!(last.ambiguous_trade_frac_1m, 1.0);
@@ -1421,10 +1421,10 @@ mod tests {
                         high,
                         low,
                         close: Price::from_raw(high.raw() - down * 250_000_000),
-                        volume: Quantity::from_raw(volume * 1_000_000),
+                        volume: Quantity::from_raw(i128::from(volume) * 1_000_000),
                         vwap: Price::ZERO,
-                        buy_volume: Quantity::from_raw(buy * 1_000_000),
-                        sell_volume: Quantity::from_raw(sell * 1_000_000),
+                        buy_volume: Quantity::from_raw(i128::from(buy) * 1_000_000),
+                        sell_volume: Quantity::from_raw(i128::from(sell) * 1_000_000),
                         trade_count: 0,
                     }),
                     4 => quote(minute * MINUTE + seconds * SECOND, "100", "1", "101", "2"),

@@ -192,7 +192,7 @@ fn engine_bars_sigma_and_rolling_profile_on_a_bitflyer_day() {
             .find(|snapshot| snapshot.ts.as_i64() == close_ns)
             .expect("minute");
         assert_eq!(snapshot.bar.close.raw(), int(check, "close"));
-        assert_eq!(snapshot.bar.volume.raw(), int(check, "volume"));
+        assert_eq!(snapshot.bar.volume.raw(), i128::from(int(check, "volume")));
         assert_eq!(snapshot.bar.trade_count as i64, int(check, "trade_count"));
         let reference = check["sigma_240"].as_f64().expect("sigma");
         let sigma = snapshot.sigma_240.expect("sigma defined");

@@ -22,7 +22,7 @@ fn level(millis: i64, side: BookSide, price: i64, size: i64) -> MarketEvent {
         ts_recv: at(millis),
         side,
         price: Price::from_raw(price * 1_000_000_000),
-        size: Quantity::from_raw(size * 1_000_000_000),
+        size: Quantity::from_raw(i128::from(size) * 1_000_000_000),
         first_update_id: 0,
         last_update_id: 0,
         prev_update_id: 0,
@@ -35,7 +35,7 @@ fn trade(millis: i64, price: i64, size: i64, aggressor: AggressorSide) -> Market
         ts_event: at(millis),
         ts_recv: at(millis),
         price: Price::from_raw(price * 1_000_000_000),
-        size: Quantity::from_raw(size * 1_000_000_000),
+        size: Quantity::from_raw(i128::from(size) * 1_000_000_000),
         aggressor,
         trade_id: TradeId(millis as u64),
     })

@@ -118,18 +118,18 @@ mod tests {
     fn halts_at_minus_3_01_percent_until_the_next_midnight() {
         // Start 10,000; −3% = −300. A loss of 250 and fees of 51 → −301 = −3.01% → halt.
         let mut guard = guard();
-        guard.on_clock(at(60), money("10000"));
-        guard.record(at(3_600), money("-250"));
+        guard.on_clock(at(60), money("10000")).unwrap();
+        guard.record(at(3_600), money("-250")).unwrap();
         assert!(guard.entries_allowed(at(3_600)));
-        guard.record(at(3_601), money("-51"));
+        guard.record(at(3_601), money("-51")).unwrap();
         assert!(!guard.entries_allowed(at(3_601)));
         assert_eq!(guard.halted_until(), Some(at(86_400)));
         // Recovering P&L does not lift it; 23:59:59.999999999 still halted; 00:00 allowed.
-        guard.record(at(7_200), money("500"));
+        guard.record(at(7_200), money("500")).unwrap();
         assert!(!guard.entries_allowed(at(86_400).saturating_sub_nanos(1)));
         assert!(guard.entries_allowed(at(86_400)));
         // The new day starts from zero with its own starting equity.
-        guard.on_clock(at(86_460), money("10200"));
+        guard.on_clock(at(86_460), money("10200")).unwrap();
         assert_eq!(guard.day_pnl(), Money::ZERO);
         assert_eq!(guard.starting_equity(), Some(money("10200")));
         assert!(guard.entries_allowed(at(86_460)));
@@ -138,21 +138,21 @@ mod tests {
     #[test]
     fn exactly_minus_3_percent_does_not_halt() {
         let mut guard = guard();
-        guard.on_clock(at(0), money("10000"));
-        guard.record(at(10), money("-300"));
+        guard.on_clock(at(0), money("10000")).unwrap();
+        guard.record(at(10), money("-300")).unwrap();
         assert!(guard.entries_allowed(at(10)));
-        guard.record(at(11), Money::from_raw(-1));
+        guard.record(at(11), Money::from_raw(-1)).unwrap();
         assert!(!guard.entries_allowed(at(11)));
     }
 
     #[test]
     fn yesterdays_losses_do_not_count_today() {
         let mut guard = guard();
-        guard.on_clock(at(0), money("10000"));
-        guard.record(at(86_000), money("-200"));
+        guard.on_clock(at(0), money("10000")).unwrap();
+        guard.record(at(86_000), money("-200")).unwrap();
         // Next day: −200 more; the day's P&L is −200 of 9,800 (2.04%): no halt.
-        guard.on_clock(at(86_400), money("9800"));
-        guard.record(at(86_500), money("-200"));
+        guard.on_clock(at(86_400), money("9800")).unwrap();
+        guard.record(at(86_500), money("-200")).unwrap();
         assert!(guard.entries_allowed(at(86_500)));
         assert_eq!(guard.day_pnl(), money("-200"));
     }
@@ -162,9 +162,9 @@ mod tests {
         // A fill at 00:00:05 before the first clock at 00:01: equity 9,690 then includes the
         // −310 → start 10,000, P&L −310 = −3.1% → halt.
         let mut guard = guard();
-        guard.record(at(5), money("-310"));
+        guard.record(at(5), money("-310")).unwrap();
         assert!(guard.entries_allowed(at(5)), "no start equity yet");
-        guard.on_clock(at(60), money("9690"));
+        guard.on_clock(at(60), money("9690")).unwrap();
         assert_eq!(guard.starting_equity(), Some(money("10000")));
         assert!(!guard.entries_allowed(at(60)));
     }

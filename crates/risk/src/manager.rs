@@ -377,11 +377,11 @@ mod tests {
         // Start equity 10,000 (limit −300). Realized −250, fee 40, funding 11 paid → −301
         // (−3.01%) → halted until 2024-08-02 00:00, flips included.
         let mut risk = manager();
-        risk.on_clock(at(60), money("10000"));
-        risk.on_realized(at(3_600), money("-250"));
-        risk.on_fee(at(3_600), money("40"));
+        risk.on_clock(at(60), money("10000")).unwrap();
+        risk.on_realized(at(3_600), money("-250")).unwrap();
+        risk.on_fee(at(3_600), money("40")).unwrap();
         assert!(!risk.entries_blocked(at(3_600)));
-        risk.on_funding(at(28_800), money("11"));
+        risk.on_funding(at(28_800), money("11")).unwrap();
         let until = at(86_400);
         let trade = intent(Direction::Long, "60000", "59940", true);
         assert_eq!(
@@ -400,7 +400,7 @@ mod tests {
         );
         assert_eq!(risk.halted_until(), Some(until));
         // At 00:00 UTC the halt ends (the cooldown from 23:58:20 runs to 00:01:20).
-        risk.on_clock(at(86_400), money("9699"));
+        risk.on_clock(at(86_400), money("9699")).unwrap();
         assert_eq!(
             risk.entry_block(at(86_400)),
             Some(EntryRejection::Cooldown { until: at(86_480) })
@@ -410,7 +410,7 @@ mod tests {
                 .is_ok()
         );
         // A rebate (a negative fee) counts as income: the new day is at +1.
-        risk.on_fee(at(90_000), money("-1"));
+        risk.on_fee(at(90_000), money("-1")).unwrap();
         assert_eq!(risk.daily_loss().day_pnl(), money("1"));
     }
 
@@ -442,7 +442,7 @@ mod tests {
             money("12"),
             Money::ZERO,
         );
-        assert_eq!(verdict, (false, money("-22.01")));
+        assert_eq!(verdict, Ok((false, money("-22.01"))));
         let timer = risk.max_hold_timer();
         assert_eq!(timer.deadline(), None);
     }

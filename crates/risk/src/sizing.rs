@@ -322,17 +322,17 @@ mod tests {
             prop_assume!(stop_raw > 0);
             let stop = Price::from_raw(stop_raw);
             let mut instrument = btc_perp();
-            instrument.lot_size = Quantity::from_raw(10_i64.pow(lot_exponent));
+            instrument.lot_size = Quantity::from_raw(10_i128.pow(lot_exponent));
             instrument.min_size = instrument.lot_size;
-            instrument.contract_multiplier = Quantity::from_raw(multiplier_tenths * 100_000_000);
+            instrument.contract_multiplier = Quantity::from_raw(i128::from(multiplier_tenths) * 100_000_000);
             let config = RiskConfig {
                 risk_per_trade: Rate::from_raw(risk_bps * 100_000),
                 max_leverage: Rate::from_raw(leverage_tenths * 100_000_000),
                 ..RiskConfig::default()
             };
-            let available = Money::from_raw(margin_cents * 10_000_000);
+            let available = Money::from_raw(i128::from(margin_cents) * 10_000_000);
             if let Ok(sizing) = size_position(available, entry, stop, &instrument, &config) {
-                let quantity = i128::from(sizing.quantity.raw());
+                let quantity = sizing.quantity.raw();
                 let lot = i128::from(instrument.lot_size.raw());
                 let multiplier = i128::from(instrument.contract_multiplier.raw());
                 prop_assert_eq!(quantity % lot, 0, "whole lots");

@@ -87,10 +87,10 @@ mod tests {
     use super::*;
 
     fn lots(count: i64) -> Quantity {
-        Quantity::from_raw(count * 1_000_000)
+        Quantity::from_raw(i128::from(count) * 1_000_000)
     }
 
-    fn split(count: i64) -> (i64, i64) {
+    fn split(count: i64) -> (i128, i128) {
         let result = split_targets(lots(count), lots(1), Rate::from_raw(300_000_000));
         (
             result.take_profit_1.raw() / 1_000_000,

@@ -93,7 +93,7 @@ mod tests {
     #[test]
     fn report_is_self_contained_escaped_and_deterministic() {
         let records = sample_records();
-        let metrics = compute_metrics(&records);
+        let metrics = compute_metrics(&records).unwrap();
         let config = "risk:\n  per_trade: 0.02 # <b>not bold</b>\n";
         let html = render_html(&records, &metrics, config);
         assert_eq!(html, render_html(&records, &metrics, config));
@@ -126,7 +126,7 @@ mod tests {
     #[test]
     fn empty_run_renders_notes_instead_of_charts() {
         let records = RunRecords::new("empty", "X", auction_trader_types::Money::ZERO);
-        let html = render_html(&records, &compute_metrics(&records), "");
+        let html = render_html(&records, &compute_metrics(&records).unwrap(), "");
         assert!(html.contains("No price bars recorded."));
         assert!(html.contains("No equity curve recorded."));
         assert!(html.contains("No trades."));

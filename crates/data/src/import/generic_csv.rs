@@ -1170,7 +1170,13 @@ mod tests {
         #[test]
         fn lenient_decimals_agree_with_the_exact_parser(raw in any::<i64>()) {
             let text = Price::from_raw(raw).to_string();
-            prop_assert_eq!(parse_decimal_slow(text.as_bytes()), Ok((raw, false)));
+            prop_assert_eq!(parse_decimal_slow(text.as_bytes()), Ok((i128::from(raw), false)));
+        }
+
+        #[test]
+        fn wide_decimals_agree_with_the_exact_parser(raw in (i128::MIN + 1)..=i128::MAX) {
+            let text = Quantity::from_raw(raw).to_string();
+            prop_assert_eq!(parse_decimal(text.as_bytes()), Ok((raw, false)));
         }
     }
 }

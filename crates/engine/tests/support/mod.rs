@@ -283,7 +283,7 @@ pub fn run(equity: &str, script: Vec<(UnixNanos, Scripted)>, events: &[MarketEve
     let closes = engine.strategy().closes.clone();
     let closed = engine.strategy().closed.clone();
     let bars = engine.strategy().bars.clone();
-    let (collector, counters, _account) = engine.finish(5 * NANOS_PER_SECOND);
+    let (collector, counters, _account) = engine.finish(5 * NANOS_PER_SECOND).unwrap();
     Outcome {
         records: collector.records,
         signals: collector.signals,

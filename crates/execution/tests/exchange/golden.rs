@@ -650,7 +650,7 @@ fn probabilistic_queue_is_deterministic_per_seed() {
     // Whatever the draw, 12 lots traded against at most 20 ahead: fills ≤ 12 − ahead lots.
     for seed in 0..20 {
         let (reports, ahead) = probabilistic_run(seed);
-        let filled: i64 = fills(&reports).iter().map(|fill| fill.quantity.raw()).sum();
+        let filled: i128 = fills(&reports).iter().map(|fill| fill.quantity.raw()).sum();
         let beyond = (qty("0.012").raw() - ahead.raw()).max(0);
         assert_eq!(
             filled,

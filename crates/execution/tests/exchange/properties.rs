@@ -75,7 +75,7 @@ fn tick_price(ticks: i64) -> Price {
 }
 
 fn lots(count: i64) -> Quantity {
-    Quantity::from_raw(count * 1_000_000)
+    Quantity::from_raw(i128::from(count) * 1_000_000)
 }
 
 fn run(operations: &[(Operation, i64)], config: FillModelConfig) -> Result<(), TestCaseError> {
@@ -194,7 +194,7 @@ fn run(operations: &[(Operation, i64)], config: FillModelConfig) -> Result<(), T
     }
     exchange.advance_to(ms(clock + 10_000), &mut reports);
 
-    let mut position = 0_i64;
+    let mut position = 0_i128;
     let mut last_ts = i64::MIN;
     for report in &reports {
         prop_assert!(
@@ -205,7 +205,7 @@ fn run(operations: &[(Operation, i64)], config: FillModelConfig) -> Result<(), T
         if let ExecutionReport::Filled(fill) = report {
             prop_assert!(fill.quantity.is_positive());
             prop_assert_eq!(fill.quantity.raw() % 1_000_000, 0, "fill not in whole lots");
-            position += fill.quantity.raw() * fill.side.sign();
+            position += fill.quantity.raw() * i128::from(fill.side.sign());
             let (side, limit) = limits[&fill.order_id];
             prop_assert_eq!(side, fill.side);
             // A limit's fills (taker on arrival or maker later) are never worse than its

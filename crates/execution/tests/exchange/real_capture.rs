@@ -104,7 +104,7 @@ fn a_resting_bid_fills_only_after_enough_volume_and_takers_pay_the_touch() {
             && first_fill.is_none()
         {
             if trade.price == price && trade.aggressor != AggressorSide::Buy {
-                at_price = at_price.saturating_add(trade.size);
+                at_price = at_price.try_add(trade.size, "volume at price").unwrap();
             }
             through |= trade.price < price;
         }
@@ -152,7 +152,7 @@ fn a_resting_bid_fills_only_after_enough_volume_and_takers_pay_the_touch() {
             .filter(|fill| fill.order_id == OrderId(*id))
             .collect();
         assert!(!order_fills.is_empty(), "market order {id} did not fill");
-        let total: i64 = order_fills.iter().map(|fill| fill.quantity.raw()).sum();
+        let total: i128 = order_fills.iter().map(|fill| fill.quantity.raw()).sum();
         assert_eq!(total, qty("0.005").raw());
         for fill in order_fills {
             assert_eq!(fill.liquidity, Liquidity::Taker);
@@ -163,9 +163,9 @@ fn a_resting_bid_fills_only_after_enough_volume_and_takers_pay_the_touch() {
         }
     }
     // The ledger: position = signed sum of fills.
-    let position: i64 = fills
+    let position: i128 = fills
         .iter()
-        .map(|fill| fill.quantity.raw() * fill.side.sign())
+        .map(|fill| fill.quantity.raw() * i128::from(fill.side.sign()))
         .sum();
     assert_eq!(exchange.account().position().raw(), position);
     assert_eq!(exchange.counters().book_errors, 0);

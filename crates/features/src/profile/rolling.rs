@@ -491,7 +491,7 @@ mod tests {
                     .wrapping_mul(6_364_136_223_846_793_005)
                     .wrapping_add(1_442_695_040_888_963_407);
                 level += (state >> 61) as i64 - 3;
-                let size = Quantity::from_raw(((state >> 20) % 5_000_000_000) as i64 + 1);
+                let size = Quantity::from_raw(((state >> 20) % 5_000_000_000) as i128 + 1);
                 profile.add_trade(price(level), size);
                 fills.push((price(level), size));
             }

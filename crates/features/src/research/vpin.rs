@@ -111,7 +111,7 @@ mod tests {
     use super::*;
 
     fn raw(value: i64) -> Quantity {
-        Quantity::from_raw(value)
+        Quantity::from_raw(i128::from(value))
     }
 
     #[test]

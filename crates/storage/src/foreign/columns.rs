@@ -488,8 +488,8 @@ mod tests {
         #[test]
         fn nine_decimal_values_survive_the_float_trip(raw in -999_999_999_999_999_i64..=999_999_999_999_999) {
             // A decimal of at most 15 significant digits survives text -> f64 -> shortest text.
-            let value: f64 = Price(raw).to_string().parse().unwrap();
-            prop_assert_eq!(fixed_from_f64(value).map(|converted| converted.raw), Ok(raw));
+            let value: f64 = auction_trader_types::Price(raw).to_string().parse().unwrap();
+            prop_assert_eq!(fixed_from_f64(value).map(|converted| converted.raw), Ok(i128::from(raw)));
         }
     }
 }

@@ -619,7 +619,7 @@ mod tests {
         let summary =
             import_crypto_lake(&path, &LakeOptions::new(instrument()), &mut sink).unwrap();
         assert_eq!(summary.events, 3);
-        let rows: Vec<(BookSide, i64, bool, u64)> = sink
+        let rows: Vec<(BookSide, i128, bool, u64)> = sink
             .events
             .iter()
             .map(|tagged| match tagged.event {

@@ -57,7 +57,7 @@ fn event() -> impl Strategy<Value = MarketEvent> {
                         ts_recv,
                         side: if bid { BookSide::Bid } else { BookSide::Ask },
                         price: Price(price),
-                        size: Quantity(size),
+                        size: Quantity(i128::from(size)),
                         first_update_id: first,
                         last_update_id: last,
                         prev_update_id: prev,
@@ -90,9 +90,9 @@ fn event() -> impl Strategy<Value = MarketEvent> {
                         ts_event,
                         ts_recv,
                         bid_price: Price(bid_price),
-                        bid_size: Quantity(bid_size),
+                        bid_size: Quantity(i128::from(bid_size)),
                         ask_price: Price(ask_price),
-                        ask_size: Quantity(ask_size),
+                        ask_size: Quantity(i128::from(ask_size)),
                         update_id,
                         flags: QuoteFlags(flags),
                     })
@@ -111,7 +111,7 @@ fn event() -> impl Strategy<Value = MarketEvent> {
                     ts_event,
                     ts_recv,
                     price: Price(price),
-                    size: Quantity(size),
+                    size: Quantity(i128::from(size)),
                     aggressor,
                     trade_id: TradeId(id),
                 })
@@ -123,7 +123,7 @@ fn event() -> impl Strategy<Value = MarketEvent> {
                     ts_recv,
                     side,
                     price: Price(price),
-                    size: Quantity(size),
+                    size: Quantity(i128::from(size)),
                 })
             }
         ),
@@ -155,10 +155,10 @@ fn event() -> impl Strategy<Value = MarketEvent> {
                     high: Price(values[1]),
                     low: Price(values[2]),
                     close: Price(values[3]),
-                    volume: Quantity(values[4]),
+                    volume: Quantity(i128::from(values[4])),
                     vwap: Price(values[5]),
-                    buy_volume: Quantity(values[6]),
-                    sell_volume: Quantity(values[7]),
+                    buy_volume: Quantity(i128::from(values[6])),
+                    sell_volume: Quantity(i128::from(values[7])),
                     trade_count,
                 })
             }),
