@@ -351,7 +351,9 @@ fn exit_reason_stats(records: &RunRecords) -> Result<Vec<ExitReasonStats>, Types
             .entry(trade.exit_reason.clone())
             .or_insert_with(|| empty_reason(&trade.exit_reason));
         stats.trades += 1;
-        stats.net_pnl = stats.net_pnl.try_add(trade.net_pnl, "net P&L by exit reason")?;
+        stats.net_pnl = stats
+            .net_pnl
+            .try_add(trade.net_pnl, "net P&L by exit reason")?;
         for leg in &trade.legs {
             table
                 .entry(leg.reason.clone())
@@ -557,9 +559,18 @@ mod tests {
     #[test]
     fn averages_round_half_away_from_zero() {
         // 5 raw / 2 = 2.5 → 3; −5 / 2 → −3; 4 / 3 = 1.33 → 1.
-        assert_eq!(average_money(Money::from_raw(5), 2), Some(Money::from_raw(3)));
-        assert_eq!(average_money(Money::from_raw(-5), 2), Some(Money::from_raw(-3)));
-        assert_eq!(average_money(Money::from_raw(4), 3), Some(Money::from_raw(1)));
+        assert_eq!(
+            average_money(Money::from_raw(5), 2),
+            Some(Money::from_raw(3))
+        );
+        assert_eq!(
+            average_money(Money::from_raw(-5), 2),
+            Some(Money::from_raw(-3))
+        );
+        assert_eq!(
+            average_money(Money::from_raw(4), 3),
+            Some(Money::from_raw(1))
+        );
         assert_eq!(average_money(Money::from_raw(4), 0), None);
     }
 
@@ -577,7 +588,10 @@ mod tests {
         let records = sample_records();
         let mut shuffled = records.clone();
         shuffled.equity.reverse();
-        assert_eq!(compute_metrics(&shuffled).unwrap(), compute_metrics(&records).unwrap());
+        assert_eq!(
+            compute_metrics(&shuffled).unwrap(),
+            compute_metrics(&records).unwrap()
+        );
     }
 
     proptest::proptest! {

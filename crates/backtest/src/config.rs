@@ -185,9 +185,10 @@ impl InstrumentOverrides {
             }
         }
         match (self.maker_fee_bps, self.maker_rebate_bps) {
-            (Some(_), Some(_)) => {
-                Err("maker_rebate_bps: set either maker_fee_bps or maker_rebate_bps, not both".to_owned())
-            }
+            (Some(_), Some(_)) => Err(
+                "maker_rebate_bps: set either maker_fee_bps or maker_rebate_bps, not both"
+                    .to_owned(),
+            ),
             (None, Some(rebate)) if !(rebate >= 0.0) => Err(format!(
                 "maker_rebate_bps: {rebate} is not a positive number (the rebate the venue pays)"
             )),

@@ -523,7 +523,10 @@ mod properties {
                 expected.iter().take(5).copied().collect::<Vec<_>>()
             );
             for &(price, size) in expected.iter().take(3) {
-                prop_assert_eq!(book.depth_at(side, Price::from_raw(price)).raw(), i128::from(size));
+                prop_assert_eq!(
+                    book.depth_at(side, Price::from_raw(price)).raw(),
+                    i128::from(size)
+                );
             }
         }
         let crossed = match (model.bids.keys().next_back(), model.asks.keys().next()) {
@@ -541,8 +544,12 @@ mod properties {
                 Operation::Set { side, ticks, lots } => {
                     let price = ticks * tick;
                     let size = lots * 1_000_000;
-                    book.set_level(side, Price::from_raw(price), Quantity::from_raw(i128::from(size)))
-                        .map_err(|error| TestCaseError::fail(error.to_string()))?;
+                    book.set_level(
+                        side,
+                        Price::from_raw(price),
+                        Quantity::from_raw(i128::from(size)),
+                    )
+                    .map_err(|error| TestCaseError::fail(error.to_string()))?;
                     let levels = match side {
                         BookSide::Bid => &mut model.bids,
                         BookSide::Ask => &mut model.asks,

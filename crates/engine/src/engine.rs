@@ -157,7 +157,8 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
         match result {
             Ok(value) => Some(value),
             Err(error) => {
-                self.failure.get_or_insert(ExecutionError::Arithmetic(error));
+                self.failure
+                    .get_or_insert(ExecutionError::Arithmetic(error));
                 None
             }
         }

@@ -134,9 +134,10 @@ impl ManagedTrade {
     /// naming the value (the trade is then left as it was).
     pub fn on_entry_fill(&mut self, fill: &Fill) -> Result<(), TypesError> {
         let entered = self.entered.try_add(fill.quantity, "trade entry size")?;
-        let entry_notional = self
-            .entry_notional
-            .try_add(Money::notional(fill.price, fill.quantity)?, "trade entry notional")?;
+        let entry_notional = self.entry_notional.try_add(
+            Money::notional(fill.price, fill.quantity)?,
+            "trade entry notional",
+        )?;
         let entry_fees = self.entry_fees.try_add(fill.fee, "trade entry fees")?;
         let entry_slippage = self
             .entry_slippage
@@ -163,13 +164,19 @@ impl ManagedTrade {
         let entry = self.average_entry_price().unwrap_or(fill.price);
         let per_unit = (fill.price.raw() - entry.raw()) * self.sign();
         self.gross_pnl = self.gross_pnl.try_add(
-            linear_value(per_unit, quantity, self.contract_multiplier, "trade gross P&L")?,
+            linear_value(
+                per_unit,
+                quantity,
+                self.contract_multiplier,
+                "trade gross P&L",
+            )?,
             "trade gross P&L",
         )?;
         self.exited = self.exited.try_add(quantity, "trade exit size")?;
-        self.exit_notional = self
-            .exit_notional
-            .try_add(Money::notional(fill.price, quantity)?, "trade exit notional")?;
+        self.exit_notional = self.exit_notional.try_add(
+            Money::notional(fill.price, quantity)?,
+            "trade exit notional",
+        )?;
         let slippage = self.slippage_of(fill)?;
         match self.legs.last_mut() {
             // Partial fills of one exit order form one leg.
@@ -334,7 +341,12 @@ impl ManagedTrade {
             return Ok(Money::ZERO);
         };
         let per_unit = (fill.price.raw() - mid.raw()) * fill.side.sign();
-        linear_value(per_unit, fill.quantity, self.contract_multiplier, "fill slippage")
+        linear_value(
+            per_unit,
+            fill.quantity,
+            self.contract_multiplier,
+            "fill slippage",
+        )
     }
 }
 
@@ -345,7 +357,8 @@ fn linear_value(
     multiplier: Quantity,
     operation: &'static str,
 ) -> Result<Money, TypesError> {
-    Money::notional(Price::from_raw(per_unit_raw), quantity)?.try_mul_quantity(multiplier, operation)
+    Money::notional(Price::from_raw(per_unit_raw), quantity)?
+        .try_mul_quantity(multiplier, operation)
 }
 
 /// notional / quantity as a price (None for zero quantity, or a notional too large for the
@@ -409,7 +422,9 @@ mod tests {
     #[test]
     fn stop_wins_over_target_in_one_bar() {
         let mut trade = long_trade();
-        trade.on_entry_fill(&fill(1, OrderSide::Buy, "100", "7", "0", "0")).unwrap();
+        trade
+            .on_entry_fill(&fill(1, OrderSide::Buy, "100", "7", "0", "0"))
+            .unwrap();
         // SPEC 5: bar-only data, stop 99 and TP2 103 both inside [98, 104] → stop first.
         let (reason, size) = trade
             .trigger_on_range(price("98"), price("104"))
@@ -421,7 +436,9 @@ mod tests {
     #[test]
     fn tp1_then_breakeven_stop_and_pnl() {
         let mut trade = long_trade();
-        trade.on_entry_fill(&fill(1, OrderSide::Buy, "100", "7", "0.35", "0")).unwrap();
+        trade
+            .on_entry_fill(&fill(1, OrderSide::Buy, "100", "7", "0.35", "0"))
+            .unwrap();
         assert_eq!(trade.phase(), TradePhase::Open);
         assert_eq!(trade.trigger_on_trade(price("100.5")), None);
         assert_eq!(
@@ -429,10 +446,12 @@ mod tests {
             Some((ExitReason::TakeProfit1, quantity("2")))
         );
         trade.exit_order = Some((OrderId(2), ExitReason::TakeProfit1));
-        trade.on_exit_fill(
-            &fill(2, OrderSide::Sell, "101", "2", "0.101", "0"),
-            ExitReason::TakeProfit1,
-        ).unwrap();
+        trade
+            .on_exit_fill(
+                &fill(2, OrderSide::Sell, "101", "2", "0.101", "0"),
+                ExitReason::TakeProfit1,
+            )
+            .unwrap();
         assert!(trade.take_profit_1_done);
         trade.move_stop_to_breakeven();
         assert_eq!(trade.stop, price("100"));
@@ -441,10 +460,12 @@ mod tests {
             Some((ExitReason::BreakevenStop, quantity("5")))
         );
         trade.exit_order = Some((OrderId(3), ExitReason::BreakevenStop));
-        trade.on_exit_fill(
-            &fill(3, OrderSide::Sell, "100", "5", "0.25", "0"),
-            ExitReason::BreakevenStop,
-        ).unwrap();
+        trade
+            .on_exit_fill(
+                &fill(3, OrderSide::Sell, "100", "5", "0.25", "0"),
+                ExitReason::BreakevenStop,
+            )
+            .unwrap();
         assert_eq!(trade.phase(), TradePhase::Closed);
         let record = trade.to_record().unwrap().unwrap();
         // Gross: 2 × (101 − 100) + 5 × 0 = 2; fees 0.35 + 0.101 + 0.25 = 0.701; net 1.299.
@@ -474,7 +495,9 @@ mod tests {
         trade.stop = price("101");
         trade.intent.take_profit_1 = Some(price("99"));
         trade.intent.take_profit_2 = price("97");
-        trade.on_entry_fill(&fill(1, OrderSide::Sell, "100", "7", "0", "0")).unwrap();
+        trade
+            .on_entry_fill(&fill(1, OrderSide::Sell, "100", "7", "0", "0"))
+            .unwrap();
         assert_eq!(trade.signed_quantity(), quantity("-7"));
         assert_eq!(
             trade.trigger_on_trade(price("101")),
@@ -485,10 +508,12 @@ mod tests {
             Some((ExitReason::TakeProfit2, quantity("7")))
         );
         trade.exit_order = Some((OrderId(2), ExitReason::TakeProfit2));
-        trade.on_exit_fill(
-            &fill(2, OrderSide::Buy, "97", "7", "0", "0"),
-            ExitReason::TakeProfit2,
-        ).unwrap();
+        trade
+            .on_exit_fill(
+                &fill(2, OrderSide::Buy, "97", "7", "0", "0"),
+                ExitReason::TakeProfit2,
+            )
+            .unwrap();
         let record = trade.to_record().unwrap().unwrap();
         // Short 7 from 100 to 97: +21.
         assert_eq!(

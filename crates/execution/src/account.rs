@@ -112,8 +112,9 @@ impl Account {
             let total = new_position.abs().raw();
             if total > 0 {
                 // Σ price × size in raw² units, exact in i128 for any realistic account.
-                let product =
-                    |price: Price, size: Quantity| i128::from(price.raw()).checked_mul(size.abs().raw());
+                let product = |price: Price, size: Quantity| {
+                    i128::from(price.raw()).checked_mul(size.abs().raw())
+                };
                 let average = product(entry, old)
                     .zip(product(fill.price, signed))
                     .and_then(|(held, added)| held.checked_add(added))
@@ -180,7 +181,9 @@ impl Account {
     pub fn initial_margin(&self, mark: Price, leverage: u32) -> Result<Money, TypesError> {
         let notional = Money::notional(mark, self.position.abs())?
             .try_mul_quantity(self.contract_multiplier, "initial margin")?;
-        Ok(Money::from_raw(notional.raw() / i128::from(leverage.max(1))))
+        Ok(Money::from_raw(
+            notional.raw() / i128::from(leverage.max(1)),
+        ))
     }
 }
 
@@ -220,15 +223,21 @@ mod tests {
     fn averages_on_increases_and_realizes_on_reductions() {
         let mut account = Account::new(Quantity::ONE, money("10000"));
         // Buy 1 @ 100 then 3 @ 104: average (100 + 312) / 4 = 103.
-        account.apply_fill(&fill(OrderSide::Buy, "100", "1", "0.1")).unwrap();
-        account.apply_fill(&fill(OrderSide::Buy, "104", "3", "0.3")).unwrap();
+        account
+            .apply_fill(&fill(OrderSide::Buy, "100", "1", "0.1"))
+            .unwrap();
+        account
+            .apply_fill(&fill(OrderSide::Buy, "104", "3", "0.3"))
+            .unwrap();
         assert_eq!(account.position(), quantity("4"));
         assert_eq!(account.average_entry(), Some(price("103")));
         // Unrealized at 105: (105 − 103) × 4 = 8.
         assert_eq!(account.unrealized_pnl(price("105")).unwrap(), money("8"));
         // Sell 1 @ 106: realizes (106 − 103) × 1 = 3; average unchanged.
         assert_eq!(
-            account.apply_fill(&fill(OrderSide::Sell, "106", "1", "0.2")).unwrap(),
+            account
+                .apply_fill(&fill(OrderSide::Sell, "106", "1", "0.2"))
+                .unwrap(),
             money("3")
         );
         assert_eq!(account.average_entry(), Some(price("103")));
@@ -238,22 +247,31 @@ mod tests {
         // Equity at 105: 10002.4 + (105 − 103) × 3 = 10008.4.
         assert_eq!(account.equity(price("105")).unwrap(), money("10008.4"));
         // Initial margin at 10×: 3 × 105 / 10 = 31.5.
-        assert_eq!(account.initial_margin(price("105"), 10).unwrap(), money("31.5"));
+        assert_eq!(
+            account.initial_margin(price("105"), 10).unwrap(),
+            money("31.5")
+        );
     }
 
     #[test]
     fn a_flip_realizes_the_closed_part_and_opens_the_rest_at_its_price() {
         let mut account = Account::new(Quantity::ONE, Money::ZERO);
-        account.apply_fill(&fill(OrderSide::Sell, "200", "2", "0")).unwrap();
+        account
+            .apply_fill(&fill(OrderSide::Sell, "200", "2", "0"))
+            .unwrap();
         assert_eq!(account.position(), quantity("-2"));
         // Buy 5 @ 190: closes 2 (short gains (200 − 190) × 2 = 20), opens 3 long @ 190.
         assert_eq!(
-            account.apply_fill(&fill(OrderSide::Buy, "190", "5", "0")).unwrap(),
+            account
+                .apply_fill(&fill(OrderSide::Buy, "190", "5", "0"))
+                .unwrap(),
             money("20")
         );
         assert_eq!(account.position(), quantity("3"));
         assert_eq!(account.average_entry(), Some(price("190")));
-        account.apply_fill(&fill(OrderSide::Sell, "191", "3", "0")).unwrap();
+        account
+            .apply_fill(&fill(OrderSide::Sell, "191", "3", "0"))
+            .unwrap();
         assert_eq!(account.average_entry(), None);
         // 20 + (191 − 190) × 3 = 23.
         assert_eq!(account.realized_pnl(), money("23"));
@@ -262,17 +280,20 @@ mod tests {
     #[test]
     fn contract_multiplier_scales_pnl_and_funding_moves_cash() {
         let mut account = Account::new(quantity("100"), Money::ZERO);
-        account.apply_fill(&fill(OrderSide::Buy, "1.5", "2", "0")).unwrap();
+        account
+            .apply_fill(&fill(OrderSide::Buy, "1.5", "2", "0"))
+            .unwrap();
         // (1.6 − 1.5) × 2 × 100 = 20.
         assert_eq!(account.unrealized_pnl(price("1.6")).unwrap(), money("20"));
-        account.apply_funding(&FundingPayment {
-            ts: UnixNanos(0),
-            rate: Rate::from_decimal_str("0.0001").unwrap(),
-            mark_price: price("1.6"),
-            position: quantity("2"),
-            amount: money("0.032"),
-        })
-        .unwrap();
+        account
+            .apply_funding(&FundingPayment {
+                ts: UnixNanos(0),
+                rate: Rate::from_decimal_str("0.0001").unwrap(),
+                mark_price: price("1.6"),
+                position: quantity("2"),
+                amount: money("0.032"),
+            })
+            .unwrap();
         assert_eq!(account.cash(), money("-0.032"));
         assert_eq!(account.funding_paid(), money("0.032"));
     }

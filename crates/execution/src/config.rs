@@ -176,7 +176,10 @@ fn negative_fee_reason(bps: f64) -> String {
 }
 
 /// The maker fee from `maker_fee_bps` or `maker_rebate_bps` (at most one of them).
-fn maker_fee(fee_bps: Option<f64>, rebate_bps: Option<f64>) -> Result<Option<Rate>, ExecutionError> {
+fn maker_fee(
+    fee_bps: Option<f64>,
+    rebate_bps: Option<f64>,
+) -> Result<Option<Rate>, ExecutionError> {
     match (fee_bps, rebate_bps) {
         (Some(_), Some(_)) => Err(invalid(
             "maker_rebate_bps",
@@ -418,7 +421,10 @@ mod tests {
     fn scale_by_rate_rounds_toward_zero() {
         // 15 lots × 0.3 = 4.5 lots; raw 1e9 scale.
         let fraction = Rate::from_decimal_str("0.3").unwrap();
-        assert_eq!(scale_by_rate(i128::from(15 * FIXED_SCALE), fraction), 4_500_000_000);
+        assert_eq!(
+            scale_by_rate(i128::from(15 * FIXED_SCALE), fraction),
+            4_500_000_000
+        );
         assert_eq!(scale_by_rate(-7, fraction), -2);
     }
 }

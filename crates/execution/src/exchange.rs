@@ -259,7 +259,8 @@ impl SimulatedExchange {
 
     #[cold]
     fn fail(&mut self, error: TypesError) {
-        self.failure.get_or_insert(ExecutionError::Arithmetic(error));
+        self.failure
+            .get_or_insert(ExecutionError::Arithmetic(error));
     }
 
     pub fn instrument(&self) -> &Instrument {

@@ -6,8 +6,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, Decimal128Array, Int8Array, Int64Array, RecordBatch,
-    TimestampNanosecondArray, UInt8Array, UInt64Array,
+    Array, ArrayRef, Decimal128Array, Int8Array, Int64Array, RecordBatch, TimestampNanosecondArray,
+    UInt8Array, UInt64Array,
 };
 use auction_trader_types::{MarketEvent, StreamKind};
 
@@ -89,7 +89,12 @@ impl EventColumns {
 /// Casts of values `schema::encode` produced from the column's own type (i64, u64, i8, u8),
 /// so they are exact; sizes are checked against the decimal precision instead.
 fn to_array(class: ColumnClass, values: Vec<i128>) -> Result<ArrayRef, arrow::error::ArrowError> {
-    let narrow = |values: Vec<i128>| values.into_iter().map(|value| value as i64).collect::<Vec<_>>();
+    let narrow = |values: Vec<i128>| {
+        values
+            .into_iter()
+            .map(|value| value as i64)
+            .collect::<Vec<_>>()
+    };
     Ok(match class {
         ColumnClass::Timestamp => {
             Arc::new(TimestampNanosecondArray::from(narrow(values)).with_timezone("UTC"))

@@ -178,7 +178,11 @@ fn parse_fixed_bytes<R: RawInteger>(bytes: &[u8]) -> Result<R, ParseFailure> {
         .checked_mul(R::SCALE)
         .and_then(|value| value.checked_add(fraction_scaled))
         .ok_or(ParseFailure::Overflow)?;
-    Ok(if negative { magnitude.negate() } else { magnitude })
+    Ok(if negative {
+        magnitude.negate()
+    } else {
+        magnitude
+    })
 }
 
 /// Writes a raw fixed-point value in canonical decimal form: no trailing fractional zeros,
@@ -203,7 +207,12 @@ fn format_fixed<R: RawInteger>(raw: R, formatter: &mut fmt::Formatter<'_>) -> fm
 
 /// The overflow error of a binary operation, naming both operands.
 #[cold]
-fn overflow(operation: &'static str, left: &dyn fmt::Display, sign: &str, right: &dyn fmt::Display) -> TypesError {
+fn overflow(
+    operation: &'static str,
+    left: &dyn fmt::Display,
+    sign: &str,
+    right: &dyn fmt::Display,
+) -> TypesError {
     TypesError::ArithmeticOverflow {
         operation,
         values: format!("{left} {sign} {right}"),
@@ -468,7 +477,11 @@ impl Money {
 
     /// `self × quantity` (e.g. a value per unit times a contract multiplier), rounding toward
     /// zero, or an overflow error naming `operation` and both operands.
-    pub fn try_mul_quantity(self, quantity: Quantity, operation: &'static str) -> Result<Self, TypesError> {
+    pub fn try_mul_quantity(
+        self,
+        quantity: Quantity,
+        operation: &'static str,
+    ) -> Result<Self, TypesError> {
         Quantity(self.0)
             .try_mul(quantity, operation)
             .map(|product| Self(product.0))
@@ -640,7 +653,10 @@ mod tests {
         // 10^13 units in lots of 10^-9: 10^22 lots, beyond i64.
         let huge = Quantity::from_units(10_000_000_000_000).unwrap();
         assert_eq!(huge.div_floor_steps(Quantity(1)), None);
-        assert_eq!(huge.div_floor_steps(Quantity::ONE), Some(10_000_000_000_000));
+        assert_eq!(
+            huge.div_floor_steps(Quantity::ONE),
+            Some(10_000_000_000_000)
+        );
     }
 
     #[test]
@@ -695,7 +711,11 @@ mod tests {
         assert!(Rate::ONE.apply(Money::MAX, "fee").is_ok());
         assert!(Rate(2 * FIXED_SCALE).apply(Money::MAX, "fee").is_err());
         assert!(Money(i128::MIN).try_neg("rebate").is_err());
-        assert!(Quantity::MAX.try_mul(Quantity::from_units(2).unwrap(), "size").is_err());
+        assert!(
+            Quantity::MAX
+                .try_mul(Quantity::from_units(2).unwrap(), "size")
+                .is_err()
+        );
     }
 
     #[test]
@@ -706,7 +726,10 @@ mod tests {
         let text = serde_json::to_string(&pepe).unwrap();
         assert_eq!(text, "12000000000000000000");
         assert_eq!(serde_json::from_str::<Quantity>(&text).unwrap(), pepe);
-        assert_eq!(serde_json::from_str::<Quantity>("-7").unwrap(), Quantity(-7));
+        assert_eq!(
+            serde_json::from_str::<Quantity>("-7").unwrap(),
+            Quantity(-7)
+        );
     }
 
     proptest! {
@@ -817,7 +840,11 @@ mod tests {
         let mut quotient_high: u128 = 0;
         let mut quotient_low: u128 = 0;
         for bit in (0..256).rev() {
-            let next = if bit >= 128 { (high >> (bit - 128)) & 1 } else { (low >> bit) & 1 };
+            let next = if bit >= 128 {
+                (high >> (bit - 128)) & 1
+            } else {
+                (low >> bit) & 1
+            };
             remainder = (remainder << 1) | next;
             if remainder >= divisor {
                 remainder -= divisor;

@@ -27,7 +27,11 @@ use crate::FeaturesError;
 /// instrument then has no usable L2 book either) counts as that limit.
 #[inline]
 fn book_units(size: Quantity) -> i64 {
-    i64::try_from(size.raw()).unwrap_or(if size.is_negative() { i64::MIN } else { i64::MAX })
+    i64::try_from(size.raw()).unwrap_or(if size.is_negative() {
+        i64::MIN
+    } else {
+        i64::MAX
+    })
 }
 
 /// Raw units per unit of size (fixed scale 10^9).
@@ -370,7 +374,9 @@ impl ToxicityEngine {
                     .find(|(old_price, _)| *old_price == price)
                     .map(|&(_, old)| old);
                 if before != Some(book_units(size)) {
-                    self.rows.ghosts.on_level(side, price.raw(), book_units(size), ts);
+                    self.rows
+                        .ghosts
+                        .on_level(side, price.raw(), book_units(size), ts);
                 }
             }
             self.before_reset[index].clear();

@@ -83,7 +83,8 @@ pub(crate) struct Converted {
 
 /// A converted raw value in its destination's width (`i64` prices, `i128` sizes).
 pub(crate) fn narrow<T: TryFrom<i128>>(raw: i128) -> Result<T, String> {
-    T::try_from(raw).map_err(|_| format!("{} overflows the fixed-point range", Money::from_raw(raw)))
+    T::try_from(raw)
+        .map_err(|_| format!("{} overflows the fixed-point range", Money::from_raw(raw)))
 }
 
 fn exact(raw: i128) -> Converted {

@@ -29,8 +29,8 @@ use auction_trader_types::{
 };
 
 use super::columns::{
-    IntegerTimeUnit, Label, file_schema, find_column, fixed_at, narrow, for_each_batch, integer_unit,
-    label_at, labels, nanos_at,
+    IntegerTimeUnit, Label, file_schema, find_column, fixed_at, for_each_batch, integer_unit,
+    label_at, labels, nanos_at, narrow,
 };
 use super::{ForeignRun, layout_error};
 

@@ -18,7 +18,9 @@ use auction_trader_types::{
     UnixNanos,
 };
 
-use super::columns::{Label, find_column, fixed_at, narrow, for_each_batch, label_at, labels, nanos_at};
+use super::columns::{
+    Label, find_column, fixed_at, for_each_batch, label_at, labels, nanos_at, narrow,
+};
 use super::{ForeignRun, layout_error};
 
 /// How to read a Hyperliquid fills file.

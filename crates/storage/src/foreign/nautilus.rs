@@ -19,7 +19,7 @@ use auction_trader_types::{
 };
 
 use super::columns::{
-    Label, find_column, fixed_at, narrow, for_each_batch, integer_unit, label_at, labels, nanos_at,
+    Label, find_column, fixed_at, for_each_batch, integer_unit, label_at, labels, nanos_at, narrow,
 };
 use super::{ForeignRun, layout_error};
 
