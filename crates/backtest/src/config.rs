@@ -189,7 +189,7 @@ impl InstrumentOverrides {
                 "maker_rebate_bps: set either maker_fee_bps or maker_rebate_bps, not both"
                     .to_owned(),
             ),
-            (None, Some(rebate)) if !(rebate >= 0.0) => Err(format!(
+            (None, Some(rebate)) if rebate.is_nan() || rebate < 0.0 => Err(format!(
                 "maker_rebate_bps: {rebate} is not a positive number (the rebate the venue pays)"
             )),
             _ => Ok(()),

@@ -64,8 +64,7 @@ pub(crate) fn bar_minute(bar: &Bar) -> Result<UnixNanos, BarRejection> {
     let volumes_valid = !bar.volume.is_negative()
         && !bar.buy_volume.is_negative()
         && !bar.sell_volume.is_negative()
-        && i128::from(bar.buy_volume.raw()) + i128::from(bar.sell_volume.raw())
-            <= i128::from(bar.volume.raw());
+        && bar.buy_volume.raw() + bar.sell_volume.raw() <= bar.volume.raw();
     if !(prices_valid && volumes_valid) {
         return Err(BarRejection::Invalid);
     }
@@ -109,7 +108,7 @@ pub(crate) fn distribute_volume(
     // Ceiling division: step 1 unless the range is wider than the cap.
     let step = (ticks + cap - 1) / cap;
     let levels = (ticks + step - 1) / step;
-    let total = i128::from(volume.raw().max(0));
+    let total = volume.raw().max(0);
     let base = total / levels;
     let remainder = total % levels;
     for level in 0..levels {

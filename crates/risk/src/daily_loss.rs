@@ -77,8 +77,8 @@ impl DailyLossGuard {
             return; // no equity: sizing refuses every entry anyway
         }
         // day_pnl < −limit × equity  ⇔  day_pnl × S < −limit_raw × equity_raw (exact).
-        let pnl_scaled = i128::from(self.day_pnl.raw()) * SCALE;
-        let threshold = -(i128::from(self.limit.raw()) * i128::from(starting_equity.raw()));
+        let pnl_scaled = self.day_pnl.raw() * SCALE;
+        let threshold = -(i128::from(self.limit.raw()) * starting_equity.raw());
         if pnl_scaled < threshold {
             self.halted_until = Some(day_start.saturating_add_nanos(NANOS_PER_DAY));
         }

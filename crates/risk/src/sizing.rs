@@ -333,13 +333,13 @@ mod tests {
             let available = Money::from_raw(i128::from(margin_cents) * 10_000_000);
             if let Ok(sizing) = size_position(available, entry, stop, &instrument, &config) {
                 let quantity = sizing.quantity.raw();
-                let lot = i128::from(instrument.lot_size.raw());
-                let multiplier = i128::from(instrument.contract_multiplier.raw());
+                let lot = instrument.lot_size.raw();
+                let multiplier = instrument.contract_multiplier.raw();
                 prop_assert_eq!(quantity % lot, 0, "whole lots");
                 prop_assert!(sizing.quantity >= instrument.min_size);
                 let entry_raw = i128::from(entry.raw());
                 let distance = (entry_raw - i128::from(stop.raw())).abs();
-                let available_raw = i128::from(available.raw());
+                let available_raw = available.raw();
                 // Exact products of raw values (scale S³ for a value, S² for margin × rate).
                 let product = |values: &[i128]| {
                     values.iter().try_fold(1_i128, |acc, value| acc.checked_mul(*value))

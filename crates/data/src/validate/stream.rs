@@ -167,7 +167,7 @@ impl StreamState {
             }
         }
         if let Some(coverage) = self.report.aggressor.as_mut() {
-            let volume = i128::from(trade.size.raw());
+            let volume = trade.size.raw();
             let (count, sum) = match trade.aggressor {
                 AggressorSide::Buy => (&mut coverage.buy_trades, &mut coverage.buy_volume),
                 AggressorSide::Sell => (&mut coverage.sell_trades, &mut coverage.sell_volume),

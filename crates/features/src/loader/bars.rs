@@ -168,7 +168,7 @@ impl BarBuilder {
         open.add_prices(trade.price, trade.price, trade.price, trade.price);
         let size = trade.size.raw();
         open.volume = open.volume.saturating_add(size);
-        open.notional += i128::from(trade.price.raw()) * i128::from(size);
+        open.notional += i128::from(trade.price.raw()) * size;
         match trade.aggressor {
             AggressorSide::Buy => open.buy = open.buy.saturating_add(size),
             AggressorSide::Sell => open.sell = open.sell.saturating_add(size),
@@ -217,7 +217,7 @@ impl BarBuilder {
             } else {
                 bar.close
             };
-            open.notional += i128::from(price.raw()) * i128::from(volume);
+            open.notional += i128::from(price.raw()) * volume;
             open.buy = open.buy.saturating_add(bar.buy_volume.raw().max(0));
             open.sell = open.sell.saturating_add(bar.sell_volume.raw().max(0));
             open.count = open.count.saturating_add(bar.trade_count);

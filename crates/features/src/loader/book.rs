@@ -71,8 +71,8 @@ impl BookRow {
 
 /// (bid − ask) / (bid + ask); None when both are zero.
 pub(crate) fn depth_imbalance(bid: Quantity, ask: Quantity) -> Option<f64> {
-    let total = i128::from(bid.raw()) + i128::from(ask.raw());
-    (total > 0).then(|| (i128::from(bid.raw()) - i128::from(ask.raw())) as f64 / total as f64)
+    let total = bid.raw() + ask.raw();
+    (total > 0).then(|| (bid.raw() - ask.raw()) as f64 / total as f64)
 }
 
 /// What the sampler did.

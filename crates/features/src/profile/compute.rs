@@ -150,7 +150,7 @@ where
     for (price, size) in fills {
         if size.is_positive() {
             let bin = price.raw().div_euclid(width);
-            bins[(bin - low) as usize] += i128::from(size.raw());
+            bins[(bin - low) as usize] += size.raw();
         }
     }
     let previous = options
@@ -219,11 +219,8 @@ mod tests {
             assert_eq!(profile.val, Price::from_units(102).unwrap());
             assert_eq!(profile.vah, Price::from_units(105).unwrap());
             assert_eq!(profile.poc_mid(), Price::from_decimal_str("102.5").unwrap());
-            assert_eq!(profile.total_volume, 100 * i128::from(Quantity::ONE.raw()));
-            assert_eq!(
-                profile.value_area_volume,
-                70 * i128::from(Quantity::ONE.raw())
-            );
+            assert_eq!(profile.total_volume, 100 * Quantity::ONE.raw());
+            assert_eq!(profile.value_area_volume, 70 * Quantity::ONE.raw());
             assert_eq!(profile.bins_spanned(), 7);
         }
     }
@@ -263,7 +260,7 @@ mod tests {
             (profile.val, profile.vah),
             (profile.poc, Price::from_units(101).unwrap())
         );
-        assert_eq!(profile.volume_of_bin(200), i128::from(Quantity::ONE.raw()));
+        assert_eq!(profile.volume_of_bin(200), Quantity::ONE.raw());
         assert_eq!(profile.volume_of_bin(199), 0);
     }
 

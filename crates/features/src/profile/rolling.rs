@@ -215,8 +215,7 @@ impl RollingProfile {
         } else {
             let width = self.width_ticks;
             for entry in self.entries.drain(..expired_entries) {
-                self.bins
-                    .add(entry.tick.div_euclid(width), -i128::from(entry.volume));
+                self.bins.add(entry.tick.div_euclid(width), -entry.volume);
             }
             if closing.entries > 0 {
                 self.bins.ensure(
@@ -225,8 +224,7 @@ impl RollingProfile {
                 );
                 let first_new = self.entries.len() - closing.entries as usize;
                 for entry in self.entries.range(first_new..) {
-                    self.bins
-                        .add(entry.tick.div_euclid(width), i128::from(entry.volume));
+                    self.bins.add(entry.tick.div_euclid(width), entry.volume);
                 }
             }
         }
@@ -242,8 +240,7 @@ impl RollingProfile {
         self.bins
             .reset(low.div_euclid(width), high.div_euclid(width));
         for entry in &self.entries {
-            self.bins
-                .add(entry.tick.div_euclid(width), i128::from(entry.volume));
+            self.bins.add(entry.tick.div_euclid(width), entry.volume);
         }
     }
 
@@ -420,7 +417,7 @@ mod tests {
         // Histogram view: bins 103..=105 -> [2, 0, 1].
         let view = profile.histogram().unwrap();
         assert_eq!(view.first_bin, 103);
-        let unit = i128::from(Quantity::ONE.raw());
+        let unit = Quantity::ONE.raw();
         assert_eq!(view.bins, &[2 * unit, 0, unit]);
     }
 

@@ -87,7 +87,7 @@ impl Vpin {
         if self.imbalances.len() > self.bucket_count
             && let Some(oldest) = self.imbalances.pop_front()
         {
-            self.imbalance_sum -= i128::from(oldest);
+            self.imbalance_sum -= oldest;
         }
     }
 

@@ -181,7 +181,7 @@ struct Scorer {
 
 impl Scorer {
     fn score(&mut self, trade: &AggregatedTrade) {
-        let volume = i128::from(trade.size.raw());
+        let volume = trade.size.raw();
         let report = &mut self.report;
         report.trades += 1;
         report.volume += volume;

@@ -63,7 +63,7 @@ fn imbalances(book: &OrderBook) -> [Option<f64>; 3] {
         for (level, (_, size)) in book.top_levels(side, IMBALANCE_LEVELS[2]).enumerate() {
             for (slot, &levels) in IMBALANCE_LEVELS.iter().enumerate() {
                 if level < levels {
-                    sums[side_index][slot] += i128::from(size.raw());
+                    sums[side_index][slot] += size.raw();
                 }
             }
         }
@@ -103,7 +103,7 @@ impl DepthAccumulators {
                     (self.best[index], best)
                 && old_price == new_price
             {
-                let change = i128::from(new_size.raw()) - i128::from(old_size.raw());
+                let change = new_size.raw() - old_size.raw();
                 if change < 0 {
                     self.depleted[index] -= change;
                 } else {

@@ -48,7 +48,7 @@ impl ResearchFeature for VwapDeviation {
 
     fn on_minute(&mut self, snapshot: &FeatureSnapshot, values: &mut [f64]) {
         let bar = &snapshot.bar;
-        let volume = i128::from(bar.volume.raw().max(0));
+        let volume = bar.volume.raw().max(0);
         let entry = (i128::from(bar.vwap.raw()) * volume, volume);
         if self.bars.len() == self.window
             && let Some((notional, volume)) = self.bars.pop_front()
