@@ -397,7 +397,10 @@ fn setup_stats(records: &RunRecords) -> Result<Vec<SetupStats>, TypesError> {
 
 #[cfg(test)]
 mod tests {
+    use auction_trader_types::Quantity;
+
     use super::*;
+    use crate::FillRecord;
     use crate::test_support::{HOUR, at, money, sample_records};
 
     fn near(actual: Option<f64>, expected: f64) {
@@ -530,6 +533,50 @@ mod tests {
             ]
         );
         near(Some(metrics.setups[0].win_rate_pct), 50.0);
+    }
+
+    #[test]
+    fn a_billion_yen_account_sums_notional_and_fees_exactly() {
+        // 1e9 JPY equity; 20 fills of 100 BTC at 9,000,000 JPY = 9e8 JPY each: traded
+        // notional 1.8e10 JPY (the former i64 money pinned at 9,223,372,036.85), fees 0.05%.
+        let mut records = RunRecords::new("yen", "BTC_JPY", money("1000000000"));
+        for index in 0..20_u64 {
+            records.fills.push(FillRecord {
+                order_id: index,
+                ts: UnixNanos(index as i64),
+                side: if index % 2 == 0 { "buy" } else { "sell" }.to_owned(),
+                price: Price::from_decimal_str("9000000").unwrap(),
+                quantity: Quantity::from_decimal_str("100").unwrap(),
+                liquidity: "taker".to_owned(),
+                fee: money("450000"),
+                reference_mid: Some(Price::from_decimal_str("8999999.5").unwrap()),
+            });
+        }
+        let metrics = compute_metrics(&records).unwrap();
+        assert_eq!(metrics.traded_notional, money("18000000000"));
+        assert_eq!(metrics.turnover, Some(18.0));
+        assert_eq!(metrics.total_fees, money("9000000"));
+        // Buys pay 0.5 × 100 = 50 above the mid, sells receive 50 more: net zero slippage.
+        assert_eq!(metrics.total_slippage, Money::ZERO);
+    }
+
+    #[test]
+    fn a_money_sum_out_of_range_is_an_error_naming_it() {
+        let mut records = RunRecords::new("overflow", "X", money("1"));
+        for fee in [Money::MAX, Money::ONE] {
+            records.fills.push(FillRecord {
+                order_id: 1,
+                ts: UnixNanos(0),
+                side: "buy".to_owned(),
+                price: Price::ONE,
+                quantity: Quantity::ONE,
+                liquidity: "maker".to_owned(),
+                fee,
+                reference_mid: None,
+            });
+        }
+        let message = compute_metrics(&records).unwrap_err().to_string();
+        assert!(message.contains("total fees"), "{message}");
     }
 
     #[test]

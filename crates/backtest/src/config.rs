@@ -260,7 +260,10 @@ impl BacktestConfig {
             "features",
             self.features.validate().map_err(|error| error.to_string()),
         )?;
-        section("instrument", self.instrument.validate())?;
+        // The message starts with the key: "instrument.taker_fee_bps: ...".
+        self.instrument
+            .validate()
+            .map_err(|message| BacktestError::Config(format!("instrument.{message}")))?;
         section(
             "risk",
             self.risk.validate().map_err(|error| error.to_string()),
@@ -352,6 +355,33 @@ mod tests {
     use super::*;
 
     const MINIMAL: &str = "data:\n  venue: bitflyer\n  symbol: BTC_JPY\n  market: spot\n";
+
+    #[test]
+    fn negative_fees_are_refused_naming_the_key_unless_a_rebate() {
+        for key in ["taker_fee_bps", "maker_fee_bps"] {
+            let text = format!("{MINIMAL}instrument:\n  {key}: -50\n");
+            let message = BacktestConfig::parse(&text)
+                .err()
+                .map(|error| error.to_string())
+                .unwrap_or_default();
+            assert!(message.contains(&format!("instrument.{key}")), "{message}");
+            assert!(message.contains("maker_rebate_bps"), "{message}");
+        }
+        let rebate = format!("{MINIMAL}instrument:\n  maker_rebate_bps: 0.5\n  taker_fee_bps: 5\n");
+        let config = BacktestConfig::parse(&rebate).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(config.instrument.maker_rebate_bps, Some(0.5));
+        let both = format!("{MINIMAL}instrument:\n  maker_rebate_bps: 0.5\n  maker_fee_bps: 1\n");
+        assert!(BacktestConfig::parse(&both).is_err());
+        let negative_rebate = format!("{MINIMAL}instrument:\n  maker_rebate_bps: -1\n");
+        assert!(BacktestConfig::parse(&negative_rebate).is_err());
+        // The fill model's overrides follow the same rule.
+        let execution = format!("{MINIMAL}execution:\n  taker_fee_bps: -50\n");
+        let message = BacktestConfig::parse(&execution)
+            .err()
+            .map(|error| error.to_string())
+            .unwrap_or_default();
+        assert!(message.contains("taker_fee_bps"), "{message}");
+    }
 
     #[test]
     fn minimal_file_gets_every_default() {

@@ -278,6 +278,45 @@ mod tests {
     }
 
     #[test]
+    fn a_billion_yen_account_books_large_fills_exactly() {
+        // 1e9 JPY; buy 2,000 BTC at 9,000,000 (1.8e10 JPY notional, beyond the former i64
+        // money range), sell them at 9,000,500: +1,000,000 JPY realized, fees 9,000,000 each.
+        let mut account = Account::new(Quantity::ONE, money("1000000000"));
+        account
+            .apply_fill(&fill(OrderSide::Buy, "9000000", "2000", "9000000"))
+            .unwrap();
+        assert_eq!(
+            account.unrealized_pnl(price("9000500")).unwrap(),
+            money("1000000")
+        );
+        assert_eq!(
+            account.initial_margin(price("9000000"), 1).unwrap(),
+            money("18000000000")
+        );
+        let realized = account
+            .apply_fill(&fill(OrderSide::Sell, "9000500", "2000", "9000225"))
+            .unwrap();
+        assert_eq!(realized, money("1000000"));
+        assert_eq!(account.fees_paid(), money("18000225"));
+        // 1e9 + 1e6 − 18,000,225 = 982,999,775.
+        assert_eq!(account.cash(), money("982999775"));
+    }
+
+    #[test]
+    fn an_overflowing_balance_is_an_error_naming_it_and_changes_nothing() {
+        let mut account = Account::new(Quantity::ONE, Money::MAX);
+        let error = account
+            .apply_fill(&fill(OrderSide::Buy, "1", "1", "-1"))
+            .unwrap_err();
+        assert!(error.to_string().contains("account cash"), "{error}");
+        assert_eq!(account.position(), Quantity::ZERO);
+        assert_eq!(account.fees_paid(), Money::ZERO);
+        assert_eq!(account.fill_count(), 0);
+        let error = account.deposit(Money::ONE).unwrap_err();
+        assert!(error.to_string().contains("account cash"), "{error}");
+    }
+
+    #[test]
     fn contract_multiplier_scales_pnl_and_funding_moves_cash() {
         let mut account = Account::new(quantity("100"), Money::ZERO);
         account

@@ -8,9 +8,10 @@
 //! feature tables, `catalog.db` for sources and partitions.
 //!
 //! Encoding ([`schema`] has the columns): timestamps are INT64 nanoseconds with the
-//! Parquet `TIMESTAMP(NANOS, UTC)` type; prices, sizes and rates are INT64 raw fixed-point
-//! with scale 10^9 (`value = raw / 1e9`, also stated in every file's key-value metadata), so
-//! a round trip is exact. Rows of a part file are sorted by `ts_recv`, ties in source order.
+//! Parquet `TIMESTAMP(NANOS, UTC)` type; prices and rates are INT64 raw fixed-point with scale
+//! 10^9 (`value = raw / 1e9`, also stated in every file's key-value metadata) and sizes are
+//! DECIMAL(38, 9) (the `i128` raw value of a quantity), so a round trip is exact. Rows of a
+//! part file are sorted by `ts_recv`, ties in source order.
 //!
 //! Imports stage files and commit atomically (one catalog transaction plus journaled
 //! renames); reads stream one batch per part file at a time. [`foreign`] reads other

@@ -1,5 +1,7 @@
 //! Core types shared by every other crate of auction-trader: fixed-point [`Price`] and
-//! [`Quantity`] (SPEC 1.1: prices and sizes are never `f64`), UTC nanosecond time
+//! [`Quantity`] (SPEC 1.1: prices and sizes are never `f64`; `i64` raw prices and rates,
+//! `i128` raw sizes and money, with checked arithmetic whose overflow is a
+//! [`TypesError::ArithmeticOverflow`] naming the value), UTC nanosecond time
 //! ([`UnixNanos`]), sides, the normalized market events ([`Trade`], [`Quote`], [`BookDelta`],
 //! [`Funding`], [`Liquidation`], [`Bar`]), [`Instrument`] metadata, and the order and
 //! execution-report vocabulary shared by strategies, risk, the simulated exchange and live

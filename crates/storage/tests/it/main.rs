@@ -7,6 +7,7 @@
 
 mod atomicity;
 mod common;
+mod meme_coin;
 mod overlap;
 mod real_data;
 mod round_trip;
