@@ -639,6 +639,27 @@ mod tests {
     }
 
     #[test]
+    fn wide_sizes_and_money_round_trip_as_exact_decimal_text() {
+        // A 10^13-unit meme-coin fill, a 1.8·10^10 JPY equity: beyond the former i64 range.
+        let directory = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
+        let path = directory.path().join("execution.db");
+        let mut records = sample_records();
+        let huge = Quantity::from_decimal_str("10000000000000.000000001").unwrap_or_default();
+        let equity = Money::from_decimal_str("18000000000.5").unwrap_or_default();
+        records.fills[0].quantity = huge;
+        records.fills[0].fee = Money::from_decimal_str("-12345678901.25").unwrap_or_default();
+        records.equity[0].equity = equity;
+        records.equity[0].position = huge;
+        write_execution_db(&path, &records).unwrap_or_else(|error| panic!("{error}"));
+        let back = read_execution_db(&path).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(back.fills, records.fills);
+        assert_eq!(back.equity, records.equity);
+        let rows = export_rows(&path).unwrap_or_else(|error| panic!("{error}"));
+        assert!(rows.contains("10000000000000.000000001"), "{rows}");
+        assert!(rows.contains("18000000000.5"), "{rows}");
+    }
+
+    #[test]
     fn signals_db_keeps_every_row_in_order() {
         let directory = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
         let path = directory.path().join("signals.db");

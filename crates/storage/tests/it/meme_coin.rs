@@ -2,7 +2,6 @@
 //! `i64` raw range (9.2·10^9 units), they are imported by every text importer, stored in the
 //! DECIMAL(38, 9) size column and read back exactly.
 
-use auction_trader_data::EventSink;
 use auction_trader_data::import::binance_capture::{CaptureOptions, import_capture_bytes};
 use auction_trader_data::import::generic_csv::{CsvMapping, import_trades};
 use auction_trader_data::import::tardis::{TardisOptions, import_reader};
