@@ -173,8 +173,14 @@ fn an_account_overflow_stops_the_exchange_with_an_error_naming_the_value() {
     );
     exchange.submit(ms(0), market(1, OrderSide::Buy, "1"));
     exchange.advance_to(ms(130), &mut reports);
-    assert!(fills(&reports).is_empty(), "no fill is reported once the account overflowed");
-    let message = exchange.failure().map(ToString::to_string).unwrap_or_default();
+    assert!(
+        fills(&reports).is_empty(),
+        "no fill is reported once the account overflowed"
+    );
+    let message = exchange
+        .failure()
+        .map(ToString::to_string)
+        .unwrap_or_default();
     assert!(message.contains("account cash"), "{message}");
     assert_eq!(exchange.account().position(), Quantity::ZERO);
     // Nothing more is processed.

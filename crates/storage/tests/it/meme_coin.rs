@@ -51,7 +51,10 @@ fn generic_csv_meme_coin_sizes_are_stored_and_replayed_exactly() {
     .unwrap();
     assert_eq!((summary.events, summary.quarantined), (2, 0));
     writer.commit_import(summary).unwrap();
-    assert_eq!(sizes(&read_all(&store, &key, StreamKind::Trade)), expected());
+    assert_eq!(
+        sizes(&read_all(&store, &key, StreamKind::Trade)),
+        expected()
+    );
 }
 
 #[test]
@@ -91,6 +94,12 @@ fn tardis_and_binance_capture_meme_coin_sizes_round_trip() {
     writer.commit_import(total).unwrap();
     let tardis_key = InstrumentKey::new("binance", "PEPEUSDT", MarketKind::Spot);
     let capture_key = InstrumentKey::new("binance-usdm", "1000PEPEUSDT", MarketKind::Perpetual);
-    assert_eq!(sizes(&read_all(&store, &tardis_key, StreamKind::Trade)), expected());
-    assert_eq!(sizes(&read_all(&store, &capture_key, StreamKind::Trade)), expected());
+    assert_eq!(
+        sizes(&read_all(&store, &tardis_key, StreamKind::Trade)),
+        expected()
+    );
+    assert_eq!(
+        sizes(&read_all(&store, &capture_key, StreamKind::Trade)),
+        expected()
+    );
 }
