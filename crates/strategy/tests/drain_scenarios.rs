@@ -22,7 +22,11 @@ fn capture(files: &[&str]) -> Option<Capture> {
     let collected = load_binance_capture(files)?;
     let slot = busiest_instrument(&collected, StreamKind::Depth)?;
     let key = collected.instruments[slot.0 as usize].clone();
-    let tick = if key.symbol.starts_with("ETH") { 10_000_000 } else { 100_000_000 };
+    let tick = if key.symbol.starts_with("ETH") {
+        10_000_000
+    } else {
+        100_000_000
+    };
     Some(Capture {
         instrument: Instrument {
             key,
@@ -89,8 +93,12 @@ fn run(
             let raw = i128::from(price.raw()) * i128::from(10_000 + shift_bps(ts)) / 10_000;
             Price::from_raw(raw as i64)
         };
-        let best_bid = synced.then(|| inner.best_bid().map(|(price, _)| shift(price))).flatten();
-        let best_ask = synced.then(|| inner.best_ask().map(|(price, _)| shift(price))).flatten();
+        let best_bid = synced
+            .then(|| inner.best_bid().map(|(price, _)| shift(price)))
+            .flatten();
+        let best_ask = synced
+            .then(|| inner.best_ask().map(|(price, _)| shift(price)))
+            .flatten();
         let context = StrategyContext {
             now: event.ts_recv(),
             instrument,
@@ -143,7 +151,11 @@ fn drain_with_concurrent_taker_selling_fires_with_the_spec_order() {
         for row in outcome.rows("signal") {
             // REAL_PRESSURE: sellers (buyers for an ask drain) dominated the same 30 s window
             // and kept going in the 1.5 s after the signal.
-            assert!(field(row, "pressure") > 1.8 * field(row, "opposing"), "{}", row.detail);
+            assert!(
+                field(row, "pressure") > 1.8 * field(row, "opposing"),
+                "{}",
+                row.detail
+            );
             assert!(field(row, "follow_through") > 0.0, "{}", row.detail);
             assert!(field(row, "decline") >= 0.30, "{}", row.detail);
             assert!(field(row, "mid_move_bps") <= 5.0, "{}", row.detail);
@@ -224,7 +236,9 @@ fn selling_that_ended_before_the_window_does_not_count() {
         .filter(|event| match event {
             MarketEvent::Trade(trade) => {
                 let ts = trade.ts_recv.as_i64();
-                trade.aggressor != pressing || ts < signal - window || ts > signal + 2 * NANOS_PER_SECOND
+                trade.aggressor != pressing
+                    || ts < signal - window
+                    || ts > signal + 2 * NANOS_PER_SECOND
             }
             _ => true,
         })
@@ -298,7 +312,11 @@ fn bid_plus_one_that_would_cross_falls_back_to_the_bid() {
         ..DrainConfig::default()
     };
     let outcome = run(&capture, &capture.events, config, no_shift);
-    assert!(outcome.counters.improve_fell_back > 0, "{:?}", outcome.counters);
+    assert!(
+        outcome.counters.improve_fell_back > 0,
+        "{:?}",
+        outcome.counters
+    );
     for (intent, bid, ask) in &outcome.intents {
         let EntryOrder::Limit { price, .. } = intent.entry else {
             panic!("limit entries only");
