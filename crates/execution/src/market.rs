@@ -44,8 +44,10 @@ pub(crate) struct MarketView {
     pub recorded_mark: Option<Price>,
     /// Latest recorded funding rate.
     pub recorded_rate: Option<Rate>,
-    /// Trades, quotes or depth have been seen: bars are then ignored (no double counting).
-    pub tick_data_seen: bool,
+    /// Trades have been seen: bars are then ignored (no double counting). Quotes and depth do
+    /// not count: bars that arrive with quotes (LEAN trade + quote files) stand for the prints,
+    /// as they do for the engine's stops and targets.
+    pub trades_seen: bool,
     /// Our taker orders' consumption of book levels, remembered until the level's next
     /// update (depth row or quote at that price): (side, price, consumed).
     pub consumed: Vec<(BookSide, Price, Quantity)>,
@@ -68,7 +70,7 @@ impl MarketView {
             last_trade: None,
             recorded_mark: None,
             recorded_rate: None,
-            tick_data_seen: false,
+            trades_seen: false,
             consumed: Vec::new(),
             tick,
             stale_quote,
@@ -78,7 +80,6 @@ impl MarketView {
     }
 
     pub fn apply_depth(&mut self, delta: &BookDelta) {
-        self.tick_data_seen = true;
         if delta.flags.is_snapshot() || delta.flags.is_clear() {
             self.book_synced = true;
         }
@@ -95,7 +96,6 @@ impl MarketView {
     }
 
     pub fn apply_quote(&mut self, quote: &Quote) {
-        self.tick_data_seen = true;
         self.quote = Some(*quote);
         let spread = (quote.ask_price > quote.bid_price && quote.bid_price.is_positive())
             .then(|| Price::from_raw(quote.ask_price.raw() - quote.bid_price.raw()));

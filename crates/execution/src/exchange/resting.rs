@@ -192,7 +192,7 @@ impl SimulatedExchange {
     }
 
     pub(super) fn on_trade(&mut self, trade: &Trade, reports: &mut Vec<ExecutionReport>) {
-        self.market.tick_data_seen = true;
+        self.market.trades_seen = true;
         self.market.last_trade = Some((trade.price, trade.ts_recv));
         let raw = trade.price.raw();
         if raw <= self.bounds.max_buy || raw >= self.bounds.min_sell {

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] functions parse literals
 
+mod bars;
 mod golden;
 mod properties;
 mod real_capture;
