@@ -9,7 +9,7 @@
 
 use auction_trader_book::OrderBook;
 use auction_trader_types::{
-    BookDelta, BookSide, NANOS_PER_MINUTE, Price, Quantity, Quote, Rate, UnixNanos,
+    BookDelta, BookSide, NANOS_PER_MINUTE, Price, Quantity, Quote, UnixNanos,
 };
 
 use crate::typical_spread::TypicalSpread;
@@ -42,8 +42,6 @@ pub(crate) struct MarketView {
     pub last_trade: Option<(Price, UnixNanos)>,
     /// Latest recorded mark price (Funding events with a mark).
     pub recorded_mark: Option<Price>,
-    /// Latest recorded funding rate.
-    pub recorded_rate: Option<Rate>,
     /// Trades have been seen: bars are then ignored (no double counting). Quotes and depth do
     /// not count: bars that arrive with quotes (LEAN trade + quote files) stand for the prints,
     /// as they do for the engine's stops and targets.
@@ -69,7 +67,6 @@ impl MarketView {
             quote: None,
             last_trade: None,
             recorded_mark: None,
-            recorded_rate: None,
             trades_seen: false,
             consumed: Vec::new(),
             tick,

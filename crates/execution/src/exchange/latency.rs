@@ -67,19 +67,22 @@ impl SimulatedExchange {
 
     #[cold]
     pub(super) fn process_due(&mut self, now: UnixNanos, reports: &mut Vec<ExecutionReport>) {
-        let interval = self.settings.funding_interval;
-        if self.next_funding.is_none() {
+        if self.funding.next.is_none() {
             // The first funding time strictly after the first moment the exchange sees.
-            self.next_funding = Some(now.floor_to(interval).as_i64().saturating_add(interval));
+            let interval = self.settings.funding_interval;
+            self.funding.next = Some(now.floor_to(interval).as_i64().saturating_add(interval));
         }
         loop {
             let earliest = self.earliest_scheduled();
-            let funding = self.next_funding.unwrap_or(i64::MAX);
+            let funding = self.funding.next.unwrap_or(i64::MAX);
+            // A funding charge waiting for its settlement record is made (with the latest
+            // recorded rate) before anything later than it happens.
+            let next = earliest.unwrap_or(i64::MAX).min(funding).min(now.as_i64());
+            self.settle_overdue_funding(next, reports);
             // At equal times funding comes first: it charges the position held up to then.
             if funding <= now.as_i64() && earliest.is_none_or(|due| funding <= due) {
                 self.advance_clock(UnixNanos(funding));
-                self.charge_funding(reports);
-                self.next_funding = Some(funding.saturating_add(interval));
+                self.funding_time(funding, reports);
                 continue;
             }
             match earliest {
@@ -99,8 +102,13 @@ impl SimulatedExchange {
                 _ => break,
             }
         }
+        self.refresh_next_due();
+    }
+
+    /// Earliest time anything is due: a scheduled action or funding.
+    pub(super) fn refresh_next_due(&mut self) {
         let scheduled = self.earliest_scheduled().unwrap_or(i64::MAX);
-        self.next_due = scheduled.min(self.next_funding.unwrap_or(i64::MAX));
+        self.next_due = scheduled.min(self.funding.due());
     }
 
     pub(super) fn advance_clock(&mut self, time: UnixNanos) {

@@ -38,6 +38,7 @@ use crate::account::Account;
 use crate::config::{FillModelConfig, FillSettings, FundingSource};
 use crate::market::{Level, MarketView};
 use crate::random::SplitMix64;
+use funding::FundingSchedule;
 use latency::{Action, Scheduled};
 use resting::{Bounds, RestingOrder};
 
@@ -73,7 +74,7 @@ pub struct SimulatedExchange {
     /// Earliest time anything is due (scheduled action or funding); `i64::MIN` before the
     /// first event so that the funding schedule starts.
     next_due: i64,
-    next_funding: Option<i64>,
+    funding: FundingSchedule,
     now: UnixNanos,
     latency_random: SplitMix64,
     queue_random: SplitMix64,
@@ -114,6 +115,7 @@ impl SimulatedExchange {
             settings.stale_quote,
             settings.fallback_half_spread_ticks,
         );
+        let funding = FundingSchedule::new(settings.funding_interval);
         Ok(Self {
             maker_fee: settings.maker_fee.unwrap_or(instrument.maker_fee),
             taker_fee: settings.taker_fee.unwrap_or(instrument.taker_fee),
@@ -129,7 +131,7 @@ impl SimulatedExchange {
             scheduled: BinaryHeap::new(),
             sequence: 0,
             next_due: i64::MIN,
-            next_funding: None,
+            funding,
             now: UnixNanos(i64::MIN),
             levels: Vec::new(),
             last_bar_open: None,
@@ -195,7 +197,7 @@ impl SimulatedExchange {
             MarketEvent::Depth(delta) => self.on_depth(delta, reports),
             MarketEvent::Quote(quote) => self.on_quote(quote, reports),
             MarketEvent::Trade(trade) => self.on_trade(trade, reports),
-            MarketEvent::Funding(funding) => self.on_funding_event(funding),
+            MarketEvent::Funding(funding) => self.on_funding_event(funding, reports),
             MarketEvent::Bar(bar) => self.on_bar(bar, reports),
             MarketEvent::Liquidation(_) => {}
         }

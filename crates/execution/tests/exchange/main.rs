@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] functions parse literals
 
 mod bars;
+mod funding;
 mod golden;
 mod properties;
 mod real_capture;
