@@ -15,8 +15,9 @@ mod market;
 mod queue;
 mod random;
 mod typical_spread;
+mod unknown_depth;
 
 pub use account::Account;
-pub use config::{FillModelConfig, FundingSource, LatencyConfig, LatencyModel, QueueModel};
+pub use config::{FillModelConfig, FundingSource, LatencyConfig, LatencyModel, QueueModelKind};
 pub use error::ExecutionError;
 pub use exchange::{ExchangeCounters, SimulatedExchange};

@@ -13,6 +13,7 @@ use auction_trader_types::{
 };
 
 use crate::typical_spread::TypicalSpread;
+use crate::unknown_depth::DepthMemory;
 
 /// SPEC 2.1 / 10: the typical spread is the time-weighted spread of the last 60 minutes.
 const TYPICAL_SPREAD_WINDOW_NANOS: i64 = 60 * NANOS_PER_MINUTE;
@@ -46,6 +47,8 @@ pub(crate) struct MarketView {
     /// not count: bars that arrive with quotes (LEAN trade + quote files) stand for the prints,
     /// as they do for the engine's stops and targets.
     pub trades_seen: bool,
+    /// Sizes seen at touches (and trades), for depth the exchange cannot see.
+    pub depth_memory: DepthMemory,
     /// Our taker orders' consumption of book levels, remembered until the level's next
     /// update (depth row or quote at that price): (side, price, consumed).
     pub consumed: Vec<(BookSide, Price, Quantity)>,
@@ -68,6 +71,7 @@ impl MarketView {
             last_trade: None,
             recorded_mark: None,
             trades_seen: false,
+            depth_memory: DepthMemory::new(tick),
             consumed: Vec::new(),
             tick,
             stale_quote,
@@ -93,6 +97,12 @@ impl MarketView {
     }
 
     pub fn apply_quote(&mut self, quote: &Quote) {
+        if !self.book_synced {
+            self.depth_memory
+                .on_touch(BookSide::Bid, quote.bid_price, quote.bid_size);
+            self.depth_memory
+                .on_touch(BookSide::Ask, quote.ask_price, quote.ask_size);
+        }
         self.quote = Some(*quote);
         let spread = (quote.ask_price > quote.bid_price && quote.bid_price.is_positive())
             .then(|| Price::from_raw(quote.ask_price.raw() - quote.bid_price.raw()));

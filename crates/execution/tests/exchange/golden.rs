@@ -1,6 +1,6 @@
 //! Golden cases of the fill model (SPEC 5, SPEC 11.5, SPEC 11.6), numbers worked by hand.
 
-use auction_trader_execution::{FillModelConfig, LatencyConfig, QueueModel, SimulatedExchange};
+use auction_trader_execution::{FillModelConfig, LatencyConfig, QueueModelKind, SimulatedExchange};
 use auction_trader_types::{
     AggressorSide, BookSide, CancelReason, Crossing, ExecutionReport, InstrumentKey, Liquidity,
     OrderId, OrderKind, OrderSide, Quantity, RejectReason, TimeoutAction, Trigger, UnixNanos,
@@ -611,7 +611,7 @@ fn bar_mode_fills_only_through_the_limit() {
 /// The probabilistic queue scenario: a bid joins 20 lots, trades and cancels follow.
 fn probabilistic_run(seed: u64) -> (Vec<ExecutionReport>, Quantity) {
     let config = FillModelConfig {
-        queue_model: QueueModel::Probabilistic,
+        queue_model: QueueModelKind::RandomPosition,
         seed,
         latency: LatencyConfig::default(),
         ..FillModelConfig::default()
@@ -662,7 +662,7 @@ fn probabilistic_queue_is_deterministic_per_seed() {
 #[test]
 fn probabilistic_queue_moves_up_when_orders_ahead_cancel() {
     let config = FillModelConfig {
-        queue_model: QueueModel::Probabilistic,
+        queue_model: QueueModelKind::RandomPosition,
         seed: 3,
         ..FillModelConfig::default()
     };

@@ -7,5 +7,6 @@ mod bars;
 mod funding;
 mod golden;
 mod properties;
+mod queue_models;
 mod real_capture;
 mod support;
