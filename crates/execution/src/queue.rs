@@ -45,8 +45,8 @@ impl ProbabilityShape {
     fn weight(self, x: f64) -> f64 {
         match self {
             // Small whole powers multiply exactly (bit-identical on every platform).
-            Self::Power(n) if n == 2.0 => x * x,
-            Self::Power(n) if n == 3.0 => x * x * x,
+            Self::Power(2.0) => x * x,
+            Self::Power(3.0) => x * x * x,
             Self::Power(n) => x.powf(n),
             Self::Log => x.ln_1p(),
         }
