@@ -164,6 +164,11 @@ pub struct FillModelConfig {
     pub latency: LatencyConfig,
     /// A quote older than this no longer prices market orders (SPEC 10 quote staleness 250 ms).
     pub stale_quote_ms: f64,
+    /// An L2 book with no update for this long, while the tape has printed outside its touch,
+    /// no longer prices market orders (they fall back to a fresh quote, else the last trade ±
+    /// half the typical spread): a recorder gap or a halted depth stream must not fill at
+    /// levels the market has left.
+    pub stale_book_ms: f64,
     /// Extra slippage of market orders priced from a quote or the last trade (not when walking
     /// L2 depth, where the levels are the cost), in basis points.
     pub slippage_bps: f64,
@@ -188,6 +193,7 @@ impl Default for FillModelConfig {
             seed: 1,
             latency: LatencyConfig::default(),
             stale_quote_ms: 250.0,
+            stale_book_ms: 5_000.0,
             slippage_bps: 0.0,
             fallback_half_spread_ticks: 1,
             maker_fee_bps: None,
@@ -251,6 +257,7 @@ pub(crate) struct FillSettings {
     pub latency_min: i64,
     pub latency_max: i64,
     pub stale_quote: i64,
+    pub stale_book: i64,
     pub slippage: Rate,
     pub fallback_half_spread_ticks: i64,
     pub maker_fee: Option<Rate>,
@@ -315,6 +322,7 @@ impl FillModelConfig {
             latency_min,
             latency_max,
             stale_quote: millis_to_nanos("stale_quote_ms", self.stale_quote_ms)?,
+            stale_book: millis_to_nanos("stale_book_ms", self.stale_book_ms)?,
             slippage: to_rate("slippage_bps", self.slippage_bps / 10_000.0, 0.0..=0.1)?,
             fallback_half_spread_ticks: i64::from(self.fallback_half_spread_ticks),
             maker_fee: self

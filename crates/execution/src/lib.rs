@@ -12,6 +12,7 @@ mod config;
 mod error;
 mod exchange;
 mod market;
+mod own_liquidity;
 mod queue;
 mod random;
 mod typical_spread;

@@ -113,6 +113,7 @@ impl SimulatedExchange {
             book,
             instrument.tick_size,
             settings.stale_quote,
+            settings.stale_book,
             settings.fallback_half_spread_ticks,
         );
         let funding = FundingSchedule::new(settings.funding_interval);

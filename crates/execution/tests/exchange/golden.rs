@@ -196,11 +196,17 @@ fn a_market_buy_walks_two_ask_levels() {
     exchange.submit(ms(200), market(2, OrderSide::Buy, "1"));
     exchange.advance_to(ms(330), &mut reports);
     assert_eq!(fills(&reports)[2].price, price("100.2"));
-    // ... until the level's next update restores the venue's size.
+    // ... until the book shows the level refilled: 100.1 shown again at 2 (what it showed
+    // when we took it) is not a refill, so the next lot is again 100.2; 100.1 at 3 (one more
+    // joined) refills one of our two -> 2 there for us.
     exchange.on_market_event(&level(ms(400), BookSide::Ask, "100.1", "2"), &mut reports);
     exchange.submit(ms(400), market(3, OrderSide::Buy, "1"));
     exchange.advance_to(ms(530), &mut reports);
-    assert_eq!(fills(&reports)[3].price, price("100.1"));
+    assert_eq!(fills(&reports)[3].price, price("100.2"));
+    exchange.on_market_event(&level(ms(600), BookSide::Ask, "100.1", "3"), &mut reports);
+    exchange.submit(ms(600), market(4, OrderSide::Buy, "1"));
+    exchange.advance_to(ms(730), &mut reports);
+    assert_eq!(fills(&reports)[4].price, price("100.1"));
 }
 
 #[test]
@@ -488,10 +494,11 @@ fn quotes_only_price_market_orders_then_the_last_trade_when_stale() {
         &trade(ms(0), "100.0", "0.1", AggressorSide::Buy),
         &mut reports,
     );
-    exchange.on_market_event(&quote(ms(10), "99.9", "1", "100.1", "1"), &mut reports);
+    exchange.on_market_event(&quote(ms(10), "99.9", "1", "100.1", "5"), &mut reports);
     exchange.submit(ms(10), market(1, OrderSide::Buy, "5"));
     exchange.advance_to(ms(140), &mut reports);
-    // Fresh quote (130 ms old): 100.1 × (1 + 1 bp) = 100.11001 -> rounded up to 100.2, whole size.
+    // Fresh quote (130 ms old): 100.1 × (1 + 1 bp) = 100.11001 -> rounded up to 100.2, the
+    // whole 5 (5 quoted).
     let filled = fills(&reports);
     assert_eq!(
         (filled[0].price, filled[0].quantity),

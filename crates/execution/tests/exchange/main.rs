@@ -10,3 +10,4 @@ mod properties;
 mod queue_models;
 mod real_capture;
 mod support;
+mod takers;
