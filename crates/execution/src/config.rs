@@ -4,10 +4,13 @@
 //! fixed-point values once, when the exchange is built.
 
 use auction_trader_types::{FIXED_SCALE, NANOS_PER_MILLI, Rate};
+use std::path::PathBuf;
+
 use serde::{Deserialize, Serialize};
 
 use crate::ExecutionError;
 use crate::queue::{ProbabilityShape, QueueRule};
+use crate::recorded_latency::RecordedLatency;
 
 /// Where a resting limit order stands in the queue at its price (SPEC 5: the default 0.3 rule
 /// and the two families peers use). The YAML names are the snake_case variant names.
@@ -108,6 +111,9 @@ pub enum LatencyModel {
     Fixed,
     /// Seeded, uniform in `[min_ms, max_ms]` for entries and cancels alike.
     Uniform,
+    /// Interpolated from recorded order round trips (`file`, see `recorded_latency`), for
+    /// entries and cancels alike.
+    Interpolated,
 }
 
 /// Which funding rate is charged at the funding times (SPEC 5, SPEC 11.6).
@@ -136,6 +142,9 @@ pub struct LatencyConfig {
     /// Bounds of the uniform model.
     pub min_ms: f64,
     pub max_ms: f64,
+    /// CSV of recorded round trips for the interpolated model
+    /// (`request_ns,exchange_ns,response_ns`), relative to the working directory.
+    pub file: Option<PathBuf>,
 }
 
 impl Default for LatencyConfig {
@@ -146,6 +155,7 @@ impl Default for LatencyConfig {
             cancel_ms: 130.0,
             min_ms: 70.0,
             max_ms: 190.0,
+            file: None,
         }
     }
 }
@@ -256,6 +266,8 @@ pub(crate) struct FillSettings {
     pub cancel_latency: i64,
     pub latency_min: i64,
     pub latency_max: i64,
+    /// The interpolated model's round trips.
+    pub recorded_latency: Option<RecordedLatency>,
     pub stale_quote: i64,
     pub stale_book: i64,
     pub slippage: Rate,
@@ -280,6 +292,22 @@ impl FillModelConfig {
         if latency.model == LatencyModel::Uniform && latency_max < latency_min {
             return Err(invalid("latency.max_ms", "below latency.min_ms"));
         }
+        let recorded_latency = match (latency.model, &latency.file) {
+            (LatencyModel::Interpolated, Some(path)) => Some(RecordedLatency::load(path)?),
+            (LatencyModel::Interpolated, None) => {
+                return Err(invalid(
+                    "latency.file",
+                    "the interpolated latency model needs a file of recorded round trips",
+                ));
+            }
+            (_, Some(_)) => {
+                return Err(invalid(
+                    "latency.file",
+                    "only the interpolated latency model reads a file (set latency.model: interpolated)",
+                ));
+            }
+            (_, None) => None,
+        };
         let hours = self.funding_interval_hours;
         if hours == 0 || 24 % hours != 0 {
             return Err(invalid(
@@ -321,6 +349,7 @@ impl FillModelConfig {
             cancel_latency: millis_to_nanos("latency.cancel_ms", latency.cancel_ms)?,
             latency_min,
             latency_max,
+            recorded_latency,
             stale_quote: millis_to_nanos("stale_quote_ms", self.stale_quote_ms)?,
             stale_book: millis_to_nanos("stale_book_ms", self.stale_book_ms)?,
             slippage: to_rate("slippage_bps", self.slippage_bps / 10_000.0, 0.0..=0.1)?,

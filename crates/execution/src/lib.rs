@@ -15,6 +15,7 @@ mod market;
 mod own_liquidity;
 mod queue;
 mod random;
+mod recorded_latency;
 mod typical_spread;
 mod unknown_depth;
 

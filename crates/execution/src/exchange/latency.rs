@@ -4,7 +4,9 @@
 //! Latency (SPEC 5): an order reaches the exchange at submit time + entry latency and acts on
 //! the market as it is then (events at exactly that time are applied after it); a cancel acts
 //! at its own arrival, so a fill in between still happens. A cancel that arrives before its
-//! order (random latency) is `CancelRejected` and the order then rests.
+//! order (random latency) is `CancelRejected` and the order then rests. Latency models:
+//! fixed, seeded uniform, or interpolated from recorded round trips by send time
+//! (`recorded_latency`).
 
 use auction_trader_types::{ExecutionReport, OrderId, OrderRequest, TimeoutAction, UnixNanos};
 
@@ -42,12 +44,17 @@ impl PartialOrd for Scheduled {
 }
 
 impl SimulatedExchange {
-    pub(super) fn draw_latency(&mut self, fixed: i64) -> i64 {
+    /// Latency of an order or cancel sent at `sent` (`fixed`: the fixed model's value).
+    pub(super) fn draw_latency(&mut self, fixed: i64, sent: UnixNanos) -> i64 {
         match self.settings.latency_model {
             LatencyModel::Fixed => fixed,
             LatencyModel::Uniform => self
                 .latency_random
                 .between(self.settings.latency_min, self.settings.latency_max),
+            LatencyModel::Interpolated => match &self.settings.recorded_latency {
+                Some(recorded) => recorded.at(sent.as_i64()),
+                None => fixed, // unreachable: the settings refuse the model without a file
+            },
         }
     }
 

@@ -172,13 +172,13 @@ impl SimulatedExchange {
 
     /// Order reaches the exchange at now + entry latency; acts on the book as it is on arrival.
     pub fn submit(&mut self, now: UnixNanos, request: OrderRequest) {
-        let latency = self.draw_latency(self.settings.entry_latency);
+        let latency = self.draw_latency(self.settings.entry_latency, now);
         self.schedule(now.saturating_add_nanos(latency), Action::Arrive(request));
     }
 
     /// Cancel reaches the exchange at now + cancel latency (a fill before that still happens).
     pub fn cancel(&mut self, now: UnixNanos, order_id: OrderId) {
-        let latency = self.draw_latency(self.settings.cancel_latency);
+        let latency = self.draw_latency(self.settings.cancel_latency, now);
         self.schedule(now.saturating_add_nanos(latency), Action::Cancel(order_id));
     }
 

@@ -6,6 +6,7 @@
 mod bars;
 mod funding;
 mod golden;
+mod latency;
 mod properties;
 mod queue_models;
 mod real_capture;
