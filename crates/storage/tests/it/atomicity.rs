@@ -193,10 +193,10 @@ fn quarantined_rows_and_source_details_are_recorded() {
     let info = SourceInfo::of_file("source.csv", &file)
         .unwrap()
         .with_imported_at(UnixNanos(7));
-    // FNV-1a 64 of "a" is 0xaf63dc4c8601ec8c.
+    // SHA-256 of "a".
     assert_eq!(
         info.content_hash.as_deref(),
-        Some("fnv1a64:af63dc4c8601ec8c")
+        Some("sha256:ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb")
     );
     assert_eq!(info.size_bytes, Some(1));
     let mut writer = store.begin_source_import(info).unwrap();
