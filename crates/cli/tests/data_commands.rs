@@ -2,6 +2,9 @@
 //! on small files written by each test: sources keyed by content, one failed job not
 //! stopping the others, and clear messages for corrupt or empty inputs.
 
+// Helpers outside `#[test]` functions unwrap too (clippy.toml allows it only inside them).
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -214,7 +217,7 @@ fn corrupt_and_empty_files_say_what_is_wrong() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("corrupt"), "{stderr}");
     assert!(!stderr.contains("--venue"), "{stderr}");
-    let empty = directory.path().join("empty.csv");
+    let empty = directory.path().join("blank.csv");
     std::fs::write(&empty, b"").unwrap();
     let output = binary()
         .arg("import")

@@ -179,8 +179,13 @@ fn first_lines(path: &Path, count: usize) -> Result<Vec<String>, DataError> {
         if !done {
             for _ in 0..count {
                 let mut line = Vec::new();
-                read_line_limited(reader, &mut line, 64 * 1024)
-                    .map_err(|error| DataError::io(path, error))?;
+                match read_line_limited(reader, &mut line, 64 * 1024) {
+                    Ok(()) => {}
+                    // Detection needs only the start: a corrupt tail is the importer's to
+                    // report (with the job it belongs to).
+                    Err(_) if !lines.is_empty() => break,
+                    Err(error) => return Err(DataError::io(path, error)),
+                }
                 if line.is_empty() && reader.fill_buf().map_or(true, <[u8]>::is_empty) {
                     break;
                 }

@@ -133,10 +133,12 @@ fn reimporting_a_source_replaces_its_parts_and_keeps_other_sources() {
     import(SourceInfo::named("b"), &other, &[1], 300);
     // Version 2 of "a": days 1 and 2 with new prices, recorded with size, hash and time.
     let described = SourceInfo {
+        key: "a".to_owned(),
         name: "a".to_owned(),
         size_bytes: Some(1234),
-        content_hash: Some("fnv1a64:00".to_owned()),
+        content_hash: Some("sha256:00".to_owned()),
         imported_at: Some(UnixNanos(42)),
+        files: Vec::new(),
     };
     let report = import(described.clone(), &key, &[1, 2], 200);
     assert_eq!((report.partitions_written, report.rows_written), (2, 2));
