@@ -14,7 +14,8 @@
 //! Arithmetic that accumulates or multiplies sizes and money is checked: the `try_*` methods
 //! and the products [`Money::notional`] and [`Rate::apply`] return
 //! [`TypesError::ArithmeticOverflow`] naming the operation and the operands, never a
-//! saturated or wrapped value. Saturating helpers exist only for prices and rates.
+//! saturated or wrapped value. `Money` has no saturating helpers; prices, rates and
+//! quantities have them for bounded book and queue arithmetic only.
 
 use std::fmt;
 
@@ -387,8 +388,10 @@ macro_rules! fixed_point_type {
     };
 }
 
-/// Saturating helpers, for the narrow types only: price offsets (a level ± a distance) are
-/// bounded by the price range, while sizes and money must never saturate silently.
+/// Saturating helpers for prices and rates (a level ± a distance is bounded by the price range)
+/// and for quantities in book and queue arithmetic (level sizes, queue positions: bounded by
+/// what rests at a level, far inside the `i128` range). Never for money, and size totals
+/// (positions, traded sizes) use the checked `try_add` instead.
 macro_rules! saturating_helpers {
     ($name:ident) => {
         impl $name {
@@ -434,6 +437,7 @@ fixed_point_type!(
 );
 saturating_helpers!(Price);
 saturating_helpers!(Rate);
+saturating_helpers!(Quantity);
 
 /// `wide × narrow / FIXED_SCALE` rounded toward zero, exact whenever the result fits: the
 /// wide factor is split into whole units and a sub-unit remainder so that no intermediate
