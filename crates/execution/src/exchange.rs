@@ -50,14 +50,18 @@
 //!   gapped beyond it, minus half the spread and slippage (SPEC 5: the true order is unknown
 //!   inside a bar; the engine already assumes the stop first).
 //! - Timeouts are measured from arrival: `Cancel` -> `Canceled { Timeout }`; `ConvertToMarket`
-//!   -> `ConvertedToMarket`, then the remainder executes as a market order at once.
+//!   -> `ConvertedToMarket`, then the remainder executes as a market order at once;
+//!   `ConvertToMarketWithin { floor, ceiling }` converts only while the taker price
+//!   ([`SimulatedExchange::taker_price`]) is inside the band, else `Canceled {
+//!   ConversionRefused }` (SPEC 3.1: no entry beyond its first target or onto its stop).
 //! - reduce_only: the quantity is capped at the position in the opposite direction, on arrival
 //!   and again at every fill; nothing to reduce -> `Rejected { NothingToReduce }` on arrival,
 //!   `Canceled { PositionClosed }` for a resting remainder.
-//! - Fees (SPEC 5): rate × price × quantity × contract multiplier on every fill, maker or taker
-//!   rate from the instrument unless the config overrides it.
+//! - Fees (SPEC 5): rate × the fill's value on every fill (linear: price × quantity ×
+//!   multiplier; inverse: quantity × multiplier / price, in coin), maker or taker rate from the
+//!   instrument unless the config overrides it.
 //! - Funding (SPEC 5, 11.6): every `funding_interval_hours` from 00:00 UTC, the position pays
-//!   rate × position × mark × multiplier (longs pay positive rates); mark = latest recorded
+//!   rate × its value at the mark (longs pay positive rates; coin for inverse); mark = latest recorded
 //!   mark price, else mid, else last trade. The rate is the fixed one or the latest recorded
 //!   `Funding` event's (`funding_source`); none on spot instruments. Reported only when the
 //!   position is not flat.
@@ -221,7 +225,7 @@ impl SimulatedExchange {
         Ok(Self {
             maker_fee: settings.maker_fee.unwrap_or(instrument.maker_fee),
             taker_fee: settings.taker_fee.unwrap_or(instrument.taker_fee),
-            account: Account::new(instrument.contract_multiplier, Money::ZERO),
+            account: Account::with_valuation(instrument.valuation(), Money::ZERO),
             latency_random: SplitMix64::new(settings.seed),
             // A separate stream: changing the latency model does not move the queue draws.
             queue_random: SplitMix64::new(settings.seed ^ 0x5151_7e0e_c0de_d00d),
@@ -343,6 +347,30 @@ impl SimulatedExchange {
             .recorded_mark
             .or_else(|| self.mid())
             .or_else(|| self.last_trade_price())
+    }
+
+    /// The price a market order on `side` would trade at now (SPEC 5): the best opposite
+    /// level (depth net of our consumption, or a fresh quote), else the last trade ∓ half the
+    /// typical spread; `None` without any price.
+    pub fn taker_price(&self, side: OrderSide) -> Option<Price> {
+        let taken = taken_side(side);
+        match self.market.taker_source(taken, self.now)? {
+            TakerSource::Depth => {
+                let mut levels = Vec::new();
+                self.market
+                    .depth_levels(taken, self.now, Quantity::from_raw(1), &mut levels);
+                levels
+                    .first()
+                    .map(|&(price, _)| price)
+                    .or_else(|| self.market.book.best(taken).map(|(price, _)| price))
+            }
+            TakerSource::Quote(price) | TakerSource::LastTrade(price) => Some(price),
+        }
+    }
+
+    /// The taker fee rate the exchange charges (the config's override, else the instrument's).
+    pub fn taker_fee(&self) -> Rate {
+        self.taker_fee
     }
 
     /// Limit orders resting on the exchange (not counting orders still on their way).
@@ -688,7 +716,19 @@ impl SimulatedExchange {
                 ts: self.now,
                 reason: CancelReason::Timeout,
             }),
-            TimeoutAction::ConvertToMarket => {
+            TimeoutAction::ConvertToMarketWithin { floor, ceiling }
+                if self
+                    .taker_price(order.side)
+                    .is_some_and(|price| price < floor || price > ceiling) =>
+            {
+                // SPEC 3.1: the move the entry aimed at is over (or the stop is too close).
+                reports.push(ExecutionReport::Canceled {
+                    order_id,
+                    ts: self.now,
+                    reason: CancelReason::ConversionRefused,
+                });
+            }
+            TimeoutAction::ConvertToMarket | TimeoutAction::ConvertToMarketWithin { .. } => {
                 reports.push(ExecutionReport::ConvertedToMarket {
                     order_id,
                     ts: self.now,
@@ -885,10 +925,11 @@ impl SimulatedExchange {
             Liquidity::Maker => self.maker_fee,
             Liquidity::Taker => self.taker_fee,
         };
-        // SPEC 5 fees: rate × notional × contract multiplier.
-        let notional = price.notional_raw(quantity)
-            * i128::from(self.instrument.contract_multiplier.raw())
-            / i128::from(FIXED_SCALE);
+        // SPEC 5 fees: rate × the fill's value (quote currency; coin for inverse contracts).
+        let fee = self
+            .account
+            .valuation()
+            .rate_of_value_raw(rate, price, quantity);
         let fill = Fill {
             order_id,
             ts: self.now,
@@ -896,7 +937,7 @@ impl SimulatedExchange {
             price,
             quantity,
             liquidity,
-            fee: Money::from_raw_i128(rate.apply_to_raw(notional)),
+            fee: Money::from_raw_i128(fee),
             reference_mid,
             leaves_quantity,
         };
@@ -1125,10 +1166,9 @@ impl SimulatedExchange {
         let (Some(rate), Some(mark)) = (rate, self.mark_price()) else {
             return;
         };
-        // SPEC 5: longs pay rate × position × mark (× multiplier) when the rate is positive.
-        let notional = mark.notional_raw(position)
-            * i128::from(self.instrument.contract_multiplier.raw())
-            / i128::from(FIXED_SCALE);
+        // SPEC 5: longs pay rate × the position's value at the mark when the rate is positive
+        // (inverse contracts: in coin, contracts × multiplier / mark).
+        let notional = self.account.valuation().value_raw(mark, position);
         let payment = FundingPayment {
             ts: self.now,
             rate,

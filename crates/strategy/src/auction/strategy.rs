@@ -259,7 +259,12 @@ impl AuctionStrategy {
     ) {
         self.counters.bars_evaluated += 1;
         let tick = Self::tick(context);
-        let buffer = ticks_price(self.config.stop_buffer_ticks, tick);
+        // SPEC 3.1: 1 × typical spread by default (the fallback ticks while it is unknown).
+        let buffer = self.config.stop_buffer.resolve(
+            snapshot.typical_spread,
+            tick,
+            self.config.spread_fallback_ticks,
+        );
         let ts = snapshot.ts;
         let bar = &snapshot.bar;
         let mut candidates: Vec<Candidate> = Vec::new();
