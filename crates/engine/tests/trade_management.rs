@@ -37,8 +37,8 @@ fn a_partly_filled_entry_sizes_tp1_on_its_fill_and_its_rest_is_cancelled_never_c
     // 30 % of the FILLED 50 = 15 (not 30 % of 100), and the entry's rest is cancelled.
     // TP1 sells 15 at 100.9 at B1 + 2.63 s (fee 15 × 100.9 × 0.0005 = 0.75675).
     // B1 + 3 s: book 101.9 / 102.0; B1 + 4 s a print at 102.0 hits TP2: 35 sold at 101.9
-    // (fee 35 × 101.9 × 0.0005 = 1.78325). The entry's timeout (B2 + 130 ms) finds nothing:
-    // no conversion, no new position.
+    // (fee 35 × 101.9 × 0.0005 = 1.78325). B1 + 10 s the book is back at 100.4 / 100.5; the
+    // entry's timeout (B2 + 130 ms) finds nothing: no conversion, no new position.
     // Trade: gross 15 × 0.9 + 35 × 1.9 = 80, fees 3.54, net 76.46.
     let mut events = opening();
     events.extend([
@@ -54,10 +54,13 @@ fn a_partly_filled_entry_sizes_tp1_on_its_fill_and_its_rest_is_cancelled_never_c
         "1",
         AggressorSide::Buy,
     ));
+    // The market comes back between the stop and TP1 before the entry's timeout: a rest
+    // still working would convert here and open a new position.
+    events.extend(touch(at(MINUTE + 10 * SECOND), "100.4", "100.5"));
     events.extend([
-        tick(at(2 * MINUTE), "101.9"),
-        tick(at(2 * MINUTE + SECOND), "101.9"),
-        tick(at(3 * MINUTE), "101.9"),
+        tick(at(2 * MINUTE), "100.4"),
+        tick(at(2 * MINUTE + SECOND), "100.4"),
+        tick(at(3 * MINUTE), "100.4"),
     ]);
     let script = vec![(
         at(MINUTE),
