@@ -17,12 +17,12 @@
 //!   notional, estimated from the data (the feature library's `kyle_lambda_30m`, passed in
 //!   [`MarketState::kyle_lambda_bps_per_million`] so this crate does not depend on features).
 //!   Without an estimate: Almgren et al.'s permanent term `γ · σ_day · X / V_day` (γ = 0.314);
-//! - **adverse selection** (passive only): a resting order is filled preferentially when the
-//!   flow is informed; the expected move against it over its horizon is the VPIN share of the
-//!   horizon's volatility, `VPIN · σ_minute · √(horizon minutes)` (no VPIN: the configured
-//!   prior, 0.3);
+//! - **adverse selection** (passive only): when the order fills (probability `p_fill`), the
+//!   share VPIN of the flow that filled it is informed and moves the price against it by the
+//!   expected absolute move of the horizon, `E|Δ| = σ_h · √(2/π)` with `σ_h = σ_minute ·
+//!   √(horizon minutes)`: `p_fill · VPIN · E|Δ|` (no VPIN: the configured prior, 0.3);
 //! - **opportunity cost** (passive only): with probability `1 − p_fill` the order does not fill
-//!   and the price has moved on: `(1 − p_fill) · E|Δ| = (1 − p_fill) · σ_h · √(2/π)`.
+//!   and the price has moved on: `(1 − p_fill) · E|Δ|`.
 //!
 //! Statistics, not money: the model works in `f64` bps (SPEC 12 allows `f64` in statistics);
 //! whoever turns a cost into a fill price rounds it to the tick in fixed point.
@@ -275,11 +275,11 @@ impl CostModel {
                 let fill_probability = market
                     .passive_fill_probability
                     .unwrap_or(config.passive_fill_probability_prior);
+                let expected_move = sigma_horizon * (2.0 / std::f64::consts::PI).sqrt();
                 estimate.commission_bps = maker_bps;
                 estimate.spread_bps = -half_spread_bps;
-                estimate.adverse_selection_bps = vpin * sigma_horizon;
-                estimate.opportunity_bps =
-                    (1.0 - fill_probability) * sigma_horizon * (2.0 / std::f64::consts::PI).sqrt();
+                estimate.adverse_selection_bps = fill_probability * vpin * expected_move;
+                estimate.opportunity_bps = (1.0 - fill_probability) * expected_move;
             }
         }
         estimate.total_bps = estimate.commission_bps
@@ -398,7 +398,7 @@ mod tests {
         // 2 BTC at 50,000 = 100,000 notional. Commission 5 bps; half spread 0.5 bps;
         // σ_day = 10 × √1440 = 379.4733192; participation = 100,000 / 1,000,000 = 0.1;
         // 0.1^0.6 = 0.2511886432; temporary = 0.142 × 379.4733192 × 0.2511886432
-        // = 13.5354718; Kyle = 20 × 0.1 = 2.0. Total 21.0354718 bps.
+        // = 13.5353531; Kyle = 20 × 0.1 = 2.0. Total 21.0353531 bps.
         let estimate = CostModel::default()
             .estimate_cost(
                 &btcusdt(),
@@ -412,16 +412,17 @@ mod tests {
         close(estimate.spread_bps, 0.5);
         let temporary = 0.142 * 10.0 * 1440_f64.sqrt() * 0.1_f64.powf(0.6);
         close(estimate.temporary_impact_bps, temporary);
-        assert!((temporary - 13.5354718).abs() < 1e-6);
+        assert!((temporary - 13.535_353_1).abs() < 1e-6);
         close(estimate.permanent_impact_bps, 2.0);
         close(estimate.total_bps, 5.0 + 0.5 + temporary + 2.0);
     }
 
     #[test]
     fn passive_cost_by_hand() {
-        // Maker 2 bps; earns half the spread −0.5; horizon 1 minute: σ_h = 10;
-        // adverse selection 0.4 × 10 = 4; opportunity 0.5 × 10 × √(2/π) = 3.9894228.
-        // Total 2 − 0.5 + 4 + 3.9894228 = 9.4894228 bps.
+        // Maker 2 bps; earns half the spread −0.5; horizon 1 minute: σ_h = 10, E|Δ| =
+        // 10 × √(2/π) = 7.9788456; adverse selection 0.5 × 0.4 × 7.9788456 = 1.5957691;
+        // opportunity 0.5 × 7.9788456 = 3.9894228. Total 2 − 0.5 + 1.5957691 + 3.9894228
+        // = 7.0851919 bps.
         let total = estimate_cost(
             &btcusdt(),
             Quantity::from_decimal_str("2").unwrap(),
@@ -429,10 +430,9 @@ mod tests {
             &market(),
         )
         .unwrap();
-        close(
-            total,
-            2.0 - 0.5 + 4.0 + 5.0 * (2.0 / std::f64::consts::PI).sqrt(),
-        );
+        let expected_move = 10.0 * (2.0 / std::f64::consts::PI).sqrt();
+        close(total, 2.0 - 0.5 + 0.2 * expected_move + 0.5 * expected_move);
+        assert!((total - 7.085_191_9).abs() < 1e-6, "{total}");
     }
 
     #[test]
@@ -472,8 +472,12 @@ mod tests {
             .estimate_cost(&btcusdt(), quantity, Urgency::Passive, &state)
             .unwrap();
         close(passive.commission_bps, 1.6);
-        // Priors: VPIN 0.3 → 3 bps; fill 0.5 → 3.9894228.
-        close(passive.adverse_selection_bps, 3.0);
+        // Priors: fill 0.5, VPIN 0.3 → 0.5 × 0.3 × 7.9788456 = 1.1968268; opportunity
+        // 0.5 × 7.9788456 = 3.9894228.
+        close(
+            passive.adverse_selection_bps,
+            0.15 * 10.0 * (2.0 / std::f64::consts::PI).sqrt(),
+        );
         close(
             passive.opportunity_bps,
             5.0 * (2.0 / std::f64::consts::PI).sqrt(),

@@ -150,8 +150,8 @@ impl Valuation {
     /// The average entry after adding `added` (absolute) at `price` to `held` (absolute) at
     /// `average`, rounded half up to the price grid. Linear: the size-weighted mean of prices.
     /// Inverse: the size-weighted harmonic mean (`total / Σ size/price`), the price at which
-    /// the whole position has the coin value of its parts (so P&L from it is exact); the
-    /// per-part coin values are carried at 10^-18 so the rounding stays on the price grid.
+    /// the whole position has the coin value of its parts (so P&L from it is exact), formed
+    /// as one exact `i128` fraction (coin values at 10^-18 if the products overflow).
     pub fn average_entry(
         self,
         average: Price,
@@ -178,18 +178,32 @@ impl Valuation {
                 if price_raw <= 0 || (held > 0 && average_raw <= 0) {
                     return None;
                 }
-                let fine = SCALE * SCALE;
-                let held_value = if held > 0 {
-                    held.saturating_mul(fine) / average_raw
-                } else {
-                    0
-                };
-                let added_value = added.saturating_mul(fine) / price_raw;
-                let value = held_value + added_value;
-                if value <= 0 {
-                    return None;
+                if held == 0 {
+                    return Some(price);
                 }
-                (total.saturating_mul(fine) + value / 2) / value
+                // total / (held/average + added/price) = total × average × price /
+                // (held × price + added × average), exact while it fits i128.
+                let exact = total
+                    .checked_mul(average_raw)
+                    .and_then(|value| value.checked_mul(price_raw))
+                    .zip(
+                        held.checked_mul(price_raw)
+                            .zip(added.checked_mul(average_raw))
+                            .and_then(|(a, b)| a.checked_add(b)),
+                    );
+                match exact {
+                    Some((numerator, denominator)) => (numerator + denominator / 2) / denominator,
+                    None => {
+                        // Coin values at 10^-18 per contract-unit: at most a raw unit off.
+                        let fine = SCALE * SCALE;
+                        let value = held.saturating_mul(fine) / average_raw
+                            + added.saturating_mul(fine) / price_raw;
+                        if value <= 0 {
+                            return None;
+                        }
+                        (total.saturating_mul(fine) + value / 2) / value
+                    }
+                }
             }
         };
         i64::try_from(raw).ok().map(Price::from_raw)
