@@ -317,6 +317,12 @@ fn stop_buffer_is_one_typical_spread_by_default_or_fixed_ticks() {
     harness.warm(2);
     let intent = only_intent(&harness.bar(bar("104", "105", "99", "103").buy()));
     assert_eq!(intent.stop, p("96"));
+    // A spread of 2.5 is rounded up to whole ticks: 3 → 96.
+    let mut fractional = Harness::default();
+    fractional.typical_spread = p("2.5");
+    fractional.warm(2);
+    let intent = only_intent(&fractional.bar(bar("104", "105", "99", "103").buy()));
+    assert_eq!(intent.stop, p("96"));
     // A fixed tick count may be configured instead: 2 ticks → 97.
     let mut fixed = Harness::new(AuctionConfig {
         stop_buffer: PriceDistance::Ticks(2),
