@@ -190,7 +190,10 @@ pub fn currencies_of_symbol(symbol: &str) -> Option<(String, String)> {
                 || tail == "PERPETUAL"
                 || (!tail.is_empty() && tail.bytes().all(|byte| byte.is_ascii_digit())) =>
         {
-            if head.len() <= 5 && !QUOTE_CURRENCIES.iter().any(|quote| head.ends_with(quote)) {
+            let quoted = QUOTE_CURRENCIES
+                .iter()
+                .any(|quote| head.len() > quote.len() && head.ends_with(quote));
+            if !quoted {
                 // `BTC-PERP`: a USD-quoted perpetual named by its base alone.
                 return Some((head.to_owned(), "USD".to_owned()));
             }

@@ -154,9 +154,7 @@ fn an_entry_is_not_converted_to_market_beyond_its_first_target() {
         .collect();
     assert_eq!(cancelled.len(), 1, "{:?}", outcome.signals);
     assert!(
-        cancelled[0]
-            .detail
-            .contains("reason=price_beyond_first_target"),
+        cancelled[0].detail.contains("reason=price_beyond_target"),
         "{}",
         cancelled[0].detail
     );

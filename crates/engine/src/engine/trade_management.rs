@@ -446,7 +446,7 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
             OrderSide::Sell => price <= target,
         });
         let reason = if beyond_target {
-            "price_beyond_first_target"
+            "price_beyond_target"
         } else {
             "stop_within_buffer"
         };
@@ -456,7 +456,7 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
             &intent,
             "entry_cancelled",
             format!(
-                "reason={reason} at=conversion price={price} stop={} first_target={target}",
+                "reason={reason} at=conversion price={price} stop={} target={target}",
                 intent.stop
             ),
         );
