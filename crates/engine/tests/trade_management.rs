@@ -218,14 +218,16 @@ fn an_entry_closer_to_its_stop_than_one_typical_spread_is_cancelled() {
 #[test]
 fn a_bar_close_sees_the_exit_that_filled_before_it_so_no_flip_past_the_cooldown() {
     // B1: long market, stop 98.1 → 100 bought at 100.1 (B1 + 130 ms).
-    // B2 − 200 ms: a print at 98.0 hits the stop; the market sell arrives at B2 − 70 ms and
-    // fills 100 at the bid 100.0. The next event comes at B2 + 1 s.
+    // B2 − 300 ms the book is 98.0 / 98.1; B2 − 200 ms a print at 98.0 hits the stop; the
+    // market sell arrives at B2 − 70 ms and fills 100 at the bid 98.0 (fee 4.9). The next
+    // event comes at B2 + 1 s.
     // B2: the strategy signals a short. The exit filled before the close, so the position is
     // flat and the cooldown (SPEC 4: 3 minutes after a full exit) refuses it — it must not be
     // taken as a flip of a position that only looked open.
     let mut events = opening();
+    events.push(tick(at(MINUTE), "100.0"));
+    events.extend(touch(at(2 * MINUTE - 300), "98.0", "98.1"));
     events.extend([
-        tick(at(MINUTE), "100.0"),
         trade(at(2 * MINUTE - 200), "98.0", "1", AggressorSide::Sell),
         tick(at(2 * MINUTE + SECOND), "100.0"),
         tick(at(3 * MINUTE), "100.0"),
@@ -263,10 +265,10 @@ fn a_bar_close_sees_the_exit_that_filled_before_it_so_no_flip_past_the_cooldown(
                 2,
                 at(2 * MINUTE - 70),
                 "sell",
-                "100.0",
+                "98.0",
                 "100",
                 "taker",
-                "5.0"
+                "4.9"
             ),
         ]
     );

@@ -191,6 +191,9 @@ fn import_missing(store: &ParquetStore, config: &BacktestConfig) -> anyhow::Resu
             _ => &plain,
         };
         let outcome = import_job(store, &job, &input.options()?)?;
+        if outcome.skipped {
+            continue;
+        }
         println!(
             "imported {} ({} events, {} quarantined)",
             outcome.source, outcome.report.summary.events, outcome.report.summary.quarantined
