@@ -14,6 +14,7 @@ use clap::Args;
 
 use super::inputs::{ImportJob, InputArgs};
 use super::validate::import_job_into;
+use crate::output::{out, outln};
 use crate::progress;
 
 #[derive(Debug, Args)]
@@ -72,7 +73,7 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<ExitCode> {
     for job in &jobs {
         bar.set_prefix(job.source_name());
         let outcome = import_job(&store, job, &options)?;
-        bar.suspend(|| print_outcome(job, &outcome, args.report));
+        bar.suspend(|| print_outcome(job, &outcome, args.report))?;
         bar.inc(1);
     }
     bar.finish_and_clear();
@@ -112,9 +113,9 @@ pub fn import_job(
     }
 }
 
-fn print_outcome(job: &ImportJob, outcome: &JobOutcome, full_report: bool) {
+fn print_outcome(job: &ImportJob, outcome: &JobOutcome, full_report: bool) -> anyhow::Result<()> {
     let summary = &outcome.report.summary;
-    println!(
+    outln!(
         "{} [{}]: {} records, {} events, {} quarantined -> {} rows in {} partition(s); {} validation issue(s)",
         outcome.source,
         job.format.name(),
@@ -126,18 +127,19 @@ fn print_outcome(job: &ImportJob, outcome: &JobOutcome, full_report: bool) {
         outcome.validation.issues_count()
     );
     for warning in outcome.warnings.iter().take(5) {
-        println!("  warning: {warning}");
+        outln!("  warning: {warning}");
     }
     if outcome.warnings.len() > 5 {
-        println!("  ... and {} more warning(s)", outcome.warnings.len() - 5);
+        outln!("  ... and {} more warning(s)", outcome.warnings.len() - 5);
     }
     if summary.events == 0 {
-        println!(
+        outln!(
             "  warning: nothing was imported from {} (see the warnings above)",
             outcome.source
         );
     }
     if full_report {
-        print!("{}", outcome.validation);
+        out!("{}", outcome.validation);
     }
+    Ok(())
 }
