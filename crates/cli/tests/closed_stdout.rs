@@ -141,6 +141,12 @@ fn every_command_ends_quietly_when_its_reader_goes_away() {
     let run = runs.join("piped");
     survives_a_closed_stdout(&["backtest", "-c", text(&config)]);
     assert_whole_runs();
+    // With --json the notes go to stderr: the run completes, then its one document meets the
+    // closed pipe.
+    std::fs::remove_dir_all(&run).expect("run removed");
+    survives_a_closed_stdout(&["backtest", "-c", text(&config), "--json"]);
+    assert!(run.join("report.html").is_file());
+    assert_whole_runs();
     survives_a_closed_stdout(&["report", text(&run), "--export-rows"]);
     survives_a_closed_stdout(&["report", text(&run)]);
     survives_a_closed_stdout(&["report", text(&run), "--json"]);

@@ -38,6 +38,7 @@ pub enum Workload {
 
 #[derive(Debug, Args)]
 pub struct BacktestBenchArgs {
+    /// What the engine runs: `quotes` (10 resting orders requoted every 10 ms) or `auction`.
     #[arg(long, value_enum)]
     pub workload: Workload,
     /// Input files (any importable format); the instrument with the most events is used.

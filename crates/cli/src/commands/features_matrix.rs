@@ -40,8 +40,8 @@ pub struct MatrixArgs {
     /// The former spelling of the input files (`--input a b`), kept for old scripts.
     #[arg(long = "input", num_args = 1.., hide = true)]
     pub input: Vec<PathBuf>,
-    /// Input format of the files, or `auto`.
-    #[arg(long, default_value = "auto")]
+    /// Input format of the files, or `auto` to detect it per file.
+    #[arg(long, default_value = "auto", value_parser = super::inputs::format_names())]
     pub format: String,
     /// The data directory (when no input file is given).
     #[arg(long, default_value_os_t = super::default_data_dir())]

@@ -17,8 +17,8 @@ pub struct InputArgs {
     /// Input files (plain, .gz or .zip). Consecutive files of one format form one job.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// Input format, or `auto` to detect it per file.
-    #[arg(long, default_value = "auto")]
+    /// Input format, or `auto` to detect it per file from its name and first line.
+    #[arg(long, default_value = "auto", value_parser = format_names())]
     pub format: String,
     /// Venue override (e.g. binance-spot); required for formats whose files do not say.
     #[arg(long)]
@@ -47,6 +47,13 @@ pub struct InputArgs {
     /// OHLCV CSV: whether row timestamps name the bar's `open` (default) or its `close`.
     #[arg(long, default_value = "open")]
     pub bar_label: String,
+}
+
+/// `auto` and every format name, for `--format` (its help lists them).
+pub fn format_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        std::iter::once("auto").chain(ImportFormat::NAMES.iter().map(|(name, _)| *name)),
+    )
 }
 
 /// One import job: files of one format.
