@@ -1,0 +1,111 @@
+//! Scheduling of what the exchange must do later: order arrivals after the entry latency,
+//! cancels after the cancel latency, timeouts and funding times, in due order.
+//!
+//! Latency (SPEC 5): an order reaches the exchange at submit time + entry latency and acts on
+//! the market as it is then (events at exactly that time are applied after it); a cancel acts
+//! at its own arrival, so a fill in between still happens. A cancel that arrives before its
+//! order (random latency) is `CancelRejected` and the order then rests.
+
+use auction_trader_types::{ExecutionReport, OrderId, OrderRequest, TimeoutAction, UnixNanos};
+
+use super::SimulatedExchange;
+use crate::config::LatencyModel;
+
+/// Something the exchange must do at a given time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Action {
+    Arrive(OrderRequest),
+    Cancel(OrderId),
+    Timeout(OrderId, TimeoutAction),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Scheduled {
+    pub(super) due: i64,
+    /// Submission order breaks ties between actions due at the same time.
+    pub(super) sequence: u64,
+    pub(super) action: Action,
+}
+
+/// Heap order: earliest due first, then submission order (`sequence` is unique, so this is a
+/// total order consistent with `Eq` on the scheduled items we create).
+impl Ord for Scheduled {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (other.due, other.sequence).cmp(&(self.due, self.sequence))
+    }
+}
+
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl SimulatedExchange {
+    pub(super) fn draw_latency(&mut self, fixed: i64) -> i64 {
+        match self.settings.latency_model {
+            LatencyModel::Fixed => fixed,
+            LatencyModel::Uniform => self
+                .latency_random
+                .between(self.settings.latency_min, self.settings.latency_max),
+        }
+    }
+
+    pub(super) fn schedule(&mut self, due: UnixNanos, action: Action) {
+        self.sequence += 1;
+        self.scheduled.push(Scheduled {
+            due: due.as_i64(),
+            sequence: self.sequence,
+            action,
+        });
+        self.next_due = self.next_due.min(due.as_i64());
+    }
+
+    pub(super) fn earliest_scheduled(&self) -> Option<i64> {
+        self.scheduled.peek().map(|item| item.due)
+    }
+
+    #[cold]
+    pub(super) fn process_due(&mut self, now: UnixNanos, reports: &mut Vec<ExecutionReport>) {
+        let interval = self.settings.funding_interval;
+        if self.next_funding.is_none() {
+            // The first funding time strictly after the first moment the exchange sees.
+            self.next_funding = Some(now.floor_to(interval).as_i64().saturating_add(interval));
+        }
+        loop {
+            let earliest = self.earliest_scheduled();
+            let funding = self.next_funding.unwrap_or(i64::MAX);
+            // At equal times funding comes first: it charges the position held up to then.
+            if funding <= now.as_i64() && earliest.is_none_or(|due| funding <= due) {
+                self.advance_clock(UnixNanos(funding));
+                self.charge_funding(reports);
+                self.next_funding = Some(funding.saturating_add(interval));
+                continue;
+            }
+            match earliest {
+                Some(due) if due <= now.as_i64() => {
+                    let Some(item) = self.scheduled.pop() else {
+                        break;
+                    };
+                    self.advance_clock(UnixNanos(due));
+                    match item.action {
+                        Action::Arrive(request) => self.arrive(request, reports),
+                        Action::Cancel(order_id) => self.cancel_arrives(order_id, reports),
+                        Action::Timeout(order_id, action) => {
+                            self.time_out(order_id, action, reports);
+                        }
+                    }
+                }
+                _ => break,
+            }
+        }
+        let scheduled = self.earliest_scheduled().unwrap_or(i64::MAX);
+        self.next_due = scheduled.min(self.next_funding.unwrap_or(i64::MAX));
+    }
+
+    pub(super) fn advance_clock(&mut self, time: UnixNanos) {
+        if time > self.now {
+            self.now = time;
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! Taking liquidity: market orders, the marketable part of limits and timeouts converted to
+//! market.
+//!
+//! Market orders (SPEC 5) walk the opposite L2 levels when depth is known, one fill per level
+//! at the level's price (the VWAP is the quantity-weighted mean of the fills). The book is not
+//! consumed permanently: what our order took at a level is remembered until that level's next
+//! update (a depth row or a quote at that price), then the venue's own size counts again. If
+//! the visible book runs out, the remainder fills at the worst level walked. Without depth: at
+//! the best opposite price of a fresh quote (≤ `stale_quote_ms` old) plus `slippage_bps`, for
+//! the whole size (quote sizes are not walked); with no fresh quote: at the last trade ± half
+//! the typical spread (the time-weighted quoted spread of the last 60 minutes, rounded up to
+//! whole ticks; `fallback_half_spread_ticks` while no quote has shown a spread) plus slippage.
+//! No price at all: `Rejected { NoLiquidity }`. Every fill carries the price slippage is
+//! measured against (`reference_mid`): the mid of the touches, else the last trade.
+
+use auction_trader_types::{
+    BookSide, ExecutionReport, FIXED_SCALE, Liquidity, OrderId, OrderSide, Price, Quantity,
+};
+
+use super::{SimulatedExchange, at_or_through, taken_side};
+use crate::market::TakerSource;
+
+impl SimulatedExchange {
+    /// Opposite best level net of our own consumption (depth), or the touch (quote).
+    pub(super) fn effective_touch(&mut self, taken: BookSide) -> Option<Price> {
+        match self.market.taker_source(taken, self.now)? {
+            TakerSource::Depth => {
+                let mut levels = std::mem::take(&mut self.levels);
+                self.market
+                    .depth_levels(taken, self.now, Quantity::from_raw(1), &mut levels);
+                let best = levels.first().map(|&(price, _)| price);
+                self.levels = levels;
+                best
+            }
+            TakerSource::Quote(price) => Some(price),
+            TakerSource::LastTrade(_) => None,
+        }
+    }
+
+    /// Whether a limit at `price` is marketable on arrival: the opposite touch is at or through
+    /// it; without a touch, the last-trade price a market order would get.
+    pub(super) fn crosses(&mut self, side: OrderSide, price: Price) -> bool {
+        let taken = taken_side(side);
+        let opposite = match self.market.taker_source(taken, self.now) {
+            Some(TakerSource::LastTrade(fallback)) => Some(fallback),
+            Some(_) => self.effective_touch(taken),
+            None => None,
+        };
+        opposite.is_some_and(|opposite| at_or_through(side, opposite, price))
+    }
+
+    /// Executes up to `quantity` as a taker (never beyond `limit`); returns the quantity filled.
+    pub(super) fn take(
+        &mut self,
+        order_id: OrderId,
+        side: OrderSide,
+        quantity: Quantity,
+        limit: Option<Price>,
+        reports: &mut Vec<ExecutionReport>,
+    ) -> Quantity {
+        let taken = taken_side(side);
+        let reference_mid = self.market.reference_price(self.now);
+        match self.market.taker_source(taken, self.now) {
+            None => Quantity::ZERO,
+            Some(TakerSource::Depth) => {
+                self.walk_depth(order_id, side, quantity, limit, reference_mid, reports)
+            }
+            Some(TakerSource::Quote(price) | TakerSource::LastTrade(price)) => {
+                // SPEC 5: best opposite (or last trade ± half spread) plus slippage, whole size.
+                let mut fill_price = self.with_slippage(side, price);
+                if let Some(limit) = limit {
+                    if !at_or_through(side, price, limit) {
+                        return Quantity::ZERO;
+                    }
+                    if !at_or_through(side, fill_price, limit) {
+                        fill_price = limit; // Slippage never goes beyond the limit.
+                    }
+                }
+                self.emit_fill(
+                    order_id,
+                    side,
+                    fill_price,
+                    quantity,
+                    Liquidity::Taker,
+                    Quantity::ZERO,
+                    reference_mid,
+                    reports,
+                );
+                quantity
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)] // one call site; the values are all distinct
+    pub(super) fn walk_depth(
+        &mut self,
+        order_id: OrderId,
+        side: OrderSide,
+        quantity: Quantity,
+        limit: Option<Price>,
+        reference_mid: Option<Price>,
+        reports: &mut Vec<ExecutionReport>,
+    ) -> Quantity {
+        let taken = taken_side(side);
+        let mut levels = std::mem::take(&mut self.levels);
+        self.market
+            .depth_levels(taken, self.now, quantity, &mut levels);
+        let mut remaining = quantity;
+        let mut worst = None;
+        for &(price, available) in &levels {
+            if remaining.is_zero() {
+                break;
+            }
+            if limit.is_some_and(|limit| !at_or_through(side, price, limit)) {
+                break;
+            }
+            worst = Some(price);
+            let quantity = remaining.min(self.instrument.round_down_to_lot(available));
+            if quantity.is_zero() {
+                continue;
+            }
+            remaining = remaining.saturating_sub(quantity);
+            self.market.consume(taken, price, quantity);
+            self.emit_fill(
+                order_id,
+                side,
+                price,
+                quantity,
+                Liquidity::Taker,
+                remaining,
+                reference_mid,
+                reports,
+            );
+        }
+        self.levels = levels;
+        // A market order that exhausts the visible book fills the rest at the worst level it
+        // reached (documented choice; the venue would sweep further).
+        if limit.is_none() && remaining.is_positive() {
+            let price = worst.or_else(|| self.market.book.best(taken).map(|(price, _)| price));
+            if let Some(price) = price {
+                self.market.consume(taken, price, remaining);
+                self.emit_fill(
+                    order_id,
+                    side,
+                    price,
+                    remaining,
+                    Liquidity::Taker,
+                    Quantity::ZERO,
+                    reference_mid,
+                    reports,
+                );
+                remaining = Quantity::ZERO;
+            }
+        }
+        quantity.saturating_sub(remaining)
+    }
+
+    /// Price worsened by the configured slippage, rounded away from the trader to the tick.
+    pub(super) fn with_slippage(&self, side: OrderSide, price: Price) -> Price {
+        let slippage = self.settings.slippage.raw();
+        if slippage == 0 {
+            return price;
+        }
+        let tick = i128::from(self.instrument.tick_size.raw());
+        let scale = i128::from(FIXED_SCALE);
+        let raw = i128::from(price.raw());
+        let moved = match side {
+            OrderSide::Buy => raw * (scale + i128::from(slippage)) / scale,
+            OrderSide::Sell => raw * (scale - i128::from(slippage)) / scale,
+        };
+        let ticks = match side {
+            OrderSide::Buy => (moved + tick - 1).div_euclid(tick),
+            OrderSide::Sell => moved.div_euclid(tick).max(1),
+        };
+        Price::from_raw(i64::try_from(ticks * tick).unwrap_or(price.raw()))
+    }
+}
