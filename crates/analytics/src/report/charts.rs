@@ -79,12 +79,7 @@ fn price_svg(records: &RunRecords, units: &Units, factor: usize) -> String {
     };
     let points = points_at(factor);
     let mut out = String::new();
-    frame.open(
-        &mut out,
-        factor,
-        &titled("price", units),
-        |value, decimals| format_number(value, decimals),
-    );
+    frame.open(&mut out, factor, &titled("price", units), format_number);
     for (class, line) in &value_area {
         for segment in segments(line, points) {
             frame.polyline(&mut out, &segment, class);
@@ -226,12 +221,7 @@ fn equity_svgs(records: &RunRecords, units: &Units, factor: usize) -> String {
         return "<p class=\"note\">No equity curve recorded.</p>".to_owned();
     };
     let mut out = String::new();
-    equity_frame.open(
-        &mut out,
-        factor,
-        &titled("equity", units),
-        |value, decimals| format_number(value, decimals),
-    );
+    equity_frame.open(&mut out, factor, &titled("equity", units), format_number);
     equity_frame.polyline(
         &mut out,
         &downsample_min_max(&benchmark, points),

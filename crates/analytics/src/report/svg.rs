@@ -35,7 +35,7 @@ pub(crate) const ZOOM_LEVELS: [(usize, &str); 3] = [(1, "fit"), (4, "4×"), (16,
 /// A chart at every zoom level: `render(width_factor)` draws one level; radio buttons pick
 /// which one shows (`id` must be unique in the page).
 pub(crate) fn zoomable(id: &str, render: impl Fn(usize) -> String) -> String {
-    let mut out = format!("<div class=\"zoom\"><span class=\"legend\">zoom</span>");
+    let mut out = String::from("<div class=\"zoom\"><span class=\"legend\">zoom</span>");
     for (index, (_, label)) in ZOOM_LEVELS.iter().enumerate() {
         let checked = if index == 0 { " checked" } else { "" };
         let _ = write!(
