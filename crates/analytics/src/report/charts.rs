@@ -77,7 +77,7 @@ fn price_svg(records: &RunRecords, units: &Units, factor: usize) -> String {
     let Some(frame) = Frame::fit(width, 400.0, times.into_iter(), values.into_iter()) else {
         return "<p class=\"note\">No price bars recorded.</p>".to_owned();
     };
-    let points = points_at(factor);
+    let points = points_at(width);
     let mut out = String::new();
     frame.open(&mut out, factor, &titled("price", units), format_number);
     for (class, line) in &value_area {
@@ -206,7 +206,7 @@ fn equity_svgs(records: &RunRecords, units: &Units, factor: usize) -> String {
         .filter(|(ts, _)| *ts >= x_min && *ts <= x_max)
         .collect();
     let width = WIDTH * factor as f64;
-    let points = points_at(factor);
+    let points = points_at(width);
     let Some(equity_frame) = Frame::fit(
         width,
         320.0,

@@ -43,8 +43,8 @@ h3{font-size:14px;margin:14px 0 6px}.scroll.short{max-height:300px}\
 .title{font-size:12px;fill:#3b4556}.benchmark{fill:none;stroke:#8a94a6;stroke-width:1;stroke-dasharray:6 3}\
 .key.equity{border-color:#2f6fdf}.key.benchmark{border-color:#8a94a6;border-bottom-style:dashed}\
 .zoom>input{margin:0 3px 0 12px}.zoom>.pane{display:none;overflow-x:auto}\
-.zoom>input:nth-of-type(1):checked~div.pane:nth-of-type(1),.zoom>input:nth-of-type(2):checked~div.pane:nth-of-type(2),\
-.zoom>input:nth-of-type(3):checked~div.pane:nth-of-type(3){display:block}\
+.zoom>input:nth-of-type(1):checked~div.pane:nth-of-type(1),\
+.zoom>input:nth-of-type(2):checked~div.pane:nth-of-type(2){display:block}\
 .pane svg.chart{max-width:none}";
 
 /// Renders the whole report: header with the key metrics, price chart with value area and
@@ -180,9 +180,9 @@ mod tests {
         ] {
             assert!(html.contains(needed), "{needed}");
         }
-        // Three zoom levels draw the 3 entries and 4 exit legs three times each.
-        assert_eq!(html.matches("class=\"marker entry").count(), 9);
-        assert_eq!(html.matches("class=\"marker exit").count(), 12);
+        // Two zoom levels draw the 3 entries and 4 exit legs twice each.
+        assert_eq!(html.matches("class=\"marker entry").count(), 6);
+        assert_eq!(html.matches("class=\"marker exit").count(), 8);
         // 3 trades + 2 daily rows + 1 monthly row.
         assert_eq!(html.matches("<tr class=\"").count(), 6);
         assert!(html.contains("class=\"vah\"") && html.contains("class=\"poc\""));
@@ -192,8 +192,8 @@ mod tests {
         assert!(html.contains("Small sample: 2 daily returns and 3 trades."));
         assert!(html.contains("time (UTC)") && html.contains("buy and hold"));
         assert!(html.contains("Monthly") && html.contains("1970-01"));
-        // Each zoomable chart is drawn at three widths.
-        assert_eq!(html.matches("name=\"zoom-price\"").count(), 3);
+        // Each zoomable chart is drawn at two widths.
+        assert_eq!(html.matches("name=\"zoom-price\"").count(), 2);
     }
 
     #[test]

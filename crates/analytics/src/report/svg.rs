@@ -29,8 +29,9 @@ const RIGHT: f64 = 16.0;
 const TOP: f64 = 10.0;
 const BOTTOM: f64 = 40.0;
 
-/// Zoom levels of a chart: (width factor, label).
-pub(crate) const ZOOM_LEVELS: [(usize, &str); 3] = [(1, "fit"), (4, "4×"), (16, "16×")];
+/// Zoom levels of a chart: (width factor, label). Each level is drawn in full, so two keep
+/// the page light.
+pub(crate) const ZOOM_LEVELS: [(usize, &str); 2] = [(1, "fit"), (8, "8×")];
 
 /// A chart at every zoom level: `render(width_factor)` draws one level; radio buttons pick
 /// which one shows (`id` must be unique in the page).
@@ -52,9 +53,10 @@ pub(crate) fn zoomable(id: &str, render: impl Fn(usize) -> String) -> String {
     out
 }
 
-/// Points per line at a zoom level: more detail when wider, at most 4 × [`MAX_POINTS`].
-pub(crate) fn points_at(factor: usize) -> usize {
-    MAX_POINTS * factor.clamp(1, 4)
+/// Points per line for a chart `width` units wide: two per unit (a bucket's low and high per
+/// pixel column), at most [`MAX_POINTS`].
+pub(crate) fn points_at(width: f64) -> usize {
+    MAX_POINTS.min((2.0 * width.max(1.0)) as usize)
 }
 
 impl Frame {
@@ -357,11 +359,12 @@ mod tests {
         assert_eq!(step_decimals(20_000.0), 0);
         assert_eq!(step_decimals(0.5), 1);
         assert_eq!(step_decimals(0.02), 2);
-        assert_eq!(points_at(1), MAX_POINTS);
-        assert_eq!(points_at(16), 4 * MAX_POINTS);
+        // 1,100 units wide → 2,200 points; 8,800 wide → capped at 4,000.
+        assert_eq!(points_at(1100.0), 2200);
+        assert_eq!(points_at(8800.0), MAX_POINTS);
         let html = zoomable("x", |factor| format!("<svg>{factor}</svg>"));
-        assert_eq!(html.matches("type=\"radio\" name=\"zoom-x\"").count(), 3);
-        assert!(html.contains("<svg>1</svg>") && html.contains("<svg>16</svg>"));
+        assert_eq!(html.matches("type=\"radio\" name=\"zoom-x\"").count(), 2);
+        assert!(html.contains("<svg>1</svg>") && html.contains("<svg>8</svg>"));
     }
 
     #[test]
