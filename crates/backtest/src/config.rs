@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use auction_trader_execution::FillModelConfig;
 use auction_trader_features::FeatureConfig;
 use auction_trader_risk::RiskConfig;
-use auction_trader_strategy::AuctionConfig;
+use auction_trader_strategy::{AuctionConfig, DrainConfig};
 use auction_trader_types::{NANOS_PER_MINUTE, UnixNanos};
 use serde::{Deserialize, Serialize};
 
@@ -172,6 +172,8 @@ impl Default for AccountConfig {
 pub enum StrategyKind {
     #[default]
     Auction,
+    /// SPEC 3.2 liquidity-drain reversal (needs depth and trades).
+    Drain,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -179,6 +181,7 @@ pub enum StrategyKind {
 pub struct StrategyConfig {
     pub kind: StrategyKind,
     pub auction: AuctionConfig,
+    pub drain: DrainConfig,
 }
 
 impl BacktestConfig {

@@ -1,11 +1,14 @@
 //! Opening input files with transparent decompression (SPEC 1.2: `.gz` and `.zip` read
-//! directly). A `.zip` may hold several members; each is visited in archive order.
+//! directly). A `.zip` may hold several members; each is visited in archive order. A `.gz`
+//! may hold several members (concatenated gzip files); bytes after the last member that are
+//! not gzip are an error that says so ("trailing garbage"), never silently dropped. An
+//! empty file (or one that decompresses to nothing) is an error that says it is empty.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
-use flate2::read::MultiGzDecoder;
+use flate2::bufread::GzDecoder;
 
 use crate::DataError;
 
@@ -56,18 +59,16 @@ where
     match detect_compression(path)? {
         Compression::None => {
             let file = File::open(path).map_err(|error| DataError::io(path, error))?;
-            visit(
-                &display_name,
-                &mut BufReader::with_capacity(READ_BUFFER_BYTES, file),
-            )
+            let mut reader = BufReader::with_capacity(READ_BUFFER_BYTES, file);
+            refuse_empty(path, &mut reader, "the file is empty")?;
+            visit(&display_name, &mut reader)
         }
         Compression::Gzip => {
             let file = File::open(path).map_err(|error| DataError::io(path, error))?;
-            let decoder = MultiGzDecoder::new(BufReader::with_capacity(READ_BUFFER_BYTES, file));
-            visit(
-                &display_name,
-                &mut BufReader::with_capacity(READ_BUFFER_BYTES, decoder),
-            )
+            let decoder = GzipMembers::new(BufReader::with_capacity(READ_BUFFER_BYTES, file));
+            let mut reader = BufReader::with_capacity(READ_BUFFER_BYTES, decoder);
+            refuse_empty(path, &mut reader, "the file is empty after decompression")?;
+            visit(&display_name, &mut reader)
         }
         Compression::Zip => {
             let file = File::open(path).map_err(|error| DataError::io(path, error))?;
@@ -95,6 +96,68 @@ where
                 visit(&member_name, &mut reader)?;
             }
             Ok(())
+        }
+    }
+}
+
+/// An input with no content at all is an error that says so (rather than "unrecognized
+/// format" or a silent import of nothing).
+fn refuse_empty(path: &Path, reader: &mut dyn BufRead, message: &str) -> Result<(), DataError> {
+    let empty = reader
+        .fill_buf()
+        .map_err(|error| DataError::io(path, error))?
+        .is_empty();
+    if empty {
+        return Err(DataError::InvalidInput {
+            path: path.to_path_buf(),
+            message: message.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// The decompressed content of every gzip member in turn. After a member ends, the next bytes
+/// must start another member (gzip magic) or be the end of the file; anything else is
+/// reported as trailing garbage.
+struct GzipMembers<R: BufRead> {
+    member: Option<GzDecoder<R>>,
+}
+
+impl<R: BufRead> GzipMembers<R> {
+    fn new(reader: R) -> Self {
+        Self {
+            member: Some(GzDecoder::new(reader)),
+        }
+    }
+}
+
+impl<R: BufRead> Read for GzipMembers<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            let Some(member) = self.member.as_mut() else {
+                return Ok(0);
+            };
+            let read = member.read(buffer)?;
+            if read > 0 || buffer.is_empty() {
+                return Ok(read);
+            }
+            // The member ended: what follows decides.
+            let Some(member) = self.member.take() else {
+                return Ok(0);
+            };
+            let mut rest = member.into_inner();
+            let next = rest.fill_buf()?;
+            if next.is_empty() {
+                return Ok(0);
+            }
+            if !next.starts_with(&[0x1f, 0x8b]) {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "trailing garbage after the gzip data (the bytes after the last complete \
+                     gzip member are not gzip)",
+                ));
+            }
+            self.member = Some(GzDecoder::new(rest));
         }
     }
 }
@@ -151,6 +214,46 @@ mod tests {
         })
         .unwrap();
         assert_eq!(names, ["data.zip/inner.csv"]);
+    }
+
+    fn gzip(content: &[u8]) -> Vec<u8> {
+        let mut encoder = GzEncoder::new(Vec::new(), Level::default());
+        encoder.write_all(content).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    #[test]
+    fn concatenated_gzip_members_are_read_in_order() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("two.gz");
+        let mut bytes = gzip(b"a,b\n");
+        bytes.extend(gzip(b"1,2\n"));
+        std::fs::write(&path, bytes).unwrap();
+        assert_eq!(read_all(&path).unwrap(), b"a,b\n1,2\n");
+    }
+
+    #[test]
+    fn gzip_with_trailing_garbage_says_so() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("garbage.gz");
+        let mut bytes = gzip(b"a,b\n1,2\n");
+        bytes.extend_from_slice(b"this is not gzip");
+        std::fs::write(&path, bytes).unwrap();
+        let error = read_all(&path).unwrap_err().to_string();
+        assert!(error.contains("trailing garbage"), "{error}");
+    }
+
+    #[test]
+    fn an_empty_file_says_it_is_empty() {
+        let directory = tempfile::tempdir().unwrap();
+        let plain = directory.path().join("empty.csv");
+        std::fs::write(&plain, b"").unwrap();
+        let error = read_all(&plain).unwrap_err().to_string();
+        assert!(error.contains("empty"), "{error}");
+        let compressed = directory.path().join("empty.csv.gz");
+        std::fs::write(&compressed, gzip(b"")).unwrap();
+        let error = read_all(&compressed).unwrap_err().to_string();
+        assert!(error.contains("empty after decompression"), "{error}");
     }
 
     #[test]

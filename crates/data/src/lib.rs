@@ -5,7 +5,8 @@
 //! order book and the bar conventions of the feature engine).
 //!
 //! Importers never build a whole file in memory: they push events into an [`EventSink`]
-//! (a storage writer, a collector, a validator) in source order. Bad rows are quarantined with
+//! (a storage writer, a collector, a validator) in source order. Every importer applies the
+//! one value rule of [`validity`] before an event leaves it; bad rows are quarantined with
 //! file, line and reason; good rows are never dropped.
 //!
 //! This crate depends only on `auction-trader-types`. It must not depend on the order book,
@@ -20,6 +21,7 @@ pub mod replay;
 mod sink;
 pub mod store;
 pub mod validate;
+pub mod validity;
 
 pub use error::DataError;
 pub use sink::{

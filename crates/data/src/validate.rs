@@ -12,7 +12,7 @@ mod render;
 mod report;
 mod sequence;
 mod stream;
-mod trade_ids;
+pub(crate) mod trade_ids;
 
 use std::collections::BTreeMap;
 

@@ -2,16 +2,22 @@
 //! partition, the quarantined rows and warnings of each import, and the journal of file moves
 //! that makes a commit atomic.
 //!
-//! Tables (plain SQL, readable by any SQLite client):
-//! - `sources(name, size_bytes, content_hash, imported_at, import_id, records_read, events,
-//!   quarantined, rows_written, partitions)`: `imported_at` is the caller's timestamp (ns)
-//!   or NULL — the library never reads the wall clock;
+//! Tables (plain SQL, readable by any SQLite client; `source` columns hold a source's key,
+//! see [`crate::sources`]):
+//! - `sources(key, name, size_bytes, content_hash, imported_at, import_id, records_read,
+//!   events, quarantined, rows_written, partitions)`: `imported_at` is the caller's timestamp
+//!   (ns) or NULL — the library never reads the wall clock;
+//! - `source_files(source, seq, path, size_bytes, content_hash)`: the files of each source;
 //! - `parts(venue, symbol, market, kind, date, source, path, rows, first_ts_recv,
 //!   last_ts_recv, bytes)`: one row per part file;
 //! - view `partitions`: `parts` grouped by instrument, kind and date (rows, first/last
 //!   `ts_recv`, files, bytes);
-//! - `quarantine(source, line, reason, content)`, `warnings(source, seq, message)`;
-//! - `imports(id, source, state)` and `pending_moves(import_id, seq, from_path, to_path)`.
+//! - `quarantine(source, file, line, reason, content)`: `file` is the input file (or archive
+//!   member) the line belongs to; `warnings(source, seq, message)`;
+//! - `imports(id, source, state, pid)` and `pending_moves(import_id, seq, from_path, to_path)`.
+//!
+//! Schema version 1 keyed sources by file name; opening such a catalog migrates it in place
+//! (its sources keep their names as keys, so their part files stay where they are).
 //!
 //! A commit writes the new catalog state and the list of file moves in ONE transaction; the
 //! moves are then performed and the journal cleared. A crash in between is rolled forward by
@@ -28,18 +34,21 @@ use serde::Serialize;
 
 use crate::StorageError;
 use crate::layout::PartitionKey;
+use crate::sources::{SourceFile, SourceInfo, StoredSource};
+
+const SCHEMA_VERSION: &str = "2";
 
 const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS catalog_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-INSERT OR IGNORE INTO catalog_info VALUES ('schema_version', '1');
 INSERT OR IGNORE INTO catalog_info VALUES ('fixed_point_scale', '1000000000');
 CREATE TABLE IF NOT EXISTS imports (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     source TEXT NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('staging', 'committing', 'committed', 'aborted'))
+    state TEXT NOT NULL CHECK (state IN ('staging', 'committing', 'committed', 'aborted')),
+    pid INTEGER
 );
 CREATE TABLE IF NOT EXISTS sources (
-    name TEXT PRIMARY KEY,
+    key TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
     size_bytes INTEGER,
     content_hash TEXT,
     imported_at INTEGER,
@@ -50,6 +59,15 @@ CREATE TABLE IF NOT EXISTS sources (
     rows_written INTEGER NOT NULL,
     partitions INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS source_files (
+    source TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    size_bytes INTEGER NOT NULL,
+    content_hash TEXT NOT NULL,
+    PRIMARY KEY (source, seq)
+);
+CREATE INDEX IF NOT EXISTS source_files_by_hash ON source_files (content_hash);
 CREATE TABLE IF NOT EXISTS parts (
     venue TEXT NOT NULL,
     symbol TEXT NOT NULL,
@@ -71,7 +89,8 @@ CREATE VIEW IF NOT EXISTS partitions AS
            COUNT(*) AS files, SUM(bytes) AS bytes
     FROM parts GROUP BY venue, symbol, market, kind, date;
 CREATE TABLE IF NOT EXISTS quarantine (
-    source TEXT NOT NULL, line INTEGER NOT NULL, reason TEXT NOT NULL, content TEXT NOT NULL
+    source TEXT NOT NULL, file TEXT NOT NULL, line INTEGER NOT NULL, reason TEXT NOT NULL,
+    content TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS quarantine_by_source ON quarantine (source);
 CREATE TABLE IF NOT EXISTS warnings (source TEXT NOT NULL, seq INTEGER NOT NULL, message TEXT NOT NULL);
@@ -85,58 +104,30 @@ CREATE TABLE IF NOT EXISTS pending_moves (
 );
 ";
 
-/// What an import is recorded under: the name and, when the caller knows them, the size,
-/// content hash and import time of the source.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SourceInfo {
-    pub name: String,
-    pub size_bytes: Option<u64>,
-    pub content_hash: Option<String>,
-    /// Supplied by the caller (the library has no wall clock); `None` when not given.
-    pub imported_at: Option<UnixNanos>,
-}
-
-impl SourceInfo {
-    pub fn named(name: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            size_bytes: None,
-            content_hash: None,
-            imported_at: None,
-        }
-    }
-
-    /// Name plus the size and FNV-1a 64 content hash (`fnv1a64:<hex>`, not cryptographic) of
-    /// the file at `path`, read once.
-    pub fn of_file(name: impl Into<String>, path: &Path) -> Result<Self, StorageError> {
-        use std::io::Read;
-        let mut file = std::fs::File::open(path).map_err(|error| StorageError::io(path, error))?;
-        let mut buffer = vec![0_u8; 1 << 16];
-        let mut hasher = auction_trader_types::Fnv1a64::new();
-        let mut size: u64 = 0;
-        loop {
-            let read = file
-                .read(&mut buffer)
-                .map_err(|error| StorageError::io(path, error))?;
-            if read == 0 {
-                break;
-            }
-            size += read as u64;
-            hasher.update(&buffer[..read]);
-        }
-        Ok(Self {
-            name: name.into(),
-            size_bytes: Some(size),
-            content_hash: Some(format!("fnv1a64:{:016x}", hasher.finish())),
-            imported_at: None,
-        })
-    }
-
-    pub fn with_imported_at(mut self, imported_at: UnixNanos) -> Self {
-        self.imported_at = Some(imported_at);
-        self
-    }
-}
+/// Version 1 -> 2: sources keyed by `key` (the v1 name), quarantine rows name their file,
+/// imports record their process.
+const MIGRATE_V1: &str = "
+ALTER TABLE sources RENAME TO sources_v1;
+CREATE TABLE sources (
+    key TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    size_bytes INTEGER,
+    content_hash TEXT,
+    imported_at INTEGER,
+    import_id INTEGER NOT NULL,
+    records_read INTEGER NOT NULL,
+    events INTEGER NOT NULL,
+    quarantined INTEGER NOT NULL,
+    rows_written INTEGER NOT NULL,
+    partitions INTEGER NOT NULL
+);
+INSERT INTO sources SELECT name, name, size_bytes, content_hash, imported_at, import_id,
+    records_read, events, quarantined, rows_written, partitions FROM sources_v1;
+DROP TABLE sources_v1;
+ALTER TABLE quarantine ADD COLUMN file TEXT NOT NULL DEFAULT '';
+UPDATE quarantine SET file = source;
+ALTER TABLE imports ADD COLUMN pid INTEGER;
+";
 
 /// A source as the catalog lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -205,23 +196,50 @@ pub(crate) struct Catalog {
 
 impl Catalog {
     pub(crate) fn open(path: &Path) -> Result<Self, StorageError> {
-        let connection = Connection::open(path)?;
+        let mut connection = Connection::open(path)?;
         connection.busy_timeout(Duration::from_secs(30))?;
         // WAL: readers never block the committing writer; FULL: a commit survives power loss.
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "FULL")?;
-        connection.execute_batch(SCHEMA)?;
+        Self::create_or_migrate(&mut connection)?;
         Ok(Self {
             connection,
             path: path.to_owned(),
         })
     }
 
-    /// Registers a new import and returns its id (names its staging directory).
-    pub(crate) fn begin_import(&mut self, source: &str) -> Result<i64, StorageError> {
+    /// Creates the tables of a new catalog, or migrates a version 1 catalog, in one
+    /// transaction (another process may open the same catalog at the same moment).
+    fn create_or_migrate(connection: &mut Connection) -> Result<(), StorageError> {
+        let transaction = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        transaction.execute_batch(
+            "CREATE TABLE IF NOT EXISTS catalog_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+        )?;
+        let version: Option<String> = transaction
+            .query_row(
+                "SELECT value FROM catalog_info WHERE key = 'schema_version'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if version.as_deref() == Some("1") {
+            transaction.execute_batch(MIGRATE_V1)?;
+        }
+        transaction.execute_batch(SCHEMA)?;
+        transaction.execute(
+            "INSERT OR REPLACE INTO catalog_info VALUES ('schema_version', ?1)",
+            params![SCHEMA_VERSION],
+        )?;
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// Registers a new import by process `pid` and returns its id (names its staging
+    /// directory).
+    pub(crate) fn begin_import(&mut self, source: &str, pid: u32) -> Result<i64, StorageError> {
         self.connection.execute(
-            "INSERT INTO imports (source, state) VALUES (?1, 'staging')",
-            params![source],
+            "INSERT INTO imports (source, state, pid) VALUES (?1, 'staging', ?2)",
+            params![source, i64::from(pid)],
         )?;
         Ok(self.connection.last_insert_rowid())
     }
@@ -234,22 +252,134 @@ impl Catalog {
         Ok(())
     }
 
-    /// Records the import in ONE transaction and returns the file moves to perform.
+    /// Imports that will never finish: aborted ones, and those still staging whose process
+    /// is gone (`alive(pid)` false). Returns their ids.
+    pub(crate) fn abandoned_imports(
+        &self,
+        alive: impl Fn(u32) -> bool,
+    ) -> Result<Vec<i64>, StorageError> {
+        let mut statement = self
+            .connection
+            .prepare("SELECT id, state, pid FROM imports WHERE state IN ('staging', 'aborted')")?;
+        let rows = statement.query_map([], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, Option<i64>>(2)?,
+            ))
+        })?;
+        let mut abandoned = Vec::new();
+        for row in rows {
+            let (id, state, pid) = row?;
+            let running = state == "staging"
+                && pid
+                    .and_then(|pid| u32::try_from(pid).ok())
+                    .is_some_and(&alive);
+            if !running {
+                abandoned.push(id);
+            }
+        }
+        Ok(abandoned)
+    }
+
+    /// Every import id the catalog knows.
+    pub(crate) fn import_ids(&self) -> Result<Vec<i64>, StorageError> {
+        let mut statement = self.connection.prepare("SELECT id FROM imports")?;
+        let rows = statement.query_map([], |row| row.get::<_, i64>(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Deletes the records of abandoned imports (their staging folders are gone).
+    pub(crate) fn forget_imports(&mut self, ids: &[i64]) -> Result<(), StorageError> {
+        let transaction = self.connection.transaction()?;
+        for id in ids {
+            transaction.execute(
+                "DELETE FROM imports WHERE id = ?1 AND state IN ('staging', 'aborted')",
+                params![id],
+            )?;
+        }
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// Stored sources holding any of `hashes` (file content hashes), with all their files.
+    pub(crate) fn sources_sharing(
+        &self,
+        hashes: &[&str],
+    ) -> Result<Vec<StoredSource>, StorageError> {
+        let mut keys: Vec<String> = Vec::new();
+        {
+            let mut statement = self
+                .connection
+                .prepare("SELECT DISTINCT source FROM source_files WHERE content_hash = ?1")?;
+            for hash in hashes {
+                for key in statement.query_map(params![hash], |row| row.get::<_, String>(0))? {
+                    let key = key?;
+                    if !keys.contains(&key) {
+                        keys.push(key);
+                    }
+                }
+            }
+        }
+        keys.sort();
+        let mut stored = Vec::with_capacity(keys.len());
+        for key in keys {
+            stored.push(stored_source(&self.connection, &key)?);
+        }
+        Ok(stored)
+    }
+
+    /// Records the import in ONE transaction and returns the file moves to perform. Stored
+    /// sources whose files all belong to this one are replaced by it (see
+    /// [`crate::sources`]); a file stored as part of any other source is an error (the
+    /// caller plans jobs so that this only happens when another process imported it since).
     pub(crate) fn commit_import(
         &mut self,
         commit: &ImportCommit<'_>,
     ) -> Result<Vec<PendingMove>, StorageError> {
-        let source = &commit.source.name;
+        let source = &commit.source.key;
         let transaction = self
             .connection
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let old_paths: Vec<String> = {
+        let mut replaced: Vec<String> = vec![source.clone()];
+        for file in &commit.source.files {
+            let mut statement = transaction.prepare(
+                "SELECT DISTINCT source FROM source_files WHERE content_hash = ?1 AND source <> ?2",
+            )?;
+            let holders: Vec<String> = statement
+                .query_map(params![file.content_hash, source], |row| row.get(0))?
+                .collect::<Result<_, _>>()?;
+            for holder in holders {
+                if replaced.contains(&holder) {
+                    continue;
+                }
+                let other = stored_source(&transaction, &holder)?;
+                let covered = other.file_hashes.iter().all(|hash| {
+                    commit
+                        .source
+                        .files
+                        .iter()
+                        .any(|file| &file.content_hash == hash)
+                });
+                if !covered {
+                    return Err(StorageError::InvalidArgument(format!(
+                        "{} is already stored as part of source {:?}",
+                        file.path, other.name
+                    )));
+                }
+                replaced.push(holder);
+            }
+        }
+        let mut old_paths: Vec<String> = Vec::new();
+        {
             let mut statement =
                 transaction.prepare("SELECT path FROM parts WHERE source = ?1 ORDER BY path")?;
-            statement
-                .query_map(params![source], |row| row.get(0))?
-                .collect::<Result<_, _>>()?
-        };
+            for key in &replaced {
+                for path in statement.query_map(params![key], |row| row.get::<_, String>(0))? {
+                    old_paths.push(path?);
+                }
+            }
+        }
         for part in commit.parts {
             let owner: Option<String> = transaction
                 .query_row(
@@ -258,14 +388,22 @@ impl Catalog {
                     |row| row.get(0),
                 )
                 .optional()?;
-            if let Some(owner) = owner {
+            if let Some(owner) = owner.filter(|owner| !replaced.contains(owner)) {
                 return Err(StorageError::InvalidArgument(format!(
                     "sources {owner:?} and {source:?} hash to the same part file {}",
                     part.path
                 )));
             }
         }
-        transaction.execute("DELETE FROM parts WHERE source = ?1", params![source])?;
+        for key in &replaced {
+            for table in ["parts", "quarantine", "warnings", "source_files", "sources"] {
+                let column = if table == "sources" { "key" } else { "source" };
+                transaction.execute(
+                    &format!("DELETE FROM {table} WHERE {column} = ?1"),
+                    params![key],
+                )?;
+            }
+        }
         let mut rows_written: u64 = 0;
         {
             let mut insert = transaction.prepare(
@@ -291,11 +429,12 @@ impl Catalog {
             }
         }
         transaction.execute(
-            "INSERT OR REPLACE INTO sources (name, size_bytes, content_hash, imported_at,
+            "INSERT INTO sources (key, name, size_bytes, content_hash, imported_at,
                  import_id, records_read, events, quarantined, rows_written, partitions)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 source,
+                commit.source.name,
                 commit.source.size_bytes.map(to_sql_count),
                 commit.source.content_hash,
                 commit.source.imported_at.map(|stamp| stamp.0),
@@ -307,15 +446,28 @@ impl Catalog {
                 commit.parts.len() as i64,
             ],
         )?;
-        transaction.execute("DELETE FROM quarantine WHERE source = ?1", params![source])?;
-        transaction.execute("DELETE FROM warnings WHERE source = ?1", params![source])?;
         {
             let mut insert = transaction.prepare(
-                "INSERT INTO quarantine (source, line, reason, content) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO source_files (source, seq, path, size_bytes, content_hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for (seq, file) in commit.source.files.iter().enumerate() {
+                insert.execute(params![
+                    source,
+                    seq as i64,
+                    file.path,
+                    to_sql_count(file.size_bytes),
+                    file.content_hash
+                ])?;
+            }
+            let mut insert = transaction.prepare(
+                "INSERT INTO quarantine (source, file, line, reason, content)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
             for row in commit.quarantined {
                 insert.execute(params![
                     source,
+                    row.source,
                     to_sql_count(row.line),
                     row.reason,
                     row.content
@@ -514,46 +666,153 @@ impl Catalog {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Every imported source, by name.
+    /// Every imported source, by name then key, with its files.
     pub(crate) fn sources(&self) -> Result<Vec<SourceRecord>, StorageError> {
         let mut statement = self.connection.prepare(
-            "SELECT name, size_bytes, content_hash, imported_at, records_read, events,
+            "SELECT key, name, size_bytes, content_hash, imported_at, records_read, events,
                     quarantined, rows_written, partitions
-             FROM sources ORDER BY name",
+             FROM sources ORDER BY name, key",
         )?;
         let rows = statement.query_map([], |row| {
             Ok(SourceRecord {
                 info: SourceInfo {
-                    name: row.get(0)?,
-                    size_bytes: row.get::<_, Option<i64>>(1)?.map(from_sql_count),
-                    content_hash: row.get(2)?,
-                    imported_at: row.get::<_, Option<i64>>(3)?.map(UnixNanos),
+                    key: row.get(0)?,
+                    name: row.get(1)?,
+                    size_bytes: row.get::<_, Option<i64>>(2)?.map(from_sql_count),
+                    content_hash: row.get(3)?,
+                    imported_at: row.get::<_, Option<i64>>(4)?.map(UnixNanos),
+                    files: Vec::new(),
                 },
                 summary: ImportSummary {
-                    records_read: from_sql_count(row.get(4)?),
-                    events: from_sql_count(row.get(5)?),
-                    quarantined: from_sql_count(row.get(6)?),
+                    records_read: from_sql_count(row.get(5)?),
+                    events: from_sql_count(row.get(6)?),
+                    quarantined: from_sql_count(row.get(7)?),
                 },
-                rows_written: from_sql_count(row.get(7)?),
-                partitions: u32::try_from(row.get::<_, i64>(8)?).unwrap_or(u32::MAX),
+                rows_written: from_sql_count(row.get(8)?),
+                partitions: u32::try_from(row.get::<_, i64>(9)?).unwrap_or(u32::MAX),
+            })
+        })?;
+        let mut records: Vec<SourceRecord> = rows.collect::<Result<_, _>>()?;
+        for record in &mut records {
+            record.info.files = source_files(&self.connection, &record.info.key)?;
+        }
+        Ok(records)
+    }
+
+    /// Quarantined rows of the sources `selector` names (every source when `None`), in
+    /// source then line order. A selector matches a source's key (or a prefix of at least
+    /// 8 characters), its name, one of its file paths, or the file a row belongs to.
+    pub(crate) fn quarantine_rows(
+        &self,
+        selector: Option<&str>,
+    ) -> Result<Vec<StoredQuarantineRow>, StorageError> {
+        let mut statement = self.connection.prepare(
+            "SELECT q.source, COALESCE(s.name, q.source), q.file, q.line, q.reason, q.content
+             FROM quarantine q LEFT JOIN sources s ON s.key = q.source
+             WHERE ?1 IS NULL OR q.source = ?1 OR s.name = ?1 OR q.file = ?1
+                OR (length(?1) >= 8 AND substr(q.source, 1, length(?1)) = ?1)
+                OR q.source IN (SELECT source FROM source_files WHERE path = ?1)
+             ORDER BY COALESCE(s.name, q.source), q.source, q.rowid",
+        )?;
+        let rows = statement.query_map(params![selector], |row| {
+            Ok(StoredQuarantineRow {
+                source_key: row.get(0)?,
+                source_name: row.get(1)?,
+                file: row.get(2)?,
+                line: from_sql_count(row.get(3)?),
+                reason: row.get(4)?,
+                content: row.get(5)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
 
-    /// Quarantined rows stored for `source`, in line order.
-    pub(crate) fn quarantined(&self, source: &str) -> Result<Vec<QuarantinedRow>, StorageError> {
-        let mut statement = self.connection.prepare(
-            "SELECT line, reason, content FROM quarantine WHERE source = ?1 ORDER BY rowid",
-        )?;
-        let rows = statement.query_map(params![source], |row| {
-            Ok(QuarantinedRow {
-                source: source.to_owned(),
-                line: from_sql_count(row.get(0)?),
-                reason: row.get(1)?,
-                content: row.get(2)?,
-            })
-        })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+/// One quarantined row as the catalog keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredQuarantineRow {
+    pub source_key: String,
+    pub source_name: String,
+    /// The input file (or `archive.zip/member`) the line is in.
+    pub file: String,
+    pub line: u64,
+    pub reason: String,
+    pub content: String,
+}
+
+fn source_files(connection: &Connection, key: &str) -> Result<Vec<SourceFile>, StorageError> {
+    let mut statement = connection.prepare(
+        "SELECT path, size_bytes, content_hash FROM source_files WHERE source = ?1 ORDER BY seq",
+    )?;
+    let rows = statement.query_map(params![key], |row| {
+        Ok(SourceFile {
+            path: row.get(0)?,
+            size_bytes: from_sql_count(row.get(1)?),
+            content_hash: row.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn stored_source(connection: &Connection, key: &str) -> Result<StoredSource, StorageError> {
+    let name: Option<String> = connection
+        .query_row(
+            "SELECT name FROM sources WHERE key = ?1",
+            params![key],
+            |row| row.get(0),
+        )
+        .optional()?;
+    Ok(StoredSource {
+        key: key.to_owned(),
+        name: name.unwrap_or_else(|| key.to_owned()),
+        file_hashes: source_files(connection, key)?
+            .into_iter()
+            .map(|file| file.content_hash)
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tables of schema version 1 that the migration touches.
+    const SCHEMA_V1: &str = "
+        CREATE TABLE catalog_info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        INSERT INTO catalog_info VALUES ('schema_version', '1');
+        CREATE TABLE imports (id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL,
+            state TEXT NOT NULL);
+        CREATE TABLE sources (name TEXT PRIMARY KEY, size_bytes INTEGER, content_hash TEXT,
+            imported_at INTEGER, import_id INTEGER NOT NULL, records_read INTEGER NOT NULL,
+            events INTEGER NOT NULL, quarantined INTEGER NOT NULL, rows_written INTEGER NOT NULL,
+            partitions INTEGER NOT NULL);
+        CREATE TABLE quarantine (source TEXT NOT NULL, line INTEGER NOT NULL,
+            reason TEXT NOT NULL, content TEXT NOT NULL);
+        INSERT INTO sources VALUES ('old.csv', 10, NULL, NULL, 1, 5, 4, 1, 4, 1);
+        INSERT INTO quarantine VALUES ('old.csv', 3, 'zero price', '1,0,1');
+    ";
+
+    #[test]
+    fn a_version_1_catalog_is_migrated_in_place() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("catalog.db");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch(SCHEMA_V1)
+            .unwrap();
+        let catalog = Catalog::open(&path).unwrap();
+        let sources = catalog.sources().unwrap();
+        assert_eq!(sources.len(), 1);
+        assert_eq!(
+            (sources[0].info.key.as_str(), sources[0].info.name.as_str()),
+            ("old.csv", "old.csv")
+        );
+        assert_eq!(sources[0].rows_written, 4);
+        let rows = catalog.quarantine_rows(Some("old.csv")).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!((rows[0].file.as_str(), rows[0].line), ("old.csv", 3));
+        drop(catalog);
+        // Opening again is a no-op.
+        assert_eq!(Catalog::open(&path).unwrap().sources().unwrap().len(), 1);
     }
 }

@@ -18,12 +18,13 @@ use auction_trader_data::{DataError, EventSink, ImportSummary, InstrumentSlot, Q
 use auction_trader_types::{InstrumentKey, MarketEvent, StreamKind};
 
 use crate::StorageError;
-use crate::catalog::{ImportCommit, NewPart, PendingMove, SourceInfo};
+use crate::catalog::{ImportCommit, NewPart, PendingMove};
 use crate::columns::EventColumns;
 use crate::layout::{self, PartitionKey};
 use crate::merge::{RunSource, merge_into};
 use crate::part_file::{PartSummary, PartWriter};
 use crate::schema::METADATA_PREFIX;
+use crate::sources::SourceInfo;
 use crate::store::{ParquetStore, StoreTuning};
 
 /// Quarantined rows and warnings kept in the catalog per source (the counts are complete).
@@ -300,7 +301,7 @@ impl<'a> ParquetImport<'a> {
             })?;
         let path = key
             .relative_dir()
-            .join(layout::part_file_name(&self.source.name));
+            .join(layout::part_file_name(&self.source.key));
         Ok(Some(NewPart {
             key,
             path: path_string(&path),

@@ -32,15 +32,17 @@ mod merge;
 mod part_file;
 pub mod run_db;
 pub mod schema;
+pub mod sources;
 mod stamped;
 mod store;
 mod stream;
 
-pub use catalog::{SourceInfo, SourceRecord};
+pub use catalog::{SourceRecord, StoredQuarantineRow};
 pub use error::StorageError;
 pub use import_writer::ParquetImport;
 pub use matrix::{MatrixFile, read_matrix, write_matrix};
 pub use merge::MERGE_FAN_IN;
 pub use part_file::ROW_GROUP_ROWS;
+pub use sources::{ImportPlan, SourceFile, SourceInfo};
 pub use store::{ParquetStore, StoreTuning};
 pub use stream::StoredStream;

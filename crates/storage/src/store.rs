@@ -10,11 +10,12 @@ use auction_trader_data::{DataError, QuarantinedRow};
 use auction_trader_types::{InstrumentKey, StreamKind, UnixNanos};
 
 use crate::StorageError;
-use crate::catalog::{Catalog, ImportCommit, PendingMove, SourceInfo, SourceRecord};
+use crate::catalog::{Catalog, ImportCommit, PendingMove, SourceRecord, StoredQuarantineRow};
 use crate::import_writer::ParquetImport;
 use crate::layout;
 use crate::merge::MERGE_FAN_IN;
 use crate::part_file::ROW_GROUP_ROWS;
+use crate::sources::{ImportPlan, SourceFile, SourceInfo, plan_files};
 use crate::stream::StoredStream;
 
 /// Memory and file-count bounds of imports. The defaults suit a month of BTC depth.
@@ -51,8 +52,9 @@ pub struct ParquetStore {
 }
 
 impl ParquetStore {
-    /// Opens (creating when needed) the store in `data_dir` and finishes any commit a crash
-    /// interrupted after its catalog transaction.
+    /// Opens (creating when needed) the store in `data_dir`, finishes any commit a crash
+    /// interrupted after its catalog transaction, and removes what abandoned imports left
+    /// (see [`ParquetStore::remove_stale_staging`]).
     pub fn open(data_dir: impl AsRef<Path>) -> Result<Self, StorageError> {
         Self::open_with(data_dir, StoreTuning::default())
     }
@@ -79,6 +81,7 @@ impl ParquetStore {
             tuning,
         };
         store.recover()?;
+        store.remove_stale_staging()?;
         Ok(store)
     }
 
@@ -106,13 +109,26 @@ impl ParquetStore {
         &self,
         source: SourceInfo,
     ) -> Result<ParquetImport<'_>, StorageError> {
-        if source.name.is_empty() {
+        if source.key.is_empty() {
             return Err(StorageError::InvalidArgument(
                 "empty source name".to_owned(),
             ));
         }
-        let import_id = self.catalog().begin_import(&source.name)?;
+        let import_id = self
+            .catalog()
+            .begin_import(&source.key, std::process::id())?;
         ParquetImport::new(self, source, import_id)
+    }
+
+    /// Which of a job's files to import, given the sources already stored (see
+    /// [`crate::sources`]): files stored as part of another source are left out.
+    pub fn plan_import(&self, files: &[SourceFile]) -> Result<ImportPlan, StorageError> {
+        let hashes: Vec<&str> = files
+            .iter()
+            .map(|file| file.content_hash.as_str())
+            .collect();
+        let stored = self.catalog().sources_sharing(&hashes)?;
+        Ok(plan_files(files, &stored))
     }
 
     /// Every imported source, by name.
@@ -120,10 +136,29 @@ impl ParquetStore {
         self.catalog().sources()
     }
 
-    /// Quarantined rows kept for a source (at most
-    /// [`crate::import_writer::MAX_STORED_QUARANTINE`]).
-    pub fn quarantined(&self, source: &str) -> Result<Vec<QuarantinedRow>, StorageError> {
-        self.catalog().quarantined(source)
+    /// Quarantined rows of the sources `selector` names (a source key or key prefix, a
+    /// source name, a file path), or of every source; at most
+    /// [`crate::import_writer::MAX_STORED_QUARANTINE`] are kept per source.
+    pub fn quarantine_rows(
+        &self,
+        selector: Option<&str>,
+    ) -> Result<Vec<StoredQuarantineRow>, StorageError> {
+        self.catalog().quarantine_rows(selector)
+    }
+
+    /// [`ParquetStore::quarantine_rows`] of one selector as [`QuarantinedRow`]s (their
+    /// `source` is the file each line belongs to).
+    pub fn quarantined(&self, selector: &str) -> Result<Vec<QuarantinedRow>, StorageError> {
+        Ok(self
+            .quarantine_rows(Some(selector))?
+            .into_iter()
+            .map(|row| QuarantinedRow {
+                source: row.file,
+                line: row.line,
+                reason: row.reason,
+                content: row.content,
+            })
+            .collect())
     }
 
     /// Lists partitions (the [`TickStore::partitions`] query with the store's error type).
@@ -163,17 +198,21 @@ impl ParquetStore {
         Ok(StoredStream::new(kind, days, from.0, to.0))
     }
 
-    /// Removes the staging directories left by crashed or killed imports (those awaiting the
-    /// roll-forward of a commit are kept). Call only while no import is running, in this or
-    /// any other process, on this data directory.
+    /// Removes what imports that will never finish left behind: the staging folders and
+    /// catalog records of aborted imports and of imports whose process is gone (killed or
+    /// crashed), plus staging folders no import claims. Imports running in another process
+    /// (or in this one) and commits awaiting their roll-forward are kept. Returns the number
+    /// of folders removed. Runs on every [`ParquetStore::open`].
     pub fn remove_stale_staging(&self) -> Result<u32, StorageError> {
         let staging = self.root.join(layout::STAGING_DIR);
-        let pending: Vec<i64> = self
-            .catalog()
-            .pending_moves()?
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect();
+        let own_pid = std::process::id();
+        let (abandoned, known) = {
+            let catalog = self.catalog();
+            (
+                catalog.abandoned_imports(|pid| pid == own_pid || process_is_alive(pid))?,
+                catalog.import_ids()?,
+            )
+        };
         let mut removed = 0;
         let entries =
             std::fs::read_dir(&staging).map_err(|error| StorageError::io(&staging, error))?;
@@ -183,13 +222,21 @@ impl ParquetStore {
             let id = name
                 .strip_prefix("import-")
                 .and_then(|id| id.parse::<i64>().ok());
-            if id.is_some_and(|id| pending.contains(&id)) {
+            let stale = match id {
+                Some(id) => abandoned.contains(&id) || !known.contains(&id),
+                None => false,
+            };
+            if !stale {
                 continue;
             }
             let path = entry.path();
-            std::fs::remove_dir_all(&path).map_err(|error| StorageError::io(&path, error))?;
-            removed += 1;
+            match std::fs::remove_dir_all(&path) {
+                Ok(()) => removed += 1,
+                Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+                Err(error) => return Err(StorageError::io(&path, error)),
+            }
         }
+        self.catalog().forget_imports(&abandoned)?;
         Ok(removed)
     }
 
@@ -268,6 +315,16 @@ impl ParquetStore {
     }
 }
 
+/// Whether process `pid` is running. Linux answers from `/proc`; elsewhere every process
+/// counts as running, so nothing of a possibly live import is ever removed.
+fn process_is_alive(pid: u32) -> bool {
+    if cfg!(target_os = "linux") {
+        Path::new("/proc").join(pid.to_string()).exists()
+    } else {
+        true
+    }
+}
+
 impl TickStore for ParquetStore {
     fn begin_import(&self, source: &str) -> Result<Box<dyn ImportWriter + '_>, DataError> {
         Ok(Box::new(
@@ -299,6 +356,34 @@ mod tests {
     fn the_store_can_be_shared_between_threads() {
         fn assert_shareable<T: Send + Sync>() {}
         assert_shareable::<ParquetStore>();
+    }
+
+    #[test]
+    fn abandoned_staging_folders_and_their_records_are_removed_on_open() {
+        let directory = tempfile::tempdir().unwrap();
+        let staging = |id: i64| directory.path().join(format!("staging/import-{id}"));
+        let (killed, running, aborted) = {
+            let store = ParquetStore::open(directory.path()).unwrap();
+            let mut catalog = store.catalog();
+            // No process has this id (Linux pids stay below 2^22).
+            let killed = catalog.begin_import("killed", u32::MAX - 1).unwrap();
+            let running = catalog.begin_import("running", std::process::id()).unwrap();
+            let aborted = catalog.begin_import("aborted", std::process::id()).unwrap();
+            catalog.mark_aborted(aborted).unwrap();
+            (killed, running, aborted)
+        };
+        for id in [killed, running, aborted, 999] {
+            std::fs::create_dir_all(staging(id)).unwrap();
+            std::fs::write(staging(id).join("part.parquet"), b"x").unwrap();
+        }
+        let store = ParquetStore::open(directory.path()).unwrap();
+        if cfg!(target_os = "linux") {
+            assert!(!staging(killed).exists());
+            assert_eq!(store.catalog().import_ids().unwrap(), vec![running]);
+        }
+        assert!(staging(running).exists(), "a live import is kept");
+        assert!(!staging(aborted).exists());
+        assert!(!staging(999).exists(), "a folder no import claims");
     }
 
     #[test]

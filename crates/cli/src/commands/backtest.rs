@@ -238,6 +238,9 @@ fn import_missing(
             _ => &plain,
         };
         let outcome = import_job(store, &job, &input.options()?)?;
+        if outcome.skipped {
+            continue;
+        }
         notes.line(format_args!(
             "imported {} ({} events, {} quarantined)",
             outcome.source, outcome.report.summary.events, outcome.report.summary.quarantined

@@ -1,5 +1,7 @@
 //! `book verify`: rebuild the L2 book of one continuous capture and compare it with every
 //! verifiable best bid/ask of the same capture. Final line: `checks=<N> mismatches=<M> gaps=<G>`.
+//! Success needs at least one check and no mismatch or gap: a capture where nothing could be
+//! checked (no depth, every line quarantined) verifies nothing and fails.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,7 +24,7 @@ pub struct VerifyArgs {
 
 pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let mut collected = CollectedEvents::new();
-    import_capture_files(&args.files, &CaptureOptions::default(), &mut collected)?;
+    let summary = import_capture_files(&args.files, &CaptureOptions::default(), &mut collected)?;
     if !collected.quarantined.is_empty() {
         eprintln!(
             "{} malformed line(s) quarantined:",
@@ -48,6 +50,20 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         total_gaps += report.gaps;
     }
     outln!("checks={total_checks} mismatches={total_mismatches} gaps={total_gaps}");
+    if summary.events == 0 {
+        eprintln!(
+            "error: no line of the capture could be imported ({} quarantined)",
+            summary.quarantined
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    if total_checks == 0 {
+        eprintln!(
+            "error: nothing was verified: the capture needs depth messages and best bid/ask \
+             (bookTicker) messages of the same instrument"
+        );
+        return Ok(ExitCode::FAILURE);
+    }
     Ok(if total_mismatches == 0 && total_gaps == 0 {
         ExitCode::SUCCESS
     } else {

@@ -41,8 +41,16 @@ pub fn run(args: &CatalogArgs) -> anyhow::Result<ExitCode> {
     outln!("data directory: {}", args.data_dir.display());
     outln!("{} source(s):", sources.len());
     for source in &sources {
+        // The key names a source by content; its first characters tell same-named ones apart.
+        let key: String = source
+            .info
+            .key
+            .trim_start_matches("sha256:")
+            .chars()
+            .take(12)
+            .collect();
         outln!(
-            "  {:<60} {:>10} rows {:>4} partitions {:>6} quarantined",
+            "  {:<60} {key:<12} {:>10} rows {:>4} partitions {:>6} quarantined",
             source.info.name,
             source.rows_written,
             source.partitions,

@@ -42,9 +42,8 @@ pub enum FeaturesCommand {
     Compute(StoredRangeArgs),
     /// Export stored per-minute snapshots of a time range as CSV.
     Export(ExportArgs),
-    /// Order-book toxicity of a depth capture (SPEC 2.5), one summary per instrument: the
-    /// distributions of its per-second CTR, toxic book share, OBI, OBI velocity, churn,
-    /// ghosts, absorption and drain regimes. Needs L2 depth (a Binance capture, Tardis L2).
+    /// Per-second order-book toxicity table of a depth capture (SPEC 2.5: ghosts, CTR, OBI
+    /// churn, drain regimes), ending with a one-line summary.
     Toxicity(ToxicityArgs),
     /// Research feature matrix (SPEC 2.6): one row per minute with the research features and
     /// forward returns, to Parquet, with a diagnostics report.
@@ -395,8 +394,22 @@ fn toxicity(args: &ToxicityArgs) -> anyhow::Result<ExitCode> {
             .iter()
             .map(|tagged| (tagged.instrument.0 as usize, &tagged.event)),
     )?;
+    // SPEC 2.5 needs the book: trades alone give a message, never an empty table.
+    let mut judged = 0;
     for table in &tables {
+        if let Some(missing) = table.missing_data() {
+            eprintln!("{missing}");
+            continue;
+        }
+        judged += 1;
         outln!("{table}");
+        outln!("{}", table.summary());
+    }
+    if judged == 0 {
+        if tables.is_empty() {
+            eprintln!("toxicity: the input holds no events; it needs L2 depth and trades");
+        }
+        return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,15 +1,24 @@
 //! Turning command-line file lists into import jobs: detect each file's format and group
-//! consecutive files of one format into one job (a multi-file capture is one continuous
-//! capture; several bitFlyer days are de-duplicated across files).
+//! consecutive files of one format into one job (a multi-file capture of the same
+//! instruments is one continuous capture; several bitFlyer days are de-duplicated across
+//! files).
 
 use std::path::PathBuf;
 
 use anyhow::Context;
 use auction_trader_data::import::bars_csv::BarLabel;
 use auction_trader_data::import::format::{self, ImportFormat, ImportOptions};
-use auction_trader_data::import::generic_csv::CsvMapping;
+use auction_trader_data::import::generic_csv::{Column, CsvMapping};
 use auction_trader_types::MarketKind;
 use clap::Args;
+use clap::builder::PossibleValuesParser;
+
+/// `auto` and every format name, listed by `--help` and checked by clap.
+pub fn format_names() -> PossibleValuesParser {
+    PossibleValuesParser::new(
+        std::iter::once("auto").chain(ImportFormat::NAMES.iter().map(|(name, _)| *name)),
+    )
+}
 
 /// Options shared by `import` and `validate`.
 #[derive(Debug, Clone, Args)]
@@ -17,7 +26,8 @@ pub struct InputArgs {
     /// Input files (plain, .gz or .zip). Consecutive files of one format form one job.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// Input format, or `auto` to detect it per file from its name and first line.
+    /// Input format, or `auto` to detect it per file (a `time,price,qty[,side]` header is
+    /// read as generic CSV without a mapping).
     #[arg(long, default_value = "auto", value_parser = format_names())]
     pub format: String,
     /// Venue override (e.g. binance-spot); required for formats whose files do not say.
@@ -32,28 +42,21 @@ pub struct InputArgs {
     /// Generic CSV: timestamp column (name or 0-based index).
     #[arg(long)]
     pub timestamp_column: Option<String>,
-    /// Generic CSV: price column.
+    /// Generic CSV: price column (name or 0-based index).
     #[arg(long)]
     pub price_column: Option<String>,
-    /// Generic CSV: size column.
+    /// Generic CSV: size column (name or 0-based index).
     #[arg(long)]
     pub size_column: Option<String>,
-    /// Generic CSV: taker-side column (buy/sell, b/s, ...), optional.
+    /// Generic CSV: taker-side column (buy/sell, b/s, ...), optional (name or index).
     #[arg(long)]
     pub side_column: Option<String>,
-    /// Generic CSV: trade-id column, optional (enables de-duplication).
+    /// Generic CSV: trade-id column, optional, enables de-duplication (name or index).
     #[arg(long)]
     pub id_column: Option<String>,
     /// OHLCV CSV: whether row timestamps name the bar's `open` (default) or its `close`.
     #[arg(long, default_value = "open")]
     pub bar_label: String,
-}
-
-/// `auto` and every format name, for `--format` (its help lists them).
-pub fn format_names() -> clap::builder::PossibleValuesParser {
-    clap::builder::PossibleValuesParser::new(
-        std::iter::once("auto").chain(ImportFormat::NAMES.iter().map(|(name, _)| *name)),
-    )
 }
 
 /// One import job: files of one format.
@@ -115,13 +118,16 @@ impl InputArgs {
             &self.size_column,
         ) {
             (Some(timestamp), Some(price), Some(size)) => {
-                let mut mapping =
-                    CsvMapping::new(timestamp.as_str(), price.as_str(), size.as_str());
+                let mut mapping = CsvMapping::new(
+                    Column::parse(timestamp),
+                    Column::parse(price),
+                    Column::parse(size),
+                );
                 if let Some(side) = &self.side_column {
-                    mapping = mapping.with_side(side.as_str());
+                    mapping = mapping.with_side(Column::parse(side));
                 }
                 if let Some(id) = &self.id_column {
-                    mapping = mapping.with_id(id.as_str());
+                    mapping = mapping.with_id(Column::parse(id));
                 }
                 Some(mapping)
             }
@@ -145,8 +151,10 @@ impl InputArgs {
         })
     }
 
-    /// Detects formats and groups consecutive files of the same format.
+    /// Detects formats and groups consecutive files of the same format (captures only when
+    /// they record the same instruments).
     pub fn jobs(&self) -> anyhow::Result<Vec<ImportJob>> {
+        let options = self.options()?;
         let forced = match self.format.as_str() {
             "auto" => None,
             name => Some(ImportFormat::parse(name)?),
@@ -160,8 +168,15 @@ impl InputArgs {
                 Some(format) => format,
                 None => format::detect(path)?,
             };
+            let continues = match jobs.last() {
+                Some(job) if job.format == detected => match job.files.last() {
+                    Some(previous) => format::continues_job(detected, previous, path, &options)?,
+                    None => true,
+                },
+                _ => false,
+            };
             match jobs.last_mut() {
-                Some(job) if job.format == detected => job.files.push(path.clone()),
+                Some(job) if continues => job.files.push(path.clone()),
                 _ => jobs.push(ImportJob {
                     format: detected,
                     files: vec![path.clone()],

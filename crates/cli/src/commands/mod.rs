@@ -12,6 +12,7 @@ mod features_matrix;
 mod import;
 mod inputs;
 mod parquet_input;
+mod quarantine;
 mod replay;
 mod run_output;
 mod validate;
@@ -29,6 +30,8 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// List what the data directory holds.
     Catalog(catalog::CatalogArgs),
+    /// List the rows imports quarantined (file, line, reason).
+    Quarantine(quarantine::QuarantineArgs),
     /// Replay stored streams in deterministic time order.
     Replay(replay::ReplayArgs),
     /// Order-book tools.
@@ -64,6 +67,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Import(args) => import::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::Catalog(args) => catalog::run(&args),
+        Command::Quarantine(args) => quarantine::run(&args),
         Command::Replay(args) => replay::run(&args),
         Command::Book(BookCommand::Verify(args)) => book_verify::run(&args),
         Command::Download(args) => download::run(&args),

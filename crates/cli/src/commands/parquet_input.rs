@@ -5,6 +5,7 @@ use std::path::Path;
 
 use auction_trader_data::import::format::ImportOptions;
 use auction_trader_data::{EventSink, ImportSummary};
+use auction_trader_storage::foreign::check_readable;
 use auction_trader_storage::foreign::crypto_lake::{LakeOptions, import_crypto_lake};
 use auction_trader_storage::foreign::hyperliquid::{HyperliquidOptions, import_hyperliquid_trades};
 use auction_trader_storage::foreign::nautilus::{import_nautilus_quotes, import_nautilus_trades};
@@ -18,6 +19,8 @@ pub fn import_parquet_file(
     options: &ImportOptions,
     sink: &mut dyn EventSink,
 ) -> anyhow::Result<ImportSummary> {
+    // A corrupt file says so, whatever its name suggests.
+    check_readable(path)?;
     let lower = path.to_string_lossy().to_ascii_lowercase();
     let name = path
         .file_stem()

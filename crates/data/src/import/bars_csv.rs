@@ -42,6 +42,7 @@ use crate::input::for_each_input;
 use crate::instruments::{
     BINANCE_COINM, BINANCE_SPOT, BINANCE_USDM, BYBIT_INVERSE, BYBIT_LINEAR, BYBIT_SPOT,
 };
+use crate::validity::check_event;
 use crate::{DataError, EventSink, ImportSummary, InstrumentSlot, QuarantinedRow};
 
 /// Rows read to detect the timestamp format and the interval of an OHLCV CSV.
@@ -273,6 +274,10 @@ struct BarRows<'a> {
 impl BarRows<'_> {
     fn push(&mut self, record: &ByteRecord, parsed: Result<Bar, String>, sink: &mut dyn EventSink) {
         self.summary.records_read += 1;
+        let parsed = parsed.and_then(|bar| match check_event(&MarketEvent::Bar(bar)) {
+            Ok(()) => Ok(bar),
+            Err(invalid) => Err(invalid.0.to_owned()),
+        });
         match parsed {
             Ok(bar) => {
                 let open = bar.ts_open.as_i64();
@@ -446,7 +451,13 @@ pub fn import_lean_reader(
         };
         if info.quotes {
             state.summary.records_read += 1;
-            match lean_quote(&record, open_time, info.interval_nanos) {
+            let parsed = lean_quote(&record, open_time, info.interval_nanos).and_then(|quote| {
+                match check_event(&MarketEvent::Quote(quote)) {
+                    Ok(()) => Ok(quote),
+                    Err(invalid) => Err(invalid.0.to_owned()),
+                }
+            });
+            match parsed {
                 Ok(quote) => {
                     state.summary.events += 1;
                     sink.event(slot, MarketEvent::Quote(quote));

@@ -38,6 +38,8 @@ use super::generic_csv::{
 use super::timestamp::{TimestampParser, ZoneOffset, detect_format, trim_ascii};
 use crate::input::for_each_input;
 use crate::instruments::{BINANCE_COINM, BINANCE_SPOT, BINANCE_USDM, market_of_venue};
+use crate::validate::trade_ids::TradeIdSet;
+use crate::validity::check_event;
 use crate::{DataError, EventSink, ImportSummary, InstrumentSlot, QuarantinedRow};
 
 /// Rows sampled to detect the timestamp unit of a file.
@@ -413,6 +415,7 @@ pub fn import_reader(
         summary,
         held: None,
         unit_nanos: detection.format.unit_nanos().unwrap_or(1),
+        trade_ids: TradeIdSet::new(1 << 16),
     };
     for row in &sample {
         rows.row(row, sink);
@@ -455,6 +458,8 @@ struct Rows<'a> {
     summary: ImportSummary,
     held: Option<HeldDepth>,
     unit_nanos: i64,
+    /// Trade ids seen: a repeated id is quarantined (SPEC 1.3, one rule for every importer).
+    trade_ids: TradeIdSet,
 }
 
 impl Rows<'_> {
@@ -487,6 +492,9 @@ impl Rows<'_> {
     }
 
     fn parse(&mut self, record: &ByteRecord, sink: &mut dyn EventSink) -> Result<(), String> {
+        if std::str::from_utf8(record.as_slice()).is_err() {
+            return Err("row is not valid UTF-8".to_owned());
+        }
         let field = |column: usize| self.field(record, column);
         let time = |column: usize| self.time(record, column);
         let event = match self.kind {
@@ -565,11 +573,18 @@ impl Rows<'_> {
                     prev_update_id: previous,
                     flags: DeltaFlags(if is_snapshot { DeltaFlags::SNAPSHOT } else { 0 }),
                 };
+                check_event(&MarketEvent::Depth(delta)).map_err(|invalid| invalid.0.to_owned())?;
                 self.depth(delta, is_snapshot, sink);
                 return Ok(());
             }
             ArchiveKind::BookDepth => return Ok(()),
         };
+        check_event(&event).map_err(|invalid| invalid.0.to_owned())?;
+        if let MarketEvent::Trade(trade) = &event
+            && !self.trade_ids.insert(trade.trade_id.0)
+        {
+            return Err(format!("duplicate trade id {}", trade.trade_id.0));
+        }
         self.summary.events += 1;
         sink.event(self.slot, event);
         Ok(())

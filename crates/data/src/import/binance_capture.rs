@@ -28,6 +28,7 @@ use auction_trader_types::{
 
 use crate::input::for_each_input;
 use crate::instruments::{BINANCE_COINM, BINANCE_SPOT, BINANCE_USDM, market_of_venue};
+use crate::validity::check_event;
 use crate::{DataError, EventSink, ImportSummary, InstrumentSlot, QuarantinedRow};
 
 /// Unit of the recorder's local receive timestamp.
@@ -155,6 +156,31 @@ pub fn import_capture_files<P: AsRef<Path>>(
     Ok(importer.summary())
 }
 
+/// Decompressed bytes read from the start of a file to tell which instruments it records.
+const IDENTITY_SAMPLE_BYTES: u64 = 1 << 20;
+
+/// The instruments (venue and symbol) the first megabyte of a capture file records, sorted:
+/// two files continue one capture only when they record the same instruments.
+pub fn capture_instruments(
+    path: &Path,
+    options: &CaptureOptions,
+) -> Result<Vec<InstrumentKey>, DataError> {
+    let mut importer = CaptureImporter::new(options)?;
+    let mut collected = crate::CollectedEvents::new();
+    let mut first = true;
+    for_each_input(path, |name, reader| {
+        if first {
+            first = false;
+            let mut sample = std::io::Read::take(reader, IDENTITY_SAMPLE_BYTES);
+            importer.read(&mut sample, name, &mut collected)?;
+        }
+        Ok(())
+    })?;
+    let mut instruments = collected.instruments;
+    instruments.sort();
+    Ok(instruments)
+}
+
 /// Spot or futures: decided per file from the message shapes (futures depth has `pu`,
 /// futures trades have `X`, spot trades have `M`, spot bookTicker has no times).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -265,14 +291,22 @@ struct Output {
 }
 
 impl Output {
+    /// Emits (or holds) one event that passes the one value rule of [`check_event`].
     #[inline]
-    fn emit(&mut self, slot: InstrumentSlot, event: MarketEvent, sink: &mut dyn EventSink) {
+    fn emit(
+        &mut self,
+        slot: InstrumentSlot,
+        event: MarketEvent,
+        sink: &mut dyn EventSink,
+    ) -> Scan<()> {
+        check_event(&event).map_err(|invalid| Fault(invalid.0))?;
         if self.buffering {
             self.pending.push((slot, event));
         } else {
             self.events += 1;
             sink.event(slot, event);
         }
+        Ok(())
     }
 
     fn flush(&mut self, sink: &mut dyn EventSink) {
@@ -472,6 +506,10 @@ impl CaptureImporter {
     }
 
     fn decode_line(&mut self, line: &[u8], number: u64, sink: &mut dyn EventSink) -> Scan<()> {
+        // JSON is UTF-8 (RFC 8259): a line with other bytes is corrupt, whatever field they hit.
+        if !line.is_ascii() && std::str::from_utf8(line).is_err() {
+            return Err(Fault("line is not valid UTF-8"));
+        }
         if line.starts_with(b"wss://") || line.starts_with(b"ws://") {
             self.metadata_line(line, sink);
             return Ok(());
@@ -837,8 +875,7 @@ impl CaptureImporter {
                 trade_id: TradeId(trade_id),
             }),
             sink,
-        );
-        Ok(())
+        )
     }
 
     fn book_ticker(
@@ -883,8 +920,7 @@ impl CaptureImporter {
                 flags,
             }),
             sink,
-        );
-        Ok(())
+        )
     }
 
     fn depth(
@@ -941,8 +977,7 @@ impl CaptureImporter {
             prev_update_id,
             flags: DeltaFlags::default(),
         };
-        emit_rows(&mut self.output, slot, template, &self.levels, 0, sink);
-        Ok(())
+        emit_rows(&mut self.output, slot, template, &self.levels, 0, sink)
     }
 
     fn snapshot(
@@ -1020,8 +1055,7 @@ impl CaptureImporter {
             &self.levels,
             DeltaFlags::SNAPSHOT,
             sink,
-        );
-        Ok(())
+        )
     }
 
     /// Emits a deferred snapshot now that its symbol is known.
@@ -1089,8 +1123,7 @@ impl CaptureImporter {
                 index_price,
             }),
             sink,
-        );
-        Ok(())
+        )
     }
 
     fn force_order(
@@ -1144,8 +1177,7 @@ impl CaptureImporter {
                 size,
             }),
             sink,
-        );
-        Ok(())
+        )
     }
 
     fn kline(
@@ -1210,8 +1242,7 @@ impl CaptureImporter {
                 trade_count,
             }),
             sink,
-        );
-        Ok(())
+        )
     }
 }
 
@@ -1233,6 +1264,7 @@ fn decode_deferred(encoded: &[u8]) -> (UnixNanos, &[u8]) {
 
 /// Emits one row per level (bids then asks); LAST on the final row; a message without
 /// levels becomes one EMPTY|LAST row. Snapshots add SNAPSHOT everywhere and CLEAR first.
+/// All or nothing: every level is checked before the first row is emitted.
 fn emit_rows(
     output: &mut Output,
     slot: InstrumentSlot,
@@ -1240,7 +1272,7 @@ fn emit_rows(
     levels: &LevelBuffers,
     base_flags: u8,
     sink: &mut dyn EventSink,
-) {
+) -> Scan<()> {
     let snapshot = base_flags & DeltaFlags::SNAPSHOT != 0;
     if levels.is_empty() {
         let clear = if snapshot { DeltaFlags::CLEAR } else { 0 };
@@ -1249,8 +1281,15 @@ fn emit_rows(
             flags: DeltaFlags(flags),
             ..template
         };
-        output.emit(slot, MarketEvent::Depth(row), sink);
-        return;
+        return output.emit(slot, MarketEvent::Depth(row), sink);
+    }
+    for &(price, size) in levels.bids.iter().chain(&levels.asks) {
+        let row = BookDelta {
+            price,
+            size,
+            ..template
+        };
+        check_event(&MarketEvent::Depth(row)).map_err(|invalid| Fault(invalid.0))?;
     }
     let total = levels.bids.len() + levels.asks.len();
     let bids = levels
@@ -1276,8 +1315,9 @@ fn emit_rows(
             flags: DeltaFlags(flags),
             ..template
         };
-        output.emit(slot, MarketEvent::Depth(row), sink);
+        output.emit(slot, MarketEvent::Depth(row), sink)?;
     }
+    Ok(())
 }
 
 /// Both level arrays must be present and well formed (they were parsed with the message).

@@ -33,6 +33,7 @@ use super::generic_csv::{
 use super::timestamp::{TimestampFormat, ZoneOffset, parse_iso8601, trim_ascii};
 use crate::input::for_each_input;
 use crate::instruments::BITFLYER;
+use crate::validity::check_event;
 use crate::{DataError, EventSink, ImportSummary, InstrumentSlot, QuarantinedRow};
 
 /// Japan Standard Time, the zone of bitFlyer's times (every value also carries `+09:00`).
@@ -231,7 +232,15 @@ impl TickerJob {
         while read_record(&mut records, &mut record, source)? {
             self.summary.records_read += 1;
             let line = record.position().map_or(0, csv::Position::line);
-            match self.parse(&record, &columns, sink) {
+            let parsed = self
+                .parse(&record, &columns, sink)
+                .and_then(
+                    |(slot, quote)| match check_event(&MarketEvent::Quote(quote)) {
+                        Ok(()) => Ok((slot, quote)),
+                        Err(invalid) => Err(invalid.0.to_owned()),
+                    },
+                );
+            match parsed {
                 Ok((slot, quote)) => self.pending.push(PendingQuote {
                     slot,
                     quote,
@@ -258,6 +267,9 @@ impl TickerJob {
         columns: &TickerColumns,
         sink: &mut dyn EventSink,
     ) -> Result<(InstrumentSlot, Quote), String> {
+        if std::str::from_utf8(record.as_slice()).is_err() {
+            return Err("row is not valid UTF-8".to_owned());
+        }
         let field = |index: usize| trim_ascii(record.get(index).unwrap_or_default());
         // Brief: status CLOSED/PREOPEN (and STARTING) or zero bid/ask -> "venue closed".
         if !field(columns.status).eq_ignore_ascii_case(b"RUNNING") {

@@ -25,6 +25,7 @@ use serde::Deserialize;
 
 use crate::input::for_each_input;
 use crate::instruments::{BYBIT_INVERSE, BYBIT_LINEAR, BYBIT_SPOT, market_of_venue};
+use crate::validity::check_event;
 use crate::{DataError, EventSink, ImportSummary, InstrumentSlot, QuarantinedRow};
 
 /// Caller choices for a Bybit order-book import.
@@ -273,6 +274,10 @@ impl BybitOrderbookImporter {
                 flags |= DeltaFlags::LAST;
             }
             row.flags = DeltaFlags(flags);
+        }
+        // All or nothing per message: every level passes the one value rule first.
+        for row in &self.rows {
+            check_event(&MarketEvent::Depth(*row)).map_err(|invalid| invalid.0.to_owned())?;
         }
         let slot = self.slot(symbol, sink);
         if snapshot {

@@ -146,6 +146,8 @@ pub fn detect(path: &Path) -> Result<ImportFormat, DataError> {
         ImportFormat::BybitTrades
     } else if is_ohlcv_header(&lower) {
         ImportFormat::OhlcvBars
+    } else if mapping_from_header(line).is_some() {
+        ImportFormat::GenericCsv
     } else {
         return Err(DataError::UnknownFormat {
             path: path.to_path_buf(),
@@ -177,8 +179,13 @@ fn first_lines(path: &Path, count: usize) -> Result<Vec<String>, DataError> {
         if !done {
             for _ in 0..count {
                 let mut line = Vec::new();
-                read_line_limited(reader, &mut line, 64 * 1024)
-                    .map_err(|error| DataError::io(path, error))?;
+                match read_line_limited(reader, &mut line, 64 * 1024) {
+                    Ok(()) => {}
+                    // Detection needs only the start: a corrupt tail is the importer's to
+                    // report (with the job it belongs to).
+                    Err(_) if !lines.is_empty() => break,
+                    Err(error) => return Err(DataError::io(path, error)),
+                }
                 if line.is_empty() && reader.fill_buf().map_or(true, <[u8]>::is_empty) {
                     break;
                 }
@@ -229,6 +236,42 @@ fn looks_like_capture_line(line: &str) -> bool {
     rest.trim_start().starts_with('{')
 }
 
+/// Header names the generic CSV importer recognizes without a mapping (any case).
+const TIME_NAMES: &[&str] = &["time", "timestamp", "ts", "datetime", "date", "trade_time"];
+const PRICE_NAMES: &[&str] = &["price", "px"];
+const SIZE_NAMES: &[&str] = &["qty", "quantity", "size", "amount", "volume"];
+const SIDE_NAMES: &[&str] = &["side", "taker_side", "aggressor"];
+const ID_NAMES: &[&str] = &["id", "trade_id", "tid"];
+
+/// The column mapping a header such as `time,price,qty,side` names by itself: a time, a
+/// price and a size column (and a side and id column when present). `None` when one of the
+/// three is missing: then the user passes the mapping.
+pub fn mapping_from_header(line: &str) -> Option<CsvMapping> {
+    let columns: Vec<String> = line
+        .trim_start_matches('\u{feff}')
+        .split(',')
+        .map(|column| column.trim().trim_matches('"').to_ascii_lowercase())
+        .collect();
+    let find = |names: &[&str]| {
+        columns
+            .iter()
+            .position(|column| names.contains(&column.as_str()))
+    };
+    let mut mapping = CsvMapping::new(find(TIME_NAMES)?, find(PRICE_NAMES)?, find(SIZE_NAMES)?);
+    if let Some(side) = find(SIDE_NAMES) {
+        mapping = mapping.with_side(side);
+    }
+    if let Some(id) = find(ID_NAMES) {
+        mapping = mapping.with_id(id);
+    }
+    Some(mapping)
+}
+
+/// The header line of the first file of a job (for [`mapping_from_header`]).
+fn header_of(path: &Path) -> Result<String, DataError> {
+    Ok(first_lines(path, 1)?.into_iter().next().unwrap_or_default())
+}
+
 fn is_ohlcv_header(lower: &str) -> bool {
     let columns: Vec<&str> = lower
         .split(',')
@@ -237,6 +280,29 @@ fn is_ohlcv_header(lower: &str) -> bool {
     ["open", "high", "low", "close", "volume"]
         .iter()
         .all(|needed| columns.contains(needed))
+}
+
+/// Whether `next` continues the job whose last file is `previous` (both of `format`, given
+/// one after the other). Capture files continue a capture only when they record the same
+/// instruments (two captures of different symbols are two jobs); the other formats group
+/// consecutive files (several bitFlyer days are de-duplicated across files).
+pub fn continues_job(
+    format: ImportFormat,
+    previous: &Path,
+    next: &Path,
+    options: &ImportOptions,
+) -> Result<bool, DataError> {
+    match format {
+        ImportFormat::BinanceCapture => {
+            let capture = CaptureOptions {
+                venue: options.venue.clone(),
+                ..CaptureOptions::default()
+            };
+            Ok(binance_capture::capture_instruments(previous, &capture)?
+                == binance_capture::capture_instruments(next, &capture)?)
+        }
+        _ => Ok(true),
+    }
 }
 
 /// Imports `paths` of one format as one job (several capture files are one continuous capture;
@@ -316,17 +382,26 @@ pub fn import_paths(
             Ok(total)
         }
         ImportFormat::GenericCsv => {
-            let mapping = options.csv_mapping.as_ref().ok_or_else(|| {
-                DataError::InvalidOption(
-                    "--format csv needs a column mapping (--timestamp-column, --price-column, \
-                     --size-column)"
-                        .to_owned(),
-                )
-            })?;
             let first = paths
                 .first()
                 .map(PathBuf::as_path)
                 .unwrap_or(Path::new("input"));
+            let detected = match &options.csv_mapping {
+                Some(_) => None,
+                None => mapping_from_header(&header_of(first)?),
+            };
+            let mapping = options
+                .csv_mapping
+                .as_ref()
+                .or(detected.as_ref())
+                .ok_or_else(|| {
+                    DataError::InvalidOption(
+                        "--format csv needs a column mapping (--timestamp-column, \
+                         --price-column, --size-column) unless the header names a time, a \
+                         price and a size column (e.g. time,price,qty,side)"
+                            .to_owned(),
+                    )
+                })?;
             let instrument = instrument_from_options(options, first)?;
             generic_csv::import_trade_files(paths, mapping, &instrument, sink)
         }
@@ -418,6 +493,37 @@ mod tests {
         for (name, content, expected) in cases {
             assert_eq!(detect_text(name, content).unwrap(), expected, "{name}");
         }
+    }
+
+    #[test]
+    fn a_time_price_qty_side_header_is_read_without_a_mapping() {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("trades.csv");
+        std::fs::write(
+            &path,
+            "time,price,qty,side\n2024-01-01T00:00:00Z,100.5,2,buy\n2024-01-01T00:00:01Z,101,1,sell\n",
+        )
+        .unwrap();
+        assert_eq!(detect(&path).unwrap(), ImportFormat::GenericCsv);
+        let mut sink = crate::CollectedEvents::new();
+        let summary = import_paths(
+            ImportFormat::GenericCsv,
+            &[path],
+            &ImportOptions::default(),
+            &mut sink,
+        )
+        .unwrap();
+        assert_eq!(summary.events, 2);
+        assert_eq!(sink.instruments[0].symbol, "TRADES");
+        let mapping = mapping_from_header("Time,Price,Qty,Side").unwrap();
+        assert_eq!(mapping.side, Some(generic_csv::Column::Index(3)));
+        assert!(mapping_from_header("time,price,side").is_none());
+    }
+
+    #[test]
+    fn an_empty_file_says_it_is_empty() {
+        let error = detect_text("empty.csv", "").unwrap_err();
+        assert!(error.to_string().contains("empty"), "{error}");
     }
 
     #[test]

@@ -28,6 +28,7 @@ use csv::ByteRecord;
 
 use super::timestamp::{TimestampFormat, TimestampParser, ZoneOffset, detect_format, trim_ascii};
 use crate::input::for_each_input;
+use crate::validity::check_event;
 use crate::{DataError, EventSink, ImportSummary, InstrumentSlot, QuarantinedRow};
 
 /// Rows sampled for timestamp auto-detection.
@@ -45,6 +46,16 @@ pub enum Column {
 impl Column {
     pub fn name(name: &str) -> Self {
         Self::Name(name.to_owned())
+    }
+
+    /// A column as a user writes it: all digits is a 0-based index, anything else a header
+    /// name.
+    pub fn parse(text: &str) -> Self {
+        let text = text.trim();
+        match text.parse::<usize>() {
+            Ok(index) => Self::Index(index),
+            Err(_) => Self::name(text),
+        }
     }
 
     fn describe(&self) -> String {
@@ -460,7 +471,13 @@ impl<'a> TradeImport<'a> {
     ) {
         self.summary.records_read += 1;
         let line = record.position().map_or(0, csv::Position::line);
-        match self.parse(record, positions, parser, sink) {
+        let parsed =
+            self.parse(record, positions, parser, sink)
+                .and_then(|trade| match check_event(&trade.event()) {
+                    Ok(()) => Ok(trade),
+                    Err(invalid) => Err(invalid.0.to_owned()),
+                });
+        match parsed {
             Ok(mut trade) => {
                 trade.line = line;
                 trade.source = source_index;
@@ -493,6 +510,11 @@ impl<'a> TradeImport<'a> {
         parser: &TimestampParser,
         sink: &mut dyn EventSink,
     ) -> Result<BufferedTrade, String> {
+        // Text outside UTF-8 is corruption whichever field it hits (a symbol or side would
+        // otherwise be stored mangled).
+        if std::str::from_utf8(record.as_slice()).is_err() {
+            return Err("row is not valid UTF-8".to_owned());
+        }
         let field = |index: usize, column: &Column| {
             record
                 .get(index)

@@ -46,10 +46,15 @@ use super::generic_csv::{
 };
 use super::timestamp::{parse_epoch, trim_ascii};
 use crate::input::for_each_input;
+use crate::validate::trade_ids::TradeIdSet;
+use crate::validity::check_event;
 use crate::{DataError, EventSink, ImportSummary, InstrumentSlot, QuarantinedRow};
 
 /// Tardis timestamps are microseconds since the epoch.
 const MICROS: i64 = 1_000;
+/// Id ranges remembered per instrument for duplicate detection (exact while ids are mostly
+/// consecutive, as Tardis trade ids are; see `TradeIdSet`).
+const TRADE_ID_RANGES: usize = 1 << 16;
 
 /// The Tardis dataset types we read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -357,6 +362,9 @@ struct RowReader<'a> {
     l2_states: Vec<L2State>,
     levels: Vec<(BookSide, Price, Quantity)>,
     without_funding: u64,
+    /// Trade ids seen per instrument: a repeated id is quarantined (SPEC 1.3, the same rule as
+    /// the buffered CSV importers).
+    trade_ids: Vec<(InstrumentSlot, TradeIdSet)>,
 }
 
 impl<'a> RowReader<'a> {
@@ -378,6 +386,7 @@ impl<'a> RowReader<'a> {
             l2_states: Vec::new(),
             levels: Vec::new(),
             without_funding: 0,
+            trade_ids: Vec::new(),
         })
     }
 
@@ -396,6 +405,11 @@ impl<'a> RowReader<'a> {
     }
 
     fn parse(&mut self, record: &ByteRecord, sink: &mut dyn EventSink) -> Result<(), String> {
+        // Tardis CSV is UTF-8: other bytes mean corruption, whichever field they hit (an
+        // exchange or symbol would otherwise become a new instrument).
+        if std::str::from_utf8(record.as_slice()).is_err() {
+            return Err("row is not valid UTF-8".to_owned());
+        }
         let field = |index: usize| trim_ascii(record.get(index).unwrap_or_default());
         let ts_event = micros(field(self.columns.timestamp), "timestamp")?;
         let ts_recv = micros(field(self.columns.local_timestamp), "local_timestamp")?;
@@ -418,6 +432,11 @@ impl<'a> RowReader<'a> {
                         id => trade_id_from_bytes(id),
                     },
                 };
+                check(&MarketEvent::Trade(trade))?;
+                // TradeId 0 = no id in the row: nothing to compare.
+                if trade.trade_id.0 != 0 && !self.first_sight(slot, trade.trade_id) {
+                    return Err(format!("duplicate trade id {}", trade.trade_id.0));
+                }
                 self.emit(slot, MarketEvent::Trade(trade), sink);
             }
             TardisKind::Liquidations => {
@@ -432,6 +451,7 @@ impl<'a> RowReader<'a> {
                     price: Price::from_raw(positive(field(fields[2]), "price")?),
                     size: Quantity::from_raw(positive(field(fields[3]), "amount")?),
                 };
+                check(&MarketEvent::Liquidation(liquidation))?;
                 self.emit(slot, MarketEvent::Liquidation(liquidation), sink);
             }
             TardisKind::Quotes => {
@@ -448,6 +468,7 @@ impl<'a> RowReader<'a> {
                     update_id: 0,
                     flags: QuoteFlags::default(),
                 };
+                check(&MarketEvent::Quote(quote))?;
                 self.emit(slot, MarketEvent::Quote(quote), sink);
             }
             TardisKind::IncrementalBookL2 => {
@@ -459,6 +480,7 @@ impl<'a> RowReader<'a> {
                 let side = book_side(field(fields[1]))?;
                 let price = Price::from_raw(positive(field(fields[2]), "price")?);
                 let size = Quantity::from_raw(non_negative(field(fields[3]), "amount")?);
+                check_level(side, price, size)?;
                 self.incremental(
                     slot,
                     is_snapshot,
@@ -478,11 +500,10 @@ impl<'a> RowReader<'a> {
                     if price.is_empty() || amount.is_empty() {
                         continue;
                     }
-                    self.levels.push((
-                        side,
-                        Price::from_raw(positive(price, "level price")?),
-                        Quantity::from_raw(non_negative(amount, "level amount")?),
-                    ));
+                    let price = Price::from_raw(positive(price, "level price")?);
+                    let size = Quantity::from_raw(non_negative(amount, "level amount")?);
+                    check_level(side, price, size)?;
+                    self.levels.push((side, price, size));
                 }
                 self.snapshot(slot, ts_event, ts_recv, sink);
             }
@@ -512,10 +533,24 @@ impl<'a> RowReader<'a> {
                     mark_price: price_or_zero(fields[2], "mark_price")?,
                     index_price: price_or_zero(fields[3], "index_price")?,
                 };
+                check(&MarketEvent::Funding(funding))?;
                 self.emit(slot, MarketEvent::Funding(funding), sink);
             }
         }
         Ok(())
+    }
+
+    /// Whether `id` is new for the instrument (remembers it).
+    fn first_sight(&mut self, slot: InstrumentSlot, id: TradeId) -> bool {
+        let index = match self.trade_ids.iter().position(|(known, _)| *known == slot) {
+            Some(index) => index,
+            None => {
+                self.trade_ids
+                    .push((slot, TradeIdSet::new(TRADE_ID_RANGES)));
+                self.trade_ids.len() - 1
+            }
+        };
+        self.trade_ids[index].1.insert(id.0)
     }
 
     fn emit(&mut self, slot: InstrumentSlot, event: MarketEvent, sink: &mut dyn EventSink) {
@@ -679,6 +714,26 @@ impl<'a> RowReader<'a> {
             ));
         }
     }
+}
+
+/// The one value rule ([`check_event`]) as this importer's quarantine reason.
+fn check(event: &MarketEvent) -> Result<(), String> {
+    check_event(event).map_err(|invalid| invalid.0.to_owned())
+}
+
+/// [`check`] for one book level (the row is emitted later, when its message ends).
+fn check_level(side: BookSide, price: Price, size: Quantity) -> Result<(), String> {
+    check(&MarketEvent::Depth(BookDelta {
+        ts_event: UnixNanos::ZERO,
+        ts_recv: UnixNanos::ZERO,
+        side,
+        price,
+        size,
+        first_update_id: 0,
+        last_update_id: 0,
+        prev_update_id: 0,
+        flags: DeltaFlags::default(),
+    }))
 }
 
 fn micros(text: &[u8], what: &str) -> Result<UnixNanos, String> {

@@ -41,7 +41,11 @@ pub(crate) fn for_each_batch(
     let file = File::open(path).map_err(|error| DataError::io(path, error))?;
     let reader = ParquetRecordBatchReaderBuilder::try_new(file)
         .and_then(|builder| builder.with_batch_size(BATCH_ROWS).build())
-        .map_err(|error| invalid(format!("not a readable Parquet file: {error}")))?;
+        .map_err(|error| {
+            invalid(format!(
+                "not a readable Parquet file (corrupt or truncated): {error}"
+            ))
+        })?;
     let mut rows: u64 = 0;
     for batch in reader {
         let batch = batch.map_err(|error| invalid(format!("cannot decode: {error}")))?;
@@ -57,7 +61,7 @@ pub(crate) fn file_schema(path: &Path) -> Result<Arc<Schema>, DataError> {
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|error| {
         DataError::InvalidInput {
             path: path.to_owned(),
-            message: format!("not a readable Parquet file: {error}"),
+            message: format!("not a readable Parquet file (corrupt or truncated): {error}"),
         }
     })?;
     Ok(Arc::clone(builder.schema()))

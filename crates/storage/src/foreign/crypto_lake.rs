@@ -375,7 +375,14 @@ pub fn import_crypto_lake(
         for row in 0..batch.num_rows() {
             let line = first_row + row as u64 + 1;
             run.summary.records_read += 1;
-            match lake_row(table, &prepared, row, &mut run) {
+            let parsed = lake_row(table, &prepared, row, &mut run).and_then(|parsed| {
+                match &parsed {
+                    LakeRow::Event(event) => super::check(event)?,
+                    LakeRow::Delta(delta, _) => super::check(&MarketEvent::Depth(*delta))?,
+                }
+                Ok(parsed)
+            });
+            match parsed {
                 Ok(LakeRow::Event(event)) => {
                     run.summary.events += 1;
                     sink.event(slot, event);

@@ -55,6 +55,20 @@ struct Fill {
     paired: bool,
 }
 
+impl Fill {
+    /// The trade a fill row stands for (no aggressor flag, no trade id in this layout).
+    fn trade(&self) -> Trade {
+        Trade {
+            ts_event: UnixNanos(self.ts),
+            ts_recv: UnixNanos(self.ts),
+            price: Price(self.price),
+            size: Quantity(self.size),
+            aggressor: AggressorSide::Unknown,
+            trade_id: TradeId(0),
+        }
+    }
+}
+
 /// Pairs the rows of one timestamp and emits their trades in file order.
 #[derive(Debug, Default)]
 struct Pairing {
@@ -93,17 +107,7 @@ impl Pairing {
             }
             self.group[index].paired = true;
             summary.events += 1;
-            sink.event(
-                fill.slot,
-                MarketEvent::Trade(Trade {
-                    ts_event: UnixNanos(fill.ts),
-                    ts_recv: UnixNanos(fill.ts),
-                    price: Price(fill.price),
-                    size: Quantity(fill.size),
-                    aggressor: AggressorSide::Unknown,
-                    trade_id: TradeId(0),
-                }),
-            );
+            sink.event(fill.slot, MarketEvent::Trade(fill.trade()));
         }
         self.group.clear();
     }
@@ -157,14 +161,16 @@ pub fn import_hyperliquid_trades(
                         slot
                     }
                 };
-                Ok(Fill {
+                let fill = Fill {
                     ts,
                     price: run.snaps.record(batch.column(price), row, price_value),
                     size: run.snaps.record(batch.column(size), row, size_value),
                     side,
                     slot,
                     paired: false,
-                })
+                };
+                super::check(&MarketEvent::Trade(fill.trade()))?;
+                Ok(fill)
             })();
             match parsed {
                 Ok(fill) => pairing.push(fill, sink, &mut run.summary),

@@ -18,9 +18,16 @@ use std::path::Path;
 
 use arrow::array::RecordBatch;
 use arrow::util::display::array_value_to_string;
+use auction_trader_data::validity::check_event;
 use auction_trader_data::{DataError, EventSink, ImportSummary, QuarantinedRow};
+use auction_trader_types::MarketEvent;
 
 use columns::SnapLog;
+
+/// The data crate's one value rule (SPEC 1.3), as a quarantine reason.
+pub(crate) fn check(event: &MarketEvent) -> Result<(), String> {
+    check_event(event).map_err(|invalid| invalid.0.to_owned())
+}
 
 /// Counters and helpers shared by one foreign import.
 #[derive(Debug)]
@@ -82,6 +89,12 @@ impl ForeignRun {
 }
 
 /// An error for a file whose columns do not fit the expected layout.
+/// Checks that `path` is a readable Parquet file (footer and schema), so a corrupt or
+/// truncated file is reported as such before anything asks what its columns mean.
+pub fn check_readable(path: &Path) -> Result<(), DataError> {
+    columns::file_schema(path).map(|_| ())
+}
+
 pub(crate) fn layout_error(path: &Path, message: impl Into<String>) -> DataError {
     DataError::InvalidInput {
         path: path.to_owned(),

@@ -97,6 +97,10 @@ pub fn import_nautilus_trades(
                     trade_id: id,
                 })
             })();
+            let parsed = parsed.and_then(|trade| {
+                super::check(&MarketEvent::Trade(trade))?;
+                Ok(trade)
+            });
             match parsed {
                 Ok(trade) => {
                     run.summary.events += 1;
@@ -140,6 +144,10 @@ pub fn import_nautilus_quotes(
                     flags: QuoteFlags(QuoteFlags::NO_EXCHANGE_TIME),
                 })
             })();
+            let parsed = parsed.and_then(|quote| {
+                super::check(&MarketEvent::Quote(quote))?;
+                Ok(quote)
+            });
             match parsed {
                 Ok(quote) => {
                     run.summary.events += 1;

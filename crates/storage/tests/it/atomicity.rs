@@ -133,10 +133,12 @@ fn reimporting_a_source_replaces_its_parts_and_keeps_other_sources() {
     import(SourceInfo::named("b"), &other, &[1], 300);
     // Version 2 of "a": days 1 and 2 with new prices, recorded with size, hash and time.
     let described = SourceInfo {
+        key: "a".to_owned(),
         name: "a".to_owned(),
         size_bytes: Some(1234),
-        content_hash: Some("fnv1a64:00".to_owned()),
+        content_hash: Some("sha256:00".to_owned()),
         imported_at: Some(UnixNanos(42)),
+        files: Vec::new(),
     };
     let report = import(described.clone(), &key, &[1, 2], 200);
     assert_eq!((report.partitions_written, report.rows_written), (2, 2));
@@ -193,10 +195,10 @@ fn quarantined_rows_and_source_details_are_recorded() {
     let info = SourceInfo::of_file("source.csv", &file)
         .unwrap()
         .with_imported_at(UnixNanos(7));
-    // FNV-1a 64 of "a" is 0xaf63dc4c8601ec8c.
+    // SHA-256 of "a".
     assert_eq!(
         info.content_hash.as_deref(),
-        Some("fnv1a64:af63dc4c8601ec8c")
+        Some("sha256:ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb")
     );
     assert_eq!(info.size_bytes, Some(1));
     let mut writer = store.begin_source_import(info).unwrap();
