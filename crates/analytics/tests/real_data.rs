@@ -118,7 +118,7 @@ fn daily_statistics_match_empyrical() {
         );
     }
 
-    let metrics = compute_metrics(&records).unwrap();
+    let metrics = compute_metrics(&records);
     assert_eq!(
         metrics.daily.days as u64,
         expected["days"].as_u64().expect("days")
@@ -156,7 +156,7 @@ fn intraday_max_drawdown_matches_empyrical_on_minute_returns() {
     };
     let expected = expected();
     let number = |key: &str| expected_number(&expected, key);
-    let metrics = compute_metrics(&records).unwrap();
+    let metrics = compute_metrics(&records);
     let drawdown = metrics.max_drawdown.expect("drawdown");
     assert_close(
         "minute max drawdown",
@@ -234,9 +234,10 @@ fn report_of_a_month_of_minutes_stays_light() {
         slippage: Money::ZERO,
         net_pnl: gross,
     });
-    let metrics = compute_metrics(&records).unwrap();
+    let metrics = compute_metrics(&records);
     let html = render_html(&records, &metrics, "mode: bars\n");
-    // 45,031 minutes → at most 4,000 points per line: the page stays small.
+    // 45,031 minutes → at most 4,000 points per line, and the two zoom levels of the price
+    // and equity charts keep the page under 800 kB.
     let largest_line = html
         .split("<polyline")
         .skip(1)
@@ -248,7 +249,7 @@ fn report_of_a_month_of_minutes_stays_light() {
         .max()
         .unwrap_or(0);
     assert!(largest_line <= 4000, "{largest_line} points");
-    assert!(html.len() < 400_000, "{} bytes", html.len());
+    assert!(html.len() < 800_000, "{} bytes", html.len());
     let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("buy_and_hold_report.html");
     std::fs::write(&path, &html).expect("write the report");
     eprintln!(

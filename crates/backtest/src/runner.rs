@@ -67,6 +67,9 @@ pub fn resolve_instrument(
     if let Some(value) = overrides.maker_rebate_bps {
         instrument.maker_fee = bps("maker_rebate_bps", -value)?;
     }
+    if let Some(contract_type) = overrides.contract_type {
+        instrument.contract_type = contract_type;
+    }
     Ok(instrument)
 }
 
@@ -130,11 +133,12 @@ pub fn run_backtest<E: std::fmt::Display>(
     progress: &mut dyn FnMut(UnixNanos, u64),
 ) -> Result<BacktestResult, BacktestError> {
     let strategy = build_strategy(config)?;
-    let recorder = RunCollector::new(
+    let mut recorder = RunCollector::new(
         config.run.name.clone(),
         instrument.key.symbol.to_string(),
         initial_equity(config)?,
     );
+    recorder.records.valuation = instrument.valuation();
     let mut engine = build_engine(config, instrument, strategy, recorder)?;
     let mut first_event = None;
     let mut last_event: Option<UnixNanos> = None;
@@ -152,9 +156,6 @@ pub fn run_backtest<E: std::fmt::Display>(
         first_event.get_or_insert(ts);
         last_event = Some(ts);
         engine.on_event(&event);
-        if let Some(error) = engine.failure() {
-            return Err(error.clone().into());
-        }
         count += 1;
         if count.is_multiple_of(65_536) {
             progress(ts, count);
@@ -162,8 +163,8 @@ pub fn run_backtest<E: std::fmt::Display>(
     }
     progress(last_event.unwrap_or_default(), count);
     // Let an end-of-data exit reach the exchange and fill.
-    let (collector, counters, final_account) = engine.finish(NANOS_PER_SECOND * 5)?;
-    let metrics = compute_metrics(&collector.records)?;
+    let (collector, counters, final_account) = engine.finish(NANOS_PER_SECOND * 5);
+    let metrics = compute_metrics(&collector.records);
     Ok(BacktestResult {
         records: collector.records,
         signals: collector.signals,

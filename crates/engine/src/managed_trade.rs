@@ -1,11 +1,14 @@
 //! One managed trade from its entry order to its last exit (SPEC 4 and 5): entry fills,
 //! stop and target triggers on every trade print (or on bars, stop first), TP1 partial exit
-//! with the stop moved to breakeven, and the accounting that becomes the trade list row.
+//! (30 % of the FILLED position: a partly filled entry sizes its targets on what it got) with
+//! the stop moved to breakeven, and the accounting that becomes the trade list row, in the
+//! settlement currency of the instrument's [`Valuation`] (coin for inverse contracts).
 
 use auction_trader_analytics::{ExitLeg, TradeRecord};
+use auction_trader_risk::split_targets;
 use auction_trader_strategy::{Direction, ExitReason, TradeIntent};
 use auction_trader_types::{
-    Crossing, Fill, Liquidity, Money, OrderId, Price, Quantity, Trigger, TypesError, UnixNanos,
+    Crossing, Fill, Liquidity, Money, OrderId, Price, Quantity, Rate, Trigger, UnixNanos, Valuation,
 };
 
 /// Where a managed trade is in its life.
@@ -26,59 +29,90 @@ pub struct ManagedTrade {
     pub intent: TradeIntent,
     /// Quantity risk approved for the entry.
     pub planned_quantity: Quantity,
-    /// TP1 share of the planned quantity (zero = no TP1, SPEC 4's 1-lot rule).
-    pub take_profit_1_quantity: Quantity,
+    /// SPEC 4: share of the filled position taken at TP1 (zero = no TP1).
+    take_profit_1_fraction: Rate,
+    lot: Quantity,
     pub entry_order: Option<OrderId>,
+    /// A cancel of the working entry has been sent (it is re-sent if the venue rejects it
+    /// while the entry still works, e.g. a cancel that overtook its order).
+    pub entry_cancel_sent: bool,
     pub exit_order: Option<(OrderId, ExitReason)>,
     /// Current stop (moves to the entry price after TP1).
     pub stop: Price,
     pub take_profit_1_done: bool,
+    last_exit: Option<ExitReason>,
     entered: Quantity,
     exited: Quantity,
-    entry_notional: Money,
+    entry_notional_raw: i128,
     entry_ts: Option<UnixNanos>,
     entry_fees: Money,
     entry_slippage: Money,
     maker_fills: u32,
     taker_fills: u32,
-    exit_notional: Money,
+    exit_notional_raw: i128,
     legs: Vec<ExitLeg>,
     funding: Money,
-    gross_pnl: Money,
-    contract_multiplier: Quantity,
+    gross_pnl_raw: i128,
+    valuation: Valuation,
 }
 
 impl ManagedTrade {
+    /// `take_profit_1_fraction` applies to the filled position (zero or an intent without
+    /// TP1: everything exits at TP2); `lot` is the instrument's lot size.
     pub fn new(
         trade_id: u64,
         intent: TradeIntent,
         planned_quantity: Quantity,
-        take_profit_1_quantity: Quantity,
-        contract_multiplier: Quantity,
+        take_profit_1_fraction: Rate,
+        lot: Quantity,
+        valuation: Valuation,
     ) -> Self {
         Self {
             trade_id,
             stop: intent.stop,
             intent,
             planned_quantity,
-            take_profit_1_quantity,
+            take_profit_1_fraction: if intent.take_profit_1.is_some() {
+                take_profit_1_fraction
+            } else {
+                Rate::ZERO
+            },
+            lot,
             entry_order: None,
+            entry_cancel_sent: false,
             exit_order: None,
             take_profit_1_done: false,
+            last_exit: None,
             entered: Quantity::ZERO,
             exited: Quantity::ZERO,
-            entry_notional: Money::ZERO,
+            entry_notional_raw: 0,
             entry_ts: None,
             entry_fees: Money::ZERO,
             entry_slippage: Money::ZERO,
             maker_fills: 0,
             taker_fills: 0,
-            exit_notional: Money::ZERO,
+            exit_notional_raw: 0,
             legs: Vec::new(),
             funding: Money::ZERO,
-            gross_pnl: Money::ZERO,
-            contract_multiplier,
+            gross_pnl_raw: 0,
+            valuation,
         }
+    }
+
+    /// SPEC 4 / 11.3: TP1 = 30 % of the filled position, whole lots, halves up; a 1-lot
+    /// position has none. Measured on what the entry filled, not on what it asked for.
+    pub fn take_profit_1_quantity(&self) -> Quantity {
+        split_targets(self.entered, self.lot, self.take_profit_1_fraction).take_profit_1
+    }
+
+    /// The reason of the latest exit fill.
+    pub fn last_exit_reason(&self) -> Option<ExitReason> {
+        self.last_exit
+    }
+
+    /// Filled entry quantity so far.
+    pub fn entered_quantity(&self) -> Quantity {
+        self.entered
     }
 
     pub fn direction(&self) -> Direction {
@@ -101,8 +135,7 @@ impl ManagedTrade {
 
     /// Filled and not yet exited (absolute).
     pub fn open_quantity(&self) -> Quantity {
-        // exited <= entered (exit fills are capped by the open quantity).
-        Quantity::from_raw(self.entered.raw() - self.exited.raw())
+        self.entered.saturating_sub(self.exited)
     }
 
     /// Signed open position of this trade.
@@ -127,67 +160,46 @@ impl ManagedTrade {
 
     /// Volume-weighted entry price of what has been filled.
     pub fn average_entry_price(&self) -> Option<Price> {
-        average_price(self.entry_notional, self.entered)
+        average_price(self.entry_notional_raw, self.entered)
     }
 
-    /// Applies a fill of the entry order; an overflow of a size or money sum is an error
-    /// naming the value (the trade is then left as it was).
-    pub fn on_entry_fill(&mut self, fill: &Fill) -> Result<(), TypesError> {
-        let entered = self.entered.try_add(fill.quantity, "trade entry size")?;
-        let entry_notional = self.entry_notional.try_add(
-            Money::notional(fill.price, fill.quantity)?,
-            "trade entry notional",
-        )?;
-        let entry_fees = self.entry_fees.try_add(fill.fee, "trade entry fees")?;
-        let entry_slippage = self
-            .entry_slippage
-            .try_add(self.slippage_of(fill)?, "trade entry slippage")?;
-        self.entered = entered;
-        self.entry_notional = entry_notional;
+    /// Applies a fill of the entry order.
+    pub fn on_entry_fill(&mut self, fill: &Fill) {
+        self.entered = self.entered.saturating_add(fill.quantity);
+        self.entry_notional_raw += fill.price.notional_raw(fill.quantity);
         self.entry_ts.get_or_insert(fill.ts);
-        self.entry_fees = entry_fees;
-        self.entry_slippage = entry_slippage;
+        self.entry_fees = self.entry_fees.saturating_add(fill.fee);
+        self.entry_slippage = self.entry_slippage.saturating_add(self.slippage_of(fill));
         match fill.liquidity {
             Liquidity::Maker => self.maker_fills += 1,
             Liquidity::Taker => self.taker_fills += 1,
         }
         if fill.leaves_quantity.is_zero() {
             self.entry_order = None;
+            self.entry_cancel_sent = false;
         }
-        Ok(())
     }
 
-    /// Applies a fill of an exit order; an overflow of a size or money sum is an error naming
-    /// the value.
-    pub fn on_exit_fill(&mut self, fill: &Fill, reason: ExitReason) -> Result<(), TypesError> {
+    /// Applies a fill of an exit order.
+    pub fn on_exit_fill(&mut self, fill: &Fill, reason: ExitReason) {
         let quantity = Quantity::from_raw(fill.quantity.raw().min(self.open_quantity().raw()));
         let entry = self.average_entry_price().unwrap_or(fill.price);
-        let per_unit = (fill.price.raw() - entry.raw()) * self.sign();
-        self.gross_pnl = self.gross_pnl.try_add(
-            linear_value(
-                per_unit,
-                quantity,
-                self.contract_multiplier,
-                "trade gross P&L",
-            )?,
-            "trade gross P&L",
-        )?;
-        self.exited = self.exited.try_add(quantity, "trade exit size")?;
-        self.exit_notional = self.exit_notional.try_add(
-            Money::notional(fill.price, quantity)?,
-            "trade exit notional",
-        )?;
-        let slippage = self.slippage_of(fill)?;
+        let signed = Quantity::from_raw(quantity.raw() * i128::from(self.sign()));
+        self.gross_pnl_raw += self.valuation.pnl_raw(entry, fill.price, signed);
+        self.exited = self.exited.saturating_add(quantity);
+        self.last_exit = Some(reason);
+        self.exit_notional_raw += fill.price.notional_raw(quantity);
+        let slippage = self.slippage_of(fill);
         match self.legs.last_mut() {
             // Partial fills of one exit order form one leg.
             Some(leg) if leg.reason == reason.as_str() && self.exit_order.is_some() => {
-                let total = leg.quantity.try_add(quantity, "exit leg size")?;
-                let notional = Money::notional(leg.price, leg.quantity)?
-                    .try_add(Money::notional(fill.price, quantity)?, "exit leg notional")?;
+                let total = leg.quantity.saturating_add(quantity);
+                let notional =
+                    leg.price.notional_raw(leg.quantity) + fill.price.notional_raw(quantity);
                 leg.price = average_price(notional, total).unwrap_or(fill.price);
                 leg.quantity = total;
-                leg.fee = leg.fee.try_add(fill.fee, "exit leg fee")?;
-                leg.slippage = leg.slippage.try_add(slippage, "exit leg slippage")?;
+                leg.fee = leg.fee.saturating_add(fill.fee);
+                leg.slippage = leg.slippage.saturating_add(slippage);
                 leg.ts = fill.ts;
             }
             _ => self.legs.push(ExitLeg {
@@ -206,12 +218,10 @@ impl ManagedTrade {
                 self.take_profit_1_done = true;
             }
         }
-        Ok(())
     }
 
-    pub fn on_funding(&mut self, amount: Money) -> Result<(), TypesError> {
-        self.funding = self.funding.try_add(amount, "trade funding")?;
-        Ok(())
+    pub fn on_funding(&mut self, amount: Money) {
+        self.funding = self.funding.saturating_add(amount);
     }
 
     /// Moves the stop to the entry price (SPEC 4, after TP1).
@@ -254,12 +264,13 @@ impl ManagedTrade {
         if favourable(self.intent.take_profit_2) {
             return Some((ExitReason::TakeProfit2, open));
         }
+        let take_profit_1 = self.take_profit_1_quantity();
         if let Some(target) = self.intent.take_profit_1
             && !self.take_profit_1_done
-            && self.take_profit_1_quantity.is_positive()
+            && take_profit_1.is_positive()
             && favourable(target)
         {
-            let quantity = Quantity::from_raw(self.take_profit_1_quantity.raw().min(open.raw()));
+            let quantity = Quantity::from_raw(take_profit_1.raw().min(open.raw()));
             return Some((ExitReason::TakeProfit1, quantity));
         }
         None
@@ -281,31 +292,28 @@ impl ManagedTrade {
         Some(Trigger { price, crossing })
     }
 
-    /// The trade-list row once the trade is closed (`None` if nothing was ever filled); an
-    /// overflow of the fee or P&L sums is an error naming the value.
-    pub fn to_record(&self) -> Result<Option<TradeRecord>, TypesError> {
-        let (Some(entry_ts), Some(entry_price), Some(last_leg)) =
-            (self.entry_ts, self.average_entry_price(), self.legs.last())
-        else {
-            return Ok(None);
-        };
-        let mut exit_fees = Money::ZERO;
-        let mut exit_slippage = Money::ZERO;
-        for leg in &self.legs {
-            exit_fees = exit_fees.try_add(leg.fee, "trade exit fees")?;
-            exit_slippage = exit_slippage.try_add(leg.slippage, "trade exit slippage")?;
-        }
-        let fees = self.entry_fees.try_add(exit_fees, "trade fees")?;
-        let gross = self.gross_pnl;
-        let net = gross
-            .try_sub(fees, "trade net P&L")?
-            .try_sub(self.funding, "trade net P&L")?;
+    /// The trade-list row once the trade is closed (`None` if nothing was ever filled).
+    pub fn to_record(&self) -> Option<TradeRecord> {
+        let entry_ts = self.entry_ts?;
+        let entry_price = self.average_entry_price()?;
+        let last_leg = self.legs.last()?;
+        let exit_fees = self
+            .legs
+            .iter()
+            .fold(Money::ZERO, |total, leg| total.saturating_add(leg.fee));
+        let exit_slippage = self
+            .legs
+            .iter()
+            .fold(Money::ZERO, |total, leg| total.saturating_add(leg.slippage));
+        let fees = self.entry_fees.saturating_add(exit_fees);
+        let gross = Money::from_raw_i128(self.gross_pnl_raw);
+        let net = gross.saturating_sub(fees).saturating_sub(self.funding);
         let entry_liquidity = match (self.maker_fills, self.taker_fills) {
             (_, 0) => "maker",
             (0, _) => "taker",
             _ => "mixed",
         };
-        Ok(Some(TradeRecord {
+        Some(TradeRecord {
             trade_id: self.trade_id,
             setup: self.intent.setup.as_str().to_owned(),
             direction: self.intent.direction.as_str().to_owned(),
@@ -318,59 +326,38 @@ impl ManagedTrade {
             take_profit_1: self.intent.take_profit_1,
             take_profit_2: self.intent.take_profit_2,
             exit_ts: last_leg.ts,
-            exit_price: average_price(self.exit_notional, self.exited).unwrap_or(entry_price),
+            exit_price: average_price(self.exit_notional_raw, self.exited).unwrap_or(entry_price),
             exit_reason: last_leg.reason.clone(),
             legs: self.legs.clone(),
             gross_pnl: gross,
             fees,
             funding: self.funding,
-            slippage: self
-                .entry_slippage
-                .try_add(exit_slippage, "trade slippage")?,
+            slippage: self.entry_slippage.saturating_add(exit_slippage),
             net_pnl: net,
-        }))
+        })
     }
 
     fn sign(&self) -> i64 {
         self.intent.direction.sign()
     }
 
-    /// Cost of a fill against the mid at that moment (positive = paid), quote currency.
-    fn slippage_of(&self, fill: &Fill) -> Result<Money, TypesError> {
+    /// Cost of a fill against the mid at that moment (positive = paid): minus the P&L of
+    /// trading at the fill price and marking at the mid, settlement currency.
+    fn slippage_of(&self, fill: &Fill) -> Money {
         let Some(mid) = fill.reference_mid else {
-            return Ok(Money::ZERO);
+            return Money::ZERO;
         };
-        let per_unit = (fill.price.raw() - mid.raw()) * fill.side.sign();
-        linear_value(
-            per_unit,
-            fill.quantity,
-            self.contract_multiplier,
-            "fill slippage",
-        )
+        let signed = Quantity::from_raw(fill.quantity.raw() * i128::from(fill.side.sign()));
+        Money::from_raw_i128(-self.valuation.pnl_raw(fill.price, mid, signed))
     }
 }
 
-/// `per_unit × quantity × multiplier` in quote currency, each product rounded toward zero.
-fn linear_value(
-    per_unit_raw: i64,
-    quantity: Quantity,
-    multiplier: Quantity,
-    operation: &'static str,
-) -> Result<Money, TypesError> {
-    Money::notional(Price::from_raw(per_unit_raw), quantity)?
-        .try_mul_quantity(multiplier, operation)
-}
-
-/// notional / quantity as a price (None for zero quantity, or a notional too large for the
-/// division; a price average never exceeds the prices it averages otherwise).
-fn average_price(notional: Money, quantity: Quantity) -> Option<Price> {
+/// notional / quantity as a price (None for zero quantity).
+fn average_price(notional_raw: i128, quantity: Quantity) -> Option<Price> {
     if quantity.raw() <= 0 {
         return None;
     }
-    let raw = notional
-        .raw()
-        .checked_mul(i128::from(auction_trader_types::FIXED_SCALE))?
-        / quantity.raw();
+    let raw = notional_raw * i128::from(auction_trader_types::FIXED_SCALE) / quantity.raw();
     Some(Price::from_raw(raw.clamp(0, i128::from(i64::MAX)) as i64))
 }
 
@@ -400,7 +387,14 @@ mod tests {
             take_profit_1: Some(price("101")),
             take_profit_2: price("103"),
         };
-        let mut trade = ManagedTrade::new(1, intent, quantity("7"), quantity("2"), Quantity::ONE);
+        let mut trade = ManagedTrade::new(
+            1,
+            intent,
+            quantity("7"),
+            Rate::from_decimal_str("0.3").unwrap_or_default(),
+            quantity("1"),
+            Valuation::linear(Quantity::ONE),
+        );
         trade.entry_order = Some(OrderId(1));
         trade
     }
@@ -422,9 +416,7 @@ mod tests {
     #[test]
     fn stop_wins_over_target_in_one_bar() {
         let mut trade = long_trade();
-        trade
-            .on_entry_fill(&fill(1, OrderSide::Buy, "100", "7", "0", "0"))
-            .unwrap();
+        trade.on_entry_fill(&fill(1, OrderSide::Buy, "100", "7", "0", "0"));
         // SPEC 5: bar-only data, stop 99 and TP2 103 both inside [98, 104] → stop first.
         let (reason, size) = trade
             .trigger_on_range(price("98"), price("104"))
@@ -436,9 +428,7 @@ mod tests {
     #[test]
     fn tp1_then_breakeven_stop_and_pnl() {
         let mut trade = long_trade();
-        trade
-            .on_entry_fill(&fill(1, OrderSide::Buy, "100", "7", "0.35", "0"))
-            .unwrap();
+        trade.on_entry_fill(&fill(1, OrderSide::Buy, "100", "7", "0.35", "0"));
         assert_eq!(trade.phase(), TradePhase::Open);
         assert_eq!(trade.trigger_on_trade(price("100.5")), None);
         assert_eq!(
@@ -446,12 +436,10 @@ mod tests {
             Some((ExitReason::TakeProfit1, quantity("2")))
         );
         trade.exit_order = Some((OrderId(2), ExitReason::TakeProfit1));
-        trade
-            .on_exit_fill(
-                &fill(2, OrderSide::Sell, "101", "2", "0.101", "0"),
-                ExitReason::TakeProfit1,
-            )
-            .unwrap();
+        trade.on_exit_fill(
+            &fill(2, OrderSide::Sell, "101", "2", "0.101", "0"),
+            ExitReason::TakeProfit1,
+        );
         assert!(trade.take_profit_1_done);
         trade.move_stop_to_breakeven();
         assert_eq!(trade.stop, price("100"));
@@ -460,14 +448,12 @@ mod tests {
             Some((ExitReason::BreakevenStop, quantity("5")))
         );
         trade.exit_order = Some((OrderId(3), ExitReason::BreakevenStop));
-        trade
-            .on_exit_fill(
-                &fill(3, OrderSide::Sell, "100", "5", "0.25", "0"),
-                ExitReason::BreakevenStop,
-            )
-            .unwrap();
+        trade.on_exit_fill(
+            &fill(3, OrderSide::Sell, "100", "5", "0.25", "0"),
+            ExitReason::BreakevenStop,
+        );
         assert_eq!(trade.phase(), TradePhase::Closed);
-        let record = trade.to_record().unwrap().unwrap();
+        let record = trade.to_record().unwrap_or_else(|| unreachable!());
         // Gross: 2 × (101 − 100) + 5 × 0 = 2; fees 0.35 + 0.101 + 0.25 = 0.701; net 1.299.
         assert_eq!(
             record.gross_pnl,
@@ -495,9 +481,7 @@ mod tests {
         trade.stop = price("101");
         trade.intent.take_profit_1 = Some(price("99"));
         trade.intent.take_profit_2 = price("97");
-        trade
-            .on_entry_fill(&fill(1, OrderSide::Sell, "100", "7", "0", "0"))
-            .unwrap();
+        trade.on_entry_fill(&fill(1, OrderSide::Sell, "100", "7", "0", "0"));
         assert_eq!(trade.signed_quantity(), quantity("-7"));
         assert_eq!(
             trade.trigger_on_trade(price("101")),
@@ -508,13 +492,11 @@ mod tests {
             Some((ExitReason::TakeProfit2, quantity("7")))
         );
         trade.exit_order = Some((OrderId(2), ExitReason::TakeProfit2));
-        trade
-            .on_exit_fill(
-                &fill(2, OrderSide::Buy, "97", "7", "0", "0"),
-                ExitReason::TakeProfit2,
-            )
-            .unwrap();
-        let record = trade.to_record().unwrap().unwrap();
+        trade.on_exit_fill(
+            &fill(2, OrderSide::Buy, "97", "7", "0", "0"),
+            ExitReason::TakeProfit2,
+        );
+        let record = trade.to_record().unwrap_or_else(|| unreachable!());
         // Short 7 from 100 to 97: +21.
         assert_eq!(
             record.gross_pnl,
@@ -550,11 +532,67 @@ mod tests {
     }
 
     #[test]
+    fn take_profit_1_is_thirty_percent_of_the_filled_position() {
+        // Planned 10 lots; the limit entry fills 5 and 5 still work. SPEC 4: TP1 = 30 % of
+        // the position = 1.5 → 2 lots (half up), not 30 % of the 10 planned (3).
+        let mut intent = long_trade().intent;
+        intent.take_profit_1 = Some(price("101"));
+        let mut trade = ManagedTrade::new(
+            1,
+            intent,
+            quantity("10"),
+            Rate::from_decimal_str("0.3").unwrap_or_default(),
+            quantity("1"),
+            Valuation::linear(Quantity::ONE),
+        );
+        trade.entry_order = Some(OrderId(1));
+        trade.on_entry_fill(&fill(1, OrderSide::Buy, "100", "5", "0", "5"));
+        assert_eq!(trade.take_profit_1_quantity(), quantity("2"));
+        assert_eq!(
+            trade.trigger_on_trade(price("101")),
+            Some((ExitReason::TakeProfit1, quantity("2")))
+        );
+        // The rest fills: 10 lots → 3.
+        trade.on_entry_fill(&fill(1, OrderSide::Buy, "100", "5", "0", "0"));
+        assert_eq!(trade.take_profit_1_quantity(), quantity("3"));
+    }
+
+    #[test]
+    fn inverse_trade_books_coin_pnl() {
+        // SPEC 5: one BTCUSD_PERP contract (100 USD) long 60,000 → 60,100:
+        // 100 × (1/60000 − 1/60100) = 0.0000027731… BTC → 0.000002773 BTC.
+        let mut intent = long_trade().intent;
+        intent.stop = price("59000");
+        intent.take_profit_1 = None;
+        intent.take_profit_2 = price("60100");
+        let mut trade = ManagedTrade::new(
+            1,
+            intent,
+            quantity("1"),
+            Rate::ZERO,
+            quantity("1"),
+            Valuation::inverse(quantity("100")),
+        );
+        trade.entry_order = Some(OrderId(1));
+        trade.on_entry_fill(&fill(1, OrderSide::Buy, "60000", "1", "0", "0"));
+        trade.exit_order = Some((OrderId(2), ExitReason::TakeProfit2));
+        trade.on_exit_fill(
+            &fill(2, OrderSide::Sell, "60100", "1", "0", "0"),
+            ExitReason::TakeProfit2,
+        );
+        let record = trade.to_record().unwrap_or_else(|| unreachable!());
+        assert_eq!(
+            record.gross_pnl,
+            Money::from_decimal_str("0.000002773").unwrap_or_default()
+        );
+    }
+
+    #[test]
     fn slippage_is_cost_against_mid() {
         let mut trade = long_trade();
         let mut entry = fill(1, OrderSide::Buy, "100.5", "2", "0", "5");
         entry.reference_mid = Some(price("100"));
-        trade.on_entry_fill(&entry).unwrap();
+        trade.on_entry_fill(&entry);
         // Bought 2 at 100.5 with mid 100: cost 1.0.
         assert_eq!(
             trade.entry_slippage,

@@ -1,14 +1,17 @@
 //! [`Account`]: the cash and position ledger of one instrument's trading, shared by the
-//! simulated exchange and the engine. Linear contracts only: P&L = (exit − entry) × quantity ×
-//! contract multiplier, in the quote currency (inverse contracts are not modelled).
+//! simulated exchange and the engine, in the settlement currency of its [`Valuation`]
+//! (SPEC 5): linear contracts in the quote currency, P&L = (exit − entry) × quantity ×
+//! multiplier; inverse contracts in the base coin, P&L = contracts × multiplier ×
+//! (1/entry − 1/exit) for a long, with the harmonic average entry. Cash and equity are in
+//! that currency.
 
-use auction_trader_types::{Fill, FundingPayment, Money, Price, Quantity, TypesError};
+use auction_trader_types::{Fill, FundingPayment, Money, Price, Quantity, Valuation};
 use serde::{Deserialize, Serialize};
 
 /// Cash balance, signed position, average entry, realized P&L, fees and funding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
-    contract_multiplier: Quantity,
+    valuation: Valuation,
     /// Wallet balance: deposits + realized P&L − fees − funding.
     cash: Money,
     /// Signed: positive long, negative short.
@@ -21,30 +24,17 @@ pub struct Account {
     fills: u64,
 }
 
-/// `(exit − entry) × quantity × multiplier` in the quote currency, checked: an overflow is an
-/// error naming the operands, never a saturated P&L.
-fn pnl(
-    entry: Price,
-    exit: Price,
-    quantity: Quantity,
-    multiplier: Quantity,
-) -> Result<Money, TypesError> {
-    let difference = i128::from(exit.raw()) - i128::from(entry.raw());
-    // A price difference fits an i64 unless the prices are absurd; then it is an error too.
-    let difference = i64::try_from(difference)
-        .map(Price::from_raw)
-        .map_err(|_| TypesError::ArithmeticOverflow {
-            operation: "P&L price difference",
-            values: format!("{exit} - {entry}"),
-        })?;
-    Money::notional(difference, quantity)?.try_mul_quantity(multiplier, "P&L × contract multiplier")
-}
-
 impl Account {
-    /// A flat account holding `initial_cash`.
+    /// A flat account of a linear instrument with `contract_multiplier`, holding
+    /// `initial_cash` of the quote currency.
     pub fn new(contract_multiplier: Quantity, initial_cash: Money) -> Self {
+        Self::with_valuation(Valuation::linear(contract_multiplier), initial_cash)
+    }
+
+    /// A flat account valued by `valuation` (inverse: cash in coin), holding `initial_cash`.
+    pub fn with_valuation(valuation: Valuation, initial_cash: Money) -> Self {
         Self {
-            contract_multiplier,
+            valuation,
             cash: initial_cash,
             position: Quantity::ZERO,
             average_entry: None,
@@ -56,9 +46,8 @@ impl Account {
     }
 
     /// Adds cash (negative withdraws).
-    pub fn deposit(&mut self, amount: Money) -> Result<(), TypesError> {
-        self.cash = self.cash.try_add(amount, "account cash")?;
-        Ok(())
+    pub fn deposit(&mut self, amount: Money) {
+        self.cash = self.cash.saturating_add(amount);
     }
 
     pub fn cash(&self) -> Money {
@@ -90,100 +79,86 @@ impl Account {
     }
 
     pub fn contract_multiplier(&self) -> Quantity {
-        self.contract_multiplier
+        self.valuation.multiplier
+    }
+
+    pub fn valuation(&self) -> Valuation {
+        self.valuation
     }
 
     /// Books one fill and returns the P&L it realized. Average entry: weighted on increases,
     /// unchanged on reductions, reset on a flip through zero (the crossing fill realizes the
-    /// closed part and opens the rest at its price). Every sum is checked: on an overflow the
-    /// account is left unchanged and the error names the value.
-    pub fn apply_fill(&mut self, fill: &Fill) -> Result<Money, TypesError> {
-        let signed = match fill.side.sign() {
-            1 => fill.quantity,
-            _ => fill.quantity.try_neg("fill quantity")?,
-        };
-        let old = self.position;
-        let new_position = old.try_add(signed, "position")?;
-        let mut realized = Money::ZERO;
-        let mut average_entry = self.average_entry;
+    /// closed part and opens the rest at its price).
+    pub fn apply_fill(&mut self, fill: &Fill) -> Money {
+        let signed = fill
+            .quantity
+            .raw()
+            .saturating_mul(i128::from(fill.side.sign()));
+        let old = self.position.raw();
+        let mut realized: i128 = 0;
         let entry = self.average_entry.unwrap_or(fill.price);
-        if old.is_zero() || old.is_positive() == signed.is_positive() {
-            // Opening or increasing: weighted average, rounded half up to the 10^-9 grid.
-            let total = new_position.abs().raw();
-            if total > 0 {
-                // Σ price × size in raw² units, exact in i128 for any realistic account.
-                let product = |price: Price, size: Quantity| {
-                    i128::from(price.raw()).checked_mul(size.abs().raw())
-                };
-                let average = product(entry, old)
-                    .zip(product(fill.price, signed))
-                    .and_then(|(held, added)| held.checked_add(added))
-                    .and_then(|weighted| weighted.checked_add(total / 2))
-                    .map(|weighted| weighted / total)
-                    .ok_or_else(|| TypesError::ArithmeticOverflow {
-                        operation: "average entry",
-                        values: format!("{entry} × {old} + {} × {signed}", fill.price),
-                    })?;
-                average_entry = i64::try_from(average).ok().map(Price::from_raw);
-            }
+        if old == 0 || (old > 0) == (signed > 0) {
+            // Opening or increasing: weighted (inverse: harmonic) average, half up.
+            self.average_entry =
+                self.valuation
+                    .average_entry(entry, self.position, fill.price, fill.quantity);
         } else {
             // Reducing, closing or flipping.
-            let closed = old.abs().min(signed.abs());
-            // A long closes with a sell: P&L = (exit − entry) × closed; a short: the opposite.
-            realized = pnl(entry, fill.price, closed, self.contract_multiplier)?;
-            if old.is_negative() {
-                realized = realized.try_neg("realized P&L")?;
-            }
-            if new_position.is_zero() {
-                average_entry = None;
-            } else if new_position.is_positive() != old.is_positive() {
-                average_entry = Some(fill.price);
+            let closed = old.unsigned_abs().min(signed.unsigned_abs());
+            let closed = i128::try_from(closed).unwrap_or(i128::MAX);
+            // The closed part keeps the sign of the old position (a long closes with a sell).
+            let closed = Quantity::from_raw(if old > 0 { closed } else { -closed });
+            realized = self.valuation.pnl_raw(entry, fill.price, closed);
+            let new_position = old.saturating_add(signed);
+            if new_position == 0 {
+                self.average_entry = None;
+            } else if (new_position > 0) != (old > 0) {
+                self.average_entry = Some(fill.price);
             }
         }
-        let realized_pnl = self.realized_pnl.try_add(realized, "realized P&L")?;
-        let fees_paid = self.fees_paid.try_add(fill.fee, "fees paid")?;
-        let cash = self
-            .cash
-            .try_add(realized, "account cash")?
-            .try_sub(fill.fee, "account cash")?;
-        self.position = new_position;
-        self.average_entry = average_entry;
-        self.realized_pnl = realized_pnl;
-        self.fees_paid = fees_paid;
-        self.cash = cash;
+        self.position = Quantity::from_raw(old.saturating_add(signed));
+        let realized = Money::from_raw_i128(realized);
+        self.realized_pnl = self.realized_pnl.saturating_add(realized);
+        self.fees_paid = self.fees_paid.saturating_add(fill.fee);
+        self.cash = self.cash.saturating_add(realized).saturating_sub(fill.fee);
         self.fills += 1;
-        Ok(realized)
+        realized
     }
 
     /// Books a funding payment (positive amount = paid by the account).
-    pub fn apply_funding(&mut self, payment: &FundingPayment) -> Result<(), TypesError> {
-        let funding_paid = self.funding_paid.try_add(payment.amount, "funding paid")?;
-        self.cash = self.cash.try_sub(payment.amount, "account cash")?;
-        self.funding_paid = funding_paid;
-        Ok(())
+    pub fn apply_funding(&mut self, payment: &FundingPayment) {
+        self.funding_paid = self.funding_paid.saturating_add(payment.amount);
+        self.cash = self.cash.saturating_sub(payment.amount);
     }
 
     /// P&L of the open position at `mark`.
-    pub fn unrealized_pnl(&self, mark: Price) -> Result<Money, TypesError> {
+    pub fn unrealized_pnl(&self, mark: Price) -> Money {
         match self.average_entry {
-            Some(entry) => pnl(entry, mark, self.position, self.contract_multiplier),
-            None => Ok(Money::ZERO),
+            Some(entry) => self.valuation.pnl(entry, mark, self.position),
+            None => Money::ZERO,
         }
     }
 
-    /// Cash plus unrealized P&L at `mark`.
-    pub fn equity(&self, mark: Price) -> Result<Money, TypesError> {
-        self.cash.try_add(self.unrealized_pnl(mark)?, "equity")
+    /// Net P&L of the account's trading: realized − fees − funding, plus the open position
+    /// at `mark` (none without a mark), settlement currency.
+    pub fn net_pnl(&self, mark: Option<Price>) -> Money {
+        let unrealized = mark.map_or(Money::ZERO, |mark| self.unrealized_pnl(mark));
+        self.realized_pnl
+            .saturating_sub(self.fees_paid)
+            .saturating_sub(self.funding_paid)
+            .saturating_add(unrealized)
     }
 
-    /// Initial margin of the open position: |position| × mark × multiplier / leverage
-    /// (leverage 0 is treated as 1).
-    pub fn initial_margin(&self, mark: Price, leverage: u32) -> Result<Money, TypesError> {
-        let notional = Money::notional(mark, self.position.abs())?
-            .try_mul_quantity(self.contract_multiplier, "initial margin")?;
-        Ok(Money::from_raw(
-            notional.raw() / i128::from(leverage.max(1)),
-        ))
+    /// Cash plus unrealized P&L at `mark`.
+    pub fn equity(&self, mark: Price) -> Money {
+        self.cash.saturating_add(self.unrealized_pnl(mark))
+    }
+
+    /// Initial margin of the open position: its value at `mark` / leverage (leverage 0 is
+    /// treated as 1), in the settlement currency.
+    pub fn initial_margin(&self, mark: Price, leverage: u32) -> Money {
+        let value = self.valuation.value_raw(mark, self.position.abs());
+        Money::from_raw_i128(value / i128::from(leverage.max(1)))
     }
 }
 
@@ -223,21 +198,15 @@ mod tests {
     fn averages_on_increases_and_realizes_on_reductions() {
         let mut account = Account::new(Quantity::ONE, money("10000"));
         // Buy 1 @ 100 then 3 @ 104: average (100 + 312) / 4 = 103.
-        account
-            .apply_fill(&fill(OrderSide::Buy, "100", "1", "0.1"))
-            .unwrap();
-        account
-            .apply_fill(&fill(OrderSide::Buy, "104", "3", "0.3"))
-            .unwrap();
+        account.apply_fill(&fill(OrderSide::Buy, "100", "1", "0.1"));
+        account.apply_fill(&fill(OrderSide::Buy, "104", "3", "0.3"));
         assert_eq!(account.position(), quantity("4"));
         assert_eq!(account.average_entry(), Some(price("103")));
         // Unrealized at 105: (105 − 103) × 4 = 8.
-        assert_eq!(account.unrealized_pnl(price("105")).unwrap(), money("8"));
+        assert_eq!(account.unrealized_pnl(price("105")), money("8"));
         // Sell 1 @ 106: realizes (106 − 103) × 1 = 3; average unchanged.
         assert_eq!(
-            account
-                .apply_fill(&fill(OrderSide::Sell, "106", "1", "0.2"))
-                .unwrap(),
+            account.apply_fill(&fill(OrderSide::Sell, "106", "1", "0.2")),
             money("3")
         );
         assert_eq!(account.average_entry(), Some(price("103")));
@@ -245,57 +214,23 @@ mod tests {
         assert_eq!(account.cash(), money("10002.4"));
         assert_eq!(account.fees_paid(), money("0.6"));
         // Equity at 105: 10002.4 + (105 − 103) × 3 = 10008.4.
-        assert_eq!(account.equity(price("105")).unwrap(), money("10008.4"));
+        assert_eq!(account.equity(price("105")), money("10008.4"));
         // Initial margin at 10×: 3 × 105 / 10 = 31.5.
-        assert_eq!(
-            account.initial_margin(price("105"), 10).unwrap(),
-            money("31.5")
-        );
-    }
-
-    #[test]
-    fn a_flip_realizes_the_closed_part_and_opens_the_rest_at_its_price() {
-        let mut account = Account::new(Quantity::ONE, Money::ZERO);
-        account
-            .apply_fill(&fill(OrderSide::Sell, "200", "2", "0"))
-            .unwrap();
-        assert_eq!(account.position(), quantity("-2"));
-        // Buy 5 @ 190: closes 2 (short gains (200 − 190) × 2 = 20), opens 3 long @ 190.
-        assert_eq!(
-            account
-                .apply_fill(&fill(OrderSide::Buy, "190", "5", "0"))
-                .unwrap(),
-            money("20")
-        );
-        assert_eq!(account.position(), quantity("3"));
-        assert_eq!(account.average_entry(), Some(price("190")));
-        account
-            .apply_fill(&fill(OrderSide::Sell, "191", "3", "0"))
-            .unwrap();
-        assert_eq!(account.average_entry(), None);
-        // 20 + (191 − 190) × 3 = 23.
-        assert_eq!(account.realized_pnl(), money("23"));
+        assert_eq!(account.initial_margin(price("105"), 10), money("31.5"));
     }
 
     #[test]
     fn a_billion_yen_account_books_large_fills_exactly() {
         // 1e9 JPY; buy 2,000 BTC at 9,000,000 (1.8e10 JPY notional, beyond the former i64
-        // money range), sell them at 9,000,500: +1,000,000 JPY realized, fees 9,000,000 each.
+        // money range), sell them at 9,000,500: +1,000,000 JPY realized.
         let mut account = Account::new(Quantity::ONE, money("1000000000"));
-        account
-            .apply_fill(&fill(OrderSide::Buy, "9000000", "2000", "9000000"))
-            .unwrap();
+        account.apply_fill(&fill(OrderSide::Buy, "9000000", "2000", "9000000"));
+        assert_eq!(account.unrealized_pnl(price("9000500")), money("1000000"));
         assert_eq!(
-            account.unrealized_pnl(price("9000500")).unwrap(),
-            money("1000000")
-        );
-        assert_eq!(
-            account.initial_margin(price("9000000"), 1).unwrap(),
+            account.initial_margin(price("9000000"), 1),
             money("18000000000")
         );
-        let realized = account
-            .apply_fill(&fill(OrderSide::Sell, "9000500", "2000", "9000225"))
-            .unwrap();
+        let realized = account.apply_fill(&fill(OrderSide::Sell, "9000500", "2000", "9000225"));
         assert_eq!(realized, money("1000000"));
         assert_eq!(account.fees_paid(), money("18000225"));
         // 1e9 + 1e6 − 18,000,225 = 982,999,775.
@@ -303,37 +238,59 @@ mod tests {
     }
 
     #[test]
-    fn an_overflowing_balance_is_an_error_naming_it_and_changes_nothing() {
-        let mut account = Account::new(Quantity::ONE, Money::MAX);
-        let error = account
-            .apply_fill(&fill(OrderSide::Buy, "1", "1", "-1"))
-            .unwrap_err();
-        assert!(error.to_string().contains("account cash"), "{error}");
-        assert_eq!(account.position(), Quantity::ZERO);
-        assert_eq!(account.fees_paid(), Money::ZERO);
-        assert_eq!(account.fill_count(), 0);
-        let error = account.deposit(Money::ONE).unwrap_err();
-        assert!(error.to_string().contains("account cash"), "{error}");
+    fn a_flip_realizes_the_closed_part_and_opens_the_rest_at_its_price() {
+        let mut account = Account::new(Quantity::ONE, Money::ZERO);
+        account.apply_fill(&fill(OrderSide::Sell, "200", "2", "0"));
+        assert_eq!(account.position(), quantity("-2"));
+        // Buy 5 @ 190: closes 2 (short gains (200 − 190) × 2 = 20), opens 3 long @ 190.
+        assert_eq!(
+            account.apply_fill(&fill(OrderSide::Buy, "190", "5", "0")),
+            money("20")
+        );
+        assert_eq!(account.position(), quantity("3"));
+        assert_eq!(account.average_entry(), Some(price("190")));
+        account.apply_fill(&fill(OrderSide::Sell, "191", "3", "0"));
+        assert_eq!(account.average_entry(), None);
+        // 20 + (191 − 190) × 3 = 23.
+        assert_eq!(account.realized_pnl(), money("23"));
     }
 
     #[test]
     fn contract_multiplier_scales_pnl_and_funding_moves_cash() {
         let mut account = Account::new(quantity("100"), Money::ZERO);
-        account
-            .apply_fill(&fill(OrderSide::Buy, "1.5", "2", "0"))
-            .unwrap();
+        account.apply_fill(&fill(OrderSide::Buy, "1.5", "2", "0"));
         // (1.6 − 1.5) × 2 × 100 = 20.
-        assert_eq!(account.unrealized_pnl(price("1.6")).unwrap(), money("20"));
-        account
-            .apply_funding(&FundingPayment {
-                ts: UnixNanos(0),
-                rate: Rate::from_decimal_str("0.0001").unwrap(),
-                mark_price: price("1.6"),
-                position: quantity("2"),
-                amount: money("0.032"),
-            })
-            .unwrap();
+        assert_eq!(account.unrealized_pnl(price("1.6")), money("20"));
+        account.apply_funding(&FundingPayment {
+            ts: UnixNanos(0),
+            rate: Rate::from_decimal_str("0.0001").unwrap(),
+            mark_price: price("1.6"),
+            position: quantity("2"),
+            amount: money("0.032"),
+        });
         assert_eq!(account.cash(), money("-0.032"));
         assert_eq!(account.funding_paid(), money("0.032"));
+    }
+
+    #[test]
+    fn inverse_contracts_book_coin_pnl() {
+        // SPEC 5: one BTCUSD_PERP contract (100 USD) long 60,000 → 60,100 books
+        // 100 × (1/60000 − 1/60100) = 0.0000027731558… BTC → 0.000002773 BTC (floor).
+        let mut account = Account::with_valuation(Valuation::inverse(quantity("100")), money("1"));
+        account.apply_fill(&fill(OrderSide::Buy, "60000", "1", "0"));
+        // Coin margin at 10×: 100 / 60,000 / 10 = 0.000166666 BTC (truncated).
+        assert_eq!(
+            account.initial_margin(price("60000"), 10),
+            money("0.000166666")
+        );
+        assert_eq!(account.unrealized_pnl(price("60100")), money("0.000002773"));
+        let realized = account.apply_fill(&fill(OrderSide::Sell, "60100", "1", "0.00000001"));
+        assert_eq!(realized, money("0.000002773"));
+        // Equity in BTC: 1 + 0.000002773 − 0.00000001 fee.
+        assert_eq!(account.cash(), money("1.000002763"));
+        // A short of 2 contracts from 60,100 to 60,000 gains 200 × (1/60000 − 1/60100).
+        account.apply_fill(&fill(OrderSide::Sell, "60100", "2", "0"));
+        let realized = account.apply_fill(&fill(OrderSide::Buy, "60000", "2", "0"));
+        assert_eq!(realized, money("0.000005546"));
     }
 }

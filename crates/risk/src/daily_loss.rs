@@ -2,7 +2,7 @@
 //! funding as costs) falls below −limit × the day's starting equity, no new entries until the
 //! next 00:00 UTC.
 
-use auction_trader_types::{Money, Rate, TypesError, UnixNanos};
+use auction_trader_types::{Money, Rate, UnixNanos};
 
 use crate::value::SCALE;
 
@@ -47,23 +47,21 @@ impl DailyLossGuard {
     /// bar close). The first call of a UTC day captures the day's starting equity; if P&L was
     /// already recorded that day, it is taken out (`equity − day P&L`) so the start is the
     /// equity before today's results.
-    pub fn on_clock(&mut self, ts: UnixNanos, equity: Money) -> Result<(), TypesError> {
+    pub fn on_clock(&mut self, ts: UnixNanos, equity: Money) {
         self.roll(ts);
         if self.starting_equity.is_none() {
-            self.starting_equity = Some(equity.try_sub(self.day_pnl, "day starting equity")?);
+            self.starting_equity = Some(equity.saturating_sub(self.day_pnl));
             self.check();
         }
-        Ok(())
     }
 
     /// Adds a P&L component at `ts`: realized P&L (signed), fees and funding paid as negative
     /// amounts (received as positive). Events of an earlier day than the tracked one count
     /// in the current day.
-    pub fn record(&mut self, ts: UnixNanos, pnl_delta: Money) -> Result<(), TypesError> {
+    pub fn record(&mut self, ts: UnixNanos, pnl_delta: Money) {
         self.roll(ts);
-        self.day_pnl = self.day_pnl.try_add(pnl_delta, "day P&L")?;
+        self.day_pnl = self.day_pnl.saturating_add(pnl_delta);
         self.check();
-        Ok(())
     }
 
     /// SPEC 4: halt when day P&L < −limit × starting equity (strictly below; exactly −3% does
@@ -118,18 +116,18 @@ mod tests {
     fn halts_at_minus_3_01_percent_until_the_next_midnight() {
         // Start 10,000; −3% = −300. A loss of 250 and fees of 51 → −301 = −3.01% → halt.
         let mut guard = guard();
-        guard.on_clock(at(60), money("10000")).unwrap();
-        guard.record(at(3_600), money("-250")).unwrap();
+        guard.on_clock(at(60), money("10000"));
+        guard.record(at(3_600), money("-250"));
         assert!(guard.entries_allowed(at(3_600)));
-        guard.record(at(3_601), money("-51")).unwrap();
+        guard.record(at(3_601), money("-51"));
         assert!(!guard.entries_allowed(at(3_601)));
         assert_eq!(guard.halted_until(), Some(at(86_400)));
         // Recovering P&L does not lift it; 23:59:59.999999999 still halted; 00:00 allowed.
-        guard.record(at(7_200), money("500")).unwrap();
+        guard.record(at(7_200), money("500"));
         assert!(!guard.entries_allowed(at(86_400).saturating_sub_nanos(1)));
         assert!(guard.entries_allowed(at(86_400)));
         // The new day starts from zero with its own starting equity.
-        guard.on_clock(at(86_460), money("10200")).unwrap();
+        guard.on_clock(at(86_460), money("10200"));
         assert_eq!(guard.day_pnl(), Money::ZERO);
         assert_eq!(guard.starting_equity(), Some(money("10200")));
         assert!(guard.entries_allowed(at(86_460)));
@@ -138,21 +136,21 @@ mod tests {
     #[test]
     fn exactly_minus_3_percent_does_not_halt() {
         let mut guard = guard();
-        guard.on_clock(at(0), money("10000")).unwrap();
-        guard.record(at(10), money("-300")).unwrap();
+        guard.on_clock(at(0), money("10000"));
+        guard.record(at(10), money("-300"));
         assert!(guard.entries_allowed(at(10)));
-        guard.record(at(11), Money::from_raw(-1)).unwrap();
+        guard.record(at(11), Money::from_raw(-1));
         assert!(!guard.entries_allowed(at(11)));
     }
 
     #[test]
     fn yesterdays_losses_do_not_count_today() {
         let mut guard = guard();
-        guard.on_clock(at(0), money("10000")).unwrap();
-        guard.record(at(86_000), money("-200")).unwrap();
+        guard.on_clock(at(0), money("10000"));
+        guard.record(at(86_000), money("-200"));
         // Next day: −200 more; the day's P&L is −200 of 9,800 (2.04%): no halt.
-        guard.on_clock(at(86_400), money("9800")).unwrap();
-        guard.record(at(86_500), money("-200")).unwrap();
+        guard.on_clock(at(86_400), money("9800"));
+        guard.record(at(86_500), money("-200"));
         assert!(guard.entries_allowed(at(86_500)));
         assert_eq!(guard.day_pnl(), money("-200"));
     }
@@ -162,9 +160,9 @@ mod tests {
         // A fill at 00:00:05 before the first clock at 00:01: equity 9,690 then includes the
         // −310 → start 10,000, P&L −310 = −3.1% → halt.
         let mut guard = guard();
-        guard.record(at(5), money("-310")).unwrap();
+        guard.record(at(5), money("-310"));
         assert!(guard.entries_allowed(at(5)), "no start equity yet");
-        guard.on_clock(at(60), money("9690")).unwrap();
+        guard.on_clock(at(60), money("9690"));
         assert_eq!(guard.starting_equity(), Some(money("10000")));
         assert!(!guard.entries_allowed(at(60)));
     }

@@ -1,9 +1,7 @@
 //! Heat: the current risk exposure, always visible (SPEC 4).
 
-use auction_trader_types::{Money, Price, Quantity, TypesError};
+use auction_trader_types::{Money, Price, Quantity, Valuation};
 use serde::Serialize;
-
-use crate::value::value_or_error;
 
 /// One open position as heat sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -14,15 +12,16 @@ pub struct OpenRisk {
     pub stop: Price,
     /// Price for the notional (mark, mid or last trade).
     pub mark_price: Price,
-    pub contract_multiplier: Quantity,
+    pub valuation: Valuation,
 }
 
 /// Risk exposure across open positions.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Heat {
-    /// SPEC 4: Σ |entry − stop| × |size| × multiplier (zero once a stop sits at the entry).
+    /// SPEC 4: Σ |P&L from entry to stop| (linear: |entry − stop| × |size| × multiplier;
+    /// zero once a stop sits at the entry), settlement currency.
     pub risk_amount: Money,
-    /// Σ |mark × size × multiplier|.
+    /// Σ |value at mark| (linear: |mark × size × multiplier|).
     pub notional: Money,
     /// `notional / equity` (a display statistic, hence `f64`); +∞ with exposure and no
     /// positive equity, 0 with no exposure.
@@ -30,26 +29,18 @@ pub struct Heat {
 }
 
 impl Heat {
-    pub fn measure(positions: &[OpenRisk], equity: Money) -> Result<Self, TypesError> {
-        let mut risk = Money::ZERO;
-        let mut notional = Money::ZERO;
+    pub fn measure(positions: &[OpenRisk], equity: Money) -> Self {
+        let mut risk: i128 = 0;
+        let mut notional: i128 = 0;
         for position in positions {
-            let quantity = position.quantity.raw().abs();
-            let multiplier = position.contract_multiplier.raw();
-            let distance =
-                (i128::from(position.entry_price.raw()) - i128::from(position.stop.raw())).abs();
-            risk = risk.try_add(
-                value_or_error(distance, quantity, multiplier, "heat risk")?,
-                "heat risk",
-            )?;
-            let value = value_or_error(
-                i128::from(position.mark_price.raw()),
-                quantity,
-                multiplier,
-                "heat notional",
-            )?;
-            notional = notional.try_add(value.abs(), "heat notional")?;
+            let quantity = position.quantity.abs();
+            let valuation = position.valuation;
+            let loss = valuation.pnl_raw(position.entry_price, position.stop, quantity);
+            risk = risk.saturating_add(loss.abs());
+            let value = valuation.value_raw(position.mark_price, quantity);
+            notional = notional.saturating_add(value.abs());
         }
+        let notional = Money::from_raw_i128(notional);
         let notional_to_equity = if notional.is_zero() {
             0.0
         } else if equity.is_positive() {
@@ -57,11 +48,11 @@ impl Heat {
         } else {
             f64::INFINITY
         };
-        Ok(Self {
-            risk_amount: risk,
+        Self {
+            risk_amount: Money::from_raw_i128(risk),
             notional,
             notional_to_equity,
-        })
+        }
     }
 }
 
@@ -81,21 +72,21 @@ mod tests {
                 entry_price: price("60000"),
                 stop: price("59940"),
                 mark_price: price("60100"),
-                contract_multiplier: Quantity::ONE,
+                valuation: Valuation::linear(Quantity::ONE),
             },
             OpenRisk {
                 quantity: Quantity::from_decimal_str("-2").unwrap(),
                 entry_price: price("3000"),
                 stop: price("3030"),
                 mark_price: price("2990"),
-                contract_multiplier: Quantity::ONE,
+                valuation: Valuation::linear(Quantity::ONE),
             },
         ];
-        let heat = Heat::measure(&positions, Money::from_decimal_str("10000").unwrap()).unwrap();
+        let heat = Heat::measure(&positions, Money::from_decimal_str("10000").unwrap());
         assert_eq!(heat.risk_amount, Money::from_decimal_str("159.96").unwrap());
         assert_eq!(heat.notional, Money::from_decimal_str("106106.6").unwrap());
         assert!((heat.notional_to_equity - 10.61066).abs() < 1e-12);
-        let empty = Heat::measure(&[], Money::ZERO).unwrap();
+        let empty = Heat::measure(&[], Money::ZERO);
         assert_eq!(empty.notional_to_equity, 0.0);
     }
 }

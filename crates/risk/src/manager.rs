@@ -2,7 +2,7 @@
 //! Pure and deterministic: time comes in as arguments.
 
 use auction_trader_strategy::{Direction, TradeIntent};
-use auction_trader_types::{Instrument, Money, Price, Quantity, Rate, TypesError, UnixNanos};
+use auction_trader_types::{Instrument, Money, Price, Quantity, Rate, UnixNanos};
 use serde::Serialize;
 use thiserror::Error;
 
@@ -134,8 +134,7 @@ impl RiskManager {
                 stop: intent.stop,
             });
         }
-        let available = available_margin(equity, used_margin)
-            .map_err(|_| EntryRejection::Sizing(SizingRejection::Overflow))?;
+        let available = available_margin(equity, used_margin);
         let sizing = size_position(
             available,
             intent.entry_price,
@@ -192,24 +191,26 @@ impl RiskManager {
     }
 
     /// Realized trading P&L (signed) for the daily kill switch.
-    pub fn on_realized(&mut self, ts: UnixNanos, pnl: Money) -> Result<(), TypesError> {
-        self.daily_loss.record(ts, pnl)
+    pub fn on_realized(&mut self, ts: UnixNanos, pnl: Money) {
+        self.daily_loss.record(ts, pnl);
     }
 
     /// A fee paid (negative = rebate); counts as a cost.
-    pub fn on_fee(&mut self, ts: UnixNanos, fee: Money) -> Result<(), TypesError> {
-        self.daily_loss.record(ts, fee.try_neg("fee")?)
+    pub fn on_fee(&mut self, ts: UnixNanos, fee: Money) {
+        self.daily_loss
+            .record(ts, Money::from_raw(fee.raw().saturating_neg()));
     }
 
     /// Funding paid (negative = received), as `FundingPayment::amount`; counts as a cost.
-    pub fn on_funding(&mut self, ts: UnixNanos, amount: Money) -> Result<(), TypesError> {
-        self.daily_loss.record(ts, amount.try_neg("funding")?)
+    pub fn on_funding(&mut self, ts: UnixNanos, amount: Money) {
+        self.daily_loss
+            .record(ts, Money::from_raw(amount.raw().saturating_neg()));
     }
 
     /// The engine clock with account equity: rolls the UTC day and captures its starting
     /// equity at the first call of the day.
-    pub fn on_clock(&mut self, ts: UnixNanos, equity: Money) -> Result<(), TypesError> {
-        self.daily_loss.on_clock(ts, equity)
+    pub fn on_clock(&mut self, ts: UnixNanos, equity: Money) {
+        self.daily_loss.on_clock(ts, equity);
     }
 
     /// SPEC 4: enter, flip or ignore, by config.
@@ -244,7 +245,7 @@ impl RiskManager {
         exit_price: Price,
         entry_fee_paid: Money,
         accrued_funding: Money,
-    ) -> Result<(bool, Money), TypesError> {
+    ) -> (bool, Money) {
         profitable_net_of_fees(
             position,
             entry_price,
@@ -252,7 +253,7 @@ impl RiskManager {
             entry_fee_paid,
             self.instrument.taker_fee,
             accrued_funding,
-            self.instrument.contract_multiplier,
+            self.instrument.valuation(),
         )
     }
 
@@ -377,11 +378,11 @@ mod tests {
         // Start equity 10,000 (limit −300). Realized −250, fee 40, funding 11 paid → −301
         // (−3.01%) → halted until 2024-08-02 00:00, flips included.
         let mut risk = manager();
-        risk.on_clock(at(60), money("10000")).unwrap();
-        risk.on_realized(at(3_600), money("-250")).unwrap();
-        risk.on_fee(at(3_600), money("40")).unwrap();
+        risk.on_clock(at(60), money("10000"));
+        risk.on_realized(at(3_600), money("-250"));
+        risk.on_fee(at(3_600), money("40"));
         assert!(!risk.entries_blocked(at(3_600)));
-        risk.on_funding(at(28_800), money("11")).unwrap();
+        risk.on_funding(at(28_800), money("11"));
         let until = at(86_400);
         let trade = intent(Direction::Long, "60000", "59940", true);
         assert_eq!(
@@ -400,7 +401,7 @@ mod tests {
         );
         assert_eq!(risk.halted_until(), Some(until));
         // At 00:00 UTC the halt ends (the cooldown from 23:58:20 runs to 00:01:20).
-        risk.on_clock(at(86_400), money("9699")).unwrap();
+        risk.on_clock(at(86_400), money("9699"));
         assert_eq!(
             risk.entry_block(at(86_400)),
             Some(EntryRejection::Cooldown { until: at(86_480) })
@@ -410,7 +411,7 @@ mod tests {
                 .is_ok()
         );
         // A rebate (a negative fee) counts as income: the new day is at +1.
-        risk.on_fee(at(90_000), money("-1")).unwrap();
+        risk.on_fee(at(90_000), money("-1"));
         assert_eq!(risk.daily_loss().day_pnl(), money("1"));
     }
 
@@ -442,7 +443,7 @@ mod tests {
             money("12"),
             Money::ZERO,
         );
-        assert_eq!(verdict, Ok((false, money("-22.01"))));
+        assert_eq!(verdict, (false, money("-22.01")));
         let timer = risk.max_hold_timer();
         assert_eq!(timer.deadline(), None);
     }

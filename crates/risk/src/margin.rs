@@ -1,44 +1,32 @@
 //! Margin helpers for sizing (SPEC 4: cross margin, available margin = equity − initial margin
 //! of open positions).
 
-use auction_trader_types::{Money, Price, Quantity, Rate, TypesError};
+use auction_trader_types::{Money, Price, Quantity, Rate, Valuation};
 
-use crate::value::{SCALE, value_or_error};
+use crate::value::SCALE;
 
-/// Initial margin of an open position: `|price × size × multiplier| / leverage`, rounded up
-/// (conservative). The account leverage is the configured `max_leverage`. A non-positive
+/// Initial margin of an open position: `|value| / leverage` in the settlement currency
+/// (linear `price × size × multiplier`; inverse `size × multiplier / price`, in coin), rounded
+/// up (conservative). The account leverage is the configured `max_leverage`. A non-positive
 /// leverage gives the full notional.
 pub fn initial_margin(
     price: Price,
     quantity: Quantity,
-    contract_multiplier: Quantity,
+    valuation: Valuation,
     leverage: Rate,
-) -> Result<Money, TypesError> {
-    let notional = value_or_error(
-        i128::from(price.raw()),
-        quantity.raw(),
-        contract_multiplier.raw(),
-        "initial margin",
-    )?
-    .abs();
+) -> Money {
+    let notional = valuation.value_raw(price, quantity).saturating_abs();
     if !leverage.is_positive() {
-        return Ok(notional);
+        return Money::from_raw_i128(notional);
     }
     let leverage = i128::from(leverage.raw());
-    let scaled = notional
-        .raw()
-        .checked_mul(SCALE)
-        .and_then(|scaled| scaled.checked_add(leverage - 1))
-        .ok_or_else(|| TypesError::ArithmeticOverflow {
-            operation: "initial margin",
-            values: format!("{notional} / {}", Rate::from_raw(leverage as i64)),
-        })?;
-    Ok(Money::from_raw(scaled / leverage))
+    let scaled = notional.saturating_mul(SCALE);
+    Money::from_raw_i128((scaled + leverage - 1) / leverage)
 }
 
 /// SPEC 4: available margin = equity − initial margin of open positions (may be negative).
-pub fn available_margin(equity: Money, used_margin: Money) -> Result<Money, TypesError> {
-    equity.try_sub(used_margin, "available margin")
+pub fn available_margin(equity: Money, used_margin: Money) -> Money {
+    equity.saturating_sub(used_margin)
 }
 
 #[cfg(test)]
@@ -51,14 +39,13 @@ mod tests {
         let used = initial_margin(
             Price::from_decimal_str("60000").unwrap(),
             Quantity::from_decimal_str("-0.5").unwrap(),
-            Quantity::ONE,
+            Valuation::linear(Quantity::ONE),
             Rate::from_decimal_str("10").unwrap(),
-        )
-        .unwrap();
+        );
         assert_eq!(used, Money::from_decimal_str("3000").unwrap());
         let equity = Money::from_decimal_str("13000").unwrap();
         assert_eq!(
-            available_margin(equity, used).unwrap(),
+            available_margin(equity, used),
             Money::from_decimal_str("10000").unwrap()
         );
     }
@@ -69,10 +56,17 @@ mod tests {
         let margin = initial_margin(
             Price::ONE,
             Quantity::ONE,
-            Quantity::ONE,
+            Valuation::linear(Quantity::ONE),
             Rate::from_decimal_str("3").unwrap(),
-        )
-        .unwrap();
+        );
         assert_eq!(margin, Money::from_raw(333_333_334));
+        // Inverse: 10 contracts of 100 USD at 50,000 = 0.02 BTC; at 10× 0.002 BTC.
+        let coin = initial_margin(
+            Price::from_decimal_str("50000").unwrap(),
+            Quantity::from_decimal_str("10").unwrap(),
+            Valuation::inverse(Quantity::from_decimal_str("100").unwrap()),
+            Rate::from_decimal_str("10").unwrap(),
+        );
+        assert_eq!(coin, Money::from_decimal_str("0.002").unwrap());
     }
 }

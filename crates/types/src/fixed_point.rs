@@ -438,6 +438,9 @@ fixed_point_type!(
 saturating_helpers!(Price);
 saturating_helpers!(Rate);
 saturating_helpers!(Quantity);
+// The valuation, account and engine paths still use these at the i128 range (±1.7·10^29
+// units, far beyond any account); converting them to the checked `try_*` forms is pending.
+saturating_helpers!(Money);
 
 /// `wide × narrow / FIXED_SCALE` rounded toward zero, exact whenever the result fits: the
 /// wide factor is split into whole units and a sub-unit remainder so that no intermediate
@@ -451,6 +454,19 @@ fn scaled_product(wide: i128, narrow: i64) -> Option<i128> {
     let whole = units.checked_mul(narrow)?;
     let fraction = remainder * narrow / WIDE_SCALE;
     whole.checked_add(fraction)
+}
+
+impl Price {
+    /// Notional `price × quantity` in raw money units (10^-9), saturating at the `i128` range
+    /// (±1.7·10^29 units); the checked form is [`Money::notional`].
+    #[inline]
+    pub fn notional_raw(self, quantity: Quantity) -> i128 {
+        scaled_product(quantity.0, self.0).unwrap_or(if (quantity.0 < 0) == (self.0 < 0) {
+            i128::MAX
+        } else {
+            i128::MIN
+        })
+    }
 }
 
 impl Quantity {
@@ -470,6 +486,13 @@ impl Quantity {
 }
 
 impl Money {
+    /// A raw `i128` amount as `Money` (the identity since `Money` is `i128`; kept for the
+    /// valuation paths that form raw sums).
+    #[inline]
+    pub const fn from_raw_i128(raw: i128) -> Self {
+        Self(raw)
+    }
+
     /// Notional `price × quantity` in quote currency, rounding toward zero; exact, or an
     /// overflow error naming both operands.
     #[inline]
@@ -558,6 +581,16 @@ impl<'de> Deserialize<'de> for Money {
 }
 
 impl Rate {
+    /// `rate × notional_raw` on raw units, rounding toward zero, saturating at the `i128`
+    /// range (±1.7·10^29 units); the checked form is [`Rate::apply`].
+    pub fn apply_to_raw(self, notional_raw: i128) -> i128 {
+        scaled_product(notional_raw, self.0).unwrap_or(if (notional_raw < 0) == (self.0 < 0) {
+            i128::MAX
+        } else {
+            i128::MIN
+        })
+    }
+
     /// `rate × amount` (a fee or a funding payment on a notional), rounding toward zero;
     /// exact, or an overflow error naming `operation` and both operands.
     #[inline]

@@ -3,7 +3,8 @@
 //! `i128` raw sizes and money, with checked arithmetic whose overflow is a
 //! [`TypesError::ArithmeticOverflow`] naming the value), UTC nanosecond time
 //! ([`UnixNanos`]), sides, the normalized market events ([`Trade`], [`Quote`], [`BookDelta`],
-//! [`Funding`], [`Liquidation`], [`Bar`]), [`Instrument`] metadata, and the order and
+//! [`Funding`], [`Liquidation`], [`Bar`]), [`Instrument`] metadata and its [`Valuation`]
+//! (linear in quote currency, inverse in coin, SPEC 5), and the order and
 //! execution-report vocabulary shared by strategies, risk, the simulated exchange and live
 //! venues ([`OrderRequest`], [`ExecutionReport`], [`Money`]).
 //!
@@ -17,6 +18,7 @@ mod instrument;
 mod order;
 mod side;
 mod time;
+mod valuation;
 
 pub use error::TypesError;
 pub use events::{
@@ -33,3 +35,4 @@ pub use order::{
 };
 pub use side::{AggressorSide, BookSide};
 pub use time::{NANOS_PER_MICRO, NANOS_PER_MILLI, NANOS_PER_MINUTE, NANOS_PER_SECOND, UnixNanos};
+pub use valuation::{ContractType, Valuation};

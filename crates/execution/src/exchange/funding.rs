@@ -1,7 +1,8 @@
 //! Funding charges (SPEC 5, 11.6).
 //!
-//! At each funding time the position pays rate × position × mark × multiplier (longs pay
-//! positive rates); mark = latest recorded mark price, else mid, else last trade. None on spot
+//! At each funding time the position pays rate × its value at the mark (linear: position ×
+//! mark × multiplier; inverse: in coin, contracts × multiplier / mark; longs pay positive
+//! rates); mark = latest recorded mark price, else mid, else last trade. None on spot
 //! instruments; reported only when the position is not flat.
 //!
 //! Funding times: every `funding_interval_hours` from 00:00 UTC until recorded funding says
@@ -219,26 +220,17 @@ impl SimulatedExchange {
         mark: Price,
         reports: &mut Vec<ExecutionReport>,
     ) {
-        // SPEC 5: longs pay rate × position × mark (× multiplier) when the rate is positive.
-        let amount = Money::notional(mark, position)
-            .and_then(|notional| {
-                notional.try_mul_quantity(self.instrument.contract_multiplier, "funding notional")
-            })
-            .and_then(|notional| rate.apply(notional, "funding payment"));
-        let amount = match amount {
-            Ok(amount) => amount,
-            Err(error) => return self.fail(error),
-        };
+        // SPEC 5: longs pay rate × the position's value at the mark when the rate is positive
+        // (inverse contracts: in coin, contracts × multiplier / mark).
+        let notional = self.account.valuation().value_raw(mark, position);
         let payment = FundingPayment {
             ts: UnixNanos(time),
             rate,
             mark_price: mark,
             position,
-            amount,
+            amount: Money::from_raw_i128(rate.apply_to_raw(notional)),
         };
-        if let Err(error) = self.account.apply_funding(&payment) {
-            return self.fail(error);
-        }
+        self.account.apply_funding(&payment);
         self.counters.funding_payments += 1;
         reports.push(ExecutionReport::Funding(payment));
     }

@@ -13,8 +13,9 @@
 //! - `funding`: funding charges.
 //!
 //! Common rules:
-//! - Fees (SPEC 5): rate × price × quantity × contract multiplier on every fill, maker or taker
-//!   rate from the instrument unless the config overrides it.
+//! - Fees (SPEC 5): rate × the fill's value on every fill (linear: price × quantity ×
+//!   multiplier; inverse: quantity × multiplier / price, in coin), maker or taker rate from the
+//!   instrument unless the config overrides it.
 //! - Time: every report carries the exchange time it happened at (an event's `ts_recv`, an
 //!   arrival, a timeout or a funding time), and reports are appended in time order.
 
@@ -30,7 +31,7 @@ use std::collections::BinaryHeap;
 use auction_trader_book::OrderBook;
 use auction_trader_types::{
     BookSide, ExecutionReport, Fill, Instrument, Liquidity, MarketEvent, MarketKind, Money,
-    OrderId, OrderRequest, OrderSide, Price, Quantity, Rate, TypesError, UnixNanos,
+    OrderId, OrderRequest, OrderSide, Price, Quantity, Rate, UnixNanos,
 };
 
 use crate::ExecutionError;
@@ -82,8 +83,6 @@ pub struct SimulatedExchange {
     /// Bar-only data: the open of the latest bar (bar-mode exits fill from it, SPEC 5).
     last_bar_open: Option<Price>,
     counters: ExchangeCounters,
-    /// The first account overflow; once set, the exchange processes nothing more.
-    failure: Option<ExecutionError>,
 }
 
 impl SimulatedExchange {
@@ -122,7 +121,7 @@ impl SimulatedExchange {
         Ok(Self {
             maker_fee: settings.maker_fee.unwrap_or(instrument.maker_fee),
             taker_fee: settings.taker_fee.unwrap_or(instrument.taker_fee),
-            account: Account::new(instrument.contract_multiplier, Money::ZERO),
+            account: Account::with_valuation(instrument.valuation(), Money::ZERO),
             latency_random: SplitMix64::new(settings.seed),
             // A separate stream: changing the latency model does not move the queue draws.
             queue_random: SplitMix64::new(settings.seed ^ 0x5151_7e0e_c0de_d00d),
@@ -139,27 +138,12 @@ impl SimulatedExchange {
             levels: Vec::new(),
             last_bar_open: None,
             counters: ExchangeCounters::default(),
-            failure: None,
         })
     }
 
     /// Adds starting cash (or withdraws, when negative) to the account.
-    pub fn deposit(&mut self, amount: Money) -> Result<(), ExecutionError> {
-        Ok(self.account.deposit(amount)?)
-    }
-
-    /// The first arithmetic overflow of the account (a fee, P&L, funding or cash sum out of
-    /// the fixed-point range), naming the value. Once set, the exchange ignores further
-    /// events, orders and timers: its account can no longer be trusted, so the caller stops
-    /// the run with this error (the engine does).
-    pub fn failure(&self) -> Option<&ExecutionError> {
-        self.failure.as_ref()
-    }
-
-    #[cold]
-    fn fail(&mut self, error: TypesError) {
-        self.failure
-            .get_or_insert(ExecutionError::Arithmetic(error));
+    pub fn deposit(&mut self, amount: Money) {
+        self.account.deposit(amount);
     }
 
     pub fn instrument(&self) -> &Instrument {
@@ -204,9 +188,6 @@ impl SimulatedExchange {
     /// matches resting orders against it. Reports are appended to `reports` in time order.
     #[inline]
     pub fn on_market_event(&mut self, event: &MarketEvent, reports: &mut Vec<ExecutionReport>) {
-        if self.failure.is_some() {
-            return;
-        }
         let ts = event.ts_recv();
         if ts.as_i64() >= self.next_due {
             self.process_due(ts, reports);
@@ -227,9 +208,6 @@ impl SimulatedExchange {
     /// Processes everything due at or before `now` without a market event (end of data, a
     /// live timer).
     pub fn advance_to(&mut self, now: UnixNanos, reports: &mut Vec<ExecutionReport>) {
-        if self.failure.is_some() {
-            return;
-        }
         if now.as_i64() >= self.next_due {
             self.process_due(now, reports);
         }
@@ -265,6 +243,11 @@ impl SimulatedExchange {
             .recorded_mark
             .or_else(|| self.mid())
             .or_else(|| self.last_trade_price())
+    }
+
+    /// The taker fee rate the exchange charges (the config's override, else the instrument's).
+    pub fn taker_fee(&self) -> Rate {
+        self.taker_fee
     }
 
     /// Limit orders resting on the exchange (not counting orders still on their way).
@@ -310,16 +293,11 @@ impl SimulatedExchange {
             Liquidity::Maker => self.maker_fee,
             Liquidity::Taker => self.taker_fee,
         };
-        // SPEC 5 fees: rate × notional × contract multiplier.
-        let fee = Money::notional(price, quantity)
-            .and_then(|notional| {
-                notional.try_mul_quantity(self.instrument.contract_multiplier, "fill notional")
-            })
-            .and_then(|notional| rate.apply(notional, "fee"));
-        let fee = match fee {
-            Ok(fee) => fee,
-            Err(error) => return self.fail(error),
-        };
+        // SPEC 5 fees: rate × the fill's value (quote currency; coin for inverse contracts).
+        let fee = self
+            .account
+            .valuation()
+            .rate_of_value_raw(rate, price, quantity);
         let fill = Fill {
             order_id,
             ts: self.now,
@@ -327,13 +305,11 @@ impl SimulatedExchange {
             price,
             quantity,
             liquidity,
-            fee,
+            fee: Money::from_raw_i128(fee),
             reference_mid,
             leaves_quantity,
         };
-        if let Err(error) = self.account.apply_fill(&fill) {
-            return self.fail(error);
-        }
+        self.account.apply_fill(&fill);
         self.counters.fills += 1;
         match liquidity {
             Liquidity::Maker => self.counters.maker_fills += 1,

@@ -159,37 +159,6 @@ fn a_limit_times_out_and_converts_to_market_at_the_then_best_ask() {
 }
 
 #[test]
-fn an_account_overflow_stops_the_exchange_with_an_error_naming_the_value() {
-    // Cash at the bottom of the money range: the taker fee of the next fill cannot be paid.
-    let mut exchange = exchange();
-    let mut reports = Vec::new();
-    exchange
-        .deposit(auction_trader_types::Money::from_raw(i128::MIN + 1))
-        .unwrap();
-    feed(
-        &mut exchange,
-        &snapshot(ms(0), &[("100.0", "3")], &[("100.1", "2")]),
-        &mut reports,
-    );
-    exchange.submit(ms(0), market(1, OrderSide::Buy, "1"));
-    exchange.advance_to(ms(130), &mut reports);
-    assert!(
-        fills(&reports).is_empty(),
-        "no fill is reported once the account overflowed"
-    );
-    let message = exchange
-        .failure()
-        .map(ToString::to_string)
-        .unwrap_or_default();
-    assert!(message.contains("account cash"), "{message}");
-    assert_eq!(exchange.account().position(), Quantity::ZERO);
-    // Nothing more is processed.
-    exchange.submit(ms(200), market(2, OrderSide::Buy, "1"));
-    exchange.advance_to(ms(400), &mut reports);
-    assert!(fills(&reports).is_empty());
-}
-
-#[test]
 fn a_market_buy_walks_two_ask_levels() {
     let mut exchange = exchange();
     let mut reports = Vec::new();
