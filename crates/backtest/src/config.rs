@@ -8,7 +8,7 @@ use auction_trader_execution::FillModelConfig;
 use auction_trader_features::FeatureConfig;
 use auction_trader_risk::RiskConfig;
 use auction_trader_strategy::{AuctionConfig, DrainConfig};
-use auction_trader_types::{NANOS_PER_MINUTE, UnixNanos};
+use auction_trader_types::{ContractType, NANOS_PER_MINUTE, UnixNanos};
 use serde::{Deserialize, Serialize};
 
 use crate::error::BacktestError;
@@ -70,8 +70,8 @@ pub struct DataConfig {
     /// perp, spot or future.
     #[serde(default = "default_market")]
     pub market: String,
-    /// Inclusive start / exclusive end (RFC 3339, `YYYY-MM-DDTHH:MM:SS` or `YYYY-MM-DD`, naive
-    /// times UTC); the whole store when absent.
+    /// Inclusive start / exclusive end (RFC 3339, `YYYY-MM-DDTHH:MM:SS`, `YYYY-MM-DD`, epoch
+    /// ms or ns; naive times UTC; see [`crate::time_text`]); the whole store when absent.
     #[serde(default)]
     pub start: Option<String>,
     #[serde(default)]
@@ -107,7 +107,10 @@ impl DataConfig {
     pub fn start_time(&self) -> Result<Option<UnixNanos>, BacktestError> {
         self.start
             .as_deref()
-            .map(|text| parse_utc(text).map_err(|message| config_error("data.start", &message)))
+            .map(|text| {
+                crate::time_text::parse_utc_time(text)
+                    .map_err(|message| config_error("data.start", &message))
+            })
             .transpose()
     }
 
@@ -115,7 +118,10 @@ impl DataConfig {
     pub fn end_time(&self) -> Result<Option<UnixNanos>, BacktestError> {
         self.end
             .as_deref()
-            .map(|text| parse_utc(text).map_err(|message| config_error("data.end", &message)))
+            .map(|text| {
+                crate::time_text::parse_utc_time(text)
+                    .map_err(|message| config_error("data.end", &message))
+            })
             .transpose()
     }
 
@@ -131,25 +137,6 @@ fn config_error(field: &str, message: &str) -> BacktestError {
     BacktestError::Config(format!("{field}: {message}"))
 }
 
-/// RFC 3339 (any offset), `YYYY-MM-DDTHH:MM:SS[.f]` (UTC) or `YYYY-MM-DD` (UTC midnight).
-fn parse_utc(text: &str) -> Result<UnixNanos, String> {
-    let nanos = if let Ok(time) = chrono::DateTime::parse_from_rfc3339(text) {
-        time.timestamp_nanos_opt()
-    } else if let Ok(time) = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f") {
-        time.and_utc().timestamp_nanos_opt()
-    } else if let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        date.and_hms_opt(0, 0, 0)
-            .and_then(|time| time.and_utc().timestamp_nanos_opt())
-    } else {
-        return Err(format!(
-            "{text:?} is not a time (RFC 3339, YYYY-MM-DDTHH:MM:SS or YYYY-MM-DD, UTC)"
-        ));
-    };
-    nanos
-        .map(UnixNanos)
-        .ok_or_else(|| format!("{text:?} is out of range"))
-}
-
 /// Instrument metadata overrides (the venue table supplies the defaults).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -161,13 +148,18 @@ pub struct InstrumentOverrides {
     /// Fees in basis points (2 = 0.02%).
     pub maker_fee_bps: Option<f64>,
     pub taker_fee_bps: Option<f64>,
+    /// `linear` or `inverse` (SPEC 5); the venue's when absent. Required for venues whose
+    /// contracts may be coin-margined (BitMEX, Deribit, ...): they are never valued as linear
+    /// silently.
+    pub contract_type: Option<ContractType>,
 }
 
 /// The simulated account.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AccountConfig {
-    /// Starting equity in the quote currency.
+    /// Starting equity in the settlement currency: the quote currency (linear contracts) or
+    /// the base coin (inverse contracts, e.g. BTC for BTCUSD_PERP).
     pub initial_equity: f64,
 }
 

@@ -5,14 +5,16 @@
 //! and log forms, seeded random position; our own orders queue behind each other), order-entry
 //! and cancel latency (fixed, seeded uniform, or interpolated from recorded round trips),
 //! post-only and reduce-only, timeouts (cancel or convert to market), maker/taker fees, funding
-//! (fixed or recorded) — configured by [`FillModelConfig`], and the [`Account`] ledger shared
-//! with the engine.
+//! (fixed or recorded) — configured by [`FillModelConfig`], the [`Account`] ledger shared with
+//! the engine (linear or inverse valuation), and the dynamic cost model
+//! ([`cost_model::estimate_cost`], SPEC 5).
 //!
 //! Depends on `auction-trader-types` and `auction-trader-book` only: it knows nothing of
 //! storage, features, strategies or risk (they sit above it or beside it).
 
 mod account;
 mod config;
+pub mod cost_model;
 mod error;
 mod exchange;
 mod market;
