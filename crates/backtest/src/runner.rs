@@ -8,7 +8,7 @@ use auction_trader_engine::{Engine, EngineCounters, EngineRecorder, EngineSettin
 use auction_trader_execution::{Account, SimulatedExchange};
 use auction_trader_features::FeatureEngine;
 use auction_trader_risk::RiskManager;
-use auction_trader_strategy::{AuctionStrategy, SignalRecord, Strategy};
+use auction_trader_strategy::{AuctionStrategy, DrainStrategy, SignalRecord, Strategy};
 use auction_trader_types::{
     Instrument, MarketEvent, Money, NANOS_PER_SECOND, Price, Quantity, Rate, UnixNanos,
 };
@@ -73,6 +73,11 @@ pub fn build_strategy(config: &BacktestConfig) -> Result<Box<dyn Strategy>, Back
         StrategyKind::Auction => {
             let strategy = AuctionStrategy::new(config.strategy.auction.clone())
                 .map_err(|error| BacktestError::Setup(format!("strategy.auction: {error}")))?;
+            Ok(Box::new(strategy))
+        }
+        StrategyKind::Drain => {
+            let strategy = DrainStrategy::new(config.strategy.drain.clone())
+                .map_err(|error| BacktestError::Setup(format!("strategy.drain: {error}")))?;
             Ok(Box::new(strategy))
         }
     }

@@ -359,3 +359,48 @@ fn demo_runs_both_backtests_and_writes_their_reports() {
         }
     }
 }
+
+#[test]
+fn features_toxicity_ends_with_the_summary_line_and_needs_depth() {
+    let Some(capture) = shared("binance/usdm_btcusdt_20240808.gz") else {
+        return;
+    };
+    let output = run(binary().args(["features", "toxicity"]).arg(&capture));
+    let line = last_line(&output);
+    let keys: Vec<&str> = line
+        .split(' ')
+        .map(|pair| pair.split('=').next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "seconds",
+            "book_ctr_p50_bid",
+            "book_ctr_p50_ask",
+            "toxic_share",
+            "ghosts_per_sec",
+            "discounted_depth_share",
+            "churn_share",
+            "drain_signals"
+        ],
+        "{line}"
+    );
+    assert!(line.starts_with("seconds=345 "), "{line}");
+    // Trades only: a message naming the data it needs, no table, no "-0.00".
+    let Some(trades) = shared("tardis/binance-futures_BTCUSDT_trades_2020-02-22_sample.csv") else {
+        return;
+    };
+    let output = binary()
+        .args(["features", "toxicity"])
+        .arg(&trades)
+        .output()
+        .expect("the binary runs");
+    assert!(!output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stdout.trim().is_empty(), "{stdout}");
+    assert!(
+        stderr.contains("no order-book depth") && stderr.contains("L2 depth"),
+        "{stderr}"
+    );
+}

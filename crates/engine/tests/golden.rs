@@ -770,6 +770,60 @@ fn bar_only_data_a_stop_and_a_target_in_one_bar_take_the_stop() {
 }
 
 #[test]
+fn bars_with_quotes_a_stop_and_a_target_in_one_bar_take_the_stop_at_its_level() {
+    // The bar-only scenario above with a quote at each bar close (LEAN trade + quote files),
+    // replayed in merge order (the quote before the bar at the same time). Regression: a quote
+    // switched the exchange to tick mode, which ignored bars, while the engine still fired the
+    // stop from bar 2's low: the stop filled at bar 2's closing bid 100.4, a stop that made
+    // money.
+    // B1: quote 99.9 / 100.1 × 500 → the long market 100 fills at the fresh quote's ask 100.1
+    // (100 <= 500 quoted), fee 5.005. B2: the stop 98.1 fills at its level − half the typical
+    // spread (0.2 / 2 = one tick) = 98.0, fee 4.9. Trade: gross −210, fees 9.905.
+    use auction_trader_testkit::events::quote;
+    let events = vec![
+        quote(at(MINUTE), "99.9", "500", "100.1", "500"),
+        bar(at(MINUTE), "100.0", "100.2", "99.9", "100.0"),
+        quote(at(2 * MINUTE), "100.4", "500", "100.6", "500"),
+        bar(at(2 * MINUTE), "100.0", "104.5", "97.5", "100.5"),
+        quote(at(3 * MINUTE), "100.4", "500", "100.6", "500"),
+        bar(at(3 * MINUTE), "100.5", "100.6", "100.4", "100.5"),
+    ];
+    let script = vec![(
+        at(MINUTE),
+        Scripted::Intent(market_intent(
+            at(MINUTE),
+            Direction::Long,
+            "100.1",
+            "98.1",
+            Some("102.0"),
+            "104.0",
+        )),
+    )];
+    let outcome = run("10000", script, &events);
+    assert_eq!(
+        outcome.fills(),
+        vec![
+            fill(1, at(MINUTE + 130), "buy", "100.1", "100", "taker", "5.005"),
+            fill(
+                2,
+                at(2 * MINUTE + 130),
+                "sell",
+                "98.0",
+                "100",
+                "taker",
+                "4.9"
+            ),
+        ]
+    );
+    let trade = outcome.trade(0);
+    assert_eq!(trade.exit_reason, "stop_loss");
+    assert_eq!(
+        (trade.gross_pnl, trade.fees, trade.net_pnl),
+        (money("-210"), money("9.905"), money("-219.905"))
+    );
+}
+
+#[test]
 fn orders_decided_at_a_close_leave_at_the_close_not_at_the_next_event() {
     // Regression: the minute [01:00, 01:01) is closed by the first event after it, a book
     // move to 101.0 / 101.1 at B1 + 5 s. The decision belongs to the close B1: the market buy

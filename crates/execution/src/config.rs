@@ -4,20 +4,102 @@
 //! fixed-point values once, when the exchange is built.
 
 use auction_trader_types::{FIXED_SCALE, NANOS_PER_MILLI, Rate};
+use std::path::PathBuf;
+
 use serde::{Deserialize, Serialize};
 
 use crate::ExecutionError;
+use crate::queue::{ProbabilityShape, QueueRule};
+use crate::recorded_latency::RecordedLatency;
 
-/// Where a resting limit order stands in the queue at its price (SPEC 5).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Where a resting limit order stands in the queue at its price (SPEC 5: the default 0.3 rule
+/// and the two families peers use). The YAML names are the snake_case variant names.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum QueueModel {
-    /// SPEC 5 default: `queue_fraction` × the depth resting at the price on arrival is ahead.
+pub enum QueueModelKind {
+    /// SPEC 5 default: `queue_fraction` × the depth resting at the price on arrival is ahead;
+    /// only trades at the price move the order.
     #[default]
-    Fraction,
+    #[serde(alias = "fraction")]
+    QueueFraction,
+    /// Behind the whole level on arrival; only trades at the price advance the order, and a
+    /// shrinking level caps the queue ahead at its new size.
+    RiskAverse,
+    /// Behind the whole level; a decrease trades do not explain advances the order by
+    /// (1 − p) of it, p = f(back) / (f(back) + f(front)), f(x) = x².
+    ProbPower2,
+    /// Same with f(x) = x³ (hftbacktest's usual choice).
+    ProbPower3,
+    /// Same with f(x) = x^n, n = `queue_power`.
+    ProbPower,
+    /// Same with f(x) = ln(1 + x).
+    ProbLog,
     /// Seeded: the position is drawn uniformly in `[0, depth)` on arrival, then advanced by
     /// trades at the price and by cancels ahead (pro rata of depth decreases).
-    Probabilistic,
+    #[serde(alias = "probabilistic")]
+    RandomPosition,
+}
+
+impl QueueModelKind {
+    /// Every model with its own name, default first (a fill-model report runs each).
+    /// `ProbPower` is left out: it is one of the power models with a configured exponent.
+    pub const ALL: [Self; 6] = [
+        Self::QueueFraction,
+        Self::RiskAverse,
+        Self::ProbPower2,
+        Self::ProbPower3,
+        Self::ProbLog,
+        Self::RandomPosition,
+    ];
+
+    /// The configuration name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::QueueFraction => "queue_fraction",
+            Self::RiskAverse => "risk_averse",
+            Self::ProbPower2 => "prob_power2",
+            Self::ProbPower3 => "prob_power3",
+            Self::ProbPower => "prob_power",
+            Self::ProbLog => "prob_log",
+            Self::RandomPosition => "random_position",
+        }
+    }
+
+    /// The model named `name` (configuration names and the aliases `fraction`,
+    /// `probabilistic`).
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "fraction" => Some(Self::QueueFraction),
+            "probabilistic" => Some(Self::RandomPosition),
+            _ => [Self::ProbPower]
+                .into_iter()
+                .chain(Self::ALL)
+                .find(|kind| kind.as_str() == name),
+        }
+    }
+}
+
+impl std::fmt::Display for QueueModelKind {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for QueueModelKind {
+    type Err = ExecutionError;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Self::parse(name).ok_or_else(|| {
+            let known: Vec<&str> = Self::ALL.iter().map(|kind| kind.as_str()).collect();
+            invalid(
+                "queue_model",
+                format!(
+                    "unknown queue model `{name}` (known: {}, prob_power)",
+                    known.join(", ")
+                ),
+            )
+        })
+    }
 }
 
 /// How order-entry and cancel latencies are drawn (SPEC 5).
@@ -29,6 +111,9 @@ pub enum LatencyModel {
     Fixed,
     /// Seeded, uniform in `[min_ms, max_ms]` for entries and cancels alike.
     Uniform,
+    /// Interpolated from recorded order round trips (`file`, see `recorded_latency`), for
+    /// entries and cancels alike.
+    Interpolated,
 }
 
 /// Which funding rate is charged at the funding times (SPEC 5, SPEC 11.6).
@@ -57,6 +142,9 @@ pub struct LatencyConfig {
     /// Bounds of the uniform model.
     pub min_ms: f64,
     pub max_ms: f64,
+    /// CSV of recorded round trips for the interpolated model
+    /// (`request_ns,exchange_ns,response_ns`), relative to the working directory.
+    pub file: Option<PathBuf>,
 }
 
 impl Default for LatencyConfig {
@@ -67,6 +155,7 @@ impl Default for LatencyConfig {
             cancel_ms: 130.0,
             min_ms: 70.0,
             max_ms: 190.0,
+            file: None,
         }
     }
 }
@@ -75,14 +164,21 @@ impl Default for LatencyConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FillModelConfig {
-    pub queue_model: QueueModel,
+    pub queue_model: QueueModelKind,
     /// SPEC 10: 0.3 ("assume mid-queue").
     pub queue_fraction: f64,
+    /// Exponent n of `prob_power` (f(x) = x^n).
+    pub queue_power: f64,
     /// Seed of the probabilistic queue and latency draws.
     pub seed: u64,
     pub latency: LatencyConfig,
     /// A quote older than this no longer prices market orders (SPEC 10 quote staleness 250 ms).
     pub stale_quote_ms: f64,
+    /// An L2 book with no update for this long, while the tape has printed outside its touch,
+    /// no longer prices market orders (they fall back to a fresh quote, else the last trade ±
+    /// half the typical spread): a recorder gap or a halted depth stream must not fill at
+    /// levels the market has left.
+    pub stale_book_ms: f64,
     /// Extra slippage of market orders priced from a quote or the last trade (not when walking
     /// L2 depth, where the levels are the cost), in basis points.
     pub slippage_bps: f64,
@@ -101,11 +197,13 @@ pub struct FillModelConfig {
 impl Default for FillModelConfig {
     fn default() -> Self {
         Self {
-            queue_model: QueueModel::Fraction,
+            queue_model: QueueModelKind::QueueFraction,
             queue_fraction: 0.3,
+            queue_power: 3.0,
             seed: 1,
             latency: LatencyConfig::default(),
             stale_quote_ms: 250.0,
+            stale_book_ms: 5_000.0,
             slippage_bps: 0.0,
             fallback_half_spread_ticks: 1,
             maker_fee_bps: None,
@@ -156,9 +254,11 @@ fn bps_to_rate(field: &'static str, bps: f64) -> Result<Rate, ExecutionError> {
 }
 
 /// The validated, fixed-point form the exchange runs on.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct FillSettings {
-    pub queue_model: QueueModel,
+    pub queue_model: QueueModelKind,
+    /// How depth changes move resting orders (from `queue_model`).
+    pub queue_rule: QueueRule,
     pub queue_fraction: Rate,
     pub seed: u64,
     pub latency_model: LatencyModel,
@@ -166,7 +266,10 @@ pub(crate) struct FillSettings {
     pub cancel_latency: i64,
     pub latency_min: i64,
     pub latency_max: i64,
+    /// The interpolated model's round trips.
+    pub recorded_latency: Option<RecordedLatency>,
     pub stale_quote: i64,
+    pub stale_book: i64,
     pub slippage: Rate,
     pub fallback_half_spread_ticks: i64,
     pub maker_fee: Option<Rate>,
@@ -189,6 +292,22 @@ impl FillModelConfig {
         if latency.model == LatencyModel::Uniform && latency_max < latency_min {
             return Err(invalid("latency.max_ms", "below latency.min_ms"));
         }
+        let recorded_latency = match (latency.model, &latency.file) {
+            (LatencyModel::Interpolated, Some(path)) => Some(RecordedLatency::load(path)?),
+            (LatencyModel::Interpolated, None) => {
+                return Err(invalid(
+                    "latency.file",
+                    "the interpolated latency model needs a file of recorded round trips",
+                ));
+            }
+            (_, Some(_)) => {
+                return Err(invalid(
+                    "latency.file",
+                    "only the interpolated latency model reads a file (set latency.model: interpolated)",
+                ));
+            }
+            (_, None) => None,
+        };
         let hours = self.funding_interval_hours;
         if hours == 0 || 24 % hours != 0 {
             return Err(invalid(
@@ -203,8 +322,26 @@ impl FillModelConfig {
             ));
         }
         let queue_fraction = to_rate("queue_fraction", self.queue_fraction, 0.0..=1.0)?;
+        if !self.queue_power.is_finite() || !(0.1..=10.0).contains(&self.queue_power) {
+            return Err(invalid(
+                "queue_power",
+                format!("{} is not in [0.1, 10]", self.queue_power),
+            ));
+        }
+        let queue_rule = match self.queue_model {
+            QueueModelKind::QueueFraction => QueueRule::Fraction,
+            QueueModelKind::RiskAverse => QueueRule::RiskAverse,
+            QueueModelKind::ProbPower2 => QueueRule::Probabilistic(ProbabilityShape::Power(2.0)),
+            QueueModelKind::ProbPower3 => QueueRule::Probabilistic(ProbabilityShape::Power(3.0)),
+            QueueModelKind::ProbPower => {
+                QueueRule::Probabilistic(ProbabilityShape::Power(self.queue_power))
+            }
+            QueueModelKind::ProbLog => QueueRule::Probabilistic(ProbabilityShape::Log),
+            QueueModelKind::RandomPosition => QueueRule::ProRata,
+        };
         Ok(FillSettings {
             queue_model: self.queue_model,
+            queue_rule,
             queue_fraction,
             seed: self.seed,
             latency_model: latency.model,
@@ -212,7 +349,9 @@ impl FillModelConfig {
             cancel_latency: millis_to_nanos("latency.cancel_ms", latency.cancel_ms)?,
             latency_min,
             latency_max,
+            recorded_latency,
             stale_quote: millis_to_nanos("stale_quote_ms", self.stale_quote_ms)?,
+            stale_book: millis_to_nanos("stale_book_ms", self.stale_book_ms)?,
             slippage: to_rate("slippage_bps", self.slippage_bps / 10_000.0, 0.0..=0.1)?,
             fallback_half_spread_ticks: i64::from(self.fallback_half_spread_ticks),
             maker_fee: self
@@ -312,7 +451,7 @@ mod tests {
         let text = r#"{"queue_model": "probabilistic", "seed": 9,
                        "latency": {"model": "uniform", "min_ms": 70, "max_ms": 190}}"#;
         let config: FillModelConfig = serde_json::from_str(text).unwrap();
-        assert_eq!(config.queue_model, QueueModel::Probabilistic);
+        assert_eq!(config.queue_model, QueueModelKind::RandomPosition);
         assert_eq!(config.latency.model, LatencyModel::Uniform);
         assert_eq!(config.latency.entry_ms, 130.0);
         assert_eq!(config.queue_fraction, 0.3);

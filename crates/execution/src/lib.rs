@@ -12,11 +12,14 @@ mod config;
 mod error;
 mod exchange;
 mod market;
+mod own_liquidity;
 mod queue;
 mod random;
+mod recorded_latency;
 mod typical_spread;
+mod unknown_depth;
 
 pub use account::Account;
-pub use config::{FillModelConfig, FundingSource, LatencyConfig, LatencyModel, QueueModel};
+pub use config::{FillModelConfig, FundingSource, LatencyConfig, LatencyModel, QueueModelKind};
 pub use error::ExecutionError;
 pub use exchange::{ExchangeCounters, SimulatedExchange};

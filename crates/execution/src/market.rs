@@ -9,10 +9,12 @@
 
 use auction_trader_book::OrderBook;
 use auction_trader_types::{
-    BookDelta, BookSide, NANOS_PER_MINUTE, Price, Quantity, Quote, Rate, UnixNanos,
+    BookDelta, BookSide, NANOS_PER_MINUTE, Price, Quantity, Quote, UnixNanos,
 };
 
+use crate::own_liquidity::ConsumedLevels;
 use crate::typical_spread::TypicalSpread;
+use crate::unknown_depth::DepthMemory;
 
 /// SPEC 2.1 / 10: the typical spread is the time-weighted spread of the last 60 minutes.
 const TYPICAL_SPREAD_WINDOW_NANOS: i64 = 60 * NANOS_PER_MINUTE;
@@ -25,8 +27,9 @@ pub(crate) type Level = (Price, Quantity);
 pub(crate) enum TakerSource {
     /// Walk the L2 levels (depth known).
     Depth,
-    /// The best opposite price from a fresh quote, plus slippage, for the whole size.
-    Quote(Price),
+    /// The best opposite price from a fresh quote, for at most its size net of what our orders
+    /// took there (the rest pays impact).
+    Quote { price: Price, size: Quantity },
     /// The last trade ± half the typical spread, plus slippage, for the whole size.
     LastTrade(Price),
 }
@@ -42,15 +45,18 @@ pub(crate) struct MarketView {
     pub last_trade: Option<(Price, UnixNanos)>,
     /// Latest recorded mark price (Funding events with a mark).
     pub recorded_mark: Option<Price>,
-    /// Latest recorded funding rate.
-    pub recorded_rate: Option<Rate>,
-    /// Trades, quotes or depth have been seen: bars are then ignored (no double counting).
-    pub tick_data_seen: bool,
-    /// Our taker orders' consumption of book levels, remembered until the level's next
-    /// update (depth row or quote at that price): (side, price, consumed).
-    pub consumed: Vec<(BookSide, Price, Quantity)>,
+    /// Trades have been seen: bars are then ignored (no double counting). Quotes and depth do
+    /// not count: bars that arrive with quotes (LEAN trade + quote files) stand for the prints,
+    /// as they do for the engine's stops and targets.
+    pub trades_seen: bool,
+    /// Sizes seen at touches (and trades), for depth the exchange cannot see.
+    pub depth_memory: DepthMemory,
+    /// What our taker orders took from the venue's levels and have not seen refilled.
+    pub consumed: ConsumedLevels,
     tick: Price,
     stale_quote: i64,
+    /// An L2 book older than this no longer prices takers.
+    stale_book: i64,
     /// Half spread in ticks used from the last trade while no quote has given a spread.
     fallback_ticks: i64,
     /// Time-weighted quoted spread of the last hour (SPEC 5: last trade ± half of it).
@@ -58,7 +64,13 @@ pub(crate) struct MarketView {
 }
 
 impl MarketView {
-    pub fn new(book: OrderBook, tick: Price, stale_quote: i64, fallback_ticks: i64) -> Self {
+    pub fn new(
+        book: OrderBook,
+        tick: Price,
+        stale_quote: i64,
+        stale_book: i64,
+        fallback_ticks: i64,
+    ) -> Self {
         Self {
             book,
             book_synced: false,
@@ -67,18 +79,18 @@ impl MarketView {
             quote: None,
             last_trade: None,
             recorded_mark: None,
-            recorded_rate: None,
-            tick_data_seen: false,
-            consumed: Vec::new(),
+            trades_seen: false,
+            depth_memory: DepthMemory::new(tick),
+            consumed: ConsumedLevels::default(),
             tick,
             stale_quote,
+            stale_book,
             fallback_ticks,
             typical_spread: TypicalSpread::new(TYPICAL_SPREAD_WINDOW_NANOS),
         }
     }
 
     pub fn apply_depth(&mut self, delta: &BookDelta) {
-        self.tick_data_seen = true;
         if delta.flags.is_snapshot() || delta.flags.is_clear() {
             self.book_synced = true;
         }
@@ -90,45 +102,39 @@ impl MarketView {
         }
         self.last_depth_ts = delta.ts_recv;
         if !self.consumed.is_empty() {
-            self.forget_consumed(delta.side, delta.price);
+            self.consumed.on_level(delta.side, delta.price, delta.size);
         }
     }
 
     pub fn apply_quote(&mut self, quote: &Quote) {
-        self.tick_data_seen = true;
+        if !self.book_synced {
+            self.depth_memory
+                .on_touch(BookSide::Bid, quote.bid_price, quote.bid_size);
+            self.depth_memory
+                .on_touch(BookSide::Ask, quote.ask_price, quote.ask_size);
+        }
         self.quote = Some(*quote);
         let spread = (quote.ask_price > quote.bid_price && quote.bid_price.is_positive())
             .then(|| Price::from_raw(quote.ask_price.raw() - quote.bid_price.raw()));
         self.typical_spread.on_quote(quote.ts_recv, spread);
         if !self.consumed.is_empty() {
-            self.forget_consumed(BookSide::Bid, quote.bid_price);
-            self.forget_consumed(BookSide::Ask, quote.ask_price);
+            self.consumed
+                .on_touch(BookSide::Bid, quote.bid_price, quote.bid_size);
+            self.consumed
+                .on_touch(BookSide::Ask, quote.ask_price, quote.ask_size);
         }
     }
 
-    fn forget_consumed(&mut self, side: BookSide, price: Price) {
-        self.consumed
-            .retain(|&(level_side, level_price, _)| level_side != side || level_price != price);
-    }
-
-    fn consumed_at(&self, side: BookSide, price: Price) -> Quantity {
-        self.consumed
-            .iter()
-            .find(|&&(level_side, level_price, _)| level_side == side && level_price == price)
-            .map_or(Quantity::ZERO, |&(_, _, quantity)| quantity)
-    }
-
-    /// Records that a taker order took `quantity` at a level.
-    pub fn consume(&mut self, side: BookSide, price: Price, quantity: Quantity) {
-        if let Some(entry) = self
-            .consumed
-            .iter_mut()
-            .find(|(level_side, level_price, _)| *level_side == side && *level_price == price)
+    /// Records that a taker order took `quantity` at a level (SPEC 5 own liquidity).
+    pub fn consume(&mut self, side: BookSide, price: Price, quantity: Quantity, now: UnixNanos) {
+        let shown = match self
+            .quote_leads(now)
+            .and_then(|quote| Self::quote_level(quote, side))
         {
-            entry.2 = entry.2.saturating_add(quantity);
-        } else {
-            self.consumed.push((side, price, quantity));
-        }
+            Some((touch, size)) if touch == price => size,
+            _ => self.book.depth_at(side, price),
+        };
+        self.consumed.take(side, price, quantity, shown);
     }
 
     fn fresh_quote(&self, now: UnixNanos) -> Option<&Quote> {
@@ -175,13 +181,14 @@ impl MarketView {
 
     /// How a taker order on `side` of the book (the side it takes from) is priced now.
     pub fn taker_source(&self, side: BookSide, now: UnixNanos) -> Option<TakerSource> {
-        if self.book_synced && self.book.best(side).is_some() {
+        if self.book_synced && self.book.best(side).is_some() && !self.book_stale(now) {
             return Some(TakerSource::Depth);
         }
         if let Some(quote) = self.fresh_quote(now)
-            && let Some((price, _)) = Self::quote_level(quote, side)
+            && let Some((price, size)) = Self::quote_level(quote, side)
         {
-            return Some(TakerSource::Quote(price));
+            let size = size.saturating_sub(self.consumed.taken_at(side, price));
+            return Some(TakerSource::Quote { price, size });
         }
         let (last, _) = self.last_trade?;
         // SPEC 5: quotes absent or stale -> last trade ± half the typical spread (rounded up
@@ -192,6 +199,28 @@ impl MarketView {
             BookSide::Bid => last.raw().saturating_sub(half_spread).max(self.tick.raw()),
         };
         Some(TakerSource::LastTrade(Price::from_raw(price)))
+    }
+
+    /// The L2 book no longer prices takers (a recorder gap, a halted depth stream): no update
+    /// for `stale_book`, and the tape has since printed outside the book's touch (the market
+    /// moved away from it). A quiet book the tape still agrees with stays valid: a level that
+    /// does not change sends no update.
+    fn book_stale(&self, now: UnixNanos) -> bool {
+        if self.last_depth_ts.as_i64().saturating_add(self.stale_book) >= now.as_i64() {
+            return false;
+        }
+        match self.last_trade {
+            Some((price, ts)) if ts > self.last_depth_ts => {
+                self.book
+                    .best(BookSide::Bid)
+                    .is_some_and(|(bid, _)| price < bid)
+                    || self
+                        .book
+                        .best(BookSide::Ask)
+                        .is_some_and(|(ask, _)| price > ask)
+            }
+            _ => false,
+        }
     }
 
     /// Half the typical spread in whole ticks (at least `fallback_ticks` ticks).
@@ -230,7 +259,7 @@ impl MarketView {
         if let Some(quote) = self.quote_leads(now)
             && let Some((price, size)) = Self::quote_level(quote, side)
         {
-            let available = size.saturating_sub(self.consumed_at(side, price));
+            let available = size.saturating_sub(self.consumed.taken_at(side, price));
             if available.is_positive() {
                 levels.push((price, available));
                 total = total.saturating_add(available);
@@ -250,7 +279,7 @@ impl MarketView {
                     continue;
                 }
             }
-            let available = size.saturating_sub(self.consumed_at(side, price));
+            let available = size.saturating_sub(self.consumed.taken_at(side, price));
             if available.is_positive() {
                 levels.push((price, available));
                 total = total.saturating_add(available);

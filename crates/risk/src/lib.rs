@@ -6,8 +6,10 @@
 //! Pure and deterministic: no clock (time is passed in), no I/O, exact fixed-point maths
 //! (`i128` products; `f64` only in the heat ratio shown to people). Depends on `types` and
 //! `strategy` (for `TradeIntent`, `Direction`, `ExitReason`); never on execution or the engine.
-//! The drain circuit breaker (SPEC 4, 2-of-3) comes later.
+//! [`CircuitBreaker`]: the drain strategy's 2-of-3 breaker (session signal count, rolling win
+//! rate, day drawdown → half size until the session ends).
 
+mod circuit_breaker;
 mod config;
 mod cooldown;
 mod daily_loss;
@@ -24,6 +26,9 @@ mod targets;
 mod test_support;
 mod value;
 
+pub use circuit_breaker::{
+    Breaches, CircuitBreaker, CircuitBreakerConfig, Session, SessionBaselines,
+};
 pub use config::{MAX_LEVERAGE_LIMIT, RiskConfig};
 pub use cooldown::Cooldown;
 pub use daily_loss::DailyLossGuard;

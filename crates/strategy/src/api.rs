@@ -59,6 +59,8 @@ pub enum SetupKind {
     BreakoutRetest,
     /// SPEC 3.1 failed breakout (reversal toward POC).
     FailedBreakout,
+    /// SPEC 3.2 liquidity-drain reversal.
+    Drain,
     /// A strategy outside the auction family (direct orders, research strategies).
     Other,
 }
@@ -70,6 +72,7 @@ impl SetupKind {
             Self::Breakout => "breakout",
             Self::BreakoutRetest => "breakout_retest",
             Self::FailedBreakout => "failed_breakout",
+            Self::Drain => "drain",
             Self::Other => "other",
         }
     }

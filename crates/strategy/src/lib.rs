@@ -5,13 +5,16 @@
 //! It never knows which mode it runs in and never performs I/O: the runner writes the signal
 //! log (signals.db) and risk sizes the intents.
 //!
-//! Strategies: [`AuctionStrategy`] (SPEC 3.1 auction setups, module [`auction`]).
+//! Strategies: [`AuctionStrategy`] (SPEC 3.1 auction setups, module [`auction`]) and
+//! [`DrainStrategy`] (SPEC 3.2 liquidity-drain reversal on the toxicity filters, module
+//! [`drain`]).
 //!
 //! Depends on `types` and `features` only; it must not depend on risk, execution, the engine,
 //! storage or any I/O.
 
 pub mod api;
 pub mod auction;
+pub mod drain;
 mod error;
 
 pub use api::{
@@ -21,4 +24,5 @@ pub use api::{
 pub use auction::{
     AuctionConfig, AuctionCounters, AuctionStrategy, BreakoutEntry, EntryOrderMode, PriceDistance,
 };
+pub use drain::{DrainConfig, DrainCounters, DrainStrategy};
 pub use error::StrategyError;

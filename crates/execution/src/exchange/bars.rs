@@ -1,9 +1,11 @@
-//! Bar-only data (SPEC 5).
+//! Bar mode (SPEC 5): bars stand for the prints until a trade is seen — bar-only data, or bars
+//! with quotes (LEAN trade + quote files), the same rule the engine uses for stops and targets.
+//! Quotes still price ordinary market orders and fill resting limits they cross.
 //!
-//! - Resting limits (only `Bar` events, no trades/quotes/depth): a bar that trades THROUGH the
-//!   price (low < bid, high > ask) fills the remainder; a touch does not (conservative: the
-//!   queue at that price may never have been reached). Orders arriving before the bar's close
-//!   are eligible (they arrive 130 ms after the previous close in practice).
+//! - Resting limits: a bar that trades THROUGH the price (low < bid, high > ask) fills the
+//!   remainder; a touch does not (conservative: the queue at that price may never have been
+//!   reached). Only orders resting since the bar opened are eligible (`arrived <= ts_open`):
+//!   a bar's range may have printed before an order that arrived inside it.
 //! - Exits: a market order carrying a [`Trigger`] (a stop or target the engine saw crossed
 //!   inside the latest bar) fills at the level, or at the bar's open when the bar gapped
 //!   beyond it, minus half the spread and slippage (SPEC 5: the true order is unknown inside a
@@ -16,9 +18,9 @@ use auction_trader_types::{
 use super::SimulatedExchange;
 
 impl SimulatedExchange {
-    /// The latest bar's open while the data is bar-only.
+    /// The latest bar's open while bars stand for the prints (no trade seen).
     pub(super) fn bar_mode_open(&self) -> Option<Price> {
-        self.last_bar_open.filter(|_| !self.market.tick_data_seen)
+        self.last_bar_open.filter(|_| !self.market.trades_seen)
     }
 
     /// SPEC 5, bar-only data: a stop or target exit fills at the first price of the
@@ -60,16 +62,17 @@ impl SimulatedExchange {
     }
 
     pub(super) fn on_bar(&mut self, bar: &Bar, reports: &mut Vec<ExecutionReport>) {
-        if self.market.tick_data_seen {
-            return; // Trades/quotes/depth are the truth; bars would double count.
+        if self.market.trades_seen {
+            return; // Trades are the truth; bars would double count.
         }
         self.market.last_trade = Some((bar.close, bar.ts_recv));
         self.last_bar_open = Some(bar.open);
         let mut index = 0;
         while index < self.orders.len() {
             let order = &self.orders[index];
-            // SPEC 5 bar mode: only a bar trading THROUGH the price fills (conservative).
-            let through = order.arrived < bar.ts_recv
+            // SPEC 5 bar mode: only a bar trading THROUGH the price fills (conservative), and
+            // only if the order rested before the bar opened.
+            let through = order.arrived <= bar.ts_open
                 && match order.side {
                     OrderSide::Buy => bar.low < order.price,
                     OrderSide::Sell => bar.high > order.price,

@@ -4,7 +4,9 @@
 //! Latency (SPEC 5): an order reaches the exchange at submit time + entry latency and acts on
 //! the market as it is then (events at exactly that time are applied after it); a cancel acts
 //! at its own arrival, so a fill in between still happens. A cancel that arrives before its
-//! order (random latency) is `CancelRejected` and the order then rests.
+//! order (random latency) is `CancelRejected` and the order then rests. Latency models:
+//! fixed, seeded uniform, or interpolated from recorded round trips by send time
+//! (`recorded_latency`).
 
 use auction_trader_types::{ExecutionReport, OrderId, OrderRequest, TimeoutAction, UnixNanos};
 
@@ -42,12 +44,17 @@ impl PartialOrd for Scheduled {
 }
 
 impl SimulatedExchange {
-    pub(super) fn draw_latency(&mut self, fixed: i64) -> i64 {
+    /// Latency of an order or cancel sent at `sent` (`fixed`: the fixed model's value).
+    pub(super) fn draw_latency(&mut self, fixed: i64, sent: UnixNanos) -> i64 {
         match self.settings.latency_model {
             LatencyModel::Fixed => fixed,
             LatencyModel::Uniform => self
                 .latency_random
                 .between(self.settings.latency_min, self.settings.latency_max),
+            LatencyModel::Interpolated => match &self.settings.recorded_latency {
+                Some(recorded) => recorded.at(sent.as_i64()),
+                None => fixed, // unreachable: the settings refuse the model without a file
+            },
         }
     }
 
@@ -67,19 +74,22 @@ impl SimulatedExchange {
 
     #[cold]
     pub(super) fn process_due(&mut self, now: UnixNanos, reports: &mut Vec<ExecutionReport>) {
-        let interval = self.settings.funding_interval;
-        if self.next_funding.is_none() {
+        if self.funding.next.is_none() {
             // The first funding time strictly after the first moment the exchange sees.
-            self.next_funding = Some(now.floor_to(interval).as_i64().saturating_add(interval));
+            let interval = self.settings.funding_interval;
+            self.funding.next = Some(now.floor_to(interval).as_i64().saturating_add(interval));
         }
         loop {
             let earliest = self.earliest_scheduled();
-            let funding = self.next_funding.unwrap_or(i64::MAX);
+            let funding = self.funding.next.unwrap_or(i64::MAX);
+            // A funding charge waiting for its settlement record is made (with the latest
+            // recorded rate) before anything later than it happens.
+            let next = earliest.unwrap_or(i64::MAX).min(funding).min(now.as_i64());
+            self.settle_overdue_funding(next, reports);
             // At equal times funding comes first: it charges the position held up to then.
             if funding <= now.as_i64() && earliest.is_none_or(|due| funding <= due) {
                 self.advance_clock(UnixNanos(funding));
-                self.charge_funding(reports);
-                self.next_funding = Some(funding.saturating_add(interval));
+                self.funding_time(funding, reports);
                 continue;
             }
             match earliest {
@@ -99,8 +109,13 @@ impl SimulatedExchange {
                 _ => break,
             }
         }
+        self.refresh_next_due();
+    }
+
+    /// Earliest time anything is due: a scheduled action or funding.
+    pub(super) fn refresh_next_due(&mut self) {
         let scheduled = self.earliest_scheduled().unwrap_or(i64::MAX);
-        self.next_due = scheduled.min(self.next_funding.unwrap_or(i64::MAX));
+        self.next_due = scheduled.min(self.funding.due());
     }
 
     pub(super) fn advance_clock(&mut self, time: UnixNanos) {

@@ -38,6 +38,7 @@ use crate::account::Account;
 use crate::config::{FillModelConfig, FillSettings, FundingSource};
 use crate::market::{Level, MarketView};
 use crate::random::SplitMix64;
+use funding::FundingSchedule;
 use latency::{Action, Scheduled};
 use resting::{Bounds, RestingOrder};
 
@@ -73,7 +74,7 @@ pub struct SimulatedExchange {
     /// Earliest time anything is due (scheduled action or funding); `i64::MIN` before the
     /// first event so that the funding schedule starts.
     next_due: i64,
-    next_funding: Option<i64>,
+    funding: FundingSchedule,
     now: UnixNanos,
     latency_random: SplitMix64,
     queue_random: SplitMix64,
@@ -112,8 +113,10 @@ impl SimulatedExchange {
             book,
             instrument.tick_size,
             settings.stale_quote,
+            settings.stale_book,
             settings.fallback_half_spread_ticks,
         );
+        let funding = FundingSchedule::new(settings.funding_interval);
         Ok(Self {
             maker_fee: settings.maker_fee.unwrap_or(instrument.maker_fee),
             taker_fee: settings.taker_fee.unwrap_or(instrument.taker_fee),
@@ -129,7 +132,7 @@ impl SimulatedExchange {
             scheduled: BinaryHeap::new(),
             sequence: 0,
             next_due: i64::MIN,
-            next_funding: None,
+            funding,
             now: UnixNanos(i64::MIN),
             levels: Vec::new(),
             last_bar_open: None,
@@ -169,13 +172,13 @@ impl SimulatedExchange {
 
     /// Order reaches the exchange at now + entry latency; acts on the book as it is on arrival.
     pub fn submit(&mut self, now: UnixNanos, request: OrderRequest) {
-        let latency = self.draw_latency(self.settings.entry_latency);
+        let latency = self.draw_latency(self.settings.entry_latency, now);
         self.schedule(now.saturating_add_nanos(latency), Action::Arrive(request));
     }
 
     /// Cancel reaches the exchange at now + cancel latency (a fill before that still happens).
     pub fn cancel(&mut self, now: UnixNanos, order_id: OrderId) {
-        let latency = self.draw_latency(self.settings.cancel_latency);
+        let latency = self.draw_latency(self.settings.cancel_latency, now);
         self.schedule(now.saturating_add_nanos(latency), Action::Cancel(order_id));
     }
 
@@ -195,7 +198,7 @@ impl SimulatedExchange {
             MarketEvent::Depth(delta) => self.on_depth(delta, reports),
             MarketEvent::Quote(quote) => self.on_quote(quote, reports),
             MarketEvent::Trade(trade) => self.on_trade(trade, reports),
-            MarketEvent::Funding(funding) => self.on_funding_event(funding),
+            MarketEvent::Funding(funding) => self.on_funding_event(funding, reports),
             MarketEvent::Bar(bar) => self.on_bar(bar, reports),
             MarketEvent::Liquidation(_) => {}
         }

@@ -30,8 +30,8 @@ use auction_trader_types::{
 };
 
 use super::{Action, SimulatedExchange, taken_side};
-use crate::config::{QueueModel, scale_by_rate};
-use crate::queue::QueuePosition;
+use crate::config::{QueueModelKind, scale_by_rate};
+use crate::queue::{QueuePosition, QueueRule};
 
 /// A limit order resting on the simulated book.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,19 +65,30 @@ impl Bounds {
 }
 
 impl SimulatedExchange {
-    /// Puts a limit order at the back of the queue at `price`.
+    /// Puts a limit order at the back of the queue at `price`: behind the venue's volume the
+    /// queue model puts ahead of it and behind our own orders resting there.
     pub(super) fn rest(&mut self, request: OrderRequest, price: Price, remaining: Quantity) {
         let own_side = taken_side(request.side.opposite());
         let depth = self.depth_on_arrival(own_side, price);
-        let ahead = match self.settings.queue_model {
+        let venue_ahead = match self.settings.queue_model {
             // SPEC 5 / 11.5: fraction × depth; the order's first lot fills when that much has
             // traded, so one lot less is strictly ahead of it.
-            QueueModel::Fraction => {
+            QueueModelKind::QueueFraction => {
                 let share = scale_by_rate(depth.raw(), self.settings.queue_fraction);
                 Quantity::from_raw((share - self.instrument.lot_size.raw()).max(0))
             }
-            QueueModel::Probabilistic => Quantity::from_raw(self.queue_random.below(depth.raw())),
+            QueueModelKind::RandomPosition => {
+                Quantity::from_raw(self.queue_random.below(depth.raw()))
+            }
+            // Risk-averse and probabilistic models: the back of the whole level.
+            QueueModelKind::RiskAverse
+            | QueueModelKind::ProbPower2
+            | QueueModelKind::ProbPower3
+            | QueueModelKind::ProbPower
+            | QueueModelKind::ProbLog => depth,
         };
+        // SPEC 5: our resting orders at one price queue behind each other.
+        let own_ahead = self.own_volume_at(request.side, price, self.orders.len());
         self.orders.push(RestingOrder {
             id: request.id,
             side: request.side,
@@ -85,7 +96,7 @@ impl SimulatedExchange {
             remaining,
             reduce_only: request.reduce_only,
             arrived: self.now,
-            queue: QueuePosition::new(ahead),
+            queue: QueuePosition::new(venue_ahead.saturating_add(own_ahead)),
         });
         self.refresh_bounds();
         if let Some((nanos, action)) = request.timeout {
@@ -96,21 +107,56 @@ impl SimulatedExchange {
         }
     }
 
-    /// Size resting at `price` on `side` when an order joins it: the L2 level when depth is
-    /// known, else the quote's size when the quote's touch is that price, else zero.
+    /// Remaining quantity of our resting orders on `side` at `price` among the first `count`
+    /// (those that arrived before the order at index `count`).
+    fn own_volume_at(&self, side: OrderSide, price: Price, count: usize) -> Quantity {
+        self.orders[..count]
+            .iter()
+            .filter(|order| order.side == side && order.price == price)
+            .fold(Quantity::ZERO, |total, order| {
+                total.saturating_add(order.remaining)
+            })
+    }
+
+    /// Size resting at `price` on `side` when an order joins it (SPEC 5): the L2 level when
+    /// depth is known; without depth, the quote's size at its touch, nothing at a price better
+    /// than the touch (a new level), and behind the touch (unknown) the larger of the last
+    /// size known there and the median touch size, never 0 (see `unknown_depth`).
     pub(super) fn depth_on_arrival(&self, side: BookSide, price: Price) -> Quantity {
         if self.market.book_synced {
             return self.market.book.depth_at(side, price);
         }
-        match &self.market.quote {
-            Some(quote) if side == BookSide::Bid && quote.bid_price == price => quote.bid_size,
-            Some(quote) if side == BookSide::Ask && quote.ask_price == price => quote.ask_size,
-            _ => Quantity::ZERO,
+        if let Some(quote) = &self.market.quote {
+            let (touch, size) = match side {
+                BookSide::Bid => (quote.bid_price, quote.bid_size),
+                BookSide::Ask => (quote.ask_price, quote.ask_size),
+            };
+            let inside = match side {
+                BookSide::Bid => price > touch,
+                BookSide::Ask => price < touch,
+            };
+            if touch.is_positive() && price == touch {
+                return size;
+            }
+            if touch.is_positive() && inside {
+                return Quantity::ZERO;
+            }
         }
+        self.market
+            .depth_memory
+            .assumed_depth(side, price, self.instrument.lot_size)
     }
 
     pub(super) fn remove_order(&mut self, index: usize) -> RestingOrder {
         let order = self.orders.remove(index);
+        if order.remaining.is_positive() {
+            // It no longer stands ahead of our later orders at its price.
+            for later in &mut self.orders[index..] {
+                if later.side == order.side && later.price == order.price {
+                    later.queue.own_order_left(order.remaining);
+                }
+            }
+        }
         self.refresh_bounds();
         order
     }
@@ -192,7 +238,11 @@ impl SimulatedExchange {
     }
 
     pub(super) fn on_trade(&mut self, trade: &Trade, reports: &mut Vec<ExecutionReport>) {
-        self.market.tick_data_seen = true;
+        self.market.trades_seen = true;
+        if self.market.quote.is_none() && !self.market.book_synced {
+            // Trades only: trade sizes stand in for touch sizes (unknown depth).
+            self.market.depth_memory.on_trade(trade.size);
+        }
         self.market.last_trade = Some((trade.price, trade.ts_recv));
         let raw = trade.price.raw();
         if raw <= self.bounds.max_buy || raw >= self.bounds.min_sell {
@@ -235,6 +285,21 @@ impl SimulatedExchange {
     }
 
     pub(super) fn on_quote(&mut self, quote: &Quote, reports: &mut Vec<ExecutionReport>) {
+        if self.settings.queue_rule != QueueRule::Fraction
+            && !self.orders.is_empty()
+            && !self.market.book_synced
+            && let Some(previous) = self.market.quote
+        {
+            // Quote-only data: the touch's size is its level's size.
+            if previous.bid_price == quote.bid_price {
+                let (old, new) = (previous.bid_size, quote.bid_size);
+                self.level_changes_queue(BookSide::Bid, quote.bid_price, old, new);
+            }
+            if previous.ask_price == quote.ask_price {
+                let (old, new) = (previous.ask_size, quote.ask_size);
+                self.level_changes_queue(BookSide::Ask, quote.ask_price, old, new);
+            }
+        }
         self.market.apply_quote(quote);
         if (quote.ask_price.is_positive() && quote.ask_price.raw() <= self.bounds.max_buy)
             || quote.bid_price.raw() >= self.bounds.min_sell
@@ -244,12 +309,13 @@ impl SimulatedExchange {
     }
 
     pub(super) fn on_depth(&mut self, delta: &BookDelta, reports: &mut Vec<ExecutionReport>) {
-        if self.settings.queue_model == QueueModel::Probabilistic
+        if self.settings.queue_rule != QueueRule::Fraction
             && !self.orders.is_empty()
             && !delta.flags.is_clear()
             && !delta.flags.is_empty_message()
         {
-            self.depth_changes_queue(delta);
+            let old = self.market.book.depth_at(delta.side, delta.price);
+            self.level_changes_queue(delta.side, delta.price, old, delta.size);
         }
         self.market.apply_depth(delta);
         if !self.orders.is_empty() && (delta.flags.is_last() || delta.flags.is_empty_message()) {
@@ -263,20 +329,30 @@ impl SimulatedExchange {
         }
     }
 
-    /// Probabilistic queue: a depth row at the price of resting orders on its side.
-    pub(super) fn depth_changes_queue(&mut self, delta: &BookDelta) {
-        let raw = delta.price.raw();
-        let (side, low, high) = match delta.side {
+    /// Queue models that follow the book (SPEC 5): the venue's size at `price` on `side` went
+    /// from `old` to `new`; our orders resting there move as their model says.
+    pub(super) fn level_changes_queue(
+        &mut self,
+        side: BookSide,
+        price: Price,
+        old: Quantity,
+        new: Quantity,
+    ) {
+        let raw = price.raw();
+        let (order_side, low, high) = match side {
             BookSide::Bid => (OrderSide::Buy, self.bounds.min_buy, self.bounds.max_buy),
             BookSide::Ask => (OrderSide::Sell, self.bounds.min_sell, self.bounds.max_sell),
         };
         if raw < low || raw > high {
             return;
         }
-        let old = self.market.book.depth_at(delta.side, delta.price);
+        let rule = self.settings.queue_rule;
+        // Our earlier orders at the price stand ahead of each later one.
+        let mut own_ahead = Quantity::ZERO;
         for order in &mut self.orders {
-            if order.side == side && order.price == delta.price {
-                order.queue.on_depth_change(old, delta.size);
+            if order.side == order_side && order.price == price {
+                order.queue.on_depth_change(rule, old, new, own_ahead);
+                own_ahead = own_ahead.saturating_add(order.remaining);
             }
         }
     }

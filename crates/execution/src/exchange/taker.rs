@@ -32,7 +32,7 @@ impl SimulatedExchange {
                 self.levels = levels;
                 best
             }
-            TakerSource::Quote(price) => Some(price),
+            TakerSource::Quote { price, .. } => Some(price),
             TakerSource::LastTrade(_) => None,
         }
     }
@@ -65,17 +65,21 @@ impl SimulatedExchange {
             Some(TakerSource::Depth) => {
                 self.walk_depth(order_id, side, quantity, limit, reference_mid, reports)
             }
-            Some(TakerSource::Quote(price) | TakerSource::LastTrade(price)) => {
-                // SPEC 5: best opposite (or last trade ± half spread) plus slippage, whole size.
-                let mut fill_price = self.with_slippage(side, price);
-                if let Some(limit) = limit {
-                    if !at_or_through(side, price, limit) {
-                        return Quantity::ZERO;
-                    }
-                    if !at_or_through(side, fill_price, limit) {
-                        fill_price = limit; // Slippage never goes beyond the limit.
-                    }
-                }
+            Some(TakerSource::Quote { price, size }) => self.take_quote(
+                order_id,
+                side,
+                quantity,
+                limit,
+                (price, size),
+                reference_mid,
+                reports,
+            ),
+            Some(TakerSource::LastTrade(price)) => {
+                // SPEC 5: quotes absent or stale: last trade ± half spread plus slippage, for
+                // the whole size (no size is known).
+                let Some(fill_price) = self.within_limit(side, price, limit) else {
+                    return Quantity::ZERO;
+                };
                 self.emit_fill(
                     order_id,
                     side,
@@ -88,6 +92,89 @@ impl SimulatedExchange {
                 );
                 quantity
             }
+        }
+    }
+
+    /// `price` plus slippage, capped at `limit` (slippage never goes beyond it); `None` when
+    /// `price` itself is beyond the limit.
+    fn within_limit(&self, side: OrderSide, price: Price, limit: Option<Price>) -> Option<Price> {
+        let fill_price = self.with_slippage(side, price);
+        match limit {
+            Some(limit) if !at_or_through(side, price, limit) => None,
+            Some(limit) if !at_or_through(side, fill_price, limit) => Some(limit),
+            _ => Some(fill_price),
+        }
+    }
+
+    /// SPEC 5 without depth: at most the quoted size (net of what our orders took there and
+    /// the venue has not refilled) at the touch, plus slippage; the rest beyond the touch at
+    /// the impact price (a marketable limit only up to its price, the rest rests).
+    #[allow(clippy::too_many_arguments)] // one call site; the values are all distinct
+    fn take_quote(
+        &mut self,
+        order_id: OrderId,
+        side: OrderSide,
+        quantity: Quantity,
+        limit: Option<Price>,
+        (touch, size): (Price, Quantity),
+        reference_mid: Option<Price>,
+        reports: &mut Vec<ExecutionReport>,
+    ) -> Quantity {
+        let taken = taken_side(side);
+        let Some(touch_price) = self.within_limit(side, touch, limit) else {
+            return Quantity::ZERO;
+        };
+        let at_touch = quantity.min(self.instrument.round_down_to_lot(size));
+        let rest = quantity.saturating_sub(at_touch);
+        let beyond = if rest.is_positive() {
+            let impact = self.beyond_touch_price(side, touch, rest);
+            self.within_limit(side, impact, limit)
+        } else {
+            None
+        };
+        if at_touch.is_positive() {
+            self.market.consume(taken, touch, at_touch, self.now);
+            let leaves = if beyond.is_some() {
+                rest
+            } else {
+                Quantity::ZERO
+            };
+            self.emit_fill(
+                order_id,
+                side,
+                touch_price,
+                at_touch,
+                Liquidity::Taker,
+                leaves,
+                reference_mid,
+                reports,
+            );
+        }
+        let Some(beyond_price) = beyond else {
+            return at_touch;
+        };
+        self.emit_fill(
+            order_id,
+            side,
+            beyond_price,
+            rest,
+            Liquidity::Taker,
+            Quantity::ZERO,
+            reference_mid,
+            reports,
+        );
+        quantity
+    }
+
+    /// Where the part of a taker order beyond the quoted size fills (SPEC 5: it pays the
+    /// dynamic cost model's impact). The seam for `estimate_cost`: until the cost model is
+    /// wired here, a fixed impact of one tick beyond the touch (the next worse price), before
+    /// slippage.
+    fn beyond_touch_price(&self, side: OrderSide, touch: Price, _quantity: Quantity) -> Price {
+        let tick = self.instrument.tick_size.raw();
+        match side {
+            OrderSide::Buy => Price::from_raw(touch.raw().saturating_add(tick)),
+            OrderSide::Sell => Price::from_raw(touch.raw().saturating_sub(tick).max(tick)),
         }
     }
 
@@ -120,7 +207,7 @@ impl SimulatedExchange {
                 continue;
             }
             remaining = remaining.saturating_sub(quantity);
-            self.market.consume(taken, price, quantity);
+            self.market.consume(taken, price, quantity, self.now);
             self.emit_fill(
                 order_id,
                 side,
@@ -138,7 +225,7 @@ impl SimulatedExchange {
         if limit.is_none() && remaining.is_positive() {
             let price = worst.or_else(|| self.market.book.best(taken).map(|(price, _)| price));
             if let Some(price) = price {
-                self.market.consume(taken, price, remaining);
+                self.market.consume(taken, price, remaining, self.now);
                 self.emit_fill(
                     order_id,
                     side,

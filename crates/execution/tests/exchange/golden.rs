@@ -1,6 +1,6 @@
 //! Golden cases of the fill model (SPEC 5, SPEC 11.5, SPEC 11.6), numbers worked by hand.
 
-use auction_trader_execution::{FillModelConfig, LatencyConfig, QueueModel, SimulatedExchange};
+use auction_trader_execution::{FillModelConfig, LatencyConfig, QueueModelKind, SimulatedExchange};
 use auction_trader_types::{
     AggressorSide, BookSide, CancelReason, Crossing, ExecutionReport, InstrumentKey, Liquidity,
     OrderId, OrderKind, OrderSide, Quantity, RejectReason, TimeoutAction, Trigger, UnixNanos,
@@ -196,11 +196,17 @@ fn a_market_buy_walks_two_ask_levels() {
     exchange.submit(ms(200), market(2, OrderSide::Buy, "1"));
     exchange.advance_to(ms(330), &mut reports);
     assert_eq!(fills(&reports)[2].price, price("100.2"));
-    // ... until the level's next update restores the venue's size.
+    // ... until the book shows the level refilled: 100.1 shown again at 2 (what it showed
+    // when we took it) is not a refill, so the next lot is again 100.2; 100.1 at 3 (one more
+    // joined) refills one of our two -> 2 there for us.
     exchange.on_market_event(&level(ms(400), BookSide::Ask, "100.1", "2"), &mut reports);
     exchange.submit(ms(400), market(3, OrderSide::Buy, "1"));
     exchange.advance_to(ms(530), &mut reports);
-    assert_eq!(fills(&reports)[3].price, price("100.1"));
+    assert_eq!(fills(&reports)[3].price, price("100.2"));
+    exchange.on_market_event(&level(ms(600), BookSide::Ask, "100.1", "3"), &mut reports);
+    exchange.submit(ms(600), market(4, OrderSide::Buy, "1"));
+    exchange.advance_to(ms(730), &mut reports);
+    assert_eq!(fills(&reports)[4].price, price("100.1"));
 }
 
 #[test]
@@ -488,10 +494,11 @@ fn quotes_only_price_market_orders_then_the_last_trade_when_stale() {
         &trade(ms(0), "100.0", "0.1", AggressorSide::Buy),
         &mut reports,
     );
-    exchange.on_market_event(&quote(ms(10), "99.9", "1", "100.1", "1"), &mut reports);
+    exchange.on_market_event(&quote(ms(10), "99.9", "1", "100.1", "5"), &mut reports);
     exchange.submit(ms(10), market(1, OrderSide::Buy, "5"));
     exchange.advance_to(ms(140), &mut reports);
-    // Fresh quote (130 ms old): 100.1 × (1 + 1 bp) = 100.11001 -> rounded up to 100.2, whole size.
+    // Fresh quote (130 ms old): 100.1 × (1 + 1 bp) = 100.11001 -> rounded up to 100.2, the
+    // whole 5 (5 quoted).
     let filled = fills(&reports);
     assert_eq!(
         (filled[0].price, filled[0].quantity),
@@ -611,7 +618,7 @@ fn bar_mode_fills_only_through_the_limit() {
 /// The probabilistic queue scenario: a bid joins 20 lots, trades and cancels follow.
 fn probabilistic_run(seed: u64) -> (Vec<ExecutionReport>, Quantity) {
     let config = FillModelConfig {
-        queue_model: QueueModel::Probabilistic,
+        queue_model: QueueModelKind::RandomPosition,
         seed,
         latency: LatencyConfig::default(),
         ..FillModelConfig::default()
@@ -662,7 +669,7 @@ fn probabilistic_queue_is_deterministic_per_seed() {
 #[test]
 fn probabilistic_queue_moves_up_when_orders_ahead_cancel() {
     let config = FillModelConfig {
-        queue_model: QueueModel::Probabilistic,
+        queue_model: QueueModelKind::RandomPosition,
         seed: 3,
         ..FillModelConfig::default()
     };

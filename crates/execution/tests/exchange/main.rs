@@ -3,7 +3,12 @@
 
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] functions parse literals
 
+mod bars;
+mod funding;
 mod golden;
+mod latency;
 mod properties;
+mod queue_models;
 mod real_capture;
 mod support;
+mod takers;

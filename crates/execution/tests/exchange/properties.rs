@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use auction_trader_execution::{FillModelConfig, LatencyConfig, LatencyModel, QueueModel};
+use auction_trader_execution::{FillModelConfig, LatencyConfig, LatencyModel, QueueModelKind};
 use auction_trader_types::{
     AggressorSide, BookSide, ExecutionReport, MarketEvent, OrderId, OrderKind, OrderRequest,
     OrderSide, Price, Quantity, TimeoutAction,
@@ -232,12 +232,12 @@ proptest! {
     #[test]
     fn random_sequences_keep_the_ledger_consistent(
         operations in prop::collection::vec((operation(), 0_i64..400), 1..120),
-        probabilistic: bool,
+        model in 0_usize..QueueModelKind::ALL.len(),
         uniform: bool,
         seed in 0_u64..1_000,
     ) {
         let config = FillModelConfig {
-            queue_model: if probabilistic { QueueModel::Probabilistic } else { QueueModel::Fraction },
+            queue_model: QueueModelKind::ALL[model],
             seed,
             latency: LatencyConfig {
                 model: if uniform { LatencyModel::Uniform } else { LatencyModel::Fixed },

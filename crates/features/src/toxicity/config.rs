@@ -21,8 +21,9 @@ pub struct ToxicityConfig {
     pub gamma: f64,
     /// Levels per side for depth, CTR, OBI and the ghost median (SPEC 2.5: 20).
     pub levels: usize,
-    /// Levels per side kept in each one-second depth sample (>= `levels`), so a price that
-    /// climbs into the top `levels` still has its earlier depth.
+    /// Levels per side kept in each one-second book sample (>= `levels`): the "sampled top-N"
+    /// of SPEC 2.5 (a level leaving it because the price moved is not a decrease), deep enough
+    /// that a price climbing into the top `levels` still has its earlier depth.
     pub sample_levels: usize,
     /// Decay-weighted depth lookback in seconds (SPEC 2.5: 30).
     pub decay_lookback_seconds: u32,
@@ -39,11 +40,16 @@ pub struct ToxicityConfig {
     pub ghost_median_seconds: u32,
     /// No ghost detection before this many seconds of median history.
     pub ghost_min_history_seconds: u32,
-    /// A ghost lives less than this (SPEC 2.5: 10 s).
+    /// A ghost goes within this of the sample where it appeared (SPEC 2.5: 10 s).
     pub ghost_max_life_ms: u32,
+    /// Re-quote: an increase within this many ticks of a candidate in the sample where it
+    /// went ... (SPEC 2.5: ±5 ticks)
+    pub ghost_requote_ticks: u32,
+    /// ... of at least this share of the candidate's increase (SPEC 2.5: 50%).
+    pub ghost_requote_share: f64,
     /// Displayed depth at a ghost's bucket is multiplied by this (SPEC 2.5: 0.15) ...
     pub ghost_discount: f64,
-    /// ... for this long after the ghost vanished (SPEC 2.5: 60 s).
+    /// ... for this long after the ghost was confirmed (SPEC 2.5: 60 s).
     pub ghost_penalty_seconds: u32,
     /// Ghosts in one bucket within `repeat_window_seconds` that make it a repeat offender (3).
     pub repeat_offender_ghosts: u32,
@@ -100,6 +106,8 @@ impl Default for ToxicityConfig {
             ghost_median_seconds: 300,
             ghost_min_history_seconds: 30,
             ghost_max_life_ms: 10_000,
+            ghost_requote_ticks: 5,
+            ghost_requote_share: 0.5,
             ghost_discount: 0.15,
             ghost_penalty_seconds: 60,
             repeat_offender_ghosts: 3,
@@ -187,6 +195,7 @@ impl ToxicityConfig {
             ));
         }
         within("ghost_discount", self.ghost_discount, 0.0, 1.0)?;
+        within("ghost_requote_share", self.ghost_requote_share, 0.0, 1.0)?;
         within("drain_decline", self.drain_decline, 0.0, 1.0)?;
         within("epsilon_fraction", self.epsilon_fraction, 0.0, 1.0)?;
         for (field, value) in [

@@ -1,12 +1,16 @@
-//! Cancel-to-trade ratio, SPEC 2.5: per level over a fixed 10 s window,
-//! `cancelled = max(0, size decrease at the price − volume traded at the price)` and
-//! `CTR = cancelled / (executed + ε)`, with ε = 0.01 × the median trade size of the last 24 h.
-//! Also holds the per-second flow buckets (decreases, trades, taker volumes) that the drain
-//! regime reads over its 30 s window.
+//! Cancel-to-trade ratio, SPEC 2.5: per side and absolute price over a fixed 10 s window of
+//! one-second samples, `cancelled = max(0, Σ size decreases between consecutive samples −
+//! volume executed at the price)`, `CTR_level = cancelled / (executed + ε)` (no verdict where
+//! nothing executed), and the book's CTR per side `Σ cancelled / Σ (executed + ε)` over the
+//! active levels, with ε = 0.01 × the median trade size of the last 24 h. Also holds the
+//! per-second flow buckets (decreases, executions, taker volumes, bests) that the drain regime
+//! reads over its 30 s window.
 
 use std::collections::{BTreeMap, VecDeque};
 
-use auction_trader_types::BookSide;
+use auction_trader_types::{AggressorSide, BookSide, NANOS_PER_SECOND};
+
+use super::sample::side_index;
 
 /// `max(0, decrease − traded)` (SPEC 2.5), raw units.
 pub fn cancelled_volume(decrease: i64, traded: i64) -> i64 {
@@ -39,73 +43,128 @@ pub fn fallback_epsilon(symbol: &str, default: f64) -> f64 {
     }
 }
 
-const SIDE_BID: u8 = 0;
-const SIDE_ASK: u8 = 1;
-
-pub fn side_code(side: BookSide) -> u8 {
-    match side {
-        BookSide::Bid => SIDE_BID,
-        BookSide::Ask => SIDE_ASK,
-    }
-}
-
-/// What happened during one second, aggregated per price (sorted for binary search).
+/// What happened during one second `[start, start + 1 s)`, aggregated per price (sorted for
+/// binary search): the size decreases between the samples at both ends of the second, the
+/// volume executed per (side, price), taker volumes, and each side's best at the closing
+/// sample.
 #[derive(Debug, Clone, Default)]
 pub struct FlowBucket {
     /// Second start (ns).
     pub start: i64,
-    /// `(side, price raw, summed size decrease raw)`.
+    /// `(side index, price raw, size decrease raw)` between the sample at `start` and the one
+    /// at `start + 1 s` (SPEC 2.5: on the one-second samples only).
     pub decreases: Vec<(u8, i64, i64)>,
-    /// `(price raw, summed traded size raw)`, both aggressor sides.
-    pub traded: Vec<(i64, i64)>,
+    /// `(side index, price raw, executed size raw)`: a taker sell executes against the bid at
+    /// its price, a taker buy against the ask; a trade without aggressor counts on both sides.
+    pub executed: Vec<(u8, i64, i64)>,
     pub taker_buy: i64,
     pub taker_sell: i64,
+    /// Best bid and ask of the sample that closed the second (`None`: no usable sample).
+    pub best: [Option<i64>; 2],
 }
 
 impl FlowBucket {
-    /// Sorts and merges the raw rows appended during the second.
+    /// Records one trade.
+    #[inline]
+    pub fn on_trade(&mut self, price: i64, size: i64, aggressor: AggressorSide) {
+        match aggressor {
+            AggressorSide::Sell => {
+                self.taker_sell = self.taker_sell.saturating_add(size);
+                self.executed.push((0, price, size));
+            }
+            AggressorSide::Buy => {
+                self.taker_buy = self.taker_buy.saturating_add(size);
+                self.executed.push((1, price, size));
+            }
+            AggressorSide::Unknown => {
+                self.executed.push((0, price, size));
+                self.executed.push((1, price, size));
+            }
+        }
+    }
+
+    /// Sorts and merges the rows appended during the second.
     pub fn finish(&mut self) {
-        self.decreases.sort_unstable();
-        self.decreases.dedup_by(|later, kept| {
-            let same = later.0 == kept.0 && later.1 == kept.1;
-            if same {
-                kept.2 = kept.2.saturating_add(later.2);
-            }
-            same
-        });
-        self.traded.sort_unstable();
-        self.traded.dedup_by(|later, kept| {
-            let same = later.0 == kept.0;
-            if same {
-                kept.1 = kept.1.saturating_add(later.1);
-            }
-            same
-        });
+        merge_sorted(&mut self.decreases);
+        merge_sorted(&mut self.executed);
     }
 
     fn decrease_at(&self, side: u8, price: i64) -> i64 {
-        self.decreases
-            .binary_search_by(|probe| (probe.0, probe.1).cmp(&(side, price)))
-            .map_or(0, |index| self.decreases[index].2)
+        lookup(&self.decreases, side, price)
     }
 
-    fn traded_at(&self, price: i64) -> i64 {
-        self.traded
-            .binary_search_by(|probe| probe.0.cmp(&price))
-            .map_or(0, |index| self.traded[index].1)
+    pub fn executed_at(&self, side: u8, price: i64) -> i64 {
+        lookup(&self.executed, side, price)
     }
+
+    /// Volume traded at `price` on either side this second.
+    pub fn traded_at(&self, price: i64) -> bool {
+        self.executed_at(0, price) > 0 || self.executed_at(1, price) > 0
+    }
+}
+
+fn merge_sorted(rows: &mut Vec<(u8, i64, i64)>) {
+    rows.sort_unstable();
+    rows.dedup_by(|later, kept| {
+        let same = later.0 == kept.0 && later.1 == kept.1;
+        if same {
+            kept.2 = kept.2.saturating_add(later.2);
+        }
+        same
+    });
+}
+
+fn lookup(rows: &[(u8, i64, i64)], side: u8, price: i64) -> i64 {
+    rows.binary_search_by(|probe| (probe.0, probe.1).cmp(&(side, price)))
+        .map_or(0, |index| rows[index].2)
 }
 
 /// Summed flow of one level over a window.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LevelFlow {
     pub decrease: i64,
-    pub traded: i64,
+    pub executed: i64,
 }
 
 impl LevelFlow {
     pub fn cancelled(self) -> i64 {
-        cancelled_volume(self.decrease, self.traded)
+        cancelled_volume(self.decrease, self.executed)
+    }
+}
+
+/// The CTR reading of one side over the window (SPEC 2.5).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct BookCtr {
+    /// `Σ cancelled / Σ (executed + ε)` over the active levels; `None` when nothing executed.
+    pub ratio: Option<f64>,
+    /// Active levels with executed volume whose own CTR exceeds the threshold.
+    pub toxic_levels: u32,
+    /// Active levels (best at some sample in the window, or executed at).
+    pub active_levels: u32,
+}
+
+/// SPEC 2.5 book CTR from per-level `(cancelled, executed)` in units: `Σ cancelled /
+/// Σ (executed + ε)`, undefined when nothing executed; levels with executed volume and a ratio
+/// above `toxic` are counted (a level without executed volume gets no verdict).
+pub fn book_ctr(levels: &[(f64, f64)], epsilon: f64, toxic: f64) -> BookCtr {
+    let mut cancelled = 0.0;
+    let mut denominator = 0.0;
+    let mut executed_any = false;
+    let mut toxic_levels = 0;
+    for &(level_cancelled, executed) in levels {
+        cancelled += level_cancelled;
+        denominator += executed + epsilon;
+        if executed > 0.0 {
+            executed_any = true;
+            if cancel_to_trade_ratio(level_cancelled, executed, epsilon) > toxic {
+                toxic_levels += 1;
+            }
+        }
+    }
+    BookCtr {
+        ratio: (executed_any && denominator > 0.0).then(|| cancelled / denominator),
+        toxic_levels,
+        active_levels: levels.len() as u32,
     }
 }
 
@@ -114,6 +173,8 @@ impl LevelFlow {
 pub struct FlowWindow {
     buckets: VecDeque<FlowBucket>,
     capacity: usize,
+    active: Vec<i64>,
+    levels: Vec<(f64, f64)>,
 }
 
 impl FlowWindow {
@@ -121,6 +182,8 @@ impl FlowWindow {
         Self {
             buckets: VecDeque::with_capacity(capacity + 1),
             capacity: capacity.max(1),
+            active: Vec::new(),
+            levels: Vec::new(),
         }
     }
 
@@ -133,9 +196,10 @@ impl FlowWindow {
         };
         bucket.start = start;
         bucket.decreases.clear();
-        bucket.traded.clear();
+        bucket.executed.clear();
         bucket.taker_buy = 0;
         bucket.taker_sell = 0;
+        bucket.best = [None, None];
         bucket
     }
 
@@ -146,9 +210,14 @@ impl FlowWindow {
         self.buckets.push_back(bucket);
     }
 
+    /// The newest closed bucket.
+    pub fn last(&self) -> Option<&FlowBucket> {
+        self.buckets.back()
+    }
+
     /// Buckets of the `seconds` seconds ending at `end` (starts in `[end − seconds, end)`).
     fn recent(&self, seconds: u32, end: i64) -> impl Iterator<Item = &FlowBucket> {
-        let from = end - i64::from(seconds) * auction_trader_types::NANOS_PER_SECOND;
+        let from = end - i64::from(seconds) * NANOS_PER_SECOND;
         self.buckets
             .iter()
             .rev()
@@ -156,17 +225,64 @@ impl FlowWindow {
             .filter(move |bucket| bucket.start < end)
     }
 
-    /// Decrease and traded volume at one level over the window.
+    /// Decrease and executed volume at one level over the window.
     pub fn level(&self, side: BookSide, price: i64, seconds: u32, end: i64) -> LevelFlow {
-        let code = side_code(side);
+        let code = side_index(side) as u8;
         let mut flow = LevelFlow::default();
         for bucket in self.recent(seconds, end) {
             flow.decrease = flow
                 .decrease
                 .saturating_add(bucket.decrease_at(code, price));
-            flow.traded = flow.traded.saturating_add(bucket.traded_at(price));
+            flow.executed = flow
+                .executed
+                .saturating_add(bucket.executed_at(code, price));
         }
         flow
+    }
+
+    /// SPEC 2.5 CTR of one side over the `seconds` window ending at `end`. Active levels are
+    /// the prices that were the side's best at a sample of the window (the samples at
+    /// `end − seconds` … `end`) or executed at in it. Sizes are converted with `unit` raw
+    /// units per unit; `epsilon` is in units.
+    pub fn book_ctr(
+        &mut self,
+        side: BookSide,
+        seconds: u32,
+        end: i64,
+        epsilon: f64,
+        toxic: f64,
+        unit: f64,
+    ) -> BookCtr {
+        let code = side_index(side) as u8;
+        let mut active = std::mem::take(&mut self.active);
+        active.clear();
+        // Bests at the window's samples: the buckets ending at end − seconds … end.
+        for bucket in self.recent(seconds + 1, end) {
+            if let Some(best) = bucket.best[code as usize] {
+                active.push(best);
+            }
+        }
+        for bucket in self.recent(seconds, end) {
+            active.extend(
+                bucket
+                    .executed
+                    .iter()
+                    .filter(|row| row.0 == code && row.2 > 0)
+                    .map(|row| row.1),
+            );
+        }
+        active.sort_unstable();
+        active.dedup();
+        let mut levels = std::mem::take(&mut self.levels);
+        levels.clear();
+        for &price in &active {
+            let flow = self.level(side, price, seconds, end);
+            levels.push((flow.cancelled() as f64 / unit, flow.executed as f64 / unit));
+        }
+        let reading = book_ctr(&levels, epsilon, toxic);
+        self.active = active;
+        self.levels = levels;
+        reading
     }
 
     /// `(taker buy, taker sell)` volume over the window (raw).
@@ -181,9 +297,9 @@ impl FlowWindow {
     }
 
     /// Cancelled volume of one side over the window: Σ over prices of
-    /// `max(0, Σ decrease − Σ traded)` (the passive drain of SPEC 2.5).
+    /// `max(0, Σ decrease − Σ executed)` (the passive drain of SPEC 2.5).
     pub fn cancelled_side(&self, side: BookSide, seconds: u32, end: i64) -> i64 {
-        let code = side_code(side);
+        let code = side_index(side) as u8;
         let mut per_price: BTreeMap<i64, LevelFlow> = BTreeMap::new();
         for bucket in self.recent(seconds, end) {
             for &(bucket_side, price, decrease) in &bucket.decreases {
@@ -193,9 +309,11 @@ impl FlowWindow {
             }
         }
         for bucket in self.recent(seconds, end) {
-            for &(price, traded) in &bucket.traded {
-                if let Some(flow) = per_price.get_mut(&price) {
-                    flow.traded += traded;
+            for &(bucket_side, price, executed) in &bucket.executed {
+                if bucket_side == code
+                    && let Some(flow) = per_price.get_mut(&price)
+                {
+                    flow.executed += executed;
                 }
             }
         }
@@ -315,30 +433,48 @@ mod tests {
     }
 
     #[test]
+    fn spec_11_4b_book_ctr() {
+        // SPEC 11.4b: active bid levels (cancelled 100, executed 20) and (cancelled 10,
+        // executed 0), ε = 0.005 -> 110 / (20.005 + 0.005) = 5.4973 -> toxic. Only the first
+        // level gets a per-level verdict (100 / 20.005 = 4.999 > 4); the second has none.
+        let reading = book_ctr(&[(100.0, 20.0), (10.0, 0.0)], 0.005, 4.0);
+        let ratio = reading.ratio.unwrap();
+        assert!((ratio - 110.0 / 20.01).abs() < 1e-12, "{ratio}");
+        assert!(ratio > 4.0);
+        assert_eq!((reading.toxic_levels, reading.active_levels), (1, 2));
+        // A second level that executed 5 and cancelled 30 (CTR 6) gets its own verdict.
+        let reading = book_ctr(&[(100.0, 20.0), (30.0, 5.0)], 0.005, 4.0);
+        assert_eq!(reading.toxic_levels, 2);
+        // Nothing executed anywhere: undefined, not infinite.
+        let reading = book_ctr(&[(10.0, 0.0), (3.0, 0.0)], 0.005, 4.0);
+        assert_eq!((reading.ratio, reading.toxic_levels), (None, 0));
+    }
+
+    #[test]
     fn window_sums_buckets_per_price_then_clamps() {
-        let second = auction_trader_types::NANOS_PER_SECOND;
+        let second = NANOS_PER_SECOND;
         let mut window = FlowWindow::new(30);
-        // Second 0: bid 100 decreases 60 (two rows 40 + 20), 20 traded at 100.
+        // Second 0: bid 100 decreased 60 between the samples, 20 sold into it; the bid was
+        // best at 100 at the closing sample.
         let mut bucket = window.blank(0);
-        bucket
-            .decreases
-            .extend([(0, 100, 40), (0, 100, 20), (1, 105, 7)]);
-        bucket.traded.push((100, 20));
-        bucket.taker_sell = 20;
+        bucket.decreases.extend([(0, 100, 60), (1, 105, 7)]);
+        bucket.on_trade(100, 20, AggressorSide::Sell);
+        bucket.best = [Some(100), Some(101)];
         bucket.finish();
         window.push(bucket);
-        // Second 1: bid 100 decreases 60 more.
+        // Second 1: bid 100 decreases 60 more; a taker buy at 101 executes on the ask.
         let mut bucket = window.blank(second);
         bucket.decreases.push((0, 100, 60));
-        bucket.taker_buy = 4;
+        bucket.on_trade(101, 4, AggressorSide::Buy);
+        bucket.best = [Some(99), Some(101)];
         bucket.finish();
         window.push(bucket);
         let flow = window.level(BookSide::Bid, 100, 10, 2 * second);
         assert_eq!(
-            (flow.decrease, flow.traded, flow.cancelled()),
+            (flow.decrease, flow.executed, flow.cancelled()),
             (120, 20, 100)
         );
-        // Only the last second: decrease 60, nothing traded.
+        // Only the last second: decrease 60, nothing executed.
         assert_eq!(
             window.level(BookSide::Bid, 100, 1, 2 * second).cancelled(),
             60
@@ -346,6 +482,29 @@ mod tests {
         assert_eq!(window.taker_volume(30, 2 * second), (4, 20));
         assert_eq!(window.cancelled_side(BookSide::Bid, 30, 2 * second), 100);
         assert_eq!(window.cancelled_side(BookSide::Ask, 30, 2 * second), 7);
+        // Book CTR (unit 1, ε 0): bid active levels 100 (best, executed) and 99 (best):
+        // (100 + 0) / (20 + 0) = 5. The ask's 105 was never best nor executed: not active;
+        // 101 executed 4, cancelled 0 -> 0.
+        let bid = window.book_ctr(BookSide::Bid, 10, 2 * second, 0.0, 4.0, 1.0);
+        assert_eq!(
+            (bid.ratio, bid.active_levels, bid.toxic_levels),
+            (Some(5.0), 2, 1)
+        );
+        let ask = window.book_ctr(BookSide::Ask, 10, 2 * second, 0.0, 4.0, 1.0);
+        assert_eq!((ask.ratio, ask.active_levels), (Some(0.0), 1));
+    }
+
+    #[test]
+    fn unknown_aggressor_executes_on_both_sides() {
+        let mut bucket = FlowBucket::default();
+        bucket.on_trade(100, 3, AggressorSide::Unknown);
+        bucket.finish();
+        assert_eq!(
+            (bucket.executed_at(0, 100), bucket.executed_at(1, 100)),
+            (3, 3)
+        );
+        assert_eq!((bucket.taker_buy, bucket.taker_sell), (0, 0));
+        assert!(bucket.traded_at(100) && !bucket.traded_at(101));
     }
 
     #[test]

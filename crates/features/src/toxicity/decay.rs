@@ -1,9 +1,13 @@
 //! Survival (decay) weighted depth, SPEC 2.5: one depth sample per second and price level,
-//! `Σ w_i·depth_i / Σ w_i` over the lookback with `w_i = exp(−λ_final × age_i)`.
+//! `Σ w_i·depth_i / Σ w_i` over the lookback with `w_i = exp(−λ_final × age_i)`, summed only
+//! over the samples where the price was observed inside the side's sampled book (a price that
+//! entered the window after the mid moved is not a drain of the levels it replaced).
 
 use std::collections::VecDeque;
 
 use auction_trader_types::BookSide;
+
+use super::sample::BookSample;
 
 /// `(spread / typical_spread)^α`; 1 without a positive typical spread (warm-up) or spread.
 pub fn spread_factor(spread: f64, typical_spread: Option<f64>, alpha: f64) -> f64 {
@@ -41,35 +45,13 @@ pub fn decay_weighted_depth(samples: impl Iterator<Item = (f64, f64)>, lambda: f
     (weights > 0.0).then(|| weighted / weights)
 }
 
-/// The levels of one side at one sample time (price raw, displayed size raw after the ghost
-/// discount), best first.
-#[derive(Debug, Clone, Default)]
-pub struct DepthSample {
-    pub ts: i64,
-    pub bids: Vec<(i64, i64)>,
-    pub asks: Vec<(i64, i64)>,
-}
-
-impl DepthSample {
-    /// Size at `price` (0 when the level was absent or beyond the stored levels).
-    pub fn size_at(&self, side: BookSide, price: i64) -> i64 {
-        let levels = match side {
-            BookSide::Bid => &self.bids,
-            BookSide::Ask => &self.asks,
-        };
-        levels
-            .iter()
-            .find(|(level_price, _)| *level_price == price)
-            .map_or(0, |(_, size)| *size)
-    }
-}
-
-/// The one-second depth samples inside the lookback.
+/// The one-second samples inside the lookback, with displayed sizes after the ghost discount
+/// (applied when each sample was taken: history is never rewritten).
 #[derive(Debug, Clone)]
 pub struct DepthHistory {
-    samples: VecDeque<DepthSample>,
+    samples: VecDeque<BookSample>,
     lookback_nanos: i64,
-    spare: Vec<DepthSample>,
+    spare: Vec<BookSample>,
 }
 
 impl DepthHistory {
@@ -82,16 +64,18 @@ impl DepthHistory {
     }
 
     /// A recycled sample to fill (no allocation in steady state).
-    pub fn blank(&mut self, ts: i64) -> DepthSample {
+    pub fn blank(&mut self, ts: i64) -> BookSample {
         let mut sample = self.spare.pop().unwrap_or_default();
         sample.ts = ts;
-        sample.bids.clear();
-        sample.asks.clear();
+        for levels in &mut sample.levels {
+            levels.clear();
+        }
+        sample.full = [false, false];
         sample
     }
 
     /// Adds the newest sample and drops those whose age reaches the lookback.
-    pub fn push(&mut self, sample: DepthSample) {
+    pub fn push(&mut self, sample: BookSample) {
         let now = sample.ts;
         self.samples.push_back(sample);
         while self
@@ -103,6 +87,11 @@ impl DepthHistory {
                 self.spare.push(old);
             }
         }
+    }
+
+    /// Returns a sample's buffers for reuse.
+    pub fn recycle(&mut self, sample: BookSample) {
+        self.spare.push(sample);
     }
 
     pub fn clear(&mut self) {
@@ -119,12 +108,14 @@ impl DepthHistory {
         self.samples.is_empty()
     }
 
-    /// Decay-weighted depth (raw units) at one price as of `now`.
+    /// Decay-weighted depth (raw units) at one price as of `now`, over the samples that
+    /// observed the price inside the side's sampled book (SPEC 2.5: no zero-filling).
     pub fn weighted(&self, side: BookSide, price: i64, lambda: f64, now: i64) -> Option<f64> {
         decay_weighted_depth(
-            self.samples.iter().map(|sample| {
+            self.samples.iter().filter_map(|sample| {
+                let size = sample.observed_in_range(side, price)?;
                 let age = (now - sample.ts) as f64 / auction_trader_types::NANOS_PER_SECOND as f64;
-                (age, sample.size_at(side, price) as f64)
+                Some((age, size as f64))
             }),
             lambda,
         )
@@ -165,25 +156,38 @@ mod tests {
     }
 
     #[test]
-    fn history_drops_samples_at_the_lookback() {
+    fn history_drops_samples_at_the_lookback_and_never_zero_fills() {
         let second = auction_trader_types::NANOS_PER_SECOND;
-        let mut history = DepthHistory::new(2);
-        for index in 0..3 {
-            let mut sample = history.blank(index * second);
-            sample.bids.push((100, 10 * (index + 1)));
+        let mut history = DepthHistory::new(3);
+        // Full 2-level bid samples: t0 {100: 10, 99: 5}, t1 {100: 20, 98: 5},
+        // t2 {102: 7, 101: 30} (the mid moved up two ticks), t3 {102: 9, 101: 30}.
+        let books: [&[(i64, i64)]; 4] = [
+            &[(100, 10), (99, 5)],
+            &[(100, 20), (98, 5)],
+            &[(102, 7), (101, 30)],
+            &[(102, 9), (101, 30)],
+        ];
+        for (index, levels) in books.iter().enumerate() {
+            let mut sample = history.blank(index as i64 * second);
+            sample.levels[0].extend_from_slice(levels);
+            sample.full = [true, false];
             history.push(sample);
         }
-        // Ages 0 and 1 kept (age 2 reaches the lookback): sizes 30 and 20.
-        assert_eq!(history.len(), 2);
-        // λ = 0: plain mean (30 + 20) / 2 = 25.
+        // Ages 0..2 kept (t0 reaches the lookback of 3 s).
+        assert_eq!(history.len(), 3);
+        // λ = 0: plain mean over the observations. 102 was above the best at t1 (not an
+        // observation of the bid book) -> (7 + 9) / 2 = 8, not (0 + 7 + 9) / 3.
         assert_eq!(
-            history.weighted(BookSide::Bid, 100, 0.0, 2 * second),
-            Some(25.0)
+            history.weighted(BookSide::Bid, 102, 0.0, 3 * second),
+            Some(8.0)
         );
-        // A price absent from the samples weighs as zero depth.
+        // 99 at t1 lies between the best 100 and the deepest 98: observed as 0; at t2 and t3
+        // it is past the deepest listed level (101): unobserved -> 0 / 1.
         assert_eq!(
-            history.weighted(BookSide::Bid, 101, 0.0, 2 * second),
+            history.weighted(BookSide::Bid, 99, 0.0, 3 * second),
             Some(0.0)
         );
+        // 97 was never inside the window.
+        assert_eq!(history.weighted(BookSide::Bid, 97, 0.0, 3 * second), None);
     }
 }

@@ -1,20 +1,26 @@
-//! Ghost orders, SPEC 2.5: a resting size above `5 ×` the median non-zero level size (top 20
-//! levels of that side, last 5 minutes) that lives less than 10 s and vanishes with no trade at
-//! its price. Forward only: depth sampled at the ghost's absolute price bucket
-//! (`round(price / tick) × tick`) is multiplied by 0.15 for the next 60 s; a bucket with >= 3
-//! ghosts in 10 minutes is a repeat offender whose λ is doubled for 10 minutes.
+//! Ghost orders, SPEC 2.5, on the one-second samples. A candidate is an increase of displayed
+//! size at one (side, absolute price) inside the top 20 levels between two consecutive samples
+//! that is larger than 5 × the median non-zero level size (that side, top 20, last 5 minutes).
+//! It is a ghost when, within 10 s of the sample where it appeared, a sample shows the size at
+//! that price back at its level before the increase (or lower), with no trade at that price
+//! from the sample before it appeared to 1 s after it went, and it was not a re-quote (no
+//! increase of at least 50% of it on the same side within ±5 ticks in the sample where it
+//! went). A candidate's life is fixed at its birth: later updates never restart it, and a level
+//! that outlived the 10 s is settled as real (pulling it later is a decrease, not a ghost).
+//!
+//! Forward only: displayed depth at the ghost's (side, price bucket), bucket =
+//! `round(price / tick) × tick`, is multiplied by 0.15 in the samples of the next 60 s from
+//! the confirmation; a (side, bucket) with ≥ 3 ghosts within 10 minutes is a repeat offender
+//! whose λ is doubled for 10 minutes.
 
 use std::collections::{BTreeMap, VecDeque};
 
 use auction_trader_types::{BookSide, NANOS_PER_MILLI, NANOS_PER_SECOND};
 
 use super::ToxicityConfig;
+use super::ctr::FlowBucket;
+use super::sample::{BookSample, LevelChange, SIDES, side_index};
 use super::stats::median_raw;
-
-/// After a candidate vanishes, trades at its price are still awaited this long before it is
-/// called a ghost: the trade and depth streams are separate feeds and a fill can be received
-/// after the depth update that shows the level shrinking.
-pub const TRADE_GRACE_NANOS: i64 = NANOS_PER_SECOND;
 
 /// `round(price / tick) × tick` (half away from zero), raw units; the price itself without a tick.
 pub fn price_bucket(price: i64, tick: i64) -> i64 {
@@ -29,13 +35,17 @@ pub fn price_bucket(price: i64, tick: i64) -> i64 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Ghost {
     pub side: BookSide,
+    pub price: i64,
     /// Absolute price bucket (raw).
     pub bucket: i64,
+    /// Sample at which the increase was seen.
     pub born: i64,
-    pub vanished: i64,
-    /// When it was confirmed (vanished + trade grace): the penalty starts here.
+    /// Sample at which the size was back at (or below) its level before the increase.
+    pub went: i64,
+    /// When it was confirmed (the sample 1 s after it went): the penalty starts here.
     pub confirmed: i64,
-    pub peak_size: i64,
+    /// The increase (raw size).
+    pub increase: i64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -43,43 +53,44 @@ struct Candidate {
     side: BookSide,
     price: i64,
     born: i64,
-    threshold: i64,
-    peak_size: i64,
-    vanished: Option<i64>,
+    /// Size before the increase.
+    base: i64,
+    increase: i64,
+    went: Option<i64>,
     traded: bool,
+    /// Outlived the maximum life: real liquidity. Kept (blocking new candidates at its price)
+    /// until its size is back at `base` or its price leaves the sampled window.
+    settled: bool,
 }
 
-/// Tracks large levels, confirms ghosts, and keeps the forward penalties.
+type SideBucket = (u8, i64);
+
+/// Tracks candidates, confirms ghosts, and keeps the forward penalties.
 #[derive(Debug, Clone)]
 pub struct GhostTracker {
     size_multiple: f64,
+    levels: usize,
     median_nanos: i64,
     min_history_nanos: i64,
     max_life_nanos: i64,
+    requote_ticks: i64,
+    requote_share: f64,
     penalty_nanos: i64,
     repeat_ghosts: usize,
     repeat_window_nanos: i64,
     repeat_penalty_nanos: i64,
-    /// Raw size threshold per side (bid, ask); `None` during warm-up.
+    /// Raw size threshold per side; `None` during warm-up.
     thresholds: [Option<i64>; 2],
-    /// Worst price of the top levels at the last sample per side: candidates must lie inside.
-    limits: [Option<i64>; 2],
+    /// Top-level non-zero sizes of each side per sample, for the median.
     history: [VecDeque<(i64, Vec<i64>)>; 2],
     scratch: Vec<i64>,
     candidates: Vec<Candidate>,
-    /// Bucket -> (start, end) of its 0.15 discount.
-    discounts: BTreeMap<i64, (i64, i64)>,
-    /// Bucket -> confirmation times of its recent ghosts.
-    ghost_times: BTreeMap<i64, VecDeque<i64>>,
-    /// Bucket -> end of its doubled λ.
-    offenders: BTreeMap<i64, i64>,
-}
-
-fn index(side: BookSide) -> usize {
-    match side {
-        BookSide::Bid => 0,
-        BookSide::Ask => 1,
-    }
+    /// (side, bucket) -> (start, end) of its discount.
+    discounts: BTreeMap<SideBucket, (i64, i64)>,
+    /// (side, bucket) -> confirmation times of its recent ghosts.
+    ghost_times: BTreeMap<SideBucket, VecDeque<i64>>,
+    /// (side, bucket) -> end of its doubled λ.
+    offenders: BTreeMap<SideBucket, i64>,
 }
 
 impl GhostTracker {
@@ -87,15 +98,17 @@ impl GhostTracker {
         let seconds = |value: u32| i64::from(value) * NANOS_PER_SECOND;
         Self {
             size_multiple: config.ghost_size_multiple,
+            levels: config.levels,
             median_nanos: seconds(config.ghost_median_seconds),
             min_history_nanos: seconds(config.ghost_min_history_seconds),
             max_life_nanos: i64::from(config.ghost_max_life_ms) * NANOS_PER_MILLI,
+            requote_ticks: i64::from(config.ghost_requote_ticks),
+            requote_share: config.ghost_requote_share,
             penalty_nanos: seconds(config.ghost_penalty_seconds),
             repeat_ghosts: config.repeat_offender_ghosts as usize,
             repeat_window_nanos: seconds(config.repeat_window_seconds),
             repeat_penalty_nanos: seconds(config.repeat_penalty_seconds),
             thresholds: [None, None],
-            limits: [None, None],
             history: [VecDeque::new(), VecDeque::new()],
             scratch: Vec::new(),
             candidates: Vec::new(),
@@ -107,68 +120,147 @@ impl GhostTracker {
 
     /// Current raw size threshold of one side (`None` during warm-up).
     pub fn threshold(&self, side: BookSide) -> Option<i64> {
-        self.thresholds[index(side)]
+        self.thresholds[side_index(side)]
     }
 
-    /// A level's new absolute size (hot path: one comparison when nothing is tracked).
-    #[inline]
-    pub fn on_level(&mut self, side: BookSide, price: i64, size: i64, ts: i64) {
-        if !self.candidates.is_empty()
-            && let Some(candidate) = self.candidates.iter_mut().find(|candidate| {
-                candidate.vanished.is_none() && candidate.side == side && candidate.price == price
-            })
-        {
-            if size <= candidate.threshold {
-                candidate.vanished = Some(ts);
-            } else {
-                candidate.peak_size = candidate.peak_size.max(size);
-            }
-            return;
-        }
-        let Some(threshold) = self.thresholds[index(side)] else {
-            return;
-        };
-        if size <= threshold {
-            return;
-        }
-        let inside = match (side, self.limits[index(side)]) {
-            (BookSide::Bid, Some(limit)) => price >= limit,
-            (BookSide::Ask, Some(limit)) => price <= limit,
-            (_, None) => false,
-        };
-        if inside {
-            self.candidates.push(Candidate {
-                side,
-                price,
-                born: ts,
-                threshold,
-                peak_size: size,
-                vanished: None,
-                traded: false,
-            });
-        }
+    /// Candidates being watched (settled walls included).
+    pub fn candidates(&self) -> usize {
+        self.candidates.len()
     }
 
-    /// A trade at `price` clears every tracked order there (it was real liquidity).
-    #[inline]
-    pub fn on_trade(&mut self, price: i64) {
-        for candidate in &mut self.candidates {
-            if candidate.price == price {
-                candidate.traded = true;
-            }
-        }
-    }
-
-    /// The book was rebuilt: lives in progress are unknown.
-    pub fn on_reset(&mut self) {
+    /// A second without a usable sample: lives in progress cannot be followed.
+    pub fn on_gap(&mut self) {
         self.candidates.clear();
     }
 
-    /// Once a second: records the top non-zero level sizes of each side (best first; the last
-    /// price bounds where candidates are watched) and refreshes the thresholds.
-    pub fn on_sample(&mut self, now: i64, bids: &[(i64, i64)], asks: &[(i64, i64)]) {
-        for (side, levels) in [(0usize, bids), (1, asks)] {
-            let history = &mut self.history[side];
+    /// One sample at `now`. `changes` are the observed size changes per side since the
+    /// previous sample (empty without one), `flow` the trades of the second that just closed
+    /// (`[now − 1 s, now)`). Ghosts confirmed at this sample are appended to `out`.
+    pub fn on_sample(
+        &mut self,
+        sample: &BookSample,
+        changes: &[Vec<LevelChange>; 2],
+        flow: &FlowBucket,
+        tick: i64,
+        out: &mut Vec<Ghost>,
+    ) {
+        let now = sample.ts;
+        // Trades of the second just closed, at a candidate's price.
+        for candidate in &mut self.candidates {
+            if flow.traded_at(candidate.price) {
+                candidate.traded = true;
+            }
+        }
+        let mut index = 0;
+        while index < self.candidates.len() {
+            let candidate = self.candidates[index];
+            let keep = match candidate.went {
+                // It went at an earlier sample: the trade check has covered 1 s after it went.
+                Some(went) => {
+                    if !candidate.traded {
+                        let ghost = Ghost {
+                            side: candidate.side,
+                            price: candidate.price,
+                            bucket: price_bucket(candidate.price, tick),
+                            born: candidate.born,
+                            went,
+                            confirmed: now,
+                            increase: candidate.increase,
+                        };
+                        self.register(ghost);
+                        out.push(ghost);
+                    }
+                    false
+                }
+                None if candidate.settled => sample
+                    .known_size(candidate.side, candidate.price)
+                    .is_some_and(|size| size > candidate.base),
+                None if now - candidate.born > self.max_life_nanos => {
+                    // Real liquidity; it stays one wall until it is gone.
+                    self.candidates[index].settled = true;
+                    sample
+                        .known_size(candidate.side, candidate.price)
+                        .is_some_and(|size| size > candidate.base)
+                }
+                None => match sample.known_size(candidate.side, candidate.price) {
+                    Some(size) if size <= candidate.base => {
+                        if candidate.traded
+                            || self.requoted(&candidate, &changes[side_index(candidate.side)], tick)
+                        {
+                            false
+                        } else {
+                            self.candidates[index].went = Some(now);
+                            true
+                        }
+                    }
+                    _ => true,
+                },
+            };
+            if keep {
+                index += 1;
+            } else {
+                self.candidates.swap_remove(index);
+            }
+        }
+        // New candidates: increases above the threshold inside the top levels.
+        for side in SIDES {
+            let side_slot = side_index(side);
+            let Some(threshold) = self.thresholds[side_slot] else {
+                continue;
+            };
+            let levels = sample.side(side);
+            let Some(&(limit, _)) = levels.get(self.levels.min(levels.len()).saturating_sub(1))
+            else {
+                continue;
+            };
+            for change in &changes[side_slot] {
+                let increase = change.after - change.before;
+                if increase <= threshold || super::sample::better(side, limit, change.price) {
+                    continue;
+                }
+                if self
+                    .candidates
+                    .iter()
+                    .any(|candidate| candidate.side == side && candidate.price == change.price)
+                {
+                    continue; // later updates never restart a candidate's life
+                }
+                self.candidates.push(Candidate {
+                    side,
+                    price: change.price,
+                    born: now,
+                    base: change.before,
+                    increase,
+                    went: None,
+                    traded: flow.traded_at(change.price),
+                    settled: false,
+                });
+            }
+        }
+        self.record_sizes(sample);
+        self.discounts.retain(|_, (_, until)| *until > now);
+        self.offenders.retain(|_, until| *until > now);
+    }
+
+    /// SPEC 2.5 re-quote: a comparable increase (≥ 50% of the candidate's) on the same side
+    /// within ±5 ticks in the sample where the candidate went.
+    fn requoted(&self, candidate: &Candidate, changes: &[LevelChange], tick: i64) -> bool {
+        let reach = self.requote_ticks.saturating_mul(tick.max(0));
+        changes.iter().any(|change| {
+            change.price != candidate.price
+                && (change.price - candidate.price).abs() <= reach
+                && (change.after - change.before) as f64
+                    >= self.requote_share * candidate.increase as f64
+        })
+    }
+
+    /// Records the top non-zero sizes of each side and refreshes the thresholds (the median
+    /// reads samples up to and including this one, used from the next sample on).
+    fn record_sizes(&mut self, sample: &BookSample) {
+        let now = sample.ts;
+        for side in SIDES {
+            let slot = side_index(side);
+            let history = &mut self.history[slot];
             let mut recycled = None;
             while history
                 .front()
@@ -179,15 +271,16 @@ impl GhostTracker {
             let mut sizes = recycled.unwrap_or_default();
             sizes.clear();
             sizes.extend(
-                levels
+                sample
+                    .side(side)
                     .iter()
+                    .take(self.levels)
                     .map(|&(_, size)| size)
                     .filter(|&size| size > 0),
             );
             history.push_back((now, sizes));
-            self.limits[side] = levels.last().map(|&(price, _)| price);
             let span = history.front().map_or(0, |(first, _)| now - first);
-            self.thresholds[side] = if span + NANOS_PER_SECOND >= self.min_history_nanos {
+            self.thresholds[slot] = if span + NANOS_PER_SECOND >= self.min_history_nanos {
                 self.scratch.clear();
                 for (_, sizes) in history.iter() {
                     self.scratch.extend_from_slice(sizes);
@@ -200,52 +293,17 @@ impl GhostTracker {
         }
     }
 
-    /// Once a second at `now`: drops candidates that lived >= the max life (real liquidity) and
-    /// confirms vanished ones whose grace passed without a trade. Confirmed ghosts start their
-    /// penalties and are appended to `out`.
-    pub fn confirm(&mut self, now: i64, tick: i64, out: &mut Vec<Ghost>) {
-        let max_life = self.max_life_nanos;
-        let mut index = 0;
-        while index < self.candidates.len() {
-            let candidate = self.candidates[index];
-            let decided = match candidate.vanished {
-                None => now - candidate.born >= max_life,
-                Some(vanished) if vanished - candidate.born >= max_life || candidate.traded => true,
-                Some(vanished) if vanished + TRADE_GRACE_NANOS <= now => {
-                    let ghost = Ghost {
-                        side: candidate.side,
-                        bucket: price_bucket(candidate.price, tick),
-                        born: candidate.born,
-                        vanished,
-                        confirmed: vanished + TRADE_GRACE_NANOS,
-                        peak_size: candidate.peak_size,
-                    };
-                    self.register(ghost);
-                    out.push(ghost);
-                    true
-                }
-                Some(_) => false,
-            };
-            if decided {
-                self.candidates.swap_remove(index);
-            } else {
-                index += 1;
-            }
-        }
-        self.discounts.retain(|_, (_, until)| *until > now);
-        self.offenders.retain(|_, until| *until > now);
-    }
-
     fn register(&mut self, ghost: Ghost) {
+        let key = (side_index(ghost.side) as u8, ghost.bucket);
         // SPEC 2.5: forward only, from confirmation for the penalty time.
         let until = ghost.confirmed + self.penalty_nanos;
         let entry = self
             .discounts
-            .entry(ghost.bucket)
+            .entry(key)
             .or_insert((ghost.confirmed, until));
         entry.1 = entry.1.max(until);
-        // SPEC 2.5: repeat offenders by absolute price bucket, never by level index.
-        let times = self.ghost_times.entry(ghost.bucket).or_default();
+        // SPEC 2.5: repeat offenders by (side, absolute price bucket), never by level index.
+        let times = self.ghost_times.entry(key).or_default();
         times.push_back(ghost.confirmed);
         while times
             .front()
@@ -255,7 +313,7 @@ impl GhostTracker {
         }
         if times.len() >= self.repeat_ghosts {
             self.offenders
-                .insert(ghost.bucket, ghost.confirmed + self.repeat_penalty_nanos);
+                .insert(key, ghost.confirmed + self.repeat_penalty_nanos);
         }
         let window = self.repeat_window_nanos;
         let now = ghost.confirmed;
@@ -263,45 +321,91 @@ impl GhostTracker {
             .retain(|_, times| times.back().is_some_and(|&last| now - last < window));
     }
 
-    /// True while `bucket` carries the ghost discount at `now`.
-    pub fn discounted(&self, bucket: i64, now: i64) -> bool {
-        self.discounts
-            .get(&bucket)
-            .is_some_and(|&(from, until)| from <= now && now < until)
+    /// True while (side, bucket) carries the ghost discount at `now`.
+    #[inline]
+    pub fn discounted(&self, side: BookSide, bucket: i64, now: i64) -> bool {
+        !self.discounts.is_empty()
+            && self
+                .discounts
+                .get(&(side_index(side) as u8, bucket))
+                .is_some_and(|&(from, until)| from <= now && now < until)
     }
 
-    /// True while `bucket` is a repeat offender at `now` (its λ is doubled).
-    pub fn offender(&self, bucket: i64, now: i64) -> bool {
-        self.offenders
-            .get(&bucket)
-            .is_some_and(|&until| now < until)
+    /// True while (side, bucket) is a repeat offender at `now` (its λ is doubled).
+    #[inline]
+    pub fn offender(&self, side: BookSide, bucket: i64, now: i64) -> bool {
+        !self.offenders.is_empty()
+            && self
+                .offenders
+                .get(&(side_index(side) as u8, bucket))
+                .is_some_and(|&until| now < until)
     }
 
     pub fn has_discounts(&self) -> bool {
         !self.discounts.is_empty()
-    }
-
-    pub fn has_offenders(&self) -> bool {
-        !self.offenders.is_empty()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::toxicity::sample::side_changes;
 
     const S: i64 = NANOS_PER_SECOND;
 
-    /// A tracker warmed with top levels of size 10 on both sides (threshold 50), bids from 100
-    /// down to 81 and asks from 101 up to 120 (raw units, tick 1).
-    fn warmed() -> GhostTracker {
-        let mut tracker = GhostTracker::new(&ToxicityConfig::default());
-        let bids: Vec<(i64, i64)> = (0..20).map(|level| (100 - level, 10)).collect();
-        let asks: Vec<(i64, i64)> = (0..20).map(|level| (101 + level, 10)).collect();
-        for second in 0..30 {
-            tracker.on_sample(second * S, &bids, &asks);
+    /// Drives a tracker with samples: bids 100..81 and asks 101..120 of size 10 (threshold
+    /// 50 after warm-up), with `edit` changing the bid sizes at each second.
+    struct Harness {
+        tracker: GhostTracker,
+        previous: Option<BookSample>,
+        ghosts: Vec<Ghost>,
+    }
+
+    impl Harness {
+        fn warmed() -> Self {
+            let mut harness = Self {
+                tracker: GhostTracker::new(&ToxicityConfig::default()),
+                previous: None,
+                ghosts: Vec::new(),
+            };
+            for second in 0..30 {
+                harness.step(second, &[], &[]);
+            }
+            assert_eq!(harness.tracker.threshold(BookSide::Bid), Some(50));
+            harness
         }
-        tracker
+
+        /// Sample at `second` with bid sizes overridden by `bids` and trades at `traded`.
+        fn step(&mut self, second: i64, bids: &[(i64, i64)], traded: &[i64]) {
+            let mut levels: Vec<(i64, i64)> = (0..20).map(|level| (100 - level, 10)).collect();
+            for &(price, size) in bids {
+                match levels.iter_mut().find(|(p, _)| *p == price) {
+                    Some(level) => level.1 = size,
+                    None => levels.push((price, size)),
+                }
+            }
+            levels.retain(|&(_, size)| size > 0);
+            levels.sort_by_key(|level| std::cmp::Reverse(level.0));
+            let sample = BookSample {
+                ts: second * S,
+                levels: [levels, (0..20).map(|level| (101 + level, 10)).collect()],
+                full: [false, false],
+            };
+            let mut changes = [Vec::new(), Vec::new()];
+            if let Some(previous) = &self.previous {
+                for side in SIDES {
+                    side_changes(previous, &sample, side, &mut changes[side_index(side)]);
+                }
+            }
+            let mut flow = FlowBucket::default();
+            for &price in traded {
+                flow.on_trade(price, 1, auction_trader_types::AggressorSide::Sell);
+            }
+            flow.finish();
+            self.tracker
+                .on_sample(&sample, &changes, &flow, 1, &mut self.ghosts);
+            self.previous = Some(sample);
+        }
     }
 
     #[test]
@@ -313,74 +417,101 @@ mod tests {
     }
 
     #[test]
-    fn threshold_is_five_times_the_median_after_warm_up() {
-        let mut tracker = GhostTracker::new(&ToxicityConfig::default());
-        let levels = [(100, 10), (99, 30), (98, 20)];
-        tracker.on_sample(0, &levels, &levels);
-        assert_eq!(tracker.threshold(BookSide::Bid), None);
-        let tracker = warmed();
-        // median of 10s = 10 -> 50
-        assert_eq!(tracker.threshold(BookSide::Bid), Some(50));
+    fn increase_that_reverts_untraded_is_a_ghost_penalized_forward() {
+        let mut harness = Harness::warmed();
+        // 95 goes 10 -> 70 at 30 s (increase 60 > 50), back to 10 at 33 s, no trade.
+        harness.step(30, &[(95, 70)], &[]);
+        harness.step(31, &[(95, 70)], &[]);
+        harness.step(32, &[(95, 70)], &[]);
+        harness.step(33, &[], &[]);
+        assert!(
+            harness.ghosts.is_empty(),
+            "waits 1 s after it went for trades"
+        );
+        harness.step(34, &[], &[]);
+        assert_eq!(harness.ghosts.len(), 1);
+        let ghost = harness.ghosts[0];
+        assert_eq!(
+            (
+                ghost.price,
+                ghost.born,
+                ghost.went,
+                ghost.confirmed,
+                ghost.increase
+            ),
+            (95, 30 * S, 33 * S, 34 * S, 60)
+        );
+        let tracker = &harness.tracker;
+        // Discount for 60 s from confirmation, never before it, only on the bid side.
+        assert!(!tracker.discounted(BookSide::Bid, 95, 33 * S));
+        assert!(tracker.discounted(BookSide::Bid, 95, 34 * S));
+        assert!(tracker.discounted(BookSide::Bid, 95, 93 * S));
+        assert!(!tracker.discounted(BookSide::Bid, 95, 94 * S));
+        assert!(!tracker.discounted(BookSide::Ask, 95, 40 * S));
+        assert!(!tracker.offender(BookSide::Bid, 95, 40 * S));
     }
 
     #[test]
-    fn big_short_untraded_level_is_a_ghost_and_penalizes_forward() {
-        let mut tracker = warmed();
-        let mut ghosts = Vec::new();
-        // 60 > 50 appears at 95 at t = 30 s, pulled at 33 s, no trade.
-        tracker.on_level(BookSide::Bid, 95, 60, 30 * S);
-        tracker.on_level(BookSide::Bid, 95, 10, 33 * S);
-        tracker.confirm(33 * S + S / 2, 1, &mut ghosts);
-        assert!(ghosts.is_empty(), "still within the trade grace");
-        tracker.confirm(34 * S, 1, &mut ghosts);
-        assert_eq!(ghosts.len(), 1);
-        assert_eq!((ghosts[0].bucket, ghosts[0].confirmed), (95, 34 * S));
-        // Discount for 60 s from confirmation, never before it.
-        assert!(!tracker.discounted(95, 33 * S));
-        assert!(tracker.discounted(95, 34 * S));
-        assert!(tracker.discounted(95, 93 * S));
-        assert!(!tracker.discounted(95, 94 * S));
-        assert!(!tracker.offender(95, 40 * S));
+    fn traded_requoted_small_or_long_lived_increases_are_not_ghosts() {
+        let mut harness = Harness::warmed();
+        // Traded in the second before the sample where it went.
+        harness.step(30, &[(97, 80)], &[]);
+        harness.step(31, &[], &[97]);
+        harness.step(32, &[], &[]);
+        // Traded within 1 s after it went.
+        harness.step(40, &[(98, 80)], &[]);
+        harness.step(41, &[], &[]);
+        harness.step(42, &[], &[98]);
+        // Traded in the second before it appeared.
+        harness.step(50, &[(96, 80)], &[96]);
+        harness.step(51, &[], &[]);
+        harness.step(52, &[], &[]);
+        // Re-quoted 2 ticks away with 60% of its size in the sample where it went.
+        harness.step(60, &[(94, 80)], &[]);
+        harness.step(61, &[(92, 10 + 42)], &[]);
+        harness.step(62, &[(92, 10 + 42)], &[]);
+        // An increase of 40 (not > 50) that reverts.
+        harness.step(70, &[(93, 50)], &[]);
+        harness.step(71, &[], &[]);
+        harness.step(72, &[], &[]);
+        // Lives 11 s, then pulled: real liquidity (it outlived 10 s).
+        for second in 80..=91 {
+            harness.step(second, &[(91, 90)], &[]);
+        }
+        harness.step(92, &[(91, 0)], &[]);
+        harness.step(93, &[], &[]);
+        assert!(harness.ghosts.is_empty(), "{:?}", harness.ghosts);
     }
 
     #[test]
-    fn traded_or_long_lived_levels_are_not_ghosts() {
-        let mut tracker = warmed();
-        let mut ghosts = Vec::new();
-        // Eaten by trades.
-        tracker.on_level(BookSide::Ask, 103, 80, 30 * S);
-        tracker.on_trade(103);
-        tracker.on_level(BookSide::Ask, 103, 0, 31 * S);
-        // Lived 12 s.
-        tracker.on_level(BookSide::Bid, 97, 80, 30 * S);
-        tracker.confirm(35 * S, 1, &mut ghosts);
-        tracker.on_level(BookSide::Bid, 97, 0, 42 * S);
-        tracker.confirm(44 * S, 1, &mut ghosts);
-        // Outside the top-20 range (bids stop at 81).
-        tracker.on_level(BookSide::Bid, 70, 80, 45 * S);
-        tracker.on_level(BookSide::Bid, 70, 0, 46 * S);
-        // Trade received after the vanish but within the grace.
-        tracker.on_level(BookSide::Bid, 99, 80, 50 * S);
-        tracker.on_level(BookSide::Bid, 99, 10, 51 * S);
-        tracker.on_trade(99);
-        tracker.confirm(53 * S, 1, &mut ghosts);
-        assert!(ghosts.is_empty(), "{ghosts:?}");
+    fn later_updates_never_restart_a_candidate() {
+        let mut harness = Harness::warmed();
+        // A wall of 200 appears at 30 s and keeps growing by 60 every second (each step an
+        // increase above the threshold) for 20 s, then is pulled: its life started at 30 s, it
+        // outlived 10 s, so it is never a ghost.
+        for second in 30..50 {
+            harness.step(second, &[(90, 200 + 60 * (second - 30))], &[]);
+        }
+        harness.step(50, &[(90, 0)], &[]);
+        harness.step(51, &[], &[]);
+        assert!(harness.ghosts.is_empty(), "{:?}", harness.ghosts);
     }
 
     #[test]
     fn three_ghosts_in_ten_minutes_make_a_repeat_offender() {
-        let mut tracker = warmed();
-        let mut ghosts = Vec::new();
+        let mut harness = Harness::warmed();
         for start in [30, 100, 200] {
-            tracker.on_level(BookSide::Bid, 96, 70, start * S);
-            tracker.on_level(BookSide::Bid, 96, 0, (start + 2) * S);
-            tracker.confirm((start + 5) * S, 1, &mut ghosts);
+            harness.step(start, &[(96, 80)], &[]);
+            harness.step(start + 1, &[], &[]);
+            harness.step(start + 2, &[], &[]);
         }
-        assert_eq!(ghosts.len(), 3);
-        // Third confirmed at 203 s: λ doubled until 803 s, by price, not level index.
-        assert!(tracker.offender(96, 203 * S));
-        assert!(tracker.offender(96, 802 * S));
-        assert!(!tracker.offender(96, 803 * S));
-        assert!(!tracker.offender(95, 300 * S));
+        assert_eq!(harness.ghosts.len(), 3);
+        // Third confirmed at 202 s: λ doubled until 802 s, by (side, price), not level index.
+        let tracker = &harness.tracker;
+        assert!(tracker.offender(BookSide::Bid, 96, 202 * S));
+        assert!(tracker.offender(BookSide::Bid, 96, 801 * S));
+        assert!(!tracker.offender(BookSide::Bid, 96, 802 * S));
+        assert!(!tracker.offender(BookSide::Bid, 95, 300 * S));
+        assert!(!tracker.offender(BookSide::Ask, 96, 300 * S));
     }
 }

@@ -1,6 +1,7 @@
 //! [`ToxicityTable`]: the distribution of one instrument's [`ToxicitySecond`] records (CTR
-//! percentiles, churn share, ghosts, drain regimes), rendered as text for
-//! `features toxicity <capture files>`; [`toxicity_table`] runs the engines over events.
+//! percentiles, churn share, ghosts, discounted depth, drain regimes), rendered as text for
+//! `features toxicity <capture files>` and closed by the one-line [`ToxicitySummary`];
+//! [`toxicity_table`] runs the engines over events.
 
 use std::fmt;
 
@@ -46,9 +47,9 @@ pub struct ToxicityTable {
     pub seconds: usize,
     pub book_ctr_bid: Percentiles,
     pub book_ctr_ask: Percentiles,
-    /// Share of seconds whose book CTR (bid, ask) was toxic (> 4.0).
+    /// Share of all seconds whose book CTR (bid, ask) was toxic (> 4.0).
     pub toxic_book_share: [f64; 2],
-    /// Mean toxic levels per second (bid, ask).
+    /// Mean toxic levels (with executed volume) per second (bid, ask).
     pub toxic_levels_mean: [f64; 2],
     pub obi: Percentiles,
     pub obi_velocity: Percentiles,
@@ -59,6 +60,11 @@ pub struct ToxicityTable {
     pub ghosts: [u64; 2],
     /// Decay-weighted over displayed top depth (bid, ask), median.
     pub decay_ratio: [Option<f64>; 2],
+    /// Mean over seconds of the share of displayed top depth (both sides) under a ghost
+    /// discount.
+    pub discounted_depth_share: Option<f64>,
+    /// Share of the defined book-CTR readings (per second and side) that were toxic (> 4.0).
+    pub toxic_share: Option<f64>,
     pub absorption: Percentiles,
     /// Drain verdicts: [bid, ask] × [real pressure, spoof cleanup].
     pub real_pressure: [u64; 2],
@@ -113,6 +119,25 @@ impl ToxicityTableBuilder {
             )
             .p50
         };
+        let discount_shares: Vec<f64> = records
+            .iter()
+            .filter(|record| record.depth_bid + record.depth_ask > 0.0)
+            .map(|record| {
+                (record.discounted_depth_bid + record.discounted_depth_ask)
+                    / (record.depth_bid + record.depth_ask)
+            })
+            .collect();
+        let discounted_depth_share = (!discount_shares.is_empty())
+            .then(|| discount_shares.iter().sum::<f64>() / discount_shares.len() as f64);
+        // Toxic share over the defined (second, side) readings of the book CTR.
+        let readings: Vec<f64> = records
+            .iter()
+            .flat_map(|record| [record.book_ctr_bid, record.book_ctr_ask])
+            .flatten()
+            .collect();
+        let toxic_share = (!readings.is_empty()).then(|| {
+            readings.iter().filter(|&&ctr| ctr > 4.0).count() as f64 / readings.len() as f64
+        });
         let mut real_pressure = [0u64; 2];
         let mut spoof_cleanup = [0u64; 2];
         for record in records {
@@ -164,10 +189,102 @@ impl ToxicityTableBuilder {
                 decay_ratio(|record| (record.decay_depth_bid, record.depth_bid)),
                 decay_ratio(|record| (record.decay_depth_ask, record.depth_ask)),
             ],
+            discounted_depth_share,
+            toxic_share,
             absorption: series(|record| record.absorption),
             real_pressure,
             spoof_cleanup,
         }
+    }
+}
+
+/// The one-line summary of `features toxicity` (SPEC 2.5 figures to compare with the ranges
+/// the SPEC states).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ToxicitySummary {
+    pub seconds: usize,
+    pub book_ctr_p50_bid: Option<f64>,
+    pub book_ctr_p50_ask: Option<f64>,
+    pub toxic_share: Option<f64>,
+    pub ghosts_per_sec: Option<f64>,
+    pub discounted_depth_share: Option<f64>,
+    pub churn_share: Option<f64>,
+    /// Drain detections (decline ≥ 30%), both regimes and both sides.
+    pub drain_signals: u64,
+}
+
+impl ToxicityTable {
+    /// `true` when the input had no usable book second (e.g. trades only).
+    pub fn is_empty(&self) -> bool {
+        self.seconds == 0
+    }
+
+    pub fn summary(&self) -> ToxicitySummary {
+        ToxicitySummary {
+            seconds: self.seconds,
+            book_ctr_p50_bid: self.book_ctr_bid.p50,
+            book_ctr_p50_ask: self.book_ctr_ask.p50,
+            toxic_share: self.toxic_share,
+            ghosts_per_sec: (self.seconds > 0)
+                .then(|| (self.ghosts[0] + self.ghosts[1]) as f64 / self.seconds as f64),
+            discounted_depth_share: self.discounted_depth_share,
+            churn_share: self.churn_share,
+            drain_signals: self.real_pressure.iter().sum::<u64>()
+                + self.spoof_cleanup.iter().sum::<u64>(),
+        }
+    }
+
+    /// What the input lacked, when no second could be judged.
+    pub fn missing_data(&self) -> Option<String> {
+        if !self.is_empty() {
+            return None;
+        }
+        let counters = &self.counters;
+        Some(if counters.depth_rows == 0 {
+            format!(
+                "toxicity {} {}: no order-book depth in the input ({} trades, 0 depth rows); the \
+                 filters need L2 depth (diffs with a snapshot, or snapshots) and trades of the same \
+                 instrument, e.g. a Binance capture with @depth and @trade streams",
+                self.instrument.venue, self.instrument.symbol, counters.trades
+            )
+        } else {
+            format!(
+                "toxicity {} {}: the book never became usable ({} depth rows, {} seconds without a \
+                 synced two-sided book); the depth stream needs a snapshot to start from",
+                self.instrument.venue,
+                self.instrument.symbol,
+                counters.depth_rows,
+                counters.unusable_seconds
+            )
+        })
+    }
+}
+
+/// A summary value with three decimals ("na" when undefined; never "-0.000").
+fn figure(value: Option<f64>) -> String {
+    match value {
+        Some(value) if value.is_finite() => {
+            format!("{:.3}", value + 0.0).replace("-0.000", "0.000")
+        }
+        _ => "na".to_owned(),
+    }
+}
+
+impl fmt::Display for ToxicitySummary {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            formatter,
+            "seconds={} book_ctr_p50_bid={} book_ctr_p50_ask={} toxic_share={} ghosts_per_sec={} \
+             discounted_depth_share={} churn_share={} drain_signals={}",
+            self.seconds,
+            figure(self.book_ctr_p50_bid),
+            figure(self.book_ctr_p50_ask),
+            figure(self.toxic_share),
+            figure(self.ghosts_per_sec),
+            figure(self.discounted_depth_share),
+            figure(self.churn_share),
+            self.drain_signals
+        )
     }
 }
 
@@ -188,6 +305,9 @@ fn row(label: &str, values: &Percentiles) -> String {
 
 impl fmt::Display for ToxicityTable {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(missing) = self.missing_data() {
+            return write!(formatter, "{missing}");
+        }
         let key = &self.instrument;
         writeln!(
             formatter,
@@ -205,7 +325,7 @@ impl fmt::Display for ToxicityTable {
         writeln!(formatter, "{}", row("book CTR ask", &self.book_ctr_ask))?;
         writeln!(
             formatter,
-            "  toxic book share       bid {:.1}%  ask {:.1}%; toxic levels/s bid {:.2} ask {:.2}",
+            "  toxic book share       bid {:.1}%  ask {:.1}% (of all seconds); toxic levels/s bid {:.2} ask {:.2}",
             self.toxic_book_share[0] * 100.0,
             self.toxic_book_share[1] * 100.0,
             self.toxic_levels_mean[0],
@@ -224,11 +344,13 @@ impl fmt::Display for ToxicityTable {
         )?;
         writeln!(
             formatter,
-            "  ghosts                 bid {} ask {}; decay/displayed depth p50 bid {} ask {}",
+            "  ghosts                 bid {} ask {}; decay/displayed depth p50 bid {} ask {}; \
+             depth under discount {}",
             self.ghosts[0],
             self.ghosts[1],
             number(self.decay_ratio[0]),
-            number(self.decay_ratio[1])
+            number(self.decay_ratio[1]),
+            number(self.discounted_depth_share)
         )?;
         writeln!(
             formatter,
@@ -274,7 +396,7 @@ pub fn toxicity_table<'a>(
             engine.on_event(event, &mut builder);
         }
         engine.finish(&mut builder);
-        tables.push(builder.build(instrument.clone(), *engine.counters()));
+        tables.push(builder.build(instrument.clone(), engine.counters()));
     }
     Ok(tables)
 }

@@ -42,7 +42,10 @@ impl Candidate {
         match self.setup {
             SetupKind::BreakIn => 0,
             SetupKind::FailedBreakout => 1,
-            SetupKind::Breakout | SetupKind::BreakoutRetest | SetupKind::Other => 2,
+            SetupKind::Breakout
+            | SetupKind::BreakoutRetest
+            | SetupKind::Drain
+            | SetupKind::Other => 2,
         }
     }
 }

@@ -1,0 +1,151 @@
+//! Taker fills without depth and our own liquidity (SPEC 5), and the staleness limit of the
+//! L2 book. Numbers worked by hand in the comments.
+
+use auction_trader_execution::FillModelConfig;
+use auction_trader_types::{AggressorSide, BookSide, Liquidity, OrderSide};
+
+use crate::support::*;
+
+#[test]
+fn without_depth_a_market_order_takes_at_most_the_quoted_size() {
+    // Regression: a quote-only market order filled any size at the touch.
+    // Quote 99.9 × 1 / 100.1 × 2; market buy 5: 2 at the touch 100.1, the other 3 beyond it
+    // at the impact price (one tick: 100.2). Taker fees 5 bps: 200.2 × 0.0005 = 0.1001 and
+    // 300.6 × 0.0005 = 0.1503.
+    let mut exchange = exchange();
+    let mut reports = Vec::new();
+    exchange.on_market_event(&quote(ms(0), "99.9", "1", "100.1", "2"), &mut reports);
+    exchange.submit(ms(0), market(1, OrderSide::Buy, "5"));
+    exchange.advance_to(ms(130), &mut reports);
+    let filled = fills(&reports);
+    let rows: Vec<_> = filled
+        .iter()
+        .map(|fill| (fill.price, fill.quantity, fill.leaves_quantity, fill.fee))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (price("100.1"), qty("2"), qty("3"), money("0.1001")),
+            (price("100.2"), qty("3"), qty("0"), money("0.1503")),
+        ]
+    );
+    assert!(filled.iter().all(|fill| fill.liquidity == Liquidity::Taker));
+    // A marketable limit at 100.1 takes only what the touch has left for us (nothing: our
+    // market order took it) and rests the rest; a sell of 0.5 takes the bid's 1 whole.
+    exchange.submit(ms(10), limit(2, OrderSide::Buy, "100.1", "1"));
+    exchange.submit(ms(10), market(3, OrderSide::Sell, "0.5"));
+    exchange.advance_to(ms(140), &mut reports);
+    let filled = fills(&reports);
+    assert_eq!(filled.len(), 3);
+    assert_eq!(
+        (filled[2].price, filled[2].quantity),
+        (price("99.9"), qty("0.5"))
+    );
+    assert_eq!(
+        exchange.resting_quantity(auction_trader_types::OrderId(2)),
+        Some(qty("1"))
+    );
+}
+
+#[test]
+fn size_we_took_at_the_touch_is_gone_until_the_quote_shows_it_refilled() {
+    // Quote ask 100.1 × 2. Buy 2: both at 100.1; the touch has nothing left for us.
+    let mut exchange = exchange();
+    let mut reports = Vec::new();
+    exchange.on_market_event(&quote(ms(0), "99.9", "1", "100.1", "2"), &mut reports);
+    exchange.submit(ms(0), market(1, OrderSide::Buy, "2"));
+    exchange.advance_to(ms(130), &mut reports);
+    // Buy 1 on the same quote: beyond the touch, 100.2.
+    exchange.submit(ms(100), market(2, OrderSide::Buy, "1"));
+    exchange.advance_to(ms(230), &mut reports);
+    // The quote shows 100.1 × 2 again (not more than it showed): still nothing for us -> 100.2.
+    exchange.on_market_event(&quote(ms(300), "99.9", "1", "100.1", "2"), &mut reports);
+    exchange.submit(ms(300), market(3, OrderSide::Buy, "1"));
+    exchange.advance_to(ms(430), &mut reports);
+    // 100.1 × 3: one more than shown joined -> 1 of our 2 refilled -> 2 available -> 100.1.
+    exchange.on_market_event(&quote(ms(500), "99.9", "1", "100.1", "3"), &mut reports);
+    exchange.submit(ms(500), market(4, OrderSide::Buy, "1"));
+    exchange.advance_to(ms(630), &mut reports);
+    let prices: Vec<_> = fills(&reports).iter().map(|fill| fill.price).collect();
+    assert_eq!(
+        prices,
+        [
+            price("100.1"),
+            price("100.2"),
+            price("100.2"),
+            price("100.1")
+        ]
+    );
+}
+
+#[test]
+fn depth_we_took_is_gone_until_the_book_shows_the_level_refilled() {
+    // Regression: any update of a level we had taken (even a smaller size) gave its whole
+    // size back to our next order.
+    let mut exchange = exchange();
+    let mut reports = Vec::new();
+    feed(
+        &mut exchange,
+        &snapshot(ms(0), &[("100.0", "3")], &[("100.1", "2"), ("100.2", "5")]),
+        &mut reports,
+    );
+    // Buy 2: the whole 100.1 level.
+    exchange.submit(ms(0), market(1, OrderSide::Buy, "2"));
+    exchange.advance_to(ms(130), &mut reports);
+    // The venue's 100.1 shrinks to 1 (someone else traded or cancelled): our 2 are still gone.
+    exchange.on_market_event(&level(ms(200), BookSide::Ask, "100.1", "1"), &mut reports);
+    exchange.submit(ms(200), market(2, OrderSide::Buy, "1"));
+    exchange.advance_to(ms(330), &mut reports);
+    // 100.1 grows to 4 (3 joined): 3 of the 2 we took refilled -> all 4 there for us.
+    exchange.on_market_event(&level(ms(400), BookSide::Ask, "100.1", "4"), &mut reports);
+    exchange.submit(ms(400), market(3, OrderSide::Buy, "3"));
+    exchange.advance_to(ms(530), &mut reports);
+    let rows: Vec<_> = fills(&reports)
+        .iter()
+        .map(|fill| (fill.price, fill.quantity))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (price("100.1"), qty("2")),
+            (price("100.2"), qty("1")),
+            (price("100.1"), qty("3")),
+        ]
+    );
+}
+
+#[test]
+fn a_stale_book_does_not_price_takers() {
+    // Regression: a book whose last update was minutes old still priced market orders.
+    // Book 100.0 / 100.1 at 0; a print at 100.5 at 60 s; no depth since. A buy arriving at
+    // 60.13 s: the book is 60 s old (> 1 s), no quote: the last trade 100.5 + half the
+    // typical spread (no quote spread known: 1 tick) = 100.6. With a fresh book it is 100.1.
+    let mut exchange = exchange();
+    let mut reports = Vec::new();
+    feed(
+        &mut exchange,
+        &snapshot(ms(0), &[("100.0", "3")], &[("100.1", "2")]),
+        &mut reports,
+    );
+    exchange.submit(ms(0), market(1, OrderSide::Buy, "1"));
+    exchange.on_market_event(
+        &trade(ms(60_000), "100.5", "0.1", AggressorSide::Buy),
+        &mut reports,
+    );
+    exchange.submit(ms(60_000), market(2, OrderSide::Buy, "1"));
+    exchange.advance_to(ms(60_130), &mut reports);
+    let prices: Vec<_> = fills(&reports).iter().map(|fill| fill.price).collect();
+    assert_eq!(prices, [price("100.1"), price("100.6")]);
+    // The limit is configurable and validated.
+    let config = FillModelConfig {
+        stale_book_ms: -1.0,
+        ..FillModelConfig::default()
+    };
+    assert!(
+        config
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("stale_book_ms")
+    );
+}
