@@ -238,7 +238,7 @@ fn equity_svgs(records: &RunRecords, units: &Units, factor: usize) -> String {
         frame.open(
             &mut out,
             factor,
-            "drawdown (% of peak)",
+            "drawdown %",
             |value, decimals| format!("{}%", fixed(value, decimals.max(1))),
         );
         frame.area(
