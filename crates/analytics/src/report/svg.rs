@@ -320,9 +320,17 @@ pub(crate) fn time_label(ts: UnixNanos, step: i64, span: i64) -> String {
     let full = short_time(ts); // YYYY-MM-DD HH:MM:SS
     let slice = |range: std::ops::Range<usize>| full.get(range).unwrap_or_default().to_owned();
     if step >= DAY {
-        if span >= 60 * DAY { slice(0..10) } else { slice(5..10) }
+        if span >= 60 * DAY {
+            slice(0..10)
+        } else {
+            slice(5..10)
+        }
     } else if step >= MINUTE {
-        if span >= DAY { slice(5..16) } else { slice(11..16) }
+        if span >= DAY {
+            slice(5..16)
+        } else {
+            slice(11..16)
+        }
     } else {
         slice(11..19)
     }
