@@ -1,23 +1,24 @@
 //! The P&L of each exit leg of a trade, so a partial exit (a take-profit leg before the final
 //! stop) shows what it earned instead of vanishing into the trade's total.
 //!
-//! A leg's net P&L is its price P&L against the trade's average entry
-//! (`sign × (leg price − entry) × leg quantity`, linear contracts), less its own exit fees and
-//! its share of the entry fees and funding (shared by quantity). The legs of a trade sum
-//! exactly to its `net_pnl`: any rounding remainder (or a contract multiplier) is carried by
-//! the final leg.
+//! A leg's net P&L is its price P&L against the trade's average entry (the run's
+//! [`Valuation`]: `(leg price − entry) × signed quantity × multiplier` for linear contracts,
+//! the coin P&L for inverse ones), less its own exit fees and its share of the entry fees and
+//! funding (shared by quantity). The legs of a trade sum exactly to its `net_pnl`: any
+//! rounding remainder is carried by the final leg.
 
-use auction_trader_types::{Money, Price};
+use auction_trader_types::{Money, Quantity, Valuation};
 
 use crate::TradeRecord;
 use crate::records::side_sign;
 
-/// Net P&L of each leg of `trade`, in leg order (empty for a trade without legs).
-pub fn leg_net_pnls(trade: &TradeRecord) -> Vec<Money> {
+/// Net P&L of each leg of `trade` valued by `valuation`, in leg order (empty for a trade
+/// without legs).
+pub fn leg_net_pnls(trade: &TradeRecord, valuation: Valuation) -> Vec<Money> {
     if trade.legs.is_empty() {
         return Vec::new();
     }
-    let sign = i128::from(side_sign(&trade.direction));
+    let short = side_sign(&trade.direction) < 0;
     let leg_fees: i128 = trade.legs.iter().map(|leg| i128::from(leg.fee.raw())).sum();
     let shared = i128::from(trade.fees.raw()) - leg_fees + i128::from(trade.funding.raw());
     let total_quantity: i128 = trade
@@ -29,9 +30,12 @@ pub fn leg_net_pnls(trade: &TradeRecord) -> Vec<Money> {
         .legs
         .iter()
         .map(|leg| {
-            let move_per_unit =
-                Price::from_raw(leg.price.raw().saturating_sub(trade.entry_price.raw()));
-            let gross = sign * move_per_unit.notional_raw(leg.quantity);
+            let signed = if short {
+                Quantity::ZERO.saturating_sub(leg.quantity)
+            } else {
+                leg.quantity
+            };
+            let gross = valuation.pnl_raw(trade.entry_price, leg.price, signed);
             let share = if total_quantity > 0 {
                 shared * i128::from(leg.quantity.raw()) / total_quantity
             } else {
@@ -51,6 +55,11 @@ pub fn leg_net_pnls(trade: &TradeRecord) -> Vec<Money> {
 mod tests {
     use super::*;
     use crate::test_support::{money, sample_records};
+    use auction_trader_types::Price;
+
+    fn linear() -> Valuation {
+        Valuation::linear(Quantity::ONE)
+    }
 
     #[test]
     fn a_take_profit_leg_shows_its_profit_and_the_legs_sum_to_the_trade() {
@@ -75,13 +84,19 @@ mod tests {
         trade.fees = money("2");
         trade.funding = money("0.5");
         trade.net_pnl = money("7.5");
-        assert_eq!(leg_net_pnls(&trade), vec![money("39"), money("-31.5")]);
+        assert_eq!(
+            leg_net_pnls(&trade, linear()),
+            vec![money("39"), money("-31.5")]
+        );
         // A short mirrors the sign: the same prices lose on TP1's leg.
         trade.direction = "short".to_owned();
         trade.net_pnl = money("-11.5");
         // TP1: 4 × −10 − 1 = −41; stop: 6 × 5 − 1.5 = 28.5 + the remainder (−11.5 − −12.5).
-        assert_eq!(leg_net_pnls(&trade), vec![money("-41"), money("29.5")]);
+        assert_eq!(
+            leg_net_pnls(&trade, linear()),
+            vec![money("-41"), money("29.5")]
+        );
         trade.legs.clear();
-        assert!(leg_net_pnls(&trade).is_empty());
+        assert!(leg_net_pnls(&trade, linear()).is_empty());
     }
 }

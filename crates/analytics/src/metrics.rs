@@ -371,7 +371,11 @@ fn exit_reason_stats(records: &RunRecords) -> Vec<ExitReasonStats> {
             .or_insert_with(|| empty_reason(&trade.exit_reason));
         stats.trades += 1;
         stats.net_pnl = stats.net_pnl.saturating_add(trade.net_pnl);
-        for (leg, net) in trade.legs.iter().zip(leg_net_pnls(trade)) {
+        for (leg, net) in trade
+            .legs
+            .iter()
+            .zip(leg_net_pnls(trade, records.valuation))
+        {
             let stats = table
                 .entry(leg.reason.clone())
                 .or_insert_with(|| empty_reason(&leg.reason));

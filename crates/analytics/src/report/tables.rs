@@ -282,7 +282,7 @@ pub(crate) fn trades_table(records: &RunRecords, units: &Units) -> String {
         let legs: Vec<String> = trade
             .legs
             .iter()
-            .zip(leg_net_pnls(trade))
+            .zip(leg_net_pnls(trade, records.valuation))
             .map(|(leg, net)| {
                 format!(
                     "{} {} @ {} ({})",
