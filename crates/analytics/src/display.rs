@@ -4,7 +4,9 @@
 //! Money is formatted from its exact decimal text (never through `f64`), rounded half away
 //! from zero, so `1234567.891 JPY` prints as `1,234,567.89 JPY` at any magnitude.
 
-use auction_trader_types::{Money, Price};
+use auction_trader_types::{ContractType, Money, Price};
+
+use crate::RunRecords;
 
 /// Quote currencies recognised at the end of a venue symbol, longest first so `BTCUSDT`
 /// ends in `USDT`, not `USD`.
@@ -16,10 +18,10 @@ const QUOTE_SUFFIXES: [&str; 15] = [
 /// Contract-type tails that follow the pair in a symbol (`BTCUSD_PERP`, `BTC-PERP`).
 const CONTRACT_TAILS: [&str; 3] = ["PERP", "PERPETUAL", "SWAP"];
 
-/// The currency money is counted in for `symbol` (the quote currency of the pair): `BTC_JPY`
-/// → `JPY`, `BTCUSDT` → `USDT`, `BTCUSD_PERP` → `USD`, `BTC-PERP` (a bare base with a perp
-/// tail, USD-margined by convention) → `USD`. Empty when the symbol does not say.
-pub fn quote_currency(symbol: &str) -> String {
+/// Base and quote currency of `symbol`: `BTC_JPY` → BTC / JPY, `BTCUSDT` → BTC / USDT,
+/// `BTCUSD_PERP` → BTC / USD, `BTC-PERP` (a bare base with a perp tail, USD-margined by
+/// convention) → BTC / USD. `None` when the symbol does not say.
+fn currencies(symbol: &str) -> Option<(String, String)> {
     let upper = symbol.to_ascii_uppercase();
     let mut parts: Vec<&str> = upper
         .split(['_', '-', '/', ':'])
@@ -37,18 +39,45 @@ pub fn quote_currency(symbol: &str) -> String {
         }
     }
     match parts.as_slice() {
-        [] => String::new(),
         [pair] => match QUOTE_SUFFIXES
             .iter()
             .find(|suffix| pair.len() > suffix.len() && pair.ends_with(*suffix))
         {
-            Some(suffix) => (*suffix).to_owned(),
-            None if had_contract_tail => "USD".to_owned(),
-            None => String::new(),
+            Some(suffix) => Some((
+                pair[..pair.len() - suffix.len()].to_owned(),
+                (*suffix).to_owned(),
+            )),
+            None if had_contract_tail => Some(((*pair).to_owned(), "USD".to_owned())),
+            None => None,
         },
-        [.., quote] if quote.bytes().all(|byte| byte.is_ascii_alphabetic()) => (*quote).to_owned(),
-        _ => String::new(),
+        [.., base, quote] if quote.bytes().all(|byte| byte.is_ascii_alphabetic()) => {
+            Some(((*base).to_owned(), (*quote).to_owned()))
+        }
+        _ => None,
     }
+}
+
+/// The quote currency of `symbol` (see [`currencies`]); empty when the symbol does not say.
+pub fn quote_currency(symbol: &str) -> String {
+    currencies(symbol)
+        .map(|(_, quote)| quote)
+        .unwrap_or_default()
+}
+
+/// The currency a run's money is in (SPEC 5): the quote currency for linear contracts, the
+/// base coin for inverse ones; empty when the symbol does not say.
+pub fn settlement_currency(symbol: &str, contract_type: ContractType) -> String {
+    currencies(symbol)
+        .map(|(base, quote)| match contract_type {
+            ContractType::Linear => quote,
+            ContractType::Inverse => base,
+        })
+        .unwrap_or_default()
+}
+
+/// The currency of a run's money: [`settlement_currency`] of its symbol and valuation.
+pub fn run_currency(records: &RunRecords) -> String {
+    settlement_currency(&records.symbol, records.valuation.contract_type)
 }
 
 /// Decimals shown for amounts of `currency`: 8 for coins (inverse contracts are valued in
@@ -200,6 +229,16 @@ mod tests {
         ] {
             assert_eq!(quote_currency(symbol), currency, "{symbol}");
         }
+        // Inverse contracts settle in the coin.
+        assert_eq!(
+            settlement_currency("BTCUSD_PERP", ContractType::Inverse),
+            "BTC"
+        );
+        assert_eq!(
+            settlement_currency("BTCUSD_PERP", ContractType::Linear),
+            "USD"
+        );
+        assert_eq!(settlement_currency("XYZ", ContractType::Inverse), "");
     }
 
     #[test]

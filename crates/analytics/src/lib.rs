@@ -15,6 +15,7 @@ pub mod daily;
 pub mod display;
 pub mod drawdown;
 mod error;
+mod legs;
 mod metrics;
 mod records;
 mod report;
@@ -27,6 +28,7 @@ pub use csv_export::{write_equity_csv, write_trades_csv};
 pub use daily::{DayEnd, daily_equity, daily_returns};
 pub use drawdown::{Drawdown, MaxDrawdowns, max_drawdowns};
 pub use error::AnalyticsError;
+pub use legs::leg_net_pnls;
 pub use metrics::{ExitReasonStats, Metrics, SetupStats, compute_metrics};
 pub use records::{
     EquityPoint, ExitLeg, FillRecord, OrderRecord, PriceBar, RunRecords, TradeRecord,

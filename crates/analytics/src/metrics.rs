@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::daily::{daily_equity, daily_returns};
 use crate::drawdown::{Drawdown, max_drawdowns};
+use crate::legs::leg_net_pnls;
 use crate::records::side_sign;
 use crate::statistics::{Distribution, ReturnStatistics};
 use crate::{EquityPoint, RunRecords};
@@ -28,6 +29,9 @@ pub struct ExitReasonStats {
     pub legs: usize,
     /// Net P&L of the trades whose final leg had this reason.
     pub net_pnl: Money,
+    /// Net P&L of the legs with this reason, over all trades (see [`crate::leg_net_pnls`]):
+    /// what partial exits such as `take_profit_1` earned.
+    pub legs_net_pnl: Money,
 }
 
 /// Breakdown of one setup.
@@ -368,11 +372,16 @@ fn exit_reason_stats(records: &RunRecords) -> Vec<ExitReasonStats> {
             .or_insert_with(|| empty_reason(&trade.exit_reason));
         stats.trades += 1;
         stats.net_pnl = stats.net_pnl.saturating_add(trade.net_pnl);
-        for leg in &trade.legs {
-            table
+        for (leg, net) in trade
+            .legs
+            .iter()
+            .zip(leg_net_pnls(trade, records.valuation))
+        {
+            let stats = table
                 .entry(leg.reason.clone())
-                .or_insert_with(|| empty_reason(&leg.reason))
-                .legs += 1;
+                .or_insert_with(|| empty_reason(&leg.reason));
+            stats.legs += 1;
+            stats.legs_net_pnl = stats.legs_net_pnl.saturating_add(net);
         }
     }
     table.into_values().collect()
@@ -384,6 +393,7 @@ fn empty_reason(reason: &str) -> ExitReasonStats {
         trades: 0,
         legs: 0,
         net_pnl: Money::ZERO,
+        legs_net_pnl: Money::ZERO,
     }
 }
 
@@ -571,18 +581,24 @@ mod tests {
     #[test]
     fn exit_reasons_and_setups_by_hand() {
         let metrics = compute_metrics(&sample_records());
-        let reasons: Vec<(&str, usize, usize, Money)> = metrics
+        let reasons: Vec<(&str, usize, usize, Money, Money)> = metrics
             .exit_reasons
             .iter()
-            .map(|row| (row.reason.as_str(), row.trades, row.legs, row.net_pnl))
+            .map(|row| {
+                let counts = (row.reason.as_str(), row.trades, row.legs);
+                (counts.0, counts.1, counts.2, row.net_pnl, row.legs_net_pnl)
+            })
             .collect();
+        // Trade 1 (long 10 from 100, fees 2 + funding 1 shared by quantity): TP1 3 @ 105 →
+        // 15 − 0.9 = 14.1, a partial exit that is no trade's final leg; TP2 7 @ 110 → 70 − 2.1
+        // = 67.9; together the trade's 82.
         assert_eq!(
             reasons,
             vec![
-                ("end_of_data", 1, 1, money("-1.5")),
-                ("stop_loss", 1, 1, money("-22.5")),
-                ("take_profit_1", 0, 1, Money::ZERO),
-                ("take_profit_2", 1, 1, money("82")),
+                ("end_of_data", 1, 1, money("-1.5"), money("-1.5")),
+                ("stop_loss", 1, 1, money("-22.5"), money("-22.5")),
+                ("take_profit_1", 0, 1, Money::ZERO, money("14.1")),
+                ("take_profit_2", 1, 1, money("82"), money("67.9")),
             ]
         );
         let setups: Vec<(&str, usize, usize, Money)> = metrics

@@ -235,12 +235,9 @@ fn equity_svgs(records: &RunRecords, units: &Units, factor: usize) -> String {
         .chain(std::iter::once(0.0));
     if let Some(mut frame) = Frame::fit(width, 180.0, times, values) {
         frame.y_max = frame.y_max.min(0.5);
-        frame.open(
-            &mut out,
-            factor,
-            "drawdown (% of peak)",
-            |value, decimals| format!("{}%", fixed(value, decimals.max(1))),
-        );
+        frame.open(&mut out, factor, "drawdown %", |value, decimals| {
+            format!("{}%", fixed(value, decimals.max(1)))
+        });
         frame.area(
             &mut out,
             &downsample_min_max(&drawdown, points),

@@ -142,7 +142,10 @@ fn small_sample_warning(metrics: &Metrics) -> Option<String> {
         return None;
     }
     Some(format!(
-        "Small sample: {days} daily return{} and {trades} trade{}. With fewer than          {MIN_DAILY_RETURNS} daily returns a Sharpe or Sortino ratio, and with fewer than          {MIN_TRADES} trades a win rate or profit factor, is mostly noise: read these figures          as a description of this run, not as evidence about the strategy.",
+        "Small sample: {days} daily return{} and {trades} trade{}. With fewer than \
+         {MIN_DAILY_RETURNS} daily returns a Sharpe or Sortino ratio, and with fewer than \
+         {MIN_TRADES} trades a win rate or profit factor, is mostly noise: read these figures \
+         as a description of this run, not as evidence about the strategy.",
         if days == 1 { "" } else { "s" },
         if trades == 1 { "" } else { "s" }
     ))

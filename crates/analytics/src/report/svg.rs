@@ -151,22 +151,17 @@ impl Frame {
             );
         }
         let span = self.x_max - self.x_min;
-        let labels = (((right - left) / 220.0).round() as i64).max(2);
-        for step in 0..=labels {
-            let ts = self.x_min + (span as f64 * step as f64 / labels as f64) as i64;
-            let anchor = match step {
-                0 => "start",
-                last if last == labels => "end",
-                _ => "middle",
-            };
+        let wanted = (((right - left) / 160.0).round() as i64).max(2);
+        let (step, ticks) = time_ticks(self.x_min, self.x_max, wanted);
+        for ts in ticks {
             let x = self.x(ts);
             let _ = write!(
                 out,
-                "<line class=\"grid\" x1=\"{x:.1}\" y1=\"{bottom:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\"/>\
-                 <text class=\"axis\" x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{}</text>",
+                "<line class=\"grid\" x1=\"{x:.1}\" y1=\"{top:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\"/>\
+                 <text class=\"axis\" x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
                 bottom + 4.0,
                 bottom + 16.0,
-                escape(&time_label(UnixNanos(ts), span))
+                escape(&time_label(UnixNanos(ts), step, span))
             );
         }
         let _ = write!(
@@ -274,18 +269,68 @@ pub(crate) fn segments(points: &[(i64, Option<f64>)], max_points: usize) -> Vec<
         .collect()
 }
 
-/// A time-axis label as precise as the span needs: `2018-01-21` over weeks, `01-21 15:00`
-/// over days, `15:04` within a day, `15:04:05` within minutes.
-pub(crate) fn time_label(ts: UnixNanos, span_nanos: i64) -> String {
-    const DAY: i64 = 86_400_000_000_000;
+const SECOND: i64 = 1_000_000_000;
+const MINUTE: i64 = 60 * SECOND;
+const HOUR: i64 = 60 * MINUTE;
+const DAY: i64 = 24 * HOUR;
+
+/// Round time steps for the time axis, finest first.
+const TIME_STEPS: [i64; 20] = [
+    SECOND,
+    5 * SECOND,
+    15 * SECOND,
+    30 * SECOND,
+    MINUTE,
+    5 * MINUTE,
+    15 * MINUTE,
+    30 * MINUTE,
+    HOUR,
+    3 * HOUR,
+    6 * HOUR,
+    12 * HOUR,
+    DAY,
+    2 * DAY,
+    7 * DAY,
+    14 * DAY,
+    28 * DAY,
+    91 * DAY,
+    182 * DAY,
+    364 * DAY,
+];
+
+/// Time-axis ticks at round UTC times (whole minutes, hours, midnights...): the finest step
+/// that gives at most `wanted` ticks over `[min, max]`, and the ticks.
+pub(crate) fn time_ticks(min: i64, max: i64, wanted: i64) -> (i64, Vec<i64>) {
+    let span = max.saturating_sub(min).max(1);
+    let step = TIME_STEPS
+        .into_iter()
+        .find(|step| span / step < wanted.max(1))
+        .unwrap_or(TIME_STEPS[TIME_STEPS.len() - 1]);
+    let first = min.div_euclid(step) + i64::from(min.rem_euclid(step) != 0);
+    let last = max.div_euclid(step);
+    let ticks = (first..=last)
+        .filter_map(|index| index.checked_mul(step))
+        .collect();
+    (step, ticks)
+}
+
+/// A time-axis label as precise as its step needs: `2018-01-21` (days, over weeks), `01-21`
+/// (days), `01-21 15:00` (hours over days), `15:00` (within a day), `15:04:05` (seconds).
+pub(crate) fn time_label(ts: UnixNanos, step: i64, span: i64) -> String {
     let full = short_time(ts); // YYYY-MM-DD HH:MM:SS
     let slice = |range: std::ops::Range<usize>| full.get(range).unwrap_or_default().to_owned();
-    if span_nanos >= 20 * DAY {
-        slice(0..10)
-    } else if span_nanos >= DAY {
-        slice(5..16)
-    } else if span_nanos >= DAY / 48 {
-        slice(11..16)
+    if step >= DAY {
+        if span >= 60 * DAY {
+            slice(0..10)
+        } else {
+            slice(5..10)
+        }
+    } else if step >= MINUTE {
+        if span >= DAY {
+            slice(5..16)
+        } else {
+            slice(11..16)
+        }
     } else {
         slice(11..19)
     }
@@ -351,11 +396,26 @@ mod tests {
     #[test]
     fn labels_fit_the_span_and_the_step() {
         let ts = UnixNanos(1_723_161_255_030_314_667); // 2024-08-08 23:54:15
-        let day = 86_400_000_000_000;
-        assert_eq!(time_label(ts, 30 * day), "2024-08-08");
-        assert_eq!(time_label(ts, 3 * day), "08-08 23:54");
-        assert_eq!(time_label(ts, day / 4), "23:54");
-        assert_eq!(time_label(ts, 60_000_000_000), "23:54:15");
+        assert_eq!(time_label(ts, DAY, 90 * DAY), "2024-08-08");
+        assert_eq!(time_label(ts, DAY, 8 * DAY), "08-08");
+        assert_eq!(time_label(ts, 6 * HOUR, 3 * DAY), "08-08 23:54");
+        assert_eq!(time_label(ts, HOUR, DAY / 4), "23:54");
+        assert_eq!(time_label(ts, 15 * SECOND, MINUTE), "23:54:15");
+        // 2018-01-20 15:01 → 2018-01-28 14:59 (8 days) in at most 6 ticks: 2-day steps at
+        // the UTC midnights whose day number is even (2018-01-01 is day 17,532, so 01-21 is
+        // day 17,552): 01-21, 01-23, 01-25, 01-27.
+        let (from, to) = (1_516_460_460 * SECOND, 1_517_151_540 * SECOND);
+        let (step, ticks) = time_ticks(from, to, 6);
+        assert_eq!(step, 2 * DAY);
+        let labels: Vec<String> = ticks
+            .iter()
+            .map(|tick| time_label(UnixNanos(*tick), step, to - from))
+            .collect();
+        assert_eq!(labels, ["01-21", "01-23", "01-25", "01-27"]);
+        // 5.7 minutes from 23:54:15 in at most 6 ticks: whole minutes 23:55 … 23:59.
+        let start = ts.0;
+        let (step, ticks) = time_ticks(start, start + 342 * SECOND, 6);
+        assert_eq!((step, ticks.len()), (MINUTE, 5));
         assert_eq!(step_decimals(20_000.0), 0);
         assert_eq!(step_decimals(0.5), 1);
         assert_eq!(step_decimals(0.02), 2);

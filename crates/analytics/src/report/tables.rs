@@ -7,7 +7,7 @@ use std::fmt::Write;
 use auction_trader_types::{Money, UnixNanos};
 
 use super::format::{Units, escape, fixed, optional, short_time};
-use crate::{DayEnd, Distribution, Drawdown, Metrics, RunRecords, summary_rows};
+use crate::{DayEnd, Distribution, Drawdown, Metrics, RunRecords, leg_net_pnls, summary_rows};
 
 fn row(out: &mut String, cells: &[String], numeric_from: usize) {
     out.push_str("<tr>");
@@ -274,7 +274,7 @@ pub(crate) fn trades_table(records: &RunRecords, units: &Units) -> String {
         "exit time",
         "exit (avg)",
         "reason",
-        "legs: reason qty @ price",
+        "legs: reason qty @ price (net)",
     ];
     names.extend(money_headers.iter().map(String::as_str));
     header(&mut out, &names);
@@ -282,12 +282,14 @@ pub(crate) fn trades_table(records: &RunRecords, units: &Units) -> String {
         let legs: Vec<String> = trade
             .legs
             .iter()
-            .map(|leg| {
+            .zip(leg_net_pnls(trade, records.valuation))
+            .map(|(leg, net)| {
                 format!(
-                    "{} {} @ {}",
+                    "{} {} @ {} ({})",
                     leg.reason,
                     leg.quantity,
-                    units.price(leg.price)
+                    units.price(leg.price),
+                    format_number_money(net, units)
                 )
             })
             .collect();
@@ -335,7 +337,8 @@ pub(crate) fn exit_reasons_table(metrics: &Metrics, units: &Units) -> String {
             "exit reason",
             "trades (final leg)",
             "legs",
-            &in_currency("net P&L of those trades", units),
+            &in_currency("net P&L of its legs", units),
+            &in_currency("net P&L of the trades it ended", units),
         ],
     );
     for stats in &metrics.exit_reasons {
@@ -345,12 +348,19 @@ pub(crate) fn exit_reasons_table(metrics: &Metrics, units: &Units) -> String {
                 stats.reason.clone(),
                 stats.trades.to_string(),
                 stats.legs.to_string(),
+                format_number_money(stats.legs_net_pnl, units),
                 format_number_money(stats.net_pnl, units),
             ],
             1,
         );
     }
     out.push_str("</tbody></table>");
+    out.push_str(
+        "<p class=\"note\">A leg's P&L is its price move from the entry times its quantity, \
+         less its fees and its quantity's share of the entry fees and funding; a trade's legs \
+         sum to its net P&L. A partial exit (take_profit_1) ends no trade, so its profit shows \
+         only in the legs column.</p>",
+    );
     out
 }
 

@@ -64,7 +64,7 @@ pub fn run(args: &BacktestArgs) -> anyhow::Result<ExitCode> {
         let counters = &outcome.result.counters;
         print_metrics_json(
             &outcome.result.metrics,
-            &outcome.result.records.symbol,
+            &outcome.result.records,
             serde_json::json!({
                 "run": config.run.name,
                 "run_dir": outcome.run_dir,
@@ -260,5 +260,5 @@ pub fn print_summary(result: &BacktestResult) -> anyhow::Result<()> {
         result.counters.fills,
         result.counters.trades
     );
-    print_metrics(&result.metrics, &result.records.symbol)
+    print_metrics(&result.metrics, &result.records)
 }

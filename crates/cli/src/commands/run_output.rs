@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use crate::output::{out, outln};
 use anyhow::Context;
-use auction_trader_analytics::display::quote_currency;
+use auction_trader_analytics::display::run_currency;
 use auction_trader_analytics::{
     Metrics, RunRecords, compute_metrics, metrics_json, render_html, summary_table,
     write_equity_csv, write_trades_csv,
@@ -134,8 +134,8 @@ fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 /// The metrics as a table (money with separators and the run's currency, the small-sample
 /// caveat under the ratios).
-pub fn print_metrics(metrics: &Metrics, symbol: &str) -> anyhow::Result<()> {
-    out!("{}", summary_table(metrics, &quote_currency(symbol)));
+pub fn print_metrics(metrics: &Metrics, records: &RunRecords) -> anyhow::Result<()> {
+    out!("{}", summary_table(metrics, &run_currency(records)));
     Ok(())
 }
 
@@ -143,17 +143,17 @@ pub fn print_metrics(metrics: &Metrics, symbol: &str) -> anyhow::Result<()> {
 /// fields (paths, counters) merged in at the top level.
 pub fn print_metrics_json(
     metrics: &Metrics,
-    symbol: &str,
+    records: &RunRecords,
     extra: serde_json::Value,
 ) -> anyhow::Result<()> {
-    let mut document = serde_json::json!({ "symbol": symbol });
+    let mut document = serde_json::json!({ "symbol": records.symbol });
     if let (serde_json::Value::Object(fields), serde_json::Value::Object(more)) =
         (&mut document, extra)
     {
         fields.extend(more);
         fields.insert(
             "metrics".to_owned(),
-            metrics_json(metrics, &quote_currency(symbol)),
+            metrics_json(metrics, &run_currency(records)),
         );
     }
     outln!("{}", serde_json::to_string_pretty(&document)?);
@@ -195,12 +195,12 @@ pub fn run_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         print_metrics_json(
             &metrics,
-            &records.symbol,
+            &records,
             serde_json::json!({ "run": records.title, "report": report }),
         )?;
     } else {
         outln!("{}", records.title);
-        print_metrics(&metrics, &records.symbol)?;
+        print_metrics(&metrics, &records)?;
         outln!("report: {}", report.display());
     }
     Ok(ExitCode::SUCCESS)
