@@ -1,8 +1,10 @@
 //! Backtest analytics (SPEC 6): the records a run produces ([`RunRecords`]: trades with exit
 //! legs, equity curve, orders, fills, funding, price bars), the global metrics computed from
 //! them ([`compute_metrics`]: P&L decomposition, Sharpe/Sortino on daily returns, drawdown,
-//! trade statistics, fill rate, spread and slippage distributions, ...), CSV exports and the
-//! self-contained HTML report ([`render_html`]).
+//! trade statistics, fill rate, spread and slippage distributions, ...), CSV exports, the
+//! self-contained HTML report ([`render_html`]) and the terminal summary ([`summary_table`],
+//! [`metrics_json`]), with money shown with thousands separators and its currency
+//! ([`display`]).
 //!
 //! This crate depends only on `types`: the engine fills the record types; analytics never
 //! depends on strategy, risk, execution or the engine. Everything here is deterministic (no
@@ -10,12 +12,14 @@
 
 mod csv_export;
 pub mod daily;
+pub mod display;
 pub mod drawdown;
 mod error;
 mod metrics;
 mod records;
 mod report;
 pub mod statistics;
+mod summary;
 #[cfg(test)]
 mod test_support;
 
@@ -29,3 +33,6 @@ pub use records::{
 };
 pub use report::render_html;
 pub use statistics::{Distribution, ReturnStatistics};
+pub use summary::{
+    MIN_DAILY_RETURNS, metrics_json, small_sample_caveat, summary_rows, summary_table,
+};

@@ -70,8 +70,8 @@ pub struct DataConfig {
     /// perp, spot or future.
     #[serde(default = "default_market")]
     pub market: String,
-    /// Inclusive start / exclusive end (RFC 3339, `YYYY-MM-DDTHH:MM:SS` or `YYYY-MM-DD`, naive
-    /// times UTC); the whole store when absent.
+    /// Inclusive start / exclusive end (RFC 3339, `YYYY-MM-DDTHH:MM:SS`, `YYYY-MM-DD`, epoch
+    /// ms or ns; naive times UTC; see [`crate::time_text`]); the whole store when absent.
     #[serde(default)]
     pub start: Option<String>,
     #[serde(default)]
@@ -107,7 +107,10 @@ impl DataConfig {
     pub fn start_time(&self) -> Result<Option<UnixNanos>, BacktestError> {
         self.start
             .as_deref()
-            .map(|text| parse_utc(text).map_err(|message| config_error("data.start", &message)))
+            .map(|text| {
+                crate::time_text::parse_utc_time(text)
+                    .map_err(|message| config_error("data.start", &message))
+            })
             .transpose()
     }
 
@@ -115,7 +118,10 @@ impl DataConfig {
     pub fn end_time(&self) -> Result<Option<UnixNanos>, BacktestError> {
         self.end
             .as_deref()
-            .map(|text| parse_utc(text).map_err(|message| config_error("data.end", &message)))
+            .map(|text| {
+                crate::time_text::parse_utc_time(text)
+                    .map_err(|message| config_error("data.end", &message))
+            })
             .transpose()
     }
 
@@ -129,25 +135,6 @@ impl DataConfig {
 
 fn config_error(field: &str, message: &str) -> BacktestError {
     BacktestError::Config(format!("{field}: {message}"))
-}
-
-/// RFC 3339 (any offset), `YYYY-MM-DDTHH:MM:SS[.f]` (UTC) or `YYYY-MM-DD` (UTC midnight).
-fn parse_utc(text: &str) -> Result<UnixNanos, String> {
-    let nanos = if let Ok(time) = chrono::DateTime::parse_from_rfc3339(text) {
-        time.timestamp_nanos_opt()
-    } else if let Ok(time) = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f") {
-        time.and_utc().timestamp_nanos_opt()
-    } else if let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        date.and_hms_opt(0, 0, 0)
-            .and_then(|time| time.and_utc().timestamp_nanos_opt())
-    } else {
-        return Err(format!(
-            "{text:?} is not a time (RFC 3339, YYYY-MM-DDTHH:MM:SS or YYYY-MM-DD, UTC)"
-        ));
-    };
-    nanos
-        .map(UnixNanos)
-        .ok_or_else(|| format!("{text:?} is out of range"))
 }
 
 /// Instrument metadata overrides (the venue table supplies the defaults).

@@ -11,6 +11,7 @@ pub mod config;
 mod error;
 pub mod quote_ladder;
 mod runner;
+pub mod time_text;
 
 pub use config::{BacktestConfig, secret_from_env};
 pub use error::BacktestError;

@@ -1,18 +1,42 @@
-//! The report's charts: price with value area and trade markers, equity with drawdown, and
-//! the cost breakdown bars.
+//! The report's charts: price with value area and trade markers, equity against a
+//! buy-and-hold benchmark with the drawdown below, and the cost breakdown bars. Price and
+//! equity charts are zoomable (see [`zoomable`]); every axis is titled with its unit.
 
 use std::fmt::Write;
 
 use auction_trader_types::Money;
 
-use super::format::{escape, fixed, money, short_time};
-use super::svg::{Frame, MAX_POINTS, downsample_min_max, segments};
+use super::format::{Units, escape, fixed, short_time};
+use super::svg::{Frame, downsample_min_max, points_at, segments, zoomable};
+use crate::display::format_number;
 use crate::{Metrics, RunRecords};
 
 const WIDTH: f64 = 1100.0;
 
+/// `title (CUR)`, or the bare title when the currency is unknown.
+fn titled(title: &str, units: &Units) -> String {
+    if units.currency.is_empty() {
+        title.to_owned()
+    } else {
+        format!("{title} ({})", units.currency)
+    }
+}
+
 /// Close line, VAH/VAL/POC lines, entries (▲ long, ▼ short) and exits (✕) with tooltips.
-pub(crate) fn price_chart(records: &RunRecords) -> String {
+pub(crate) fn price_chart(records: &RunRecords, units: &Units) -> String {
+    if records.bars.is_empty() {
+        return "<p class=\"note\">No price bars recorded.</p>".to_owned();
+    }
+    let mut out = zoomable("price", |factor| price_svg(records, units, factor));
+    out.push_str(
+        "<p class=\"legend\"><span class=\"key close\">close</span> <span class=\"key vah\">VAH</span> \
+         <span class=\"key val\">VAL</span> <span class=\"key poc\">POC</span> \
+         ▲ long entry, ▼ short entry, ✕ exit leg (green: net win, red: net loss; hover for details)</p>",
+    );
+    out
+}
+
+fn price_svg(records: &RunRecords, units: &Units, factor: usize) -> String {
     let bars = &records.bars;
     let series = |select: fn(&crate::PriceBar) -> Option<f64>| -> Vec<(i64, Option<f64>)> {
         bars.iter().map(|bar| (bar.ts.0, select(bar))).collect()
@@ -49,22 +73,19 @@ pub(crate) fn price_chart(records: &RunRecords) -> String {
         .chain(marker_times)
         .collect();
     let values: Vec<f64> = values.collect();
-    let frame = if close.is_empty() {
-        None
-    } else {
-        Frame::fit(WIDTH, 380.0, times.into_iter(), values.into_iter())
-    };
-    let Some(frame) = frame else {
+    let width = WIDTH * factor as f64;
+    let Some(frame) = Frame::fit(width, 400.0, times.into_iter(), values.into_iter()) else {
         return "<p class=\"note\">No price bars recorded.</p>".to_owned();
     };
+    let points = points_at(width);
     let mut out = String::new();
-    frame.open(&mut out, "Price", |value| fixed(value, 2));
+    frame.open(&mut out, factor, &titled("price", units), format_number);
     for (class, line) in &value_area {
-        for segment in segments(line, MAX_POINTS) {
+        for segment in segments(line, points) {
             frame.polyline(&mut out, &segment, class);
         }
     }
-    frame.polyline(&mut out, &downsample_min_max(&close, MAX_POINTS), "close");
+    frame.polyline(&mut out, &downsample_min_max(&close, points), "close");
     let in_view = |ts: i64| ts >= frame.x_min && ts <= frame.x_max;
     for trade in &records.trades {
         let outcome = if trade.net_pnl.is_negative() {
@@ -92,9 +113,9 @@ pub(crate) fn price_chart(records: &RunRecords) -> String {
                     trade.setup,
                     trade.direction,
                     trade.quantity,
-                    trade.entry_price,
+                    units.price(trade.entry_price),
                     short_time(trade.entry_ts),
-                    money(trade.net_pnl)
+                    units.money(trade.net_pnl)
                 ))
             );
         }
@@ -108,7 +129,7 @@ pub(crate) fn price_chart(records: &RunRecords) -> String {
                     "#{} exit {} × {} at {} ({})",
                     trade.trade_id,
                     leg.quantity,
-                    leg.price,
+                    units.price(leg.price),
                     short_time(leg.ts),
                     leg.reason
                 ))
@@ -116,21 +137,49 @@ pub(crate) fn price_chart(records: &RunRecords) -> String {
         }
     }
     out.push_str("</svg>");
+    out
+}
+
+/// Buy and hold: the initial equity put into the instrument at the first bar's close and
+/// marked at every later close (no costs), the benchmark a trading strategy must beat.
+fn buy_and_hold(records: &RunRecords) -> Vec<(i64, f64)> {
+    let Some(first) = records.bars.first().map(|bar| bar.close.as_f64()) else {
+        return Vec::new();
+    };
+    if first <= 0.0 {
+        return Vec::new();
+    }
+    let initial = records.initial_equity.as_f64();
+    records
+        .bars
+        .iter()
+        .map(|bar| (bar.ts.0, initial * bar.close.as_f64() / first))
+        .collect()
+}
+
+/// Equity line with the buy-and-hold benchmark, then the drawdown in percent of the running
+/// peak below it.
+pub(crate) fn equity_chart(records: &RunRecords, units: &Units) -> String {
+    if records.equity.is_empty() {
+        return "<p class=\"note\">No equity curve recorded.</p>".to_owned();
+    }
+    let mut out = zoomable("equity", |factor| equity_svgs(records, units, factor));
     out.push_str(
-        "<p class=\"legend\"><span class=\"key close\">close</span> <span class=\"key vah\">VAH</span> \
-         <span class=\"key val\">VAL</span> <span class=\"key poc\">POC</span> \
-         ▲ long entry, ▼ short entry, ✕ exit (green: net win, red: net loss; hover for details)</p>",
+        "<p class=\"legend\"><span class=\"key equity\">strategy equity</span> \
+         <span class=\"key benchmark\">buy and hold</span> (the initial equity in the \
+         instrument from the first bar's close, no costs); below: drawdown from the running \
+         peak of the strategy's equity</p>",
     );
     out
 }
 
-/// Equity line, then the drawdown in percent of the running peak below it.
-pub(crate) fn equity_chart(records: &RunRecords) -> String {
+fn equity_svgs(records: &RunRecords, units: &Units, factor: usize) -> String {
     let equity: Vec<(i64, f64)> = records
         .equity
         .iter()
         .map(|point| (point.ts.0, point.equity.as_f64()))
         .collect();
+    let benchmark = buy_and_hold(records);
     let mut peak = records.initial_equity.as_f64();
     let drawdown: Vec<(i64, f64)> = equity
         .iter()
@@ -147,30 +196,54 @@ pub(crate) fn equity_chart(records: &RunRecords) -> String {
         })
         .collect();
     let times = equity.iter().map(|point| point.0);
+    let (x_min, x_max) = (
+        times.clone().min().unwrap_or_default(),
+        times.clone().max().unwrap_or_default(),
+    );
+    // The benchmark is drawn over the equity curve's time span only.
+    let benchmark: Vec<(i64, f64)> = benchmark
+        .into_iter()
+        .filter(|(ts, _)| *ts >= x_min && *ts <= x_max)
+        .collect();
+    let width = WIDTH * factor as f64;
+    let points = points_at(width);
     let Some(equity_frame) = Frame::fit(
-        WIDTH,
-        300.0,
+        width,
+        320.0,
         times.clone(),
-        equity.iter().map(|point| point.1),
+        equity
+            .iter()
+            .chain(&benchmark)
+            .map(|point| point.1)
+            .collect::<Vec<_>>()
+            .into_iter(),
     ) else {
         return "<p class=\"note\">No equity curve recorded.</p>".to_owned();
     };
     let mut out = String::new();
-    equity_frame.open(&mut out, "Equity", |value| fixed(value, 2));
-    equity_frame.polyline(&mut out, &downsample_min_max(&equity, MAX_POINTS), "equity");
+    equity_frame.open(&mut out, factor, &titled("equity", units), format_number);
+    equity_frame.polyline(
+        &mut out,
+        &downsample_min_max(&benchmark, points),
+        "benchmark",
+    );
+    equity_frame.polyline(&mut out, &downsample_min_max(&equity, points), "equity");
     out.push_str("</svg>");
     let values = drawdown
         .iter()
         .map(|point| point.1)
         .chain(std::iter::once(0.0));
-    if let Some(mut frame) = Frame::fit(WIDTH, 160.0, times, values) {
+    if let Some(mut frame) = Frame::fit(width, 180.0, times, values) {
         frame.y_max = frame.y_max.min(0.5);
-        frame.open(&mut out, "Drawdown", |value| {
-            format!("{}%", fixed(value, 1))
-        });
+        frame.open(
+            &mut out,
+            factor,
+            "drawdown (% of peak)",
+            |value, decimals| format!("{}%", fixed(value, decimals.max(1))),
+        );
         frame.area(
             &mut out,
-            &downsample_min_max(&drawdown, MAX_POINTS),
+            &downsample_min_max(&drawdown, points),
             0.0,
             "drawdown",
         );
@@ -180,7 +253,7 @@ pub(crate) fn equity_chart(records: &RunRecords) -> String {
 }
 
 /// Horizontal bars: gross P&L, fees, funding, slippage (inside gross), net P&L.
-pub(crate) fn cost_chart(metrics: &Metrics) -> String {
+pub(crate) fn cost_chart(metrics: &Metrics, units: &Units) -> String {
     let rows: [(&str, Money, &str); 5] = [
         ("gross P&L", metrics.gross_pnl, "pnl"),
         ("fees", metrics.total_fees, "cost"),
@@ -199,7 +272,7 @@ pub(crate) fn cost_chart(metrics: &Metrics) -> String {
     let _ = write!(
         out,
         "<svg class=\"chart costs\" viewBox=\"0 0 {:.0} {:.0}\" role=\"img\" aria-label=\"Costs\">",
-        label_width + bar_width + 120.0,
+        label_width + bar_width + 200.0,
         row_height * rows.len() as f64 + 8.0
     );
     for (index, (label, amount, class)) in rows.iter().enumerate() {
@@ -227,7 +300,7 @@ pub(crate) fn cost_chart(metrics: &Metrics) -> String {
             row_height - 8.0,
             label_width + bar_width + 8.0,
             y + 16.0,
-            money(*amount)
+            escape(&units.money(*amount))
         );
     }
     let _ = write!(
@@ -235,5 +308,29 @@ pub(crate) fn cost_chart(metrics: &Metrics) -> String {
         "<line class=\"zero\" x1=\"{zero:.1}\" y1=\"0\" x2=\"{zero:.1}\" y2=\"{:.1}\"/></svg>",
         row_height * rows.len() as f64 + 8.0
     );
+    out.push_str(
+        "<p class=\"legend\">Costs are positive when paid; net P&L = gross P&L − fees − \
+         funding (slippage is already inside gross: fills happen at the prices that include \
+         it).</p>",
+    );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::sample_records;
+
+    #[test]
+    fn buy_and_hold_scales_the_initial_equity_by_the_close() {
+        let records = sample_records();
+        let benchmark = buy_and_hold(&records);
+        assert_eq!(benchmark.len(), records.bars.len());
+        // Initial 10,000 at the first close; each later point is 10,000 × close / first.
+        let first = records.bars[0].close.as_f64();
+        for ((_, value), bar) in benchmark.iter().zip(&records.bars) {
+            assert!((value - 10_000.0 * bar.close.as_f64() / first).abs() < 1e-6);
+        }
+        assert!((benchmark[0].1 - 10_000.0).abs() < 1e-9);
+    }
 }

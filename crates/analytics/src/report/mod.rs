@@ -1,7 +1,10 @@
 //! The self-contained HTML report (SPEC 6: "an HTML report with plots"): one file with inline
 //! CSS and hand-drawn inline SVG, no scripts and no external resources (tooltips are SVG
-//! `<title>` elements). Every text is escaped and every number has a fixed format, and the
-//! report holds no wall-clock time, so the same run gives byte-identical reports.
+//! `<title>` elements, zoom levels are radio buttons). Money carries the run's currency,
+//! prices the decimals of its tick; charts have titled axes; the equity chart has a
+//! buy-and-hold benchmark; daily and monthly returns are tabled; a small sample is flagged.
+//! Every text is escaped and every number has a fixed format, and the report holds no
+//! wall-clock time, so the same run gives byte-identical reports.
 
 mod charts;
 mod format;
@@ -10,9 +13,12 @@ mod tables;
 
 use std::fmt::Write;
 
-use format::{escape, short_time};
+use format::{Units, escape, short_time};
 
-use crate::{Metrics, RunRecords};
+use crate::{EquityPoint, MIN_DAILY_RETURNS, Metrics, RunRecords, daily_equity};
+
+/// Fewer closed trades than this and win rate and profit factor are noise.
+const MIN_TRADES: usize = 30;
 
 const STYLE: &str = "\
 body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px auto;max-width:1140px;color:#1d2430;background:#fff}\
@@ -31,7 +37,15 @@ svg.chart{width:100%;height:auto;display:block;margin:6px 0}\
 .marker.win{fill:#1b7f3b}.marker.loss{fill:#b3261e}.bar.pnl{fill:#2f6fdf}.bar.loss{fill:#b3261e}.bar.cost{fill:#e08a00}.zero{stroke:#5a6578}\
 .legend{font-size:12px;color:#5a6578}.key{padding:0 6px;border-bottom:2px solid}.key.close{border-color:#1d2430}\
 .key.vah,.key.val{border-color:#2f6fdf;border-bottom-style:dashed}.key.poc{border-color:#e08a00;border-bottom-style:dotted}\
-pre{background:#f4f6f9;padding:12px;overflow:auto;font-size:12px}";
+pre{background:#f4f6f9;padding:12px;overflow:auto;font-size:12px}\
+h3{font-size:14px;margin:14px 0 6px}.scroll.short{max-height:300px}\
+.warn{background:#fff4e0;border-left:4px solid #e08a00;padding:8px 12px;margin:8px 0 16px}\
+.title{font-size:12px;fill:#3b4556}.benchmark{fill:none;stroke:#8a94a6;stroke-width:1;stroke-dasharray:6 3}\
+.key.equity{border-color:#2f6fdf}.key.benchmark{border-color:#8a94a6;border-bottom-style:dashed}\
+.zoom>input{margin:0 3px 0 12px}.zoom>.pane{display:none;overflow-x:auto}\
+.zoom>input:nth-of-type(1):checked~div.pane:nth-of-type(1),\
+.zoom>input:nth-of-type(2):checked~div.pane:nth-of-type(2){display:block}\
+.pane svg.chart{max-width:none}";
 
 /// Renders the whole report: header with the key metrics, price chart with value area and
 /// trade markers, equity and drawdown charts, cost breakdown, trade list, exit-reason and
@@ -45,33 +59,62 @@ pub fn render_html(records: &RunRecords, metrics: &Metrics, config_text: &str) -
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
          <title>{title}</title><style>{STYLE}</style></head><body>\n<h1>{title}</h1>"
     );
-    let period = match (records.equity.first(), records.equity.last()) {
+    let units = Units::of(records);
+    let equity = sorted_equity(records);
+    let day_ends = daily_equity(&equity);
+    let period = match (equity.first(), equity.last()) {
         (Some(first), Some(last)) => {
-            format!("{} → {} UTC", short_time(first.ts), short_time(last.ts))
+            let days = (last.ts.0 as f64 - first.ts.0 as f64) / 86_400e9;
+            format!(
+                "{} → {} UTC ({} days of data, {} UTC days)",
+                short_time(first.ts),
+                short_time(last.ts),
+                format::fixed(days, 1),
+                day_ends.len()
+            )
         }
         _ => "no equity curve".to_owned(),
     };
+    let currency = if units.currency.is_empty() {
+        String::new()
+    } else {
+        format!(" · money in {}", units.currency)
+    };
     let _ = writeln!(
         out,
-        "<p class=\"sub\">{} · {} · {} trades</p>",
+        "<p class=\"sub\">{} · {} · {} trades{}</p>",
         escape(&records.symbol),
         escape(&period),
-        records.trades.len()
+        records.trades.len(),
+        escape(&currency)
     );
-    let sections: [(&str, String); 8] = [
-        ("Key metrics", tables::metrics_table(metrics)),
-        ("Price, value area and trades", charts::price_chart(records)),
-        ("Equity and drawdown", charts::equity_chart(records)),
-        ("Costs", charts::cost_chart(metrics)),
+    if let Some(warning) = small_sample_warning(metrics) {
+        let _ = writeln!(out, "<p class=\"warn\">{}</p>", escape(&warning));
+    }
+    let sections: [(&str, String); 9] = [
+        ("Key metrics", tables::metrics_table(metrics, &units)),
+        (
+            "Price, value area and trades",
+            charts::price_chart(records, &units),
+        ),
+        (
+            "Equity against buy and hold, and drawdown",
+            charts::equity_chart(records, &units),
+        ),
+        (
+            "Daily and monthly returns",
+            tables::returns_tables(metrics, &day_ends, &units),
+        ),
+        ("Costs", charts::cost_chart(metrics, &units)),
         (
             "Trades",
             format!(
                 "<div class=\"scroll\">{}</div>",
-                tables::trades_table(records)
+                tables::trades_table(records, &units)
             ),
         ),
-        ("Exit reasons", tables::exit_reasons_table(metrics)),
-        ("Setups", tables::setups_table(metrics)),
+        ("Exit reasons", tables::exit_reasons_table(metrics, &units)),
+        ("Setups", tables::setups_table(metrics, &units)),
         (
             "Configuration",
             format!("<pre>{}</pre>", escape(config_text)),
@@ -82,6 +125,27 @@ pub fn render_html(records: &RunRecords, metrics: &Metrics, config_text: &str) -
     }
     out.push_str("</body></html>\n");
     out
+}
+
+/// The equity points in time order (the engine records them so; a stable sort guards).
+fn sorted_equity(records: &RunRecords) -> Vec<EquityPoint> {
+    let mut equity = records.equity.clone();
+    equity.sort_by_key(|point| point.ts);
+    equity
+}
+
+/// The banner over a run too small to judge: fewer than 30 daily returns or 30 trades.
+fn small_sample_warning(metrics: &Metrics) -> Option<String> {
+    let days = metrics.daily.days;
+    let trades = metrics.trade_count;
+    if days >= MIN_DAILY_RETURNS && trades >= MIN_TRADES {
+        return None;
+    }
+    Some(format!(
+        "Small sample: {days} daily return{} and {trades} trade{}. With fewer than          {MIN_DAILY_RETURNS} daily returns a Sharpe or Sortino ratio, and with fewer than          {MIN_TRADES} trades a win rate or profit factor, is mostly noise: read these figures          as a description of this run, not as evidence about the strategy.",
+        if days == 1 { "" } else { "s" },
+        if trades == 1 { "" } else { "s" }
+    ))
 }
 
 #[cfg(test)]
@@ -109,18 +173,27 @@ mod tests {
         // Every section, the markers and the trade rows are present.
         for needed in [
             "Key metrics",
-            "Equity and drawdown",
+            "Equity against buy and hold",
             "Costs",
             "Exit reasons",
             "Setups",
         ] {
             assert!(html.contains(needed), "{needed}");
         }
-        assert_eq!(html.matches("class=\"marker entry").count(), 3);
-        assert_eq!(html.matches("class=\"marker exit").count(), 4);
-        assert_eq!(html.matches("<tr class=\"").count(), 3);
+        // Two zoom levels draw the 3 entries and 4 exit legs twice each.
+        assert_eq!(html.matches("class=\"marker entry").count(), 6);
+        assert_eq!(html.matches("class=\"marker exit").count(), 8);
+        // 3 trades + 2 daily rows + 1 monthly row.
+        assert_eq!(html.matches("<tr class=\"").count(), 6);
         assert!(html.contains("class=\"vah\"") && html.contains("class=\"poc\""));
-        assert!(html.contains("7.430")); // Sharpe with three decimals.
+        assert!(html.contains("7.43")); // Sharpe with two decimals.
+        // Money carries the currency of the symbol (BTCUSDT → USDT).
+        assert!(html.contains("58.00 USDT") && html.contains("net (USDT)"));
+        assert!(html.contains("Small sample: 2 daily returns and 3 trades."));
+        assert!(html.contains("time (UTC)") && html.contains("buy and hold"));
+        assert!(html.contains("Monthly") && html.contains("1970-01"));
+        // Each zoomable chart is drawn at two widths.
+        assert_eq!(html.matches("name=\"zoom-price\"").count(), 2);
     }
 
     #[test]

@@ -1,5 +1,7 @@
-//! Hand-drawn inline SVG: a plotting frame with axes, polylines, min/max-bucket downsampling
-//! (so a month of minutes stays light) and "nice" axis ticks. Coordinates are written with a
+//! Hand-drawn inline SVG: a plotting frame with titled axes, polylines, min/max-bucket
+//! downsampling (so a month of minutes stays light), "nice" axis ticks, and zoom levels
+//! chosen with plain HTML radio buttons (no script: each level is the chart drawn again,
+//! wider, with more points, in a sideways-scrolling pane). Coordinates are written with a
 //! fixed one-decimal format, so identical data give identical bytes.
 
 use std::fmt::Write;
@@ -22,10 +24,40 @@ pub(crate) struct Frame {
     pub y_max: f64,
 }
 
-const LEFT: f64 = 78.0;
-const RIGHT: f64 = 12.0;
+const LEFT: f64 = 96.0;
+const RIGHT: f64 = 16.0;
 const TOP: f64 = 10.0;
-const BOTTOM: f64 = 24.0;
+const BOTTOM: f64 = 40.0;
+
+/// Zoom levels of a chart: (width factor, label). Each level is drawn in full, so two keep
+/// the page light.
+pub(crate) const ZOOM_LEVELS: [(usize, &str); 2] = [(1, "fit"), (8, "8×")];
+
+/// A chart at every zoom level: `render(width_factor)` draws one level; radio buttons pick
+/// which one shows (`id` must be unique in the page).
+pub(crate) fn zoomable(id: &str, render: impl Fn(usize) -> String) -> String {
+    let mut out = String::from("<div class=\"zoom\"><span class=\"legend\">zoom</span>");
+    for (index, (_, label)) in ZOOM_LEVELS.iter().enumerate() {
+        let checked = if index == 0 { " checked" } else { "" };
+        let _ = write!(
+            out,
+            "<input type=\"radio\" name=\"zoom-{id}\" id=\"zoom-{id}-{index}\"{checked}>\
+             <label for=\"zoom-{id}-{index}\">{label}</label>"
+        );
+    }
+    out.push_str("<span class=\"legend\"> (wider levels scroll sideways)</span>");
+    for (factor, _) in ZOOM_LEVELS {
+        let _ = write!(out, "<div class=\"pane\">{}</div>", render(factor));
+    }
+    out.push_str("</div>");
+    out
+}
+
+/// Points per line for a chart `width` units wide: two per unit (a bucket's low and high per
+/// pixel column), at most [`MAX_POINTS`].
+pub(crate) fn points_at(width: f64) -> usize {
+    MAX_POINTS.min((2.0 * width.max(1.0)) as usize)
+}
 
 impl Frame {
     /// A frame spanning `times` and `values` (5% padding; a flat range gets ±1).
@@ -68,15 +100,24 @@ impl Frame {
         TOP + (self.y_max - value) / span * (self.height - TOP - BOTTOM)
     }
 
-    /// Opens the `<svg>` and draws the plot box, horizontal grid lines with value labels
-    /// (`label` formats a value) and five time labels.
-    pub(crate) fn open(&self, out: &mut String, title: &str, label: impl Fn(f64) -> String) {
+    /// Opens the `<svg>` (`factor` times the page width) and draws the plot box, the axis
+    /// titles, horizontal grid lines with value labels (`label` formats a value with the
+    /// given decimals, those of the tick step) and time labels about every 220 units.
+    pub(crate) fn open(
+        &self,
+        out: &mut String,
+        factor: usize,
+        y_title: &str,
+        label: impl Fn(f64, usize) -> String,
+    ) {
         let _ = write!(
             out,
-            "<svg class=\"chart\" viewBox=\"0 0 {:.0} {:.0}\" role=\"img\" aria-label=\"{}\">",
+            "<svg class=\"chart\" viewBox=\"0 0 {:.0} {:.0}\" style=\"width:{}%\" role=\"img\" \
+             aria-label=\"{}\">",
             self.width,
             self.height,
-            escape(title)
+            factor * 100,
+            escape(y_title)
         );
         let (left, right) = (LEFT, self.width - RIGHT);
         let (top, bottom) = (TOP, self.height - BOTTOM);
@@ -86,7 +127,19 @@ impl Frame {
             right - left,
             bottom - top
         );
-        for tick in nice_ticks(self.y_min, self.y_max, 5) {
+        let middle = (top + bottom) / 2.0;
+        let _ = write!(
+            out,
+            "<text class=\"title\" x=\"14\" y=\"{middle:.1}\" text-anchor=\"middle\" \
+             transform=\"rotate(-90 14 {middle:.1})\">{}</text>",
+            escape(y_title)
+        );
+        let ticks = nice_ticks(self.y_min, self.y_max, 5);
+        let decimals = match ticks.as_slice() {
+            [first, second, ..] => step_decimals(second - first),
+            _ => 2,
+        };
+        for tick in ticks {
             let y = self.y(tick);
             let _ = write!(
                 out,
@@ -94,24 +147,37 @@ impl Frame {
                  <text class=\"axis\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
                 left - 4.0,
                 y + 4.0,
-                escape(&label(tick))
+                escape(&label(tick, decimals))
             );
         }
-        for step in 0..5 {
-            let ts = self.x_min + ((self.x_max - self.x_min) as f64 * f64::from(step) / 4.0) as i64;
+        let span = self.x_max - self.x_min;
+        let labels = (((right - left) / 220.0).round() as i64).max(2);
+        for step in 0..=labels {
+            let ts = self.x_min + (span as f64 * step as f64 / labels as f64) as i64;
             let anchor = match step {
                 0 => "start",
-                4 => "end",
+                last if last == labels => "end",
                 _ => "middle",
             };
+            let x = self.x(ts);
             let _ = write!(
                 out,
-                "<text class=\"axis\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{}</text>",
-                self.x(ts),
-                self.height - 6.0,
-                escape(short_time(UnixNanos(ts)).get(..16).unwrap_or_default())
+                "<line class=\"grid\" x1=\"{x:.1}\" y1=\"{bottom:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\"/>\
+                 <text class=\"axis\" x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{}</text>",
+                bottom + 4.0,
+                bottom + 16.0,
+                escape(&time_label(UnixNanos(ts), span))
             );
         }
+        let _ = write!(
+            out,
+            "<text class=\"title\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">time (UTC), \
+             {} → {}</text>",
+            (left + right) / 2.0,
+            self.height - 4.0,
+            escape(&short_time(UnixNanos(self.x_min))),
+            escape(&short_time(UnixNanos(self.x_max)))
+        );
     }
 
     /// A polyline through `points` (already downsampled).
@@ -208,6 +274,31 @@ pub(crate) fn segments(points: &[(i64, Option<f64>)], max_points: usize) -> Vec<
         .collect()
 }
 
+/// A time-axis label as precise as the span needs: `2018-01-21` over weeks, `01-21 15:00`
+/// over days, `15:04` within a day, `15:04:05` within minutes.
+pub(crate) fn time_label(ts: UnixNanos, span_nanos: i64) -> String {
+    const DAY: i64 = 86_400_000_000_000;
+    let full = short_time(ts); // YYYY-MM-DD HH:MM:SS
+    let slice = |range: std::ops::Range<usize>| full.get(range).unwrap_or_default().to_owned();
+    if span_nanos >= 20 * DAY {
+        slice(0..10)
+    } else if span_nanos >= DAY {
+        slice(5..16)
+    } else if span_nanos >= DAY / 48 {
+        slice(11..16)
+    } else {
+        slice(11..19)
+    }
+}
+
+/// Decimals that show a tick step exactly enough: 0 for steps ≥ 1, 1 for 0.5, 2 for 0.02...
+pub(crate) fn step_decimals(step: f64) -> usize {
+    if !(step.is_finite() && step > 0.0) || step >= 1.0 {
+        return 0;
+    }
+    ((-step.log10()).ceil().max(0.0) as usize).min(9)
+}
+
 /// About `count` round tick values (1, 2 or 5 × 10^k steps) inside `[min, max]`.
 pub(crate) fn nice_ticks(min: f64, max: f64, count: usize) -> Vec<f64> {
     if !(min.is_finite() && max.is_finite()) || max <= min || count == 0 {
@@ -255,6 +346,25 @@ mod tests {
             segments(&points, 100),
             vec![vec![(0, 1.0), (1, 2.0)], vec![(3, 3.0)]]
         );
+    }
+
+    #[test]
+    fn labels_fit_the_span_and_the_step() {
+        let ts = UnixNanos(1_723_161_255_030_314_667); // 2024-08-08 23:54:15
+        let day = 86_400_000_000_000;
+        assert_eq!(time_label(ts, 30 * day), "2024-08-08");
+        assert_eq!(time_label(ts, 3 * day), "08-08 23:54");
+        assert_eq!(time_label(ts, day / 4), "23:54");
+        assert_eq!(time_label(ts, 60_000_000_000), "23:54:15");
+        assert_eq!(step_decimals(20_000.0), 0);
+        assert_eq!(step_decimals(0.5), 1);
+        assert_eq!(step_decimals(0.02), 2);
+        // 1,100 units wide → 2,200 points; 8,800 wide → capped at 4,000.
+        assert_eq!(points_at(1100.0), 2200);
+        assert_eq!(points_at(8800.0), MAX_POINTS);
+        let html = zoomable("x", |factor| format!("<svg>{factor}</svg>"));
+        assert_eq!(html.matches("type=\"radio\" name=\"zoom-x\"").count(), 2);
+        assert!(html.contains("<svg>1</svg>") && html.contains("<svg>8</svg>"));
     }
 
     #[test]

@@ -1,10 +1,13 @@
-//! The report's tables: key metrics, trade list, exit reasons and setups. Every cell is
-//! escaped; numbers use fixed formats.
+//! The report's tables: key metrics, daily and monthly returns, trade list, exit reasons and
+//! setups. Every cell is escaped; numbers use fixed formats with thousands separators; money
+//! carries its currency (in the cell, or in the column header of a table of amounts).
 
 use std::fmt::Write;
 
-use super::format::{duration, escape, fixed, money, optional, short_time};
-use crate::{Distribution, Drawdown, Metrics, RunRecords};
+use auction_trader_types::{Money, UnixNanos};
+
+use super::format::{Units, escape, fixed, optional, short_time};
+use crate::{DayEnd, Distribution, Drawdown, Metrics, RunRecords, summary_rows};
 
 fn row(out: &mut String, cells: &[String], numeric_from: usize) {
     out.push_str("<tr>");
@@ -27,14 +30,23 @@ fn header(out: &mut String, names: &[&str]) {
     out.push_str("</tr></thead><tbody>");
 }
 
-fn drawdown_text(drawdown: Option<Drawdown>) -> String {
+/// `amount (CUR)` for a column header.
+fn in_currency(name: &str, units: &Units) -> String {
+    if units.currency.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{name} ({})", units.currency)
+    }
+}
+
+fn drawdown_text(drawdown: Option<Drawdown>, units: &Units) -> String {
     drawdown.map_or_else(
         || "—".to_owned(),
         |drawdown| {
             format!(
                 "{}% ({}), {} → {}",
                 fixed(drawdown.percent, 2),
-                money(drawdown.amount),
+                units.money(drawdown.amount),
                 short_time(drawdown.peak_ts),
                 short_time(drawdown.trough_ts)
             )
@@ -60,107 +72,65 @@ fn distribution_text(distribution: Option<Distribution>) -> String {
     )
 }
 
-/// Two-column table of the key metrics.
-pub(crate) fn metrics_table(metrics: &Metrics) -> String {
-    let optional_money =
-        |value: Option<auction_trader_types::Money>| value.map_or_else(|| "—".to_owned(), money);
-    let rows: Vec<(&str, String)> = vec![
+/// Two-column table of the key metrics: the terminal summary's rows in its order, then the
+/// details only the report shows. A row appears once: the largest drawdown in money is
+/// listed only when it is another episode than the largest in percent.
+pub(crate) fn metrics_table(metrics: &Metrics, units: &Units) -> String {
+    let mut rows: Vec<(String, String)> = summary_rows(metrics, &units.currency)
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect();
+    rows.push((
+        "Max drawdown episode (percent of peak)".to_owned(),
+        drawdown_text(metrics.max_drawdown, units),
+    ));
+    let same_episode = |a: Option<Drawdown>, b: Option<Drawdown>| match (a, b) {
+        (Some(a), Some(b)) => a.peak_ts == b.peak_ts && a.trough_ts == b.trough_ts,
+        (None, None) => true,
+        _ => false,
+    };
+    if !same_episode(metrics.max_drawdown, metrics.max_drawdown_amount) {
+        rows.push((
+            "Largest drawdown in money".to_owned(),
+            drawdown_text(metrics.max_drawdown_amount, units),
+        ));
+    }
+    rows.extend([
         (
-            "Net P&L (after fees, funding, slippage)",
-            money(metrics.net_pnl),
+            "Max drawdown (daily closes)".to_owned(),
+            drawdown_text(metrics.daily_max_drawdown, units),
         ),
-        ("Return", optional(metrics.return_pct, 2, "%")),
         (
-            "Initial → final equity",
-            format!(
-                "{} → {}",
-                money(metrics.initial_equity),
-                money(metrics.final_equity)
-            ),
-        ),
-        ("Gross P&L", money(metrics.gross_pnl)),
-        ("Fees", money(metrics.total_fees)),
-        ("Funding", money(metrics.total_funding)),
-        (
-            "Slippage vs mid (inside gross)",
-            money(metrics.total_slippage),
-        ),
-        ("Sharpe (daily, √365)", optional(metrics.sharpe, 3, "")),
-        ("Sortino (daily, √365)", optional(metrics.sortino, 3, "")),
-        (
-            "Annual volatility",
+            "Annual volatility (daily, √365)".to_owned(),
             optional(metrics.daily.annual_volatility.map(|v| v * 100.0), 2, "%"),
         ),
-        ("Days", metrics.daily.days.to_string()),
-        ("Max drawdown", drawdown_text(metrics.max_drawdown)),
         (
-            "Max drawdown (money)",
-            drawdown_text(metrics.max_drawdown_amount),
-        ),
-        (
-            "Max drawdown (daily closes)",
-            drawdown_text(metrics.daily_max_drawdown),
-        ),
-        (
-            "Trades (wins / losses)",
-            format!(
-                "{} ({} / {})",
-                metrics.trade_count, metrics.wins, metrics.losses
-            ),
-        ),
-        ("Win rate", optional(metrics.win_rate_pct, 1, "%")),
-        ("Profit factor", optional(metrics.profit_factor, 3, "")),
-        (
-            "Average hold",
-            metrics
-                .average_hold_seconds
-                .map_or_else(|| "—".to_owned(), duration),
-        ),
-        (
-            "Average win / loss",
+            "Average win / loss".to_owned(),
             format!(
                 "{} / {}",
-                optional_money(metrics.average_win),
-                optional_money(metrics.average_loss)
-            ),
-        ),
-        ("Expectancy per trade", optional_money(metrics.expectancy)),
-        (
-            "Turnover (notional / initial equity)",
-            optional(metrics.turnover, 2, "×"),
-        ),
-        (
-            "Fill rate (limit orders)",
-            format!(
-                "{} ({} of {})",
-                optional(metrics.fill_rate_pct, 1, "%"),
-                metrics.limit_orders_filled,
-                metrics.limit_orders
+                units.optional_money(metrics.average_win),
+                units.optional_money(metrics.average_loss)
             ),
         ),
         (
-            "Maker share (notional)",
-            optional(metrics.maker_share_pct, 1, "%"),
+            "Traded notional".to_owned(),
+            units.money(metrics.traded_notional),
         ),
         (
-            "Exposure (time in a position)",
-            optional(metrics.exposure_pct, 1, "%"),
-        ),
-        (
-            "Spread at submit (bps)",
+            "Spread at submit (bps)".to_owned(),
             distribution_text(metrics.spread_bps),
         ),
         (
-            "Slippage per fill (bps, + = cost)",
+            "Slippage per fill (bps, + = cost)".to_owned(),
             distribution_text(metrics.slippage_bps),
         ),
-    ];
+    ]);
     let mut out = String::from("<table class=\"metrics\"><tbody>");
     for (name, value) in rows {
         let _ = write!(
             out,
             "<tr><th>{}</th><td>{}</td></tr>",
-            escape(name),
+            escape(&name),
             escape(&value)
         );
     }
@@ -168,56 +138,176 @@ pub(crate) fn metrics_table(metrics: &Metrics) -> String {
     out
 }
 
-/// Every trade with its reason and cost decomposition.
-pub(crate) fn trades_table(records: &RunRecords) -> String {
+/// The UTC date a day end closes (`2018-01-21 00:00` closes `2018-01-20`).
+fn day_of(day_end: UnixNanos) -> String {
+    day_end.saturating_add_nanos(-1).date_string()
+}
+
+/// `(label, return, P&L, equity at the end, days)` per UTC day and per UTC month.
+type PeriodRow = (String, Option<f64>, Money, Money, usize);
+
+/// Daily rows (one per day end) and monthly rows (compounded from the day ends).
+pub(crate) fn period_returns(
+    initial: Money,
+    day_ends: &[DayEnd],
+) -> (Vec<PeriodRow>, Vec<PeriodRow>) {
+    let ratio = |from: Money, to: Money| {
+        let from = from.as_f64();
+        (from > 0.0).then(|| (to.as_f64() / from - 1.0) * 100.0)
+    };
+    let mut daily = Vec::with_capacity(day_ends.len());
+    let mut monthly: Vec<PeriodRow> = Vec::new();
+    let mut previous = initial;
+    let mut month_start = initial;
+    for day in day_ends {
+        let label = day_of(day.ts);
+        daily.push((
+            label.clone(),
+            ratio(previous, day.equity),
+            day.equity.saturating_sub(previous),
+            day.equity,
+            1,
+        ));
+        let month = label.get(..7).unwrap_or(&label).to_owned();
+        match monthly.last_mut() {
+            Some(last) if last.0 == month => {
+                last.1 = ratio(month_start, day.equity);
+                last.2 = day.equity.saturating_sub(month_start);
+                last.3 = day.equity;
+                last.4 += 1;
+            }
+            _ => {
+                month_start = previous;
+                monthly.push((
+                    month,
+                    ratio(month_start, day.equity),
+                    day.equity.saturating_sub(month_start),
+                    day.equity,
+                    1,
+                ));
+            }
+        }
+        previous = day.equity;
+    }
+    (daily, monthly)
+}
+
+/// Monthly returns, then every daily return (scrollable), from the UTC day ends of the curve.
+pub(crate) fn returns_tables(metrics: &Metrics, day_ends: &[DayEnd], units: &Units) -> String {
+    if day_ends.is_empty() {
+        return "<p class=\"note\">No equity curve recorded.</p>".to_owned();
+    }
+    let (daily, monthly) = period_returns(metrics.initial_equity, day_ends);
+    let mut out = String::new();
+    let table = |out: &mut String, first: &str, rows: &[PeriodRow]| {
+        out.push_str("<table class=\"returns\">");
+        header(
+            out,
+            &[
+                first,
+                "return",
+                &in_currency("P&L", units),
+                &in_currency("equity at the end", units),
+                "days",
+            ],
+        );
+        for (label, change, pnl, equity, days) in rows {
+            let class = if pnl.is_negative() { "loss" } else { "win" };
+            let _ = write!(out, "<tr class=\"{class}\">");
+            for (index, cell) in [
+                label.clone(),
+                optional(*change, 2, "%"),
+                format_number_money(*pnl, units),
+                format_number_money(*equity, units),
+                days.to_string(),
+            ]
+            .iter()
+            .enumerate()
+            {
+                let numeric = if index > 0 { " class=\"number\"" } else { "" };
+                let _ = write!(out, "<td{numeric}>{}</td>", escape(cell));
+            }
+            out.push_str("</tr>");
+        }
+        out.push_str("</tbody></table>");
+    };
+    out.push_str("<h3>Monthly</h3>");
+    table(&mut out, "month (UTC)", &monthly);
+    out.push_str("<h3>Daily</h3><div class=\"scroll short\">");
+    table(&mut out, "day (UTC)", &daily);
+    out.push_str("</div>");
+    let _ = write!(
+        out,
+        "<p class=\"note\">{} daily returns: one per UTC day the run touched, the first from \
+         the initial equity, a partial first or last day included (the Sharpe and Sortino \
+         inputs).</p>",
+        daily.len()
+    );
+    out
+}
+
+/// An amount without its unit (the column header names the currency).
+fn format_number_money(value: Money, units: &Units) -> String {
+    let text = units.money(value);
+    match text.strip_suffix(&format!(" {}", units.currency)) {
+        Some(number) if !units.currency.is_empty() => number.to_owned(),
+        _ => text,
+    }
+}
+
+/// Every trade with its reason, legs and cost decomposition.
+pub(crate) fn trades_table(records: &RunRecords, units: &Units) -> String {
     if records.trades.is_empty() {
         return "<p class=\"note\">No trades.</p>".to_owned();
     }
     let mut out = String::from("<table class=\"trades\">");
-    header(
-        &mut out,
-        &[
-            "#",
-            "setup",
-            "dir",
-            "entry time",
-            "entry",
-            "qty",
-            "liq",
-            "exit time",
-            "exit",
-            "reason",
-            "legs",
-            "gross",
-            "fees",
-            "funding",
-            "slippage",
-            "net",
-        ],
-    );
+    let money_headers =
+        ["gross", "fees", "funding", "slippage", "net"].map(|name| in_currency(name, units));
+    let mut names: Vec<&str> = vec![
+        "#",
+        "setup",
+        "dir",
+        "entry time",
+        "entry",
+        "qty",
+        "liq",
+        "exit time",
+        "exit (avg)",
+        "reason",
+        "legs: reason qty @ price",
+    ];
+    names.extend(money_headers.iter().map(String::as_str));
+    header(&mut out, &names);
     for trade in &records.trades {
         let legs: Vec<String> = trade
             .legs
             .iter()
-            .map(|leg| format!("{} {}@{}", leg.reason, leg.quantity, leg.price))
+            .map(|leg| {
+                format!(
+                    "{} {} @ {}",
+                    leg.reason,
+                    leg.quantity,
+                    units.price(leg.price)
+                )
+            })
             .collect();
         let cells = [
             trade.trade_id.to_string(),
             trade.setup.clone(),
             trade.direction.clone(),
             short_time(trade.entry_ts),
-            trade.entry_price.to_string(),
+            units.price(trade.entry_price),
             trade.quantity.to_string(),
             trade.entry_liquidity.clone(),
             short_time(trade.exit_ts),
-            trade.exit_price.to_string(),
+            units.price(trade.exit_price),
             trade.exit_reason.clone(),
             legs.join("; "),
-            money(trade.gross_pnl),
-            money(trade.fees),
-            money(trade.funding),
-            money(trade.slippage),
-            money(trade.net_pnl),
+            format_number_money(trade.gross_pnl, units),
+            format_number_money(trade.fees, units),
+            format_number_money(trade.funding, units),
+            format_number_money(trade.slippage, units),
+            format_number_money(trade.net_pnl, units),
         ];
         let class = if trade.net_pnl.is_negative() {
             "loss"
@@ -237,11 +327,16 @@ pub(crate) fn trades_table(records: &RunRecords) -> String {
 }
 
 /// Exit reasons (by final leg, plus leg counts).
-pub(crate) fn exit_reasons_table(metrics: &Metrics) -> String {
+pub(crate) fn exit_reasons_table(metrics: &Metrics, units: &Units) -> String {
     let mut out = String::from("<table>");
     header(
         &mut out,
-        &["exit reason", "trades (final leg)", "legs", "net P&L"],
+        &[
+            "exit reason",
+            "trades (final leg)",
+            "legs",
+            &in_currency("net P&L of those trades", units),
+        ],
     );
     for stats in &metrics.exit_reasons {
         row(
@@ -250,7 +345,7 @@ pub(crate) fn exit_reasons_table(metrics: &Metrics) -> String {
                 stats.reason.clone(),
                 stats.trades.to_string(),
                 stats.legs.to_string(),
-                money(stats.net_pnl),
+                format_number_money(stats.net_pnl, units),
             ],
             1,
         );
@@ -260,11 +355,17 @@ pub(crate) fn exit_reasons_table(metrics: &Metrics) -> String {
 }
 
 /// Per-setup breakdown.
-pub(crate) fn setups_table(metrics: &Metrics) -> String {
+pub(crate) fn setups_table(metrics: &Metrics, units: &Units) -> String {
     let mut out = String::from("<table>");
     header(
         &mut out,
-        &["setup", "trades", "wins", "win rate", "net P&L"],
+        &[
+            "setup",
+            "trades",
+            "wins",
+            "win rate",
+            &in_currency("net P&L", units),
+        ],
     );
     for stats in &metrics.setups {
         row(
@@ -274,11 +375,43 @@ pub(crate) fn setups_table(metrics: &Metrics) -> String {
                 stats.trades.to_string(),
                 stats.wins.to_string(),
                 format!("{}%", fixed(stats.win_rate_pct, 1)),
-                money(stats.net_pnl),
+                format_number_money(stats.net_pnl, units),
             ],
             1,
         );
     }
     out.push_str("</tbody></table>");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{HOUR, money};
+
+    #[test]
+    fn monthly_returns_compound_the_day_ends() {
+        // Initial 100; day ends 01-31 → 110, 02-01 → 99, 02-02 → 121 (UTC, 1970).
+        let day = |days: i64, equity: &str| DayEnd {
+            ts: UnixNanos(days * 24 * HOUR),
+            equity: money(equity),
+        };
+        let (daily, monthly) = period_returns(
+            money("100"),
+            &[day(31, "110"), day(32, "99"), day(33, "121")],
+        );
+        assert_eq!(daily[0].0, "1970-01-31");
+        assert_eq!(daily[1].0, "1970-02-01");
+        // 110/100 − 1 = 10%, 99/110 − 1 = −10%, 121/99 − 1 = 22.22%.
+        let changes: Vec<f64> = daily.iter().map(|row| row.1.unwrap()).collect();
+        assert!((changes[0] - 10.0).abs() < 1e-9 && (changes[1] + 10.0).abs() < 1e-9);
+        assert!((changes[2] - (121.0 / 99.0 - 1.0) * 100.0).abs() < 1e-9);
+        // January: 100 → 110 (+10%, 1 day); February: 110 → 121 (+10%, +11, 2 days).
+        assert_eq!(monthly.len(), 2);
+        assert_eq!((monthly[0].0.as_str(), monthly[0].4), ("1970-01", 1));
+        assert_eq!((monthly[1].0.as_str(), monthly[1].4), ("1970-02", 2));
+        assert!((monthly[1].1.unwrap() - 10.0).abs() < 1e-9);
+        assert_eq!(monthly[1].2, money("11"));
+        assert_eq!(monthly[1].3, money("121"));
+    }
 }

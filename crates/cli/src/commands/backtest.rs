@@ -18,7 +18,9 @@ use clap::Args;
 
 use super::import::import_job;
 use super::inputs::InputArgs;
-use super::run_output::write_run;
+use super::run_output::{print_metrics, print_metrics_json, write_run};
+use crate::output::{Notes, outln};
+use crate::time_arg::TimeRangeArgs;
 
 #[derive(Debug, Args)]
 pub struct BacktestArgs {
@@ -28,16 +30,58 @@ pub struct BacktestArgs {
     /// Override `run.name` (the run directory's name).
     #[arg(long)]
     pub name: Option<String>,
+    /// Override `data.dir`: the data directory to read (and import the listed files into).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Override `data.start` / `data.end` (inclusive start, exclusive end, as in the config).
+    #[command(flatten)]
+    pub range: TimeRangeArgs,
+    /// Print the run's summary as one JSON document (money as numbers); notes go to stderr.
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn run(args: &BacktestArgs) -> anyhow::Result<ExitCode> {
     let mut config = BacktestConfig::load(&args.config)?;
     if let Some(name) = &args.name {
         config.run.name = name.clone();
-        config.validate()?;
     }
-    let outcome = execute(&config)?;
-    println!("report: {}", outcome.report.display());
+    if let Some(data_dir) = &args.data_dir {
+        config.data.dir = data_dir.clone();
+    }
+    // Checked by the one time parser now, so a bad value names the flag, not `data.start`.
+    args.range.bounds()?;
+    if let Some(from) = &args.range.from {
+        config.data.start = Some(from.clone());
+    }
+    if let Some(to) = &args.range.to {
+        config.data.end = Some(to.clone());
+    }
+    config.validate()?;
+    let notes = Notes::for_json(args.json);
+    let outcome = execute(&config, notes)?;
+    if args.json {
+        let counters = &outcome.result.counters;
+        print_metrics_json(
+            &outcome.result.metrics,
+            &outcome.result.records.symbol,
+            serde_json::json!({
+                "run": config.run.name,
+                "run_dir": outcome.run_dir,
+                "report": outcome.report,
+                "counters": {
+                    "events": counters.events,
+                    "bars": counters.bars,
+                    "orders": counters.orders,
+                    "fills": counters.fills,
+                    "trades": counters.trades,
+                },
+            }),
+        )?;
+    } else {
+        print_summary(&outcome.result)?;
+        outln!("report: {}", outcome.report.display());
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -49,11 +93,12 @@ pub struct RunOutcome {
     pub result: BacktestResult,
 }
 
-/// Runs a validated config end to end (also used by `demo`).
-pub fn execute(config: &BacktestConfig) -> anyhow::Result<RunOutcome> {
+/// Runs a validated config end to end and writes its run directory (also used by `demo`);
+/// progress notes go to `notes`, the summary is the caller's to print.
+pub fn execute(config: &BacktestConfig, notes: Notes) -> anyhow::Result<RunOutcome> {
     let store = ParquetStore::open(&config.data.dir)
         .with_context(|| format!("opening data directory {}", config.data.dir.display()))?;
-    import_missing(&store, config)?;
+    import_missing(&store, config, notes)?;
     let market = MarketKind::parse(&config.data.market).context("data.market")?;
     let key = InstrumentKey::new(&config.data.venue, &config.data.symbol, market);
     if known_instrument(&key).is_none()
@@ -102,7 +147,7 @@ pub fn execute(config: &BacktestConfig) -> anyhow::Result<RunOutcome> {
     for kind in &streams {
         merge.add_stream(store.read_stream(&key, *kind, from, to)?);
     }
-    println!(
+    notes.line(format_args!(
         "backtest {:?}: {} on {key}, streams {}, {} stored events",
         config.run.name,
         format!("{:?}", config.strategy.kind).to_lowercase(),
@@ -112,7 +157,7 @@ pub fn execute(config: &BacktestConfig) -> anyhow::Result<RunOutcome> {
             .collect::<Vec<_>>()
             .join("+"),
         total_rows
-    );
+    ))?;
     let bar = crate::progress::items_bar(total_rows.max(1), "events");
     let events = merge.map(|item| item.map(|replayed| replayed.event));
     let result = run_backtest(config, instrument, events, &mut |ts, count| {
@@ -132,7 +177,6 @@ pub fn execute(config: &BacktestConfig) -> anyhow::Result<RunOutcome> {
     }
     let run_dir = config.run_dir();
     let report = write_run(&run_dir, config, &result)?;
-    print_summary(&result);
     Ok(RunOutcome {
         run_dir,
         report,
@@ -156,7 +200,11 @@ fn wanted_kinds(names: &[String]) -> anyhow::Result<Vec<StreamKind>> {
 
 /// Imports the listed files whose source is not in the catalog yet (idempotent runs).
 /// Files whose format does not name the instrument are imported as the configured one.
-fn import_missing(store: &ParquetStore, config: &BacktestConfig) -> anyhow::Result<()> {
+fn import_missing(
+    store: &ParquetStore,
+    config: &BacktestConfig,
+    notes: Notes,
+) -> anyhow::Result<()> {
     let files = &config.data.import;
     if files.is_empty() {
         return Ok(());
@@ -193,17 +241,17 @@ fn import_missing(store: &ParquetStore, config: &BacktestConfig) -> anyhow::Resu
         if outcome.skipped {
             continue;
         }
-        println!(
+        notes.line(format_args!(
             "imported {} ({} events, {} quarantined)",
             outcome.source, outcome.report.summary.events, outcome.report.summary.quarantined
-        );
+        ))?;
     }
     Ok(())
 }
 
-pub fn print_summary(result: &BacktestResult) {
-    let metrics = &result.metrics;
-    println!(
+/// The run's counters, then the metrics table.
+pub fn print_summary(result: &BacktestResult) -> anyhow::Result<()> {
+    outln!(
         "{} events, {} bars, {} orders, {} fills, {} trades",
         result.counters.events,
         result.counters.bars,
@@ -211,5 +259,5 @@ pub fn print_summary(result: &BacktestResult) {
         result.counters.fills,
         result.counters.trades
     );
-    super::run_output::print_metrics(metrics);
+    print_metrics(&result.metrics, &result.records.symbol)
 }

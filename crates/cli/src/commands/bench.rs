@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use crate::output::outln;
 use anyhow::Context;
 use auction_trader_book::SequencedBook;
 use auction_trader_data::import::binance_capture::{CaptureOptions, import_capture_bytes};
@@ -112,23 +113,23 @@ fn ingest(args: &IngestArgs) -> anyhow::Result<ExitCode> {
     }
     let seconds = parse_start.elapsed().as_secs_f64();
     let per_pass = messages / u64::from(repeat);
-    println!(
+    outln!(
         "input: {} file(s), {:.1} MB decompressed in {inflate_seconds:.3} s ({:.0} MB/s inflate)",
         contents.len(),
         total_bytes as f64 / 1e6,
         total_bytes as f64 / 1e6 / inflate_seconds.max(1e-9)
     );
-    println!(
+    outln!(
         "parse: {repeat} pass(es) x {per_pass} messages -> {} events/pass, {} quarantined/pass, {:.0} MB/s",
         events / u64::from(repeat),
         quarantined / u64::from(repeat),
         total_bytes as f64 * f64::from(repeat) / 1e6 / seconds.max(1e-9)
     );
-    println!(
+    outln!(
         "inflate+parse (one pass): {:.0} messages/s",
         per_pass as f64 / (inflate_seconds + seconds / f64::from(repeat)).max(1e-9)
     );
-    println!(
+    outln!(
         "messages={messages} seconds={seconds:.6} messages_per_sec={:.0}",
         messages as f64 / seconds.max(1e-9)
     );
@@ -254,14 +255,14 @@ fn replay(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
     let seconds = start.elapsed().as_secs_f64();
     std::hint::black_box(top_checksum);
     for (instrument, book) in collected.instruments.iter().zip(&books) {
-        println!("{instrument}: {:?} {:?}", book.state(), book.counters());
+        outln!("{instrument}: {:?} {:?}", book.state(), book.counters());
     }
-    println!(
+    outln!(
         "streams={} repeat={repeat} (timestamps shifted by {:.1} s per pass)",
         streams.len(),
         span as f64 / 1e9
     );
-    println!(
+    outln!(
         "events={events} seconds={seconds:.6} events_per_sec={:.0}",
         events as f64 / seconds.max(1e-9)
     );

@@ -26,6 +26,7 @@ use clap::{Args, ValueEnum};
 
 use super::features::collect;
 use super::inputs::InputArgs;
+use crate::output::outln;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Workload {
@@ -37,6 +38,7 @@ pub enum Workload {
 
 #[derive(Debug, Args)]
 pub struct BacktestBenchArgs {
+    /// What the engine runs: `quotes` (10 resting orders requoted every 10 ms) or `auction`.
     #[arg(long, value_enum)]
     pub workload: Workload,
     /// Input files (any importable format); the instrument with the most events is used.
@@ -50,7 +52,7 @@ pub struct BacktestBenchArgs {
 pub fn run(args: &BacktestBenchArgs) -> anyhow::Result<ExitCode> {
     let collected = collect(&InputArgs::for_files(args.files.clone()))?;
     let (instrument, events) = busiest_instrument(&collected)?;
-    println!(
+    outln!(
         "{}: {} events in memory, workload {:?}",
         instrument.key,
         events.len(),
@@ -78,7 +80,7 @@ pub fn run(args: &BacktestBenchArgs) -> anyhow::Result<ExitCode> {
                 one_pass(&config, &instrument, &events, strategy)?
             }
         };
-        println!(
+        outln!(
             "pass {}: {:.3} s, {:.2} M events/s ({summary})",
             pass + 1,
             seconds,
@@ -88,7 +90,7 @@ pub fn run(args: &BacktestBenchArgs) -> anyhow::Result<ExitCode> {
         total_seconds += seconds;
     }
     let passes = f64::from(args.repeat.max(1));
-    println!(
+    outln!(
         "backtest_{:?} events={} mean_events_per_s={:.0} best_events_per_s={:.0}",
         args.workload,
         events.len(),

@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::output::outln;
 use auction_trader_book::{SequenceRule, verify_events};
 use auction_trader_data::CollectedEvents;
 use auction_trader_data::import::binance_capture::{CaptureOptions, import_capture_files};
@@ -40,15 +41,15 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         let events = collected.events_of(slot);
         let rule = SequenceRule::for_venue(&instrument.venue);
         let report = verify_events(rule, events);
-        println!("{instrument} ({rule:?}): {report}");
+        outln!("{instrument} ({rule:?}): {report}");
         for detail in report.first_mismatches.iter().take(args.show_mismatches) {
-            println!("  {detail}");
+            outln!("  {detail}");
         }
         total_checks += report.checks;
         total_mismatches += report.mismatches;
         total_gaps += report.gaps;
     }
-    println!("checks={total_checks} mismatches={total_mismatches} gaps={total_gaps}");
+    outln!("checks={total_checks} mismatches={total_mismatches} gaps={total_gaps}");
     if summary.events == 0 {
         eprintln!(
             "error: no line of the capture could be imported ({} quarantined)",

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::output::outln;
 use anyhow::Context;
 use auction_trader_data::store::PartitionFilter;
 use auction_trader_storage::ParquetStore;
@@ -34,11 +35,11 @@ pub fn run(args: &CatalogArgs) -> anyhow::Result<ExitCode> {
     let partitions = store.list_partitions(&PartitionFilter::default())?;
     if args.json {
         let document = serde_json::json!({ "sources": sources, "partitions": partitions });
-        println!("{}", serde_json::to_string_pretty(&document)?);
+        outln!("{}", serde_json::to_string_pretty(&document)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("data directory: {}", args.data_dir.display());
-    println!("{} source(s):", sources.len());
+    outln!("data directory: {}", args.data_dir.display());
+    outln!("{} source(s):", sources.len());
     for source in &sources {
         // The key names a source by content; its first characters tell same-named ones apart.
         let key: String = source
@@ -48,13 +49,16 @@ pub fn run(args: &CatalogArgs) -> anyhow::Result<ExitCode> {
             .chars()
             .take(12)
             .collect();
-        println!(
+        outln!(
             "  {:<60} {key:<12} {:>10} rows {:>4} partitions {:>6} quarantined",
-            source.info.name, source.rows_written, source.partitions, source.summary.quarantined
+            source.info.name,
+            source.rows_written,
+            source.partitions,
+            source.summary.quarantined
         );
     }
     // One line per instrument and kind, summing its dates.
-    println!("streams:");
+    outln!("streams:");
     let mut index = 0;
     while index < partitions.len() {
         let first = &partitions[index];
@@ -70,7 +74,7 @@ pub fn run(args: &CatalogArgs) -> anyhow::Result<ExitCode> {
             last = &partitions[index];
             index += 1;
         }
-        println!(
+        outln!(
             "  {:<40} {:<12} {:>10} rows {:>3} day(s)  {} -> {}",
             first.instrument.to_string(),
             first.kind.as_str(),
@@ -81,9 +85,9 @@ pub fn run(args: &CatalogArgs) -> anyhow::Result<ExitCode> {
         );
     }
     if args.partitions {
-        println!("partitions:");
+        outln!("partitions:");
         for partition in &partitions {
-            println!(
+            outln!(
                 "  {} {} {} rows={} files={}",
                 partition.instrument,
                 partition.kind.as_str(),

@@ -9,13 +9,14 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
+use auction_trader_analytics::display::{format_money, quote_currency};
 use auction_trader_backtest::BacktestConfig;
 use auction_trader_data::download::DayOutcome;
 use clap::Args;
 
-use super::backtest::{RunOutcome, execute};
+use super::backtest::{RunOutcome, execute, print_summary};
 use super::download::{DownloadArgs, download};
+use crate::output::{Notes, outln};
 
 /// The committed example configurations; their `../shared/data` paths are rebased on
 /// `--shared-data`.
@@ -24,7 +25,8 @@ const BARS_CONFIG: &str = include_str!("../../../../configs/nautilus-bars.yaml")
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Directory of real recorded data (the project's shared data set).
+    /// Directory of real recorded data (the project's shared data set); without it, one day
+    /// is downloaded from Binance's public archive into ./downloads.
     #[arg(long, default_value = "../shared/data")]
     pub shared_data: PathBuf,
     /// The data directory to import into.
@@ -37,10 +39,10 @@ pub struct DemoArgs {
 
 pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let configs = if args.shared_data.is_dir() {
-        println!("== real data from {}", args.shared_data.display());
+        outln!("== real data from {}", args.shared_data.display());
         shared_configs(args)?
     } else {
-        println!(
+        outln!(
             "== {} not found: downloading one day of BTCUSDT trades from Binance's public archive",
             args.shared_data.display()
         );
@@ -48,15 +50,17 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     };
     let mut outcomes: Vec<RunOutcome> = Vec::new();
     for config in &configs {
-        println!(
+        outln!(
             "\n== backtest {} (SPEC 3.1 auction strategy, default parameters)",
             config.run.name
         );
-        outcomes.push(execute(config)?);
+        let outcome = execute(config, Notes::Stdout)?;
+        print_summary(&outcome.result)?;
+        outcomes.push(outcome);
     }
-    println!("\n== reports (open in a browser)");
+    outln!("\n== reports (open in a browser)");
     for outcome in &outcomes {
-        println!(
+        outln!(
             "{:<28} {} trades, net {} -> {}",
             outcome
                 .run_dir
@@ -64,12 +68,15 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
                 .map(|name| name.to_string_lossy().into_owned())
                 .unwrap_or_default(),
             outcome.result.metrics.trade_count,
-            outcome.result.metrics.net_pnl,
+            format_money(
+                outcome.result.metrics.net_pnl,
+                &quote_currency(&outcome.result.records.symbol)
+            ),
             outcome.report.display()
         );
     }
-    println!("\nNext: edit configs/*.yaml and run `auction-trader backtest -c <config>`;");
-    println!("      `auction-trader report <run dir>` re-renders a report from its execution.db.");
+    outln!("\nNext: edit configs/*.yaml and run `auction-trader backtest -c <config>`;");
+    outln!("      `auction-trader report <run dir>` re-renders a report from its execution.db.");
     Ok(ExitCode::SUCCESS)
 }
 
@@ -115,7 +122,7 @@ fn downloaded_config(args: &DemoArgs) -> anyhow::Result<BacktestConfig> {
         venue: "binance-usdm".to_owned(),
         symbol: "BTCUSDT".to_owned(),
         kind: "trades".to_owned(),
-        from: chrono::NaiveDate::from_ymd_opt(2024, 8, 8).context("date")?,
+        from: "2024-08-08".to_owned(),
         to: None,
         out: PathBuf::from("downloads"),
         base_url: None,

@@ -12,7 +12,9 @@ use auction_trader_data::download::{
 use chrono::NaiveDate;
 use clap::Args;
 
+use crate::output::out;
 use crate::progress;
+use crate::time_arg::parse_time;
 
 #[derive(Debug, Args)]
 pub struct DownloadArgs {
@@ -26,12 +28,13 @@ pub struct DownloadArgs {
     /// Bybit: trades.
     #[arg(long, default_value = "trades")]
     pub kind: String,
-    /// First day (YYYY-MM-DD, UTC).
+    /// First day, inclusive (YYYY-MM-DD, UTC; any --from form at a UTC midnight).
     #[arg(long)]
-    pub from: NaiveDate,
-    /// Last day, inclusive (default: the first day).
+    pub from: String,
+    /// End day, exclusive like every --to (default: the day after --from):
+    /// `--from 2024-08-08 --to 2024-08-10` downloads two days.
     #[arg(long)]
-    pub to: Option<NaiveDate>,
+    pub to: Option<String>,
     /// Where files land (mirroring the archive layout).
     #[arg(long, default_value = "downloads")]
     pub out: PathBuf,
@@ -40,9 +43,19 @@ pub struct DownloadArgs {
     pub base_url: Option<String>,
 }
 
+/// A `--from`/`--to` value that must fall on a UTC midnight (archives hold whole days).
+fn utc_day(flag: &str, text: &str) -> anyhow::Result<NaiveDate> {
+    let stamp = parse_time(flag, text)?;
+    anyhow::ensure!(
+        stamp.floor_day() == stamp,
+        "{flag}: {text:?} is not a UTC midnight: archives hold whole days, give a date"
+    );
+    Ok(chrono::DateTime::from_timestamp_nanos(stamp.0).date_naive())
+}
+
 pub fn run(args: &DownloadArgs) -> anyhow::Result<ExitCode> {
     let report = download(args)?;
-    print!("{report}");
+    out!("{report}");
     let coverage = &report.coverage;
     if coverage.flagged {
         eprintln!(
@@ -60,12 +73,22 @@ pub fn run(args: &DownloadArgs) -> anyhow::Result<ExitCode> {
 /// Runs a download with a progress bar; shared with `demo`.
 pub fn download(args: &DownloadArgs) -> anyhow::Result<DownloadReport> {
     let dataset = Dataset::parse(&args.venue, &args.kind)?;
-    let last_day = args.to.unwrap_or(args.from);
-    anyhow::ensure!(last_day >= args.from, "--to is before --from");
+    let first_day = utc_day("--from", &args.from)?;
+    let end_day = match &args.to {
+        Some(text) => utc_day("--to", text)?,
+        None => first_day
+            .succ_opt()
+            .context("--from is the last day of time")?,
+    };
+    anyhow::ensure!(
+        end_day > first_day,
+        "--to ({end_day}) must be after --from ({first_day}): --to is exclusive"
+    );
+    let last_day = end_day.pred_opt().context("--to")?;
     let request = DownloadRequest {
         dataset,
         symbol: args.symbol.to_ascii_uppercase(),
-        first_day: args.from,
+        first_day,
         last_day,
         target_dir: args.out.clone(),
     };
@@ -73,7 +96,7 @@ pub fn download(args: &DownloadArgs) -> anyhow::Result<DownloadReport> {
         base_url: args.base_url.clone(),
         ..DownloadSettings::default()
     };
-    let days = (last_day - args.from).num_days() as u64 + 1;
+    let days = (last_day - first_day).num_days() as u64 + 1;
     let bar = progress::items_bar(days, "downloading");
     let mut downloader = Downloader::new(settings).with_progress(|event| match event {
         DownloadProgress::DayStarted { date, .. } => bar.set_prefix(date.to_string()),

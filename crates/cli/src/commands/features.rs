@@ -26,7 +26,8 @@ use clap::{Args, Subcommand};
 
 use super::inputs::InputArgs;
 use super::validate::import_job_into;
-use crate::time_arg::parse_time;
+use crate::output::outln;
+use crate::time_arg::TimeRangeArgs;
 
 /// Feature table name of the per-minute snapshots in the features store.
 const SNAPSHOT_TABLE: &str = "minute";
@@ -51,7 +52,6 @@ pub enum FeaturesCommand {
 
 #[derive(Debug, Args)]
 pub struct ToxicityArgs {
-    /// Capture files (one continuous capture).
     #[command(flatten)]
     pub input: InputArgs,
 }
@@ -66,20 +66,16 @@ pub struct ProfileArgs {
     /// Value-area expansion: single (SPEC 2.2 default) or pair (classic two bins at a time).
     #[arg(long, default_value = "single")]
     pub expand: String,
-    /// Only trades with ts_recv >= this time.
-    #[arg(long)]
-    pub from: Option<String>,
-    /// Only trades with ts_recv <= this time.
-    #[arg(long)]
-    pub to: Option<String>,
-    /// Print the histogram.
+    /// Only trades whose ts_recv is in [--from, --to).
+    #[command(flatten)]
+    pub range: TimeRangeArgs,
+    /// Also print the histogram (one line per bin, POC and value area marked).
     #[arg(long)]
     pub histogram: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct SideAccuracyArgs {
-    /// Capture files (one continuous capture) or any trade+quote files with venue labels.
     #[command(flatten)]
     pub input: InputArgs,
 }
@@ -89,17 +85,18 @@ pub struct StoredRangeArgs {
     /// The data directory.
     #[arg(long, default_value_os_t = super::default_data_dir())]
     pub data_dir: PathBuf,
+    /// Venue of the instrument, e.g. binance-usdm (see `auction-trader catalog`).
     #[arg(long)]
     pub venue: String,
+    /// Symbol of the instrument, e.g. BTCUSDT.
     #[arg(long)]
     pub symbol: String,
     /// Market: perp, spot or future.
     #[arg(long, default_value = "perp")]
     pub market: String,
-    #[arg(long)]
-    pub from: Option<String>,
-    #[arg(long)]
-    pub to: Option<String>,
+    /// Only events whose ts_recv is in [--from, --to).
+    #[command(flatten)]
+    pub range: TimeRangeArgs,
 }
 
 #[derive(Debug, Args)]
@@ -139,8 +136,7 @@ fn profile(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
         "pair" => ValueAreaExpansion::TwoBin,
         other => anyhow::bail!("--expand must be single or pair, not {other:?}"),
     };
-    let from = time_or(args.from.as_deref(), UnixNanos(i64::MIN))?;
-    let to = time_or(args.to.as_deref(), UnixNanos::MAX)?;
+    let (from, to) = args.range.closed_bounds()?;
     let collected = collect(&args.input)?;
     let trades: Vec<_> = collected
         .events
@@ -154,7 +150,7 @@ fn profile(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
         .collect();
     anyhow::ensure!(!trades.is_empty(), "no trades in the selected range");
     let profile = compute_profile(&trades, bin_width, expansion)?;
-    println!(
+    outln!(
         "trades={} bins={} total_volume={}",
         trades.len(),
         profile.bins_spanned(),
@@ -174,7 +170,7 @@ fn profile(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
                 "   "
             };
             let width = (volume * 50 / peak) as usize;
-            println!(
+            outln!(
                 "{:>16} {marker} {:>16} {}",
                 profile.bin_low(bin).to_string(),
                 auction_trader_types::Quantity::from_raw(
@@ -185,16 +181,13 @@ fn profile(args: &ProfileArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    println!(
+    outln!(
         "poc={} val={} vah={}",
-        profile.poc, profile.val, profile.vah
+        profile.poc,
+        profile.val,
+        profile.vah
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// A `--from`/`--to` argument, or the open end of the range.
-fn time_or(text: Option<&str>, open_end: UnixNanos) -> anyhow::Result<UnixNanos> {
-    Ok(text.map(parse_time).transpose()?.unwrap_or(open_end))
 }
 
 fn percent(value: Option<f64>) -> String {
@@ -212,13 +205,19 @@ fn side_accuracy_command(args: &SideAccuracyArgs) -> anyhow::Result<ExitCode> {
         if report.fills == 0 {
             continue;
         }
-        println!(
+        outln!(
             "{instrument}: fills={} trades={} labelled={} quotes={}",
-            report.fills, report.trades, report.labelled_trades, report.quotes
+            report.fills,
+            report.trades,
+            report.labelled_trades,
+            report.quotes
         );
-        println!(
+        outln!(
             "  {:<22} {:>9} {:>9} {:>11}",
-            "rule", "accuracy", "coverage", "vol. acc."
+            "rule",
+            "accuracy",
+            "coverage",
+            "vol. acc."
         );
         for (name, rule) in [
             ("quote rule", &report.quote_rule),
@@ -227,14 +226,14 @@ fn side_accuracy_command(args: &SideAccuracyArgs) -> anyhow::Result<ExitCode> {
             ("EMO", &report.emo),
             ("SPEC 2.3 combined", &report.combined),
         ] {
-            println!(
+            outln!(
                 "  {name:<22} {:>9} {:>9} {:>11}",
                 percent(rule.accuracy_all),
                 percent(rule.coverage),
                 percent(rule.volume_accuracy)
             );
         }
-        println!(
+        outln!(
             "  ambiguous_volume_fraction={} stale_classifications={} quote_lookup_misses={}",
             percent(report.ambiguous_volume_fraction),
             report.stale_classifications,
@@ -247,8 +246,7 @@ fn side_accuracy_command(args: &SideAccuracyArgs) -> anyhow::Result<ExitCode> {
 fn range_of(args: &StoredRangeArgs) -> anyhow::Result<(InstrumentKey, UnixNanos, UnixNanos)> {
     let market = MarketKind::parse(&args.market)?;
     let instrument = InstrumentKey::new(args.venue.as_str(), args.symbol.as_str(), market);
-    let from = time_or(args.from.as_deref(), UnixNanos(i64::MIN))?;
-    let to = time_or(args.to.as_deref(), UnixNanos::MAX)?;
+    let (from, to) = args.range.closed_bounds()?;
     Ok((instrument, from, to))
 }
 
@@ -340,7 +338,7 @@ fn compute(args: &StoredRangeArgs) -> anyhow::Result<ExitCode> {
         .filter(|snapshot| snapshot.profile.valid)
         .count();
     let files = store.write_features(SNAPSHOT_TABLE, &instrument, &to_table(&snapshots))?;
-    println!(
+    outln!(
         "{instrument}: {} minute snapshots ({valid} with a valid profile) written to {} file(s) under {}",
         snapshots.len(),
         files,
@@ -377,7 +375,7 @@ fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
         writeln!(writer)?;
     }
     writer.flush()?;
-    println!(
+    outln!(
         "{} rows x {} columns -> {}",
         table.len(),
         table.columns.len() + 1,
@@ -404,8 +402,8 @@ fn toxicity(args: &ToxicityArgs) -> anyhow::Result<ExitCode> {
             continue;
         }
         judged += 1;
-        println!("{table}");
-        println!("{}", table.summary());
+        outln!("{table}");
+        outln!("{}", table.summary());
     }
     if judged == 0 {
         if tables.is_empty() {

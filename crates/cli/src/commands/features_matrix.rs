@@ -2,7 +2,7 @@
 //! of a target instrument with the chosen research features and forward log returns, written
 //! to one Parquet file, plus an optional diagnostics report (text on stdout, JSON to a file).
 //!
-//! Inputs: files (`--input`, detected and imported like `import`/`validate`, one capture or
+//! Inputs: files (positional, detected and imported like `import`/`validate`, one capture or
 //! tape, several instruments allowed) or the data directory (`--data-dir --venue --symbol`,
 //! every stored stream of the instruments). The target is instrument 0; `--reference`
 //! instruments are fed to the features as 1, 2, … (spot for the basis, BTC for alt lead-lag).
@@ -25,43 +25,43 @@ use clap::Args;
 
 use super::inputs::InputArgs;
 use super::validate::import_job_into;
+use crate::output::{out, outln};
 use crate::progress::items_bar;
-use crate::time_arg::parse_time;
+use crate::time_arg::TimeRangeArgs;
 
 /// Progress bar refresh: every this many events.
 const PROGRESS_STEP: u64 = 1 << 16;
 
 #[derive(Debug, Args)]
 pub struct MatrixArgs {
-    /// Input files (plain, .gz or .zip), formats detected as in `import`. Without it, the
+    /// Input files (plain, .gz or .zip), formats detected as in `import`. Without them, the
     /// data directory is read (--data-dir, --venue, --symbol).
-    #[arg(long = "input", num_args = 1..)]
+    pub files: Vec<PathBuf>,
+    /// The former spelling of the input files (`--input a b`), kept for old scripts.
+    #[arg(long = "input", num_args = 1.., hide = true)]
     pub input: Vec<PathBuf>,
-    /// Input format of --input files, or `auto`.
-    #[arg(long, default_value = "auto")]
+    /// Input format of the files, or `auto` to detect it per file.
+    #[arg(long, default_value = "auto", value_parser = super::inputs::format_names())]
     pub format: String,
-    /// The data directory (when no --input is given).
+    /// The data directory (when no input file is given).
     #[arg(long, default_value_os_t = super::default_data_dir())]
     pub data_dir: PathBuf,
-    /// Target venue (required with the data directory; a filter with --input).
+    /// Target venue (required with the data directory; a filter with input files).
     #[arg(long)]
     pub venue: Option<String>,
-    /// Target symbol (required with the data directory; a filter with --input).
+    /// Target symbol (required with the data directory; a filter with input files).
     #[arg(long)]
     pub symbol: Option<String>,
-    /// Target market: perp, spot or future (a filter with --input when given).
+    /// Target market: perp, spot or future (a filter with input files when given).
     #[arg(long)]
     pub market: Option<String>,
     /// Reference instrument(s), fed to the features as 1, 2, …: VENUE:SYMBOL:MARKET, or with
-    /// --input also SYMBOL or VENUE:SYMBOL among the imported instruments.
+    /// input files also SYMBOL or VENUE:SYMBOL among the imported instruments.
     #[arg(long = "reference")]
     pub references: Vec<String>,
-    /// Only events with ts_recv >= this time.
-    #[arg(long)]
-    pub from: Option<String>,
-    /// Only events with ts_recv <= this time.
-    #[arg(long)]
-    pub to: Option<String>,
+    /// Only events whose ts_recv is in [--from, --to).
+    #[command(flatten)]
+    pub range: TimeRangeArgs,
     /// Comma-separated feature column names, or `all`.
     #[arg(long, default_value = "all")]
     pub features: String,
@@ -74,6 +74,13 @@ pub struct MatrixArgs {
     /// Also write the diagnostics report as JSON here (the text goes to stdout).
     #[arg(long)]
     pub diagnostics: Option<PathBuf>,
+}
+
+impl MatrixArgs {
+    /// The positional files, then any given with the hidden `--input`.
+    fn input_files(&self) -> Vec<PathBuf> {
+        self.files.iter().chain(&self.input).cloned().collect()
+    }
 }
 
 fn parse_horizons(text: &str) -> anyhow::Result<Vec<u32>> {
@@ -151,7 +158,7 @@ fn from_files(
 ) -> anyhow::Result<(Selection, FeatureMatrixBuilder)> {
     let input = InputArgs {
         format: args.format.clone(),
-        ..InputArgs::for_files(args.input.clone())
+        ..InputArgs::for_files(args.input_files())
     };
     let options = input.options()?;
     let mut collected = CollectedEvents::new();
@@ -225,7 +232,7 @@ fn from_store(
     range: (UnixNanos, UnixNanos),
 ) -> anyhow::Result<(Selection, FeatureMatrixBuilder)> {
     let (Some(venue), Some(symbol)) = (&args.venue, &args.symbol) else {
-        anyhow::bail!("give --input files, or --venue and --symbol to read the data directory");
+        anyhow::bail!("give input files, or --venue and --symbol to read the data directory");
     };
     let market = MarketKind::parse(args.market.as_deref().unwrap_or("perp"))?;
     let mut instruments = vec![InstrumentKey::new(venue.as_str(), symbol.as_str(), market)];
@@ -322,13 +329,8 @@ pub fn run(args: &MatrixArgs) -> anyhow::Result<ExitCode> {
             &horizons,
         )?)
     };
-    let from = args.from.as_deref().map(parse_time).transpose()?;
-    let to = args.to.as_deref().map(parse_time).transpose()?;
-    let range = (
-        from.unwrap_or(UnixNanos(i64::MIN)),
-        to.unwrap_or(UnixNanos::MAX),
-    );
-    let (selection, builder) = if args.input.is_empty() {
+    let range = args.range.closed_bounds()?;
+    let (selection, builder) = if args.input_files().is_empty() {
         from_store(args, builder_for, range)?
     } else {
         from_files(args, builder_for, range)?
@@ -347,7 +349,7 @@ pub fn run(args: &MatrixArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(ToString::to_string)
         .collect();
-    println!(
+    outln!(
         "{}: {} rows x {} columns (ts + {}) from {events} events in {seconds:.2} s -> {}",
         instruments.join(" + "),
         matrix.rows(),
@@ -356,10 +358,10 @@ pub fn run(args: &MatrixArgs) -> anyhow::Result<ExitCode> {
         args.out.display()
     );
     let report = DiagnosticsReport::from_matrix(&matrix);
-    print!("{}", report.to_text());
-    println!("top |Spearman| correlations with forward returns:");
+    out!("{}", report.to_text());
+    outln!("top |Spearman| correlations with forward returns:");
     for ranked in report.top_correlations(10) {
-        println!(
+        outln!(
             "  {:<28} {:<12} spearman {:+.4} pearson {} (n={})",
             ranked.feature,
             ranked.target,
@@ -373,7 +375,7 @@ pub fn run(args: &MatrixArgs) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.diagnostics {
         let json = serde_json::to_string_pretty(&report)?;
         std::fs::write(path, json).with_context(|| format!("writing {}", path.display()))?;
-        println!("diagnostics -> {}", path.display());
+        outln!("diagnostics -> {}", path.display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -18,6 +18,7 @@ use clap::Args;
 
 use super::inputs::{ImportJob, InputArgs};
 use super::validate::import_job_into;
+use crate::output::{out, outln};
 use crate::progress;
 
 #[derive(Debug, Args)]
@@ -105,7 +106,7 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<ExitCode> {
     for job in &jobs {
         bar.set_prefix(job.source_name());
         match import_job(&store, job, &options) {
-            Ok(outcome) => bar.suspend(|| print_outcome(job, &outcome, args.report)),
+            Ok(outcome) => bar.suspend(|| print_outcome(job, &outcome, args.report))?,
             // One bad job does not stop the others (each is atomic on its own).
             Err(error) => {
                 failed += 1;
@@ -204,16 +205,16 @@ pub fn import_job(
     }
 }
 
-fn print_outcome(job: &ImportJob, outcome: &JobOutcome, full_report: bool) {
+fn print_outcome(job: &ImportJob, outcome: &JobOutcome, full_report: bool) -> anyhow::Result<()> {
     if outcome.skipped {
-        println!("{} [{}]: nothing new", outcome.source, job.format.name());
+        outln!("{} [{}]: nothing new", outcome.source, job.format.name());
         for note in &outcome.notes {
-            println!("  note: {note}");
+            outln!("  note: {note}");
         }
-        return;
+        return Ok(());
     }
     let summary = &outcome.report.summary;
-    println!(
+    outln!(
         "{} [{}]: {} records, {} events, {} quarantined -> {} rows in {} partition(s); {} validation issue(s)",
         outcome.source,
         job.format.name(),
@@ -228,30 +229,31 @@ fn print_outcome(job: &ImportJob, outcome: &JobOutcome, full_report: bool) {
             .map_or(0, ValidationReport::issues_count)
     );
     for note in &outcome.notes {
-        println!("  note: {note}");
+        outln!("  note: {note}");
     }
     for warning in outcome.warnings.iter().take(5) {
-        println!("  warning: {warning}");
+        outln!("  warning: {warning}");
     }
     if outcome.warnings.len() > 5 {
-        println!("  ... and {} more warning(s)", outcome.warnings.len() - 5);
+        outln!("  ... and {} more warning(s)", outcome.warnings.len() - 5);
     }
     if summary.quarantined > 0 {
-        println!(
+        outln!(
             "  {} quarantined row(s): auction-trader quarantine --source {}",
             summary.quarantined,
             shell_word(&outcome.source, job.files.first().map(PathBuf::as_path))
         );
     }
     if summary.events == 0 {
-        println!(
+        outln!(
             "  warning: nothing was imported from {} (see the warnings above)",
             outcome.source
         );
     }
     if full_report && let Some(validation) = &outcome.validation {
-        print!("{validation}");
+        out!("{validation}");
     }
+    Ok(())
 }
 
 /// A selector for `quarantine --source` that a shell passes through unchanged: the first

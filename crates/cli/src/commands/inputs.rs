@@ -14,7 +14,7 @@ use clap::Args;
 use clap::builder::PossibleValuesParser;
 
 /// `auto` and every format name, listed by `--help` and checked by clap.
-fn format_names() -> PossibleValuesParser {
+pub fn format_names() -> PossibleValuesParser {
     PossibleValuesParser::new(
         std::iter::once("auto").chain(ImportFormat::NAMES.iter().map(|(name, _)| *name)),
     )

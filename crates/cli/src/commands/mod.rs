@@ -49,7 +49,9 @@ pub enum Command {
     Backtest(backtest::BacktestArgs),
     /// Re-render a run's HTML report and metrics from its execution.db (or export its rows).
     Report(run_output::ReportArgs),
-    /// The main job on the embedded default: import, validate, verify and replay real data.
+    /// Backtest the auction strategy with the default configuration on real data (the shared
+    /// data set, or else one day downloaded from Binance's public archive): imports the data,
+    /// runs the backtests and prints each run's summary and HTML report path.
     Demo(demo::DemoArgs),
 }
 

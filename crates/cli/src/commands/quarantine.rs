@@ -8,6 +8,8 @@ use anyhow::Context;
 use auction_trader_storage::ParquetStore;
 use clap::Args;
 
+use crate::output::outln;
+
 #[derive(Debug, Args)]
 pub struct QuarantineArgs {
     /// Only this source: a path or file name as imported, a source name as `catalog` lists
@@ -48,11 +50,11 @@ pub fn run(args: &QuarantineArgs) -> anyhow::Result<ExitCode> {
         }
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        outln!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(ExitCode::SUCCESS);
     }
     if rows.is_empty() {
-        println!("no quarantined rows");
+        outln!("no quarantined rows");
         return Ok(ExitCode::SUCCESS);
     }
     let mut current: Option<&str> = None;
@@ -63,7 +65,7 @@ pub fn run(args: &QuarantineArgs) -> anyhow::Result<ExitCode> {
                 .iter()
                 .filter(|other| other.source_key == row.source_key)
                 .count();
-            println!("{} ({count} row(s)):", row.source_name);
+            outln!("{} ({count} row(s)):", row.source_name);
         }
         let content: String = row.content.chars().take(CONTENT_CHARS).collect();
         let ellipsis = if row.content.chars().count() > CONTENT_CHARS {
@@ -71,9 +73,11 @@ pub fn run(args: &QuarantineArgs) -> anyhow::Result<ExitCode> {
         } else {
             ""
         };
-        println!(
+        outln!(
             "  {}:{}: {}\n      {content}{ellipsis}",
-            row.file, row.line, row.reason
+            row.file,
+            row.line,
+            row.reason
         );
     }
     Ok(ExitCode::SUCCESS)

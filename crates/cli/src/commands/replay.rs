@@ -15,7 +15,8 @@ use auction_trader_storage::ParquetStore;
 use auction_trader_types::{InstrumentKey, StreamKind, UnixNanos, fnv1a_64};
 use clap::Args;
 
-use crate::time_arg::parse_time;
+use crate::output::outln;
+use crate::time_arg::TimeRangeArgs;
 
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
@@ -34,12 +35,8 @@ pub struct ReplayArgs {
     /// Only this stream kind (depth, quotes, trades, liquidations, funding, bars).
     #[arg(long)]
     pub kind: Option<String>,
-    /// Start (inclusive): a date, an RFC 3339 time or epoch nanoseconds.
-    #[arg(long)]
-    pub from: Option<String>,
-    /// End (inclusive).
-    #[arg(long)]
-    pub to: Option<String>,
+    #[command(flatten)]
+    pub range: TimeRangeArgs,
     /// Write every replayed event, one line each, to this file.
     #[arg(long)]
     pub dump: Option<PathBuf>,
@@ -62,8 +59,7 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
         ),
         None => None,
     };
-    let from = args.from.as_deref().map(parse_time).transpose()?;
-    let to = args.to.as_deref().map(parse_time).transpose()?;
+    let (from, to) = args.range.bounds()?;
     let filter = PartitionFilter {
         venue: args.venue.clone(),
         symbol: args.symbol.clone(),
@@ -118,12 +114,14 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
         writer.flush()?;
     }
     let counters = merge.counters().clone();
-    println!(
+    outln!(
         "{:<40} {:<12} {:>10}  first -> last (ts_recv)",
-        "instrument", "stream", "events"
+        "instrument",
+        "stream",
+        "events"
     );
     for ((instrument, kind), entry) in streams.iter().zip(&stats) {
-        println!(
+        outln!(
             "{:<40} {:<12} {:>10}  {} -> {}",
             instrument.to_string(),
             kind.as_str(),
@@ -132,7 +130,7 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
             entry.last.map(|ts| ts.to_string()).unwrap_or_default()
         );
     }
-    println!(
+    outln!(
         "streams={} events={} out_of_order={} digest={digest:016x} seconds={seconds:.3} events_per_sec={:.0}",
         streams.len(),
         counters.events,

@@ -1,14 +1,21 @@
 //! The run directory of a backtest: `config.yaml` (the effective config), `execution.db`,
 //! `signals.db`, `trades.csv`, `equity.csv`, `metrics.json` and `report.html`; and `report
 //! <run>`, which re-renders the report from the run's execution.db.
+//!
+//! A run directory is written whole in a hidden staging folder beside it and renamed into
+//! place, before anything about it is printed: an interrupted run (a kill, a closed pipe, a
+//! full disk) never leaves a half-written run directory under the run's name.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::output::{out, outln};
 use anyhow::Context;
+use auction_trader_analytics::display::quote_currency;
 use auction_trader_analytics::{
-    Metrics, RunRecords, compute_metrics, render_html, write_equity_csv, write_trades_csv,
+    Metrics, RunRecords, compute_metrics, metrics_json, render_html, summary_table,
+    write_equity_csv, write_trades_csv,
 };
 use auction_trader_backtest::{BacktestConfig, BacktestResult};
 use auction_trader_storage::run_db::{
@@ -16,14 +23,56 @@ use auction_trader_storage::run_db::{
 };
 use clap::Args;
 
-/// Writes every output of a run; returns the report's path.
+/// Writes every output of a run into `run_dir` (replacing an earlier run of the same name
+/// only once the new one is complete); returns the report's path.
 pub fn write_run(
     run_dir: &Path,
     config: &BacktestConfig,
     result: &BacktestResult,
 ) -> anyhow::Result<PathBuf> {
-    std::fs::create_dir_all(run_dir)
-        .with_context(|| format!("creating run directory {}", run_dir.display()))?;
+    let name = run_dir
+        .file_name()
+        .with_context(|| format!("{} does not name a run directory", run_dir.display()))?
+        .to_string_lossy()
+        .into_owned();
+    let parent = match run_dir.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).with_context(|| format!("creating {}", parent.display()))?;
+    // The process id keeps two concurrent runs of one name apart; it never reaches output.
+    let staging = parent.join(format!(".{name}.writing-{}", std::process::id()));
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging)
+            .with_context(|| format!("removing {}", staging.display()))?;
+    }
+    std::fs::create_dir(&staging)
+        .with_context(|| format!("creating run directory {}", staging.display()))?;
+    let written = write_run_files(&staging, config, result);
+    if let Err(error) = written {
+        std::fs::remove_dir_all(&staging).ok();
+        return Err(error);
+    }
+    if run_dir.exists() {
+        let replaced = parent.join(format!(".{name}.replaced-{}", std::process::id()));
+        std::fs::rename(run_dir, &replaced)
+            .with_context(|| format!("moving the earlier {} aside", run_dir.display()))?;
+        std::fs::rename(&staging, run_dir)
+            .with_context(|| format!("writing run directory {}", run_dir.display()))?;
+        std::fs::remove_dir_all(&replaced)
+            .with_context(|| format!("removing {}", replaced.display()))?;
+    } else {
+        std::fs::rename(&staging, run_dir)
+            .with_context(|| format!("writing run directory {}", run_dir.display()))?;
+    }
+    Ok(run_dir.join("report.html"))
+}
+
+fn write_run_files(
+    run_dir: &Path,
+    config: &BacktestConfig,
+    result: &BacktestResult,
+) -> anyhow::Result<()> {
     let config_text = config.to_yaml()?;
     write_file(&run_dir.join("config.yaml"), config_text.as_bytes())?;
     write_execution_db(&run_dir.join("execution.db"), &result.records)?;
@@ -44,7 +93,8 @@ pub fn write_run(
         })
         .collect();
     write_signals_db(&run_dir.join("signals.db"), &signals)?;
-    write_tables_and_report(run_dir, &result.records, &result.metrics, &config_text)
+    write_tables_and_report(run_dir, &result.records, &result.metrics, &config_text)?;
+    Ok(())
 }
 
 fn write_tables_and_report(
@@ -82,17 +132,32 @@ fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn print_metrics(metrics: &Metrics) {
-    match serde_json::to_value(metrics) {
-        Ok(serde_json::Value::Object(fields)) => {
-            for (name, value) in fields {
-                if value.is_number() || value.is_string() || value.is_null() {
-                    println!("  {name:<28} {value}");
-                }
-            }
-        }
-        _ => println!("{metrics:?}"),
+/// The metrics as a table (money with separators and the run's currency, the small-sample
+/// caveat under the ratios).
+pub fn print_metrics(metrics: &Metrics, symbol: &str) -> anyhow::Result<()> {
+    out!("{}", summary_table(metrics, &quote_currency(symbol)));
+    Ok(())
+}
+
+/// The metrics as one JSON document for machines (money as JSON numbers), with `extra`
+/// fields (paths, counters) merged in at the top level.
+pub fn print_metrics_json(
+    metrics: &Metrics,
+    symbol: &str,
+    extra: serde_json::Value,
+) -> anyhow::Result<()> {
+    let mut document = serde_json::json!({ "symbol": symbol });
+    if let (serde_json::Value::Object(fields), serde_json::Value::Object(more)) =
+        (&mut document, extra)
+    {
+        fields.extend(more);
+        fields.insert(
+            "metrics".to_owned(),
+            metrics_json(metrics, &quote_currency(symbol)),
+        );
     }
+    outln!("{}", serde_json::to_string_pretty(&document)?);
+    Ok(())
 }
 
 #[derive(Debug, Args)]
@@ -103,6 +168,9 @@ pub struct ReportArgs {
     /// with this to check determinism).
     #[arg(long)]
     pub export_rows: bool,
+    /// Print the metrics as JSON (money as numbers) instead of the table.
+    #[arg(long, conflicts_with = "export_rows")]
+    pub json: bool,
 }
 
 pub fn run_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
@@ -113,10 +181,10 @@ pub fn run_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         args.run_dir.display()
     );
     if args.export_rows {
-        print!("{}", export_rows(&execution)?);
+        out!("{}", export_rows(&execution)?);
         let signals = args.run_dir.join("signals.db");
         if signals.is_file() {
-            print!("{}", export_rows(&signals)?);
+            out!("{}", export_rows(&signals)?);
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -124,7 +192,16 @@ pub fn run_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let config_text = std::fs::read_to_string(args.run_dir.join("config.yaml")).unwrap_or_default();
     let metrics = compute_metrics(&records);
     let report = write_tables_and_report(&args.run_dir, &records, &metrics, &config_text)?;
-    print_metrics(&metrics);
-    println!("report: {}", report.display());
+    if args.json {
+        print_metrics_json(
+            &metrics,
+            &records.symbol,
+            serde_json::json!({ "run": records.title, "report": report }),
+        )?;
+    } else {
+        outln!("{}", records.title);
+        print_metrics(&metrics, &records.symbol)?;
+        outln!("report: {}", report.display());
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -9,6 +9,7 @@ use auction_trader_types::NANOS_PER_MINUTE;
 use clap::Args;
 
 use super::inputs::{ImportJob, InputArgs};
+use crate::output::{out, outln};
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
@@ -37,9 +38,9 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     }
     let report = validator.finish();
     if args.json {
-        println!("{}", report.to_json());
+        outln!("{}", report.to_json());
     } else {
-        print!("{report}");
+        out!("{report}");
     }
     Ok(if args.strict && !report.is_clean() {
         ExitCode::FAILURE
