@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use auction_trader_types::{Money, Price, UnixNanos};
+use auction_trader_types::{Money, Price, Quantity, UnixNanos};
 use serde::{Deserialize, Serialize};
 
 use crate::daily::{daily_equity, daily_returns};
@@ -102,10 +102,16 @@ pub struct Metrics {
     pub turnover: Option<f64>,
     /// Limit orders submitted (any final status, rejections included).
     pub limit_orders: usize,
-    /// Limit orders with `filled_quantity > 0`.
+    /// SPEC 5: limit orders filled as maker before their timeout — a maker fill, and not
+    /// converted to market (a limit that converted counts as not filled, whatever it got).
     pub limit_orders_filled: usize,
-    /// `limit_orders_filled / limit_orders × 100`.
+    /// SPEC 5 fill rate: `limit_orders_filled / limit_orders × 100`.
     pub fill_rate_pct: Option<f64>,
+    /// Limit orders converted to market at their timeout (their taker fills are counted here,
+    /// not in the fill rate).
+    pub limit_orders_converted: usize,
+    /// Σ |price × quantity| of the taker fills of converted limit orders.
+    pub converted_taker_notional: Money,
     /// Maker notional / traded notional × 100.
     pub maker_share_pct: Option<f64>,
     /// Spread at submit in bps of the mid at submit (`spread / mid × 10⁴`), over orders
@@ -161,11 +167,34 @@ pub fn compute_metrics(records: &RunRecords) -> Metrics {
         .iter()
         .filter(|order| order.kind == "limit")
         .count();
+    let maker_filled: std::collections::BTreeSet<u64> = records
+        .fills
+        .iter()
+        .filter(|fill| fill.liquidity == "maker")
+        .map(|fill| fill.order_id)
+        .collect();
     let limit_orders_filled = records
         .orders
         .iter()
-        .filter(|order| order.kind == "limit" && order.filled_quantity.is_positive())
+        .filter(|order| {
+            order.kind == "limit"
+                && order.status != "converted"
+                && order.filled_quantity.is_positive()
+                && maker_filled.contains(&order.order_id)
+        })
         .count();
+    let converted: std::collections::BTreeSet<u64> = records
+        .orders
+        .iter()
+        .filter(|order| order.kind == "limit" && order.status == "converted")
+        .map(|order| order.order_id)
+        .collect();
+    let converted_taker_raw: i128 = records
+        .fills
+        .iter()
+        .filter(|fill| fill.liquidity == "taker" && converted.contains(&fill.order_id))
+        .map(|fill| records.valuation.value_raw(fill.price, fill.quantity).abs())
+        .sum();
     let spreads: Vec<f64> = records
         .orders
         .iter()
@@ -213,6 +242,8 @@ pub fn compute_metrics(records: &RunRecords) -> Metrics {
         limit_orders,
         limit_orders_filled,
         fill_rate_pct: ratio_pct(limit_orders_filled as f64, limit_orders as f64),
+        limit_orders_converted: converted.len(),
+        converted_taker_notional: Money::from_raw_i128(converted_taker_raw),
         maker_share_pct: ratio_pct(costs.maker_notional.as_f64(), costs.notional.as_f64()),
         spread_bps: Distribution::of(&spreads),
         slippage_bps: Distribution::of(&costs.slippage_bps),
@@ -261,7 +292,8 @@ impl Costs {
         let (mut notional, mut maker, mut slippage) = (0i128, 0i128, 0i128);
         let mut slippage_bps = Vec::new();
         for fill in &records.fills {
-            let fill_notional = fill.price.notional_raw(fill.quantity).abs();
+            // Settlement-currency value (SPEC 5: coin for inverse contracts).
+            let fill_notional = records.valuation.value_raw(fill.price, fill.quantity).abs();
             notional += fill_notional;
             if fill.liquidity == "maker" {
                 maker += fill_notional;
@@ -269,7 +301,9 @@ impl Costs {
             let sign = side_sign(&fill.side);
             if let Some(mid) = fill.reference_mid.filter(|mid| mid.is_positive()) {
                 let distance = Price::from_raw(fill.price.raw().saturating_sub(mid.raw()));
-                slippage += i128::from(sign) * distance.notional_raw(fill.quantity);
+                // Cost = minus the P&L of trading at the fill and marking at the mid.
+                let signed = Quantity::from_raw(fill.quantity.raw().saturating_mul(sign));
+                slippage -= records.valuation.pnl_raw(fill.price, mid, signed);
                 slippage_bps.push(sign as f64 * distance.as_f64() / mid.as_f64() * BPS);
             }
         }
@@ -377,7 +411,7 @@ fn setup_stats(records: &RunRecords) -> Vec<SetupStats> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{HOUR, at, money, sample_records};
+    use crate::test_support::{HOUR, at, fill, money, order, sample_records};
 
     fn near(actual: Option<f64>, expected: f64) {
         let actual = actual.expect("a value");
@@ -477,6 +511,35 @@ mod tests {
         near(Some(slippage.p5), 0.1);
         near(Some(slippage.p25), 4.5);
         near(Some(slippage.mean), 19.0 / 3.0);
+    }
+
+    #[test]
+    fn fill_rate_counts_only_maker_fills_before_the_timeout() {
+        // SPEC 5: limit 1 filled as maker; limit 5 converted to market at its timeout and
+        // filled 2 @ 101 as taker; limit 6 got a maker fill of 1 then converted for the rest.
+        // Filled as maker before the timeout: 1 of 5 limits (1, 3, 4, 5, 6) = 20 %, not the
+        // 3 of 5 that "filled_quantity > 0" gives; converted taker notional 202 + 101.
+        let mut records = sample_records();
+        records
+            .orders
+            .push(order(5, "limit", "2", "converted", None));
+        records
+            .orders
+            .push(order(6, "limit", "2", "converted", None));
+        records
+            .fills
+            .push(fill(5, "buy", "101", "2", "taker", "0", None));
+        records
+            .fills
+            .push(fill(6, "buy", "100", "1", "maker", "0", None));
+        records
+            .fills
+            .push(fill(6, "buy", "101", "1", "taker", "0", None));
+        let metrics = compute_metrics(&records);
+        assert_eq!((metrics.limit_orders, metrics.limit_orders_filled), (5, 1));
+        near(metrics.fill_rate_pct, 20.0);
+        assert_eq!(metrics.limit_orders_converted, 2);
+        assert_eq!(metrics.converted_taker_notional, money("303"));
     }
 
     #[test]

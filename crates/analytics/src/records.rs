@@ -6,7 +6,7 @@
 //! slippage) are positive when the account pays; strings hold the lower-case names used by
 //! the strategy and execution vocabulary (`"long"`, `"maker"`, `"stop_loss"`, ...).
 
-use auction_trader_types::{FundingPayment, Money, Price, Quantity, UnixNanos};
+use auction_trader_types::{FundingPayment, Money, Price, Quantity, UnixNanos, Valuation};
 use serde::{Deserialize, Serialize};
 
 /// One exit execution of a trade (a trade can exit in several legs: TP1 then TP2 or a stop).
@@ -145,6 +145,15 @@ pub struct RunRecords {
     pub fills: Vec<FillRecord>,
     pub funding: Vec<FundingPayment>,
     pub bars: Vec<PriceBar>,
+    /// How the instrument's sizes are valued: every money amount is in its settlement
+    /// currency (quote for linear contracts, coin for inverse ones, SPEC 5).
+    #[serde(default = "unit_linear")]
+    pub valuation: Valuation,
+}
+
+/// Linear with multiplier 1 (records written before the valuation was stored).
+fn unit_linear() -> Valuation {
+    Valuation::linear(Quantity::ONE)
 }
 
 impl RunRecords {
@@ -160,6 +169,7 @@ impl RunRecords {
             fills: Vec::new(),
             funding: Vec::new(),
             bars: Vec::new(),
+            valuation: unit_linear(),
         }
     }
 }

@@ -82,7 +82,7 @@ fn point(hours: f64, equity: &str, position: &str) -> EquityPoint {
     }
 }
 
-fn fill(
+pub(crate) fn fill(
     order_id: u64,
     side: &str,
     fill_price: &str,
@@ -103,7 +103,7 @@ fn fill(
     }
 }
 
-fn order(
+pub(crate) fn order(
     order_id: u64,
     kind: &str,
     filled: &str,

@@ -8,7 +8,7 @@ use auction_trader_execution::FillModelConfig;
 use auction_trader_features::FeatureConfig;
 use auction_trader_risk::RiskConfig;
 use auction_trader_strategy::{AuctionConfig, DrainConfig};
-use auction_trader_types::{NANOS_PER_MINUTE, UnixNanos};
+use auction_trader_types::{ContractType, NANOS_PER_MINUTE, UnixNanos};
 use serde::{Deserialize, Serialize};
 
 use crate::error::BacktestError;
@@ -148,13 +148,18 @@ pub struct InstrumentOverrides {
     /// Fees in basis points (2 = 0.02%).
     pub maker_fee_bps: Option<f64>,
     pub taker_fee_bps: Option<f64>,
+    /// `linear` or `inverse` (SPEC 5); the venue's when absent. Required for venues whose
+    /// contracts may be coin-margined (BitMEX, Deribit, ...): they are never valued as linear
+    /// silently.
+    pub contract_type: Option<ContractType>,
 }
 
 /// The simulated account.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AccountConfig {
-    /// Starting equity in the quote currency.
+    /// Starting equity in the settlement currency: the quote currency (linear contracts) or
+    /// the base coin (inverse contracts, e.g. BTC for BTCUSD_PERP).
     pub initial_equity: f64,
 }
 

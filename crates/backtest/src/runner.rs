@@ -64,6 +64,9 @@ pub fn resolve_instrument(
     if let Some(value) = overrides.taker_fee_bps {
         instrument.taker_fee = bps("taker_fee_bps", value)?;
     }
+    if let Some(contract_type) = overrides.contract_type {
+        instrument.contract_type = contract_type;
+    }
     Ok(instrument)
 }
 
@@ -127,11 +130,12 @@ pub fn run_backtest<E: std::fmt::Display>(
     progress: &mut dyn FnMut(UnixNanos, u64),
 ) -> Result<BacktestResult, BacktestError> {
     let strategy = build_strategy(config)?;
-    let recorder = RunCollector::new(
+    let mut recorder = RunCollector::new(
         config.run.name.clone(),
         instrument.key.symbol.to_string(),
         initial_equity(config)?,
     );
+    recorder.records.valuation = instrument.valuation();
     let mut engine = build_engine(config, instrument, strategy, recorder)?;
     let mut first_event = None;
     let mut last_event: Option<UnixNanos> = None;

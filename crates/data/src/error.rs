@@ -30,6 +30,14 @@ pub enum DataError {
     },
     #[error("storage: {0}")]
     Storage(String),
+    /// SPEC 5: a contract the engine cannot value is refused, never valued as linear.
+    #[error(
+        "{instrument}: {venue} contracts are coin-margined (inverse) or quanto and cannot be \
+         valued as linear; set instrument.contract_type to inverse (contracts of \
+         contract_multiplier USD, P&L in coin) or linear if that is what they are (quanto \
+         contracts are not supported)"
+    )]
+    UnvaluedContract { instrument: String, venue: String },
 }
 
 impl DataError {

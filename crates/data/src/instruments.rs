@@ -6,7 +6,11 @@
 //! (`binance-futures`, `deribit`, `bitmex`, ...). Tick sizes of unknown instruments are inferred
 //! from the data by the order book; these defaults serve sizing and fees.
 
-use auction_trader_types::{Instrument, InstrumentKey, MarketKind, Price, Quantity, Rate};
+use auction_trader_types::{
+    ContractType, Instrument, InstrumentKey, MarketKind, Price, Quantity, Rate,
+};
+
+use crate::DataError;
 
 pub const BINANCE_USDM: &str = "binance-usdm";
 pub const BINANCE_COINM: &str = "binance-coinm";
@@ -62,6 +66,16 @@ const KNOWN: &[Row] = &[
         100_000_000_000,
         200_000,
         500_000,
+    ),
+    (
+        BYBIT_INVERSE,
+        "BTCUSD",
+        500_000_000,
+        1_000_000_000,
+        1_000_000_000,
+        1_000_000_000,
+        200_000,
+        550_000,
     ),
     (
         BINANCE_SPOT,
@@ -139,6 +153,7 @@ pub fn known_instrument(key: &InstrumentKey) -> Option<Instrument> {
                 contract_multiplier: Quantity::from_raw(multiplier),
                 maker_fee: Rate::from_raw(maker),
                 taker_fee: Rate::from_raw(taker),
+                contract_type: contract_type_of_venue(&key.venue).unwrap_or_default(),
             },
         )
 }
@@ -154,7 +169,103 @@ pub fn instrument_or_default(key: &InstrumentKey) -> Instrument {
         contract_multiplier: Quantity::ONE,
         maker_fee: Rate::from_raw(200_000),
         taker_fee: Rate::from_raw(500_000),
+        contract_type: contract_type_of_venue(&key.venue).unwrap_or_default(),
     })
+}
+
+/// Quote currencies recognised at the end of a symbol, longest first.
+const QUOTE_CURRENCIES: &[&str] = &[
+    "FDUSD", "USDT", "USDC", "BUSD", "TUSD", "USD", "JPY", "EUR", "BTC", "ETH", "BNB",
+];
+
+/// Base and quote currency of a symbol (`BTCUSDT` → BTC / USDT, `BTC_JPY` → BTC / JPY,
+/// `BTCUSD_PERP` and `BTCUSD_240927` → BTC / USD, `BTC-PERP` → BTC / USD), `None` when no
+/// known quote currency ends it.
+pub fn currencies_of_symbol(symbol: &str) -> Option<(String, String)> {
+    let upper = symbol.to_ascii_uppercase();
+    // Delivery and perpetual suffixes: `_PERP`, `_240927`, `-PERP`, `-PERPETUAL`.
+    let core = match upper.split_once(['_', '-']) {
+        Some((head, tail))
+            if tail == "PERP"
+                || tail == "PERPETUAL"
+                || (!tail.is_empty() && tail.bytes().all(|byte| byte.is_ascii_digit())) =>
+        {
+            let quoted = QUOTE_CURRENCIES
+                .iter()
+                .any(|quote| head.len() > quote.len() && head.ends_with(quote));
+            if !quoted {
+                // `BTC-PERP`: a USD-quoted perpetual named by its base alone.
+                return Some((head.to_owned(), "USD".to_owned()));
+            }
+            head.to_owned()
+        }
+        Some((base, quote)) => return Some((base.to_owned(), quote.to_owned())),
+        None => upper,
+    };
+    QUOTE_CURRENCIES.iter().find_map(|quote| {
+        core.strip_suffix(quote)
+            .filter(|base| !base.is_empty())
+            .map(|base| (base.to_owned(), (*quote).to_owned()))
+    })
+}
+
+/// The currency P&L, fees, funding and equity of `instrument` are in (SPEC 5): the quote
+/// currency for linear contracts, the base coin for inverse ones; the symbol itself when its
+/// currencies cannot be told.
+pub fn settlement_currency(instrument: &Instrument) -> String {
+    match currencies_of_symbol(&instrument.key.symbol) {
+        Some((base, quote)) => match instrument.contract_type {
+            ContractType::Linear => quote,
+            ContractType::Inverse => base,
+        },
+        None => instrument.key.symbol.clone(),
+    }
+}
+
+/// Tardis exchange ids whose perpetuals and futures are coin-margined (inverse) or quanto:
+/// their size has no linear quote value, and which one a symbol is cannot be told from the
+/// name alone.
+const COIN_MARGINED_TARDIS_VENUES: &[&str] = &[
+    "binance-delivery",
+    "bitmex",
+    "bybit",
+    "deribit",
+    "huobi-dm",
+    "huobi-dm-swap",
+    "okex-futures",
+    "okex-swap",
+];
+
+/// How a venue's contracts are valued (SPEC 5): `Inverse` for Binance COIN-M and Bybit
+/// inverse, `Linear` for the rest, `None` for venues whose contracts are coin-margined or
+/// quanto (BitMEX, Deribit, ...) — those cannot be valued unless the config says which
+/// (`instrument.contract_type`), never silently as linear.
+pub fn contract_type_of_venue(venue: &str) -> Option<ContractType> {
+    match venue {
+        BINANCE_COINM | BYBIT_INVERSE => Some(ContractType::Inverse),
+        _ if COIN_MARGINED_TARDIS_VENUES.contains(&venue) => None,
+        _ => Some(ContractType::Linear),
+    }
+}
+
+/// The rules of `key` with their valuation settled (SPEC 5): `contract_type` when given
+/// (config), else the venue's; a venue whose contracts may be inverse or quanto without a
+/// configured type is refused ([`DataError::UnvaluedContract`]).
+pub fn valued_instrument(
+    key: &InstrumentKey,
+    contract_type: Option<ContractType>,
+) -> Result<Instrument, DataError> {
+    let mut instrument = instrument_or_default(key);
+    instrument.contract_type = match contract_type.or_else(|| contract_type_of_venue(&key.venue)) {
+        Some(contract_type) => contract_type,
+        None => {
+            return Err(DataError::UnvaluedContract {
+                instrument: key.to_string(),
+                venue: key.venue.clone(),
+            });
+        }
+    };
+    Ok(instrument)
 }
 
 /// The market kind a venue name implies.
@@ -189,5 +300,48 @@ mod tests {
         assert!(known_instrument(&key).is_none());
         assert_eq!(instrument_or_default(&key).maker_fee.to_string(), "0.0002");
         assert_eq!(market_of_venue(BINANCE_SPOT), MarketKind::Spot);
+    }
+
+    #[test]
+    fn settlement_currency_is_the_quote_or_the_coin() {
+        let of = |venue: &str, symbol: &str| {
+            let key = InstrumentKey::new(venue, symbol, MarketKind::Perpetual);
+            settlement_currency(&instrument_or_default(&key))
+        };
+        assert_eq!(of(BINANCE_USDM, "BTCUSDT"), "USDT");
+        assert_eq!(of(BINANCE_COINM, "BTCUSD_PERP"), "BTC");
+        assert_eq!(of(BINANCE_COINM, "ETHUSD_240927"), "ETH");
+        assert_eq!(of(BYBIT_INVERSE, "BTCUSD"), "BTC");
+        assert_eq!(of(BITFLYER, "BTC_JPY"), "JPY");
+        assert_eq!(of("ftx", "BTC-PERP"), "USD");
+        assert_eq!(of("somewhere", "XYZ"), "XYZ");
+    }
+
+    #[test]
+    fn coin_margined_venues_are_inverse_or_unknown_never_silently_linear() {
+        let coinm = InstrumentKey::new(BINANCE_COINM, "BTCUSD_PERP", MarketKind::Perpetual);
+        let instrument = known_instrument(&coinm).unwrap();
+        assert_eq!(instrument.contract_type, ContractType::Inverse);
+        assert_eq!(instrument.contract_multiplier.to_string(), "100");
+        let bybit = InstrumentKey::new(BYBIT_INVERSE, "BTCUSD", MarketKind::Perpetual);
+        assert_eq!(
+            known_instrument(&bybit).unwrap().contract_type,
+            ContractType::Inverse
+        );
+        assert_eq!(contract_type_of_venue("deribit"), None);
+        let deribit = InstrumentKey::new("deribit", "BTC-PERPETUAL", MarketKind::Perpetual);
+        let error = valued_instrument(&deribit, None).unwrap_err().to_string();
+        assert!(error.contains("instrument.contract_type"), "{error}");
+        assert_eq!(
+            valued_instrument(&deribit, Some(ContractType::Inverse))
+                .unwrap()
+                .contract_type,
+            ContractType::Inverse
+        );
+        assert_eq!(contract_type_of_venue("bitmex"), None);
+        assert_eq!(
+            contract_type_of_venue(BINANCE_USDM),
+            Some(ContractType::Linear)
+        );
     }
 }

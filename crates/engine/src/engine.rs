@@ -1,28 +1,27 @@
 //! The event loop. Per market event, in this order:
 //! 1. minutes that ended before the event close (features → strategy at the bar close, with
-//!    the clock at the close: orders decided there leave at the close time);
+//!    the clock at the close: orders decided there leave at the close time); before each
+//!    close the venue processes what was due up to it (an exit that arrived before the close
+//!    has filled when the strategy decides there);
 //! 2. the venue sees the event (arrivals, timeouts, funding, fills), reports come back;
 //! 3. stops and targets are checked against the print (SPEC 5: every trade; bars: stop first);
 //! 4. the feature engine takes the event (a bar-only stream closes its minute here);
 //! 5. strategies that asked for raw events get it.
 //!
 //! All time comes from the events (the injected clock of a backtest) or from
-//! [`Engine::advance_to`] (a live timer); nothing reads the wall clock.
+//! [`Engine::advance_to`] (a live timer); nothing reads the wall clock. The order and trade
+//! management the loop calls lives in `trade_management`.
 
-use auction_trader_analytics::{EquityPoint, OrderRecord, PriceBar};
+use auction_trader_analytics::{EquityPoint, PriceBar};
 use auction_trader_execution::Account;
 use auction_trader_features::{FeatureEngine, FeatureSnapshot};
-use auction_trader_risk::{HoldDecision, MaxHoldTimer, RiskManager, SignalDecision};
-use auction_trader_strategy::{
-    Actions, Direction, EntryOrder, ExitReason, PositionView, SignalRecord, SignalRecordKind,
-    Strategy, StrategyContext, TradeIntent,
-};
+use auction_trader_risk::{MaxHoldTimer, RiskManager};
+use auction_trader_strategy::{Actions, ExitReason, PositionView, Strategy, TradeIntent};
 use auction_trader_types::{
-    ExecutionReport, Fill, Instrument, MarketEvent, Money, OrderCommand, OrderId, OrderKind,
-    OrderRequest, Price, Quantity, Rate, UnixNanos,
+    ExecutionReport, Instrument, MarketEvent, Money, OrderCommand, Price, Rate, UnixNanos,
 };
 
-use crate::managed_trade::{ManagedTrade, TradePhase};
+use crate::managed_trade::ManagedTrade;
 use crate::recorder::EngineRecorder;
 use crate::venue::Venue;
 
@@ -54,7 +53,7 @@ pub struct EngineSettings {
 /// field (the strategy and the action buffer are borrowed mutably beside it).
 macro_rules! strategy_context {
     ($engine:ident) => {
-        StrategyContext {
+        auction_trader_strategy::StrategyContext {
             now: $engine.now,
             position: $engine.position_view(),
             best_bid: $engine.venue.best_bid(),
@@ -64,6 +63,9 @@ macro_rules! strategy_context {
         }
     };
 }
+
+// After the macro: the order and trade management uses it.
+mod trade_management;
 
 /// Feature snapshots produced while handling one event.
 #[derive(Debug, Default)]
@@ -90,8 +92,14 @@ pub struct Engine<S, V, R> {
     hold_timer: Option<MaxHoldTimer>,
     /// An opposite signal waiting for the current trade to close (SPEC 4: flip as two trades).
     pending_flip: Option<TradeIntent>,
-    /// A full exit requested while another exit order was still working.
+    /// A full exit was requested (kept until the trade closes: fills that still come from a
+    /// cancelled entry are exited too).
     exit_requested: Option<ExitReason>,
+    /// The requested exit was rejected: it is sent again at the next bar close.
+    exit_retry: bool,
+    /// Typical spread of the latest bar close (SPEC 3.1: the minimum room between an
+    /// entry's fill and its stop).
+    typical_spread: Option<Price>,
     actions: Actions,
     reports: Vec<ExecutionReport>,
     snapshots: SnapshotBuffer,
@@ -117,7 +125,7 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
     ) -> Self {
         let wants_market_events = strategy.wants_market_events();
         Self {
-            account: Account::new(instrument.contract_multiplier, settings.initial_equity),
+            account: Account::with_valuation(instrument.valuation(), settings.initial_equity),
             instrument,
             settings,
             features,
@@ -129,6 +137,8 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
             hold_timer: None,
             pending_flip: None,
             exit_requested: None,
+            exit_retry: false,
+            typical_spread: None,
             actions: Actions::new(1),
             reports: Vec::new(),
             snapshots: SnapshotBuffer::default(),
@@ -262,8 +272,18 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
     }
 
     fn on_bar(&mut self, snapshot: &FeatureSnapshot) {
+        // The venue first processes what was due before the close (an exit that arrived
+        // before it has filled): the strategy decides on the state at the close. An action
+        // due exactly at the close happens with the decisions taken there, after them.
+        self.advance_venue(snapshot.ts.saturating_add_nanos(-1));
         // SPEC 3.1: decisions are taken at the bar close (the clock never goes back).
         self.now = self.now.max(snapshot.ts);
+        if let Some(spread) = snapshot
+            .typical_spread
+            .filter(|spread| spread.is_positive())
+        {
+            self.typical_spread = Some(spread);
+        }
         self.counters.bars += 1;
         if snapshot.ts > self.settings.trading_from {
             self.recorder.record_bar(PriceBar {
@@ -279,6 +299,10 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
         }
         let equity = self.equity();
         self.risk.on_clock(snapshot.ts, equity);
+        if self.exit_retry {
+            self.exit_retry = false;
+            self.send_requested_exit();
+        }
         self.check_max_hold(snapshot.ts);
         let context = strategy_context!(self);
         self.strategy.on_bar(snapshot, &context, &mut self.actions);
@@ -286,37 +310,6 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
             self.apply_actions();
         }
         self.record_equity();
-    }
-
-    /// SPEC 4: after the max hold, keep the position only while it is profitable net of fees.
-    fn check_max_hold(&mut self, ts: UnixNanos) {
-        let (Some(trade), Some(timer)) = (self.trade.as_ref(), self.hold_timer.as_mut()) else {
-            return;
-        };
-        if trade.open_quantity().is_zero() || trade.exit_order.is_some() {
-            return;
-        }
-        let exit_price = match trade.direction() {
-            Direction::Long => self.venue.best_bid(),
-            Direction::Short => self.venue.best_ask(),
-        }
-        .or_else(|| self.venue.mark_price());
-        let Some(exit_price) = exit_price else {
-            return;
-        };
-        let entry = trade.average_entry_price().unwrap_or(exit_price);
-        let (profitable, _net) = auction_trader_risk::profitable_net_of_fees(
-            trade.signed_quantity(),
-            entry,
-            exit_price,
-            trade.entry_fees(),
-            self.instrument.taker_fee,
-            trade.funding(),
-            self.instrument.contract_multiplier,
-        );
-        if timer.on_bar_close(ts, profitable) == HoldDecision::Exit {
-            self.request_full_exit(ExitReason::MaxHold);
-        }
     }
 
     fn position_view(&self) -> PositionView {
@@ -381,349 +374,6 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
         }
         for intent in intents {
             self.on_intent(intent);
-        }
-    }
-
-    fn on_intent(&mut self, intent: TradeIntent) {
-        self.counters.intents += 1;
-        if self.now < self.settings.trading_from {
-            self.refuse(&intent, "warm-up period before the run's start".to_owned());
-            return;
-        }
-        let current = self
-            .trade
-            .as_ref()
-            .filter(|trade| trade.phase() != TradePhase::Closed)
-            .map(ManagedTrade::direction);
-        match self.risk.decide_on_signal(current, intent.direction) {
-            SignalDecision::Enter => self.open_trade(intent, false),
-            SignalDecision::Flip => {
-                // SPEC 4: flip = close (reason Flip), then open the new trade as a second trade.
-                self.pending_flip = Some(intent);
-                self.request_full_exit(ExitReason::Flip);
-                // A flat engine with only a working entry cancels it; the flip entry follows
-                // when the cancel (or the fills) come back.
-            }
-            SignalDecision::Ignore => self.refuse(
-                &intent,
-                "position already open in this direction".to_owned(),
-            ),
-        }
-    }
-
-    fn refuse(&mut self, intent: &TradeIntent, reason: String) {
-        self.counters.intents_refused += 1;
-        self.recorder.record_signal(SignalRecord {
-            ts: self.now,
-            kind: SignalRecordKind::Suppressed,
-            setup: Some(intent.setup),
-            direction: Some(intent.direction),
-            machine: "engine",
-            from_state: "signal",
-            to_state: "refused",
-            detail: format!("reason={reason}"),
-        });
-    }
-
-    fn open_trade(&mut self, intent: TradeIntent, flip: bool) {
-        let mark = self.venue.mark_price().unwrap_or(intent.entry_price);
-        let equity = self.account.equity(mark);
-        let used_margin = auction_trader_risk::initial_margin(
-            mark,
-            self.account.position().abs(),
-            self.instrument.contract_multiplier,
-            self.settings.max_leverage,
-        );
-        // SPEC 4: a flip's second trade bypasses the cooldown (not the kill switch).
-        let evaluation = if flip {
-            self.risk
-                .evaluate_flip_entry(&intent, equity, used_margin, self.now)
-        } else {
-            self.risk
-                .evaluate_entry(&intent, equity, used_margin, self.now)
-        };
-        let plan = match evaluation {
-            Ok(plan) => plan,
-            Err(rejection) => {
-                if flip {
-                    // The flip's close did not start the cooldown; a refused re-entry does.
-                    self.risk.on_full_exit(self.now);
-                }
-                self.refuse(&intent, rejection.to_string());
-                return;
-            }
-        };
-        let trade_id = self.next_trade_id;
-        self.next_trade_id += 1;
-        let mut trade = ManagedTrade::new(
-            trade_id,
-            intent,
-            plan.quantity,
-            plan.take_profit_1_quantity,
-            self.instrument.contract_multiplier,
-        );
-        let (kind, timeout) = match intent.entry {
-            EntryOrder::Market => (OrderKind::Market, None),
-            EntryOrder::Limit {
-                price,
-                post_only,
-                timeout_nanos,
-                on_timeout,
-            } => (
-                OrderKind::Limit { price, post_only },
-                Some((timeout_nanos, on_timeout)),
-            ),
-        };
-        let id = self.actions.allocate_order_id();
-        trade.entry_order = Some(id);
-        self.trade = Some(trade);
-        self.hold_timer = Some(self.risk.max_hold_timer());
-        self.submit(
-            OrderRequest {
-                id,
-                side: intent.direction.entry_side(),
-                quantity: plan.quantity,
-                kind,
-                reduce_only: false,
-                timeout,
-                trigger: None,
-            },
-            "entry",
-        );
-    }
-
-    fn submit(&mut self, request: OrderRequest, purpose: &str) {
-        self.counters.orders += 1;
-        let (bid, ask) = (self.venue.best_bid(), self.venue.best_ask());
-        let (spread, mid) = match (bid, ask) {
-            (Some(bid), Some(ask)) if ask > bid => (
-                Some(Price::from_raw(ask.raw() - bid.raw())),
-                Some(Price::from_raw(bid.raw() + (ask.raw() - bid.raw()) / 2)),
-            ),
-            _ => (None, None),
-        };
-        let (kind, limit_price) = match request.kind {
-            OrderKind::Market => ("market", None),
-            OrderKind::Limit { price, .. } => ("limit", Some(price)),
-        };
-        self.recorder.record_order(OrderRecord {
-            order_id: request.id.0,
-            ts_submit: self.now,
-            side: request.side.as_str().to_owned(),
-            kind: kind.to_owned(),
-            purpose: purpose.to_owned(),
-            limit_price,
-            quantity: request.quantity,
-            filled_quantity: Quantity::ZERO,
-            status: "open".to_owned(),
-            spread_at_submit: spread,
-            mid_at_submit: mid,
-        });
-        self.venue.submit(self.now, request);
-    }
-
-    /// Closes the whole managed trade: cancels a working entry, sends a market exit for what
-    /// is open (now, or once the exit already working completes).
-    fn request_full_exit(&mut self, reason: ExitReason) {
-        let Some(trade) = self.trade.as_mut() else {
-            return;
-        };
-        if let Some(entry) = trade.entry_order {
-            self.venue.cancel(self.now, entry);
-        }
-        self.exit_requested = Some(reason);
-        self.send_requested_exit();
-    }
-
-    fn send_requested_exit(&mut self) {
-        let Some(reason) = self.exit_requested else {
-            return;
-        };
-        let Some(trade) = self.trade.as_ref() else {
-            self.exit_requested = None;
-            return;
-        };
-        if trade.exit_order.is_some() {
-            return;
-        }
-        let open = trade.open_quantity();
-        if open.is_zero() {
-            if trade.entry_order.is_none() {
-                self.close_trade(reason);
-            }
-            return;
-        }
-        if trade.entry_order.is_none() {
-            self.exit_requested = None;
-        }
-        self.send_exit(reason, open);
-    }
-
-    fn send_exit(&mut self, reason: ExitReason, quantity: Quantity) {
-        let Some(trade) = self.trade.as_mut() else {
-            return;
-        };
-        let trigger = trade.trigger_level(reason);
-        let id = self.actions.allocate_order_id();
-        trade.exit_order = Some((id, reason));
-        let side = trade.direction().entry_side().opposite();
-        self.submit(
-            OrderRequest {
-                id,
-                side,
-                quantity,
-                kind: OrderKind::Market,
-                reduce_only: true,
-                timeout: None,
-                trigger,
-            },
-            "exit",
-        );
-    }
-
-    #[inline]
-    fn check_triggers(&mut self, low: Price, high: Price) {
-        let Some(trade) = self.trade.as_ref() else {
-            return;
-        };
-        if let Some((reason, quantity)) = trade.trigger_on_range(low, high) {
-            if matches!(reason, ExitReason::StopLoss | ExitReason::BreakevenStop) {
-                // A stop also kills a still-working entry remainder.
-                if let Some(entry) = trade.entry_order {
-                    self.venue.cancel(self.now, entry);
-                    self.exit_requested = Some(reason);
-                }
-            }
-            self.send_exit(reason, quantity);
-        }
-    }
-
-    fn process_reports(&mut self) {
-        let mut reports = std::mem::take(&mut self.reports);
-        for report in reports.drain(..) {
-            self.recorder.record_report(&report);
-            match report {
-                ExecutionReport::Filled(fill) => self.on_fill(&fill),
-                ExecutionReport::Canceled { order_id, .. }
-                | ExecutionReport::Rejected { order_id, .. } => self.on_order_gone(order_id),
-                ExecutionReport::Funding(payment) => {
-                    self.account.apply_funding(&payment);
-                    self.risk.on_funding(payment.ts, payment.amount);
-                    if let Some(trade) = self.trade.as_mut() {
-                        trade.on_funding(payment.amount);
-                    }
-                }
-                ExecutionReport::Accepted { .. }
-                | ExecutionReport::ConvertedToMarket { .. }
-                | ExecutionReport::CancelRejected { .. } => {}
-            }
-            if self.wants_market_events || self.is_direct_report(&report) {
-                let context = strategy_context!(self);
-                self.strategy
-                    .on_execution(&report, &context, &mut self.actions);
-            }
-        }
-        self.reports = reports;
-        if !self.actions.is_empty() {
-            self.apply_actions();
-        }
-    }
-
-    fn is_direct_report(&self, report: &ExecutionReport) -> bool {
-        let Some(order_id) = report.order_id() else {
-            return false;
-        };
-        match &self.trade {
-            Some(trade) => {
-                trade.entry_order != Some(order_id)
-                    && trade.exit_order.map(|(id, _)| id) != Some(order_id)
-            }
-            None => true,
-        }
-    }
-
-    fn on_fill(&mut self, fill: &Fill) {
-        self.counters.fills += 1;
-        let realized = self.account.apply_fill(fill);
-        // SPEC 4: the daily kill switch counts realized P&L, fees and funding.
-        self.risk.on_realized(fill.ts, realized);
-        self.risk.on_fee(fill.ts, fill.fee);
-        let Some(trade) = self.trade.as_mut() else {
-            self.record_equity();
-            return;
-        };
-        if trade.entry_order == Some(fill.order_id) {
-            let first = trade.entry_ts().is_none();
-            trade.on_entry_fill(fill);
-            if first && let Some(timer) = self.hold_timer.as_mut() {
-                timer.on_fill(fill.ts);
-            }
-        } else if let Some((order_id, reason)) = trade.exit_order
-            && order_id == fill.order_id
-        {
-            trade.on_exit_fill(fill, reason);
-            if reason == ExitReason::TakeProfit1
-                && trade.take_profit_1_done
-                && self.risk.config().breakeven_after_tp1
-            {
-                // SPEC 4: after TP1 the stop moves to the entry price (configurable).
-                trade.move_stop_to_breakeven();
-            }
-            if trade.exit_order.is_none() && trade.phase() == TradePhase::Closed {
-                self.close_trade(reason);
-                self.record_equity();
-                return;
-            }
-        }
-        self.send_requested_exit();
-        self.record_equity();
-    }
-
-    fn on_order_gone(&mut self, order_id: OrderId) {
-        let Some(trade) = self.trade.as_mut() else {
-            return;
-        };
-        if trade.entry_order == Some(order_id) {
-            trade.entry_order = None;
-            if trade.open_quantity().is_zero() {
-                // The entry never filled: no trade, no cooldown.
-                self.trade = None;
-                self.hold_timer = None;
-                self.exit_requested = None;
-                if let Some(intent) = self.pending_flip.take() {
-                    self.open_trade(intent, true);
-                }
-                return;
-            }
-        } else if trade.exit_order.map(|(id, _)| id) == Some(order_id) {
-            // A rejected exit (e.g. nothing to reduce) is retried by the next trigger.
-            trade.exit_order = None;
-        }
-        self.send_requested_exit();
-    }
-
-    fn close_trade(&mut self, reason: ExitReason) {
-        let Some(trade) = self.trade.take() else {
-            return;
-        };
-        self.hold_timer = None;
-        self.exit_requested = None;
-        if let Some(record) = trade.to_record() {
-            self.counters.trades += 1;
-            self.recorder.record_trade(record);
-            if reason != ExitReason::Flip {
-                // SPEC 4: cooldown starts at a full exit; a flip bypasses it.
-                self.risk.on_full_exit(self.now);
-            }
-        }
-        let context = strategy_context!(self);
-        self.strategy
-            .on_position_closed(reason, &context, &mut self.actions);
-        if let Some(intent) = self.pending_flip.take() {
-            self.open_trade(intent, true);
-        }
-        if !self.actions.is_empty() {
-            self.apply_actions();
         }
     }
 }

@@ -1,11 +1,14 @@
 //! One managed trade from its entry order to its last exit (SPEC 4 and 5): entry fills,
 //! stop and target triggers on every trade print (or on bars, stop first), TP1 partial exit
-//! with the stop moved to breakeven, and the accounting that becomes the trade list row.
+//! (30 % of the FILLED position: a partly filled entry sizes its targets on what it got) with
+//! the stop moved to breakeven, and the accounting that becomes the trade list row, in the
+//! settlement currency of the instrument's [`Valuation`] (coin for inverse contracts).
 
 use auction_trader_analytics::{ExitLeg, TradeRecord};
+use auction_trader_risk::split_targets;
 use auction_trader_strategy::{Direction, ExitReason, TradeIntent};
 use auction_trader_types::{
-    Crossing, Fill, Liquidity, Money, OrderId, Price, Quantity, Trigger, UnixNanos,
+    Crossing, Fill, Liquidity, Money, OrderId, Price, Quantity, Rate, Trigger, UnixNanos, Valuation,
 };
 
 /// Where a managed trade is in its life.
@@ -26,13 +29,18 @@ pub struct ManagedTrade {
     pub intent: TradeIntent,
     /// Quantity risk approved for the entry.
     pub planned_quantity: Quantity,
-    /// TP1 share of the planned quantity (zero = no TP1, SPEC 4's 1-lot rule).
-    pub take_profit_1_quantity: Quantity,
+    /// SPEC 4: share of the filled position taken at TP1 (zero = no TP1).
+    take_profit_1_fraction: Rate,
+    lot: Quantity,
     pub entry_order: Option<OrderId>,
+    /// A cancel of the working entry has been sent (it is re-sent if the venue rejects it
+    /// while the entry still works, e.g. a cancel that overtook its order).
+    pub entry_cancel_sent: bool,
     pub exit_order: Option<(OrderId, ExitReason)>,
     /// Current stop (moves to the entry price after TP1).
     pub stop: Price,
     pub take_profit_1_done: bool,
+    last_exit: Option<ExitReason>,
     entered: Quantity,
     exited: Quantity,
     entry_notional_raw: i128,
@@ -45,26 +53,36 @@ pub struct ManagedTrade {
     legs: Vec<ExitLeg>,
     funding: Money,
     gross_pnl_raw: i128,
-    contract_multiplier_raw: i64,
+    valuation: Valuation,
 }
 
 impl ManagedTrade {
+    /// `take_profit_1_fraction` applies to the filled position (zero or an intent without
+    /// TP1: everything exits at TP2); `lot` is the instrument's lot size.
     pub fn new(
         trade_id: u64,
         intent: TradeIntent,
         planned_quantity: Quantity,
-        take_profit_1_quantity: Quantity,
-        contract_multiplier: Quantity,
+        take_profit_1_fraction: Rate,
+        lot: Quantity,
+        valuation: Valuation,
     ) -> Self {
         Self {
             trade_id,
             stop: intent.stop,
             intent,
             planned_quantity,
-            take_profit_1_quantity,
+            take_profit_1_fraction: if intent.take_profit_1.is_some() {
+                take_profit_1_fraction
+            } else {
+                Rate::ZERO
+            },
+            lot,
             entry_order: None,
+            entry_cancel_sent: false,
             exit_order: None,
             take_profit_1_done: false,
+            last_exit: None,
             entered: Quantity::ZERO,
             exited: Quantity::ZERO,
             entry_notional_raw: 0,
@@ -77,8 +95,24 @@ impl ManagedTrade {
             legs: Vec::new(),
             funding: Money::ZERO,
             gross_pnl_raw: 0,
-            contract_multiplier_raw: contract_multiplier.raw(),
+            valuation,
         }
+    }
+
+    /// SPEC 4 / 11.3: TP1 = 30 % of the filled position, whole lots, halves up; a 1-lot
+    /// position has none. Measured on what the entry filled, not on what it asked for.
+    pub fn take_profit_1_quantity(&self) -> Quantity {
+        split_targets(self.entered, self.lot, self.take_profit_1_fraction).take_profit_1
+    }
+
+    /// The reason of the latest exit fill.
+    pub fn last_exit_reason(&self) -> Option<ExitReason> {
+        self.last_exit
+    }
+
+    /// Filled entry quantity so far.
+    pub fn entered_quantity(&self) -> Quantity {
+        self.entered
     }
 
     pub fn direction(&self) -> Direction {
@@ -142,6 +176,7 @@ impl ManagedTrade {
         }
         if fill.leaves_quantity.is_zero() {
             self.entry_order = None;
+            self.entry_cancel_sent = false;
         }
     }
 
@@ -149,12 +184,10 @@ impl ManagedTrade {
     pub fn on_exit_fill(&mut self, fill: &Fill, reason: ExitReason) {
         let quantity = Quantity::from_raw(fill.quantity.raw().min(self.open_quantity().raw()));
         let entry = self.average_entry_price().unwrap_or(fill.price);
-        let per_unit = i128::from(fill.price.raw() - entry.raw()) * i128::from(self.sign());
-        self.gross_pnl_raw += per_unit * i128::from(quantity.raw())
-            / i128::from(auction_trader_types::FIXED_SCALE)
-            * i128::from(self.contract_multiplier_raw)
-            / i128::from(auction_trader_types::FIXED_SCALE);
+        let signed = Quantity::from_raw(quantity.raw() * self.sign());
+        self.gross_pnl_raw += self.valuation.pnl_raw(entry, fill.price, signed);
         self.exited = self.exited.saturating_add(quantity);
+        self.last_exit = Some(reason);
         self.exit_notional_raw += fill.price.notional_raw(quantity);
         let slippage = self.slippage_of(fill);
         match self.legs.last_mut() {
@@ -231,12 +264,13 @@ impl ManagedTrade {
         if favourable(self.intent.take_profit_2) {
             return Some((ExitReason::TakeProfit2, open));
         }
+        let take_profit_1 = self.take_profit_1_quantity();
         if let Some(target) = self.intent.take_profit_1
             && !self.take_profit_1_done
-            && self.take_profit_1_quantity.is_positive()
+            && take_profit_1.is_positive()
             && favourable(target)
         {
-            let quantity = Quantity::from_raw(self.take_profit_1_quantity.raw().min(open.raw()));
+            let quantity = Quantity::from_raw(take_profit_1.raw().min(open.raw()));
             return Some((ExitReason::TakeProfit1, quantity));
         }
         None
@@ -307,17 +341,14 @@ impl ManagedTrade {
         self.intent.direction.sign()
     }
 
-    /// Cost of a fill against the mid at that moment (positive = paid), quote currency.
+    /// Cost of a fill against the mid at that moment (positive = paid): minus the P&L of
+    /// trading at the fill price and marking at the mid, settlement currency.
     fn slippage_of(&self, fill: &Fill) -> Money {
         let Some(mid) = fill.reference_mid else {
             return Money::ZERO;
         };
-        let per_unit = (fill.price.raw() - mid.raw()) * fill.side.sign();
-        let raw = i128::from(per_unit) * i128::from(fill.quantity.raw())
-            / i128::from(auction_trader_types::FIXED_SCALE)
-            * i128::from(self.contract_multiplier_raw)
-            / i128::from(auction_trader_types::FIXED_SCALE);
-        Money::from_raw_i128(raw)
+        let signed = Quantity::from_raw(fill.quantity.raw() * fill.side.sign());
+        Money::from_raw_i128(-self.valuation.pnl_raw(fill.price, mid, signed))
     }
 }
 
@@ -357,7 +388,14 @@ mod tests {
             take_profit_1: Some(price("101")),
             take_profit_2: price("103"),
         };
-        let mut trade = ManagedTrade::new(1, intent, quantity("7"), quantity("2"), Quantity::ONE);
+        let mut trade = ManagedTrade::new(
+            1,
+            intent,
+            quantity("7"),
+            Rate::from_decimal_str("0.3").unwrap_or_default(),
+            quantity("1"),
+            Valuation::linear(Quantity::ONE),
+        );
         trade.entry_order = Some(OrderId(1));
         trade
     }
@@ -491,6 +529,62 @@ mod tests {
                 .trigger_level(ExitReason::TakeProfit1)
                 .map(|level| level.crossing),
             Some(Crossing::Falling)
+        );
+    }
+
+    #[test]
+    fn take_profit_1_is_thirty_percent_of_the_filled_position() {
+        // Planned 10 lots; the limit entry fills 5 and 5 still work. SPEC 4: TP1 = 30 % of
+        // the position = 1.5 → 2 lots (half up), not 30 % of the 10 planned (3).
+        let mut intent = long_trade().intent;
+        intent.take_profit_1 = Some(price("101"));
+        let mut trade = ManagedTrade::new(
+            1,
+            intent,
+            quantity("10"),
+            Rate::from_decimal_str("0.3").unwrap_or_default(),
+            quantity("1"),
+            Valuation::linear(Quantity::ONE),
+        );
+        trade.entry_order = Some(OrderId(1));
+        trade.on_entry_fill(&fill(1, OrderSide::Buy, "100", "5", "0", "5"));
+        assert_eq!(trade.take_profit_1_quantity(), quantity("2"));
+        assert_eq!(
+            trade.trigger_on_trade(price("101")),
+            Some((ExitReason::TakeProfit1, quantity("2")))
+        );
+        // The rest fills: 10 lots → 3.
+        trade.on_entry_fill(&fill(1, OrderSide::Buy, "100", "5", "0", "0"));
+        assert_eq!(trade.take_profit_1_quantity(), quantity("3"));
+    }
+
+    #[test]
+    fn inverse_trade_books_coin_pnl() {
+        // SPEC 5: one BTCUSD_PERP contract (100 USD) long 60,000 → 60,100:
+        // 100 × (1/60000 − 1/60100) = 0.0000027731… BTC → 0.000002773 BTC.
+        let mut intent = long_trade().intent;
+        intent.stop = price("59000");
+        intent.take_profit_1 = None;
+        intent.take_profit_2 = price("60100");
+        let mut trade = ManagedTrade::new(
+            1,
+            intent,
+            quantity("1"),
+            Rate::ZERO,
+            quantity("1"),
+            Valuation::inverse(quantity("100")),
+        );
+        trade.entry_order = Some(OrderId(1));
+        trade.on_entry_fill(&fill(1, OrderSide::Buy, "60000", "1", "0", "0"));
+        trade.exit_order = Some((OrderId(2), ExitReason::TakeProfit2));
+        trade.on_exit_fill(
+            &fill(2, OrderSide::Sell, "60100", "1", "0", "0"),
+            ExitReason::TakeProfit2,
+        );
+        let record = trade.to_record().unwrap_or_else(|| unreachable!());
+        assert_eq!(
+            record.gross_pnl,
+            Money::from_decimal_str("0.000002773").unwrap_or_default()
         );
     }
 

@@ -2,7 +2,9 @@
 //! engine talks to this trait only, so its loop is the same in every mode.
 
 use auction_trader_execution::SimulatedExchange;
-use auction_trader_types::{ExecutionReport, MarketEvent, OrderId, OrderRequest, Price, UnixNanos};
+use auction_trader_types::{
+    ExecutionReport, MarketEvent, OrderId, OrderRequest, OrderSide, Price, Rate, UnixNanos,
+};
 
 /// An exchange as the engine sees it. Reports are appended to `reports` in time order.
 pub trait Venue {
@@ -17,6 +19,11 @@ pub trait Venue {
     fn best_ask(&self) -> Option<Price>;
     /// Mark price for equity and funding (recorded mark, else mid, else last trade).
     fn mark_price(&self) -> Option<Price>;
+    /// The price a market order on `side` would trade at now (SPEC 5: the best opposite
+    /// price; with stale quotes the last trade ∓ half the typical spread).
+    fn taker_price(&self, side: OrderSide) -> Option<Price>;
+    /// The taker fee rate the venue charges.
+    fn taker_fee(&self) -> Rate;
 }
 
 impl Venue for SimulatedExchange {
@@ -53,5 +60,15 @@ impl Venue for SimulatedExchange {
     #[inline]
     fn mark_price(&self) -> Option<Price> {
         SimulatedExchange::mark_price(self)
+    }
+
+    #[inline]
+    fn taker_price(&self, side: OrderSide) -> Option<Price> {
+        SimulatedExchange::taker_price(self, side)
+    }
+
+    #[inline]
+    fn taker_fee(&self) -> Rate {
+        SimulatedExchange::taker_fee(self)
     }
 }

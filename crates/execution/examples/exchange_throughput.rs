@@ -39,6 +39,7 @@ fn instrument() -> Result<Instrument, Box<dyn std::error::Error>> {
         contract_multiplier: Quantity::ONE,
         maker_fee: Rate::from_decimal_str("0.0002")?,
         taker_fee: Rate::from_decimal_str("0.0005")?,
+        contract_type: auction_trader_types::ContractType::Linear,
     })
 }
 

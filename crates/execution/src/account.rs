@@ -1,14 +1,17 @@
 //! [`Account`]: the cash and position ledger of one instrument's trading, shared by the
-//! simulated exchange and the engine. Linear contracts only: P&L = (exit − entry) × quantity ×
-//! contract multiplier, in the quote currency (inverse contracts are not modelled).
+//! simulated exchange and the engine, in the settlement currency of its [`Valuation`]
+//! (SPEC 5): linear contracts in the quote currency, P&L = (exit − entry) × quantity ×
+//! multiplier; inverse contracts in the base coin, P&L = contracts × multiplier ×
+//! (1/entry − 1/exit) for a long, with the harmonic average entry. Cash and equity are in
+//! that currency.
 
-use auction_trader_types::{FIXED_SCALE, Fill, FundingPayment, Money, Price, Quantity};
+use auction_trader_types::{Fill, FundingPayment, Money, Price, Quantity, Valuation};
 use serde::{Deserialize, Serialize};
 
 /// Cash balance, signed position, average entry, realized P&L, fees and funding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
-    contract_multiplier: Quantity,
+    valuation: Valuation,
     /// Wallet balance: deposits + realized P&L − fees − funding.
     cash: Money,
     /// Signed: positive long, negative short.
@@ -21,18 +24,17 @@ pub struct Account {
     fills: u64,
 }
 
-/// `(exit − entry) × quantity × multiplier` in raw money units (10^-9), i128.
-fn pnl_raw(entry: Price, exit: Price, quantity: Quantity, multiplier: Quantity) -> i128 {
-    let scale = i128::from(FIXED_SCALE);
-    let difference = i128::from(exit.raw()) - i128::from(entry.raw());
-    difference * i128::from(quantity.raw()) / scale * i128::from(multiplier.raw()) / scale
-}
-
 impl Account {
-    /// A flat account holding `initial_cash`.
+    /// A flat account of a linear instrument with `contract_multiplier`, holding
+    /// `initial_cash` of the quote currency.
     pub fn new(contract_multiplier: Quantity, initial_cash: Money) -> Self {
+        Self::with_valuation(Valuation::linear(contract_multiplier), initial_cash)
+    }
+
+    /// A flat account valued by `valuation` (inverse: cash in coin), holding `initial_cash`.
+    pub fn with_valuation(valuation: Valuation, initial_cash: Money) -> Self {
         Self {
-            contract_multiplier,
+            valuation,
             cash: initial_cash,
             position: Quantity::ZERO,
             average_entry: None,
@@ -77,7 +79,11 @@ impl Account {
     }
 
     pub fn contract_multiplier(&self) -> Quantity {
-        self.contract_multiplier
+        self.valuation.multiplier
+    }
+
+    pub fn valuation(&self) -> Valuation {
+        self.valuation
     }
 
     /// Books one fill and returns the P&L it realized. Average entry: weighted on increases,
@@ -89,23 +95,17 @@ impl Account {
         let mut realized: i128 = 0;
         let entry = self.average_entry.unwrap_or(fill.price);
         if old == 0 || (old > 0) == (signed > 0) {
-            // Opening or increasing: weighted average, rounded half up to the 10^-9 grid.
-            let old_size = i128::from(old.unsigned_abs());
-            let added = i128::from(signed.unsigned_abs());
-            let total = old_size + added;
-            if total > 0 {
-                let weighted =
-                    i128::from(entry.raw()) * old_size + i128::from(fill.price.raw()) * added;
-                let average = (weighted + total / 2) / total;
-                self.average_entry = i64::try_from(average).ok().map(Price::from_raw);
-            }
+            // Opening or increasing: weighted (inverse: harmonic) average, half up.
+            self.average_entry =
+                self.valuation
+                    .average_entry(entry, self.position, fill.price, fill.quantity);
         } else {
             // Reducing, closing or flipping.
             let closed = old.unsigned_abs().min(signed.unsigned_abs());
-            let closed = Quantity::from_raw(i64::try_from(closed).unwrap_or(i64::MAX));
-            // A long closes with a sell: P&L = (exit − entry) × closed; a short: the opposite.
-            let direction = if old > 0 { 1 } else { -1 };
-            realized = pnl_raw(entry, fill.price, closed, self.contract_multiplier) * direction;
+            let closed = i64::try_from(closed).unwrap_or(i64::MAX);
+            // The closed part keeps the sign of the old position (a long closes with a sell).
+            let closed = Quantity::from_raw(if old > 0 { closed } else { -closed });
+            realized = self.valuation.pnl_raw(entry, fill.price, closed);
             let new_position = old.saturating_add(signed);
             if new_position == 0 {
                 self.average_entry = None;
@@ -131,14 +131,19 @@ impl Account {
     /// P&L of the open position at `mark`.
     pub fn unrealized_pnl(&self, mark: Price) -> Money {
         match self.average_entry {
-            Some(entry) => Money::from_raw_i128(pnl_raw(
-                entry,
-                mark,
-                self.position,
-                self.contract_multiplier,
-            )),
+            Some(entry) => self.valuation.pnl(entry, mark, self.position),
             None => Money::ZERO,
         }
+    }
+
+    /// Net P&L of the account's trading: realized − fees − funding, plus the open position
+    /// at `mark` (none without a mark), settlement currency.
+    pub fn net_pnl(&self, mark: Option<Price>) -> Money {
+        let unrealized = mark.map_or(Money::ZERO, |mark| self.unrealized_pnl(mark));
+        self.realized_pnl
+            .saturating_sub(self.fees_paid)
+            .saturating_sub(self.funding_paid)
+            .saturating_add(unrealized)
     }
 
     /// Cash plus unrealized P&L at `mark`.
@@ -146,13 +151,11 @@ impl Account {
         self.cash.saturating_add(self.unrealized_pnl(mark))
     }
 
-    /// Initial margin of the open position: |position| × mark × multiplier / leverage
-    /// (leverage 0 is treated as 1).
+    /// Initial margin of the open position: its value at `mark` / leverage (leverage 0 is
+    /// treated as 1), in the settlement currency.
     pub fn initial_margin(&self, mark: Price, leverage: u32) -> Money {
-        let notional = mark.notional_raw(self.position.abs())
-            * i128::from(self.contract_multiplier.raw())
-            / i128::from(FIXED_SCALE);
-        Money::from_raw_i128(notional / i128::from(leverage.max(1)))
+        let value = self.valuation.value_raw(mark, self.position.abs());
+        Money::from_raw_i128(value / i128::from(leverage.max(1)))
     }
 }
 
@@ -246,5 +249,27 @@ mod tests {
         });
         assert_eq!(account.cash(), money("-0.032"));
         assert_eq!(account.funding_paid(), money("0.032"));
+    }
+
+    #[test]
+    fn inverse_contracts_book_coin_pnl() {
+        // SPEC 5: one BTCUSD_PERP contract (100 USD) long 60,000 → 60,100 books
+        // 100 × (1/60000 − 1/60100) = 0.0000027731558… BTC → 0.000002773 BTC (floor).
+        let mut account = Account::with_valuation(Valuation::inverse(quantity("100")), money("1"));
+        account.apply_fill(&fill(OrderSide::Buy, "60000", "1", "0"));
+        // Coin margin at 10×: 100 / 60,000 / 10 = 0.000166666 BTC (truncated).
+        assert_eq!(
+            account.initial_margin(price("60000"), 10),
+            money("0.000166666")
+        );
+        assert_eq!(account.unrealized_pnl(price("60100")), money("0.000002773"));
+        let realized = account.apply_fill(&fill(OrderSide::Sell, "60100", "1", "0.00000001"));
+        assert_eq!(realized, money("0.000002773"));
+        // Equity in BTC: 1 + 0.000002773 − 0.00000001 fee.
+        assert_eq!(account.cash(), money("1.000002763"));
+        // A short of 2 contracts from 60,100 to 60,000 gains 200 × (1/60000 − 1/60100).
+        account.apply_fill(&fill(OrderSide::Sell, "60100", "2", "0"));
+        let realized = account.apply_fill(&fill(OrderSide::Buy, "60000", "2", "0"));
+        assert_eq!(realized, money("0.000005546"));
     }
 }

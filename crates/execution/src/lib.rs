@@ -2,13 +2,15 @@
 //! paper): [`SimulatedExchange`] for one instrument — L2 walking for market orders, queue models
 //! for resting limits (fraction and seeded probabilistic), order-entry and cancel latency,
 //! post-only and reduce-only, timeouts (cancel or convert to market), maker/taker fees, funding
-//! — configured by [`FillModelConfig`], and the [`Account`] ledger shared with the engine.
+//! — configured by [`FillModelConfig`], the [`Account`] ledger shared with the engine (linear
+//! or inverse valuation), and the dynamic cost model ([`cost_model::estimate_cost`], SPEC 5).
 //!
 //! Depends on `auction-trader-types` and `auction-trader-book` only: it knows nothing of
 //! storage, features, strategies or risk (they sit above it or beside it).
 
 mod account;
 mod config;
+pub mod cost_model;
 mod error;
 mod exchange;
 mod market;

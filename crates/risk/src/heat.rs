@@ -1,9 +1,7 @@
 //! Heat: the current risk exposure, always visible (SPEC 4).
 
-use auction_trader_types::{Money, Price, Quantity};
+use auction_trader_types::{Money, Price, Quantity, Valuation};
 use serde::Serialize;
-
-use crate::value::value_raw;
 
 /// One open position as heat sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -14,15 +12,16 @@ pub struct OpenRisk {
     pub stop: Price,
     /// Price for the notional (mark, mid or last trade).
     pub mark_price: Price,
-    pub contract_multiplier: Quantity,
+    pub valuation: Valuation,
 }
 
 /// Risk exposure across open positions.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Heat {
-    /// SPEC 4: Σ |entry − stop| × |size| × multiplier (zero once a stop sits at the entry).
+    /// SPEC 4: Σ |P&L from entry to stop| (linear: |entry − stop| × |size| × multiplier;
+    /// zero once a stop sits at the entry), settlement currency.
     pub risk_amount: Money,
-    /// Σ |mark × size × multiplier|.
+    /// Σ |value at mark| (linear: |mark × size × multiplier|).
     pub notional: Money,
     /// `notional / equity` (a display statistic, hence `f64`); +∞ with exposure and no
     /// positive equity, 0 with no exposure.
@@ -34,12 +33,11 @@ impl Heat {
         let mut risk: i128 = 0;
         let mut notional: i128 = 0;
         for position in positions {
-            let quantity = i128::from(position.quantity.raw()).abs();
-            let multiplier = i128::from(position.contract_multiplier.raw());
-            let distance =
-                (i128::from(position.entry_price.raw()) - i128::from(position.stop.raw())).abs();
-            risk = risk.saturating_add(value_raw(distance, quantity, multiplier));
-            let value = value_raw(i128::from(position.mark_price.raw()), quantity, multiplier);
+            let quantity = position.quantity.abs();
+            let valuation = position.valuation;
+            let loss = valuation.pnl_raw(position.entry_price, position.stop, quantity);
+            risk = risk.saturating_add(loss.abs());
+            let value = valuation.value_raw(position.mark_price, quantity);
             notional = notional.saturating_add(value.abs());
         }
         let notional = Money::from_raw_i128(notional);
@@ -74,14 +72,14 @@ mod tests {
                 entry_price: price("60000"),
                 stop: price("59940"),
                 mark_price: price("60100"),
-                contract_multiplier: Quantity::ONE,
+                valuation: Valuation::linear(Quantity::ONE),
             },
             OpenRisk {
                 quantity: Quantity::from_decimal_str("-2").unwrap(),
                 entry_price: price("3000"),
                 stop: price("3030"),
                 mark_price: price("2990"),
-                contract_multiplier: Quantity::ONE,
+                valuation: Valuation::linear(Quantity::ONE),
             },
         ];
         let heat = Heat::measure(&positions, Money::from_decimal_str("10000").unwrap());

@@ -309,7 +309,7 @@ impl RiskManager {
             entry_fee_paid,
             self.instrument.taker_fee,
             accrued_funding,
-            self.instrument.contract_multiplier,
+            self.instrument.valuation(),
         )
     }
 

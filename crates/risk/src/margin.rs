@@ -1,25 +1,21 @@
 //! Margin helpers for sizing (SPEC 4: cross margin, available margin = equity − initial margin
 //! of open positions).
 
-use auction_trader_types::{Money, Price, Quantity, Rate};
+use auction_trader_types::{Money, Price, Quantity, Rate, Valuation};
 
-use crate::value::{SCALE, value_raw};
+use crate::value::SCALE;
 
-/// Initial margin of an open position: `|price × size × multiplier| / leverage`, rounded up
-/// (conservative). The account leverage is the configured `max_leverage`. A non-positive
+/// Initial margin of an open position: `|value| / leverage` in the settlement currency
+/// (linear `price × size × multiplier`; inverse `size × multiplier / price`, in coin), rounded
+/// up (conservative). The account leverage is the configured `max_leverage`. A non-positive
 /// leverage gives the full notional.
 pub fn initial_margin(
     price: Price,
     quantity: Quantity,
-    contract_multiplier: Quantity,
+    valuation: Valuation,
     leverage: Rate,
 ) -> Money {
-    let notional = value_raw(
-        i128::from(price.raw()),
-        i128::from(quantity.raw()),
-        i128::from(contract_multiplier.raw()),
-    )
-    .saturating_abs();
+    let notional = valuation.value_raw(price, quantity).saturating_abs();
     if !leverage.is_positive() {
         return Money::from_raw_i128(notional);
     }
@@ -43,7 +39,7 @@ mod tests {
         let used = initial_margin(
             Price::from_decimal_str("60000").unwrap(),
             Quantity::from_decimal_str("-0.5").unwrap(),
-            Quantity::ONE,
+            Valuation::linear(Quantity::ONE),
             Rate::from_decimal_str("10").unwrap(),
         );
         assert_eq!(used, Money::from_decimal_str("3000").unwrap());
@@ -60,9 +56,17 @@ mod tests {
         let margin = initial_margin(
             Price::ONE,
             Quantity::ONE,
-            Quantity::ONE,
+            Valuation::linear(Quantity::ONE),
             Rate::from_decimal_str("3").unwrap(),
         );
         assert_eq!(margin, Money::from_raw(333_333_334));
+        // Inverse: 10 contracts of 100 USD at 50,000 = 0.02 BTC; at 10× 0.002 BTC.
+        let coin = initial_margin(
+            Price::from_decimal_str("50000").unwrap(),
+            Quantity::from_decimal_str("10").unwrap(),
+            Valuation::inverse(Quantity::from_decimal_str("100").unwrap()),
+            Rate::from_decimal_str("10").unwrap(),
+        );
+        assert_eq!(coin, Money::from_decimal_str("0.002").unwrap());
     }
 }

@@ -1,10 +1,9 @@
 //! Max hold with trailing while profitable net of fees (SPEC 4, SPEC 11.7).
 
-use auction_trader_types::{Money, Price, Quantity, Rate, UnixNanos};
+use auction_trader_types::{Money, Price, Quantity, Rate, UnixNanos, Valuation};
 use serde::Serialize;
 
 use crate::RiskConfig;
-use crate::value::value_raw;
 
 /// What to do with a position at a bar close.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -20,8 +19,9 @@ pub enum HoldDecision {
 /// exit fee and accrued funding, is > 0. Returns the verdict and that net amount.
 ///
 /// `position` is signed (negative = short); `accrued_funding` is what the position paid
-/// (negative = received), as in `FundingPayment::amount`. The exit fee is
-/// `taker_fee × |exit_price × position × multiplier|`, rounded toward zero.
+/// (negative = received), as in `FundingPayment::amount`. The exit fee is `taker_fee ×
+/// |value at exit_price|`, rounded toward zero — the exchange's own fee rule. Amounts are in
+/// the settlement currency of `valuation` (coin for inverse contracts).
 pub fn profitable_net_of_fees(
     position: Quantity,
     entry_price: Price,
@@ -29,14 +29,10 @@ pub fn profitable_net_of_fees(
     entry_fee_paid: Money,
     taker_fee: Rate,
     accrued_funding: Money,
-    contract_multiplier: Quantity,
+    valuation: Valuation,
 ) -> (bool, Money) {
-    let quantity = i128::from(position.raw());
-    let multiplier = i128::from(contract_multiplier.raw());
-    let move_raw = i128::from(exit_price.raw()) - i128::from(entry_price.raw());
-    let unrealized = value_raw(move_raw, quantity, multiplier);
-    let exit_notional = value_raw(i128::from(exit_price.raw()), quantity, multiplier).abs();
-    let exit_fee = taker_fee.apply_to_raw(exit_notional);
+    let unrealized = valuation.pnl_raw(entry_price, exit_price, position);
+    let exit_fee = valuation.rate_of_value_raw(taker_fee, exit_price, position);
     let net = unrealized
         - i128::from(entry_fee_paid.raw())
         - exit_fee
@@ -142,7 +138,7 @@ mod tests {
             money("12"),
             Rate::from_decimal_str("0.0005").unwrap(),
             Money::ZERO,
-            Quantity::ONE,
+            Valuation::linear(Quantity::ONE),
         );
         assert!(!profitable);
         assert_eq!(net, money("-22.01"));
@@ -160,7 +156,7 @@ mod tests {
                 money("12"),
                 Rate::from_decimal_str("0.0005").unwrap(),
                 money(funding),
-                Quantity::ONE,
+                Valuation::linear(Quantity::ONE),
             )
         };
         assert_eq!(short("5"), (true, money("53.05")));
@@ -173,7 +169,7 @@ mod tests {
             Money::ZERO,
             Rate::ZERO,
             Money::ZERO,
-            Quantity::ONE,
+            Valuation::linear(Quantity::ONE),
         );
         assert_eq!(flat, (false, Money::ZERO));
     }

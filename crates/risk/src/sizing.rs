@@ -2,12 +2,12 @@
 //! so the notional is at most `max_leverage × available margin`, rounded down to whole lots,
 //! skipped below the minimum size. Exact fixed-point maths in `i128`; no `f64`.
 
-use auction_trader_types::{Instrument, Money, Price, Quantity};
+use auction_trader_types::{ContractType, Instrument, Money, Price, Quantity};
 use serde::Serialize;
 use thiserror::Error;
 
 use crate::RiskConfig;
-use crate::value::{SCALE, value_raw};
+use crate::value::SCALE;
 
 /// A sized entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -72,12 +72,30 @@ fn lots_within(
     floor_div(numerator, denominator).unwrap_or(0)
 }
 
+/// `floor(a × b / c)` for non-negative `a`, `b` and positive `c`, exact when `a × b` fits
+/// `i128`, else `floor(a / c) × b` (only for absurd sizes; never more than the exact value).
+fn mul_div_floor(a: i128, b: i128, c: i128) -> i128 {
+    if c <= 0 {
+        return 0;
+    }
+    match a.checked_mul(b) {
+        Some(product) => product.div_euclid(c),
+        None => a.div_euclid(c).saturating_mul(b),
+    }
+}
+
 /// Sizes an entry at `entry` with its stop at `stop` (SPEC 4, SPEC 11.2).
 ///
 /// `available_margin` is equity minus the initial margin of open positions
-/// ([`available_margin`](crate::available_margin)). The size is the smaller of the risk-based
-/// size and the leverage cap, each rounded down to whole lots (rounding both down, then taking
-/// the smaller, equals rounding the smaller down).
+/// ([`available_margin`](crate::available_margin)), in the settlement currency: quote for
+/// linear contracts, coin for inverse ones (SPEC 5: sizing in coin terms). The size is the
+/// smaller of the risk-based size and the leverage cap, each rounded down to whole lots
+/// (rounding both down, then taking the smaller, equals rounding the smaller down).
+///
+/// Inverse contracts: one lot loses `lot × multiplier × |1/entry − 1/stop|` coin at the stop
+/// and is worth `lot × multiplier / entry` coin, so
+/// `lots_by_risk = ⌊budget × entry × stop / (lot × multiplier × |entry − stop|)⌋` and
+/// `lots_by_cap = ⌊cap × entry / (lot × multiplier)⌋` (raw integers, one division each).
 pub fn size_position(
     available_margin: Money,
     entry: Price,
@@ -101,20 +119,41 @@ pub fn size_position(
     if lot <= 0 || multiplier <= 0 {
         return Err(SizingRejection::InvalidInstrument);
     }
+    let valuation = instrument.valuation();
     let available = i128::from(available_margin.raw());
     let entry_raw = i128::from(entry.raw());
-    let distance = (entry_raw - i128::from(stop.raw())).abs();
+    let stop_raw = i128::from(stop.raw());
+    let distance = (entry_raw - stop_raw).abs();
     // SPEC 4: risk budget = available margin × 2%.
     let budget = available * i128::from(config.risk_per_trade.raw()) / SCALE;
     // SPEC 4: notional cap = 10 × available margin.
     let cap = available * i128::from(config.max_leverage.raw()) / SCALE;
-    let lots_by_risk = lots_within(budget, distance, multiplier, lot);
-    let lots_by_cap = lots_within(cap, entry_raw, multiplier, lot);
-    // Capped when the unrounded risk size's notional exceeds the cap:
-    // budget / distance × entry > cap  ⇔  budget × entry > cap × distance.
-    let leverage_capped = match cap.checked_mul(distance) {
-        Some(cap_times_distance) => budget.saturating_mul(entry_raw) > cap_times_distance,
-        None => false,
+    let (lots_by_risk, lots_by_cap, leverage_capped) = match valuation.contract_type {
+        ContractType::Linear => {
+            // Capped when the unrounded risk size's notional exceeds the cap:
+            // budget / distance × entry > cap  ⇔  budget × entry > cap × distance.
+            let capped = match cap.checked_mul(distance) {
+                Some(cap_times_distance) => budget.saturating_mul(entry_raw) > cap_times_distance,
+                None => false,
+            };
+            (
+                lots_within(budget, distance, multiplier, lot),
+                lots_within(cap, entry_raw, multiplier, lot),
+                capped,
+            )
+        }
+        ContractType::Inverse => {
+            let unit = lot.saturating_mul(multiplier);
+            let by_risk = mul_div_floor(
+                budget,
+                entry_raw.saturating_mul(stop_raw),
+                unit.saturating_mul(distance),
+            );
+            let by_cap = mul_div_floor(cap, entry_raw, unit);
+            // budget / risk_per_unit × value_per_unit > cap ⇔ budget × stop > cap × distance.
+            let capped = budget.saturating_mul(stop_raw) > cap.saturating_mul(distance);
+            (by_risk, by_cap, capped)
+        }
     };
     let lots = lots_by_risk.min(lots_by_cap);
     let quantity_raw = lots
@@ -129,12 +168,11 @@ pub fn size_position(
             minimum: instrument.min_size,
         });
     }
-    let quantity_wide = i128::from(quantity_raw);
     Ok(Sizing {
         quantity,
-        risk_amount: Money::from_raw_i128(value_raw(distance, quantity_wide, multiplier)),
+        risk_amount: Money::from_raw_i128(valuation.pnl_raw(entry, stop, quantity).abs()),
         risk_budget: Money::from_raw_i128(budget),
-        notional: Money::from_raw_i128(value_raw(entry_raw, quantity_wide, multiplier)),
+        notional: valuation.value(entry, quantity),
         leverage_capped,
     })
 }
@@ -213,6 +251,58 @@ mod tests {
         assert!(sizing.leverage_capped);
         assert_eq!(sizing.notional, money("600000"));
         assert_eq!(sizing.risk_amount, money("600"));
+    }
+
+    #[test]
+    fn inverse_contracts_are_sized_in_coin() {
+        // BTCUSD_PERP (100 USD contracts, lot 1): available 0.1 BTC, risk 2% = 0.002 BTC.
+        // Long 60,000, stop 59,400: one contract loses 100 × (1/59,400 − 1/60,000)
+        // = 100 × 600 / (59,400 × 60,000) = 0.0000168350… BTC → 0.002 / 0.000016835 = 118.8
+        // → 118 contracts. Cap: 10 × 0.1 = 1 BTC = 60,000 USD = 600 contracts (not reached).
+        let mut coinm = btc_perp();
+        coinm.contract_type = ContractType::Inverse;
+        coinm.contract_multiplier = Quantity::from_decimal_str("100").unwrap();
+        coinm.lot_size = Quantity::ONE;
+        coinm.min_size = Quantity::ONE;
+        let sizing = size_position(
+            money("0.1"),
+            price("60000"),
+            price("59400"),
+            &coinm,
+            &RiskConfig::default(),
+        )
+        .unwrap();
+        assert_eq!(sizing.quantity, Quantity::from_decimal_str("118").unwrap());
+        assert!(!sizing.leverage_capped);
+        // Risk 118 × 0.0000168350… = 0.00198653199 BTC (a loss, floored: 0.001986532);
+        // value 11,800 / 60,000
+        // = 0.196666666 BTC.
+        assert_eq!(sizing.risk_amount, money("0.001986532"));
+        assert_eq!(sizing.notional, money("0.196666666"));
+        // A stop 60 away (SPEC 11.2's distance): 0.002 / (100 × 60 / (59,940 × 60,000))
+        // = 1,198.8 contracts by risk, capped at 600 (1 BTC × 60,000 / 100).
+        let capped = size_position(
+            money("0.1"),
+            price("60000"),
+            price("59940"),
+            &coinm,
+            &RiskConfig::default(),
+        )
+        .unwrap();
+        assert_eq!(capped.quantity, Quantity::from_decimal_str("600").unwrap());
+        assert!(capped.leverage_capped);
+        // With linear valuation the same 0.1 of equity sizes to nothing: the defect.
+        coinm.contract_type = ContractType::Linear;
+        assert!(matches!(
+            size_position(
+                money("0.1"),
+                price("60000"),
+                price("59400"),
+                &coinm,
+                &RiskConfig::default()
+            ),
+            Err(SizingRejection::BelowMinimumSize { .. })
+        ));
     }
 
     #[test]

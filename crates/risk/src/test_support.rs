@@ -32,5 +32,6 @@ pub(crate) fn btc_perp() -> Instrument {
         contract_multiplier: Quantity::ONE,
         maker_fee: Rate::from_decimal_str("0.0002").unwrap(),
         taker_fee: Rate::from_decimal_str("0.0005").unwrap(),
+        contract_type: auction_trader_types::ContractType::Linear,
     }
 }

@@ -1,28 +1,16 @@
-//! Exact quote-currency value of a size at a price for a linear contract:
-//! `price × size × contract_multiplier` (SPEC 1.1 fixed point, formed in `i128`).
-//!
-//! The contract multiplier is the quote-currency value of one unit of size per unit of price
-//! (1 for USDT-margined perps). Inverse (coin-margined) contracts, whose P&L is not linear in
-//! price, are not modelled by these rules.
+//! Exact settlement-currency value of a size at a price (SPEC 1.1 fixed point, formed in
+//! `i128`): linear contracts `price × size × contract_multiplier` in the quote currency,
+//! inverse contracts `size × multiplier / price` in coin (SPEC 5), by the instrument's
+//! [`Valuation`].
 
-use auction_trader_types::{FIXED_SCALE, Money, Price, Quantity};
+use auction_trader_types::{FIXED_SCALE, Money, Price, Quantity, Valuation};
 
 pub(crate) const SCALE: i128 = FIXED_SCALE as i128;
 
-/// `price × size × multiplier` in raw money units (10^-9), each product rounded toward zero;
-/// saturates instead of wrapping for absurd inputs.
-pub(crate) fn value_raw(price_raw: i128, quantity_raw: i128, multiplier_raw: i128) -> i128 {
-    let notional = price_raw.saturating_mul(quantity_raw) / SCALE;
-    notional.saturating_mul(multiplier_raw) / SCALE
-}
-
-/// Signed value of `quantity` at `price` (negative for a short quantity), in quote currency.
-pub fn position_value(price: Price, quantity: Quantity, contract_multiplier: Quantity) -> Money {
-    Money::from_raw_i128(value_raw(
-        i128::from(price.raw()),
-        i128::from(quantity.raw()),
-        i128::from(contract_multiplier.raw()),
-    ))
+/// Signed value of `quantity` at `price` (negative for a short quantity), in the settlement
+/// currency (quote for linear, coin for inverse contracts).
+pub fn position_value(price: Price, quantity: Quantity, valuation: Valuation) -> Money {
+    valuation.value(price, quantity)
 }
 
 #[cfg(test)]
@@ -35,15 +23,22 @@ mod tests {
         let value = position_value(
             Price::from_decimal_str("60000").unwrap(),
             Quantity::from_decimal_str("1.666").unwrap(),
-            Quantity::ONE,
+            Valuation::linear(Quantity::ONE),
         );
         assert_eq!(value, Money::from_decimal_str("99960").unwrap());
         // −3 units × 50 × multiplier 0.1 = −15.
         let short = position_value(
             Price::from_decimal_str("50").unwrap(),
             Quantity::from_decimal_str("-3").unwrap(),
-            Quantity::from_decimal_str("0.1").unwrap(),
+            Valuation::linear(Quantity::from_decimal_str("0.1").unwrap()),
         );
         assert_eq!(short, Money::from_decimal_str("-15").unwrap());
+        // Inverse: 3 contracts of 100 USD at 60,000 are worth 300 / 60,000 = 0.005 BTC.
+        let coin = position_value(
+            Price::from_decimal_str("60000").unwrap(),
+            Quantity::from_decimal_str("3").unwrap(),
+            Valuation::inverse(Quantity::from_decimal_str("100").unwrap()),
+        );
+        assert_eq!(coin, Money::from_decimal_str("0.005").unwrap());
     }
 }

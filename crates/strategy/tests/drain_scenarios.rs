@@ -36,6 +36,7 @@ fn capture(files: &[&str]) -> Option<Capture> {
             contract_multiplier: Quantity::ONE,
             maker_fee: Rate::from_raw(200_000),
             taker_fee: Rate::from_raw(500_000),
+            contract_type: auction_trader_types::ContractType::Linear,
         },
         events: replay_order(&collected, slot),
     })

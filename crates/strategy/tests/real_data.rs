@@ -30,6 +30,7 @@ fn auction_strategy_runs_over_two_bitflyer_days() {
         contract_multiplier: Quantity::ONE,
         maker_fee: Rate::ZERO,
         taker_fee: Rate::ZERO,
+        contract_type: auction_trader_types::ContractType::Linear,
     };
     let mut engine = FeatureEngine::new(&FeatureConfig::default(), instrument.tick_size).unwrap();
     let mut strategy = AuctionStrategy::new(AuctionConfig::default()).unwrap();

@@ -35,6 +35,7 @@ pub fn btcusdt_perp() -> Instrument {
         contract_multiplier: Quantity::ONE,
         maker_fee: rate("0.0002"),
         taker_fee: rate("0.0005"),
+        contract_type: auction_trader_types::ContractType::Linear,
     }
 }
 

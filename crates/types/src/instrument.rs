@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Price, Quantity, Rate, TypesError};
+use crate::{ContractType, Price, Quantity, Rate, TypesError, Valuation};
 
 /// Perpetual swap, spot market or dated future.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -80,9 +80,21 @@ pub struct Instrument {
     pub contract_multiplier: Quantity,
     pub maker_fee: Rate,
     pub taker_fee: Rate,
+    /// Linear (quote-settled) or inverse (coin-settled, SPEC 5); linear when absent.
+    #[serde(default)]
+    pub contract_type: ContractType,
 }
 
 impl Instrument {
+    /// How sizes of this instrument are valued (SPEC 5: linear in quote, inverse in coin).
+    #[inline]
+    pub fn valuation(&self) -> Valuation {
+        Valuation {
+            contract_type: self.contract_type,
+            multiplier: self.contract_multiplier,
+        }
+    }
+
     /// Price in whole ticks, rounding toward negative infinity (book keys).
     #[inline]
     pub fn price_to_ticks(&self, price: Price) -> i64 {

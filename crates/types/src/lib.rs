@@ -1,7 +1,8 @@
 //! Core types shared by every other crate of auction-trader: fixed-point [`Price`] and
 //! [`Quantity`] (SPEC 1.1: prices and sizes are never `f64`), UTC nanosecond time
 //! ([`UnixNanos`]), sides, the normalized market events ([`Trade`], [`Quote`], [`BookDelta`],
-//! [`Funding`], [`Liquidation`], [`Bar`]), [`Instrument`] metadata, and the order and
+//! [`Funding`], [`Liquidation`], [`Bar`]), [`Instrument`] metadata and its [`Valuation`]
+//! (linear in quote currency, inverse in coin, SPEC 5), and the order and
 //! execution-report vocabulary shared by strategies, risk, the simulated exchange and live
 //! venues ([`OrderRequest`], [`ExecutionReport`], [`Money`]).
 //!
@@ -15,6 +16,7 @@ mod instrument;
 mod order;
 mod side;
 mod time;
+mod valuation;
 
 pub use error::TypesError;
 pub use events::{
@@ -29,3 +31,4 @@ pub use order::{
 };
 pub use side::{AggressorSide, BookSide};
 pub use time::{NANOS_PER_MICRO, NANOS_PER_MILLI, NANOS_PER_MINUTE, NANOS_PER_SECOND, UnixNanos};
+pub use valuation::{ContractType, Valuation};

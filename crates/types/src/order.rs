@@ -53,6 +53,21 @@ impl OrderSide {
 pub enum TimeoutAction {
     Cancel,
     ConvertToMarket,
+    /// Convert to market only while the price a market order would get is within
+    /// `[floor, ceiling]`; otherwise cancel (`CancelReason::ConversionRefused`). SPEC 3.1: an
+    /// entry is not converted when the price is already beyond its first target or leaves
+    /// less than one typical spread to its stop.
+    ConvertToMarketWithin {
+        floor: Price,
+        ceiling: Price,
+    },
+}
+
+impl TimeoutAction {
+    /// Whether the remainder becomes a market order at the timeout (if allowed).
+    pub const fn converts(self) -> bool {
+        !matches!(self, Self::Cancel)
+    }
 }
 
 /// Order type.
@@ -181,6 +196,8 @@ pub enum CancelReason {
     Timeout,
     /// A reduce-only remainder after the position closed.
     PositionClosed,
+    /// A `ConvertToMarketWithin` timeout found the market price outside its band.
+    ConversionRefused,
 }
 
 /// What an exchange tells the engine.

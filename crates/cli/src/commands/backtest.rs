@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use auction_trader_backtest::{BacktestConfig, BacktestResult, resolve_instrument, run_backtest};
 use auction_trader_data::import::format::ImportFormat;
-use auction_trader_data::instruments::{instrument_or_default, known_instrument};
+use auction_trader_data::instruments::{known_instrument, valued_instrument};
 use auction_trader_data::replay::ReplayMerge;
 use auction_trader_data::store::{PartitionFilter, TickStore};
 use auction_trader_storage::ParquetStore;
@@ -109,7 +109,8 @@ pub fn execute(config: &BacktestConfig, notes: Notes) -> anyhow::Result<RunOutco
              2/5 bps; set instrument.tick_size, lot_size, min_size and fees in the config"
         );
     }
-    let instrument = resolve_instrument(instrument_or_default(&key), &config.instrument)?;
+    let defaults = valued_instrument(&key, config.instrument.contract_type)?;
+    let instrument = resolve_instrument(defaults, &config.instrument)?;
     // The replay starts `warmup_minutes` before `start`: those events only warm up.
     let from = config.data.replay_from()?;
     // `end` is exclusive; the store's range reads include both ends.

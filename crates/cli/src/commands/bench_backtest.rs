@@ -5,6 +5,9 @@
 //!   requotes all of them every 10 ms of event time;
 //! - `auction`: the auction strategy over bitFlyer trade files.
 //!
+//! The last line ends with the account's net P&L and its settlement currency
+//! (`net_pnl=<x> ccy=<CCY>`: BTC for a COIN-M capture, SPEC 5).
+//!
 //! Benchmarks are the one place that reads a clock: they measure, they never decide.
 #![allow(clippy::disallowed_methods)]
 
@@ -17,11 +20,11 @@ use auction_trader_backtest::{
     BacktestConfig, QuoteLadder, build_engine, build_strategy, resolve_instrument,
 };
 use auction_trader_data::CollectedEvents;
-use auction_trader_data::instruments::instrument_or_default;
+use auction_trader_data::instruments::{settlement_currency, valued_instrument};
 use auction_trader_data::replay::ReplayMerge;
 use auction_trader_engine::CountingRecorder;
 use auction_trader_strategy::Strategy;
-use auction_trader_types::{Instrument, MarketEvent, NANOS_PER_MILLI};
+use auction_trader_types::{Instrument, MarketEvent, Money, NANOS_PER_MILLI};
 use clap::{Args, ValueEnum};
 
 use super::features::collect;
@@ -58,10 +61,16 @@ pub fn run(args: &BacktestBenchArgs) -> anyhow::Result<ExitCode> {
         events.len(),
         args.workload
     );
-    // The committed demo config's costs (SPEC 5 example fees) on the replayed instrument.
+    // The committed demo config's costs (SPEC 5 example fees) on the replayed instrument;
+    // equity in the settlement currency (coin for inverse contracts).
+    let equity = if instrument.valuation().is_inverse() {
+        100
+    } else {
+        1_000_000
+    };
     let config = BacktestConfig::parse(&format!(
         "data:\n  venue: {}\n  symbol: {}\n  market: {}\ninstrument:\n  maker_fee_bps: 2\n  \
-         taker_fee_bps: 5\naccount:\n  initial_equity: 1000000\n",
+         taker_fee_bps: 5\naccount:\n  initial_equity: {equity}\n",
         instrument.key.venue,
         instrument.key.symbol,
         instrument.key.market.as_str()
@@ -69,8 +78,9 @@ pub fn run(args: &BacktestBenchArgs) -> anyhow::Result<ExitCode> {
     let instrument = resolve_instrument(instrument, &config.instrument)?;
     let mut best = f64::MAX;
     let mut total_seconds = 0.0;
+    let mut net_pnl = Money::ZERO;
     for pass in 0..args.repeat.max(1) {
-        let (seconds, summary) = match args.workload {
+        let (seconds, summary, pass_pnl) = match args.workload {
             Workload::Quotes => {
                 let strategy = QuoteLadder::new(5, 10 * NANOS_PER_MILLI, instrument.lot_size);
                 one_pass(&config, &instrument, &events, strategy)?
@@ -88,24 +98,30 @@ pub fn run(args: &BacktestBenchArgs) -> anyhow::Result<ExitCode> {
         );
         best = best.min(seconds);
         total_seconds += seconds;
+        net_pnl = pass_pnl;
     }
     let passes = f64::from(args.repeat.max(1));
     outln!(
-        "backtest_{:?} events={} mean_events_per_s={:.0} best_events_per_s={:.0}",
+        "backtest_{:?} events={} mean_events_per_s={:.0} best_events_per_s={:.0} net_pnl={} \
+         ccy={}",
         args.workload,
         events.len(),
         events.len() as f64 * passes / total_seconds,
-        events.len() as f64 / best
+        events.len() as f64 / best,
+        net_pnl,
+        settlement_currency(&instrument)
     );
     Ok(ExitCode::SUCCESS)
 }
 
+/// One timed replay: seconds, a summary, and the account's net P&L at the end (realized −
+/// fees − funding + the open position at the mark).
 fn one_pass<S: Strategy>(
     config: &BacktestConfig,
     instrument: &Instrument,
     events: &[MarketEvent],
     strategy: S,
-) -> anyhow::Result<(f64, String)> {
+) -> anyhow::Result<(f64, String, Money)> {
     let mut engine = build_engine(
         config,
         instrument.clone(),
@@ -117,13 +133,15 @@ fn one_pass<S: Strategy>(
         engine.on_event(event);
     }
     let seconds = start.elapsed().as_secs_f64();
-    let (recorder, counters, _) = engine.finish(0);
+    let mark = engine.venue().mark_price();
+    let (recorder, counters, account) = engine.finish(0);
     Ok((
         seconds,
         format!(
             "orders {} fills {} trades {} signals {}",
             counters.orders, counters.fills, counters.trades, recorder.signals
         ),
+        account.net_pnl(mark),
     ))
 }
 
@@ -155,5 +173,5 @@ fn busiest_instrument(
     for item in merge {
         events.push(item?.event);
     }
-    Ok((instrument_or_default(key), events))
+    Ok((valued_instrument(key, None)?, events))
 }

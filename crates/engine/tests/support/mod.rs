@@ -12,8 +12,9 @@ use auction_trader_strategy::{
     Actions, Direction, EntryOrder, ExitReason, ExitRequest, SetupKind, SignalRecord, Strategy,
     StrategyContext, TradeIntent,
 };
+#[allow(unused_imports)] // each test file uses a subset
 pub use auction_trader_testkit::events::{
-    bar, book_level, book_snapshot, btcusdt_perp, money, price, qty, trade,
+    bar, book_level, book_snapshot, btcusdt_perp, money, price, qty, quote, trade,
 };
 use auction_trader_types::{
     AggressorSide, BookSide, Instrument, MarketEvent, Money, NANOS_PER_MILLI, NANOS_PER_SECOND,
@@ -129,6 +130,21 @@ pub fn market_intent(
         stop: price(stop),
         take_profit_1: take_profit_1.map(price),
         take_profit_2: price(take_profit_2),
+    }
+}
+
+/// [`limit_intent`] with a first target.
+pub fn limit_intent_with_targets(
+    ts: UnixNanos,
+    direction: Direction,
+    entry: &str,
+    stop: &str,
+    take_profit_1: &str,
+    take_profit_2: &str,
+) -> TradeIntent {
+    TradeIntent {
+        take_profit_1: Some(price(take_profit_1)),
+        ..limit_intent(ts, direction, entry, stop, take_profit_2)
     }
 }
 
@@ -255,10 +271,20 @@ pub fn feature_config() -> FeatureConfig {
 /// Runs the script over `events` with SPEC 10 risk and fill-model defaults (latency 130 ms,
 /// queue fraction 0.3, funding 0.0001 per 8 h) from `equity`, then ends the run (5 s settle).
 pub fn run(equity: &str, script: Vec<(UnixNanos, Scripted)>, events: &[MarketEvent]) -> Outcome {
+    run_with(FillModelConfig::default(), equity, script, events)
+}
+
+/// [`run`] with another fill model.
+pub fn run_with(
+    fill_model: FillModelConfig,
+    equity: &str,
+    script: Vec<(UnixNanos, Scripted)>,
+    events: &[MarketEvent],
+) -> Outcome {
     let instrument = instrument();
     let features = FeatureEngine::for_instrument(&feature_config(), &instrument).unwrap();
     let risk = RiskManager::new(RiskConfig::default(), instrument.clone()).unwrap();
-    let exchange = SimulatedExchange::new(instrument.clone(), FillModelConfig::default()).unwrap();
+    let exchange = SimulatedExchange::new(instrument.clone(), fill_model).unwrap();
     let recorder = RunCollector::new("golden".to_owned(), "BTCUSDT".to_owned(), money(equity));
     let settings = EngineSettings {
         initial_equity: money(equity),

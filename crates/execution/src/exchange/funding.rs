@@ -1,7 +1,8 @@
 //! Funding charges (SPEC 5, 11.6).
 //!
-//! At each funding time the position pays rate × position × mark × multiplier (longs pay
-//! positive rates); mark = latest recorded mark price, else mid, else last trade. None on spot
+//! At each funding time the position pays rate × its value at the mark (linear: position ×
+//! mark × multiplier; inverse: in coin, contracts × multiplier / mark; longs pay positive
+//! rates); mark = latest recorded mark price, else mid, else last trade. None on spot
 //! instruments; reported only when the position is not flat.
 //!
 //! Funding times: every `funding_interval_hours` from 00:00 UTC until recorded funding says
@@ -20,7 +21,7 @@
 //! `recorded` charges nothing. `fixed` always charges `funding_rate` every configured interval.
 
 use auction_trader_types::{
-    ExecutionReport, FIXED_SCALE, Funding, FundingPayment, Money, Price, Quantity, Rate, UnixNanos,
+    ExecutionReport, Funding, FundingPayment, Money, Price, Quantity, Rate, UnixNanos,
 };
 
 use super::SimulatedExchange;
@@ -219,10 +220,9 @@ impl SimulatedExchange {
         mark: Price,
         reports: &mut Vec<ExecutionReport>,
     ) {
-        // SPEC 5: longs pay rate × position × mark (× multiplier) when the rate is positive.
-        let notional = mark.notional_raw(position)
-            * i128::from(self.instrument.contract_multiplier.raw())
-            / i128::from(FIXED_SCALE);
+        // SPEC 5: longs pay rate × the position's value at the mark when the rate is positive
+        // (inverse contracts: in coin, contracts × multiplier / mark).
+        let notional = self.account.valuation().value_raw(mark, position);
         let payment = FundingPayment {
             ts: UnixNanos(time),
             rate,

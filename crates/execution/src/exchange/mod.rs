@@ -13,8 +13,9 @@
 //! - `funding`: funding charges.
 //!
 //! Common rules:
-//! - Fees (SPEC 5): rate × price × quantity × contract multiplier on every fill, maker or taker
-//!   rate from the instrument unless the config overrides it.
+//! - Fees (SPEC 5): rate × the fill's value on every fill (linear: price × quantity ×
+//!   multiplier; inverse: quantity × multiplier / price, in coin), maker or taker rate from the
+//!   instrument unless the config overrides it.
 //! - Time: every report carries the exchange time it happened at (an event's `ts_recv`, an
 //!   arrival, a timeout or a funding time), and reports are appended in time order.
 
@@ -29,8 +30,8 @@ use std::collections::BinaryHeap;
 
 use auction_trader_book::OrderBook;
 use auction_trader_types::{
-    BookSide, ExecutionReport, FIXED_SCALE, Fill, Instrument, Liquidity, MarketEvent, MarketKind,
-    Money, OrderId, OrderRequest, OrderSide, Price, Quantity, Rate, UnixNanos,
+    BookSide, ExecutionReport, Fill, Instrument, Liquidity, MarketEvent, MarketKind, Money,
+    OrderId, OrderRequest, OrderSide, Price, Quantity, Rate, UnixNanos,
 };
 
 use crate::ExecutionError;
@@ -120,7 +121,7 @@ impl SimulatedExchange {
         Ok(Self {
             maker_fee: settings.maker_fee.unwrap_or(instrument.maker_fee),
             taker_fee: settings.taker_fee.unwrap_or(instrument.taker_fee),
-            account: Account::new(instrument.contract_multiplier, Money::ZERO),
+            account: Account::with_valuation(instrument.valuation(), Money::ZERO),
             latency_random: SplitMix64::new(settings.seed),
             // A separate stream: changing the latency model does not move the queue draws.
             queue_random: SplitMix64::new(settings.seed ^ 0x5151_7e0e_c0de_d00d),
@@ -244,6 +245,11 @@ impl SimulatedExchange {
             .or_else(|| self.last_trade_price())
     }
 
+    /// The taker fee rate the exchange charges (the config's override, else the instrument's).
+    pub fn taker_fee(&self) -> Rate {
+        self.taker_fee
+    }
+
     /// Limit orders resting on the exchange (not counting orders still on their way).
     pub fn open_order_count(&self) -> usize {
         self.orders.len()
@@ -287,10 +293,11 @@ impl SimulatedExchange {
             Liquidity::Maker => self.maker_fee,
             Liquidity::Taker => self.taker_fee,
         };
-        // SPEC 5 fees: rate × notional × contract multiplier.
-        let notional = price.notional_raw(quantity)
-            * i128::from(self.instrument.contract_multiplier.raw())
-            / i128::from(FIXED_SCALE);
+        // SPEC 5 fees: rate × the fill's value (quote currency; coin for inverse contracts).
+        let fee = self
+            .account
+            .valuation()
+            .rate_of_value_raw(rate, price, quantity);
         let fill = Fill {
             order_id,
             ts: self.now,
@@ -298,7 +305,7 @@ impl SimulatedExchange {
             price,
             quantity,
             liquidity,
-            fee: Money::from_raw_i128(rate.apply_to_raw(notional)),
+            fee: Money::from_raw_i128(fee),
             reference_mid,
             leaves_quantity,
         };

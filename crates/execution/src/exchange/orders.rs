@@ -2,7 +2,10 @@
 //! marketable part of a limit, and what happens when an order times out.
 //!
 //! - Timeouts are measured from arrival: `Cancel` -> `Canceled { Timeout }`; `ConvertToMarket`
-//!   -> `ConvertedToMarket`, then the remainder executes as a market order at once.
+//!   -> `ConvertedToMarket`, then the remainder executes as a market order at once;
+//!   `ConvertToMarketWithin { floor, ceiling }` converts only while the taker price
+//!   ([`SimulatedExchange::taker_price`]) is inside the band, else `Canceled {
+//!   ConversionRefused }` (SPEC 3.1: no entry beyond its first target or onto its stop).
 //! - reduce_only: the quantity is capped at the position in the opposite direction, on arrival
 //!   and again at every fill; nothing to reduce -> `Rejected { NothingToReduce }` on arrival,
 //!   `Canceled { PositionClosed }` for a resting remainder.
@@ -147,7 +150,19 @@ impl SimulatedExchange {
                 ts: self.now,
                 reason: CancelReason::Timeout,
             }),
-            TimeoutAction::ConvertToMarket => {
+            TimeoutAction::ConvertToMarketWithin { floor, ceiling }
+                if self
+                    .taker_price(order.side)
+                    .is_some_and(|price| price < floor || price > ceiling) =>
+            {
+                // SPEC 3.1: the move the entry aimed at is over (or the stop is too close).
+                reports.push(ExecutionReport::Canceled {
+                    order_id,
+                    ts: self.now,
+                    reason: CancelReason::ConversionRefused,
+                });
+            }
+            TimeoutAction::ConvertToMarket | TimeoutAction::ConvertToMarketWithin { .. } => {
                 reports.push(ExecutionReport::ConvertedToMarket {
                     order_id,
                     ts: self.now,

@@ -21,6 +21,25 @@ use super::{SimulatedExchange, at_or_through, taken_side};
 use crate::market::TakerSource;
 
 impl SimulatedExchange {
+    /// The price a market order on `side` would trade at now (SPEC 5): the best opposite
+    /// level (depth net of our consumption, or a fresh quote), else the last trade ∓ half the
+    /// typical spread; `None` without any price.
+    pub fn taker_price(&self, side: OrderSide) -> Option<Price> {
+        let taken = taken_side(side);
+        match self.market.taker_source(taken, self.now)? {
+            TakerSource::Depth => {
+                let mut levels = Vec::new();
+                self.market
+                    .depth_levels(taken, self.now, Quantity::from_raw(1), &mut levels);
+                levels
+                    .first()
+                    .map(|&(price, _)| price)
+                    .or_else(|| self.market.book.best(taken).map(|(price, _)| price))
+            }
+            TakerSource::Quote { price, .. } | TakerSource::LastTrade(price) => Some(price),
+        }
+    }
+
     /// Opposite best level net of our own consumption (depth), or the touch (quote).
     pub(super) fn effective_touch(&mut self, taken: BookSide) -> Option<Price> {
         match self.market.taker_source(taken, self.now)? {

@@ -1,7 +1,7 @@
 //! Break-in (mean reversion into value, SPEC 3.1), stateless per bar: "the bar's low < VAL
 //! strictly (touching does not count) and the close is back inside the value area, with
 //! initiative confirmation → long; TP1 = POC, TP2 = VAH; stop = the trigger bar's low minus a
-//! buffer (default 1 tick). Mirror for shorts at VAH."
+//! buffer (default 1 × typical spread). Mirror for shorts at VAH."
 //!
 //! Written for an excursion side: a pierce below VAL (down) is a long, above VAH (up) a short.
 

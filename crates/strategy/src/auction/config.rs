@@ -93,8 +93,9 @@ pub struct AuctionConfig {
     pub enable_failed_breakout: bool,
     /// k consecutive closes beyond the locked edge (SPEC 10: 3).
     pub acceptance_closes: u32,
-    /// Stop buffer beyond the reference extreme, in ticks (SPEC 3.1: 1 tick).
-    pub stop_buffer_ticks: u32,
+    /// Stop buffer beyond the reference extreme (SPEC 3.1: 1 × typical spread, because a stop
+    /// inside the bid/ask bounce is taken by noise; a fixed tick count may be configured).
+    pub stop_buffer: PriceDistance,
     /// Breakout entry mode (SPEC 3.1: immediate by default).
     pub breakout_entry: BreakoutEntry,
     /// Retest mode: bars to wait for the pullback after acceptance (SPEC 3.1: 15).
@@ -128,7 +129,7 @@ impl Default for AuctionConfig {
             enable_breakout: true,
             enable_failed_breakout: true,
             acceptance_closes: 3,
-            stop_buffer_ticks: 1,
+            stop_buffer: PriceDistance::SpreadMultiple(1.0),
             breakout_entry: BreakoutEntry::Immediate,
             retest_max_bars: 15,
             retest_distance_spreads: 1.0,
@@ -179,11 +180,13 @@ impl AuctionConfig {
                 ),
             ));
         }
-        match self.touch_distance {
-            PriceDistance::SpreadMultiple(multiple) => {
-                positive_finite("touch_distance", multiple)?;
+        for (field, distance) in [
+            ("touch_distance", self.touch_distance),
+            ("stop_buffer", self.stop_buffer),
+        ] {
+            if let PriceDistance::SpreadMultiple(multiple) = distance {
+                positive_finite(field, multiple)?;
             }
-            PriceDistance::Ticks(_) => {}
         }
         if self.spread_fallback_ticks == 0 {
             return Err(invalid("spread_fallback_ticks", "must be at least 1"));
@@ -210,7 +213,7 @@ mod tests {
         let config = AuctionConfig::default();
         config.validate().unwrap();
         assert_eq!(config.acceptance_closes, 3);
-        assert_eq!(config.stop_buffer_ticks, 1);
+        assert_eq!(config.stop_buffer, PriceDistance::SpreadMultiple(1.0));
         assert_eq!(config.breakout_entry, BreakoutEntry::Immediate);
         assert_eq!(config.retest_max_bars, 15);
         assert_eq!(config.failed_breakout_max_bars, 5);

@@ -1,7 +1,7 @@
 //! Scenario tests of the auction setups on hand-built snapshots (SPEC 3.1). Unless a test
 //! says otherwise: tick 1, value area VAL 100 / VAH 110 / POC (bin centre) 105, height 10,
 //! typical spread 1 (so N = 1 and the retest distance is 1), bid = close − 0.5 and
-//! ask = close + 0.5, stop buffer 1 tick.
+//! ask = close + 0.5, stop buffer 1 × typical spread = 1.
 
 use auction_trader_features::{FeatureSnapshot, OrderFlowSignals, ProfileLevels};
 use auction_trader_types::{
@@ -9,7 +9,7 @@ use auction_trader_types::{
     NANOS_PER_SECOND, Price, Quantity, Rate, TimeoutAction, Trade, TradeId, UnixNanos,
 };
 
-use super::config::{AuctionConfig, BreakoutEntry, EntryOrderMode};
+use super::config::{AuctionConfig, BreakoutEntry, EntryOrderMode, PriceDistance};
 use super::strategy::AuctionStrategy;
 use crate::api::{
     Actions, Direction, EntryOrder, ExitReason, PositionView, SetupKind, SignalRecord,
@@ -114,6 +114,8 @@ struct Harness {
     /// Minute index of the bar being formed.
     minute: i64,
     log: Vec<SignalRecord>,
+    /// The snapshots' typical spread (1 unless a test says otherwise).
+    typical_spread: Price,
 }
 
 impl Harness {
@@ -128,12 +130,14 @@ impl Harness {
                 contract_multiplier: Quantity::ONE,
                 maker_fee: Rate::ZERO,
                 taker_fee: Rate::ZERO,
+                contract_type: auction_trader_types::ContractType::Linear,
             },
             position: PositionView::default(),
             best_bid: None,
             best_ask: None,
             minute: 1_000,
             log: Vec::new(),
+            typical_spread: Price::ONE,
         }
     }
 
@@ -208,7 +212,7 @@ impl Harness {
             ask_size: None,
             quote_ts_recv: None,
             spread: spec.quotes.then_some(Price::ONE),
-            typical_spread: Some(Price::ONE),
+            typical_spread: Some(self.typical_spread),
             of_1m: Quantity::ZERO,
             of_norm: None,
             of_abs_median: None,
@@ -304,6 +308,31 @@ fn no_retest_or_failed() -> AuctionConfig {
 }
 
 // ---------------------------------------------------------------- break-in
+
+#[test]
+fn stop_buffer_is_one_typical_spread_by_default_or_fixed_ticks() {
+    // SPEC 3.1: typical spread 3 → stop = trigger low 99 − 3 = 96 (was 99 − 1 tick = 98).
+    let mut harness = Harness::default();
+    harness.typical_spread = p("3");
+    harness.warm(2);
+    let intent = only_intent(&harness.bar(bar("104", "105", "99", "103").buy()));
+    assert_eq!(intent.stop, p("96"));
+    // A spread of 2.5 is rounded up to whole ticks: 3 → 96.
+    let mut fractional = Harness::default();
+    fractional.typical_spread = p("2.5");
+    fractional.warm(2);
+    let intent = only_intent(&fractional.bar(bar("104", "105", "99", "103").buy()));
+    assert_eq!(intent.stop, p("96"));
+    // A fixed tick count may be configured instead: 2 ticks → 97.
+    let mut fixed = Harness::new(AuctionConfig {
+        stop_buffer: PriceDistance::Ticks(2),
+        ..AuctionConfig::default()
+    });
+    fixed.typical_spread = p("3");
+    fixed.warm(2);
+    let intent = only_intent(&fixed.bar(bar("104", "105", "99", "103").buy()));
+    assert_eq!(intent.stop, p("97"));
+}
 
 #[test]
 fn break_in_long_needs_a_strict_pierce_below_val() {

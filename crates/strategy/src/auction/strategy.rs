@@ -259,7 +259,21 @@ impl AuctionStrategy {
     ) {
         self.counters.bars_evaluated += 1;
         let tick = Self::tick(context);
-        let buffer = ticks_price(self.config.stop_buffer_ticks, tick);
+        // SPEC 3.1: 1 × typical spread by default (the fallback ticks while it is unknown),
+        // rounded up to whole ticks so stops sit on the price grid.
+        let buffer = self.config.stop_buffer.resolve(
+            snapshot.typical_spread,
+            tick,
+            self.config.spread_fallback_ticks,
+        );
+        let tick_raw = tick.raw().max(1);
+        let buffer = Price::from_raw(
+            buffer
+                .raw()
+                .saturating_add(tick_raw - 1)
+                .div_euclid(tick_raw)
+                .saturating_mul(tick_raw),
+        );
         let ts = snapshot.ts;
         let bar = &snapshot.bar;
         let mut candidates: Vec<Candidate> = Vec::new();
