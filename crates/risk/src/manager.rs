@@ -168,16 +168,13 @@ impl RiskManager {
                     minimum: self.instrument.min_size,
                 }));
             }
-            let distance = Price::from_raw(
-                intent
-                    .entry_price
-                    .raw()
-                    .saturating_sub(intent.stop.raw())
-                    .saturating_abs(),
+            let valuation = self.instrument.valuation();
+            sizing.risk_amount = Money::from_raw_i128(
+                valuation
+                    .pnl_raw(intent.entry_price, intent.stop, sizing.quantity)
+                    .abs(),
             );
-            let multiplier = self.instrument.contract_multiplier;
-            sizing.risk_amount = position_value(distance, sizing.quantity, multiplier);
-            sizing.notional = position_value(intent.entry_price, sizing.quantity, multiplier);
+            sizing.notional = position_value(intent.entry_price, sizing.quantity, valuation);
         }
         // SPEC 4: TP1 30% / TP2 70% only for intents with two targets.
         let split = if intent.take_profit_1.is_some() {
@@ -350,6 +347,7 @@ mod circuit_breaker_tests {
             lot_size: Quantity::from_raw(1_000_000),
             min_size: Quantity::from_raw(1_000_000),
             contract_multiplier: Quantity::ONE,
+            contract_type: auction_trader_types::ContractType::Linear,
             maker_fee: Rate::from_raw(200_000),
             taker_fee: Rate::from_raw(500_000),
         };
