@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use auction_trader_types::{Money, Rate, UnixNanos};
+use auction_trader_types::{Money, Quantity, Rate, UnixNanos};
 use serde::{Deserialize, Serialize};
 
 use crate::RiskError;
@@ -166,6 +166,15 @@ fn wide<T: Into<i128>>(raw: T) -> i128 {
     raw.into()
 }
 
+/// `quantity × factor` rounded down to whole lots (zero when below one lot).
+pub fn scale_quantity(quantity: Quantity, factor: Rate, lot: Quantity) -> Quantity {
+    let Some(lots) = quantity.div_floor_steps(lot) else {
+        return Quantity::ZERO;
+    };
+    let scaled = wide(lots) * wide(factor.raw()) / SCALE;
+    Quantity::from_steps(i64::try_from(scaled).unwrap_or(0), lot).unwrap_or(Quantity::ZERO)
+}
+
 /// Which breaches hold at one moment.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Breaches {
@@ -195,6 +204,8 @@ pub struct CircuitBreaker {
     /// The breaker tripped in this session (until its end).
     tripped_until: Option<UnixNanos>,
     trips: u32,
+    /// Net P&L (realized, fees, funding) of the trade in progress.
+    open_trade_pnl: Money,
 }
 
 impl CircuitBreaker {
@@ -211,7 +222,21 @@ impl CircuitBreaker {
             equity: None,
             tripped_until: None,
             trips: 0,
+            open_trade_pnl: Money::ZERO,
         })
+    }
+
+    /// A P&L component of the trade in progress (realized, fees and funding as negative
+    /// costs); [`on_full_exit`](Self::on_full_exit) closes the trade.
+    pub fn on_trade_pnl(&mut self, pnl: Money) {
+        self.open_trade_pnl = self.open_trade_pnl.saturating_add(pnl);
+    }
+
+    /// The position went flat: the trade counts as won when its net P&L is positive.
+    pub fn on_full_exit(&mut self, ts: UnixNanos) {
+        let won = self.open_trade_pnl.is_positive();
+        self.open_trade_pnl = Money::ZERO;
+        self.on_trade_closed(ts, won);
     }
 
     fn roll(&mut self, ts: UnixNanos) {
@@ -414,6 +439,26 @@ mod tests {
         assert!(!fresh.breaches().win_rate, "9 of 20 = 45%");
         fresh.on_trade_closed(at(17, 30), false); // drops a win: 8 of 20 = 40%
         assert!(fresh.breaches().win_rate);
+    }
+
+    #[test]
+    fn trade_outcomes_from_pnl_components_and_half_size_in_lots() {
+        let mut breaker = CircuitBreaker::new(&CircuitBreakerConfig::default(), "BTCUSDT").unwrap();
+        // +34.77 gross, −70.01 fees: a loss.
+        breaker.on_trade_pnl(Money::from_raw(34_770_000_000));
+        breaker.on_trade_pnl(Money::from_raw(-70_010_000_000));
+        breaker.on_full_exit(at(1, 0));
+        breaker.on_trade_pnl(Money::from_raw(5_000_000_000));
+        breaker.on_full_exit(at(1, 1));
+        assert_eq!(breaker.outcomes, [false, true]);
+        // 1.567 BTC × 0.5 = 0.7835 -> 0.783 (lot 0.001); 0.001 × 0.5 -> 0.
+        let lot = Quantity::from_raw(1_000_000);
+        let half = Rate::from_raw(500_000_000);
+        assert_eq!(
+            scale_quantity(Quantity::from_raw(1_567_000_000), half, lot),
+            Quantity::from_raw(783_000_000)
+        );
+        assert_eq!(scale_quantity(lot, half, lot), Quantity::ZERO);
     }
 
     #[test]

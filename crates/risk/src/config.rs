@@ -34,6 +34,9 @@ pub struct RiskConfig {
     pub daily_loss_limit: Rate,
     /// An opposite signal while in a position closes it and opens the new trade (SPEC 4).
     pub flip_on_opposite_signal: bool,
+    /// The drain circuit breaker (SPEC 4: 2 of 3 breaches halve the size until the session
+    /// ends); absent = off (the auction column of SPEC 4).
+    pub circuit_breaker: Option<crate::CircuitBreakerConfig>,
 }
 
 /// Largest accepted `max_leverage` (a guard against typos; venues cap far lower).
@@ -51,6 +54,7 @@ impl Default for RiskConfig {
             cooldown_minutes: 3,
             daily_loss_limit: Rate::from_raw(30_000_000),
             flip_on_opposite_signal: true,
+            circuit_breaker: None,
         }
     }
 }

@@ -7,7 +7,8 @@
 //! (`i128` products; `f64` only in the heat ratio shown to people). Depends on `types` and
 //! `strategy` (for `TradeIntent`, `Direction`, `ExitReason`); never on execution or the engine.
 //! [`CircuitBreaker`]: the drain strategy's 2-of-3 breaker (session signal count, rolling win
-//! rate, day drawdown → half size until the session ends).
+//! rate, day drawdown → half size until the session ends), applied by [`RiskManager`] when
+//! `RiskConfig::circuit_breaker` is set.
 
 mod circuit_breaker;
 mod config;
@@ -27,7 +28,7 @@ mod test_support;
 mod value;
 
 pub use circuit_breaker::{
-    Breaches, CircuitBreaker, CircuitBreakerConfig, Session, SessionBaselines,
+    Breaches, CircuitBreaker, CircuitBreakerConfig, Session, SessionBaselines, scale_quantity,
 };
 pub use config::{MAX_LEVERAGE_LIMIT, RiskConfig};
 pub use cooldown::Cooldown;

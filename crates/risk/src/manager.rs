@@ -7,9 +7,9 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::{
-    Cooldown, DailyLossGuard, MaxHoldTimer, RiskConfig, RiskError, SignalDecision, Sizing,
-    SizingRejection, available_margin, decide_on_signal, profitable_net_of_fees, size_position,
-    split_targets, stop_after_take_profit_1,
+    CircuitBreaker, Cooldown, DailyLossGuard, MaxHoldTimer, RiskConfig, RiskError, SignalDecision,
+    Sizing, SizingRejection, available_margin, decide_on_signal, position_value,
+    profitable_net_of_fees, scale_quantity, size_position, split_targets, stop_after_take_profit_1,
 };
 
 /// An accepted entry: the size and its split between the two targets.
@@ -53,6 +53,7 @@ pub struct RiskManager {
     instrument: Instrument,
     cooldown: Cooldown,
     daily_loss: DailyLossGuard,
+    circuit_breaker: Option<CircuitBreaker>,
 }
 
 impl RiskManager {
@@ -69,7 +70,13 @@ impl RiskManager {
         if instrument.min_size.is_negative() {
             return invalid("min_size", "must not be negative");
         }
+        let circuit_breaker = config
+            .circuit_breaker
+            .as_ref()
+            .map(|breaker| CircuitBreaker::new(breaker, &instrument.key.symbol))
+            .transpose()?;
         Ok(Self {
+            circuit_breaker,
             cooldown: Cooldown::new(config.cooldown_nanos()),
             daily_loss: DailyLossGuard::new(config.daily_loss_limit),
             config,
@@ -89,16 +96,20 @@ impl RiskManager {
     /// `used_margin` is the initial margin of open positions
     /// ([`initial_margin`](crate::initial_margin)).
     pub fn evaluate_entry(
-        &self,
+        &mut self,
         intent: &TradeIntent,
         equity: Money,
         used_margin: Money,
         now: UnixNanos,
     ) -> Result<EntryPlan, EntryRejection> {
+        // SPEC 4 breach (a) counts the signals that reach risk, blocked or not.
+        if let Some(breaker) = &mut self.circuit_breaker {
+            breaker.on_signal(now);
+        }
         if let Some(block) = self.entry_block(now) {
             return Err(block);
         }
-        self.plan(intent, equity, used_margin)
+        self.plan(intent, equity, used_margin, now)
     }
 
     /// The new trade of a flip (SPEC 4: a flip bypasses the cooldown; the kill switch still
@@ -113,7 +124,7 @@ impl RiskManager {
         if let Some(until) = self.kill_switch_until(now) {
             return Err(EntryRejection::KillSwitch { until });
         }
-        self.plan(intent, equity, used_margin)
+        self.plan(intent, equity, used_margin, now)
     }
 
     fn plan(
@@ -121,6 +132,7 @@ impl RiskManager {
         intent: &TradeIntent,
         equity: Money,
         used_margin: Money,
+        now: UnixNanos,
     ) -> Result<EntryPlan, EntryRejection> {
         let signed_distance = intent.entry_price.raw().saturating_sub(intent.stop.raw());
         let wrong_side = match intent.direction {
@@ -135,7 +147,7 @@ impl RiskManager {
             });
         }
         let available = available_margin(equity, used_margin);
-        let sizing = size_position(
+        let mut sizing = size_position(
             available,
             intent.entry_price,
             intent.stop,
@@ -143,6 +155,27 @@ impl RiskManager {
             &self.config,
         )
         .map_err(EntryRejection::Sizing)?;
+        // SPEC 4 circuit breaker: half size until the end of the session once tripped.
+        if let Some(breaker) = self.circuit_breaker.as_ref().filter(|b| b.is_tripped(now)) {
+            sizing.quantity = scale_quantity(
+                sizing.quantity,
+                breaker.size_factor(now),
+                self.instrument.lot_size,
+            );
+            if sizing.quantity < self.instrument.min_size || sizing.quantity.is_zero() {
+                return Err(EntryRejection::Sizing(SizingRejection::BelowMinimumSize {
+                    quantity: sizing.quantity,
+                    minimum: self.instrument.min_size,
+                }));
+            }
+            let valuation = self.instrument.valuation();
+            sizing.risk_amount = Money::from_raw_i128(
+                valuation
+                    .pnl_raw(intent.entry_price, intent.stop, sizing.quantity)
+                    .abs(),
+            );
+            sizing.notional = position_value(intent.entry_price, sizing.quantity, valuation);
+        }
         // SPEC 4: TP1 30% / TP2 70% only for intents with two targets.
         let split = if intent.take_profit_1.is_some() {
             split_targets(
@@ -188,29 +221,49 @@ impl RiskManager {
     /// new entry follows; if that entry is then refused, call it so the cooldown runs.
     pub fn on_full_exit(&mut self, ts: UnixNanos) {
         self.cooldown.on_full_exit(ts);
+        if let Some(breaker) = &mut self.circuit_breaker {
+            breaker.on_full_exit(ts);
+        }
     }
 
     /// Realized trading P&L (signed) for the daily kill switch.
     pub fn on_realized(&mut self, ts: UnixNanos, pnl: Money) {
         self.daily_loss.record(ts, pnl);
+        self.on_trade_pnl(pnl);
     }
 
     /// A fee paid (negative = rebate); counts as a cost.
     pub fn on_fee(&mut self, ts: UnixNanos, fee: Money) {
-        self.daily_loss
-            .record(ts, Money::from_raw(fee.raw().saturating_neg()));
+        let cost = Money::from_raw(fee.raw().saturating_neg());
+        self.daily_loss.record(ts, cost);
+        self.on_trade_pnl(cost);
     }
 
     /// Funding paid (negative = received), as `FundingPayment::amount`; counts as a cost.
     pub fn on_funding(&mut self, ts: UnixNanos, amount: Money) {
-        self.daily_loss
-            .record(ts, Money::from_raw(amount.raw().saturating_neg()));
+        let cost = Money::from_raw(amount.raw().saturating_neg());
+        self.daily_loss.record(ts, cost);
+        self.on_trade_pnl(cost);
+    }
+
+    fn on_trade_pnl(&mut self, pnl: Money) {
+        if let Some(breaker) = &mut self.circuit_breaker {
+            breaker.on_trade_pnl(pnl);
+        }
     }
 
     /// The engine clock with account equity: rolls the UTC day and captures its starting
-    /// equity at the first call of the day.
+    /// equity at the first call of the day (and feeds the circuit breaker's day drawdown).
     pub fn on_clock(&mut self, ts: UnixNanos, equity: Money) {
         self.daily_loss.on_clock(ts, equity);
+        if let Some(breaker) = &mut self.circuit_breaker {
+            breaker.on_equity(ts, equity);
+        }
+    }
+
+    /// The drain circuit breaker, when configured.
+    pub fn circuit_breaker(&self) -> Option<&CircuitBreaker> {
+        self.circuit_breaker.as_ref()
     }
 
     /// SPEC 4: enter, flip or ignore, by config.
@@ -271,6 +324,87 @@ impl RiskManager {
 }
 
 #[cfg(test)]
+mod circuit_breaker_tests {
+    use auction_trader_strategy::{EntryOrder, SetupKind};
+    use auction_trader_types::{InstrumentKey, MarketKind};
+
+    use super::*;
+    use crate::CircuitBreakerConfig;
+
+    const HOUR: i64 = 3_600_000_000_000;
+    /// 2024-08-08 09:00 UTC (Europe session).
+    const NINE: i64 = 1_723_107_600_000_000_000;
+
+    fn units(value: i64) -> Money {
+        Money::from_raw(value * 1_000_000_000)
+    }
+
+    #[test]
+    fn a_tripped_breaker_halves_the_size_until_the_session_ends() {
+        let instrument = Instrument {
+            key: InstrumentKey::new("binance-usdm", "BTCUSDT", MarketKind::Perpetual),
+            tick_size: Price::from_raw(100_000_000),
+            lot_size: Quantity::from_raw(1_000_000),
+            min_size: Quantity::from_raw(1_000_000),
+            contract_multiplier: Quantity::ONE,
+            contract_type: auction_trader_types::ContractType::Linear,
+            maker_fee: Rate::from_raw(200_000),
+            taker_fee: Rate::from_raw(500_000),
+        };
+        let config = RiskConfig {
+            cooldown_minutes: 0,
+            circuit_breaker: Some(CircuitBreakerConfig::default()),
+            ..RiskConfig::default()
+        };
+        let mut risk = RiskManager::new(config, instrument).unwrap();
+        // Long 60,000 stop 59,928 (12 bps): 2% of 10,000 = 200 / 72 = 2.777 BTC, capped at
+        // 10× = 100,000 notional -> 1.666 BTC.
+        let intent = TradeIntent {
+            ts: UnixNanos(NINE),
+            setup: SetupKind::Drain,
+            direction: Direction::Long,
+            entry: EntryOrder::Market,
+            entry_price: Price::from_raw(60_000_000_000_000),
+            stop: Price::from_raw(59_928_000_000_000),
+            take_profit_1: None,
+            take_profit_2: Price::from_raw(60_048_000_000_000),
+        };
+        let full = risk
+            .evaluate_entry(&intent, units(10_000), Money::ZERO, UnixNanos(NINE))
+            .unwrap();
+        assert_eq!(full.quantity, Quantity::from_raw(1_666_000_000));
+        // Drawdown 3.5% of the day's 10,000 and 70 more signals in the Europe session
+        // (baseline 35: 71 > 70) -> two breaches -> tripped.
+        risk.on_clock(UnixNanos(NINE - 9 * HOUR), units(10_000));
+        risk.on_clock(UnixNanos(NINE + 60_000_000_000), units(9_650));
+        for minute in 0..70 {
+            let now = UnixNanos(NINE + (minute + 2) * 60_000_000_000);
+            let _ = risk.evaluate_entry(&intent, units(9_650), Money::ZERO, now);
+        }
+        let now = UnixNanos(NINE + 2 * HOUR);
+        assert!(risk.circuit_breaker().unwrap().is_tripped(now));
+        let half = risk
+            .evaluate_entry(&intent, units(10_000), Money::ZERO, now)
+            .unwrap();
+        assert_eq!(half.quantity, Quantity::from_raw(833_000_000));
+        assert_eq!(half.take_profit_2_quantity, half.quantity);
+        // 60,000 × 0.833 = 49,980 notional; risk 72 × 0.833 = 59.976.
+        assert_eq!(half.sizing.notional, units(49_980));
+        assert_eq!(half.sizing.risk_amount, Money::from_raw(59_976_000_000));
+        // The US session starts at 16:00: full size again.
+        let later = risk
+            .evaluate_entry(
+                &intent,
+                units(10_000),
+                Money::ZERO,
+                UnixNanos(NINE + 7 * HOUR),
+            )
+            .unwrap();
+        assert_eq!(later.quantity, full.quantity);
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use auction_trader_strategy::{EntryOrder, SetupKind};
     use auction_trader_types::NANOS_PER_MINUTE;
@@ -299,7 +433,7 @@ mod tests {
     fn spec_11_2_through_the_manager_with_the_tp_split() {
         // Equity 13,000, 3,000 margin in use → 10,000 available → 1.666 BTC (SPEC 11.2).
         // 1,666 lots × 0.3 = 499.8 → 500 lots: TP1 0.5, TP2 1.166. Short mirror: same.
-        let risk = manager();
+        let mut risk = manager();
         let long = intent(Direction::Long, "60000", "59940", true);
         let short = intent(Direction::Short, "60000", "60060", true);
         for trade in [long, short] {
@@ -322,7 +456,7 @@ mod tests {
 
     #[test]
     fn refuses_a_stop_on_the_wrong_side_and_unsizable_trades() {
-        let risk = manager();
+        let mut risk = manager();
         let wrong = intent(Direction::Short, "60000", "59940", true);
         assert!(matches!(
             risk.evaluate_entry(&wrong, money("10000"), Money::ZERO, at(0)),
