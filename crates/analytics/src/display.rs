@@ -4,7 +4,7 @@
 //! Money is formatted from its exact decimal text (never through `f64`), rounded half away
 //! from zero, so `1234567.891 JPY` prints as `1,234,567.89 JPY` at any magnitude.
 
-use auction_trader_types::{Money, Price};
+use auction_trader_types::{ContractType, Money, Price};
 
 /// Quote currencies recognised at the end of a venue symbol, longest first so `BTCUSDT`
 /// ends in `USDT`, not `USD`.
@@ -15,6 +15,27 @@ const QUOTE_SUFFIXES: [&str; 15] = [
 
 /// Contract-type tails that follow the pair in a symbol (`BTCUSD_PERP`, `BTC-PERP`).
 const CONTRACT_TAILS: [&str; 3] = ["PERP", "PERPETUAL", "SWAP"];
+
+/// The currency a run's money is in (SPEC 5): the quote currency for linear contracts, the
+/// base coin for inverse ones (`BTCUSD_PERP` → `BTC`, Bybit `BTCUSD` → `BTC`); empty when the
+/// symbol does not say.
+pub fn settlement_currency(symbol: &str, contract_type: ContractType) -> String {
+    let quote = quote_currency(symbol);
+    match contract_type {
+        ContractType::Linear => quote,
+        ContractType::Inverse => {
+            let upper = symbol.to_ascii_uppercase();
+            let pair = upper
+                .split(['_', '-', '/', ':'])
+                .find(|part| !part.is_empty())
+                .unwrap_or_default();
+            pair.strip_suffix(quote.as_str())
+                .filter(|base| !base.is_empty())
+                .unwrap_or(pair)
+                .to_owned()
+        }
+    }
+}
 
 /// The currency money is counted in for `symbol` (the quote currency of the pair): `BTC_JPY`
 /// → `JPY`, `BTCUSDT` → `USDT`, `BTCUSD_PERP` → `USD`, `BTC-PERP` (a bare base with a perp
@@ -159,6 +180,17 @@ pub fn group_decimal(text: &str, decimals: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn settlement_currency_is_the_quote_or_the_coin() {
+        use ContractType::{Inverse, Linear};
+        assert_eq!(settlement_currency("BTCUSDT", Linear), "USDT");
+        assert_eq!(settlement_currency("BTCUSD_PERP", Inverse), "BTC");
+        assert_eq!(settlement_currency("ETHUSD_240927", Inverse), "ETH");
+        assert_eq!(settlement_currency("BTCUSD", Inverse), "BTC");
+        assert_eq!(settlement_currency("BTC_JPY", Linear), "JPY");
+        assert_eq!(settlement_currency("BTC-PERP", Linear), "USD");
+    }
 
     fn money(text: &str) -> Money {
         Money::from_decimal_str(text).unwrap()

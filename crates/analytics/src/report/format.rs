@@ -4,7 +4,7 @@
 use auction_trader_types::{Money, Price, UnixNanos};
 
 use crate::RunRecords;
-use crate::display::{format_money, format_price, quote_currency};
+use crate::display::{format_money, format_price, settlement_currency};
 
 /// How one run's money and prices are written: its currency on every amount, its prices
 /// with the decimals of the venue's tick (averages rounded to the tick).
@@ -17,7 +17,7 @@ pub(crate) struct Units {
 impl Units {
     pub(crate) fn of(records: &RunRecords) -> Self {
         Self {
-            currency: quote_currency(&records.symbol),
+            currency: settlement_currency(&records.symbol, records.valuation.contract_type),
             tick: price_step(records),
         }
     }

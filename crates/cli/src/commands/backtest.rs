@@ -260,5 +260,5 @@ pub fn print_summary(result: &BacktestResult) -> anyhow::Result<()> {
         result.counters.fills,
         result.counters.trades
     );
-    print_metrics(&result.metrics, &result.records.symbol)
+    print_metrics(&result.metrics)
 }

@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use auction_trader_analytics::display::{format_money, quote_currency};
+use auction_trader_analytics::display::format_money;
 use auction_trader_backtest::BacktestConfig;
 use auction_trader_data::download::DayOutcome;
 use clap::Args;
@@ -70,7 +70,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
             outcome.result.metrics.trade_count,
             format_money(
                 outcome.result.metrics.net_pnl,
-                &quote_currency(&outcome.result.records.symbol)
+                &outcome.result.metrics.currency
             ),
             outcome.report.display()
         );

@@ -12,7 +12,6 @@ use std::process::ExitCode;
 
 use crate::output::{out, outln};
 use anyhow::Context;
-use auction_trader_analytics::display::quote_currency;
 use auction_trader_analytics::{
     Metrics, RunRecords, compute_metrics, metrics_json, render_html, summary_table,
     write_equity_csv, write_trades_csv,
@@ -134,8 +133,8 @@ fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 /// The metrics as a table (money with separators and the run's currency, the small-sample
 /// caveat under the ratios).
-pub fn print_metrics(metrics: &Metrics, symbol: &str) -> anyhow::Result<()> {
-    out!("{}", summary_table(metrics, &quote_currency(symbol)));
+pub fn print_metrics(metrics: &Metrics) -> anyhow::Result<()> {
+    out!("{}", summary_table(metrics, &metrics.currency));
     Ok(())
 }
 
@@ -153,7 +152,7 @@ pub fn print_metrics_json(
         fields.extend(more);
         fields.insert(
             "metrics".to_owned(),
-            metrics_json(metrics, &quote_currency(symbol)),
+            metrics_json(metrics, &metrics.currency),
         );
     }
     outln!("{}", serde_json::to_string_pretty(&document)?);
@@ -200,7 +199,7 @@ pub fn run_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         )?;
     } else {
         outln!("{}", records.title);
-        print_metrics(&metrics, &records.symbol)?;
+        print_metrics(&metrics)?;
         outln!("report: {}", report.display());
     }
     Ok(ExitCode::SUCCESS)
