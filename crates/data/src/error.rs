@@ -7,11 +7,12 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum DataError {
-    #[error("cannot read {path}: {source}")]
+    /// The I/O error is part of the message, not a separate `source()`: error reports that
+    /// print the chain would otherwise say it twice.
+    #[error("cannot read {path}: {cause}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("cannot open archive {path}: {message}")]
     Archive { path: PathBuf, message: String },
@@ -44,7 +45,7 @@ impl DataError {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io {
             path: path.into(),
-            source,
+            cause: source,
         }
     }
 }

@@ -54,8 +54,10 @@ pub type StoredEvents<'a> = Box<dyn Iterator<Item = Result<MarketEvent, DataErro
 
 /// The storage API (SPEC 1.4: one trait with both backends behind it).
 pub trait TickStore {
-    /// Starts an import of `source` (a file name or URL recorded in the catalog). Importing
-    /// the same source again replaces what it wrote before.
+    /// Starts an import recorded under the key `source` (a stream name or URL). Importing
+    /// the same key again replaces what it wrote before. File imports are keyed by content
+    /// instead (the embedded store's `begin_source_import`), so two different files with one
+    /// name never replace each other.
     fn begin_import(&self, source: &str) -> Result<Box<dyn ImportWriter + '_>, DataError>;
 
     /// Lists stored partitions, sorted by instrument, kind and date.

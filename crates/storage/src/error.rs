@@ -76,7 +76,10 @@ impl StorageError {
 impl From<StorageError> for DataError {
     fn from(error: StorageError) -> Self {
         match error {
-            StorageError::Io { path, source } => DataError::Io { path, source },
+            StorageError::Io { path, source } => DataError::Io {
+                path,
+                cause: source,
+            },
             other => DataError::Storage(other.to_string()),
         }
     }

@@ -70,8 +70,8 @@ pub(crate) fn escape(value: &str) -> String {
     escaped
 }
 
-/// 16 hex digits identifying a source (FNV-1a 64 of its name): the part-file name of every
-/// partition the source wrote, so re-importing the source replaces the same files.
+/// 16 hex digits identifying a source (FNV-1a 64 of its catalog key): the part-file name of
+/// every partition the source wrote, so re-importing the source replaces the same files.
 pub(crate) fn source_hash(source: &str) -> String {
     format!("{:016x}", fnv1a_64(source.as_bytes()))
 }
