@@ -189,6 +189,17 @@ pub fn group_decimal(text: &str, decimals: usize) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn settlement_currency_is_the_quote_or_the_coin() {
+        use ContractType::{Inverse, Linear};
+        assert_eq!(settlement_currency("BTCUSDT", Linear), "USDT");
+        assert_eq!(settlement_currency("BTCUSD_PERP", Inverse), "BTC");
+        assert_eq!(settlement_currency("ETHUSD_240927", Inverse), "ETH");
+        assert_eq!(settlement_currency("BTCUSD", Inverse), "BTC");
+        assert_eq!(settlement_currency("BTC_JPY", Linear), "JPY");
+        assert_eq!(settlement_currency("BTC-PERP", Linear), "USD");
+    }
+
     fn money(text: &str) -> Money {
         Money::from_decimal_str(text).unwrap()
     }

@@ -50,6 +50,9 @@ pub struct SetupStats {
 /// 12.5%); `None` where a metric is undefined (e.g. no trades, fewer than two days).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
+    /// The currency every money figure is in (SPEC 5: quote currency; coin for inverse
+    /// contracts), empty when the symbol does not say.
+    pub currency: String,
     pub initial_equity: Money,
     /// Equity of the last equity point (`initial_equity + Σ trade net P&L` without a curve).
     pub final_equity: Money,
@@ -213,6 +216,10 @@ pub fn compute_metrics(records: &RunRecords) -> Metrics {
         .collect();
 
     Metrics {
+        currency: crate::display::settlement_currency(
+            &records.symbol,
+            records.valuation.contract_type,
+        ),
         initial_equity: initial,
         final_equity,
         net_pnl,

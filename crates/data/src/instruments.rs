@@ -173,55 +173,6 @@ pub fn instrument_or_default(key: &InstrumentKey) -> Instrument {
     })
 }
 
-/// Quote currencies recognised at the end of a symbol, longest first.
-const QUOTE_CURRENCIES: &[&str] = &[
-    "FDUSD", "USDT", "USDC", "BUSD", "TUSD", "USD", "JPY", "EUR", "BTC", "ETH", "BNB",
-];
-
-/// Base and quote currency of a symbol (`BTCUSDT` → BTC / USDT, `BTC_JPY` → BTC / JPY,
-/// `BTCUSD_PERP` and `BTCUSD_240927` → BTC / USD, `BTC-PERP` → BTC / USD), `None` when no
-/// known quote currency ends it.
-pub fn currencies_of_symbol(symbol: &str) -> Option<(String, String)> {
-    let upper = symbol.to_ascii_uppercase();
-    // Delivery and perpetual suffixes: `_PERP`, `_240927`, `-PERP`, `-PERPETUAL`.
-    let core = match upper.split_once(['_', '-']) {
-        Some((head, tail))
-            if tail == "PERP"
-                || tail == "PERPETUAL"
-                || (!tail.is_empty() && tail.bytes().all(|byte| byte.is_ascii_digit())) =>
-        {
-            let quoted = QUOTE_CURRENCIES
-                .iter()
-                .any(|quote| head.len() > quote.len() && head.ends_with(quote));
-            if !quoted {
-                // `BTC-PERP`: a USD-quoted perpetual named by its base alone.
-                return Some((head.to_owned(), "USD".to_owned()));
-            }
-            head.to_owned()
-        }
-        Some((base, quote)) => return Some((base.to_owned(), quote.to_owned())),
-        None => upper,
-    };
-    QUOTE_CURRENCIES.iter().find_map(|quote| {
-        core.strip_suffix(quote)
-            .filter(|base| !base.is_empty())
-            .map(|base| (base.to_owned(), (*quote).to_owned()))
-    })
-}
-
-/// The currency P&L, fees, funding and equity of `instrument` are in (SPEC 5): the quote
-/// currency for linear contracts, the base coin for inverse ones; the symbol itself when its
-/// currencies cannot be told.
-pub fn settlement_currency(instrument: &Instrument) -> String {
-    match currencies_of_symbol(&instrument.key.symbol) {
-        Some((base, quote)) => match instrument.contract_type {
-            ContractType::Linear => quote,
-            ContractType::Inverse => base,
-        },
-        None => instrument.key.symbol.clone(),
-    }
-}
-
 /// Tardis exchange ids whose perpetuals and futures are coin-margined (inverse) or quanto:
 /// their size has no linear quote value, and which one a symbol is cannot be told from the
 /// name alone.
@@ -300,21 +251,6 @@ mod tests {
         assert!(known_instrument(&key).is_none());
         assert_eq!(instrument_or_default(&key).maker_fee.to_string(), "0.0002");
         assert_eq!(market_of_venue(BINANCE_SPOT), MarketKind::Spot);
-    }
-
-    #[test]
-    fn settlement_currency_is_the_quote_or_the_coin() {
-        let of = |venue: &str, symbol: &str| {
-            let key = InstrumentKey::new(venue, symbol, MarketKind::Perpetual);
-            settlement_currency(&instrument_or_default(&key))
-        };
-        assert_eq!(of(BINANCE_USDM, "BTCUSDT"), "USDT");
-        assert_eq!(of(BINANCE_COINM, "BTCUSD_PERP"), "BTC");
-        assert_eq!(of(BINANCE_COINM, "ETHUSD_240927"), "ETH");
-        assert_eq!(of(BYBIT_INVERSE, "BTCUSD"), "BTC");
-        assert_eq!(of(BITFLYER, "BTC_JPY"), "JPY");
-        assert_eq!(of("ftx", "BTC-PERP"), "USD");
-        assert_eq!(of("somewhere", "XYZ"), "XYZ");
     }
 
     #[test]

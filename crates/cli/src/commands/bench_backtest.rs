@@ -16,11 +16,12 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context;
+use auction_trader_analytics::display::settlement_currency;
 use auction_trader_backtest::{
     BacktestConfig, QuoteLadder, build_engine, build_strategy, resolve_instrument,
 };
 use auction_trader_data::CollectedEvents;
-use auction_trader_data::instruments::{settlement_currency, valued_instrument};
+use auction_trader_data::instruments::valued_instrument;
 use auction_trader_data::replay::ReplayMerge;
 use auction_trader_engine::CountingRecorder;
 use auction_trader_strategy::Strategy;
@@ -109,7 +110,7 @@ pub fn run(args: &BacktestBenchArgs) -> anyhow::Result<ExitCode> {
         events.len() as f64 * passes / total_seconds,
         events.len() as f64 / best,
         net_pnl,
-        settlement_currency(&instrument)
+        settlement_currency(&instrument.key.symbol, instrument.contract_type)
     );
     Ok(ExitCode::SUCCESS)
 }
