@@ -19,13 +19,9 @@ pub fn leg_net_pnls(trade: &TradeRecord, valuation: Valuation) -> Vec<Money> {
         return Vec::new();
     }
     let short = side_sign(&trade.direction) < 0;
-    let leg_fees: i128 = trade.legs.iter().map(|leg| i128::from(leg.fee.raw())).sum();
-    let shared = i128::from(trade.fees.raw()) - leg_fees + i128::from(trade.funding.raw());
-    let total_quantity: i128 = trade
-        .legs
-        .iter()
-        .map(|leg| i128::from(leg.quantity.raw()))
-        .sum();
+    let leg_fees: i128 = trade.legs.iter().map(|leg| leg.fee.raw()).sum();
+    let shared = trade.fees.raw() - leg_fees + trade.funding.raw();
+    let total_quantity: i128 = trade.legs.iter().map(|leg| leg.quantity.raw()).sum();
     let mut nets: Vec<i128> = trade
         .legs
         .iter()
@@ -37,14 +33,14 @@ pub fn leg_net_pnls(trade: &TradeRecord, valuation: Valuation) -> Vec<Money> {
             };
             let gross = valuation.pnl_raw(trade.entry_price, leg.price, signed);
             let share = if total_quantity > 0 {
-                shared * i128::from(leg.quantity.raw()) / total_quantity
+                shared * leg.quantity.raw() / total_quantity
             } else {
                 0
             };
-            gross - i128::from(leg.fee.raw()) - share
+            gross - leg.fee.raw() - share
         })
         .collect();
-    let remainder = i128::from(trade.net_pnl.raw()) - nets.iter().sum::<i128>();
+    let remainder = trade.net_pnl.raw() - nets.iter().sum::<i128>();
     if let Some(last) = nets.last_mut() {
         *last += remainder;
     }

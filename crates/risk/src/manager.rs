@@ -336,7 +336,7 @@ mod circuit_breaker_tests {
     const NINE: i64 = 1_723_107_600_000_000_000;
 
     fn units(value: i64) -> Money {
-        Money::from_raw(value * 1_000_000_000)
+        Money::from_raw(i128::from(value) * 1_000_000_000)
     }
 
     #[test]
