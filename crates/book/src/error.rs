@@ -16,13 +16,6 @@ pub enum BookError {
         price: Price,
         size: Quantity,
     },
-    /// The book keeps level sizes as 8-byte raw values (±9.2·10^9 units).
-    #[error("{side} level size {size} at {price} exceeds the book's size range (9.2e9 units)")]
-    SizeOutOfRange {
-        side: BookSide,
-        price: Price,
-        size: Quantity,
-    },
     /// A tick size given by the caller must be positive.
     #[error("tick size {0} is not positive")]
     NonPositiveTick(Price),

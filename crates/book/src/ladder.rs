@@ -3,7 +3,7 @@
 //!
 //! Memory layout (the hot path of replay, SPEC 1.5 book reconstruction):
 //! - a dense window of `window` slots covering keys `origin .. origin + window`, one `i64`
-//!   raw size per tick (0 = no level). The window is placed so the best level sits
+//!   raw size per tick (0 = no level), 16 bytes so meme-coin depth (10^13 units) fits. The window is placed so the best level sits
 //!   `window / 8` slots from its start, leaving room for the price to improve;
 //! - a sorted side store (`BTreeMap`) for the few levels beyond the window's far end
 //!   (e.g. a bid at 58710.2 when the best bid is 61800 on a 0.1 tick).
@@ -16,16 +16,20 @@
 
 use std::collections::BTreeMap;
 
-/// Default width of the dense window in ticks: 32,768 slots (256 KiB) covers ±300 USD of
+/// Default width of the dense window in ticks: 32,768 slots (512 KiB) covers ±300 USD of
 /// BTCUSDT spot at a 0.01 tick, more than a 1,000-level REST snapshot spans.
 pub const DEFAULT_WINDOW_TICKS: usize = 1 << 15;
 /// The smallest window accepted (tests use tiny windows to exercise the side store).
 pub const MIN_WINDOW_TICKS: usize = 4;
 
+/// A level's raw size (the `Quantity` raw value): `i128`, like `Quantity`, so any size the
+/// importers accept fits a level.
+pub(crate) type RawSize = i128;
+
 #[derive(Debug, Clone)]
 pub(crate) struct Ladder {
     /// Raw sizes of keys `origin .. origin + levels.len()`; empty until the first level.
-    levels: Vec<i64>,
+    levels: Vec<RawSize>,
     window: usize,
     origin: i64,
     /// Index of the best level in `levels`; meaningful only when `window_count > 0`.
@@ -33,7 +37,7 @@ pub(crate) struct Ladder {
     /// Non-zero slots in `levels`.
     window_count: usize,
     /// Levels beyond the window's end, by key.
-    far: BTreeMap<i64, i64>,
+    far: BTreeMap<i64, RawSize>,
 }
 
 impl Ladder {
@@ -78,12 +82,12 @@ impl Ladder {
 
     /// Best level as `(key, raw size)`.
     #[inline]
-    pub(crate) fn best(&self) -> Option<(i64, i64)> {
+    pub(crate) fn best(&self) -> Option<(i64, RawSize)> {
         (self.window_count > 0).then(|| (self.key_of(self.best), self.levels[self.best]))
     }
 
     /// Raw size at `key` (0 when there is no level).
-    pub(crate) fn size_at(&self, key: i64) -> i64 {
+    pub(crate) fn size_at(&self, key: i64) -> RawSize {
         match self.slot_of(key) {
             Some(index) => self.levels[index],
             None => self.far.get(&key).copied().unwrap_or(0),
@@ -92,7 +96,7 @@ impl Ladder {
 
     /// Sets the raw size at `key`; 0 removes the level. `size` must not be negative.
     #[inline]
-    pub(crate) fn set(&mut self, key: i64, size: i64) {
+    pub(crate) fn set(&mut self, key: i64, size: RawSize) {
         let Some(index) = self.slot_of(key) else {
             self.set_outside_window(key, size);
             return;
@@ -114,7 +118,7 @@ impl Ladder {
     }
 
     #[cold]
-    fn set_outside_window(&mut self, key: i64, size: i64) {
+    fn set_outside_window(&mut self, key: i64, size: RawSize) {
         if self.window_count == 0 || key < self.origin {
             // An empty side, or a level better than every slot of the window: by the invariant
             // no level exists there, so a removal is a no-op and an insertion is the new best.
@@ -234,7 +238,7 @@ impl Ladder {
     }
 
     /// Levels from the best outward as `(key, raw size)`.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (i64, i64)> + '_ {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (i64, RawSize)> + '_ {
         let dense = if self.window_count > 0 {
             &self.levels[self.best..]
         } else {
@@ -251,15 +255,12 @@ impl Ladder {
 
     /// Sum of raw sizes of the best `levels` levels, in `i128` so it cannot overflow.
     pub(crate) fn volume(&self, levels: usize) -> i128 {
-        self.iter()
-            .take(levels)
-            .map(|(_, size)| i128::from(size))
-            .sum()
+        self.iter().take(levels).map(|(_, size)| size).sum()
     }
 
     /// Every level, for re-gridding (order irrelevant).
-    pub(crate) fn drain_levels(&mut self) -> Vec<(i64, i64)> {
-        let levels: Vec<(i64, i64)> = self.iter().collect();
+    pub(crate) fn drain_levels(&mut self) -> Vec<(i64, RawSize)> {
+        let levels: Vec<(i64, RawSize)> = self.iter().collect();
         self.clear();
         levels
     }
@@ -269,7 +270,7 @@ impl Ladder {
 mod tests {
     use super::*;
 
-    fn keys(ladder: &Ladder) -> Vec<(i64, i64)> {
+    fn keys(ladder: &Ladder) -> Vec<(i64, RawSize)> {
         ladder.iter().collect()
     }
 

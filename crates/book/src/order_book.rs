@@ -111,11 +111,7 @@ impl OrderBook {
         if size.is_negative() {
             return Err(BookError::NegativeSize { side, price, size });
         }
-        // The ladder keeps 8-byte raw sizes (the hot path's slots): a level beyond
-        // ±9.2·10^9 units is refused by name, never truncated.
-        let Ok(size_raw) = i64::try_from(size.raw()) else {
-            return Err(BookError::SizeOutOfRange { side, price, size });
-        };
+        let size_raw = size.raw();
         if self.tick <= 0 || raw % self.tick != 0 {
             self.refine_tick(raw);
         }
@@ -176,15 +172,17 @@ impl OrderBook {
     }
 
     #[inline]
-    fn level_of(&self, side: BookSide, key: i64, size: i64) -> (Price, Quantity) {
+    fn level_of(
+        &self,
+        side: BookSide,
+        key: i64,
+        size: crate::ladder::RawSize,
+    ) -> (Price, Quantity) {
         let ticks = match side {
             BookSide::Bid => -key,
             BookSide::Ask => key,
         };
-        (
-            Price::from_raw(ticks * self.tick),
-            Quantity::from_raw(i128::from(size)),
-        )
+        (Price::from_raw(ticks * self.tick), Quantity::from_raw(size))
     }
 
     /// Best level of one side.
@@ -212,7 +210,7 @@ impl OrderBook {
         let size = self
             .key_of(side, price)
             .map_or(0, |key| self.ladder(side).size_at(key));
-        Quantity::from_raw(i128::from(size))
+        Quantity::from_raw(size)
     }
 
     /// The best `n` levels of one side, best first.
@@ -330,6 +328,24 @@ mod tests {
         assert!(!book.is_crossed());
         assert_eq!(book.level_count(BookSide::Bid), 2);
         assert_eq!(book.total_levels(), 4);
+    }
+
+    #[test]
+    fn meme_coin_level_sizes_fit_exactly() {
+        // PEPE-sized depth: 10^13 units at one level and 1.2·10^10 at the next, beyond the
+        // former 8-byte slots (±9.2·10^9 units), kept exactly in window and far store alike.
+        let mut book = OrderBook::with_window(Some(price("0.000000001")), 16).unwrap();
+        set(&mut book, BookSide::Bid, "0.000007120", "10000000000000");
+        set(&mut book, BookSide::Bid, "0.000007119", "12000000000");
+        set(&mut book, BookSide::Bid, "0.000006000", "10000000000000.5");
+        assert_eq!(
+            book.best_bid(),
+            Some((price("0.000007120"), size("10000000000000")))
+        );
+        let levels: Vec<_> = book.top_levels(BookSide::Bid, 3).collect();
+        assert_eq!(levels[1], (price("0.000007119"), size("12000000000")));
+        assert_eq!(levels[2], (price("0.000006000"), size("10000000000000.5")));
+        assert_eq!(book.volume(BookSide::Bid, 3), size("20012000000000.5"));
     }
 
     #[test]
