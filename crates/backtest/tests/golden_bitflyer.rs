@@ -1,4 +1,4 @@
-//! Golden replay (issue 5): the default auction backtest over the bitFlyer BTC_JPY tape of
+//! Golden replay: the default auction backtest over the bitFlyer BTC_JPY tape of
 //! 2018-01-21..22 (JST file days: 2018-01-20 15:00 → 2018-01-22 15:00 UTC) written as a
 //! canonical text summary (every trade, then the metrics JSON) and compared with the committed
 //! `tests/golden/bitflyer_20180121.txt`. `UPDATE_GOLDEN=1` rewrites the file. Skipped when

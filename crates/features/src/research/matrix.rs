@@ -1,4 +1,4 @@
-//! The aligned research feature matrix (SPEC 2.6, issue 4 item 7): one row per minute close
+//! The aligned research feature matrix (SPEC 2.6): one row per minute close
 //! of the target instrument (instrument 0) with `close`, the chosen features' columns and the
 //! forward log returns `fwd_ret_<h>m`.
 //!

@@ -1,4 +1,4 @@
-//! The research feature registry (SPEC 2.6, issue 4 item 7): adapters that turn each
+//! The research feature registry (SPEC 2.6): adapters that turn each
 //! first-slice estimator into a [`ResearchFeature`] sampled at one-minute closes of the target
 //! instrument (instrument 0), plus every feature of the second slice
 //! ([`extended_features`]), and selection by column name.
