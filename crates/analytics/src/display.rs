@@ -57,7 +57,7 @@ fn currencies(symbol: &str) -> Option<(String, String)> {
     }
 }
 
-/// The quote currency of `symbol` (see [`currencies`]); empty when the symbol does not say.
+/// The quote currency of `symbol` (see `currencies`); empty when the symbol does not say.
 pub fn quote_currency(symbol: &str) -> String {
     currencies(symbol)
         .map(|(_, quote)| quote)

@@ -5,7 +5,7 @@
 //!
 //! A job of several files (one continuous capture, several bitFlyer days de-duplicated
 //! together) is one source whose key hashes the list of its file hashes. The catalog records
-//! every file of a source, so [`plan_files`] can tell when a file is already stored:
+//! every file of a source, so `plan_files` can tell when a file is already stored:
 //! - a stored source whose files are all part of the new job is superseded by it (its parts
 //!   are replaced at commit, in the same transaction);
 //! - a file stored as part of a source the new job does not cover is left out of the job
