@@ -11,11 +11,12 @@
 //!   meme-coin quantities (10^13 units and beyond) and money accumulators (notional, P&L,
 //!   fees, funding, turnover, equity) hold a 10^12 quote-unit account over years of turnover.
 //!
-//! Arithmetic that accumulates or multiplies sizes and money is checked: the `try_*` methods
-//! and the products [`Money::notional`] and [`Rate::apply`] return
-//! [`TypesError::ArithmeticOverflow`] naming the operation and the operands, never a
-//! saturated or wrapped value. `Money` has no saturating helpers; prices, rates and
-//! quantities have them for bounded book and queue arithmetic only.
+//! Checked arithmetic for sizes and money: the `try_*` methods and the products
+//! [`Money::notional`] and [`Rate::apply`] return [`TypesError::ArithmeticOverflow`] naming
+//! the operation and the operands, never a saturated or wrapped value. The saturating forms
+//! (`saturating_*`, [`Price::notional_raw`], [`Rate::apply_to_raw`]) clamp only at the `i128`
+//! range (±1.7·10^29 units) and remain for the valuation, account and engine sums until those
+//! move to the checked forms.
 
 use std::fmt;
 
