@@ -28,6 +28,7 @@ mod unknown_depth;
 
 pub use account::Account;
 pub use config::{
-    BeyondTouchPricing, FillModelConfig, FundingSource, LatencyConfig, LatencyModel, QueueModelKind};
+    BeyondTouchPricing, FillModelConfig, FundingSource, LatencyConfig, LatencyModel, QueueModelKind,
+};
 pub use error::ExecutionError;
 pub use exchange::{ExchangeCounters, SimulatedExchange};

@@ -138,22 +138,21 @@ impl RecentMarket {
     #[cold]
     pub fn close_seconds(&mut self, ts: UnixNanos, end_mid: Option<f64>) {
         let second = ts.as_i64().div_euclid(NANOS_PER_SECOND);
-        if self.second_end != i64::MIN {
-            if let (Some(start), Some(end)) = (self.start_mid, end_mid)
-                && start > 0.0
-                && end > 0.0
-            {
-                self.push(Sample {
-                    flow: self.flow,
-                    ret: 1e4 * (end / start).ln(),
-                    notional: self.notional,
-                });
-                // Whole seconds without an event: nothing traded, the mid unchanged.
-                let skipped = second.saturating_sub(self.second_end.div_euclid(NANOS_PER_SECOND));
-                let skipped = usize::try_from(skipped).unwrap_or(0).min(self.window);
-                for _ in 0..skipped {
-                    self.push(Sample::default());
-                }
+        if self.second_end != i64::MIN
+            && let (Some(start), Some(end)) = (self.start_mid, end_mid)
+            && start > 0.0
+            && end > 0.0
+        {
+            self.push(Sample {
+                flow: self.flow,
+                ret: 1e4 * (end / start).ln(),
+                notional: self.notional,
+            });
+            // Whole seconds without an event: nothing traded, the mid unchanged.
+            let skipped = second.saturating_sub(self.second_end.div_euclid(NANOS_PER_SECOND));
+            let skipped = usize::try_from(skipped).unwrap_or(0).min(self.window);
+            for _ in 0..skipped {
+                self.push(Sample::default());
             }
         }
         self.flow = 0.0;
@@ -272,7 +271,10 @@ mod tests {
             .sum();
         let sxx: f64 = xs.iter().map(|x| (x - mean_x).powi(2)).sum();
         let syy: f64 = ys.iter().map(|y| (y - mean_y).powi(2)).sum();
-        close(estimate.volume_per_minute, (200.0 + 101.0 + 100.0) / 4.0 * 60.0);
+        close(
+            estimate.volume_per_minute,
+            (200.0 + 101.0 + 100.0) / 4.0 * 60.0,
+        );
         close(
             estimate.volatility_bps_per_minute,
             (syy / 3.0).sqrt() * 60_f64.sqrt(),

@@ -62,10 +62,16 @@ fn a_minute_of_trading(exchange: &mut auction_trader_execution::SimulatedExchang
             (AggressorSide::Sell, "99995", "100005")
         };
         let at = second * 1_000;
-        exchange.on_market_event(&trade(ms(at + 200), "100000", "10", aggressor), &mut reports);
+        exchange.on_market_event(
+            &trade(ms(at + 200), "100000", "10", aggressor),
+            &mut reports,
+        );
         exchange.on_market_event(&quote(ms(at + 400), bid, "5", ask, "5"), &mut reports);
     }
-    exchange.on_market_event(&quote(ms(61_100), "99995", "5", "100005", "0.5"), &mut reports);
+    exchange.on_market_event(
+        &quote(ms(61_100), "99995", "5", "100005", "0.5"),
+        &mut reports,
+    );
     assert!(fills(&reports).is_empty());
 }
 
