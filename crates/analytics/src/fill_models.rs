@@ -279,11 +279,7 @@ mod tests {
         assert_eq!(lines.len(), 3);
         assert!(lines[0].contains("fill rate") && lines[0].contains("net P&L"));
         assert!(lines[1].ends_with("baseline"), "{}", lines[1]);
-        assert!(
-            lines[2].ends_with("-25.0 pts, -12.50 USDT"),
-            "{}",
-            lines[2]
-        );
+        assert!(lines[2].ends_with("-25.0 pts, -12.50 USDT"), "{}", lines[2]);
         assert!(lines[1].contains("50.0%") && lines[1].contains("45.00 s / 81.00 s"));
         let page = comparison.html_page();
         assert!(page.contains("<title>fill models &lt;x&gt;</title>"));

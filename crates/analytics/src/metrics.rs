@@ -141,7 +141,11 @@ pub struct Metrics {
 /// time from submission to their first maker fill (order-entry latency included).
 pub fn maker_filled_limit_orders(records: &RunRecords) -> Vec<(u64, i64)> {
     let mut first_maker_fill: BTreeMap<u64, UnixNanos> = BTreeMap::new();
-    for fill in records.fills.iter().filter(|fill| fill.liquidity == "maker") {
+    for fill in records
+        .fills
+        .iter()
+        .filter(|fill| fill.liquidity == "maker")
+    {
         first_maker_fill
             .entry(fill.order_id)
             .and_modify(|first| *first = (*first).min(fill.ts))

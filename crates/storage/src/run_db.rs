@@ -14,9 +14,7 @@ use std::path::{Path, PathBuf};
 use auction_trader_analytics::{
     EquityPoint, ExitLeg, FillRecord, OrderRecord, PriceBar, RunRecords, TradeRecord,
 };
-use auction_trader_types::{
-    ContractType, FundingPayment, Money, Price, Quantity, Rate, UnixNanos,
-};
+use auction_trader_types::{ContractType, FundingPayment, Money, Price, Quantity, Rate, UnixNanos};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::StorageError;
@@ -685,7 +683,10 @@ mod tests {
         write_execution_db(&path, &records).unwrap_or_else(|error| panic!("{error}"));
         let back = read_execution_db(&path).unwrap_or_else(|error| panic!("{error}"));
         assert_eq!(back.valuation, records.valuation);
-        assert_eq!(auction_trader_analytics::display::run_currency(&back), "BTC");
+        assert_eq!(
+            auction_trader_analytics::display::run_currency(&back),
+            "BTC"
+        );
         // A database from before the keys existed: linear with multiplier 1.
         let connection = Connection::open(&path).unwrap_or_else(|error| panic!("{error}"));
         connection

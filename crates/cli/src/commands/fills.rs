@@ -76,8 +76,7 @@ fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
             .collect::<Vec<_>>()
             .join(", ")
     ))?;
-    let comparison =
-        compare_fill_models(&config, &instrument, &events, &args.models, &mut |_| {})?;
+    let comparison = compare_fill_models(&config, &instrument, &events, &args.models, &mut |_| {})?;
     let dir = config
         .run
         .output_dir
