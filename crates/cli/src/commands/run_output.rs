@@ -121,7 +121,7 @@ fn write_tables_and_report(
 }
 
 /// Writes through a temporary file and a rename: a crash never leaves half a file.
-fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let temporary = path.with_extension("partial");
     let mut file = std::fs::File::create(&temporary)
         .with_context(|| format!("creating {}", temporary.display()))?;
