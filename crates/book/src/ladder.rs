@@ -2,9 +2,12 @@
 //! key, the better the level; the book maps ask ticks to `tick` and bid ticks to `-tick`).
 //!
 //! Memory layout (the hot path of replay, SPEC 1.5 book reconstruction):
-//! - a dense window of `window` slots covering keys `origin .. origin + window`, one `i64`
-//!   raw size per tick (0 = no level), 16 bytes so meme-coin depth (10^13 units) fits. The window is placed so the best level sits
-//!   `window / 8` slots from its start, leaving room for the price to improve;
+//! - a dense window of `window` slots covering keys `origin .. origin + window`, one `u64`
+//!   raw size per tick (0 = no level). A size too large for a slot (above 1.8·10^10 units,
+//!   meme-coin depth) is kept exactly in a small map keyed by its key and its slot holds a
+//!   marker, so the common slot stays 8 bytes (half the cache footprint of an `i128` slot).
+//!   The window is placed so the best level sits `window / 8` slots from its start, leaving
+//!   room for the price to improve;
 //! - a sorted side store (`BTreeMap`) for the few levels beyond the window's far end
 //!   (e.g. a bid at 58710.2 when the best bid is 61800 on a 0.1 tick).
 //!
@@ -16,7 +19,7 @@
 
 use std::collections::BTreeMap;
 
-/// Default width of the dense window in ticks: 32,768 slots (512 KiB) covers ±300 USD of
+/// Default width of the dense window in ticks: 32,768 slots (256 KiB) covers ±300 USD of
 /// BTCUSDT spot at a 0.01 tick, more than a 1,000-level REST snapshot spans.
 pub const DEFAULT_WINDOW_TICKS: usize = 1 << 15;
 /// The smallest window accepted (tests use tiny windows to exercise the side store).
@@ -26,10 +29,15 @@ pub const MIN_WINDOW_TICKS: usize = 4;
 /// importers accept fits a level.
 pub(crate) type RawSize = i128;
 
+/// A dense slot: the raw size when it fits below [`WIDE_SLOT`], else [`WIDE_SLOT`].
+type Slot = u64;
+/// Marks a slot whose size is in [`Ladder::wide`].
+const WIDE_SLOT: Slot = u64::MAX;
+
 #[derive(Debug, Clone)]
 pub(crate) struct Ladder {
-    /// Raw sizes of keys `origin .. origin + levels.len()`; empty until the first level.
-    levels: Vec<RawSize>,
+    /// Slots of keys `origin .. origin + levels.len()`; empty until the first level.
+    levels: Vec<Slot>,
     window: usize,
     origin: i64,
     /// Index of the best level in `levels`; meaningful only when `window_count > 0`.
@@ -38,6 +46,8 @@ pub(crate) struct Ladder {
     window_count: usize,
     /// Levels beyond the window's end, by key.
     far: BTreeMap<i64, RawSize>,
+    /// Sizes of window slots marked [`WIDE_SLOT`], by key.
+    wide: BTreeMap<i64, RawSize>,
 }
 
 impl Ladder {
@@ -49,6 +59,51 @@ impl Ladder {
             best: 0,
             window_count: 0,
             far: BTreeMap::new(),
+            wide: BTreeMap::new(),
+        }
+    }
+
+    /// The size a slot stands for.
+    #[inline]
+    fn decode(&self, key: i64, slot: Slot) -> RawSize {
+        if slot == WIDE_SLOT {
+            self.wide_size(key)
+        } else {
+            RawSize::from(slot)
+        }
+    }
+
+    #[cold]
+    fn wide_size(&self, key: i64) -> RawSize {
+        self.wide.get(&key).copied().unwrap_or(0)
+    }
+
+    /// Writes `size` into slot `index`; returns the slot it replaced (only compared with 0).
+    #[inline]
+    fn store(&mut self, index: usize, size: RawSize) -> Slot {
+        let slot = match Slot::try_from(size) {
+            Ok(slot) if slot != WIDE_SLOT => slot,
+            _ => self.store_wide(index, size),
+        };
+        let old = std::mem::replace(&mut self.levels[index], slot);
+        if old == WIDE_SLOT && slot != WIDE_SLOT {
+            self.wide.remove(&self.key_of(index));
+        }
+        old
+    }
+
+    #[cold]
+    fn store_wide(&mut self, index: usize, size: RawSize) -> Slot {
+        self.wide.insert(self.key_of(index), size);
+        WIDE_SLOT
+    }
+
+    /// Empties slot `index` and returns the size it held.
+    #[inline]
+    fn take(&mut self, index: usize) -> RawSize {
+        match std::mem::take(&mut self.levels[index]) {
+            WIDE_SLOT => self.wide.remove(&self.key_of(index)).unwrap_or(0),
+            slot => RawSize::from(slot),
         }
     }
 
@@ -83,13 +138,16 @@ impl Ladder {
     /// Best level as `(key, raw size)`.
     #[inline]
     pub(crate) fn best(&self) -> Option<(i64, RawSize)> {
-        (self.window_count > 0).then(|| (self.key_of(self.best), self.levels[self.best]))
+        (self.window_count > 0).then(|| {
+            let key = self.key_of(self.best);
+            (key, self.decode(key, self.levels[self.best]))
+        })
     }
 
     /// Raw size at `key` (0 when there is no level).
     pub(crate) fn size_at(&self, key: i64) -> RawSize {
         match self.slot_of(key) {
-            Some(index) => self.levels[index],
+            Some(index) => self.decode(key, self.levels[index]),
             None => self.far.get(&key).copied().unwrap_or(0),
         }
     }
@@ -101,7 +159,7 @@ impl Ladder {
             self.set_outside_window(key, size);
             return;
         };
-        let old = std::mem::replace(&mut self.levels[index], size);
+        let old = self.store(index, size);
         if size != 0 {
             if old == 0 {
                 self.window_count += 1;
@@ -127,7 +185,7 @@ impl Ladder {
             }
             self.move_window(key.saturating_sub(self.margin()));
             if let Some(index) = self.slot_of(key) {
-                self.levels[index] = size;
+                self.store(index, size);
                 self.window_count += 1;
                 if index < self.best || self.window_count == 1 {
                     self.best = index;
@@ -175,7 +233,7 @@ impl Ladder {
         if self.window_count > 0 {
             if shift.unsigned_abs() >= window as u128 {
                 for index in 0..window {
-                    let size = std::mem::take(&mut self.levels[index]);
+                    let size = self.take(index);
                     if size != 0 {
                         self.far.insert(self.key_of(index), size);
                     }
@@ -186,7 +244,7 @@ impl Ladder {
                 // invariant (they precede the best level), but stay defensive.
                 let shift = shift as usize;
                 for index in 0..shift {
-                    let size = std::mem::take(&mut self.levels[index]);
+                    let size = self.take(index);
                     if size != 0 {
                         self.far.insert(self.key_of(index), size);
                         self.window_count -= 1;
@@ -198,7 +256,7 @@ impl Ladder {
                 // Origin moves down: slots [window - shift, window) leave at the back.
                 let shift = shift.unsigned_abs() as usize;
                 for index in window - shift..window {
-                    let size = std::mem::take(&mut self.levels[index]);
+                    let size = self.take(index);
                     if size != 0 {
                         self.far.insert(self.key_of(index), size);
                         self.window_count -= 1;
@@ -209,6 +267,7 @@ impl Ladder {
             }
         } else {
             self.levels.fill(0);
+            self.wide.clear();
         }
         self.origin = new_origin;
         // Bring side-store levels that now fall inside the window back into it.
@@ -217,7 +276,7 @@ impl Ladder {
                 break;
             };
             self.far.remove(&key);
-            self.levels[index] = size;
+            self.store(index, size);
             self.window_count += 1;
         }
         self.best = if self.window_count > 0 {
@@ -235,6 +294,7 @@ impl Ladder {
         self.window_count = 0;
         self.best = 0;
         self.far.clear();
+        self.wide.clear();
     }
 
     /// Levels from the best outward as `(key, raw size)`.
@@ -248,8 +308,11 @@ impl Ladder {
         dense
             .iter()
             .enumerate()
-            .filter(|(_, size)| **size != 0)
-            .map(move |(offset, &size)| (self.key_of(best + offset), size))
+            .filter(|(_, slot)| **slot != 0)
+            .map(move |(offset, &slot)| {
+                let key = self.key_of(best + offset);
+                (key, self.decode(key, slot))
+            })
             .chain(self.far.iter().map(|(&key, &size)| (key, size)))
     }
 
@@ -310,6 +373,43 @@ mod tests {
         assert_eq!(ladder.best(), Some((10, 4)));
         assert_eq!(keys(&ladder), vec![(10, 4), (1_000, 3)]);
         assert_eq!(ladder.len(), 2);
+    }
+
+    #[test]
+    fn sizes_beyond_a_slot_stay_exact_through_window_moves() {
+        let big = RawSize::from(u64::MAX); // the marker value itself: kept in the wide map
+        let bigger = 10_i128.pow(22); // 10^13 units at 10^-9
+        let mut ladder = Ladder::new(8);
+        ladder.set(100, big);
+        ladder.set(101, bigger);
+        ladder.set(102, big - 1); // fits a slot
+        assert_eq!(ladder.wide.len(), 2);
+        assert_eq!(ladder.best(), Some((100, big)));
+        assert_eq!(ladder.size_at(101), bigger);
+        assert_eq!(ladder.volume(3), big + bigger + big - 1);
+        // A better level moves the window down by one: slots shift, sizes follow their keys.
+        ladder.set(98, 5);
+        assert_eq!(
+            keys(&ladder),
+            vec![(98, 5), (100, big), (101, bigger), (102, big - 1)]
+        );
+        // Far better: every window level leaves for the side store, then returns.
+        ladder.set(10, 1);
+        assert!(ladder.wide.is_empty());
+        assert_eq!(ladder.size_at(101), bigger);
+        ladder.set(10, 0);
+        assert_eq!(ladder.best(), Some((98, 5)));
+        assert_eq!(ladder.wide.len(), 2);
+        assert_eq!(ladder.size_at(100), big);
+        // Overwriting a wide size with a small one, and removing one, drops its map entry.
+        ladder.set(100, 7);
+        ladder.set(101, 0);
+        assert!(ladder.wide.is_empty());
+        assert_eq!(keys(&ladder), vec![(98, 5), (100, 7), (102, big - 1)]);
+        ladder.set(103, bigger);
+        ladder.clear();
+        assert!(ladder.wide.is_empty());
+        assert_eq!(ladder.best(), None);
     }
 
     #[test]

@@ -332,8 +332,8 @@ mod tests {
 
     #[test]
     fn meme_coin_level_sizes_fit_exactly() {
-        // PEPE-sized depth: 10^13 units at one level and 1.2·10^10 at the next, beyond the
-        // former 8-byte slots (±9.2·10^9 units), kept exactly in window and far store alike.
+        // PEPE-sized depth: 10^13 units at one level (beyond an 8-byte slot's 1.8·10^10
+        // units) and 1.2·10^10 at the next, kept exactly in window and far store alike.
         let mut book = OrderBook::with_window(Some(price("0.000000001")), 16).unwrap();
         set(&mut book, BookSide::Bid, "0.000007120", "10000000000000");
         set(&mut book, BookSide::Bid, "0.000007119", "12000000000");
@@ -466,35 +466,40 @@ mod properties {
         Set {
             side: BookSide,
             ticks: i64,
-            lots: i64,
+            size: i128,
         },
         Clear,
     }
 
     /// Mostly levels near 61,800.0 on a 0.1 tick, some far away (thousands of ticks), a few
-    /// removals of absent levels, rare clears.
+    /// removals of absent levels, rare clears; some sizes beyond an 8-byte slot (meme coins).
     fn operation() -> impl Strategy<Value = Operation> {
         let side = prop_oneof![Just(BookSide::Bid), Just(BookSide::Ask)];
         let ticks = prop_oneof![
             8 => -40_i64..40,
             1 => -40_000_i64..40_000,
         ];
-        let lots = prop_oneof![2 => Just(0_i64), 5 => 1_i64..1_000];
+        let wide = i128::from(u64::MAX);
+        let size = prop_oneof![
+            20 => Just(0_i128),
+            50 => (1_i128..1_000).prop_map(|lots| lots * 1_000_000),
+            1 => prop_oneof![Just(wide - 1), Just(wide), Just(wide + 1), wide..10_i128.pow(23)],
+        ];
         prop_oneof![
-            60 => (side, ticks, lots)
-                .prop_map(|(side, ticks, lots)| Operation::Set { side, ticks: 618_000 + ticks, lots }),
+            60 => (side, ticks, size)
+                .prop_map(|(side, ticks, size)| Operation::Set { side, ticks: 618_000 + ticks, size }),
             1 => Just(Operation::Clear),
         ]
     }
 
     #[derive(Default)]
     struct Model {
-        bids: BTreeMap<i64, i64>,
-        asks: BTreeMap<i64, i64>,
+        bids: BTreeMap<i64, i128>,
+        asks: BTreeMap<i64, i128>,
     }
 
     impl Model {
-        fn side(&self, side: BookSide) -> &BTreeMap<i64, i64> {
+        fn side(&self, side: BookSide) -> &BTreeMap<i64, i128> {
             match side {
                 BookSide::Bid => &self.bids,
                 BookSide::Ask => &self.asks,
@@ -502,7 +507,7 @@ mod properties {
         }
 
         /// Levels best first as (raw price, raw size).
-        fn levels(&self, side: BookSide) -> Vec<(i64, i64)> {
+        fn levels(&self, side: BookSide) -> Vec<(i64, i128)> {
             let levels = self.side(side).iter().map(|(&price, &size)| (price, size));
             match side {
                 BookSide::Bid => levels.rev().collect(),
@@ -511,9 +516,9 @@ mod properties {
         }
     }
 
-    fn raw_levels(book: &OrderBook, side: BookSide, n: usize) -> Vec<(i64, i64)> {
+    fn raw_levels(book: &OrderBook, side: BookSide, n: usize) -> Vec<(i64, i128)> {
         book.top_levels(side, n)
-            .map(|(price, size)| (price.raw(), size.raw() as i64))
+            .map(|(price, size)| (price.raw(), size.raw()))
             .collect()
     }
 
@@ -525,7 +530,7 @@ mod properties {
             prop_assert_eq!(book.level_count(side), expected.len());
             let best = book
                 .best(side)
-                .map(|(price, size)| (price.raw(), size.raw() as i64));
+                .map(|(price, size)| (price.raw(), size.raw()));
             prop_assert_eq!(best, expected.first().copied());
             // Sizes are positive, prices strictly ordered best first.
             prop_assert!(actual.iter().all(|&(_, size)| size > 0));
@@ -539,10 +544,7 @@ mod properties {
                 expected.iter().take(5).copied().collect::<Vec<_>>()
             );
             for &(price, size) in expected.iter().take(3) {
-                prop_assert_eq!(
-                    book.depth_at(side, Price::from_raw(price)).raw(),
-                    i128::from(size)
-                );
+                prop_assert_eq!(book.depth_at(side, Price::from_raw(price)).raw(), size);
             }
         }
         let crossed = match (model.bids.keys().next_back(), model.asks.keys().next()) {
@@ -557,15 +559,10 @@ mod properties {
         let mut model = Model::default();
         for operation in operations {
             match *operation {
-                Operation::Set { side, ticks, lots } => {
+                Operation::Set { side, ticks, size } => {
                     let price = ticks * tick;
-                    let size = lots * 1_000_000;
-                    book.set_level(
-                        side,
-                        Price::from_raw(price),
-                        Quantity::from_raw(i128::from(size)),
-                    )
-                    .map_err(|error| TestCaseError::fail(error.to_string()))?;
+                    book.set_level(side, Price::from_raw(price), Quantity::from_raw(size))
+                        .map_err(|error| TestCaseError::fail(error.to_string()))?;
                     let levels = match side {
                         BookSide::Bid => &mut model.bids,
                         BookSide::Ask => &mut model.asks,

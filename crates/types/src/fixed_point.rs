@@ -7,7 +7,8 @@
 //! integer as a parameter):
 //! - [`Price`] and [`Rate`] hold an `i64` raw value (±9.2·10^9 units): prices and rates fit,
 //!   and the order book's hot path keeps its 8-byte keys;
-//! - [`Quantity`] and [`Money`] hold an `i128` raw value (±1.7·10^29 units): sizes reach
+//! - [`Quantity`] and [`Money`] hold an `i128` raw value (±1.7·10^29 units, 8-byte aligned
+//!   with `repr(packed(8))` so market events stay compact for replay): sizes reach
 //!   meme-coin quantities (10^13 units and beyond) and money accumulators (notional, P&L,
 //!   fees, funding, turnover, equity) hold a 10^12 quote-unit account over years of turnover.
 //!
@@ -419,12 +420,14 @@ fixed_point_type!(
     /// A size, lot size or position quantity, 10^-9 resolution, `i128` raw (±1.7·10^29 units:
     /// meme-coin sizes). Signed so that positions and differences are natural; validation
     /// rejects negative sizes in market data.
+    #[repr(packed(8))]
     Quantity,
     i128
 );
 fixed_point_type!(
     /// An amount of the quote (settlement) currency: cash, P&L, fees, funding, turnover,
     /// 10^-9 resolution, `i128` raw (±1.7·10^29 units).
+    #[repr(packed(8))]
     Money,
     i128
 );
@@ -448,6 +451,9 @@ saturating_helpers!(Money);
 /// product overflows before the result does.
 #[inline]
 fn scaled_product(wide: i128, narrow: i64) -> Option<i128> {
+    if let Ok(small) = i64::try_from(wide) {
+        return Some(scaled_product_small(small, narrow));
+    }
     let narrow = i128::from(narrow);
     let units = wide / WIDE_SCALE;
     let remainder = wide % WIDE_SCALE;
@@ -455,6 +461,24 @@ fn scaled_product(wide: i128, narrow: i64) -> Option<i128> {
     let whole = units.checked_mul(narrow)?;
     let fraction = remainder * narrow / WIDE_SCALE;
     whole.checked_add(fraction)
+}
+
+/// [`scaled_product`] for a wide factor that fits `i64` (every realistic size and amount):
+/// the same truncated result with only `i64` divisions by the constant scale, which compile to
+/// multiplications, where the `i128` form calls a 128-bit division routine. Never overflows:
+/// |result| < 2^63 × 2^63 / 10^9.
+#[inline]
+fn scaled_product_small(wide: i64, narrow: i64) -> i128 {
+    let (units, remainder) = (wide / FIXED_SCALE, wide % FIXED_SCALE);
+    let (narrow_units, narrow_remainder) = (narrow / FIXED_SCALE, narrow % FIXED_SCALE);
+    // wide × narrow / S = units × narrow + remainder × narrow_units
+    //                   + remainder × narrow_remainder / S.
+    // The first two terms are whole; every term carries the sign of wide × narrow (a
+    // remainder has its dividend's sign), so truncating the last one truncates the sum.
+    // |remainder × narrow_remainder| < 10^18 fits i64.
+    i128::from(units) * i128::from(narrow)
+        + i128::from(remainder) * i128::from(narrow_units)
+        + i128::from(remainder * narrow_remainder / FIXED_SCALE)
 }
 
 impl Price {
@@ -471,6 +495,16 @@ impl Price {
 }
 
 impl Quantity {
+    /// Whether `self` is a whole number of `step`s (e.g. whole lots); false for a zero step.
+    /// Sizes that fit `i64` skip the 128-bit remainder routine.
+    #[inline]
+    pub fn is_multiple_of(self, step: Self) -> bool {
+        match (i64::try_from(self.0), i64::try_from(step.0)) {
+            (Ok(value), Ok(step)) => value.checked_rem(step) == Some(0),
+            _ => self.0.checked_rem(step.0) == Some(0),
+        }
+    }
+
     /// `self × multiplier` (a contract multiplier or a fraction of a size), rounding toward
     /// zero, or an overflow error naming `operation` and both operands.
     pub fn try_mul(self, multiplier: Self, operation: &'static str) -> Result<Self, TypesError> {
@@ -842,6 +876,22 @@ mod tests {
         }
 
         #[test]
+        fn products_of_i64_sized_values_are_exact(price in any::<i64>(), size in any::<i64>(), rate in -FIXED_SCALE..=FIXED_SCALE) {
+            // The i64 fast path against the 256-bit reference, over the whole i64 range.
+            let size = i128::from(size);
+            prop_assert_eq!(Money::notional(Price(price), Quantity(size)).ok().map(Money::raw), exact_scaled_product(size, price));
+            prop_assert_eq!(Rate(rate).apply(Money(size), "fee").ok().map(Money::raw), exact_scaled_product(size, rate));
+            prop_assert_eq!(Some(scaled_product_small(i64::MIN, price)), exact_scaled_product(i128::from(i64::MIN), price));
+        }
+
+        #[test]
+        fn whole_multiples_match_the_wide_remainder(value in any::<i128>(), small in any::<i64>(), step in 1_i64..=i64::MAX) {
+            for value in [value, i128::from(small)] {
+                prop_assert_eq!(Quantity(value).is_multiple_of(Quantity(i128::from(step))), value % i128::from(step) == 0);
+            }
+        }
+
+        #[test]
         fn realistic_notionals_never_overflow(price in 1_i64..10_000_000_000_000_000, size in -(10_i128.pow(22))..=10_i128.pow(22)) {
             // Prices up to 10^7 units (BTC in JPY), sizes up to 10^13 units: exact.
             prop_assert_eq!(
@@ -858,6 +908,32 @@ mod tests {
                 Err(_) => prop_assert_eq!(exact, None),
             }
         }
+    }
+
+    #[test]
+    fn whole_lots() {
+        let lot = Quantity(1_000_000); // 0.001
+        assert!(Quantity(5_000_000).is_multiple_of(lot));
+        assert!(!Quantity(5_500_000).is_multiple_of(lot));
+        assert!(Quantity(-3_000_000).is_multiple_of(lot));
+        // 10^13 units in lots of 1,000: beyond i64 raw, the wide path.
+        assert!(Quantity(10_i128.pow(22)).is_multiple_of(Quantity(10_i128.pow(12))));
+        assert!(!Quantity(10_i128.pow(22) + 1).is_multiple_of(Quantity(10_i128.pow(12))));
+        assert!(!Quantity(5_000_000).is_multiple_of(Quantity::ZERO));
+    }
+
+    #[test]
+    fn small_products_by_hand() {
+        // 0.3 × 4.5 = 1.35; −7 raw × 0.3 = −2.1 raw → −2 (toward zero); 61800.2 × 0.015.
+        assert_eq!(
+            scaled_product_small(4_500_000_000, 300_000_000),
+            1_350_000_000
+        );
+        assert_eq!(scaled_product_small(-7, 300_000_000), -2);
+        assert_eq!(
+            scaled_product_small(15_000_000, 61_800_200_000_000),
+            927_003_000_000
+        );
     }
 
     /// `trunc(wide × narrow / 10^9)` computed in 256-bit magnitude arithmetic, `None` when

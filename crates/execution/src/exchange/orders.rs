@@ -50,7 +50,7 @@ impl SimulatedExchange {
 
     pub(super) fn valid_quantity(&self, quantity: Quantity) -> bool {
         quantity.is_positive()
-            && quantity.raw() % self.instrument.lot_size.raw() == 0
+            && quantity.is_multiple_of(self.instrument.lot_size)
             && quantity >= self.instrument.min_size
     }
 
