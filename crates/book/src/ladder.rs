@@ -144,6 +144,12 @@ impl Ladder {
         })
     }
 
+    /// Key of the best level (no size lookup).
+    #[inline]
+    pub(crate) fn best_key(&self) -> Option<i64> {
+        (self.window_count > 0).then(|| self.key_of(self.best))
+    }
+
     /// Raw size at `key` (0 when there is no level).
     pub(crate) fn size_at(&self, key: i64) -> RawSize {
         match self.slot_of(key) {

@@ -193,6 +193,17 @@ impl OrderBook {
             .map(|(key, size)| self.level_of(side, key, size))
     }
 
+    /// Best price of one side, without its size (the cheap form of [`Self::best`]).
+    #[inline]
+    pub fn best_price(&self, side: BookSide) -> Option<Price> {
+        let key = self.ladder(side).best_key()?;
+        let ticks = match side {
+            BookSide::Bid => -key,
+            BookSide::Ask => key,
+        };
+        Some(Price::from_raw(ticks * self.tick))
+    }
+
     /// Highest bid and its size.
     #[inline]
     pub fn best_bid(&self) -> Option<(Price, Quantity)> {
@@ -532,6 +543,10 @@ mod properties {
                 .best(side)
                 .map(|(price, size)| (price.raw(), size.raw()));
             prop_assert_eq!(best, expected.first().copied());
+            prop_assert_eq!(
+                book.best_price(side).map(Price::raw),
+                best.map(|(price, _)| price)
+            );
             // Sizes are positive, prices strictly ordered best first.
             prop_assert!(actual.iter().all(|&(_, size)| size > 0));
             let ordered = actual.windows(2).all(|pair| match side {

@@ -101,6 +101,8 @@ pub struct Engine<S, V, R> {
     /// entry's fill and its stop).
     typical_spread: Option<Price>,
     actions: Actions,
+    /// Empty lists swapped with the strategy's when its actions are applied (no allocation).
+    spare_actions: Actions,
     reports: Vec<ExecutionReport>,
     snapshots: SnapshotBuffer,
     next_trade_id: u64,
@@ -140,6 +142,7 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
             exit_retry: false,
             typical_spread: None,
             actions: Actions::new(1),
+            spare_actions: Actions::default(),
             reports: Vec::new(),
             snapshots: SnapshotBuffer::default(),
             next_trade_id: 1,
@@ -352,28 +355,29 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
     }
 
     fn apply_actions(&mut self) {
-        let mut actions = std::mem::replace(&mut self.actions, Actions::new(0));
-        for signal in actions.signals.drain(..) {
+        for signal in self.actions.signals.drain(..) {
             self.recorder.record_signal(signal);
         }
-        let exits: Vec<_> = actions.exits.drain(..).collect();
-        let intents: Vec<_> = actions.intents.drain(..).collect();
-        let orders: Vec<_> = actions.orders.drain(..).collect();
-        // The id counter continues from what the strategy allocated.
-        self.actions = actions;
-        for command in orders {
+        // Swap the strategy's lists with the (empty) spare ones instead of collecting them, so
+        // no allocation per call; the id counter stays in `self.actions`.
+        let mut taken = std::mem::take(&mut self.spare_actions);
+        std::mem::swap(&mut taken.orders, &mut self.actions.orders);
+        std::mem::swap(&mut taken.exits, &mut self.actions.exits);
+        std::mem::swap(&mut taken.intents, &mut self.actions.intents);
+        for command in taken.orders.drain(..) {
             match command {
                 OrderCommand::Submit(request) => self.submit(request, "direct"),
                 OrderCommand::Cancel(order_id) => self.venue.cancel(self.now, order_id),
             }
         }
-        for exit in exits {
+        for exit in taken.exits.drain(..) {
             if self.trade.is_some() {
                 self.request_full_exit(exit.reason);
             }
         }
-        for intent in intents {
+        for intent in taken.intents.drain(..) {
             self.on_intent(intent);
         }
+        self.spare_actions = taken;
     }
 }

@@ -234,6 +234,20 @@ impl MarketView {
         None
     }
 
+    /// Price of [`Self::touch`] without its size (per-event strategy context).
+    #[inline]
+    pub fn touch_price(&self, side: BookSide, now: UnixNanos) -> Option<Price> {
+        if let Some(quote) = self.quote_leads(now)
+            && let Some((price, _)) = Self::quote_level(quote, side)
+        {
+            return Some(price);
+        }
+        if self.book_synced {
+            return self.book.best_price(side);
+        }
+        None
+    }
+
     /// Mid of the touches, `None` unless both sides have one.
     pub fn mid(&self, now: UnixNanos) -> Option<Price> {
         let (bid, _) = self.touch(BookSide::Bid, now)?;
@@ -351,5 +365,83 @@ impl MarketView {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use auction_trader_types::{ContractType, DeltaFlags, QuoteFlags};
+
+    use super::*;
+    use crate::recent_market::RecentMarket;
+
+    fn price(text: &str) -> Price {
+        Price::from_decimal_str(text).unwrap()
+    }
+
+    fn size(text: &str) -> Quantity {
+        Quantity::from_decimal_str(text).unwrap()
+    }
+
+    fn row(ts: i64, side: BookSide, level: &str, flags: u8) -> BookDelta {
+        BookDelta {
+            ts_event: UnixNanos(ts),
+            ts_recv: UnixNanos(ts),
+            side,
+            price: price(level),
+            size: size("2"),
+            first_update_id: 1,
+            last_update_id: 1,
+            prev_update_id: 0,
+            flags: DeltaFlags(flags),
+        }
+    }
+
+    fn assert_prices_match_touch(market: &MarketView, now: i64) {
+        for side in [BookSide::Bid, BookSide::Ask] {
+            let now = UnixNanos(now);
+            assert_eq!(
+                market.touch_price(side, now),
+                market.touch(side, now).map(|(price, _)| price)
+            );
+        }
+    }
+
+    #[test]
+    fn touch_price_is_the_touch_without_its_size() {
+        let book = OrderBook::new(price("0.1")).unwrap();
+        let recent = RecentMarket::new(1_800, 60, ContractType::Linear, 1.0);
+        let mut market = MarketView::new(book, price("0.1"), 250_000_000, 5_000_000_000, 1, recent);
+        assert_prices_match_touch(&market, 0);
+        assert_eq!(market.touch_price(BookSide::Bid, UnixNanos(0)), None);
+        // Depth only: the book's best levels.
+        market.apply_depth(&row(10, BookSide::Bid, "100.0", DeltaFlags::SNAPSHOT));
+        market.apply_depth(&row(10, BookSide::Ask, "100.5", DeltaFlags::SNAPSHOT));
+        assert_prices_match_touch(&market, 20);
+        assert_eq!(
+            market.touch_price(BookSide::Ask, UnixNanos(20)),
+            Some(price("100.5"))
+        );
+        // A fresher quote leads; once stale, the book again.
+        market.apply_quote(&Quote {
+            ts_event: UnixNanos(30),
+            ts_recv: UnixNanos(30),
+            bid_price: price("100.2"),
+            bid_size: size("1"),
+            ask_price: price("100.3"),
+            ask_size: size("1"),
+            update_id: 0,
+            flags: QuoteFlags::default(),
+        });
+        assert_prices_match_touch(&market, 40);
+        assert_eq!(
+            market.touch_price(BookSide::Bid, UnixNanos(40)),
+            Some(price("100.2"))
+        );
+        assert_prices_match_touch(&market, 1_000_000_000);
+        assert_eq!(
+            market.touch_price(BookSide::Bid, UnixNanos(1_000_000_000)),
+            Some(price("100.0"))
+        );
     }
 }

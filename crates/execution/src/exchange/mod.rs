@@ -227,16 +227,14 @@ impl SimulatedExchange {
     }
 
     /// Best bid of the exchange's view (depth, or a fresher quote; see the crate docs).
+    #[inline]
     pub fn best_bid(&self) -> Option<Price> {
-        self.market
-            .touch(BookSide::Bid, self.now)
-            .map(|(price, _)| price)
+        self.market.touch_price(BookSide::Bid, self.now)
     }
 
+    #[inline]
     pub fn best_ask(&self) -> Option<Price> {
-        self.market
-            .touch(BookSide::Ask, self.now)
-            .map(|(price, _)| price)
+        self.market.touch_price(BookSide::Ask, self.now)
     }
 
     pub fn mid(&self) -> Option<Price> {
