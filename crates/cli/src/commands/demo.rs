@@ -10,11 +10,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use auction_trader_analytics::display::{format_money, run_currency};
-use auction_trader_backtest::BacktestConfig;
+use auction_trader_backtest::{BacktestConfig, RunOutcome};
 use auction_trader_data::download::DayOutcome;
 use clap::Args;
 
-use super::backtest::{RunOutcome, execute, print_summary};
+use super::backtest::{execute, print_summary};
 use super::download::{DownloadArgs, download};
 use crate::output::{Notes, outln};
 

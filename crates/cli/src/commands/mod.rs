@@ -11,7 +11,6 @@ mod features;
 mod features_matrix;
 mod import;
 mod inputs;
-mod parquet_input;
 mod quarantine;
 mod replay;
 mod run_output;
