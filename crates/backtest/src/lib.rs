@@ -10,10 +10,12 @@
 
 pub mod config;
 mod error;
+pub mod grid;
 pub mod quote_ladder;
 pub mod run_config;
 pub mod run_dir;
 mod runner;
+pub mod sma_cross;
 pub mod time_text;
 
 pub use config::{BacktestConfig, secret_from_env};

@@ -5,7 +5,8 @@
 //! Layout (the private `layout` module has the details):
 //! `raw/venue=<venue>/symbol=<symbol>/market=<market>/kind=<kind>/date=<YYYY-MM-DD>/part-<source-hash>.parquet`
 //! (hive-style, so DuckDB, Polars and pandas read it directly), `features/` for per-minute
-//! feature tables, `catalog.db` for sources and partitions.
+//! feature tables, `catalog.db` for sources and partitions; [`grid_db`] keeps grid-search
+//! results.
 //!
 //! Encoding ([`schema`] has the columns): timestamps are INT64 nanoseconds with the
 //! Parquet `TIMESTAMP(NANOS, UTC)` type; prices and rates are INT64 raw fixed-point with scale
@@ -28,6 +29,7 @@ mod columns;
 mod error;
 pub mod features;
 pub mod foreign;
+pub mod grid_db;
 pub mod import_job;
 pub mod import_writer;
 mod layout;
@@ -43,6 +45,7 @@ mod stream;
 
 pub use catalog::{SourceRecord, StoredQuarantineRow};
 pub use error::StorageError;
+pub use grid_db::{GridDb, GridInfo, GridRow};
 pub use import_job::{ImportJob, JobOutcome, plan_jobs};
 pub use import_writer::ParquetImport;
 pub use matrix::{MatrixFile, read_matrix, write_matrix};
