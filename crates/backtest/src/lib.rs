@@ -1,7 +1,8 @@
 //! The backtest runner of auction-trader (SPEC 6, 9): the YAML run configuration with every
 //! default and unknown keys rejected, instrument overrides, the choice of strategy, and the
 //! deterministic replay of a time-ordered event stream through the engine with the
-//! simulated exchange ([`run_backtest`], pure: events in, records and metrics out).
+//! simulated exchange ([`run_backtest`], pure: events in, records and metrics out), and the
+//! fill-model comparison (the same run under each queue model, [`fills_compare`]).
 //!
 //! [`run_config`] is the one run API above it: a validated config in, a finished run out
 //! (import-if-missing into the data directory, the store's replay, the engine, and the run
@@ -10,6 +11,7 @@
 
 pub mod config;
 mod error;
+pub mod fills_compare;
 pub mod grid;
 pub mod quote_ladder;
 pub mod run_config;
@@ -21,8 +23,10 @@ pub mod time_text;
 pub use config::{BacktestConfig, secret_from_env};
 pub use error::BacktestError;
 pub use quote_ladder::QuoteLadder;
-pub use run_config::{RunObserver, RunOutcome, Silent, run_config, run_on_store};
-pub use run_dir::{write_run, write_tables_and_report};
+pub use run_config::{
+    RunObserver, RunOutcome, Silent, decode_run_data, open_store, run_config, run_on_store,
+};
+pub use run_dir::{write_file, write_run, write_tables_and_report};
 pub use runner::{
     BacktestResult, build_engine, build_strategy, initial_equity, resolve_instrument, run_backtest,
 };

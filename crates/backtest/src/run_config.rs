@@ -12,7 +12,9 @@ use auction_trader_data::instruments::{known_instrument, valued_instrument};
 use auction_trader_data::replay::ReplayMerge;
 use auction_trader_data::store_replay::{ReplaySelection, StoreReplay};
 use auction_trader_storage::{ParquetStore, plan_jobs};
-use auction_trader_types::{Instrument, InstrumentKey, MarketKind, StreamKind, UnixNanos};
+use auction_trader_types::{
+    Instrument, InstrumentKey, MarketEvent, MarketKind, StreamKind, UnixNanos,
+};
 
 use crate::config::BacktestConfig;
 use crate::error::BacktestError;
@@ -122,18 +124,34 @@ pub fn replay_selection(config: &BacktestConfig) -> Result<ReplaySelection, Back
         .with_range(from, to))
 }
 
-/// Imports what is missing, then replays the configured streams through the engine (no
-/// outputs written).
-pub fn run_on_store(
+/// The configured instrument and its events decoded once into memory (import-if-missing
+/// first; `purpose` names the command in the first note): for work that replays one data set
+/// many times (grids, the fill-model comparison).
+pub fn decode_run_data(
     config: &BacktestConfig,
     store: &ParquetStore,
+    purpose: &str,
     observer: &mut dyn RunObserver,
-) -> Result<BacktestResult, BacktestError> {
+) -> Result<(Instrument, Vec<MarketEvent>), BacktestError> {
     import_missing(store, config, observer)?;
     let instrument = configured_instrument(config, observer)?;
     let replay = open_replay(config, store)?;
-    observer.note(&format!(
-        "backtest {:?}: {} on {}, streams {}, {} stored events",
+    observer.note(&replay_header(purpose, config, &instrument, &replay))?;
+    let events = replay
+        .merge
+        .map(|item| item.map(|replayed| replayed.event))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((instrument, events))
+}
+
+fn replay_header(
+    purpose: &str,
+    config: &BacktestConfig,
+    instrument: &Instrument,
+    replay: &StoreReplay<'_>,
+) -> String {
+    format!(
+        "{purpose} {:?}: {} on {}, streams {}, {} stored events",
         config.run.name,
         format!("{:?}", config.strategy.kind).to_lowercase(),
         instrument.key,
@@ -144,7 +162,20 @@ pub fn run_on_store(
             .collect::<Vec<_>>()
             .join("+"),
         replay.rows()
-    ))?;
+    )
+}
+
+/// Imports what is missing, then replays the configured streams through the engine (no
+/// outputs written).
+pub fn run_on_store(
+    config: &BacktestConfig,
+    store: &ParquetStore,
+    observer: &mut dyn RunObserver,
+) -> Result<BacktestResult, BacktestError> {
+    import_missing(store, config, observer)?;
+    let instrument = configured_instrument(config, observer)?;
+    let replay = open_replay(config, store)?;
+    observer.note(&replay_header("backtest", config, &instrument, &replay))?;
     observer.replay_started(replay.rows());
     let events = replay.merge.map(|item| item.map(|replayed| replayed.event));
     let result = run_backtest(config, instrument, events, &mut |ts, count| {

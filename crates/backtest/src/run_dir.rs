@@ -124,7 +124,7 @@ pub fn write_tables_and_report(
 }
 
 /// Writes through a temporary file and a rename: a crash never leaves half a file.
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), BacktestError> {
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), BacktestError> {
     let temporary = path.with_extension("partial");
     let mut file = std::fs::File::create(&temporary).map_err(io(&temporary))?;
     file.write_all(bytes).map_err(io(&temporary))?;

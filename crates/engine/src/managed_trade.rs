@@ -386,6 +386,7 @@ mod tests {
             stop: price("99"),
             take_profit_1: Some(price("101")),
             take_profit_2: price("103"),
+            size_factor: Rate::ONE,
         };
         let mut trade = ManagedTrade::new(
             1,

@@ -3,8 +3,8 @@
 
 use auction_trader_book::{OrderBook, SequenceRule, SequencedBook};
 use auction_trader_features::toxicity::{
-    BookSample, DrainRegime, SecondFilters, ToxicityConfig, ToxicityEngine, ToxicitySecond,
-    read_sample, toxicity_table,
+    BookSample, DrainDepth, DrainRegime, SecondFilters, ToxicityConfig, ToxicityEngine,
+    ToxicitySecond, read_sample, toxicity_table,
 };
 use auction_trader_testkit::{
     busiest_instrument, load_binance_capture, replay_order, sort_replay_order,
@@ -48,6 +48,14 @@ fn trade(millis: i64, price: i64, size: i64, aggressor: AggressorSide) -> Market
 /// Bids 100..81 and asks 101..120, size 1 each, then one heartbeat row per second (the far
 /// bid 81 re-set to 1) up to `seconds`, merged with `extra` events.
 fn scenario(seconds: i64, extra: Vec<MarketEvent>) -> Vec<ToxicitySecond> {
+    scenario_with(&ToxicityConfig::default(), seconds, extra)
+}
+
+fn scenario_with(
+    config: &ToxicityConfig,
+    seconds: i64,
+    extra: Vec<MarketEvent>,
+) -> Vec<ToxicitySecond> {
     let mut events = Vec::new();
     for index in 0..20 {
         events.push(level(0, BookSide::Bid, 100 - index, 1));
@@ -59,8 +67,7 @@ fn scenario(seconds: i64, extra: Vec<MarketEvent>) -> Vec<ToxicitySecond> {
     events.extend(extra);
     sort_replay_order(&mut events);
     let instrument = InstrumentKey::new("test", "BTCUSDT", MarketKind::Perpetual);
-    let mut engine =
-        ToxicityEngine::new(&ToxicityConfig::default(), &instrument, None).expect("engine");
+    let mut engine = ToxicityEngine::new(config, &instrument, None).expect("engine");
     let mut records = Vec::new();
     for event in &events {
         engine.on_event(event, &mut records);
@@ -122,6 +129,46 @@ fn big_level_that_vanishes_untraded_is_a_ghost_and_discounted_forward() {
     assert_eq!(record_at(&traded, 45_000).discounted_depth_bid, 0.0);
     // Steady book before: decay-weighted depth equals the displayed 20 lots.
     assert!((record_at(&records, 34_000).decay_depth_bid - 20.0).abs() < 1e-9);
+}
+
+#[test]
+fn raw_drain_depth_is_the_displayed_depth_without_decay_or_ghost_discount() {
+    // The ghost of the test above, and the 100 bid pulled from 5 lots to 1 at 40 s.
+    let extra = || {
+        vec![
+            level(35_000, BookSide::Bid, 95, 10),
+            level(37_000, BookSide::Bid, 95, 1),
+            level(39_500, BookSide::Bid, 100, 5),
+            level(40_500, BookSide::Bid, 100, 1),
+        ]
+    };
+    let raw = ToxicityConfig {
+        drain_depth: DrainDepth::Raw,
+        ..ToxicityConfig::default()
+    };
+    let raw_records = scenario_with(&raw, 50, extra());
+    let filtered = scenario(50, extra());
+    assert_eq!(raw_records.len(), filtered.len());
+    for (raw_second, filtered_second) in raw_records.iter().zip(&filtered) {
+        // Raw: exactly the displayed 20 levels (20 lots, 29 at 36 s, 24 at 40 s).
+        assert_eq!(raw_second.decay_depth_bid, raw_second.depth_bid);
+        // Everything else is the same filter output.
+        assert_eq!(raw_second.ghosts_bid, filtered_second.ghosts_bid);
+        assert_eq!(raw_second.depth_bid, filtered_second.depth_bid);
+    }
+    let at_second = |records: &[ToxicitySecond], millis: i64| {
+        records
+            .iter()
+            .find(|record| record.ts == at(millis))
+            .unwrap()
+            .decay_depth_bid
+    };
+    assert_eq!(at_second(&raw_records, 36_000), 29.0);
+    assert_eq!(at_second(&raw_records, 40_000), 24.0);
+    // Filtered depth still averages the spikes over the lookback and discounts the ghost.
+    assert!(at_second(&filtered, 36_000) < 29.0);
+    assert_eq!(at_second(&raw_records, 45_000), 20.0);
+    assert_ne!(at_second(&filtered, 45_000), 20.0);
 }
 
 #[test]

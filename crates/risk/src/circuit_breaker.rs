@@ -8,11 +8,19 @@
 //! equity included) to the current equity, so a day that first gains and then gives back more
 //! than 3% of its peak counts. The win-rate window spans sessions and days (it is a rolling
 //! count of trades); the signal count restarts at each session start. All maths is exact
-//! integer arithmetic on the fixed-point values.
+//! integer arithmetic on the fixed-point values, except the z-score option's statistic.
+//!
+//! The z-score option (SPEC 4 "a later option", `signal_test: z_score`, off by default)
+//! replaces breach (a): `z = (signals − baseline) / √baseline` (the session count against a
+//! Poisson baseline) above `z_threshold` (2.0) AND an accelerating drawdown — the day drawdown
+//! measured at the last three closed trades `d₁, d₂, d₃` (oldest first) with
+//! `d₃ − d₂ > d₂ − d₁` and `d₃ > d₂` (it grew at the last trade, faster than at the one
+//! before; drawdown 0 when at the day's peak).
 
 use std::collections::{BTreeMap, VecDeque};
 
-use auction_trader_types::{Money, Quantity, Rate, UnixNanos};
+pub use auction_trader_types::Session;
+use auction_trader_types::{Money, Quantity, Rate, SESSION_NANOS, UnixNanos};
 use serde::{Deserialize, Serialize};
 
 use crate::RiskError;
@@ -20,42 +28,6 @@ use crate::value::SCALE;
 
 const NANOS_PER_HOUR: i64 = 3_600_000_000_000;
 const NANOS_PER_DAY: i64 = 24 * NANOS_PER_HOUR;
-/// SPEC 4 sessions are 8 hours: Asia 00–08, Europe 08–16, US 16–24 UTC.
-const SESSION_NANOS: i64 = 8 * NANOS_PER_HOUR;
-
-/// The three trading sessions of SPEC 4 (UTC).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Session {
-    Asia,
-    Europe,
-    Us,
-}
-
-impl Session {
-    /// The session `ts` falls in.
-    pub fn of(ts: UnixNanos) -> Self {
-        match ts.as_i64().rem_euclid(NANOS_PER_DAY) / SESSION_NANOS {
-            0 => Self::Asia,
-            1 => Self::Europe,
-            _ => Self::Us,
-        }
-    }
-
-    /// Start of the session `ts` falls in.
-    pub fn start_of(ts: UnixNanos) -> UnixNanos {
-        UnixNanos(ts.as_i64().div_euclid(SESSION_NANOS) * SESSION_NANOS)
-    }
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Asia => "asia",
-            Self::Europe => "europe",
-            Self::Us => "us",
-        }
-    }
-}
-
 /// Expected drain signals per session for one symbol (SPEC 4 defaults 15 / 35 / 60).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -85,6 +57,17 @@ impl SessionBaselines {
     }
 }
 
+/// How breach (a) judges the session's signal count.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignalTest {
+    /// Signals above `signal_multiple` × the baseline (SPEC 4 default).
+    #[default]
+    Multiple,
+    /// z-score above `z_threshold` AND an accelerating drawdown (SPEC 4 later option).
+    ZScore,
+}
+
 /// Circuit-breaker parameters (SPEC 4, SPEC 10: 2 of 3 breaches).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -97,6 +80,10 @@ pub struct CircuitBreakerConfig {
     pub symbol_baselines: BTreeMap<String, SessionBaselines>,
     /// Breach (a): signals since the session start > this × the baseline (SPEC 4: 2).
     pub signal_multiple: u32,
+    /// Breach (a) by the multiple (default) or by the z-score option.
+    pub signal_test: SignalTest,
+    /// z-score threshold of the option (SPEC 4: 2.0).
+    pub z_threshold: f64,
     /// Breach (b): rolling window of closed trades (SPEC 4: 20) ...
     pub win_rate_trades: u32,
     /// ... whose win rate below this is a breach (SPEC 4: 45%).
@@ -119,6 +106,8 @@ impl Default for CircuitBreakerConfig {
             baselines: SessionBaselines::default(),
             symbol_baselines: BTreeMap::new(),
             signal_multiple: 2,
+            signal_test: SignalTest::Multiple,
+            z_threshold: 2.0,
             win_rate_trades: 20,
             min_win_rate: Rate::from_raw(450_000_000),
             max_day_drawdown: Rate::from_raw(30_000_000),
@@ -133,6 +122,9 @@ impl CircuitBreakerConfig {
         let invalid = |field, reason| Err(RiskError::InvalidConfig { field, reason });
         if self.signal_multiple == 0 {
             return invalid("circuit_breaker.signal_multiple", "must be at least 1");
+        }
+        if !(self.z_threshold.is_finite() && self.z_threshold > 0.0) {
+            return invalid("circuit_breaker.z_threshold", "must be a positive number");
         }
         if self.win_rate_trades == 0 || self.win_rate_trades > 10_000 {
             return invalid("circuit_breaker.win_rate_trades", "must be 1..=10000");
@@ -159,6 +151,11 @@ impl CircuitBreakerConfig {
             .copied()
             .unwrap_or(self.baselines)
     }
+}
+
+/// `(signals − baseline) / √baseline`; `None` for a zero baseline.
+pub fn signal_z_score(signals: u32, baseline: u64) -> Option<f64> {
+    (baseline > 0).then(|| (f64::from(signals) - baseline as f64) / (baseline as f64).sqrt())
 }
 
 /// A fixed-point raw value as i128, whatever its raw width.
@@ -206,6 +203,8 @@ pub struct CircuitBreaker {
     trips: u32,
     /// Net P&L (realized, fees, funding) of the trade in progress.
     open_trade_pnl: Money,
+    /// Day drawdown × SCALE at the last three closed trades (z-score option), oldest first.
+    trade_drawdowns: VecDeque<i128>,
 }
 
 impl CircuitBreaker {
@@ -223,6 +222,7 @@ impl CircuitBreaker {
             tripped_until: None,
             trips: 0,
             open_trade_pnl: Money::ZERO,
+            trade_drawdowns: VecDeque::new(),
         })
     }
 
@@ -263,6 +263,10 @@ impl CircuitBreaker {
     /// A closed trade at `ts`: won when its net P&L (after fees and funding) was positive.
     pub fn on_trade_closed(&mut self, ts: UnixNanos, won: bool) {
         self.roll(ts);
+        self.trade_drawdowns.push_back(self.day_drawdown_scaled());
+        while self.trade_drawdowns.len() > 3 {
+            self.trade_drawdowns.pop_front();
+        }
         self.outcomes.push_back(won);
         while self.outcomes.len() > self.config.win_rate_trades as usize {
             self.outcomes.pop_front();
@@ -284,8 +288,16 @@ impl CircuitBreaker {
             self.baselines
                 .of(Session::of(self.session_start.unwrap_or(UnixNanos::ZERO))),
         );
-        let signal_count =
-            u64::from(self.session_signals) > u64::from(self.config.signal_multiple) * baseline;
+        let signal_count = match self.config.signal_test {
+            SignalTest::Multiple => {
+                u64::from(self.session_signals) > u64::from(self.config.signal_multiple) * baseline
+            }
+            SignalTest::ZScore => {
+                signal_z_score(self.session_signals, baseline)
+                    .is_some_and(|z| z > self.config.z_threshold)
+                    && self.drawdown_accelerating()
+            }
+        };
         let window = self.config.win_rate_trades as usize;
         let win_rate = self.outcomes.len() >= window && {
             // wins / n < min  ⇔  wins × SCALE < min_raw × n (exact).
@@ -304,6 +316,29 @@ impl CircuitBreaker {
             signal_count,
             win_rate,
             drawdown,
+        }
+    }
+
+    /// `(peak − equity) / peak × SCALE` since the day's start (0 at or above the peak or
+    /// without equity).
+    fn day_drawdown_scaled(&self) -> i128 {
+        match (self.day_peak, self.equity) {
+            (Some(peak), Some(equity)) if peak.is_positive() => {
+                let loss = wide(peak.raw()) - wide(equity.raw());
+                (loss.max(0) * SCALE) / wide(peak.raw())
+            }
+            _ => 0,
+        }
+    }
+
+    /// The z-score option's accelerating drawdown over the last three closed trades.
+    pub fn drawdown_accelerating(&self) -> bool {
+        let mut last = self.trade_drawdowns.iter().copied();
+        match (last.next(), last.next(), last.next()) {
+            (Some(first), Some(second), Some(third)) => {
+                third > second && third - second > second - first
+            }
+            _ => false,
         }
     }
 
@@ -414,6 +449,53 @@ mod tests {
             Rate::from_raw(1_000_000_000)
         );
         assert_eq!(breaker.trips(), 1);
+    }
+
+    #[test]
+    fn z_score_option_needs_a_high_count_and_an_accelerating_drawdown() {
+        // Asia baseline 15: z = (count − 15) / √15; 23 → 2.066 > 2, 22 → 1.807.
+        assert!((signal_z_score(23, 15).unwrap() - 8.0 / 15f64.sqrt()).abs() < 1e-12);
+        assert_eq!(signal_z_score(3, 0), None);
+        let config = CircuitBreakerConfig {
+            signal_test: SignalTest::ZScore,
+            ..CircuitBreakerConfig::default()
+        };
+        let mut breaker = CircuitBreaker::new(&config, "BTCUSDT").unwrap();
+        breaker.on_equity(at(0, 0), money(10_000));
+        for minute in 0..23 {
+            breaker.on_signal(at(1, minute));
+        }
+        // z > 2 but no drawdown history: no breach (the multiple test would need 31).
+        assert!(!breaker.breaches().signal_count);
+        // Drawdowns at three closed trades: 0.5%, 1.0%, 2.0% of the 10,000 peak: steps 0.5
+        // then 1.0 point → accelerating.
+        for (minute, equity) in [(30, 9_950), (31, 9_900), (32, 9_800)] {
+            breaker.on_equity(at(1, minute), money(equity));
+            breaker.on_trade_closed(at(1, minute), false);
+        }
+        assert!(breaker.drawdown_accelerating());
+        assert!(breaker.breaches().signal_count);
+        // A fourth trade at 2.4%: step 0.4 < 1.0 → decelerating, no breach.
+        breaker.on_equity(at(1, 40), money(9_760));
+        breaker.on_trade_closed(at(1, 40), false);
+        assert!(!breaker.drawdown_accelerating());
+        assert!(!breaker.breaches().signal_count);
+        // 22 signals (z 1.81) with an accelerating drawdown: no breach.
+        let mut low = CircuitBreaker::new(&config, "BTCUSDT").unwrap();
+        low.on_equity(at(0, 0), money(10_000));
+        for (minute, equity) in [(30, 9_950), (31, 9_900), (32, 9_800)] {
+            low.on_equity(at(1, minute), money(equity));
+            low.on_trade_closed(at(1, minute), false);
+        }
+        for minute in 0..22 {
+            low.on_signal(at(2, minute));
+        }
+        assert!(low.drawdown_accelerating() && !low.breaches().signal_count);
+        let bad = CircuitBreakerConfig {
+            z_threshold: f64::NAN,
+            ..CircuitBreakerConfig::default()
+        };
+        assert!(bad.validate().is_err());
     }
 
     #[test]

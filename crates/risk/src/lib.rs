@@ -28,7 +28,8 @@ mod test_support;
 mod value;
 
 pub use circuit_breaker::{
-    Breaches, CircuitBreaker, CircuitBreakerConfig, Session, SessionBaselines, scale_quantity,
+    Breaches, CircuitBreaker, CircuitBreakerConfig, Session, SessionBaselines, SignalTest,
+    scale_quantity, signal_z_score,
 };
 pub use config::{MAX_LEVERAGE_LIMIT, RiskConfig};
 pub use cooldown::Cooldown;

@@ -155,13 +155,19 @@ impl RiskManager {
             &self.config,
         )
         .map_err(EntryRejection::Sizing)?;
-        // SPEC 4 circuit breaker: half size until the end of the session once tripped.
-        if let Some(breaker) = self.circuit_breaker.as_ref().filter(|b| b.is_tripped(now)) {
-            sizing.quantity = scale_quantity(
-                sizing.quantity,
-                breaker.size_factor(now),
-                self.instrument.lot_size,
-            );
+        // SPEC 4 circuit breaker: half size until the end of the session once tripped; SPEC 3.2
+        // drain volatility / session sizing: the intent's own factor. Both multiply.
+        let breaker_factor = self
+            .circuit_breaker
+            .as_ref()
+            .filter(|b| b.is_tripped(now))
+            .map(|breaker| breaker.size_factor(now));
+        let intent_factor = (intent.size_factor.raw() > 0 && intent.size_factor < Rate::ONE)
+            .then_some(intent.size_factor);
+        if breaker_factor.is_some() || intent_factor.is_some() {
+            for factor in [breaker_factor, intent_factor].into_iter().flatten() {
+                sizing.quantity = scale_quantity(sizing.quantity, factor, self.instrument.lot_size);
+            }
             if sizing.quantity < self.instrument.min_size || sizing.quantity.is_zero() {
                 return Err(EntryRejection::Sizing(SizingRejection::BelowMinimumSize {
                     quantity: sizing.quantity,
@@ -368,6 +374,7 @@ mod circuit_breaker_tests {
             stop: Price::from_raw(59_928_000_000_000),
             take_profit_1: None,
             take_profit_2: Price::from_raw(60_048_000_000_000),
+            size_factor: Rate::ONE,
         };
         let full = risk
             .evaluate_entry(&intent, units(10_000), Money::ZERO, UnixNanos(NINE))
@@ -422,6 +429,7 @@ mod tests {
             stop: price(stop),
             take_profit_1: two_targets.then(|| price(entry)),
             take_profit_2: price(entry),
+            size_factor: Rate::ONE,
         }
     }
 
@@ -452,6 +460,22 @@ mod tests {
             .unwrap();
         assert_eq!(plan.take_profit_1_quantity, Quantity::ZERO);
         assert_eq!(plan.take_profit_2_quantity, quantity("1.666"));
+    }
+
+    #[test]
+    fn intent_size_factor_scales_the_capped_size_down_to_lots() {
+        // SPEC 11.2 size 1.666 BTC (1,666 lots of 0.001); factor 0.5 → 833 lots = 0.833 BTC;
+        // factor 0.25 → 416.5 → 416 lots (rounded down) = 0.416 BTC.
+        let mut risk = manager();
+        let mut single = intent(Direction::Long, "60000", "59940", false);
+        for (factor, expected) in [("0.5", "0.833"), ("0.25", "0.416"), ("1", "1.666")] {
+            single.size_factor = Rate::from_decimal_str(factor).unwrap();
+            let plan = risk
+                .evaluate_entry(&single, money("10000"), Money::ZERO, at(60))
+                .unwrap();
+            assert_eq!(plan.quantity, quantity(expected), "factor {factor}");
+            assert_eq!(plan.take_profit_2_quantity, quantity(expected));
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use auction_trader_features::FeatureSnapshot;
 use auction_trader_types::{
     ExecutionReport, Instrument, MarketEvent, OrderCommand, OrderId, OrderKind, OrderRequest,
-    OrderSide, Price, Quantity, TimeoutAction, UnixNanos,
+    OrderSide, Price, Quantity, Rate, TimeoutAction, UnixNanos,
 };
 use serde::Serialize;
 
@@ -107,6 +107,9 @@ pub struct TradeIntent {
     pub take_profit_1: Option<Price>,
     /// TP2 (the remainder).
     pub take_profit_2: Price,
+    /// Multiplier on the risk-based size in (0, 1] (SPEC 3.2 drain volatility / session
+    /// sizing); `Rate::ONE` = unscaled.
+    pub size_factor: Rate,
 }
 
 /// Why a position (or part of it) was closed.

@@ -4,7 +4,7 @@
 //! [`TypesError::ArithmeticOverflow`] naming the value), UTC nanosecond time
 //! ([`UnixNanos`]), sides, the normalized market events ([`Trade`], [`Quote`], [`BookDelta`],
 //! [`Funding`], [`Liquidation`], [`Bar`]), [`Instrument`] metadata and its [`Valuation`]
-//! (linear in quote currency, inverse in coin, SPEC 5), and the order and
+//! (linear in quote currency, inverse in coin, SPEC 5), the UTC trading [`Session`]s, and the order and
 //! execution-report vocabulary shared by strategies, risk, the simulated exchange and live
 //! venues ([`OrderRequest`], [`ExecutionReport`], [`Money`]).
 //!
@@ -16,6 +16,7 @@ mod events;
 mod fixed_point;
 mod instrument;
 mod order;
+mod session;
 mod side;
 mod time;
 mod valuation;
@@ -33,6 +34,7 @@ pub use order::{
     CancelReason, Crossing, ExecutionReport, Fill, FundingPayment, Liquidity, OrderCommand,
     OrderId, OrderKind, OrderRequest, OrderSide, RejectReason, TimeoutAction, Trigger,
 };
+pub use session::{SESSION_NANOS, Session};
 pub use side::{AggressorSide, BookSide};
 pub use time::{NANOS_PER_MICRO, NANOS_PER_MILLI, NANOS_PER_MINUTE, NANOS_PER_SECOND, UnixNanos};
 pub use valuation::{ContractType, Valuation};

@@ -16,9 +16,7 @@ use super::apply::{apply, check_key, config_tree, is_toxicity_prior, lookup};
 use super::sweep::{Combination, Sweep};
 use crate::config::{BacktestConfig, StrategyKind};
 use crate::error::BacktestError;
-use crate::run_config::{
-    RunObserver, Silent, configured_instrument, import_missing, open_replay, open_store,
-};
+use crate::run_config::{RunObserver, Silent, configured_instrument, decode_run_data, open_store};
 use crate::runner::run_backtest;
 use crate::sma_cross::{BarSeries, EquityDetail, sma_cross_result};
 
@@ -196,12 +194,7 @@ pub fn run_grid(
     }
     // Shared work: import and decode the data once for every combination.
     let store = open_store(base)?;
-    import_missing(&store, base, observer)?;
-    let replay = open_replay(base, &store)?;
-    let events = replay
-        .merge
-        .map(|item| item.map(|replayed| replayed.event))
-        .collect::<Result<Vec<_>, _>>()?;
+    let (_, events) = decode_run_data(base, &store, "grid", observer)?;
     let bars = BarSeries::from_events(&events);
     let shared = SharedData { events, bars };
     observer.note(&format!(

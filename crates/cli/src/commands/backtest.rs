@@ -2,7 +2,7 @@
 //! backtest crate's run API (import-if-missing, replay, engine, run directory), with a
 //! progress bar and the summary printed.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use auction_trader_backtest::{
@@ -34,23 +34,40 @@ pub struct BacktestArgs {
     pub json: bool,
 }
 
-pub fn run(args: &BacktestArgs) -> anyhow::Result<ExitCode> {
-    let mut config = BacktestConfig::load(&args.config)?;
-    if let Some(name) = &args.name {
+/// Loads `path` and applies the command line's overrides (run name, data directory, time
+/// range), then validates the result (shared by `backtest` and `fills compare`).
+pub fn load_config(
+    path: &Path,
+    name: Option<&String>,
+    data_dir: Option<&PathBuf>,
+    range: &TimeRangeArgs,
+) -> anyhow::Result<BacktestConfig> {
+    let mut config = BacktestConfig::load(path)?;
+    if let Some(name) = name {
         config.run.name = name.clone();
     }
-    if let Some(data_dir) = &args.data_dir {
+    if let Some(data_dir) = data_dir {
         config.data.dir = data_dir.clone();
     }
     // Checked by the one time parser now, so a bad value names the flag, not `data.start`.
-    args.range.bounds()?;
-    if let Some(from) = &args.range.from {
+    range.bounds()?;
+    if let Some(from) = &range.from {
         config.data.start = Some(from.clone());
     }
-    if let Some(to) = &args.range.to {
+    if let Some(to) = &range.to {
         config.data.end = Some(to.clone());
     }
     config.validate()?;
+    Ok(config)
+}
+
+pub fn run(args: &BacktestArgs) -> anyhow::Result<ExitCode> {
+    let config = load_config(
+        &args.config,
+        args.name.as_ref(),
+        args.data_dir.as_ref(),
+        &args.range,
+    )?;
     let notes = Notes::for_json(args.json);
     let outcome = execute(&config, notes)?;
     if args.json {
@@ -79,11 +96,26 @@ pub fn run(args: &BacktestArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Prints a run's notes to `notes`, its warnings to stderr, and its replay as a progress bar.
-struct CliObserver {
+pub struct CliObserver {
     notes: Notes,
     bar: Option<indicatif::ProgressBar>,
     /// The notes' reader went away: the run was stopped for it.
     closed: Option<anyhow::Error>,
+}
+
+impl CliObserver {
+    pub fn new(notes: Notes) -> Self {
+        Self {
+            notes,
+            bar: None,
+            closed: None,
+        }
+    }
+
+    /// The library's error, or the closed stdout that stopped the run.
+    pub fn error(&mut self, error: BacktestError) -> anyhow::Error {
+        self.closed.take().unwrap_or_else(|| error.into())
+    }
 }
 
 impl RunObserver for CliObserver {
@@ -120,18 +152,10 @@ impl RunObserver for CliObserver {
 /// Runs a validated config end to end through the backtest crate's run API (also used by
 /// `demo`); progress notes go to `notes`, the summary is the caller's to print.
 pub fn execute(config: &BacktestConfig, notes: Notes) -> anyhow::Result<RunOutcome> {
-    let mut observer = CliObserver {
-        notes,
-        bar: None,
-        closed: None,
-    };
+    let mut observer = CliObserver::new(notes);
     let outcome = run_config(config, &mut observer);
     observer.replay_finished();
-    match (outcome, observer.closed) {
-        (Ok(outcome), _) => Ok(outcome),
-        (Err(_), Some(closed)) => Err(closed),
-        (Err(error), None) => Err(error.into()),
-    }
+    outcome.map_err(|error| observer.error(error))
 }
 
 /// The run's counters, then the metrics table.

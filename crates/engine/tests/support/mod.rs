@@ -18,7 +18,7 @@ pub use auction_trader_testkit::events::{
 };
 use auction_trader_types::{
     AggressorSide, BookSide, Instrument, MarketEvent, Money, NANOS_PER_MILLI, NANOS_PER_SECOND,
-    Price, Quantity, TimeoutAction, UnixNanos,
+    Price, Quantity, Rate, TimeoutAction, UnixNanos,
 };
 
 pub const SECOND: i64 = 1_000;
@@ -130,6 +130,7 @@ pub fn market_intent(
         stop: price(stop),
         take_profit_1: take_profit_1.map(price),
         take_profit_2: price(take_profit_2),
+        size_factor: Rate::ONE,
     }
 }
 

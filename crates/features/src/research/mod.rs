@@ -5,8 +5,10 @@
 //!
 //! Owns: rolling moments (shared helper), z-score, EMA and deviation, RSI (Wilder), Bollinger
 //! position, realized volatility with bipower variation and a jump flag, OU half-life, VPIN,
-//! Hurst exponent (rescaled range) and ADX (Wilder).
+//! Hurst exponent (rescaled range), ADX (Wilder) and the augmented Dickey–Fuller test that
+//! must stand beside any half-life.
 
+pub mod adf;
 pub mod adx;
 pub mod bollinger;
 pub mod diagnostics;
@@ -23,6 +25,7 @@ pub mod vpin;
 pub mod window;
 pub mod zscore;
 
+pub use adf::{AdfResult, adf_test, mackinnon_p_value};
 pub use adx::Adx;
 pub use bollinger::BollingerPosition;
 pub use ema::Ema;

@@ -6,6 +6,19 @@ use serde::{Deserialize, Serialize};
 use crate::FeaturesError;
 use crate::config::{invalid, positive_finite};
 
+/// Which depth the drain signal watches (SPEC 6 toxicity-filter validation: the same strategy
+/// on raw depth and on decay-weighted, ghost-filtered depth).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DrainDepth {
+    /// Decay-weighted, ghost-discounted depth (SPEC 2.5 / 3.2): the strategy's depth.
+    #[default]
+    Filtered,
+    /// The displayed top-level depth of the one-second sample, no decay and no ghost
+    /// discount: the baseline of the validation run only.
+    Raw,
+}
+
 /// Toxicity-filter parameters (SPEC 2.5). The decay priors (`base_lambda`, `alpha`, `beta`,
 /// `gamma`) are regularization priors: fixed, never optimized on P&L.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,6 +99,9 @@ pub struct ToxicityConfig {
     pub drain_ratio: f64,
     /// ... and taker selling within this many ms after the signal (SPEC 2.5: 1.5 s).
     pub drain_confirm_ms: u32,
+    /// Depth the drain decline is measured on (default filtered; raw for the SPEC 6
+    /// validation run only).
+    pub drain_depth: DrainDepth,
 }
 
 impl Default for ToxicityConfig {
@@ -127,6 +143,7 @@ impl Default for ToxicityConfig {
             drain_decline: 0.30,
             drain_ratio: 1.8,
             drain_confirm_ms: 1_500,
+            drain_depth: DrainDepth::Filtered,
         }
     }
 }

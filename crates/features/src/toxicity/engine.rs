@@ -44,7 +44,8 @@ pub struct ToxicitySecond {
     /// Part of that displayed depth at (side, bucket)s under the ghost discount.
     pub discounted_depth_bid: f64,
     pub discounted_depth_ask: f64,
-    /// Decay-weighted, ghost-discounted depth of the top levels.
+    /// Decay-weighted, ghost-discounted depth of the top levels (the displayed depth under
+    /// `drain_depth: raw`).
     pub decay_depth_bid: f64,
     pub decay_depth_ask: f64,
     /// `base_λ × spread_factor × volatility_factor` (before level factor and offender doubling).

@@ -9,6 +9,7 @@ use auction_trader_types::{
 };
 
 use super::ToxicityConfig;
+use super::config::DrainDepth;
 use super::ctr::{BookCtr, FlowBucket, FlowWindow, TradeSizeMedian, fallback_epsilon};
 use super::decay::{DepthHistory, level_factor, spread_factor, volatility_factor};
 use super::drain::{DrainDetector, DrainRegime, DrainVerdict, PendingDrain, absorption_efficiency};
@@ -249,6 +250,10 @@ impl SecondFilters {
                     .unwrap_or(0.0);
             }
             decay[slot] /= UNIT;
+        }
+        if config.drain_depth == DrainDepth::Raw {
+            // SPEC 6 validation baseline: the drain watches the displayed depth as it is.
+            decay = [displayed[0] / UNIT, displayed[1] / UNIT];
         }
 
         // CTR over the active levels of the 10 s window.

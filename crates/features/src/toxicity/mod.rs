@@ -59,7 +59,7 @@ pub mod sample;
 pub mod stats;
 pub mod table;
 
-pub use config::ToxicityConfig;
+pub use config::{DrainDepth, ToxicityConfig};
 pub use drain::{DrainRegime, DrainVerdict};
 pub use engine::{ToxicityCounters, ToxicityEngine, ToxicitySecond, ToxicitySink, read_sample};
 pub use filters::SecondFilters;

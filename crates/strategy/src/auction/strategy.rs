@@ -19,7 +19,7 @@
 //!   logs it), with `entries_blocked=true` in the detail.
 
 use auction_trader_features::FeatureSnapshot;
-use auction_trader_types::{MarketEvent, Price, TimeoutAction, UnixNanos};
+use auction_trader_types::{MarketEvent, Price, Rate, TimeoutAction, UnixNanos};
 use serde::Serialize;
 
 use super::break_in;
@@ -515,6 +515,7 @@ impl AuctionStrategy {
                     stop: winner.stop,
                     take_profit_1,
                     take_profit_2: winner.take_profit_2,
+                    size_factor: Rate::ONE,
                 };
                 let order = match entry {
                     EntryOrder::Market => "market",

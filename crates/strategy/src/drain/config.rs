@@ -3,7 +3,20 @@
 use auction_trader_features::toxicity::ToxicityConfig;
 use serde::{Deserialize, Serialize};
 
+use super::sizing::SessionSize;
 use crate::error::{StrategyError, invalid};
+
+/// Where the time exit's duration comes from (SPEC 3.2).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeExitSource {
+    /// The measured signal half-life of the session once `half_life_min_signals` signals
+    /// back it; `time_exit_seconds` until then.
+    #[default]
+    Measured,
+    /// Always `time_exit_seconds`.
+    Fixed,
+}
 
 /// Drain strategy parameters. The drain detection itself (30 s window, 30% decline, 1.8×
 /// taker ratio, 1.5 s trailing check, ghost and CTR filters) lives in `toxicity` (SPEC 2.5).
@@ -24,8 +37,24 @@ pub struct DrainConfig {
     /// Take profit and stop in bps of the entry price (SPEC 10: 8 / 12).
     pub take_profit_bps: u32,
     pub stop_bps: u32,
-    /// Time exit after the fill, the signal half-life (SPEC 10: 30 s).
+    /// Time exit after the fill when no measured half-life is available (SPEC 10: 30 s).
     pub time_exit_seconds: u32,
+    /// Measured half-life (default) or always `time_exit_seconds`.
+    pub time_exit: TimeExitSource,
+    /// Seconds of mid path measured after each signal for the half-life.
+    pub half_life_horizon_seconds: u32,
+    /// Completed signal paths a session needs before its half-life is used.
+    pub half_life_min_signals: u32,
+    /// One-second mids in the ADF test recorded beside each half-life (SPEC 2.6).
+    pub adf_window_seconds: u32,
+    /// SPEC 3.2 volatility sizing: multiply the size by `volatility_size_factor` when rv_5m
+    /// ranks above `volatility_size_percentile` of the last `volatility_history_seconds`.
+    pub volatility_sizing: bool,
+    pub volatility_size_percentile: f64,
+    pub volatility_size_factor: f64,
+    pub volatility_history_seconds: u32,
+    /// SPEC 3.2 session sizing: a size multiplier per session (1 = unscaled).
+    pub session_size: SessionSize,
     /// A ghost on the drained side within this many seconds halves s_clean (SPEC 3.2: 60).
     pub ghost_memory_seconds: u32,
     /// Trade ask drains (shorts) as well as bid drains (longs).
@@ -44,6 +73,15 @@ impl Default for DrainConfig {
             take_profit_bps: 8,
             stop_bps: 12,
             time_exit_seconds: 30,
+            time_exit: TimeExitSource::Measured,
+            half_life_horizon_seconds: 120,
+            half_life_min_signals: 10,
+            adf_window_seconds: 240,
+            volatility_sizing: false,
+            volatility_size_percentile: 0.75,
+            volatility_size_factor: 0.5,
+            volatility_history_seconds: 14_400,
+            session_size: SessionSize::default(),
             ghost_memory_seconds: 60,
             shorts: true,
         }
@@ -94,6 +132,42 @@ impl DrainConfig {
         if self.time_exit_seconds == 0 || self.time_exit_seconds > 86_400 {
             return Err(invalid("drain.time_exit_seconds", "must be 1..=86400"));
         }
+        if !(2..=3_600).contains(&self.half_life_horizon_seconds) {
+            return Err(invalid(
+                "drain.half_life_horizon_seconds",
+                "must be 2..=3600",
+            ));
+        }
+        if self.half_life_min_signals == 0 {
+            return Err(invalid("drain.half_life_min_signals", "must be at least 1"));
+        }
+        if !(10..=86_400).contains(&self.adf_window_seconds) {
+            return Err(invalid("drain.adf_window_seconds", "must be 10..=86400"));
+        }
+        if !(self.volatility_size_percentile.is_finite()
+            && (0.0..1.0).contains(&self.volatility_size_percentile))
+        {
+            return Err(invalid(
+                "drain.volatility_size_percentile",
+                "must lie in [0, 1)",
+            ));
+        }
+        if !(300..=604_800).contains(&self.volatility_history_seconds) {
+            return Err(invalid(
+                "drain.volatility_history_seconds",
+                "must be 300..=604800",
+            ));
+        }
+        for (field, factor) in [
+            ("drain.volatility_size_factor", self.volatility_size_factor),
+            ("drain.session_size.asia", self.session_size.asia),
+            ("drain.session_size.europe", self.session_size.europe),
+            ("drain.session_size.us", self.session_size.us),
+        ] {
+            if !(factor.is_finite() && factor > 0.0 && factor <= 1.0) {
+                return Err(invalid(field, "size factors must lie in (0, 1]"));
+            }
+        }
         if self.ghost_memory_seconds > 86_400 {
             return Err(invalid(
                 "drain.ghost_memory_seconds",
@@ -136,6 +210,17 @@ mod tests {
         // The toxicity priors are validated through the strategy config too.
         let mut bad = DrainConfig::default();
         bad.toxicity.base_lambda = 0.2;
+        assert!(bad.validate().is_err());
+        // Sizing options are off by default; factors must shrink, never grow, the size.
+        assert!(!config.volatility_sizing);
+        assert_eq!(config.time_exit, TimeExitSource::Measured);
+        let mut bad = DrainConfig::default();
+        bad.session_size.us = 1.5;
+        assert!(bad.validate().is_err());
+        let bad = DrainConfig {
+            volatility_size_percentile: 1.0,
+            ..DrainConfig::default()
+        };
         assert!(bad.validate().is_err());
     }
 }

@@ -6,7 +6,12 @@
 //! 3. the confidence score decides the placement (one tick inside / at the touch / near-miss
 //!    `low_confidence`);
 //! 4. a post-only limit entry cancelled after 1 s, TP 8 bps and stop 12 bps from the entry
-//!    price, and a time exit at the signal half-life after the fill.
+//!    price, and a time exit after the fill at the signal half-life measured in the signal's
+//!    session (the configured 30 s until enough signals back it), the size scaled by the
+//!    optional volatility and session factors.
+//!
+//! Every REAL_PRESSURE verdict also starts a half-life path; each finished path is a
+//! `drain_half_life` row with the session's estimate and the ADF test of the recent mids.
 //!
 //! The verdict needs the 1.5 s trailing check, so it is known at the first one-second close
 //! after `signal + 1.5 s` (`signal + 2 s`): the order leaves then, never earlier (no
@@ -20,11 +25,14 @@ use auction_trader_features::toxicity::{
 };
 use auction_trader_types::{
     BookSide, ExecutionReport, Instrument, MarketEvent, NANOS_PER_MILLI, NANOS_PER_SECOND, Price,
-    TimeoutAction, UnixNanos,
+    Rate, Session, TimeoutAction, UnixNanos,
 };
 
-use super::DrainConfig;
 use super::confidence::{Confidence, ConfidenceInputs, Placement, confidence, placement};
+use super::half_life::CompletedPath;
+use super::measures::SecondMeasures;
+use super::sizing::size_factor;
+use super::{DrainConfig, TimeExitSource};
 use crate::api::{
     Actions, Direction, EntryOrder, ExitReason, ExitRequest, SetupKind, SignalRecord,
     SignalRecordKind, Strategy, StrategyContext, TradeIntent,
@@ -35,6 +43,8 @@ use crate::error::{StrategyError, invalid};
 /// signals.db machine names.
 pub const MACHINE_LONG: &str = "drain_long";
 pub const MACHINE_SHORT: &str = "drain_short";
+/// signals.db machine of the finished half-life paths.
+pub const MACHINE_HALF_LIFE: &str = "drain_half_life";
 
 /// What the strategy did, for reports and tests.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -52,6 +62,10 @@ pub struct DrainCounters {
     /// Improve placements that fell back to the touch because one tick inside would cross.
     pub improve_fell_back: u64,
     pub time_exits: u64,
+    /// Entries whose time exit used a measured half-life (the rest used the fallback).
+    pub measured_time_exits: u64,
+    /// Half-life paths completed.
+    pub half_life_paths: u64,
 }
 
 /// The liquidity-drain reversal (SPEC 3.2).
@@ -68,12 +82,19 @@ pub struct DrainStrategy {
     mids: VecDeque<(i64, i64)>,
     exit_requested: bool,
     counters: DrainCounters,
+    measures: SecondMeasures,
+    completed: Vec<CompletedPath>,
+    /// Time exit of the entry in flight, in seconds after the fill.
+    trade_time_exit: u32,
 }
 
 impl DrainStrategy {
     pub fn new(config: DrainConfig) -> Result<Self, StrategyError> {
         config.validate()?;
         Ok(Self {
+            measures: SecondMeasures::new(&config),
+            completed: Vec::new(),
+            trade_time_exit: config.time_exit_seconds,
             config,
             toxicity: None,
             records: Vec::new(),
@@ -154,6 +175,17 @@ impl DrainStrategy {
         context: &StrategyContext<'_>,
         actions: &mut Actions,
     ) {
+        let mut completed = std::mem::take(&mut self.completed);
+        self.measures.on_second(
+            record.ts.as_i64(),
+            context.best_bid,
+            context.best_ask,
+            &mut completed,
+        );
+        for path in completed.drain(..) {
+            self.on_path_completed(&path, context, actions);
+        }
+        self.completed = completed;
         if record.ghosts_bid > 0 {
             self.last_ghost[0] = Some(record.ts);
         }
@@ -209,6 +241,20 @@ impl DrainStrategy {
             near_miss(detail, "spoof_cleanup", actions);
             return;
         }
+        // Every REAL_PRESSURE signal feeds the half-life of its session (SPEC 3.2), traded
+        // or not.
+        let session = Session::of(verdict.signal_ts);
+        self.measures
+            .start_path(verdict.signal_ts.as_i64(), direction == Direction::Long);
+        let (volatility, volatility_rank) = self.measures.volatility();
+        let optional = |value: Option<f64>, digits: usize| {
+            value.map_or_else(|| "none".to_owned(), |value| format!("{value:.digits$}"))
+        };
+        detail.push("session", session.as_str());
+        detail.push("rv_5m", optional(volatility.map(|rv| rv * 10_000.0), 4));
+        detail.push("rv_rank", optional(volatility_rank, 4));
+        detail.push("spread_ratio", optional(self.measures.spread_ratio(), 4));
+        detail.push("absorption", optional(verdict.absorption, 6));
         // SPEC 3.2 entry delay: skip when the mid moved more than 5 bps during it.
         let moved = self.move_during_delay(verdict.signal_ts.as_i64());
         detail.push(
@@ -232,6 +278,10 @@ impl DrainStrategy {
             };
             (ctr, record.churn)
         });
+        detail.push(
+            "obi_velocity",
+            optional(at_signal.and_then(|record| record.obi_velocity), 4),
+        );
         let memory = i64::from(self.config.ghost_memory_seconds) * NANOS_PER_SECOND;
         let recent_ghost = self.last_ghost[side_slot]
             .is_some_and(|ts| context.now.as_i64() - ts.as_i64() <= memory);
@@ -307,6 +357,32 @@ impl DrainStrategy {
         detail.push("entry", price);
         detail.push("stop", stop);
         detail.push("target", target);
+        // SPEC 3.2 sizing options and the time exit of this entry.
+        let factor = size_factor(
+            volatility_rank,
+            self.config.volatility_sizing,
+            self.config.volatility_size_percentile,
+            self.config.volatility_size_factor,
+            self.config.session_size.of(session),
+        );
+        let (time_exit, measured) = match self.config.time_exit {
+            TimeExitSource::Measured => self.measures.half_life().time_exit_seconds(
+                session,
+                self.config.half_life_min_signals,
+                self.config.time_exit_seconds,
+            ),
+            TimeExitSource::Fixed => (self.config.time_exit_seconds, false),
+        };
+        self.trade_time_exit = time_exit;
+        if measured {
+            self.counters.measured_time_exits += 1;
+        }
+        detail.push("size_factor", format!("{factor:.4}"));
+        detail.push("time_exit_s", time_exit);
+        detail.push(
+            "time_exit_source",
+            if measured { "measured" } else { "fallback" },
+        );
         actions.intents.push(TradeIntent {
             ts: context.now,
             setup: SetupKind::Drain,
@@ -321,6 +397,7 @@ impl DrainStrategy {
             stop,
             take_profit_1: None,
             take_profit_2: target,
+            size_factor: Rate::from_f64_rounded(factor).unwrap_or(Rate::ONE),
         });
         actions.signals.push(row(
             context.now,
@@ -344,7 +421,7 @@ impl DrainStrategy {
         };
         let due = entry_ts
             .as_i64()
-            .saturating_add(i64::from(self.config.time_exit_seconds) * NANOS_PER_SECOND);
+            .saturating_add(i64::from(self.trade_time_exit) * NANOS_PER_SECOND);
         if context.now.as_i64() >= due {
             self.exit_requested = true;
             self.counters.time_exits += 1;
@@ -362,10 +439,62 @@ impl DrainStrategy {
                 "time_exit",
                 Detail::new()
                     .put("entry_ts", entry_ts.as_i64())
-                    .put("half_life_s", self.config.time_exit_seconds)
+                    .put("half_life_s", self.trade_time_exit)
                     .finish(),
             ));
         }
+    }
+}
+
+impl DrainStrategy {
+    /// A finished half-life path: one `drain_half_life` row with the session's estimate, the
+    /// ADF test of the recent mids beside it (SPEC 2.6) and the path itself (bps per second).
+    fn on_path_completed(
+        &mut self,
+        path: &CompletedPath,
+        context: &StrategyContext<'_>,
+        actions: &mut Actions,
+    ) {
+        self.counters.half_life_paths += 1;
+        let estimate = path.estimate;
+        let adf = self.measures.adf();
+        let direction = if path.sign > 0.0 {
+            Direction::Long
+        } else {
+            Direction::Short
+        };
+        let moves: Vec<String> = path.moves.iter().map(|bps| format!("{bps:.3}")).collect();
+        let detail = Detail::new()
+            .put("signal_ts", path.signal_ts)
+            .put("session", path.session.as_str())
+            .put("signals", estimate.signals)
+            .put("peak_bps", format!("{:.4}", estimate.peak_bps))
+            .put("peak_s", estimate.peak_seconds)
+            .put(
+                "half_life_s",
+                estimate
+                    .half_life_seconds
+                    .map_or_else(|| "none".to_owned(), |seconds| format!("{seconds:.3}")),
+            )
+            .put(
+                "adf_stat",
+                adf.map_or_else(|| "none".to_owned(), |adf| format!("{:.4}", adf.statistic)),
+            )
+            .put(
+                "adf_p",
+                adf.map_or_else(|| "none".to_owned(), |adf| format!("{:.4}", adf.p_value)),
+            )
+            .put("adf_n", adf.map_or(0, |adf| adf.observations))
+            .put("path_bps", moves.join(","));
+        actions.signals.push(row(
+            context.now,
+            SignalRecordKind::Transition,
+            direction,
+            MACHINE_HALF_LIFE,
+            "measuring",
+            "measured",
+            detail.finish(),
+        ));
     }
 }
 
