@@ -10,6 +10,7 @@ mod download;
 mod features;
 mod features_matrix;
 mod fills;
+mod grid;
 mod import;
 mod inputs;
 mod quarantine;
@@ -50,6 +51,9 @@ pub enum Command {
     /// Fill-model tools (SPEC 5): the same strategy under each queue model, side by side.
     #[command(subcommand)]
     Fills(fills::FillsCommand),
+    /// Grid and random search over any config key (SPEC 6), results in grid.db.
+    #[command(subcommand)]
+    Grid(grid::GridCommand),
     /// Re-render a run's HTML report and metrics from its execution.db (or export its rows).
     Report(run_output::ReportArgs),
     /// Backtest the auction strategy with the default configuration on real data (the shared
@@ -78,6 +82,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Backtest(args) => backtest::run(&args),
         Command::Fills(command) => fills::run(command),
         Command::Report(args) => run_output::run_report(&args),
+        Command::Grid(command) => grid::run(command),
         Command::Features(command) => features::run(command),
         Command::Demo(args) => demo::run(&args),
     }
