@@ -4,7 +4,7 @@
 //! trade statistics, fill rate, spread and slippage distributions, ...), CSV exports, the
 //! self-contained HTML report ([`render_html`]) and the terminal summary ([`summary_table`],
 //! [`metrics_json`]), with money shown with thousands separators and its currency
-//! ([`display`]).
+//! ([`display`]), and the drain strategy's research reports ([`drain_research`]).
 //!
 //! This crate depends only on `types`: the engine fills the record types; analytics never
 //! depends on strategy, risk, execution or the engine. Everything here is deterministic (no
@@ -13,6 +13,7 @@
 mod csv_export;
 pub mod daily;
 pub mod display;
+pub mod drain_research;
 pub mod drawdown;
 mod error;
 mod legs;
@@ -33,7 +34,7 @@ pub use metrics::{ExitReasonStats, Metrics, SetupStats, compute_metrics};
 pub use records::{
     EquityPoint, ExitLeg, FillRecord, OrderRecord, PriceBar, RunRecords, TradeRecord,
 };
-pub use report::render_html;
+pub use report::{DRAIN_SECTION_ID, drain_research_html, render_html, with_drain_section};
 pub use statistics::{Distribution, ReturnStatistics};
 pub use summary::{
     MIN_DAILY_RETURNS, metrics_json, small_sample_caveat, summary_rows, summary_table,
