@@ -14,6 +14,7 @@ mod inputs;
 mod parquet_input;
 mod quarantine;
 mod replay;
+mod research;
 mod run_output;
 mod validate;
 
@@ -49,6 +50,9 @@ pub enum Command {
     Backtest(backtest::BacktestArgs),
     /// Re-render a run's HTML report and metrics from its execution.db (or export its rows).
     Report(run_output::ReportArgs),
+    /// Research reports of a finished run (SPEC 6).
+    #[command(subcommand)]
+    Research(research::ResearchCommand),
     /// Backtest the auction strategy with the default configuration on real data (the shared
     /// data set, or else one day downloaded from Binance's public archive): imports the data,
     /// runs the backtests and prints each run's summary and HTML report path.
@@ -75,6 +79,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Backtest(args) => backtest::run(&args),
         Command::Report(args) => run_output::run_report(&args),
         Command::Features(command) => features::run(command),
+        Command::Research(command) => research::run(command),
         Command::Demo(args) => demo::run(&args),
     }
 }
