@@ -53,9 +53,10 @@ pub enum Command {
     /// Research reports of a finished run (SPEC 6).
     #[command(subcommand)]
     Research(research::ResearchCommand),
-    /// Backtest the auction strategy with the default configuration on real data (the shared
-    /// data set, or else one day downloaded from Binance's public archive): imports the data,
-    /// runs the backtests and prints each run's summary and HTML report path.
+    /// Backtest the auction strategy (and, on the shared data set, the liquidity-drain
+    /// strategy with its research summary) with the default configuration on real data (the
+    /// shared data set, or else one day downloaded from Binance's public archive): imports the
+    /// data, runs the backtests and prints each run's summary and HTML report path.
     Demo(demo::DemoArgs),
 }
 
