@@ -4,7 +4,8 @@
 //! trade statistics, fill rate, spread and slippage distributions, ...), CSV exports, the
 //! self-contained HTML report ([`render_html`]) and the terminal summary ([`summary_table`],
 //! [`metrics_json`]), with money shown with thousands separators and its currency
-//! ([`display`]), and the drain strategy's research reports ([`drain_research`]).
+//! ([`display`]), the fill-model comparison of one strategy under each queue model
+//! ([`FillModelComparison`]), and the drain strategy's research reports ([`drain_research`]).
 //!
 //! This crate depends only on `types`: the engine fills the record types; analytics never
 //! depends on strategy, risk, execution or the engine. Everything here is deterministic (no
@@ -16,6 +17,7 @@ pub mod display;
 pub mod drain_research;
 pub mod drawdown;
 mod error;
+mod fill_models;
 mod legs;
 mod metrics;
 mod records;
@@ -29,8 +31,11 @@ pub use csv_export::{write_equity_csv, write_trades_csv};
 pub use daily::{DayEnd, daily_equity, daily_returns};
 pub use drawdown::{Drawdown, MaxDrawdowns, max_drawdowns};
 pub use error::AnalyticsError;
+pub use fill_models::{FillModelComparison, FillModelRow};
 pub use legs::leg_net_pnls;
-pub use metrics::{ExitReasonStats, Metrics, SetupStats, compute_metrics};
+pub use metrics::{
+    ExitReasonStats, Metrics, SetupStats, compute_metrics, maker_filled_limit_orders,
+};
 pub use records::{
     EquityPoint, ExitLeg, FillRecord, OrderRecord, PriceBar, RunRecords, TradeRecord,
 };

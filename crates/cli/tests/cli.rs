@@ -292,6 +292,50 @@ fn backtest_twice_gives_identical_databases_and_reports() {
 }
 
 #[test]
+fn fills_compare_prints_the_table_and_writes_the_html_section() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let Some(config) = bitflyer_config(directory.path(), "models") else {
+        return;
+    };
+    let output = run(binary()
+        .args(["fills", "compare", "--models", "risk_averse,prob_log", "-c"])
+        .arg(&config));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let rows: Vec<&str> = stdout
+        .lines()
+        .skip_while(|line| !line.trim_start().starts_with("model"))
+        .collect();
+    // Header, the baseline first, then the requested models; money with its currency.
+    assert!(
+        rows[1].trim_start().starts_with("queue_fraction"),
+        "{stdout}"
+    );
+    assert!(rows[1].trim_end().ends_with("baseline"), "{stdout}");
+    assert!(rows[2].trim_start().starts_with("risk_averse"), "{stdout}");
+    assert!(rows[3].trim_start().starts_with("prob_log"), "{stdout}");
+    assert!(rows[1].contains(" JPY"), "{stdout}");
+    let page = directory
+        .path()
+        .join("runs/models-fill-models/fill_models.html");
+    assert_eq!(last_line(&output), format!("report: {}", page.display()));
+    let html = std::fs::read_to_string(&page).expect("html written");
+    assert!(html.contains("<h2>Fill models</h2>"), "{html}");
+    // An unknown model is a clear error naming the known ones, not a panic.
+    let output = binary()
+        .args(["fills", "compare", "--models", "queue_fractoin", "-c"])
+        .arg(&config)
+        .output()
+        .expect("the binary runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("queue_fractoin") && stderr.contains("risk_averse"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
 fn backtest_config_errors_name_the_key_and_do_not_panic() {
     let directory = tempfile::tempdir().expect("temp dir");
     let config = directory.path().join("bad.yaml");

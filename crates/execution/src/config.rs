@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::ExecutionError;
+use crate::cost_model::{CostModel, CostModelConfig};
 use crate::queue::{ProbabilityShape, QueueRule};
 use crate::recorded_latency::RecordedLatency;
 
@@ -116,6 +117,20 @@ pub enum LatencyModel {
     Interpolated,
 }
 
+/// How the part of a quote-only market order beyond the quoted size is priced (SPEC 5: "the
+/// rest pays the dynamic cost model's impact").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BeyondTouchPricing {
+    /// The touch worsened by the cost model's temporary + permanent impact of the whole
+    /// order, from the market state the exchange has seen (at least one tick); one tick while
+    /// it has seen less than a minute of trading.
+    #[default]
+    CostModel,
+    /// One tick beyond the touch (the fixed choice; `slippage_bps` applies on top either way).
+    OneTick,
+}
+
 /// Which funding rate is charged at the funding times (SPEC 5, SPEC 11.6).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -182,6 +197,10 @@ pub struct FillModelConfig {
     /// Extra slippage of market orders priced from a quote or the last trade (not when walking
     /// L2 depth, where the levels are the cost), in basis points.
     pub slippage_bps: f64,
+    /// How the size beyond the quoted touch is priced without depth.
+    pub beyond_touch: BeyondTouchPricing,
+    /// Parameters of the dynamic cost model (SPEC 5) that prices it.
+    pub cost_model: CostModelConfig,
     /// Half the typical spread around the last trade when quotes are absent or stale, in ticks.
     pub fallback_half_spread_ticks: u32,
     /// Overrides of the instrument's maker/taker fee, in basis points; never negative.
@@ -208,6 +227,8 @@ impl Default for FillModelConfig {
             stale_quote_ms: 250.0,
             stale_book_ms: 5_000.0,
             slippage_bps: 0.0,
+            beyond_touch: BeyondTouchPricing::CostModel,
+            cost_model: CostModelConfig::default(),
             fallback_half_spread_ticks: 1,
             maker_fee_bps: None,
             taker_fee_bps: None,
@@ -311,6 +332,8 @@ pub(crate) struct FillSettings {
     pub stale_quote: i64,
     pub stale_book: i64,
     pub slippage: Rate,
+    pub beyond_touch: BeyondTouchPricing,
+    pub cost_model: CostModel,
     pub fallback_half_spread_ticks: i64,
     pub maker_fee: Option<Rate>,
     pub taker_fee: Option<Rate>,
@@ -393,6 +416,8 @@ impl FillModelConfig {
             stale_quote: millis_to_nanos("stale_quote_ms", self.stale_quote_ms)?,
             stale_book: millis_to_nanos("stale_book_ms", self.stale_book_ms)?,
             slippage: to_rate("slippage_bps", self.slippage_bps / 10_000.0, 0.0..=0.1)?,
+            beyond_touch: self.beyond_touch,
+            cost_model: CostModel::new(self.cost_model.clone())?,
             fallback_half_spread_ticks: i64::from(self.fallback_half_spread_ticks),
             maker_fee: maker_fee(self.maker_fee_bps, self.maker_rebate_bps)?,
             taker_fee: self

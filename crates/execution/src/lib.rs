@@ -21,11 +21,14 @@ mod market;
 mod own_liquidity;
 mod queue;
 mod random;
+mod recent_market;
 mod recorded_latency;
 mod typical_spread;
 mod unknown_depth;
 
 pub use account::Account;
-pub use config::{FillModelConfig, FundingSource, LatencyConfig, LatencyModel, QueueModelKind};
+pub use config::{
+    BeyondTouchPricing, FillModelConfig, FundingSource, LatencyConfig, LatencyModel, QueueModelKind,
+};
 pub use error::ExecutionError;
 pub use exchange::{ExchangeCounters, SimulatedExchange};

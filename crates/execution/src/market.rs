@@ -9,10 +9,12 @@
 
 use auction_trader_book::OrderBook;
 use auction_trader_types::{
-    BookDelta, BookSide, NANOS_PER_MINUTE, Price, Quantity, Quote, UnixNanos,
+    BookDelta, BookSide, NANOS_PER_MINUTE, Price, Quantity, Quote, Trade, UnixNanos,
 };
 
+use crate::cost_model::MarketState;
 use crate::own_liquidity::ConsumedLevels;
+use crate::recent_market::RecentMarket;
 use crate::typical_spread::TypicalSpread;
 use crate::unknown_depth::DepthMemory;
 
@@ -61,6 +63,8 @@ pub(crate) struct MarketView {
     fallback_ticks: i64,
     /// Time-weighted quoted spread of the last hour (SPEC 5: last trade ± half of it).
     typical_spread: TypicalSpread,
+    /// Volume, volatility and Kyle's lambda of the last 30 minutes (the cost model's inputs).
+    recent: RecentMarket,
 }
 
 impl MarketView {
@@ -70,6 +74,7 @@ impl MarketView {
         stale_quote: i64,
         stale_book: i64,
         fallback_ticks: i64,
+        recent: RecentMarket,
     ) -> Self {
         Self {
             book,
@@ -87,6 +92,7 @@ impl MarketView {
             stale_book,
             fallback_ticks,
             typical_spread: TypicalSpread::new(TYPICAL_SPREAD_WINDOW_NANOS),
+            recent,
         }
     }
 
@@ -107,6 +113,7 @@ impl MarketView {
     }
 
     pub fn apply_quote(&mut self, quote: &Quote) {
+        self.roll_recent(quote.ts_recv);
         if !self.book_synced {
             self.depth_memory
                 .on_touch(BookSide::Bid, quote.bid_price, quote.bid_size);
@@ -123,6 +130,62 @@ impl MarketView {
             self.consumed
                 .on_touch(BookSide::Ask, quote.ask_price, quote.ask_size);
         }
+    }
+
+    /// A trade print: the last trade, and its flow for the cost model's market state.
+    #[inline]
+    pub fn apply_trade(&mut self, trade: &Trade) {
+        self.roll_recent(trade.ts_recv);
+        self.recent.on_trade(trade);
+        self.last_trade = Some((trade.price, trade.ts_recv));
+    }
+
+    #[inline]
+    fn roll_recent(&mut self, ts: UnixNanos) {
+        if self.recent.due(ts) {
+            let mid = self.latest_mid();
+            self.recent.close_seconds(ts, mid);
+        }
+    }
+
+    /// The latest mid whatever its age (the cost model's samples): the latest two-sided
+    /// quote, else the book, else the last trade.
+    fn latest_mid(&self) -> Option<f64> {
+        let two_sided = |bid: Price, ask: Price| {
+            (bid.is_positive() && ask >= bid).then(|| (bid.as_f64() + ask.as_f64()) / 2.0)
+        };
+        self.quote
+            .and_then(|quote| two_sided(quote.bid_price, quote.ask_price))
+            .or_else(|| {
+                let (bid, _) = self.book.best(BookSide::Bid)?;
+                let (ask, _) = self.book.best(BookSide::Ask)?;
+                two_sided(bid, ask)
+            })
+            .or_else(|| self.last_trade.map(|(price, _)| price.as_f64()))
+    }
+
+    /// The cost model's market state now (SPEC 5), `None` until the exchange has seen enough
+    /// trading (see `recent_market`): the mid slippage is measured against, the quoted spread
+    /// (else the typical spread) and the trailing volume, volatility and Kyle's lambda.
+    pub fn cost_state(&self, now: UnixNanos) -> Option<MarketState> {
+        let recent = self.recent.estimate()?;
+        let mid = self.reference_price(now)?.as_f64();
+        let spread = match self.quote {
+            Some(quote) if quote.ask_price > quote.bid_price && quote.bid_price.is_positive() => {
+                quote.ask_price.as_f64() - quote.bid_price.as_f64()
+            }
+            _ => 2.0 * Price::from_raw(self.half_typical_spread(now)).as_f64(),
+        };
+        Some(MarketState {
+            mid,
+            spread,
+            volatility_bps_per_minute: recent.volatility_bps_per_minute,
+            volume_per_minute: recent.volume_per_minute,
+            kyle_lambda_bps_per_million: recent.kyle_lambda_bps_per_million,
+            vpin: None,
+            passive_fill_probability: None,
+            own_volume_30d: 0.0,
+        })
     }
 
     /// Records that a taker order took `quantity` at a level (SPEC 5 own liquidity).

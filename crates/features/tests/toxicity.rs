@@ -3,8 +3,8 @@
 
 use auction_trader_book::{OrderBook, SequenceRule, SequencedBook};
 use auction_trader_features::toxicity::{
-    BookSample, DrainDepth, DrainRegime, SecondFilters, ToxicityConfig, ToxicityEngine, ToxicitySecond,
-    read_sample, toxicity_table,
+    BookSample, DrainDepth, DrainRegime, SecondFilters, ToxicityConfig, ToxicityEngine,
+    ToxicitySecond, read_sample, toxicity_table,
 };
 use auction_trader_testkit::{
     busiest_instrument, load_binance_capture, replay_order, sort_replay_order,

@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use auction_trader_analytics::{
     EquityPoint, ExitLeg, FillRecord, OrderRecord, PriceBar, RunRecords, TradeRecord,
 };
-use auction_trader_types::{FundingPayment, Money, Price, Quantity, Rate, UnixNanos};
-use rusqlite::{Connection, Row, params};
+use auction_trader_types::{ContractType, FundingPayment, Money, Price, Quantity, Rate, UnixNanos};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::StorageError;
 
@@ -91,6 +91,16 @@ pub fn write_execution_db(path: &Path, records: &RunRecords) -> Result<(), Stora
             info.execute(params![
                 "initial_equity",
                 records.initial_equity.to_string()
+            ])?;
+            // SPEC 5: the run's money is in coin for inverse contracts; a re-rendered report
+            // must say so.
+            info.execute(params![
+                "contract_type",
+                records.valuation.contract_type.as_str()
+            ])?;
+            info.execute(params![
+                "contract_multiplier",
+                records.valuation.multiplier.to_string()
             ])?;
             insert_orders(&transaction, &records.orders)?;
             insert_fills(&transaction, &records.fills)?;
@@ -186,6 +196,26 @@ pub fn read_execution_db(path: &Path) -> Result<RunRecords, StorageError> {
         Money::from_decimal_str(&info("initial_equity")?)
             .map_err(|error| corrupt(format!("initial_equity: {error}")))?,
     );
+    // Databases written before the valuation was stored have neither key: linear, 1.
+    let optional_info = |key: &str| -> Result<Option<String>, StorageError> {
+        connection
+            .query_row("SELECT value FROM run_info WHERE key = ?1", [key], |row| {
+                row.get(0)
+            })
+            .optional()
+            .map_err(|error| corrupt(format!("run_info.{key}: {error}")))
+    };
+    if let Some(text) = optional_info("contract_type")? {
+        records.valuation.contract_type = match text.as_str() {
+            "linear" => ContractType::Linear,
+            "inverse" => ContractType::Inverse,
+            other => return Err(corrupt(format!("run_info.contract_type: {other:?}"))),
+        };
+    }
+    if let Some(text) = optional_info("contract_multiplier")? {
+        records.valuation.multiplier = Quantity::from_decimal_str(&text)
+            .map_err(|error| corrupt(format!("run_info.contract_multiplier: {error}")))?;
+    }
     records.orders = query(
         &connection,
         "SELECT * FROM orders ORDER BY order_id",
@@ -573,6 +603,8 @@ fn insert_bars(connection: &Connection, bars: &[PriceBar]) -> Result<(), Storage
 
 #[cfg(test)]
 mod tests {
+    use auction_trader_types::Valuation;
+
     use super::*;
 
     fn price(text: &str) -> Price {
@@ -664,6 +696,37 @@ mod tests {
         assert_eq!(first, second);
         assert!(first.contains("trades\t1\tbreak_in\tlong"));
         assert!(!path.with_file_name("execution.db.partial").exists());
+    }
+
+    #[test]
+    fn the_valuation_round_trips_and_old_databases_read_as_linear() {
+        // Regression: a COIN-M run re-rendered by `report` was labelled in USD (linear),
+        // because execution.db did not store the contract type.
+        let directory = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
+        let path = directory.path().join("execution.db");
+        let mut records = sample_records();
+        records.symbol = "BTCUSD_PERP".to_owned();
+        records.valuation =
+            Valuation::inverse(Quantity::from_decimal_str("100").unwrap_or_default());
+        write_execution_db(&path, &records).unwrap_or_else(|error| panic!("{error}"));
+        let back = read_execution_db(&path).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(back.valuation, records.valuation);
+        assert_eq!(
+            auction_trader_analytics::display::run_currency(&back),
+            "BTC"
+        );
+        // A database from before the keys existed: linear with multiplier 1.
+        let connection = Connection::open(&path).unwrap_or_else(|error| panic!("{error}"));
+        connection
+            .execute(
+                "DELETE FROM run_info WHERE key IN ('contract_type', 'contract_multiplier')",
+                [],
+            )
+            .unwrap_or_else(|error| panic!("{error}"));
+        drop(connection);
+        let old = read_execution_db(&path).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(old.valuation, Valuation::linear(Quantity::ONE));
+        assert_eq!(auction_trader_analytics::display::run_currency(&old), "USD");
     }
 
     #[test]

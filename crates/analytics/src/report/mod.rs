@@ -17,14 +17,15 @@ use std::fmt::Write;
 
 pub use drain::{DRAIN_SECTION_ID, drain_research_html, with_drain_section};
 
-use format::{Units, escape, short_time};
+pub(crate) use format::escape;
+use format::{Units, short_time};
 
 use crate::{EquityPoint, MIN_DAILY_RETURNS, Metrics, RunRecords, daily_equity};
 
 /// Fewer closed trades than this and win rate and profit factor are noise.
 const MIN_TRADES: usize = 30;
 
-const STYLE: &str = "\
+pub(crate) const STYLE: &str = "\
 body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px auto;max-width:1140px;color:#1d2430;background:#fff}\
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #d8dee8;padding-bottom:4px}\
 .sub{color:#5a6578;margin:0 0 16px}.note{color:#5a6578}\

@@ -3,7 +3,7 @@
 //! exchange (progress bar), and writes the run directory: the effective config, execution.db,
 //! signals.db, the trade list, the equity curve, metrics and the HTML report.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -13,7 +13,7 @@ use auction_trader_data::instruments::{known_instrument, valued_instrument};
 use auction_trader_data::replay::ReplayMerge;
 use auction_trader_data::store::{PartitionFilter, TickStore};
 use auction_trader_storage::ParquetStore;
-use auction_trader_types::{InstrumentKey, MarketKind, StreamKind, UnixNanos};
+use auction_trader_types::{Instrument, InstrumentKey, MarketKind, StreamKind, UnixNanos};
 use clap::Args;
 
 use super::import::import_job;
@@ -41,23 +41,40 @@ pub struct BacktestArgs {
     pub json: bool,
 }
 
-pub fn run(args: &BacktestArgs) -> anyhow::Result<ExitCode> {
-    let mut config = BacktestConfig::load(&args.config)?;
-    if let Some(name) = &args.name {
+/// Loads `path` and applies the command line's overrides (run name, data directory, time
+/// range), then validates the result (shared by `backtest` and `fills compare`).
+pub fn load_config(
+    path: &Path,
+    name: Option<&String>,
+    data_dir: Option<&PathBuf>,
+    range: &TimeRangeArgs,
+) -> anyhow::Result<BacktestConfig> {
+    let mut config = BacktestConfig::load(path)?;
+    if let Some(name) = name {
         config.run.name = name.clone();
     }
-    if let Some(data_dir) = &args.data_dir {
+    if let Some(data_dir) = data_dir {
         config.data.dir = data_dir.clone();
     }
     // Checked by the one time parser now, so a bad value names the flag, not `data.start`.
-    args.range.bounds()?;
-    if let Some(from) = &args.range.from {
+    range.bounds()?;
+    if let Some(from) = &range.from {
         config.data.start = Some(from.clone());
     }
-    if let Some(to) = &args.range.to {
+    if let Some(to) = &range.to {
         config.data.end = Some(to.clone());
     }
     config.validate()?;
+    Ok(config)
+}
+
+pub fn run(args: &BacktestArgs) -> anyhow::Result<ExitCode> {
+    let config = load_config(
+        &args.config,
+        args.name.as_ref(),
+        args.data_dir.as_ref(),
+        &args.range,
+    )?;
     let notes = Notes::for_json(args.json);
     let outcome = execute(&config, notes)?;
     if args.json {
@@ -93,12 +110,31 @@ pub struct RunOutcome {
     pub result: BacktestResult,
 }
 
-/// Runs a validated config end to end and writes its run directory (also used by `demo`);
-/// progress notes go to `notes`, the summary is the caller's to print.
-pub fn execute(config: &BacktestConfig, notes: Notes) -> anyhow::Result<RunOutcome> {
+/// What a run replays: the valued instrument and its stored streams merged in replay order.
+pub struct RunReplay<'a> {
+    pub instrument: Instrument,
+    pub merge: ReplayMerge<'a>,
+    /// Stored rows of the selected partitions (for progress bars).
+    pub total_rows: u64,
+}
+
+/// Opens the configured data directory and imports the configured files it lacks.
+pub fn open_store(config: &BacktestConfig, notes: Notes) -> anyhow::Result<ParquetStore> {
     let store = ParquetStore::open(&config.data.dir)
         .with_context(|| format!("opening data directory {}", config.data.dir.display()))?;
     import_missing(&store, config, notes)?;
+    Ok(store)
+}
+
+/// Values the configured instrument and opens the merged replay of its stored streams over
+/// the configured range (warm-up included); the first progress note names the command
+/// (`purpose`).
+pub fn open_replay<'a>(
+    store: &'a ParquetStore,
+    config: &BacktestConfig,
+    purpose: &str,
+    notes: Notes,
+) -> anyhow::Result<RunReplay<'a>> {
     let market = MarketKind::parse(&config.data.market).context("data.market")?;
     let key = InstrumentKey::new(&config.data.venue, &config.data.symbol, market);
     if known_instrument(&key).is_none()
@@ -149,7 +185,7 @@ pub fn execute(config: &BacktestConfig, notes: Notes) -> anyhow::Result<RunOutco
         merge.add_stream(store.read_stream(&key, *kind, from, to)?);
     }
     notes.line(format_args!(
-        "backtest {:?}: {} on {key}, streams {}, {} stored events",
+        "{purpose} {:?}: {} on {key}, streams {}, {} stored events",
         config.run.name,
         format!("{:?}", config.strategy.kind).to_lowercase(),
         streams
@@ -159,6 +195,22 @@ pub fn execute(config: &BacktestConfig, notes: Notes) -> anyhow::Result<RunOutco
             .join("+"),
         total_rows
     ))?;
+    Ok(RunReplay {
+        instrument,
+        merge,
+        total_rows,
+    })
+}
+
+/// Runs a validated config end to end and writes its run directory (also used by `demo`);
+/// progress notes go to `notes`, the summary is the caller's to print.
+pub fn execute(config: &BacktestConfig, notes: Notes) -> anyhow::Result<RunOutcome> {
+    let store = open_store(config, notes)?;
+    let RunReplay {
+        instrument,
+        merge,
+        total_rows,
+    } = open_replay(&store, config, "backtest", notes)?;
     let bar = crate::progress::items_bar(total_rows.max(1), "events");
     let events = merge.map(|item| item.map(|replayed| replayed.event));
     let result = run_backtest(config, instrument, events, &mut |ts, count| {

@@ -9,6 +9,7 @@ mod demo;
 mod download;
 mod features;
 mod features_matrix;
+mod fills;
 mod import;
 mod inputs;
 mod parquet_input;
@@ -48,6 +49,9 @@ pub enum Command {
     Features(features::FeaturesCommand),
     /// Run a backtest from a YAML config (SPEC 6, 9); writes a run directory with the report.
     Backtest(backtest::BacktestArgs),
+    /// Fill-model tools (SPEC 5): the same strategy under each queue model, side by side.
+    #[command(subcommand)]
+    Fills(fills::FillsCommand),
     /// Re-render a run's HTML report and metrics from its execution.db (or export its rows).
     Report(run_output::ReportArgs),
     /// Research reports of a finished run (SPEC 6).
@@ -78,6 +82,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Download(args) => download::run(&args),
         Command::Bench(command) => bench::run(command),
         Command::Backtest(args) => backtest::run(&args),
+        Command::Fills(command) => fills::run(command),
         Command::Report(args) => run_output::run_report(&args),
         Command::Features(command) => features::run(command),
         Command::Research(command) => research::run(command),

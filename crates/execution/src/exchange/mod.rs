@@ -39,9 +39,15 @@ use crate::account::Account;
 use crate::config::{FillModelConfig, FillSettings, FundingSource};
 use crate::market::{Level, MarketView};
 use crate::random::SplitMix64;
+use crate::recent_market::RecentMarket;
 use funding::FundingSchedule;
 use latency::{Action, Scheduled};
 use resting::{Bounds, RestingOrder};
+
+/// The cost model's market state covers the last 30 minutes (the feature library's
+/// `kyle_lambda_30m` window) and needs one minute of it.
+const RECENT_WINDOW_SECONDS: usize = 1_800;
+const RECENT_MIN_SECONDS: usize = 60;
 
 /// Counters of what the exchange did (for reports and tests).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -116,6 +122,12 @@ impl SimulatedExchange {
             settings.stale_quote,
             settings.stale_book,
             settings.fallback_half_spread_ticks,
+            RecentMarket::new(
+                RECENT_WINDOW_SECONDS,
+                RECENT_MIN_SECONDS,
+                instrument.contract_type,
+                instrument.contract_multiplier.as_f64(),
+            ),
         );
         let funding = FundingSchedule::new(settings.funding_interval);
         Ok(Self {

@@ -243,7 +243,7 @@ impl SimulatedExchange {
             // Trades only: trade sizes stand in for touch sizes (unknown depth).
             self.market.depth_memory.on_trade(trade.size);
         }
-        self.market.last_trade = Some((trade.price, trade.ts_recv));
+        self.market.apply_trade(trade);
         let raw = trade.price.raw();
         if raw <= self.bounds.max_buy || raw >= self.bounds.min_sell {
             self.match_trade(trade, reports);

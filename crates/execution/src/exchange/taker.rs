@@ -7,8 +7,9 @@
 //! update (a depth row or a quote at that price), then the venue's own size counts again. If
 //! the visible book runs out, the remainder fills at the worst level walked. Without depth: at
 //! the best opposite price of a fresh quote (≤ `stale_quote_ms` old) plus `slippage_bps`, for
-//! the whole size (quote sizes are not walked); with no fresh quote: at the last trade ± half
-//! the typical spread (the time-weighted quoted spread of the last 60 minutes, rounded up to
+//! at most the quoted size (net of what our orders took there), the rest beyond the touch at
+//! the dynamic cost model's impact (`beyond_touch_price`) plus slippage; with no fresh quote:
+//! at the last trade ± half the typical spread (the time-weighted quoted spread of the last 60 minutes, rounded up to
 //! whole ticks; `fallback_half_spread_ticks` while no quote has shown a spread) plus slippage.
 //! No price at all: `Rejected { NoLiquidity }`. Every fill carries the price slippage is
 //! measured against (`reference_mid`): the mid of the touches, else the last trade.
@@ -18,6 +19,8 @@ use auction_trader_types::{
 };
 
 use super::{SimulatedExchange, at_or_through, taken_side};
+use crate::config::BeyondTouchPricing;
+use crate::cost_model::Urgency;
 use crate::market::TakerSource;
 
 impl SimulatedExchange {
@@ -146,7 +149,7 @@ impl SimulatedExchange {
         let at_touch = quantity.min(self.instrument.round_down_to_lot(size));
         let rest = quantity.saturating_sub(at_touch);
         let beyond = if rest.is_positive() {
-            let impact = self.beyond_touch_price(side, touch, rest);
+            let impact = self.beyond_touch_price(side, touch, quantity);
             self.within_limit(side, impact, limit)
         } else {
             None
@@ -185,16 +188,46 @@ impl SimulatedExchange {
         quantity
     }
 
-    /// Where the part of a taker order beyond the quoted size fills (SPEC 5: it pays the
-    /// dynamic cost model's impact). The seam for `estimate_cost`: until the cost model is
-    /// wired here, a fixed impact of one tick beyond the touch (the next worse price), before
-    /// slippage.
-    fn beyond_touch_price(&self, side: OrderSide, touch: Price, _quantity: Quantity) -> Price {
+    /// Where the part of a taker order beyond the quoted size fills, before slippage (SPEC 5:
+    /// "the rest pays the dynamic cost model's impact"): the touch worsened by the cost
+    /// model's temporary + permanent impact of the whole `order_quantity` (its participation
+    /// in the recent volume sets the concession; the units beyond the displayed size are the
+    /// ones that pay it), in bps of the mid, rounded away from the trader to whole ticks and
+    /// at least one tick (they are beyond the touch). One tick when so configured, or while
+    /// the exchange has no market state yet (less than a minute of trading seen).
+    fn beyond_touch_price(&self, side: OrderSide, touch: Price, order_quantity: Quantity) -> Price {
         let tick = self.instrument.tick_size.raw();
+        let ticks = match self.settings.beyond_touch {
+            BeyondTouchPricing::OneTick => 1,
+            BeyondTouchPricing::CostModel => self.impact_ticks(order_quantity).max(1),
+        };
+        let moved = tick.saturating_mul(ticks);
         match side {
-            OrderSide::Buy => Price::from_raw(touch.raw().saturating_add(tick)),
-            OrderSide::Sell => Price::from_raw(touch.raw().saturating_sub(tick).max(tick)),
+            OrderSide::Buy => Price::from_raw(touch.raw().saturating_add(moved)),
+            OrderSide::Sell => Price::from_raw(touch.raw().saturating_sub(moved).max(tick)),
         }
+    }
+
+    /// The cost model's impact of `quantity` now, in whole ticks (rounded up); 0 without a
+    /// market state.
+    fn impact_ticks(&self, quantity: Quantity) -> i64 {
+        let Some(state) = self.market.cost_state(self.now) else {
+            return 0;
+        };
+        let Ok(estimate) = self.settings.cost_model.estimate_cost(
+            &self.instrument,
+            quantity,
+            Urgency::Aggressive,
+            &state,
+        ) else {
+            return 0;
+        };
+        let concession = state.mid * estimate.impact_bps() / 1e4;
+        let ticks = (concession / self.instrument.tick_size.as_f64()).ceil();
+        // A concession beyond the price itself is no price: cap it there (float → int is
+        // saturating; NaN → 0).
+        let cap = (state.mid / self.instrument.tick_size.as_f64()).ceil();
+        ticks.min(cap).max(0.0) as i64
     }
 
     #[allow(clippy::too_many_arguments)] // one call site; the values are all distinct

@@ -1,7 +1,7 @@
 //! Taker fills without depth and our own liquidity (SPEC 5), and the staleness limit of the
 //! L2 book. Numbers worked by hand in the comments.
 
-use auction_trader_execution::FillModelConfig;
+use auction_trader_execution::{BeyondTouchPricing, FillModelConfig};
 use auction_trader_types::{AggressorSide, BookSide, Liquidity, OrderSide};
 
 use crate::support::*;
@@ -10,7 +10,8 @@ use crate::support::*;
 fn without_depth_a_market_order_takes_at_most_the_quoted_size() {
     // Regression: a quote-only market order filled any size at the touch.
     // Quote 99.9 × 1 / 100.1 × 2; market buy 5: 2 at the touch 100.1, the other 3 beyond it
-    // at the impact price (one tick: 100.2). Taker fees 5 bps: 200.2 × 0.0005 = 0.1001 and
+    // at the impact price (one tick, 100.2: no minute of trading seen, so no market state
+    // for the cost model). Taker fees 5 bps: 200.2 × 0.0005 = 0.1001 and
     // 300.6 × 0.0005 = 0.1503.
     let mut exchange = exchange();
     let mut reports = Vec::new();
@@ -44,6 +45,90 @@ fn without_depth_a_market_order_takes_at_most_the_quoted_size() {
     assert_eq!(
         exchange.resting_quantity(auction_trader_types::OrderId(2)),
         Some(qty("1"))
+    );
+}
+
+/// A minute of two-sided trading on quotes only: in second s (1..=60) 10 BTC trade at
+/// 100,000 (1 M notional), bought when s is odd and sold when even, and the quote follows:
+/// mid 100,010 (100,005 / 100,015) after a buy, 100,000 (99,995 / 100,005) after a sell.
+/// At 61.1 s the ask shows only 0.5.
+fn a_minute_of_trading(exchange: &mut auction_trader_execution::SimulatedExchange) {
+    let mut reports = Vec::new();
+    exchange.on_market_event(&quote(ms(900), "99995", "5", "100005", "5"), &mut reports);
+    for second in 1..=60 {
+        let (aggressor, bid, ask) = if second % 2 == 1 {
+            (AggressorSide::Buy, "100005", "100015")
+        } else {
+            (AggressorSide::Sell, "99995", "100005")
+        };
+        let at = second * 1_000;
+        exchange.on_market_event(
+            &trade(ms(at + 200), "100000", "10", aggressor),
+            &mut reports,
+        );
+        exchange.on_market_event(&quote(ms(at + 400), bid, "5", ask, "5"), &mut reports);
+    }
+    exchange.on_market_event(
+        &quote(ms(61_100), "99995", "5", "100005", "0.5"),
+        &mut reports,
+    );
+    assert!(fills(&reports).is_empty());
+}
+
+#[test]
+fn beyond_the_quoted_size_a_market_order_pays_the_cost_models_impact() {
+    // Regression: the size beyond the touch filled one tick behind it whatever the order's
+    // size and the market. The exchange's market state over the 60 one-second samples:
+    // x = ±1 (signed notional, M), y = ±r with r = 1e4 ln(100,010 / 100,000) = 0.99995 bps;
+    // means 0, Sxx = 60, Sxy = 60 r -> Kyle λ = r bps per million; σ_second = r √(60/59),
+    // σ_minute = r · 60/√59 = 7.810944, σ_day = σ_minute √1440 = 296.404489 bps; volume
+    // 1 M a second. Market buy 2 at mid 100,000 = 200,000 notional: participation 0.2;
+    // temporary 0.142 × 296.404489 × 0.2^0.6 (0.380731) = 16.024745 bps; permanent
+    // λ × 0.2 = 0.199990 bps; impact 16.224735 bps of 100,000 = 162.247 -> 1,623 ticks.
+    // 0.5 at the touch 100,005, 1.5 at 100,005 + 162.3 = 100,167.3. Taker fees 5 bps:
+    // 100,005 × 0.5 × 0.0005 = 25.00125; 100,167.3 × 1.5 × 0.0005 = 75.125475.
+    let mut exchange = exchange();
+    a_minute_of_trading(&mut exchange);
+    let mut reports = Vec::new();
+    exchange.submit(ms(61_000), market(1, OrderSide::Buy, "2"));
+    exchange.advance_to(ms(61_130), &mut reports);
+    let rows: Vec<_> = fills(&reports)
+        .iter()
+        .map(|fill| (fill.price, fill.quantity, fill.leaves_quantity, fill.fee))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (price("100005"), qty("0.5"), qty("1.5"), money("25.00125")),
+            (price("100167.3"), qty("1.5"), qty("0"), money("75.125475")),
+        ]
+    );
+}
+
+#[test]
+fn beyond_the_touch_one_tick_and_slippage_stay_fixed_options() {
+    // The same minute with `beyond_touch: one_tick` and 10 bps slippage: the touch part at
+    // 100,005 × 1.001 = 100,105.005 -> 100,105.1 (rounded up to the tick), the rest one tick
+    // behind the touch, 100,005.1 × 1.001 = 100,105.1051 -> 100,105.2.
+    let mut exchange = exchange_with(FillModelConfig {
+        beyond_touch: BeyondTouchPricing::OneTick,
+        slippage_bps: 10.0,
+        ..FillModelConfig::default()
+    });
+    a_minute_of_trading(&mut exchange);
+    let mut reports = Vec::new();
+    exchange.submit(ms(61_000), market(1, OrderSide::Buy, "2"));
+    exchange.advance_to(ms(61_130), &mut reports);
+    let rows: Vec<_> = fills(&reports)
+        .iter()
+        .map(|fill| (fill.price, fill.quantity))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (price("100105.1"), qty("0.5")),
+            (price("100105.2"), qty("1.5"))
+        ]
     );
 }
 

@@ -147,11 +147,8 @@ fn invert(mut matrix: Vec<Vec<f64>>) -> Option<Vec<Vec<f64>>> {
         .flatten()
         .fold(0.0f64, |largest, value| largest.max(value.abs()));
     for column in 0..size {
-        let pivot = (column..size).max_by(|&a, &b| {
-            matrix[a][column]
-                .abs()
-                .total_cmp(&matrix[b][column].abs())
-        })?;
+        let pivot = (column..size)
+            .max_by(|&a, &b| matrix[a][column].abs().total_cmp(&matrix[b][column].abs()))?;
         if matrix[pivot][column].abs() <= scale * 1e-12 {
             return None;
         }
@@ -201,7 +198,11 @@ mod tests {
         // p = Φ(2.1659 + 1.4412·τ + 0.038269·τ²) = Φ(−3.9102) ≈ 4.611e-5.
         let z = 2.1659 + 1.4412 * result.statistic + 0.038269 * result.statistic.powi(2);
         assert!((z - (-3.910_197)).abs() < 1e-5);
-        assert!((result.p_value - 4.61e-5).abs() < 0.2e-5, "{}", result.p_value);
+        assert!(
+            (result.p_value - 4.61e-5).abs() < 0.2e-5,
+            "{}",
+            result.p_value
+        );
         assert!(result.rejects_unit_root(0.10));
     }
 
@@ -228,7 +229,10 @@ mod tests {
         // The two branches meet at τ* = −1.61 (p ≈ 0.478).
         let (below, above) = (mackinnon_p_value(-1.610_001), mackinnon_p_value(-1.609_999));
         assert!((below - above).abs() < 1e-3 && (below - 0.478).abs() < 0.002);
-        assert_eq!((mackinnon_p_value(3.0), mackinnon_p_value(-20.0)), (1.0, 0.0));
+        assert_eq!(
+            (mackinnon_p_value(3.0), mackinnon_p_value(-20.0)),
+            (1.0, 0.0)
+        );
         assert!((normal_cdf(0.0) - 0.5).abs() < 1e-7);
         assert!((normal_cdf(1.959_964) - 0.975).abs() < 1e-6);
         assert!((normal_cdf(-1.644_854) - 0.05).abs() < 1e-6);
