@@ -1,5 +1,6 @@
 //! The run directory of a backtest: `config.yaml` (the effective config), `execution.db`,
-//! `signals.db`, `trades.csv`, `equity.csv`, `metrics.json` and `report.html`.
+//! `signals.db`, `trades.csv`, `equity.csv`, `metrics.json` and `report.html` (a drain run's
+//! also `drain_research.json` and the research section of its report).
 //!
 //! A run directory is written whole in a hidden staging folder beside it and renamed into
 //! place: an interrupted run (a kill, a closed pipe, a full disk) never leaves a half-written
@@ -8,10 +9,15 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use auction_trader_analytics::display::run_currency;
+use auction_trader_analytics::drain_research::{DrainResearch, SignalEntry, drain_research};
 use auction_trader_analytics::{
-    Metrics, RunRecords, render_html, write_equity_csv, write_trades_csv,
+    Metrics, RunRecords, drain_research_html, render_html, with_drain_section, write_equity_csv,
+    write_trades_csv,
 };
-use auction_trader_storage::run_db::{SignalRow, write_execution_db, write_signals_db};
+use auction_trader_storage::run_db::{
+    SignalRow, read_signals_db, write_execution_db, write_signals_db,
+};
 
 use crate::config::BacktestConfig;
 use crate::error::BacktestError;
@@ -120,7 +126,50 @@ pub fn write_tables_and_report(
         &report,
         render_html(records, metrics, config_text).as_bytes(),
     )?;
+    // A drain run's report carries its research section (SPEC 6); the validation against a
+    // raw-depth run is added by `research drain-report --raw`.
+    let signals = run_dir.join("signals.db");
+    if signals.is_file() {
+        let rows = read_signals_db(&signals)?;
+        if rows.iter().any(|row| row.machine.starts_with("drain_")) {
+            let entries: Vec<_> = rows.into_iter().map(signal_entry).collect();
+            let research = drain_research(&records.symbol, &records.trades, &entries);
+            write_research(run_dir, &research, &run_currency(records))?;
+        }
+    }
     Ok(report)
+}
+
+/// A signals.db row as the drain research reads it.
+pub fn signal_entry(row: SignalRow) -> SignalEntry {
+    SignalEntry {
+        ts: row.ts,
+        kind: row.kind,
+        direction: row.direction,
+        machine: row.machine,
+        from_state: row.from_state,
+        to_state: row.to_state,
+        detail: row.detail,
+    }
+}
+
+/// Writes `drain_research.json` and the report section into the run directory.
+pub fn write_research(
+    run_dir: &Path,
+    research: &DrainResearch,
+    currency: &str,
+) -> Result<(), BacktestError> {
+    let mut json = serde_json::to_vec_pretty(research)
+        .map_err(|error| BacktestError::Setup(format!("drain_research.json: {error}")))?;
+    json.push(b'\n');
+    write_file(&run_dir.join("drain_research.json"), &json)?;
+    let report = run_dir.join("report.html");
+    if report.is_file() {
+        let html = std::fs::read_to_string(&report).map_err(io(&report))?;
+        let section = drain_research_html(research, currency);
+        write_file(&report, with_drain_section(&html, &section).as_bytes())?;
+    }
+    Ok(())
 }
 
 /// Writes through a temporary file and a rename: a crash never leaves half a file.
