@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use auction_trader_analytics::display::run_currency;
 use auction_trader_analytics::drain_research::{
-    DrainResearch, SignalEntry, drain_research, research_text, run_side, validation,
+    DrainResearch, SignalEntry, Validation, drain_research, research_text, run_side, validation,
 };
 use auction_trader_analytics::{RunRecords, drain_research_html, with_drain_section};
 use auction_trader_storage::run_db::{SignalRow, read_execution_db, read_signals_db};
@@ -97,6 +97,13 @@ pub fn research_of(run_dir: &Path, raw: Option<&Path>) -> anyhow::Result<(DrainR
         ));
     }
     Ok((research, run_currency(&records)))
+}
+
+/// The validation of an earlier `drain_research.json` in `run_dir`, if any.
+pub fn earlier_validation(run_dir: &Path) -> Option<Validation> {
+    let text = std::fs::read_to_string(run_dir.join("drain_research.json")).ok()?;
+    let document: serde_json::Value = serde_json::from_str(&text).ok()?;
+    serde_json::from_value(document.get("validation")?.clone()).ok()
 }
 
 /// Writes `drain_research.json` and the report section into the run directory.

@@ -129,7 +129,10 @@ fn write_tables_and_report(
                 .into_iter()
                 .map(super::research::signal_entry)
                 .collect();
-            let research = drain_research(&records.symbol, &records.trades, &entries);
+            let mut research = drain_research(&records.symbol, &records.trades, &entries);
+            // A validation added earlier by `research drain-report --raw` stays (the run
+            // directory is immutable: a new run replaces it whole).
+            research.validation = super::research::earlier_validation(run_dir);
             super::research::write_research(run_dir, &research, &run_currency(records))?;
         }
     }
