@@ -60,10 +60,57 @@ pub struct ReplayCounters {
     pub out_of_order: u64,
 }
 
+/// Where a stream's events come from.
+enum Source<'a> {
+    /// Events already in memory: the head is lent in place, never copied.
+    Memory {
+        events: Vec<MarketEvent>,
+        /// Index of the next event to pull; the head is the one before it.
+        pulled: usize,
+    },
+    /// Events pulled from an iterator (storage); the pending head is held here.
+    Pulled {
+        stream: EventStream<'a>,
+        head: Option<MarketEvent>,
+    },
+}
+
+impl Source<'_> {
+    /// Moves to the stream's next event and returns it (`None` at the end).
+    #[inline]
+    fn advance(&mut self) -> Option<Result<&MarketEvent, DataError>> {
+        match self {
+            Self::Memory { events, pulled } => {
+                let position = *pulled;
+                *pulled = position.saturating_add(1);
+                events.get(position).map(Ok)
+            }
+            Self::Pulled { stream, head } => match stream.next() {
+                None => {
+                    *head = None;
+                    None
+                }
+                Some(Err(error)) => Some(Err(error)),
+                Some(Ok(event)) => Some(Ok(head.insert(event))),
+            },
+        }
+    }
+
+    /// The event last returned by `advance`.
+    #[inline]
+    fn head(&self) -> Option<&MarketEvent> {
+        match self {
+            Self::Memory { events, pulled } => {
+                pulled.checked_sub(1).and_then(|index| events.get(index))
+            }
+            Self::Pulled { head, .. } => head.as_ref(),
+        }
+    }
+}
+
 /// A k-way merge of event streams.
 pub struct ReplayMerge<'a> {
-    streams: Vec<EventStream<'a>>,
-    heads: Vec<Option<MarketEvent>>,
+    sources: Vec<Source<'a>>,
     last_ts: Vec<UnixNanos>,
     heap: BinaryHeap<Reverse<HeadKey>>,
     /// The smallest pending key when it is not in the heap: a stream that keeps winning (a
@@ -80,7 +127,7 @@ impl std::fmt::Debug for ReplayMerge<'_> {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         formatter
             .debug_struct("ReplayMerge")
-            .field("streams", &self.streams.len())
+            .field("streams", &self.sources.len())
             .field("counters", &self.counters)
             .finish()
     }
@@ -95,8 +142,7 @@ impl Default for ReplayMerge<'_> {
 impl<'a> ReplayMerge<'a> {
     pub fn new() -> Self {
         Self {
-            streams: Vec::new(),
-            heads: Vec::new(),
+            sources: Vec::new(),
             last_ts: Vec::new(),
             heap: BinaryHeap::new(),
             front: None,
@@ -109,19 +155,22 @@ impl<'a> ReplayMerge<'a> {
 
     /// Adds a stream; its id is its registration index. Must be called before iterating.
     pub fn add_stream(&mut self, stream: EventStream<'a>) -> StreamId {
+        self.add_source(Source::Pulled { stream, head: None })
+    }
+
+    /// Adds an in-memory stream (its events are lent in place during the replay).
+    pub fn add_events(&mut self, events: Vec<MarketEvent>) -> StreamId {
+        self.add_source(Source::Memory { events, pulled: 0 })
+    }
+
+    fn add_source(&mut self, source: Source<'a>) -> StreamId {
         debug_assert!(
             !self.started,
             "streams must be added before the replay starts"
         );
-        self.streams.push(stream);
-        self.heads.push(None);
+        self.sources.push(source);
         self.last_ts.push(UnixNanos(i64::MIN));
-        StreamId((self.streams.len() - 1) as u32)
-    }
-
-    /// Adds an in-memory stream.
-    pub fn add_events(&mut self, events: Vec<MarketEvent>) -> StreamId {
-        self.add_stream(Box::new(events.into_iter().map(Ok)))
+        StreamId((self.sources.len() - 1) as u32)
     }
 
     pub fn counters(&self) -> &ReplayCounters {
@@ -129,12 +178,10 @@ impl<'a> ReplayMerge<'a> {
     }
 
     /// Pulls the next event of stream `index` into its head slot; returns its merge key.
+    #[inline]
     fn refill(&mut self, index: usize) -> Result<Option<HeadKey>, DataError> {
-        match self.streams[index].next() {
-            None => {
-                self.heads[index] = None;
-                Ok(None)
-            }
+        match self.sources[index].advance() {
+            None => Ok(None),
             Some(Err(error)) => Err(error),
             Some(Ok(event)) => {
                 let ts_recv = event.ts_recv();
@@ -146,20 +193,18 @@ impl<'a> ReplayMerge<'a> {
                 // previous event's timestamp so the stream's order is never changed.
                 let merge_ts = ts_recv.max(previous);
                 self.last_ts[index] = merge_ts;
-                let key = HeadKey {
+                Ok(Some(HeadKey {
                     ts_recv: merge_ts,
                     priority: event.kind().priority(),
                     stream: index as u32,
-                };
-                self.heads[index] = Some(event);
-                Ok(Some(key))
+                }))
             }
         }
     }
 
     fn start(&mut self) -> Result<(), DataError> {
         self.started = true;
-        for index in 0..self.streams.len() {
+        for index in 0..self.sources.len() {
             if let Some(key) = self.refill(index)? {
                 self.heap.push(Reverse(key));
             }
@@ -203,8 +248,8 @@ impl ReplayMerge<'_> {
         let index = head.stream as usize;
         self.lent = Some(index);
         self.counters.events += 1;
-        self.heads[index]
-            .as_ref()
+        self.sources[index]
+            .head()
             .map(|event| Ok((StreamId(head.stream), event)))
     }
 }
@@ -301,6 +346,55 @@ mod tests {
         assert!(merge.next().unwrap().is_ok());
         assert!(merge.next().unwrap().is_err());
         assert!(merge.next().is_none());
+    }
+
+    #[test]
+    fn in_memory_and_pulled_streams_replay_identically() {
+        // In-memory streams are lent in place, pulled ones through a held head: same order,
+        // same events, same counters, also with a late event and an exhausted stream.
+        let first = vec![trade(10, 1), trade(4, 2), trade(12, 3), trade(12, 4)];
+        let second = vec![quote(4, 1), quote(11, 2), quote(12, 3)];
+        let third = vec![trade(1, 9)];
+        let run = |pulled: bool| {
+            let mut merge = ReplayMerge::new();
+            for events in [first.clone(), second.clone(), third.clone()] {
+                if pulled {
+                    merge.add_stream(Box::new(events.into_iter().map(Ok)));
+                } else {
+                    merge.add_events(events);
+                }
+            }
+            let mut replayed = Vec::new();
+            while let Some(item) = merge.next_ref() {
+                let (stream, event) = item.unwrap();
+                replayed.push((stream, *event));
+            }
+            assert!(merge.next_ref().is_none());
+            (replayed, merge.counters().clone())
+        };
+        let (memory, memory_counters) = run(false);
+        let (pulled, pulled_counters) = run(true);
+        assert_eq!(memory, pulled);
+        assert_eq!(memory_counters, pulled_counters);
+        assert_eq!(memory_counters.events, 8);
+        assert_eq!(memory_counters.out_of_order, 1);
+        let order: Vec<(u32, i64)> = memory
+            .iter()
+            .map(|(stream, event)| (stream.0, event.ts_recv().0))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                (2, 1),
+                (1, 4),
+                (0, 10),
+                (0, 4),
+                (1, 11),
+                (1, 12),
+                (0, 12),
+                (0, 12)
+            ]
+        );
     }
 
     #[test]

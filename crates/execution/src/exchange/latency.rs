@@ -21,28 +21,6 @@ pub(super) enum Action {
     Timeout(OrderId, TimeoutAction),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Scheduled {
-    pub(super) due: i64,
-    /// Submission order breaks ties between actions due at the same time.
-    pub(super) sequence: u64,
-    pub(super) action: Action,
-}
-
-/// Heap order: earliest due first, then submission order (`sequence` is unique, so this is a
-/// total order consistent with `Eq` on the scheduled items we create).
-impl Ord for Scheduled {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        (other.due, other.sequence).cmp(&(self.due, self.sequence))
-    }
-}
-
-impl PartialOrd for Scheduled {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
 impl SimulatedExchange {
     /// Latency of an order or cancel sent at `sent` (`fixed`: the fixed model's value).
     pub(super) fn draw_latency(&mut self, fixed: i64, sent: UnixNanos) -> i64 {
@@ -59,17 +37,13 @@ impl SimulatedExchange {
     }
 
     pub(super) fn schedule(&mut self, due: UnixNanos, action: Action) {
-        self.sequence += 1;
-        self.scheduled.push(Scheduled {
-            due: due.as_i64(),
-            sequence: self.sequence,
-            action,
-        });
+        // Actions due at the same time act in the order they were scheduled.
+        self.scheduled.push(due.as_i64(), action);
         self.next_due = self.next_due.min(due.as_i64());
     }
 
     pub(super) fn earliest_scheduled(&self) -> Option<i64> {
-        self.scheduled.peek().map(|item| item.due)
+        self.scheduled.earliest_due()
     }
 
     #[cold]
@@ -94,11 +68,11 @@ impl SimulatedExchange {
             }
             match earliest {
                 Some(due) if due <= now.as_i64() => {
-                    let Some(item) = self.scheduled.pop() else {
+                    let Some((_, action)) = self.scheduled.pop() else {
                         break;
                     };
                     self.advance_clock(UnixNanos(due));
-                    match item.action {
+                    match action {
                         Action::Arrive(request) => self.arrive(request, reports),
                         Action::Cancel(order_id) => self.cancel_arrives(order_id, reports),
                         Action::Timeout(order_id, action) => {

@@ -20,13 +20,12 @@
 //!   arrival, a timeout or a funding time), and reports are appended in time order.
 
 mod bars;
+mod due_queue;
 mod funding;
 mod latency;
 mod orders;
 mod resting;
 mod taker;
-
-use std::collections::BinaryHeap;
 
 use auction_trader_book::OrderBook;
 use auction_trader_types::{
@@ -40,8 +39,9 @@ use crate::config::{FillModelConfig, FillSettings, FundingSource};
 use crate::market::{Level, MarketView};
 use crate::random::SplitMix64;
 use crate::recent_market::RecentMarket;
+use due_queue::DueQueue;
 use funding::FundingSchedule;
-use latency::{Action, Scheduled};
+use latency::Action;
 use resting::{Bounds, RestingOrder};
 
 /// The cost model's market state covers the last 30 minutes (the feature library's
@@ -74,10 +74,9 @@ pub struct SimulatedExchange {
     /// Resting limit orders in arrival order.
     orders: Vec<RestingOrder>,
     bounds: Bounds,
-    /// Min-heap of what is due (a timeout of an order that has left stays until it is due,
+    /// What is due, earliest first (a timeout of an order that has left stays until it is due,
     /// then does nothing).
-    scheduled: BinaryHeap<Scheduled>,
-    sequence: u64,
+    scheduled: DueQueue<Action>,
     /// Earliest time anything is due (scheduled action or funding); `i64::MIN` before the
     /// first event so that the funding schedule starts.
     next_due: i64,
@@ -142,8 +141,7 @@ impl SimulatedExchange {
             market,
             orders: Vec::new(),
             bounds: Bounds::EMPTY,
-            scheduled: BinaryHeap::new(),
-            sequence: 0,
+            scheduled: DueQueue::new(),
             next_due: i64::MIN,
             funding,
             now: UnixNanos(i64::MIN),
