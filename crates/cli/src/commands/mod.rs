@@ -16,6 +16,7 @@ mod inputs;
 mod parquet_input;
 mod quarantine;
 mod replay;
+mod research;
 mod run_output;
 mod validate;
 
@@ -57,9 +58,13 @@ pub enum Command {
     Audit(audit::AuditCommand),
     /// Re-render a run's HTML report and metrics from its execution.db (or export its rows).
     Report(run_output::ReportArgs),
-    /// Backtest the auction strategy with the default configuration on real data (the shared
-    /// data set, or else one day downloaded from Binance's public archive): imports the data,
-    /// runs the backtests and prints each run's summary and HTML report path.
+    /// Research reports of a finished run (SPEC 6).
+    #[command(subcommand)]
+    Research(research::ResearchCommand),
+    /// Backtest the auction strategy (and, on the shared data set, the liquidity-drain
+    /// strategy with its research summary) with the default configuration on real data (the
+    /// shared data set, or else one day downloaded from Binance's public archive): imports the
+    /// data, runs the backtests and prints each run's summary and HTML report path.
     Demo(demo::DemoArgs),
 }
 
@@ -85,6 +90,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Audit(command) => audit::run(command),
         Command::Report(args) => run_output::run_report(&args),
         Command::Features(command) => features::run(command),
+        Command::Research(command) => research::run(command),
         Command::Demo(args) => demo::run(&args),
     }
 }

@@ -13,13 +13,15 @@ use std::process::ExitCode;
 use crate::output::{out, outln};
 use anyhow::Context;
 use auction_trader_analytics::display::run_currency;
+use auction_trader_analytics::drain_research::drain_research;
 use auction_trader_analytics::{
     Metrics, RunRecords, compute_metrics, metrics_json, render_html, summary_table,
     write_equity_csv, write_trades_csv,
 };
 use auction_trader_backtest::{BacktestConfig, BacktestResult};
 use auction_trader_storage::run_db::{
-    SignalRow, export_rows, read_execution_db, write_execution_db, write_signals_db,
+    SignalRow, export_rows, read_execution_db, read_signals_db, write_execution_db,
+    write_signals_db,
 };
 use clap::Args;
 
@@ -117,6 +119,20 @@ fn write_tables_and_report(
         &report,
         render_html(records, metrics, config_text).as_bytes(),
     )?;
+    // A drain run's report carries its research section (SPEC 6); the validation against a
+    // raw-depth run is added by `research drain-report --raw`.
+    let signals = run_dir.join("signals.db");
+    if signals.is_file() {
+        let rows = read_signals_db(&signals)?;
+        if rows.iter().any(|row| row.machine.starts_with("drain_")) {
+            let entries: Vec<_> = rows
+                .into_iter()
+                .map(super::research::signal_entry)
+                .collect();
+            let research = drain_research(&records.symbol, &records.trades, &entries);
+            super::research::write_research(run_dir, &research, &run_currency(records))?;
+        }
+    }
     Ok(report)
 }
 

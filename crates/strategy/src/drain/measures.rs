@@ -6,7 +6,7 @@
 use std::collections::VecDeque;
 
 use auction_trader_features::research::{AdfResult, adf_test};
-use auction_trader_features::toxicity::stats::TypicalSpread;
+use auction_trader_features::toxicity::stats::{RealizedVolatility, TypicalSpread};
 use auction_trader_types::{NANOS_PER_SECOND, Price, Session};
 
 use super::DrainConfig;
@@ -18,6 +18,9 @@ const RECENT_SECONDS: usize = 16;
 /// SPEC 2.5 / 2.1: realized volatility over 5 minutes, typical spread over 60 minutes.
 const VOLATILITY_SECONDS: usize = 300;
 const TYPICAL_SPREAD_SECONDS: usize = 3_600;
+/// One-minute realized volatility recorded with each signal: the research reports' volatility
+/// terciles need a reading on captures of a few minutes, where rv_5m is not yet defined.
+const SHORT_VOLATILITY_SECONDS: usize = 60;
 /// Lagged differences in the ADF regression.
 const ADF_LAGS: usize = 1;
 
@@ -26,6 +29,8 @@ const ADF_LAGS: usize = 1;
 pub struct SecondMeasures {
     half_life: SignalHalfLife,
     volatility: VolatilityRank,
+    short_volatility: RealizedVolatility,
+    last_mid: Option<f64>,
     typical_spread: TypicalSpread,
     adf_window: usize,
     log_mids: VecDeque<f64>,
@@ -43,6 +48,11 @@ impl SecondMeasures {
                 config.volatility_history_seconds as usize,
                 VOLATILITY_SECONDS,
             ),
+            short_volatility: RealizedVolatility::new(
+                SHORT_VOLATILITY_SECONDS,
+                SHORT_VOLATILITY_SECONDS,
+            ),
+            last_mid: None,
             typical_spread: TypicalSpread::new(TYPICAL_SPREAD_SECONDS),
             adf_window: config.adf_window_seconds as usize,
             log_mids: VecDeque::new(),
@@ -69,6 +79,10 @@ impl SecondMeasures {
             self.typical_spread.push(spread);
         }
         self.volatility.on_second(mid);
+        if let (Some(previous), Some(mid)) = (self.last_mid, mid) {
+            self.short_volatility.push((mid / previous).ln());
+        }
+        self.last_mid = mid;
         if let Some(mid) = mid {
             self.log_mids.push_back(mid.ln());
             while self.log_mids.len() > self.adf_window {
@@ -129,6 +143,11 @@ impl SecondMeasures {
     /// rv_5m and its rank among the recent readings.
     pub fn volatility(&self) -> (Option<f64>, Option<f64>) {
         (self.volatility.current(), self.volatility.rank())
+    }
+
+    /// Realized volatility of the last 60 one-second mid log returns.
+    pub fn short_volatility(&self) -> Option<f64> {
+        self.short_volatility.pair().map(|(short, _)| short)
     }
 
     /// Spread at the last second / typical spread (mean of the last 60 minutes' one-second
