@@ -1,5 +1,6 @@
 //! One file per subcommand. Each `run` returns the process exit code.
 
+mod audit;
 mod backtest;
 mod bench;
 mod bench_backtest;
@@ -52,6 +53,9 @@ pub enum Command {
     /// Fill-model tools (SPEC 5): the same strategy under each queue model, side by side.
     #[command(subcommand)]
     Fills(fills::FillsCommand),
+    /// Audits of a strategy (SPEC 6): `audit lookahead` re-runs it on truncated data.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// Re-render a run's HTML report and metrics from its execution.db (or export its rows).
     Report(run_output::ReportArgs),
     /// Research reports of a finished run (SPEC 6).
@@ -83,6 +87,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Bench(command) => bench::run(command),
         Command::Backtest(args) => backtest::run(&args),
         Command::Fills(command) => fills::run(command),
+        Command::Audit(command) => audit::run(command),
         Command::Report(args) => run_output::run_report(&args),
         Command::Features(command) => features::run(command),
         Command::Research(command) => research::run(command),
