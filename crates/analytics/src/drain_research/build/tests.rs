@@ -284,7 +284,10 @@ fn validation_against_the_seed_expectations() {
         (Some(a), Some(b)) => (a - b).abs() <= 1e-12 * a.abs().max(1.0),
         (a, b) => a == b,
     };
-    assert!(close(back.filtered.trade_sharpe, validation.filtered.trade_sharpe));
+    assert!(close(
+        back.filtered.trade_sharpe,
+        validation.filtered.trade_sharpe
+    ));
     assert!(close(back.sharpe_delta, validation.sharpe_delta));
     back.filtered.trade_sharpe = validation.filtered.trade_sharpe;
     back.raw.trade_sharpe = validation.raw.trade_sharpe;
