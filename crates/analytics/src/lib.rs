@@ -4,8 +4,8 @@
 //! trade statistics, fill rate, spread and slippage distributions, ...), CSV exports, the
 //! self-contained HTML report ([`render_html`]) and the terminal summary ([`summary_table`],
 //! [`metrics_json`]), with money shown with thousands separators and its currency
-//! ([`display`]), and the fill-model comparison of one strategy under each queue model
-//! ([`FillModelComparison`]).
+//! ([`display`]), the fill-model comparison of one strategy under each queue model
+//! ([`FillModelComparison`]), and the drain strategy's research reports ([`drain_research`]).
 //!
 //! This crate depends only on `types`: the engine fills the record types; analytics never
 //! depends on strategy, risk, execution or the engine. Everything here is deterministic (no
@@ -14,6 +14,7 @@
 mod csv_export;
 pub mod daily;
 pub mod display;
+pub mod drain_research;
 pub mod drawdown;
 mod error;
 mod fill_models;
@@ -38,7 +39,7 @@ pub use metrics::{
 pub use records::{
     EquityPoint, ExitLeg, FillRecord, OrderRecord, PriceBar, RunRecords, TradeRecord,
 };
-pub use report::render_html;
+pub use report::{DRAIN_SECTION_ID, drain_research_html, render_html, with_drain_section};
 pub use statistics::{Distribution, ReturnStatistics};
 pub use summary::{
     MIN_DAILY_RETURNS, metrics_json, small_sample_caveat, summary_rows, summary_table,

@@ -10,9 +10,13 @@
 //! that flags more than 1% missing days. On a machine without internet the download fails
 //! with a message saying the archive host could not be reached and suggesting a local import.
 //!
+//! Single recordings at pinned URLs with known hashes (depth captures no archive offers) come
+//! through [`fetch_pinned`].
+//!
 //! The library draws nothing: progress goes to a callback (the CLI draws a bar from it).
 
 mod layout;
+mod pinned;
 mod report;
 mod transfer;
 
@@ -26,6 +30,7 @@ pub use layout::{
     BINANCE_ARCHIVE_URL, BYBIT_ARCHIVE_URL, BinanceKind, BinanceMarket, BybitMarket, Dataset,
     DownloadRequest, PlannedDay, plan,
 };
+pub use pinned::{BINANCE_USDM_BTCUSDT_20240808_DEPTH, PinnedFile, PinnedOutcome, fetch_pinned};
 pub use report::{Coverage, DayOutcome, DayResult, DownloadReport, MAX_MISSING_SHARE};
 
 use crate::DataError;

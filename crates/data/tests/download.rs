@@ -14,7 +14,7 @@ use std::time::Duration;
 use auction_trader_data::DataError;
 use auction_trader_data::download::{
     Dataset, DayOutcome, DownloadProgress, DownloadReport, DownloadRequest, DownloadSettings,
-    Downloader,
+    Downloader, PinnedFile, PinnedOutcome, fetch_pinned,
 };
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
@@ -481,4 +481,76 @@ fn an_unreachable_host_gives_a_clear_message() {
     );
     assert!(leftover_part_files(target.path()).is_empty());
     println!("{error}");
+}
+
+#[test]
+fn a_pinned_recording_is_fetched_verified_and_kept() {
+    let bytes = b"1723161240000000000 {\"stream\":\"btcusdt@trade\"}\n";
+    let root = tempfile::tempdir().unwrap();
+    put(root.path(), "repo/examples/capture.gz", bytes);
+    let hash = sha256_hex(bytes);
+    let file = PinnedFile {
+        host: "https://unused.example",
+        path: "/repo/examples/capture.gz",
+        sha256: Box::leak(hash.into_boxed_str()),
+        local_name: "usdm_capture.gz",
+    };
+    let target = tempfile::tempdir().unwrap();
+    // One 503, then the file.
+    let server = ArchiveServer::start(root.path(), 2, 1);
+    let settings = settings(&server.base_url);
+    let pauses = RefCell::new(Vec::new());
+    let outcome = fetch_pinned(&file, target.path(), &settings, &mut |pause| {
+        pauses.borrow_mut().push(pause);
+    })
+    .unwrap();
+    assert_eq!(server.requests().len(), 2);
+    assert_eq!(pauses.into_inner(), vec![Duration::from_secs(1)]);
+    let path = target.path().join("usdm_capture.gz");
+    assert_eq!(
+        outcome,
+        PinnedOutcome::Downloaded {
+            path: path.clone(),
+            bytes: bytes.len() as u64
+        }
+    );
+    assert_eq!(fs::read(&path).unwrap(), bytes);
+    // Present with the right hash: no request at all (no server running now).
+    let again = fetch_pinned(&file, target.path(), &settings, &mut |_| {}).unwrap();
+    assert_eq!(again, PinnedOutcome::AlreadyPresent { path });
+}
+
+#[test]
+fn a_pinned_recording_with_the_wrong_hash_is_refused() {
+    let root = tempfile::tempdir().unwrap();
+    put(root.path(), "capture.gz", b"not the recording");
+    let file = PinnedFile {
+        host: "https://unused.example",
+        path: "/capture.gz",
+        sha256: "00",
+        local_name: "capture.gz",
+    };
+    let target = tempfile::tempdir().unwrap();
+    let server = ArchiveServer::start(root.path(), 1, 0);
+    let error = fetch_pinned(
+        &file,
+        target.path(),
+        &settings(&server.base_url),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    server.requests();
+    match error {
+        DataError::Download {
+            message, terminal, ..
+        } => {
+            assert!(message.contains("sha256 mismatch"), "{message}");
+            assert!(terminal);
+        }
+        other => panic!("expected a download error, got {other:?}"),
+    }
+    assert!(
+        fs::read_dir(target.path()).unwrap().next().is_none(),
+        "nothing left behind"
+    );
 }

@@ -704,3 +704,46 @@ fn real_binance_captures_land_in_the_spec_ranges() {
         }
     }
 }
+
+#[test]
+fn ctr_percentile_option_flags_about_the_top_tenth_on_a_real_capture() {
+    let Some(collected) = load_binance_capture(&["usdm_btcusdt_20240808.gz"]) else {
+        return;
+    };
+    let run = |config: &ToxicityConfig| {
+        let tables = toxicity_table(
+            config,
+            &collected.instruments,
+            collected
+                .events
+                .iter()
+                .map(|tagged| (tagged.instrument.0 as usize, &tagged.event)),
+        )
+        .expect("table");
+        tables
+            .into_iter()
+            .max_by_key(|table| table.counters.depth_rows)
+            .expect("one instrument")
+    };
+    let fixed = run(&ToxicityConfig::default()).summary();
+    let percentile = ToxicityConfig {
+        ctr_toxic_percentile: Some(0.9),
+        ctr_percentile_min_samples: 30,
+        ..ToxicityConfig::default()
+    };
+    let relative = run(&percentile).summary();
+    println!("fixed: {fixed}\npercentile 0.9: {relative}");
+    // The 90th percentile of the earlier readings flags roughly a tenth of them (the first 30
+    // readings per side use the fixed 4.0), unlike the fixed threshold's 8%: a different
+    // verdict that must not coincide by construction.
+    let share = relative.toxic_share.expect("toxic share");
+    assert!((0.05..=0.2).contains(&share), "{relative}");
+    assert_ne!(relative.toxic_share, fixed.toxic_share);
+    // Same CTRs, only the verdicts move.
+    assert_eq!(relative.book_ctr_p50_bid, fixed.book_ctr_p50_bid);
+    let bad = ToxicityConfig {
+        ctr_toxic_percentile: Some(1.0),
+        ..ToxicityConfig::default()
+    };
+    assert!(bad.validate().is_err());
+}

@@ -142,6 +142,34 @@ pub fn write_signals_db(path: &Path, rows: &[SignalRow]) -> Result<(), StorageEr
     })
 }
 
+/// Reads every row of a `signals.db` back in write order (for the research reports).
+pub fn read_signals_db(path: &Path) -> Result<Vec<SignalRow>, StorageError> {
+    if !path.is_file() {
+        return Err(StorageError::InvalidArgument(format!(
+            "{}: no such signals database",
+            path.display()
+        )));
+    }
+    let connection = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    query(
+        &connection,
+        "SELECT ts, kind, setup, direction, machine, from_state, to_state, detail FROM signals \
+         ORDER BY seq",
+        |row| {
+            Ok(SignalRow {
+                ts: UnixNanos(row.get(0)?),
+                kind: row.get(1)?,
+                setup: row.get(2)?,
+                direction: row.get(3)?,
+                machine: row.get(4)?,
+                from_state: row.get(5)?,
+                to_state: row.get(6)?,
+                detail: row.get(7)?,
+            })
+        },
+    )
+}
+
 /// Reads an `execution.db` back (for `auction-trader report <run>`).
 pub fn read_execution_db(path: &Path) -> Result<RunRecords, StorageError> {
     if !path.is_file() {
@@ -739,6 +767,9 @@ mod tests {
             })
             .collect();
         write_signals_db(&path, &rows).unwrap_or_else(|error| panic!("{error}"));
+        let back = read_signals_db(&path).unwrap_or_else(|error| panic!("{error}"));
+        assert_eq!(back, rows);
+        assert!(read_signals_db(&directory.path().join("none.db")).is_err());
         let export = export_rows(&path).unwrap_or_else(|error| panic!("{error}"));
         assert_eq!(export.lines().count(), 3);
         assert!(

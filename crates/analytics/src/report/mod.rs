@@ -4,14 +4,18 @@
 //! prices the decimals of its tick; charts have titled axes; the equity chart has a
 //! buy-and-hold benchmark; daily and monthly returns are tabled; a small sample is flagged.
 //! Every text is escaped and every number has a fixed format, and the report holds no
-//! wall-clock time, so the same run gives byte-identical reports.
+//! wall-clock time, so the same run gives byte-identical reports. Drain runs get a research
+//! section ([`drain_research_html`]) put in by the research command.
 
 mod charts;
+mod drain;
 mod format;
 mod svg;
 mod tables;
 
 use std::fmt::Write;
+
+pub use drain::{DRAIN_SECTION_ID, drain_research_html, with_drain_section};
 
 pub(crate) use format::escape;
 use format::{Units, short_time};

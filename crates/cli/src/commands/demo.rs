@@ -1,27 +1,38 @@
 //! `demo`: the main job on the embedded default storage: real backtests of the auction
 //! strategy with the default configuration, written as run directories with HTML reports.
 //!
-//! With `../shared/data` present it runs the two committed configs (`configs/*.yaml`, compiled
-//! in): eight days of bitFlyer executions and tickers tick by tick, and a month of BTC-PERP
-//! 1-minute bars in bar-only mode. Elsewhere it downloads one day of Binance USD-M BTCUSDT
-//! trades from the public archive and backtests that.
+//! With `../shared/data` present it runs the committed configs (`configs/*.yaml`, compiled
+//! in): eight days of bitFlyer executions and tickers tick by tick, a month of BTC-PERP
+//! 1-minute bars in bar-only mode, and the liquidity-drain strategy (SPEC 3.2) on the Binance
+//! USD-M BTCUSDT and ETHUSDT depth captures, each followed by its research summary (SPEC 6).
+//! Elsewhere it downloads one day of Binance USD-M BTCUSDT trades from the public archive and
+//! backtests the auction strategy on it; the archive has no L2 depth, so for the drain it
+//! fetches the 2024-08-08 BTCUSDT depth capture from the repository that published it (pinned
+//! commit, SHA-256 checked) and backtests `configs/binance-drain.yaml` on that file.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use auction_trader_analytics::display::{format_money, run_currency};
-use auction_trader_backtest::BacktestConfig;
-use auction_trader_data::download::DayOutcome;
+use auction_trader_backtest::config::StrategyKind;
+use auction_trader_backtest::{BacktestConfig, RunOutcome};
+use auction_trader_data::download::{
+    BINANCE_USDM_BTCUSDT_20240808_DEPTH, DayOutcome, DownloadSettings, fetch_pinned,
+};
 use clap::Args;
 
-use super::backtest::{RunOutcome, execute, print_summary};
+use super::backtest::{execute, print_summary};
 use super::download::{DownloadArgs, download};
+use super::research::research_of;
 use crate::output::{Notes, outln};
+use auction_trader_analytics::drain_research::research_text;
 
 /// The committed example configurations; their `../shared/data` paths are rebased on
 /// `--shared-data`.
 const BITFLYER_CONFIG: &str = include_str!("../../../../configs/bitflyer-auction.yaml");
 const BARS_CONFIG: &str = include_str!("../../../../configs/nautilus-bars.yaml");
+const DRAIN_BTC_CONFIG: &str = include_str!("../../../../configs/binance-drain.yaml");
+const DRAIN_ETH_CONFIG: &str = include_str!("../../../../configs/binance-drain-eth.yaml");
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -46,16 +57,33 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
             "== {} not found: downloading one day of BTCUSDT trades from Binance's public archive",
             args.shared_data.display()
         );
-        vec![downloaded_config(args)?]
+        let mut configs = vec![downloaded_config(args)?];
+        match downloaded_drain_config(args) {
+            Ok(config) => configs.push(config),
+            // The auction demo still runs; the message says why the drain one does not.
+            Err(error) => outln!("== no drain demo: {error:#}"),
+        }
+        configs
     };
     let mut outcomes: Vec<RunOutcome> = Vec::new();
     for config in &configs {
+        let drain = config.strategy.kind == StrategyKind::Drain;
         outln!(
-            "\n== backtest {} (SPEC 3.1 auction strategy, default parameters)",
-            config.run.name
+            "\n== backtest {} ({}, default parameters)",
+            config.run.name,
+            if drain {
+                "SPEC 3.2 liquidity-drain strategy"
+            } else {
+                "SPEC 3.1 auction strategy"
+            }
         );
         let outcome = execute(config, Notes::Stdout)?;
         print_summary(&outcome.result)?;
+        if drain {
+            // SPEC 6 research reports of the drain run (also in its report.html).
+            let (research, currency) = research_of(&outcome.run_dir, None)?;
+            outln!("\n{}", research_text(&research, &currency));
+        }
         outcomes.push(outcome);
     }
     outln!("\n== reports (open in a browser)");
@@ -84,7 +112,12 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
 /// and run directories from the command line.
 fn shared_configs(args: &DemoArgs) -> anyhow::Result<Vec<BacktestConfig>> {
     let mut configs = Vec::new();
-    for text in [BITFLYER_CONFIG, BARS_CONFIG] {
+    for text in [
+        BITFLYER_CONFIG,
+        BARS_CONFIG,
+        DRAIN_BTC_CONFIG,
+        DRAIN_ETH_CONFIG,
+    ] {
         let mut config = BacktestConfig::parse(text)?;
         config.data.import = config
             .data
@@ -114,6 +147,27 @@ fn rebase(path: &Path, shared: &Path) -> PathBuf {
         Ok(relative) => shared.join(relative),
         Err(_) => path.to_path_buf(),
     }
+}
+
+/// Without the shared data: the drain config on the BTCUSDT depth capture of 2024-08-08,
+/// fetched from its published copy into `downloads/captures/`.
+fn downloaded_drain_config(args: &DemoArgs) -> anyhow::Result<BacktestConfig> {
+    let capture = BINANCE_USDM_BTCUSDT_20240808_DEPTH;
+    outln!(
+        "== fetching the depth capture {} for the drain strategy",
+        capture.url(&DownloadSettings::default())
+    );
+    let outcome = fetch_pinned(
+        &capture,
+        Path::new("downloads/captures"),
+        &DownloadSettings::default(),
+        &mut std::thread::sleep,
+    )?;
+    let mut config = BacktestConfig::parse(DRAIN_BTC_CONFIG)?;
+    config.data.import = vec![outcome.path().to_path_buf()];
+    config.data.dir = args.data_dir.clone();
+    config.run.output_dir = args.runs_dir.clone();
+    Ok(config)
 }
 
 /// Without the shared data: one day of Binance USD-M BTCUSDT trades from the public archive.

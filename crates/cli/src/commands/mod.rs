@@ -1,5 +1,6 @@
 //! One file per subcommand. Each `run` returns the process exit code.
 
+mod audit;
 mod backtest;
 mod bench;
 mod bench_backtest;
@@ -10,11 +11,12 @@ mod download;
 mod features;
 mod features_matrix;
 mod fills;
+mod grid;
 mod import;
 mod inputs;
-mod parquet_input;
 mod quarantine;
 mod replay;
+mod research;
 mod run_output;
 mod validate;
 
@@ -51,11 +53,21 @@ pub enum Command {
     /// Fill-model tools (SPEC 5): the same strategy under each queue model, side by side.
     #[command(subcommand)]
     Fills(fills::FillsCommand),
+    /// Grid and random search over any config key (SPEC 6), results in grid.db.
+    #[command(subcommand)]
+    Grid(grid::GridCommand),
+    /// Audits of a strategy (SPEC 6): `audit lookahead` re-runs it on truncated data.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// Re-render a run's HTML report and metrics from its execution.db (or export its rows).
     Report(run_output::ReportArgs),
-    /// Backtest the auction strategy with the default configuration on real data (the shared
-    /// data set, or else one day downloaded from Binance's public archive): imports the data,
-    /// runs the backtests and prints each run's summary and HTML report path.
+    /// Research reports of a finished run (SPEC 6).
+    #[command(subcommand)]
+    Research(research::ResearchCommand),
+    /// Backtest the auction strategy (and, on the shared data set, the liquidity-drain
+    /// strategy with its research summary) with the default configuration on real data (the
+    /// shared data set, or else one day downloaded from Binance's public archive): imports the
+    /// data, runs the backtests and prints each run's summary and HTML report path.
     Demo(demo::DemoArgs),
 }
 
@@ -78,8 +90,11 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Bench(command) => bench::run(command),
         Command::Backtest(args) => backtest::run(&args),
         Command::Fills(command) => fills::run(command),
+        Command::Audit(command) => audit::run(command),
         Command::Report(args) => run_output::run_report(&args),
+        Command::Grid(command) => grid::run(command),
         Command::Features(command) => features::run(command),
+        Command::Research(command) => research::run(command),
         Command::Demo(args) => demo::run(&args),
     }
 }

@@ -73,6 +73,12 @@ pub struct ToxicityConfig {
     pub ctr_window_seconds: u32,
     /// A level (and the book) is toxic when CTR exceeds this (SPEC 2.5: 4.0).
     pub ctr_toxic: f64,
+    /// SPEC 2.5 option (the seeds' week-2 review), off by default: the toxic threshold is this
+    /// percentile (e.g. 0.9) of the side's earlier book-CTR readings over
+    /// `ctr_percentile_seconds`, once `ctr_percentile_min_samples` exist (`ctr_toxic` before).
+    pub ctr_toxic_percentile: Option<f64>,
+    pub ctr_percentile_seconds: u32,
+    pub ctr_percentile_min_samples: u32,
     /// epsilon = this fraction of the median trade size (SPEC 2.5: 0.01) ...
     pub epsilon_fraction: f64,
     /// ... over this many hours of trades (SPEC 2.5: 24).
@@ -131,6 +137,9 @@ impl Default for ToxicityConfig {
             repeat_penalty_seconds: 600,
             ctr_window_seconds: 10,
             ctr_toxic: 4.0,
+            ctr_toxic_percentile: None,
+            ctr_percentile_seconds: 3_600,
+            ctr_percentile_min_samples: 100,
             epsilon_fraction: 0.01,
             epsilon_median_hours: 24,
             epsilon_default: 0.001,
@@ -184,6 +193,7 @@ impl ToxicityConfig {
             ("obi_lag_seconds", self.obi_lag_seconds),
             ("churn_window_samples", self.churn_window_samples),
             ("drain_window_seconds", self.drain_window_seconds),
+            ("ctr_percentile_seconds", self.ctr_percentile_seconds),
         ];
         for (field, seconds) in windows {
             if seconds == 0 || seconds > MAX_WINDOW_SECONDS {
@@ -209,6 +219,14 @@ impl ToxicityConfig {
             return Err(invalid(
                 "ghost_max_life_ms",
                 "durations must be positive".to_owned(),
+            ));
+        }
+        if let Some(percentile) = self.ctr_toxic_percentile
+            && !(percentile.is_finite() && percentile > 0.0 && percentile < 1.0)
+        {
+            return Err(invalid(
+                "ctr_toxic_percentile",
+                format!("must lie in (0, 1), got {percentile}"),
             ));
         }
         within("ghost_discount", self.ghost_discount, 0.0, 1.0)?;

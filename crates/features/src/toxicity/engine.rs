@@ -29,9 +29,13 @@ pub struct ToxicitySecond {
     /// Book CTR over the active levels of the 10 s window (`None`: nothing executed).
     pub book_ctr_bid: Option<f64>,
     pub book_ctr_ask: Option<f64>,
-    /// Active levels with executed volume and CTR > 4.0.
+    /// Active levels with executed volume and CTR above the toxic threshold.
     pub toxic_levels_bid: u32,
     pub toxic_levels_ask: u32,
+    /// The toxic threshold of this second per side: `ctr_toxic` (4.0), or the rolling
+    /// percentile of the percentile option.
+    pub ctr_threshold_bid: f64,
+    pub ctr_threshold_ask: f64,
     pub obi: Option<f64>,
     /// Signed `OBI[t] − OBI[t − 2 s]`.
     pub obi_velocity: Option<f64>,

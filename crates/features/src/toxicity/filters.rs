@@ -17,7 +17,7 @@ use super::engine::{ToxicitySecond, ToxicitySink};
 use super::ghost::{Ghost, GhostTracker, price_bucket};
 use super::obi::ObiTracker;
 use super::sample::{BookSample, LevelChange, SIDES, raw_i64, side_index};
-use super::stats::{RealizedVolatility, TypicalSpread};
+use super::stats::{RealizedVolatility, RollingSorted, TypicalSpread};
 
 /// Raw units per unit of size (fixed scale 10^9).
 pub const UNIT: f64 = 1e9;
@@ -44,6 +44,8 @@ pub struct SecondFilters {
     /// `(second end, decay depth bid, ask)` for the drain decline.
     decay_depths: VecDeque<(i64, f64, f64)>,
     last_mid: Option<i64>,
+    /// Earlier book-CTR readings per side (the percentile option of SPEC 2.5).
+    ctr_history: [RollingSorted; 2],
     fallback_epsilon: f64,
     ghost_count: u64,
 }
@@ -80,6 +82,10 @@ impl SecondFilters {
             mids: VecDeque::new(),
             decay_depths: VecDeque::new(),
             last_mid: None,
+            ctr_history: [
+                RollingSorted::new(config.ctr_percentile_seconds as usize),
+                RollingSorted::new(config.ctr_percentile_seconds as usize),
+            ],
             fallback_epsilon: fallback_epsilon(symbol, config.epsilon_default),
             ghost_count: 0,
         }
@@ -263,16 +269,33 @@ impl SecondFilters {
             .map_or(self.fallback_epsilon, |median| {
                 config.epsilon_fraction * median / UNIT
             });
+        // The toxic threshold: fixed, or the percentile of the side's EARLIER readings.
+        let thresholds: [f64; 2] = [0, 1].map(|slot| {
+            config
+                .ctr_toxic_percentile
+                .filter(|_| {
+                    self.ctr_history[slot].len() >= config.ctr_percentile_min_samples as usize
+                })
+                .and_then(|fraction| self.ctr_history[slot].percentile(fraction))
+                .unwrap_or(config.ctr_toxic)
+        });
         let ctr: [BookCtr; 2] = SIDES.map(|side| {
             self.window.book_ctr(
                 side,
                 config.ctr_window_seconds,
                 end,
                 epsilon,
-                config.ctr_toxic,
+                thresholds[side_index(side)],
                 UNIT,
             )
         });
+        if config.ctr_toxic_percentile.is_some() {
+            for (history, reading) in self.ctr_history.iter_mut().zip(&ctr) {
+                if let Some(ratio) = reading.ratio {
+                    history.push(ratio);
+                }
+            }
+        }
 
         let reading = self.obi.push(sample.imbalance(levels));
 
@@ -352,6 +375,8 @@ impl SecondFilters {
             book_ctr_ask: ctr[1].ratio,
             toxic_levels_bid: ctr[0].toxic_levels,
             toxic_levels_ask: ctr[1].toxic_levels,
+            ctr_threshold_bid: thresholds[0],
+            ctr_threshold_ask: thresholds[1],
             obi: reading.obi,
             obi_velocity: reading.velocity,
             obi_velocity_std: reading.velocity_std,

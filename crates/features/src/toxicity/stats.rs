@@ -1,5 +1,6 @@
 //! Small statistics helpers of the toxicity filters: medians, percentiles, sample std, and
-//! rolling one-second windows (typical spread, realized volatility).
+//! rolling one-second windows (typical spread, realized volatility, a sorted window for
+//! rolling percentiles).
 
 use std::collections::VecDeque;
 
@@ -148,9 +149,85 @@ impl RealizedVolatility {
     }
 }
 
+/// The last `capacity` values kept both in arrival order and sorted: percentiles and ranks of
+/// a rolling window in O(capacity) per push (a memmove), O(log n) per query.
+#[derive(Debug, Clone)]
+pub struct RollingSorted {
+    capacity: usize,
+    arrivals: VecDeque<f64>,
+    sorted: Vec<f64>,
+}
+
+impl RollingSorted {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            capacity: capacity.max(1),
+            arrivals: VecDeque::new(),
+            sorted: Vec::new(),
+        }
+    }
+
+    /// Adds a finite value (others are ignored), dropping the oldest beyond the capacity.
+    pub fn push(&mut self, value: f64) {
+        if !value.is_finite() {
+            return;
+        }
+        self.arrivals.push_back(value);
+        let at = self.sorted.partition_point(|held| *held < value);
+        self.sorted.insert(at, value);
+        if self.arrivals.len() > self.capacity
+            && let Some(old) = self.arrivals.pop_front()
+        {
+            let at = self.sorted.partition_point(|held| *held < old);
+            if self.sorted.get(at) == Some(&old) {
+                self.sorted.remove(at);
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.sorted.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sorted.is_empty()
+    }
+
+    /// The newest value.
+    pub fn last(&self) -> Option<f64> {
+        self.arrivals.back().copied()
+    }
+
+    /// Linear-interpolation percentile ([`percentile_sorted`]) of the window.
+    pub fn percentile(&self, fraction: f64) -> Option<f64> {
+        percentile_sorted(&self.sorted, fraction)
+    }
+
+    /// Share of the window's values that are <= `value`.
+    pub fn rank(&self, value: f64) -> Option<f64> {
+        (!self.sorted.is_empty()).then(|| {
+            self.sorted.partition_point(|held| *held <= value) as f64 / self.sorted.len() as f64
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rolling_sorted_window_percentile_and_rank() {
+        let mut window = RollingSorted::new(4);
+        for value in [5.0, 1.0, f64::NAN, 3.0, 2.0, 4.0] {
+            window.push(value);
+        }
+        // 5 dropped: window 1, 3, 2, 4 → sorted 1 2 3 4; p50 = 2.5, p90 = 3.7.
+        assert_eq!((window.len(), window.last()), (4, Some(4.0)));
+        assert_eq!(window.percentile(0.5), Some(2.5));
+        assert!((window.percentile(0.9).unwrap() - 3.7).abs() < 1e-12);
+        assert_eq!(window.rank(3.0), Some(0.75));
+        assert_eq!(RollingSorted::new(3).rank(1.0), None);
+    }
 
     #[test]
     fn median_odd_and_even() {

@@ -47,7 +47,8 @@ pub struct ToxicityTable {
     pub seconds: usize,
     pub book_ctr_bid: Percentiles,
     pub book_ctr_ask: Percentiles,
-    /// Share of all seconds whose book CTR (bid, ask) was toxic (> 4.0).
+    /// Share of all seconds whose book CTR (bid, ask) was toxic (above the threshold: 4.0, or
+    /// the percentile option's).
     pub toxic_book_share: [f64; 2],
     /// Mean toxic levels (with executed volume) per second (bid, ask).
     pub toxic_levels_mean: [f64; 2],
@@ -63,7 +64,7 @@ pub struct ToxicityTable {
     /// Mean over seconds of the share of displayed top depth (both sides) under a ghost
     /// discount.
     pub discounted_depth_share: Option<f64>,
-    /// Share of the defined book-CTR readings (per second and side) that were toxic (> 4.0).
+    /// Share of the defined book-CTR readings (per second and side) above their threshold.
     pub toxic_share: Option<f64>,
     pub absorption: Percentiles,
     /// Drain verdicts: [bid, ask] × [real pressure, spoof cleanup].
@@ -97,11 +98,14 @@ impl ToxicityTableBuilder {
         let series = |pick: fn(&ToxicitySecond) -> Option<f64>| {
             Percentiles::of(records.iter().filter_map(pick).collect())
         };
-        let toxic_book = |pick: fn(&ToxicitySecond) -> Option<f64>| {
+        let toxic_book = |pick: fn(&ToxicitySecond) -> (Option<f64>, f64)| {
             share(
                 records
                     .iter()
-                    .filter(|record| pick(record).is_some_and(|ctr| ctr > 4.0))
+                    .filter(|record| {
+                        let (ctr, threshold) = pick(record);
+                        ctr.is_some_and(|ctr| ctr > threshold)
+                    })
                     .count(),
             )
         };
@@ -130,13 +134,26 @@ impl ToxicityTableBuilder {
         let discounted_depth_share = (!discount_shares.is_empty())
             .then(|| discount_shares.iter().sum::<f64>() / discount_shares.len() as f64);
         // Toxic share over the defined (second, side) readings of the book CTR.
-        let readings: Vec<f64> = records
+        let readings: Vec<(f64, f64)> = records
             .iter()
-            .flat_map(|record| [record.book_ctr_bid, record.book_ctr_ask])
+            .flat_map(|record| {
+                [
+                    record
+                        .book_ctr_bid
+                        .map(|ctr| (ctr, record.ctr_threshold_bid)),
+                    record
+                        .book_ctr_ask
+                        .map(|ctr| (ctr, record.ctr_threshold_ask)),
+                ]
+            })
             .flatten()
             .collect();
         let toxic_share = (!readings.is_empty()).then(|| {
-            readings.iter().filter(|&&ctr| ctr > 4.0).count() as f64 / readings.len() as f64
+            readings
+                .iter()
+                .filter(|&&(ctr, threshold)| ctr > threshold)
+                .count() as f64
+                / readings.len() as f64
         });
         let mut real_pressure = [0u64; 2];
         let mut spoof_cleanup = [0u64; 2];
@@ -156,8 +173,8 @@ impl ToxicityTableBuilder {
             book_ctr_bid: series(|record| record.book_ctr_bid),
             book_ctr_ask: series(|record| record.book_ctr_ask),
             toxic_book_share: [
-                toxic_book(|record| record.book_ctr_bid),
-                toxic_book(|record| record.book_ctr_ask),
+                toxic_book(|record| (record.book_ctr_bid, record.ctr_threshold_bid)),
+                toxic_book(|record| (record.book_ctr_ask, record.ctr_threshold_ask)),
             ],
             toxic_levels_mean: [
                 records

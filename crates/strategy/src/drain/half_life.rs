@@ -119,6 +119,11 @@ impl SignalHalfLife {
         self.open.len()
     }
 
+    /// Drops the paths in progress (the data broke: their seconds are not consecutive).
+    pub fn abandon_open(&mut self) {
+        self.open.clear();
+    }
+
     /// A one-second close with mid `mid` (`None`: no mid this second, the last move repeats).
     /// Paths that complete are folded into their session and returned in `completed`.
     pub fn on_second(&mut self, mid: Option<f64>, completed: &mut Vec<CompletedPath>) {

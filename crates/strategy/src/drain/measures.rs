@@ -6,7 +6,7 @@
 use std::collections::VecDeque;
 
 use auction_trader_features::research::{AdfResult, adf_test};
-use auction_trader_features::toxicity::stats::TypicalSpread;
+use auction_trader_features::toxicity::stats::{RealizedVolatility, TypicalSpread};
 use auction_trader_types::{NANOS_PER_SECOND, Price, Session};
 
 use super::DrainConfig;
@@ -18,20 +18,30 @@ const RECENT_SECONDS: usize = 16;
 /// SPEC 2.5 / 2.1: realized volatility over 5 minutes, typical spread over 60 minutes.
 const VOLATILITY_SECONDS: usize = 300;
 const TYPICAL_SPREAD_SECONDS: usize = 3_600;
+/// One-minute realized volatility recorded with each signal: the research reports' volatility
+/// terciles need a reading on captures of a few minutes, where rv_5m is not yet defined.
+const SHORT_VOLATILITY_SECONDS: usize = 60;
 /// Lagged differences in the ADF regression.
 const ADF_LAGS: usize = 1;
+/// More seconds than this without a record is a break in the data (another capture, an
+/// outage): paths in progress are dropped and the mid history restarts. Shorter gaps
+/// (seconds without a usable book) repeat the last mid in the paths.
+const BREAK_SECONDS: i64 = 60;
 
 /// Per-second measurements of one instrument.
 #[derive(Debug)]
 pub struct SecondMeasures {
     half_life: SignalHalfLife,
     volatility: VolatilityRank,
+    short_volatility: RealizedVolatility,
+    last_mid: Option<f64>,
     typical_spread: TypicalSpread,
     adf_window: usize,
     log_mids: VecDeque<f64>,
     /// `(second close ns, mid)` of the last seconds, oldest first.
     recent: VecDeque<(i64, Option<f64>)>,
     spread: Option<i64>,
+    last_ts: Option<i64>,
 }
 
 impl SecondMeasures {
@@ -43,11 +53,17 @@ impl SecondMeasures {
                 config.volatility_history_seconds as usize,
                 VOLATILITY_SECONDS,
             ),
+            short_volatility: RealizedVolatility::new(
+                SHORT_VOLATILITY_SECONDS,
+                SHORT_VOLATILITY_SECONDS,
+            ),
+            last_mid: None,
             typical_spread: TypicalSpread::new(TYPICAL_SPREAD_SECONDS),
             adf_window: config.adf_window_seconds as usize,
             log_mids: VecDeque::new(),
             recent: VecDeque::new(),
             spread: None,
+            last_ts: None,
         }
     }
 
@@ -60,6 +76,20 @@ impl SecondMeasures {
         ask: Option<Price>,
         completed: &mut Vec<CompletedPath>,
     ) {
+        if let Some(last) = self.last_ts.replace(ts) {
+            let missing = (ts - last) / NANOS_PER_SECOND - 1;
+            if missing > BREAK_SECONDS {
+                self.half_life.abandon_open();
+                self.log_mids.clear();
+                self.recent.clear();
+                self.volatility.on_second(None);
+                self.last_mid = None;
+            } else {
+                for _ in 0..missing.max(0) {
+                    self.half_life.on_second(None, completed);
+                }
+            }
+        }
         let quote = bid
             .zip(ask)
             .filter(|(bid, ask)| bid.raw() > 0 && ask.raw() > bid.raw());
@@ -69,6 +99,10 @@ impl SecondMeasures {
             self.typical_spread.push(spread);
         }
         self.volatility.on_second(mid);
+        if let (Some(previous), Some(mid)) = (self.last_mid, mid) {
+            self.short_volatility.push((mid / previous).ln());
+        }
+        self.last_mid = mid;
         if let Some(mid) = mid {
             self.log_mids.push_back(mid.ln());
             while self.log_mids.len() > self.adf_window {
@@ -131,6 +165,11 @@ impl SecondMeasures {
         (self.volatility.current(), self.volatility.rank())
     }
 
+    /// Realized volatility of the last 60 one-second mid log returns.
+    pub fn short_volatility(&self) -> Option<f64> {
+        self.short_volatility.pair().map(|(short, _)| short)
+    }
+
     /// Spread at the last second / typical spread (mean of the last 60 minutes' one-second
     /// spreads).
     pub fn spread_ratio(&self) -> Option<f64> {
@@ -175,5 +214,39 @@ mod tests {
         assert_eq!(completed[0].session, Session::Asia);
         // Spreads 2, 2, 2 (the quoteless second is skipped): ratio 1.
         assert_eq!(measures.spread_ratio(), Some(1.0));
+    }
+
+    #[test]
+    fn missing_seconds_repeat_the_mid_and_a_break_drops_open_paths() {
+        let config = DrainConfig {
+            half_life_horizon_seconds: 4,
+            ..DrainConfig::default()
+        };
+        let mut measures = SecondMeasures::new(&config);
+        let mut completed = Vec::new();
+        let second = NANOS_PER_SECOND;
+        measures.on_second(10 * second, price(999), price(1_001), &mut completed);
+        assert!(measures.start_path(10 * second, true));
+        // No record for 11 s and 12 s (no usable book): they repeat mid 1,000 (0 bps).
+        measures.on_second(13 * second, price(1_000), price(1_002), &mut completed);
+        assert!(completed.is_empty());
+        measures.on_second(14 * second, price(1_001), price(1_003), &mut completed);
+        assert_eq!(completed.len(), 1);
+        assert_eq!(completed[0].moves[..2], [0.0, 0.0]);
+        assert!((completed[0].moves[2] - 10.0).abs() < 1e-9);
+        assert!((completed[0].moves[3] - 20.0).abs() < 1e-9);
+        // A path open when the data breaks (61 s without a record) never completes.
+        assert!(measures.start_path(14 * second, false));
+        measures.on_second(76 * second, price(1_001), price(1_003), &mut completed);
+        for offset in 1..=5 {
+            measures.on_second(
+                (76 + offset) * second,
+                price(1_001),
+                price(1_003),
+                &mut completed,
+            );
+        }
+        assert_eq!(completed.len(), 1);
+        assert_eq!(measures.half_life().open_paths(), 0);
     }
 }

@@ -8,9 +8,7 @@
 //! rank is unknown and the size is not scaled). The rank is also recorded with each signal for
 //! the research reports (volatility terciles).
 
-use std::collections::VecDeque;
-
-use auction_trader_features::toxicity::stats::RealizedVolatility;
+use auction_trader_features::toxicity::stats::{RealizedVolatility, RollingSorted};
 use auction_trader_types::Session;
 use serde::{Deserialize, Serialize};
 
@@ -46,13 +44,10 @@ impl SessionSize {
 /// Short realized volatility of one-second mid returns and its rank among recent readings.
 #[derive(Debug, Clone)]
 pub struct VolatilityRank {
-    history: usize,
     min_readings: usize,
     /// The SPEC 2.5 realized volatility (short window only).
     volatility: RealizedVolatility,
-    readings: VecDeque<f64>,
-    /// The same readings, sorted (for the rank).
-    sorted: Vec<f64>,
+    readings: RollingSorted,
     last_mid: Option<f64>,
 }
 
@@ -62,11 +57,9 @@ impl VolatilityRank {
     pub fn new(window: usize, history: usize, min_readings: usize) -> Self {
         let window = window.max(2);
         Self {
-            history: history.max(1),
             min_readings: min_readings.max(1),
             volatility: RealizedVolatility::new(window, window),
-            readings: VecDeque::new(),
-            sorted: Vec::new(),
+            readings: RollingSorted::new(history),
             last_mid: None,
         }
     }
@@ -80,28 +73,14 @@ impl VolatilityRank {
         if let Some(previous) = self.last_mid.replace(mid) {
             self.volatility.push((mid / previous).ln());
             if let Some((reading, _)) = self.volatility.pair() {
-                self.push_reading(reading);
-            }
-        }
-    }
-
-    fn push_reading(&mut self, reading: f64) {
-        self.readings.push_back(reading);
-        let at = self.sorted.partition_point(|value| *value < reading);
-        self.sorted.insert(at, reading);
-        if self.readings.len() > self.history
-            && let Some(old) = self.readings.pop_front()
-        {
-            let at = self.sorted.partition_point(|value| *value < old);
-            if self.sorted.get(at) == Some(&old) {
-                self.sorted.remove(at);
+                self.readings.push(reading);
             }
         }
     }
 
     /// The latest `rv_5m` reading.
     pub fn current(&self) -> Option<f64> {
-        self.readings.back().copied()
+        self.readings.last()
     }
 
     /// Share of the readings ≤ the latest one, once `min_readings` exist.
@@ -110,8 +89,7 @@ impl VolatilityRank {
         if self.readings.len() < self.min_readings {
             return None;
         }
-        let at_or_below = self.sorted.partition_point(|value| *value <= current);
-        Some(at_or_below as f64 / self.sorted.len() as f64)
+        self.readings.rank(current)
     }
 }
 

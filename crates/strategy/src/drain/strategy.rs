@@ -86,6 +86,8 @@ pub struct DrainStrategy {
     completed: Vec<CompletedPath>,
     /// Time exit of the entry in flight, in seconds after the fill.
     trade_time_exit: u32,
+    /// The entry order working: its direction and placement (`improve` / `touch`).
+    working: Option<(Direction, &'static str)>,
 }
 
 impl DrainStrategy {
@@ -95,6 +97,7 @@ impl DrainStrategy {
             measures: SecondMeasures::new(&config),
             completed: Vec::new(),
             trade_time_exit: config.time_exit_seconds,
+            working: None,
             config,
             toxicity: None,
             records: Vec::new(),
@@ -253,6 +256,10 @@ impl DrainStrategy {
         detail.push("session", session.as_str());
         detail.push("rv_5m", optional(volatility.map(|rv| rv * 10_000.0), 4));
         detail.push("rv_rank", optional(volatility_rank, 4));
+        detail.push(
+            "rv_1m",
+            optional(self.measures.short_volatility().map(|rv| rv * 10_000.0), 4),
+        );
         detail.push("spread_ratio", optional(self.measures.spread_ratio(), 4));
         detail.push("absorption", optional(verdict.absorption, 6));
         // SPEC 3.2 entry delay: skip when the mid moved more than 5 bps during it.
@@ -408,6 +415,7 @@ impl DrainStrategy {
             "signal",
             detail.finish(),
         ));
+        self.working = Some((direction, place.as_str()));
         self.exit_requested = false;
     }
 
@@ -463,7 +471,12 @@ impl DrainStrategy {
         } else {
             Direction::Short
         };
-        let moves: Vec<String> = path.moves.iter().map(|bps| format!("{bps:.3}")).collect();
+        // `+ 0.0` turns −0.0 into 0.0 (no "-0.000" in the row).
+        let moves: Vec<String> = path
+            .moves
+            .iter()
+            .map(|bps| format!("{:.3}", bps + 0.0))
+            .collect();
         let detail = Detail::new()
             .put("signal_ts", path.signal_ts)
             .put("session", path.session.as_str())
@@ -625,26 +638,27 @@ impl Strategy for DrainStrategy {
         context: &StrategyContext<'_>,
         actions: &mut Actions,
     ) {
-        let direction = context.position.direction();
-        let transition = match report {
-            ExecutionReport::Filled(_) if context.position.entry_pending => None,
-            ExecutionReport::Canceled { .. } if context.position.quantity.is_zero() => {
-                Some(("working", "cancelled"))
-            }
-            _ => None,
+        // The entry's outcome, once: its first fill, or its cancellation unfilled (the fill
+        // rates of SPEC 3.2 per placement are read from these rows).
+        let Some((direction, placement)) = self.working else {
+            return;
         };
-        if let Some((from, to)) = transition {
-            actions.signals.push(SignalRecord {
-                ts: context.now,
-                kind: SignalRecordKind::Transition,
-                setup: Some(SetupKind::Drain),
-                direction,
-                machine: direction.map_or(MACHINE_LONG, machine_of),
-                from_state: from,
-                to_state: to,
-                detail: String::new(),
-            });
-        }
+        let to = match report {
+            ExecutionReport::Filled(_) => "filled",
+            ExecutionReport::Canceled { .. } if context.position.quantity.is_zero() => "cancelled",
+            _ => return,
+        };
+        self.working = None;
+        actions.signals.push(SignalRecord {
+            ts: context.now,
+            kind: SignalRecordKind::Transition,
+            setup: Some(SetupKind::Drain),
+            direction: Some(direction),
+            machine: machine_of(direction),
+            from_state: "working",
+            to_state: to,
+            detail: Detail::new().put("placement", placement).finish(),
+        });
     }
 
     fn on_position_closed(
