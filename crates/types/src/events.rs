@@ -359,7 +359,7 @@ mod tests {
     fn market_events_stay_small() {
         // Replay throughput depends on this; grow it only deliberately. The i128 sizes of a
         // bar (volume, buy and sell volume) set the bound since sizes were widened; they are
-        // 8-byte aligned (`repr(packed(8))`) so that a bar does not pad to 16.
+        // 8-byte aligned (`repr(C, packed(8))`) so that a bar does not pad to 16.
         assert!(std::mem::size_of::<MarketEvent>() <= 128);
     }
 }

@@ -8,7 +8,7 @@
 //! - [`Price`] and [`Rate`] hold an `i64` raw value (±9.2·10^9 units): prices and rates fit,
 //!   and the order book's hot path keeps its 8-byte keys;
 //! - [`Quantity`] and [`Money`] hold an `i128` raw value (±1.7·10^29 units, 8-byte aligned
-//!   with `repr(packed(8))` so market events stay compact for replay): sizes reach
+//!   with `repr(C, packed(8))` so market events stay compact for replay): sizes reach
 //!   meme-coin quantities (10^13 units and beyond) and money accumulators (notional, P&L,
 //!   fees, funding, turnover, equity) hold a 10^12 quote-unit account over years of turnover.
 //!
@@ -420,14 +420,14 @@ fixed_point_type!(
     /// A size, lot size or position quantity, 10^-9 resolution, `i128` raw (±1.7·10^29 units:
     /// meme-coin sizes). Signed so that positions and differences are natural; validation
     /// rejects negative sizes in market data.
-    #[repr(packed(8))]
+    #[repr(C, packed(8))]
     Quantity,
     i128
 );
 fixed_point_type!(
     /// An amount of the quote (settlement) currency: cash, P&L, fees, funding, turnover,
     /// 10^-9 resolution, `i128` raw (±1.7·10^29 units).
-    #[repr(packed(8))]
+    #[repr(C, packed(8))]
     Money,
     i128
 );
