@@ -157,24 +157,11 @@ impl SimulatedExchange {
                 }
             }
         }
-        // Bounds are min/max over the orders: only an order on a bound can move it.
-        let raw = order.price.raw();
-        let on_bound = match order.side {
-            OrderSide::Buy => raw == self.bounds.max_buy || raw == self.bounds.min_buy,
-            OrderSide::Sell => raw == self.bounds.min_sell || raw == self.bounds.max_sell,
-        };
-        if on_bound {
-            self.refresh_bounds();
-        }
-        debug_assert_eq!(self.bounds, self.computed_bounds());
+        self.refresh_bounds();
         order
     }
 
     pub(super) fn refresh_bounds(&mut self) {
-        self.bounds = self.computed_bounds();
-    }
-
-    fn computed_bounds(&self) -> Bounds {
         let mut bounds = Bounds::EMPTY;
         for order in &self.orders {
             let raw = order.price.raw();
@@ -189,7 +176,7 @@ impl SimulatedExchange {
                 }
             }
         }
-        bounds
+        self.bounds = bounds;
     }
 
     /// Fills `quantity` of the resting order at `index` as maker at its price. Returns true
