@@ -1,8 +1,9 @@
 //! The backtest runner of auction-trader (SPEC 6, 9): the YAML run configuration with every
 //! default and unknown keys rejected, instrument overrides, the choice of strategy, and the
 //! deterministic replay of a time-ordered event stream through the engine with the
-//! simulated exchange ([`run_backtest`], pure: events in, records and metrics out), and the
-//! fill-model comparison (the same run under each queue model, [`fills_compare`]).
+//! simulated exchange ([`run_backtest`], pure: events in, records and metrics out), the
+//! fill-model comparison (the same run under each queue model, [`fills_compare`]) and the
+//! look-ahead audit (the same run truncated at random cuts, [`lookahead`]).
 //!
 //! [`run_config`] is the one run API above it: a validated config in, a finished run out
 //! (import-if-missing into the data directory, the store's replay, the engine, and the run
@@ -13,6 +14,7 @@ pub mod config;
 mod error;
 pub mod fills_compare;
 pub mod grid;
+pub mod lookahead;
 pub mod quote_ladder;
 pub mod run_config;
 pub mod run_dir;

@@ -10,7 +10,9 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use auction_trader_analytics::display::run_currency;
-use auction_trader_analytics::drain_research::{DrainResearch, SignalEntry, drain_research};
+use auction_trader_analytics::drain_research::{
+    DrainResearch, SignalEntry, Validation, drain_research,
+};
 use auction_trader_analytics::{
     Metrics, RunRecords, drain_research_html, render_html, with_drain_section, write_equity_csv,
     write_trades_csv,
@@ -133,11 +135,21 @@ pub fn write_tables_and_report(
         let rows = read_signals_db(&signals)?;
         if rows.iter().any(|row| row.machine.starts_with("drain_")) {
             let entries: Vec<_> = rows.into_iter().map(signal_entry).collect();
-            let research = drain_research(&records.symbol, &records.trades, &entries);
+            let mut research = drain_research(&records.symbol, &records.trades, &entries);
+            // A validation added earlier by `research drain-report --raw` stays (the run
+            // directory is immutable: a new run replaces it whole).
+            research.validation = earlier_validation(run_dir);
             write_research(run_dir, &research, &run_currency(records))?;
         }
     }
     Ok(report)
+}
+
+/// The validation of an earlier `drain_research.json` in `run_dir`, if any.
+pub fn earlier_validation(run_dir: &Path) -> Option<Validation> {
+    let text = std::fs::read_to_string(run_dir.join("drain_research.json")).ok()?;
+    let document: serde_json::Value = serde_json::from_str(&text).ok()?;
+    serde_json::from_value(document.get("validation")?.clone()).ok()
 }
 
 /// A signals.db row as the drain research reads it.

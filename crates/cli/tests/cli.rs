@@ -336,6 +336,30 @@ fn fills_compare_prints_the_table_and_writes_the_html_section() {
 }
 
 #[test]
+fn audit_lookahead_passes_the_auction_strategy() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let Some(config) = bitflyer_config(directory.path(), "audit") else {
+        return;
+    };
+    let output = run(binary()
+        .args(["audit", "lookahead", "--cuts", "2", "--seed", "3", "-c"])
+        .arg(&config));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|line| line.starts_with("cut "))
+            .count(),
+        2,
+        "{stdout}"
+    );
+    assert!(
+        last_line(&output).starts_with("lookahead audit passed: 2 cuts"),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn backtest_config_errors_name_the_key_and_do_not_panic() {
     let directory = tempfile::tempdir().expect("temp dir");
     let config = directory.path().join("bad.yaml");

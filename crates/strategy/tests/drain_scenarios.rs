@@ -338,3 +338,87 @@ fn bid_plus_one_that_would_cross_falls_back_to_the_bid() {
         }
     }
 }
+
+#[test]
+fn measured_half_life_feeds_the_time_exit_of_later_signals() {
+    let Some(capture) = capture(&["usdm_ethusdt_20240808.gz"]) else {
+        return;
+    };
+    let config = DrainConfig {
+        half_life_min_signals: 1,
+        ..DrainConfig::default()
+    };
+    let outcome = run(&capture, &capture.events, config, no_shift);
+    let half_lives: Vec<&SignalRecord> = outcome
+        .signals
+        .iter()
+        .filter(|row| row.machine == "drain_half_life")
+        .collect();
+    assert!(half_lives.len() >= 5, "{} paths", half_lives.len());
+    // Each row's estimate is the average of every path of its session so far: recompute it
+    // from the recorded paths and check the half-life brackets half the peak.
+    let mut sums: Vec<f64> = Vec::new();
+    for (index, row) in half_lives.iter().enumerate() {
+        let path: Vec<f64> = row
+            .detail
+            .split(' ')
+            .find_map(|pair| pair.strip_prefix("path_bps="))
+            .expect("path")
+            .split(',')
+            .map(|value| value.parse().expect("bps"))
+            .collect();
+        assert_eq!(path.len(), 120);
+        sums.resize(path.len(), 0.0);
+        for (sum, value) in sums.iter_mut().zip(&path) {
+            *sum += value;
+        }
+        assert_eq!(field(row, "signals") as usize, index + 1);
+        let average: Vec<f64> = sums.iter().map(|sum| sum / (index + 1) as f64).collect();
+        let peak = field(row, "peak_bps");
+        let peak_at = field(row, "peak_s") as usize;
+        assert!((average[peak_at - 1] - peak).abs() < 1e-3, "{}", row.detail);
+        if row.detail.contains("half_life_s=none") {
+            continue;
+        }
+        let half_life = field(row, "half_life_s");
+        let (before, after) = (half_life.floor() as usize, half_life.ceil() as usize);
+        assert!(average[before - 1] >= peak / 2.0 - 1e-3, "{}", row.detail);
+        assert!(average[after - 1] <= peak / 2.0 + 1e-3, "{}", row.detail);
+        assert!(field(row, "adf_p") >= 0.0 && field(row, "adf_n") > 100.0);
+    }
+    // Signals placed after a half-life exists use it (rounded up); before, the 30 s fallback.
+    let placed = outcome.rows("signal");
+    assert!(!placed.is_empty());
+    for signal in placed {
+        let known = half_lives
+            .iter()
+            .rev()
+            .find(|row| row.ts <= signal.ts && !row.detail.contains("half_life_s=none"));
+        let exit = field(signal, "time_exit_s");
+        match known {
+            Some(row) if signal.detail.contains("time_exit_source=measured") => {
+                assert_eq!(exit, field(row, "half_life_s").ceil(), "{}", signal.detail);
+            }
+            _ => {
+                assert!(signal.detail.contains("time_exit_source=fallback"));
+                assert_eq!(exit, 30.0);
+            }
+        }
+    }
+    assert!(outcome.counters.measured_time_exits > 0);
+    assert_eq!(outcome.counters.half_life_paths as usize, half_lives.len());
+    // With the fixed time exit nothing is measured into the exit.
+    let fixed = DrainConfig {
+        time_exit: auction_trader_strategy::drain::TimeExitSource::Fixed,
+        half_life_min_signals: 1,
+        ..DrainConfig::default()
+    };
+    let outcome = run(&capture, &capture.events, fixed, no_shift);
+    assert_eq!(outcome.counters.measured_time_exits, 0);
+    assert!(
+        outcome
+            .rows("signal")
+            .iter()
+            .all(|row| row.detail.contains("time_exit_source=fallback"))
+    );
+}

@@ -1,5 +1,6 @@
 //! One file per subcommand. Each `run` returns the process exit code.
 
+mod audit;
 mod backtest;
 mod bench;
 mod bench_backtest;
@@ -60,6 +61,9 @@ pub enum Command {
     /// with the SPEC 6 gates.
     #[command(subcommand)]
     ValidateStrategy(validate_strategy::ValidateStrategyCommand),
+    /// Audits of a strategy (SPEC 6): `audit lookahead` re-runs it on truncated data.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
     /// Re-render a run's HTML report and metrics from its execution.db (or export its rows).
     Report(run_output::ReportArgs),
     /// Research reports of a finished run (SPEC 6).
@@ -91,6 +95,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Bench(command) => bench::run(command),
         Command::Backtest(args) => backtest::run(&args),
         Command::Fills(command) => fills::run(command),
+        Command::Audit(command) => audit::run(command),
         Command::Report(args) => run_output::run_report(&args),
         Command::Grid(command) => grid::run(command),
         Command::ValidateStrategy(command) => validate_strategy::run(command),

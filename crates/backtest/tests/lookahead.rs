@@ -1,0 +1,149 @@
+//! The look-ahead audit (SPEC 6) on real data: the shipped auction strategy passes on two days
+//! of bitFlyer BTC_JPY and the drain strategy on the Binance USD-M capture of 2024-08-08; a
+//! strategy that reads the data it is given one event ahead is caught. Skipped when the shared
+//! data are absent.
+
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
+
+mod support;
+
+use auction_trader_backtest::lookahead::{Decisions, audit_config, audit_lookahead, cut_points};
+use auction_trader_backtest::{BacktestConfig, build_engine, initial_equity, resolve_instrument};
+use auction_trader_data::instruments::known_instrument;
+use auction_trader_engine::RunCollector;
+use auction_trader_features::FeatureSnapshot;
+use auction_trader_strategy::{Actions, SignalRecord, SignalRecordKind, Strategy, StrategyContext};
+use auction_trader_testkit::{busiest_instrument, load_binance_capture, replay_order};
+use auction_trader_types::{Instrument, MarketEvent, StreamKind};
+
+/// Logs a signal at every event saying what the NEXT event of its data is: it sees one event
+/// ahead (a stand-in for any decision that uses the next event).
+struct PeekOneAhead {
+    data: Vec<MarketEvent>,
+    next: usize,
+}
+
+impl Strategy for PeekOneAhead {
+    fn name(&self) -> &'static str {
+        "peek_one_ahead"
+    }
+
+    fn wants_market_events(&self) -> bool {
+        true
+    }
+
+    fn on_market_event(
+        &mut self,
+        _event: &MarketEvent,
+        context: &StrategyContext<'_>,
+        actions: &mut Actions,
+    ) {
+        self.next += 1;
+        let ahead = match self.data.get(self.next) {
+            Some(MarketEvent::Trade(_)) => "trade_next",
+            Some(MarketEvent::Quote(_)) => "quote_next",
+            Some(_) => "other_next",
+            None => "nothing_next",
+        };
+        actions.signals.push(SignalRecord {
+            ts: context.now,
+            kind: SignalRecordKind::Transition,
+            setup: None,
+            direction: None,
+            machine: "peek",
+            from_state: "idle",
+            to_state: ahead,
+            detail: String::new(),
+        });
+    }
+
+    fn on_bar(&mut self, _: &FeatureSnapshot, _: &StrategyContext<'_>, _: &mut Actions) {}
+}
+
+/// One run of `strategy` over `events` (the runner's loop around a given strategy).
+fn run_strategy<S: Strategy>(
+    config: &BacktestConfig,
+    instrument: &Instrument,
+    strategy: S,
+    events: &[MarketEvent],
+) -> Decisions {
+    let collector = RunCollector::new(
+        "audit".to_owned(),
+        instrument.key.symbol.to_string(),
+        initial_equity(config).unwrap(),
+    );
+    let mut engine = build_engine(config, instrument.clone(), strategy, collector).unwrap();
+    for event in events {
+        engine.on_event(event);
+    }
+    let (collector, _, _) = engine.finish(5_000_000_000);
+    Decisions::of_records(&collector.records, &collector.signals)
+}
+
+fn usdm_capture() -> Option<(BacktestConfig, Instrument, Vec<MarketEvent>)> {
+    let collected = load_binance_capture(&["usdm_btcusdt_20240808.gz"])?;
+    let slot = busiest_instrument(&collected, StreamKind::Trade)?;
+    let events = replay_order(&collected, slot);
+    let config = BacktestConfig::parse(
+        "run:\n  name: audit\ndata:\n  venue: binance-usdm\n  symbol: BTCUSDT\n  market: perp\n  \
+         warmup_minutes: 0\nstrategy:\n  kind: drain\nrisk:\n  cooldown_minutes: 0\n  \
+         flip_on_opposite_signal: false\n",
+    )
+    .unwrap();
+    let key = collected.instruments[slot.0 as usize].clone();
+    let instrument =
+        resolve_instrument(known_instrument(&key).unwrap(), &config.instrument).unwrap();
+    Some((config, instrument, events))
+}
+
+#[test]
+fn a_strategy_that_peeks_one_event_ahead_is_caught() {
+    let Some((config, instrument, mut events)) = usdm_capture() else {
+        return;
+    };
+    // The first 50,000 events (a signal at each is plenty).
+    events.truncate(50_000);
+    let cuts = cut_points(&events, 5, 11);
+    assert_eq!(cuts.len(), 5);
+    let audit = audit_lookahead(&events, &cuts, &mut |slice| {
+        let strategy = PeekOneAhead {
+            data: slice.to_vec(),
+            next: 0,
+        };
+        Ok(run_strategy(&config, &instrument, strategy, slice))
+    })
+    .unwrap();
+    assert!(audit.full_decisions > 100, "{}", audit.full_decisions);
+    assert!(!audit.passed());
+    // Every cut catches it: at the last event before the cut the full run saw what came next,
+    // the truncated run saw nothing.
+    for cut in &audit.cuts {
+        let difference = cut.difference.as_deref().unwrap_or_default();
+        assert!(difference.starts_with("signal #"), "{cut:?}");
+        assert!(difference.contains("nothing_next"), "{difference}");
+    }
+}
+
+#[test]
+fn the_drain_strategy_passes_on_the_usdm_capture() {
+    let Some((config, instrument, events)) = usdm_capture() else {
+        return;
+    };
+    let audit = audit_config(&config, &instrument, &events, 4, 3).unwrap();
+    assert_eq!(audit.cuts.len(), 4);
+    assert!(audit.passed(), "{audit:?}");
+}
+
+#[test]
+fn the_auction_strategy_passes_on_two_days_of_bitflyer() {
+    let Some(events) = support::bitflyer_events(&["20180121", "20180122"]) else {
+        return;
+    };
+    let config = support::config();
+    let instrument = support::instrument(&config);
+    let audit = audit_config(&config, &instrument, &events, 3, 5).unwrap();
+    assert_eq!(audit.cuts.len(), 3);
+    assert!(audit.full_decisions > 100, "{}", audit.full_decisions);
+    assert!(audit.cuts.iter().any(|cut| cut.decisions > 0), "{audit:?}");
+    assert!(audit.passed(), "{audit:?}");
+}
