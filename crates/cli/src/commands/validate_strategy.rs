@@ -74,14 +74,27 @@ pub fn run(command: ValidateStrategyCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Notes to stdout, warnings to stderr.
-struct Printer;
+/// Notes to stdout, warnings to stderr; keeps the error of a closed stdout so the command
+/// ends quietly.
+#[derive(Default)]
+struct Printer {
+    closed: Option<anyhow::Error>,
+}
+
+impl Printer {
+    /// The closed-stdout error when that stopped the work, else `error`.
+    fn reason(&mut self, error: BacktestError) -> anyhow::Error {
+        self.closed.take().unwrap_or_else(|| error.into())
+    }
+}
 
 impl RunObserver for Printer {
     fn note(&mut self, line: &str) -> Result<(), BacktestError> {
-        Notes::Stdout
-            .line(line)
-            .map_err(|error| BacktestError::Stopped(error.to_string()))
+        Notes::Stdout.line(line).map_err(|error| {
+            let message = error.to_string();
+            self.closed = Some(error);
+            BacktestError::Stopped(message)
+        })
     }
 
     fn warning(&mut self, line: &str) {
@@ -116,7 +129,9 @@ fn finish(dir: &Path, text: &str, html: &str) -> anyhow::Result<ExitCode> {
 
 fn costs(args: &CommonArgs) -> anyhow::Result<ExitCode> {
     let config = load(args)?;
-    let data = decode_validation_data(&config, "costs", &mut Printer)?;
+    let mut printer = Printer::default();
+    let data = decode_validation_data(&config, "costs", &mut printer)
+        .map_err(|error| printer.reason(error))?;
     let workers = args.workers.unwrap_or_else(default_workers).max(1);
     let report = cost_sensitivity(&config, &data, workers)?;
     finish(
@@ -138,7 +153,9 @@ fn walk(args: &WalkForwardArgs) -> anyhow::Result<ExitCode> {
         workers: args.common.workers.unwrap_or_else(default_workers).max(1),
         force_priors: args.force_priors,
     };
-    let data = decode_validation_data(&config, "walk-forward", &mut Printer)?;
+    let mut printer = Printer::default();
+    let data = decode_validation_data(&config, "walk-forward", &mut printer)
+        .map_err(|error| printer.reason(error))?;
     let report = walk_forward(&config, &sweep, &data, &options, &mut |fold| {
         eprintln!(
             "fold {}: chosen {}",
