@@ -9,8 +9,8 @@ use std::path::Path;
 use auction_trader_backtest::grid::query::select;
 use auction_trader_backtest::grid::{GridOptions, Sweep, run_grid};
 use auction_trader_backtest::validation::{
-    COST_MULTIPLIERS, WalkForwardOptions, cost_sensitivity, decode_validation_data, walk_forward,
-    walk_forward_text,
+    COST_MULTIPLIERS, WalkForwardOptions, cost_sensitivity, decode_validation_data, regime_split,
+    walk_forward, walk_forward_text,
 };
 use auction_trader_backtest::{BacktestConfig, Silent, open_store, run_on_store};
 use auction_trader_storage::GridDb;
@@ -115,4 +115,25 @@ fn walk_forward_chooses_what_the_grid_finds_on_the_train_window() {
     let single = walk_forward(&config, &sweep, &data, &options(1), &mut |_| {}).unwrap();
     assert_eq!(walk_forward_text(&single), walk_forward_text(&report));
     assert_eq!(report.gate.value, report.out_of_sample.sharpe);
+}
+
+#[test]
+fn regimes_split_every_day_and_trade_of_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(config) = base(&dir.path().join("data")) else {
+        return;
+    };
+    let data = decode_validation_data(&config, "regimes", &mut Silent).unwrap();
+    let report = regime_split(&config, &data).unwrap();
+    let plain = run_on_store(&config, &open_store(&config).unwrap(), &mut Silent).unwrap();
+    // 2022-01-03 .. 2022-01-17: 14 UTC days, 5 + 5 + 4 by rank × 3 / 14.
+    let days: Vec<usize> = report.rows.iter().map(|row| row.days).collect();
+    assert_eq!(days, [5, 5, 4]);
+    assert_eq!(report.unclassified_days, 0);
+    let trades: usize = report.rows.iter().map(|row| row.trades).sum();
+    assert_eq!(trades, plain.metrics.trade_count);
+    let net: f64 = report.rows.iter().map(|row| row.trades_net_pnl).sum();
+    assert!((net - plain.metrics.trades_net_pnl.as_f64()).abs() < 1e-6);
+    assert!(report.rows[0].mean_volatility < report.rows[1].mean_volatility);
+    assert!(report.rows[1].mean_volatility < report.rows[2].mean_volatility);
 }

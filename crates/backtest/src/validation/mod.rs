@@ -1,10 +1,11 @@
-//! Validation of a strategy (SPEC 6): transaction-cost sensitivity and expanding walk-forward
-//! with an embargo, each with the SPEC 6 gate, a text report and an HTML page. The data is
+//! Validation of a strategy (SPEC 6): transaction-cost sensitivity, expanding walk-forward
+//! with an embargo and the split by volatility regime, each with the SPEC 6 gate, a text report and an HTML page. The data is
 //! decoded once per validation; every run reads windows of it.
 
 mod costs;
 mod data;
 mod gates;
+mod regimes;
 mod report;
 mod walk_forward;
 mod window;
@@ -16,8 +17,14 @@ pub use costs::{
     trading_window,
 };
 pub use data::{ValidationData, WindowData};
-pub use gates::{GATE_COST_MULTIPLIER, Gate, OUT_OF_SAMPLE_SHARPE, SHARPE_AT_DOUBLE_COSTS};
-pub use report::{cost_html, cost_text, walk_forward_html, walk_forward_text};
+pub use gates::{
+    GATE_COST_MULTIPLIER, Gate, OUT_OF_SAMPLE_SHARPE, SHARPE_AT_DOUBLE_COSTS,
+    SHARPE_IN_EVERY_REGIME,
+};
+pub use regimes::{REGIMES, RegimeReport, RegimeRow, daily_volatility, regime_split, terciles};
+pub use report::{
+    cost_html, cost_text, regime_html, regime_text, walk_forward_html, walk_forward_text,
+};
 pub use walk_forward::{
     FoldResult, OBJECTIVES, WalkForwardOptions, WalkForwardReport, best_index, objective_value,
     walk_forward,

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use super::costs::CostReport;
 use super::gates::Gate;
+use super::regimes::RegimeReport;
 use super::walk_forward::WalkForwardReport;
 use super::window::Window;
 
@@ -277,6 +278,67 @@ fn walk_forward_document(report: &WalkForwardReport) -> Document {
         ],
         gates: vec![report.gate.clone()],
     }
+}
+
+fn regime_document(report: &RegimeReport) -> Document {
+    let lines = vec![
+        format!(
+            "run {:?}, trading window {}; UTC days ranked by the std of their one-minute log \
+             returns and cut in thirds",
+            report.run_name,
+            window_text(&report.window)
+        ),
+        format!(
+            "daily returns of days without prices (not classified): {}",
+            report.unclassified_days
+        ),
+    ];
+    let table = Table {
+        header: [
+            "regime",
+            "days",
+            "mean_minute_vol",
+            "daily_returns",
+            "sharpe",
+            "mean_daily_return_pct",
+            "trades",
+            "trades_net_pnl",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        rows: report
+            .rows
+            .iter()
+            .map(|row| {
+                vec![
+                    row.regime.to_owned(),
+                    row.days.to_string(),
+                    number(row.mean_volatility, 6),
+                    row.returns.days.to_string(),
+                    number(row.returns.sharpe, 3),
+                    number(row.returns.mean.map(|mean| mean * 100.0), 4),
+                    row.trades.to_string(),
+                    format!("{:.2}", row.trades_net_pnl),
+                ]
+            })
+            .collect(),
+    };
+    Document {
+        title: format!("Volatility regimes: {}", report.run_name),
+        lines,
+        tables: vec![("Per volatility tercile".to_owned(), table)],
+        gates: report.rows.iter().map(|row| row.gate.clone()).collect(),
+    }
+}
+
+/// The regime report as text.
+pub fn regime_text(report: &RegimeReport) -> String {
+    regime_document(report).text()
+}
+
+/// The regime report as an HTML page.
+pub fn regime_html(report: &RegimeReport) -> String {
+    regime_document(report).html()
 }
 
 /// The cost-sensitivity report as text.

@@ -1,5 +1,5 @@
-//! `validate-strategy costs|walk-forward`: does a strategy hold up (SPEC 6)? Cost
-//! sensitivity and expanding walk-forward with an embargo, run by the backtest crate's
+//! `validate-strategy costs|walk-forward|regimes`: does a strategy hold up (SPEC 6)? Cost
+//! sensitivity, expanding walk-forward with an embargo and volatility regimes, run by the backtest crate's
 //! validation module over data decoded once; each prints its text report with the SPEC 6 gate
 //! and writes `report.txt` and `report.html` into the output directory. (`validate` is the
 //! market-data file check; this is the strategy's.) The exit code is 0 whatever the gates
@@ -12,7 +12,8 @@ use anyhow::Context;
 use auction_trader_backtest::grid::{Sweep, default_workers};
 use auction_trader_backtest::validation::{
     WalkForwardOptions, cost_html, cost_sensitivity, cost_text, decode_validation_data,
-    walk_forward, walk_forward_html, walk_forward_text, write_report,
+    regime_html, regime_split, regime_text, walk_forward, walk_forward_html, walk_forward_text,
+    write_report,
 };
 use auction_trader_backtest::{BacktestConfig, BacktestError, RunObserver};
 use clap::{Args, Subcommand};
@@ -27,6 +28,9 @@ pub enum ValidateStrategyCommand {
     /// Expanding walk-forward with an embargo: choose the sweep's best combination on all
     /// earlier data, run it on the next segment; gate: out-of-sample Sharpe > 1.5.
     WalkForward(WalkForwardArgs),
+    /// Run the config once and split its days into low/medium/high volatility thirds; gate:
+    /// Sharpe > 0.5 in every regime.
+    Regimes(CommonArgs),
 }
 
 #[derive(Debug, Args)]
@@ -71,6 +75,7 @@ pub fn run(command: ValidateStrategyCommand) -> anyhow::Result<ExitCode> {
     match command {
         ValidateStrategyCommand::Costs(args) => costs(&args),
         ValidateStrategyCommand::WalkForward(args) => walk(&args),
+        ValidateStrategyCommand::Regimes(args) => regimes(&args),
     }
 }
 
@@ -167,5 +172,18 @@ fn walk(args: &WalkForwardArgs) -> anyhow::Result<ExitCode> {
         &output_dir(&args.common, &config, "walk-forward"),
         &walk_forward_text(&report),
         &walk_forward_html(&report),
+    )
+}
+
+fn regimes(args: &CommonArgs) -> anyhow::Result<ExitCode> {
+    let config = load(args)?;
+    let mut printer = Printer::default();
+    let data = decode_validation_data(&config, "regimes", &mut printer)
+        .map_err(|error| printer.reason(error))?;
+    let report = regime_split(&config, &data)?;
+    finish(
+        &output_dir(args, &config, "regimes"),
+        &regime_text(&report),
+        &regime_html(&report),
     )
 }
