@@ -22,6 +22,7 @@ pub mod run_dir;
 mod runner;
 pub mod sma_cross;
 pub mod time_text;
+pub mod validation;
 
 pub use config::{BacktestConfig, secret_from_env};
 pub use error::BacktestError;
