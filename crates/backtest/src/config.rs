@@ -12,6 +12,7 @@ use auction_trader_types::{ContractType, NANOS_PER_MINUTE, UnixNanos};
 use serde::{Deserialize, Serialize};
 
 use crate::error::BacktestError;
+use crate::sma_cross::SmaCrossConfig;
 
 /// A backtest run configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -213,6 +214,8 @@ pub enum StrategyKind {
     Auction,
     /// SPEC 3.2 liquidity-drain reversal (needs depth and trades).
     Drain,
+    /// Dual moving-average crossover over one-minute bars (`strategy.sma_cross`).
+    SmaCross,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -221,6 +224,7 @@ pub struct StrategyConfig {
     pub kind: StrategyKind,
     pub auction: AuctionConfig,
     pub drain: DrainConfig,
+    pub sma_cross: SmaCrossConfig,
 }
 
 impl BacktestConfig {
@@ -274,6 +278,9 @@ impl BacktestConfig {
                 .validate()
                 .map_err(|error| error.to_string()),
         )?;
+        if self.strategy.kind == StrategyKind::SmaCross {
+            section("strategy.sma_cross", self.strategy.sma_cross.validate())?;
+        }
         if !(self.account.initial_equity.is_finite() && self.account.initial_equity > 0.0) {
             return Err(BacktestError::Config(format!(
                 "account.initial_equity: must be a positive number, got {}",

@@ -26,4 +26,16 @@ pub enum BacktestError {
     /// A metric's money sum left the fixed-point range.
     #[error("{0}")]
     Metrics(#[from] auction_trader_analytics::AnalyticsError),
+    /// Reading, importing or replaying market data failed.
+    #[error(transparent)]
+    Input(#[from] auction_trader_data::DataError),
+    /// The data directory or a run database failed.
+    #[error(transparent)]
+    Storage(#[from] auction_trader_storage::StorageError),
+    /// The store holds nothing the run could replay (the message says what is missing).
+    #[error("{0}")]
+    NoData(String),
+    /// The caller's observer stopped the run (e.g. its output went away).
+    #[error("stopped: {0}")]
+    Stopped(String),
 }

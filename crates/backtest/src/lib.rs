@@ -1,25 +1,34 @@
 //! The backtest runner of auction-trader (SPEC 6, 9): the YAML run configuration with every
 //! default and unknown keys rejected, instrument overrides, the choice of strategy, and the
 //! deterministic replay of a time-ordered event stream through the engine with the
-//! simulated exchange, and the fill-model comparison (the same run under each queue model,
-//! [`fills_compare`]) and the look-ahead audit (the same run truncated at random cuts,
-//! [`lookahead`]). Results come back as records and metrics; writing them (execution.db,
-//! signals.db, CSV, HTML) is the caller's job.
+//! simulated exchange ([`run_backtest`], pure: events in, records and metrics out), the
+//! fill-model comparison (the same run under each queue model, [`fills_compare`]) and the
+//! look-ahead audit (the same run truncated at random cuts, [`lookahead`]).
 //!
-//! Depends on the engine and the crates below it; it must not depend on storage or the CLI
-//! (events arrive as an iterator) and never reads the wall clock.
+//! [`run_config`] is the one run API above it: a validated config in, a finished run out
+//! (import-if-missing into the data directory, the store's replay, the engine, and the run
+//! directory with execution.db, signals.db, CSV and the HTML report). The CLI and the grid
+//! runner only parse arguments and print. Never reads the wall clock.
 
 pub mod config;
 mod error;
 pub mod fills_compare;
+pub mod grid;
 pub mod lookahead;
 pub mod quote_ladder;
+pub mod run_config;
+pub mod run_dir;
 mod runner;
+pub mod sma_cross;
 pub mod time_text;
 
 pub use config::{BacktestConfig, secret_from_env};
 pub use error::BacktestError;
 pub use quote_ladder::QuoteLadder;
+pub use run_config::{
+    RunObserver, RunOutcome, Silent, decode_run_data, open_store, run_config, run_on_store,
+};
+pub use run_dir::{write_file, write_run, write_tables_and_report};
 pub use runner::{
     BacktestResult, build_engine, build_strategy, initial_equity, resolve_instrument, run_backtest,
 };

@@ -86,6 +86,11 @@ pub fn build_strategy(config: &BacktestConfig) -> Result<Box<dyn Strategy>, Back
                 .map_err(|error| BacktestError::Setup(format!("strategy.drain: {error}")))?;
             Ok(Box::new(strategy))
         }
+        StrategyKind::SmaCross => Err(BacktestError::Config(
+            "strategy.kind sma_cross is a bar loop, not an engine strategy (run it with \
+             run_backtest)"
+                .to_owned(),
+        )),
     }
 }
 
@@ -132,6 +137,9 @@ pub fn run_backtest<E: std::fmt::Display>(
     events: impl IntoIterator<Item = Result<MarketEvent, E>>,
     progress: &mut dyn FnMut(UnixNanos, u64),
 ) -> Result<BacktestResult, BacktestError> {
+    if config.strategy.kind == StrategyKind::SmaCross {
+        return crate::sma_cross::run_sma_cross(config, instrument, events, progress);
+    }
     let strategy = build_strategy(config)?;
     let mut recorder = RunCollector::new(
         config.run.name.clone(),

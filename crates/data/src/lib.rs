@@ -1,6 +1,6 @@
 //! Market-data layer of auction-trader: importers for venue captures, archives and CSV files
 //! (SPEC 1.2), the validation report (SPEC 1.3), the storage trait every backend implements
-//! (SPEC 1.4), the deterministic replay merge (SPEC 1.5), and the public-archive downloader.
+//! (SPEC 1.4), the deterministic replay merge (SPEC 1.5) and its construction from a store, and the public-archive downloader.
 //! The research loaders of SPEC 1.5 live in `auction_trader_features::loader` (they need the
 //! order book and the bar conventions of the feature engine).
 //!
@@ -20,6 +20,7 @@ pub mod instruments;
 pub mod replay;
 mod sink;
 pub mod store;
+pub mod store_replay;
 pub mod validate;
 pub mod validity;
 

@@ -5,7 +5,8 @@
 //! Layout (the private `layout` module has the details):
 //! `raw/venue=<venue>/symbol=<symbol>/market=<market>/kind=<kind>/date=<YYYY-MM-DD>/part-<source-hash>.parquet`
 //! (hive-style, so DuckDB, Polars and pandas read it directly), `features/` for per-minute
-//! feature tables, `catalog.db` for sources and partitions.
+//! feature tables, `catalog.db` for sources and partitions; [`grid_db`] keeps grid-search
+//! results.
 //!
 //! Encoding ([`schema`] has the columns): timestamps are INT64 nanoseconds with the
 //! Parquet `TIMESTAMP(NANOS, UTC)` type; prices and rates are INT64 raw fixed-point with scale
@@ -16,16 +17,20 @@
 //! Imports stage files and commit atomically (one catalog transaction plus journaled
 //! renames); reads stream one batch per part file at a time. [`foreign`] reads other
 //! people's Parquet files (Crypto-Lake, Hyperliquid, Nautilus) into any
-//! [`EventSink`](auction_trader_data::EventSink).
+//! [`EventSink`](auction_trader_data::EventSink); [`import_job`] groups input files into
+//! jobs and imports each atomically with validation.
 //!
-//! This is the heavy leaf crate (Arrow, Parquet, bundled SQLite). Nothing in the workspace
-//! below the CLI may depend on it: engine code sees only the `TickStore` trait.
+//! This is the heavy leaf crate (Arrow, Parquet, bundled SQLite). Only the run layer (the
+//! backtest crate's run API) and the CLI depend on it: engine code sees only the `TickStore`
+//! trait.
 
 mod catalog;
 mod columns;
 mod error;
 pub mod features;
 pub mod foreign;
+pub mod grid_db;
+pub mod import_job;
 pub mod import_writer;
 mod layout;
 pub mod matrix;
@@ -40,6 +45,8 @@ mod stream;
 
 pub use catalog::{SourceRecord, StoredQuarantineRow};
 pub use error::StorageError;
+pub use grid_db::{GridDb, GridInfo, GridRow};
+pub use import_job::{ImportJob, JobOutcome, plan_jobs};
 pub use import_writer::ParquetImport;
 pub use matrix::{MatrixFile, read_matrix, write_matrix};
 pub use merge::MERGE_FAN_IN;

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use auction_trader_types::{Money, Session, UnixNanos};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::parse::{DrainRows, DrainSignal, SignalEntry, drain_rows};
 use super::{
@@ -130,7 +130,7 @@ pub struct DrainResearch {
 }
 
 /// One side of the toxicity-filter validation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSide {
     /// Drain verdicts (declines detected) and REAL_PRESSURE signals among them.
     pub verdicts: usize,
@@ -144,7 +144,7 @@ pub struct RunSide {
 }
 
 /// SPEC 6 toxicity-filter validation: filtered depth against raw depth.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Validation {
     pub filtered: RunSide,
     pub raw: RunSide,

@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use auction_trader_backtest::lookahead::audit_config;
-use auction_trader_types::MarketEvent;
+use auction_trader_backtest::{decode_run_data, open_store};
 use clap::{Args, Subcommand};
 
-use super::backtest::{RunReplay, load_config, open_replay, open_store};
+use super::backtest::{CliObserver, load_config};
 use crate::output::{Notes, outln};
 use crate::time_arg::TimeRangeArgs;
 
@@ -49,13 +49,10 @@ fn lookahead(args: &LookaheadArgs) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(args.cuts > 0, "--cuts: at least one cut point");
     let config = load_config(&args.config, None, args.data_dir.as_ref(), &args.range)?;
     let notes = Notes::for_json(false);
-    let store = open_store(&config, notes)?;
-    let RunReplay {
-        instrument, merge, ..
-    } = open_replay(&store, &config, "audit lookahead", notes)?;
-    let events: Vec<MarketEvent> = merge
-        .map(|item| item.map(|replayed| replayed.event))
-        .collect::<Result<_, _>>()?;
+    let store = open_store(&config)?;
+    let mut observer = CliObserver::new(notes);
+    let (instrument, events) = decode_run_data(&config, &store, "audit lookahead", &mut observer)
+        .map_err(|error| observer.error(error))?;
     let audit = audit_config(&config, &instrument, &events, args.cuts, args.seed)?;
     for (index, cut) in audit.cuts.iter().enumerate() {
         let verdict = match &cut.difference {

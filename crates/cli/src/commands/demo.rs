@@ -14,14 +14,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use auction_trader_analytics::display::{format_money, run_currency};
-use auction_trader_backtest::BacktestConfig;
 use auction_trader_backtest::config::StrategyKind;
+use auction_trader_backtest::{BacktestConfig, RunOutcome};
 use auction_trader_data::download::{
     BINANCE_USDM_BTCUSDT_20240808_DEPTH, DayOutcome, DownloadSettings, fetch_pinned,
 };
 use clap::Args;
 
-use super::backtest::{RunOutcome, execute, print_summary};
+use super::backtest::{execute, print_summary};
 use super::download::{DownloadArgs, download};
 use super::research::research_of;
 use crate::output::{Notes, outln};

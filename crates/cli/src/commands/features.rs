@@ -12,7 +12,7 @@ use anyhow::Context;
 use auction_trader_data::CollectedEvents;
 use auction_trader_data::instruments::instrument_or_default;
 use auction_trader_data::replay::ReplayMerge;
-use auction_trader_data::store::{PartitionFilter, TickStore};
+use auction_trader_data::store_replay::ReplaySelection;
 use auction_trader_features::toxicity::ToxicityConfig;
 use auction_trader_features::toxicity::table::toxicity_table;
 use auction_trader_features::{
@@ -25,7 +25,6 @@ use auction_trader_types::{InstrumentKey, MarketEvent, MarketKind, Price, Stream
 use clap::{Args, Subcommand};
 
 use super::inputs::InputArgs;
-use super::validate::import_job_into;
 use crate::output::outln;
 use crate::time_arg::TimeRangeArgs;
 
@@ -123,7 +122,7 @@ pub fn collect(input: &InputArgs) -> anyhow::Result<CollectedEvents> {
     let options = input.options()?;
     let mut collected = CollectedEvents::new();
     for job in input.jobs()? {
-        import_job_into(&job, &options, &mut collected)?;
+        job.import_into(&options, &mut collected)?;
     }
     Ok(collected)
 }
@@ -252,34 +251,18 @@ pub fn compute_snapshots(
     from: UnixNanos,
     to: UnixNanos,
 ) -> anyhow::Result<Vec<FeatureSnapshot>> {
-    let filter = PartitionFilter {
-        venue: Some(instrument.venue.clone()),
-        symbol: Some(instrument.symbol.clone()),
-        ..PartitionFilter::default()
-    };
-    let kinds: Vec<StreamKind> = {
-        let mut kinds: Vec<StreamKind> = store
-            .partitions(&filter)?
-            .into_iter()
-            .filter(|partition| &partition.instrument == instrument)
-            .map(|partition| partition.kind)
-            .filter(|kind| matches!(kind, StreamKind::Trade | StreamKind::Quote))
-            .collect();
-        kinds.dedup();
-        kinds
-    };
+    let selection = ReplaySelection::instrument(instrument.clone())
+        .with_kinds(vec![StreamKind::Trade, StreamKind::Quote])
+        .with_range(Some(from), Some(to));
+    let replay = ReplayMerge::from_store(store, &selection)?;
     anyhow::ensure!(
-        kinds.contains(&StreamKind::Trade),
+        replay.kinds().contains(&StreamKind::Trade),
         "no stored trades for {instrument} (see `auction-trader catalog`)"
     );
-    let mut merge = ReplayMerge::new();
-    for kind in &kinds {
-        merge.add_stream(store.read_stream(instrument, *kind, from, to)?);
-    }
     let config = FeatureConfig::default();
     let mut engine = FeatureEngine::for_instrument(&config, &instrument_or_default(instrument))?;
     let mut snapshots: Vec<FeatureSnapshot> = Vec::new();
-    for item in merge {
+    for item in replay.merge {
         engine.on_event(&item?.event, &mut snapshots);
     }
     Ok(snapshots)

@@ -14,7 +14,7 @@ use anyhow::Context;
 use auction_trader_data::CollectedEvents;
 use auction_trader_data::instruments::instrument_or_default;
 use auction_trader_data::replay::ReplayMerge;
-use auction_trader_data::store::{PartitionFilter, TickStore};
+use auction_trader_data::store_replay::{ReplaySelection, StoreReplay};
 use auction_trader_features::research::diagnostics::DiagnosticsReport;
 use auction_trader_features::research::matrix::{FeatureMatrix, FeatureMatrixBuilder};
 use auction_trader_features::research::registry;
@@ -24,7 +24,6 @@ use auction_trader_types::{InstrumentKey, MarketEvent, MarketKind, StreamKind, U
 use clap::Args;
 
 use super::inputs::InputArgs;
-use super::validate::import_job_into;
 use crate::output::{out, outln};
 use crate::progress::items_bar;
 use crate::time_arg::TimeRangeArgs;
@@ -163,7 +162,7 @@ fn from_files(
     let options = input.options()?;
     let mut collected = CollectedEvents::new();
     for job in input.jobs()? {
-        import_job_into(&job, &options, &mut collected)?;
+        job.import_into(&options, &mut collected)?;
     }
     let market = args.market.as_deref().map(MarketKind::parse).transpose()?;
     let target_matches = |key: &InstrumentKey| {
@@ -240,39 +239,30 @@ fn from_store(
         instruments.push(parse_key(spec)?);
     }
     let store = ParquetStore::open(&args.data_dir)?;
-    let mut merge = ReplayMerge::new();
-    let mut stream_instrument: Vec<usize> = Vec::new();
-    let mut total = 0;
-    for (index, instrument) in instruments.iter().enumerate() {
-        let filter = PartitionFilter {
-            venue: Some(instrument.venue.clone()),
-            symbol: Some(instrument.symbol.clone()),
-            from: Some(range.0),
-            to: Some(range.1),
-            ..PartitionFilter::default()
-        };
-        let mut kinds: Vec<StreamKind> = Vec::new();
-        for partition in store.partitions(&filter)? {
-            if &partition.instrument == instrument {
-                total += partition.rows;
-                if !kinds.contains(&partition.kind) {
-                    kinds.push(partition.kind);
-                }
-            }
-        }
-        anyhow::ensure!(
-            index > 0 || kinds.contains(&StreamKind::Trade),
-            "no stored trades for {instrument} (see `auction-trader catalog`)"
-        );
-        for kind in kinds {
-            let stream = merge.add_stream(store.read_stream(instrument, kind, range.0, range.1)?);
-            let slot = stream.0 as usize;
-            if stream_instrument.len() <= slot {
-                stream_instrument.resize(slot + 1, 0);
-            }
-            stream_instrument[slot] = index;
-        }
+    let selection = ReplaySelection {
+        instruments: instruments.clone(),
+        ..ReplaySelection::default()
     }
+    .with_range(Some(range.0), Some(range.1));
+    let StoreReplay { mut merge, streams } = ReplayMerge::from_store(&store, &selection)?;
+    anyhow::ensure!(
+        streams
+            .iter()
+            .any(|stream| stream.instrument == instruments[0] && stream.kind == StreamKind::Trade),
+        "no stored trades for {} (see `auction-trader catalog`)",
+        instruments[0]
+    );
+    let total: u64 = streams.iter().map(|stream| stream.rows).sum();
+    // Stream id → matrix instrument index (target 0, references 1..).
+    let stream_instrument: Vec<usize> = streams
+        .iter()
+        .map(|stream| {
+            instruments
+                .iter()
+                .position(|key| key == &stream.instrument)
+                .unwrap_or(0)
+        })
+        .collect();
     let mut builder = builder_for(&instruments[0])?;
     let bar = items_bar(total, "matrix");
     let mut last = None;

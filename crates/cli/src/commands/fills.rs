@@ -9,12 +9,11 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use auction_trader_backtest::fills_compare::{compare_fill_models, models_to_compare};
+use auction_trader_backtest::{decode_run_data, open_store, write_file};
 use auction_trader_execution::QueueModelKind;
-use auction_trader_types::MarketEvent;
 use clap::{Args, Subcommand};
 
-use super::backtest::{RunReplay, load_config, open_replay, open_store};
-use super::run_output::write_file;
+use super::backtest::{CliObserver, load_config};
 use crate::output::{Notes, out, outln};
 use crate::time_arg::TimeRangeArgs;
 
@@ -58,13 +57,10 @@ fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
         &args.range,
     )?;
     let notes = Notes::for_json(false);
-    let store = open_store(&config, notes)?;
-    let RunReplay {
-        instrument, merge, ..
-    } = open_replay(&store, &config, "fills compare", notes)?;
-    let events: Vec<MarketEvent> = merge
-        .map(|item| item.map(|replayed| replayed.event))
-        .collect::<Result<_, _>>()?;
+    let store = open_store(&config)?;
+    let mut observer = CliObserver::new(notes);
+    let (instrument, events) = decode_run_data(&config, &store, "fills compare", &mut observer)
+        .map_err(|error| observer.error(error))?;
     let models = models_to_compare(&args.models);
     notes.line(format_args!(
         "{} events decoded once; {} runs: {}",

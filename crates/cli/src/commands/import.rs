@@ -9,15 +9,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use auction_trader_data::store::ImportReport;
-use auction_trader_data::validate::{ValidatingSink, ValidationReport, ValidationSettings};
-use auction_trader_data::{EventSink, InstrumentSlot, QuarantinedRow};
-use auction_trader_storage::{ParquetStore, SourceFile, SourceInfo};
-use auction_trader_types::{InstrumentKey, MarketEvent};
+use auction_trader_data::validate::ValidationReport;
+use auction_trader_storage::{ImportJob, JobOutcome, ParquetStore};
 use clap::Args;
 
-use super::inputs::{ImportJob, InputArgs};
-use super::validate::import_job_into;
+use super::inputs::InputArgs;
 use crate::output::{out, outln};
 use crate::progress;
 
@@ -33,69 +29,6 @@ pub struct ImportArgs {
     pub report: bool,
 }
 
-/// What one import job did.
-#[derive(Debug)]
-pub struct JobOutcome {
-    /// The source's display name (the paths as given).
-    pub source: String,
-    pub report: ImportReport,
-    /// `None` when the job was skipped.
-    pub validation: Option<ValidationReport>,
-    /// The importer's warnings (inferred venue, unsupported messages skipped, ...).
-    pub warnings: Vec<String>,
-    /// What the catalog already held: files left out, sources replaced.
-    pub notes: Vec<String>,
-    /// Nothing new to import: the job's content is already stored.
-    pub skipped: bool,
-}
-
-/// Forwards everything to the storage writer, keeps the importer's warnings to show them,
-/// and names each quarantined line's file by the path the user gave.
-struct WarningTap<'a> {
-    inner: &'a mut dyn EventSink,
-    warnings: Vec<String>,
-    files: &'a [PathBuf],
-}
-
-impl EventSink for WarningTap<'_> {
-    fn instrument(&mut self, key: &InstrumentKey) -> InstrumentSlot {
-        self.inner.instrument(key)
-    }
-
-    fn event(&mut self, instrument: InstrumentSlot, event: MarketEvent) {
-        self.inner.event(instrument, event);
-    }
-
-    fn quarantine(&mut self, mut row: QuarantinedRow) {
-        row.source = path_of_input(&row.source, self.files);
-        self.inner.quarantine(row);
-    }
-
-    fn warn(&mut self, message: String) {
-        self.warnings.push(message.clone());
-        self.inner.warn(message);
-    }
-}
-
-/// Importers name an input by its file name (`trades.csv`, `x.zip/member.csv`); the catalog
-/// keeps the path as given when exactly one file of the job has that name.
-fn path_of_input(input: &str, files: &[PathBuf]) -> String {
-    let (name, member) = match input.split_once('/') {
-        Some((name, member)) => (name, Some(member)),
-        None => (input, None),
-    };
-    let mut matches = files
-        .iter()
-        .filter(|path| path.file_name().is_some_and(|file| file == name));
-    match (matches.next(), matches.next()) {
-        (Some(path), None) => match member {
-            Some(member) => format!("{}/{member}", path.display()),
-            None => path.display().to_string(),
-        },
-        _ => input.to_owned(),
-    }
-}
-
 pub fn run(args: &ImportArgs) -> anyhow::Result<ExitCode> {
     let options = args.input.options()?;
     let jobs = args.input.jobs()?;
@@ -105,7 +38,7 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<ExitCode> {
     let mut failed = 0;
     for job in &jobs {
         bar.set_prefix(job.source_name());
-        match import_job(&store, job, &options) {
+        match store.import_job(job, &options) {
             Ok(outcome) => bar.suspend(|| print_outcome(job, &outcome, args.report))?,
             // One bad job does not stop the others (each is atomic on its own).
             Err(error) => {
@@ -124,85 +57,6 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Imports one job atomically: everything commits, or nothing is visible.
-pub fn import_job(
-    store: &ParquetStore,
-    job: &ImportJob,
-    options: &auction_trader_data::import::format::ImportOptions,
-) -> anyhow::Result<JobOutcome> {
-    let files = job
-        .files
-        .iter()
-        .map(|path| SourceFile::read(path))
-        .collect::<Result<Vec<_>, _>>()?;
-    let plan = store.plan_import(&files)?;
-    let mut notes: Vec<String> = plan
-        .already_stored
-        .iter()
-        .map(|(file, source)| {
-            format!(
-                "{} is already stored as part of {source}: left out",
-                file.path
-            )
-        })
-        .collect();
-    notes.extend(
-        plan.supersedes
-            .iter()
-            .map(|source| format!("replaces {source} (all its files are in this job)")),
-    );
-    let info = SourceInfo::of_files(plan.files.clone());
-    if let Some(same) = &plan.same_content {
-        notes.push(format!("same content as the stored source {same}: skipped"));
-    }
-    if plan.files.is_empty() || plan.same_content.is_some() {
-        return Ok(JobOutcome {
-            source: SourceInfo::of_files(files).name,
-            report: ImportReport::default(),
-            validation: None,
-            warnings: Vec::new(),
-            notes,
-            skipped: true,
-        });
-    }
-    let job = ImportJob {
-        format: job.format,
-        files: plan
-            .files
-            .iter()
-            .map(|file| PathBuf::from(&file.path))
-            .collect(),
-    };
-    let source = info.name.clone();
-    let mut writer = store.begin_source_import(info)?;
-    let mut tap = WarningTap {
-        inner: &mut writer,
-        warnings: Vec::new(),
-        files: &job.files,
-    };
-    let mut validating = ValidatingSink::new(&mut tap, ValidationSettings::default());
-    let result = import_job_into(&job, options, &mut validating);
-    let validation = validating.finish();
-    let warnings = tap.warnings;
-    match result {
-        Ok(summary) => {
-            let report = writer.commit_import(summary)?;
-            Ok(JobOutcome {
-                source,
-                report,
-                validation: Some(validation),
-                warnings,
-                notes,
-                skipped: false,
-            })
-        }
-        Err(error) => {
-            writer.discard();
-            Err(error.context(format!("importing {source} (nothing was written)")))
-        }
-    }
 }
 
 fn print_outcome(job: &ImportJob, outcome: &JobOutcome, full_report: bool) -> anyhow::Result<()> {
@@ -267,20 +121,5 @@ fn shell_word(source: &str, first: Option<&Path>) -> String {
         Some(path) if plain(&path) && !source.contains("..") => path,
         _ if plain(source) => source.to_owned(),
         _ => format!("'{}'", source.replace('\'', "'\\''")),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quarantined_lines_name_the_path_given() {
-        let files = [PathBuf::from("a/trades.csv"), PathBuf::from("b/x.zip")];
-        assert_eq!(path_of_input("trades.csv", &files), "a/trades.csv");
-        assert_eq!(path_of_input("x.zip/in.csv", &files), "b/x.zip/in.csv");
-        assert_eq!(path_of_input("other.csv", &files), "other.csv");
-        let twins = [PathBuf::from("a/t.csv"), PathBuf::from("b/t.csv")];
-        assert_eq!(path_of_input("t.csv", &twins), "t.csv");
     }
 }

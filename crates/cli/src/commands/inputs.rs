@@ -1,14 +1,13 @@
-//! Turning command-line file lists into import jobs: detect each file's format and group
-//! consecutive files of one format into one job (a multi-file capture of the same
-//! instruments is one continuous capture; several bitFlyer days are de-duplicated across
-//! files).
+//! The command line's input-file options, turned into import options and the storage
+//! crate's import jobs (formats detected, consecutive files of one format grouped).
 
 use std::path::PathBuf;
 
 use anyhow::Context;
 use auction_trader_data::import::bars_csv::BarLabel;
-use auction_trader_data::import::format::{self, ImportFormat, ImportOptions};
+use auction_trader_data::import::format::{ImportFormat, ImportOptions};
 use auction_trader_data::import::generic_csv::{Column, CsvMapping};
+use auction_trader_storage::{ImportJob, plan_jobs};
 use auction_trader_types::MarketKind;
 use clap::Args;
 use clap::builder::PossibleValuesParser;
@@ -57,34 +56,6 @@ pub struct InputArgs {
     /// OHLCV CSV: whether row timestamps name the bar's `open` (default) or its `close`.
     #[arg(long, default_value = "open")]
     pub bar_label: String,
-}
-
-/// One import job: files of one format.
-#[derive(Debug, Clone)]
-pub struct ImportJob {
-    pub format: ImportFormat,
-    pub files: Vec<PathBuf>,
-}
-
-impl ImportJob {
-    /// Stable source name recorded in the catalog: re-importing the same files replaces them.
-    pub fn source_name(&self) -> String {
-        let names: Vec<String> = self
-            .files
-            .iter()
-            .map(|path| {
-                path.file_name()
-                    .map(|name| name.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| path.display().to_string())
-            })
-            .collect();
-        // Compact but stable: the same files in the same order give the same name.
-        match names.as_slice() {
-            [] => String::new(),
-            [only] => only.clone(),
-            [first, .., last] => format!("{first}..{last} ({} files)", names.len()),
-        }
-    }
 }
 
 impl InputArgs {
@@ -159,30 +130,6 @@ impl InputArgs {
             "auto" => None,
             name => Some(ImportFormat::parse(name)?),
         };
-        let mut jobs: Vec<ImportJob> = Vec::new();
-        for path in &self.files {
-            if !path.exists() {
-                anyhow::bail!("{}: no such file", path.display());
-            }
-            let detected = match forced {
-                Some(format) => format,
-                None => format::detect(path)?,
-            };
-            let continues = match jobs.last() {
-                Some(job) if job.format == detected => match job.files.last() {
-                    Some(previous) => format::continues_job(detected, previous, path, &options)?,
-                    None => true,
-                },
-                _ => false,
-            };
-            match jobs.last_mut() {
-                Some(job) if continues => job.files.push(path.clone()),
-                _ => jobs.push(ImportJob {
-                    format: detected,
-                    files: vec![path.clone()],
-                }),
-            }
-        }
-        Ok(jobs)
+        Ok(plan_jobs(&self.files, forced, &options)?)
     }
 }

@@ -11,9 +11,9 @@ mod download;
 mod features;
 mod features_matrix;
 mod fills;
+mod grid;
 mod import;
 mod inputs;
-mod parquet_input;
 mod quarantine;
 mod replay;
 mod research;
@@ -53,6 +53,9 @@ pub enum Command {
     /// Fill-model tools (SPEC 5): the same strategy under each queue model, side by side.
     #[command(subcommand)]
     Fills(fills::FillsCommand),
+    /// Grid and random search over any config key (SPEC 6), results in grid.db.
+    #[command(subcommand)]
+    Grid(grid::GridCommand),
     /// Audits of a strategy (SPEC 6): `audit lookahead` re-runs it on truncated data.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
@@ -89,6 +92,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Fills(command) => fills::run(command),
         Command::Audit(command) => audit::run(command),
         Command::Report(args) => run_output::run_report(&args),
+        Command::Grid(command) => grid::run(command),
         Command::Features(command) => features::run(command),
         Command::Research(command) => research::run(command),
         Command::Demo(args) => demo::run(&args),

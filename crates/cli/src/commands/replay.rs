@@ -10,9 +10,9 @@ use std::time::Instant;
 
 use anyhow::Context;
 use auction_trader_data::replay::ReplayMerge;
-use auction_trader_data::store::{PartitionFilter, TickStore};
+use auction_trader_data::store_replay::{ReplaySelection, StoreReplay};
 use auction_trader_storage::ParquetStore;
-use auction_trader_types::{InstrumentKey, StreamKind, UnixNanos, fnv1a_64};
+use auction_trader_types::{StreamKind, UnixNanos, fnv1a_64};
 use clap::Args;
 
 use crate::output::outln;
@@ -60,29 +60,16 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let (from, to) = args.range.bounds()?;
-    let filter = PartitionFilter {
+    let selection = ReplaySelection {
         venue: args.venue.clone(),
         symbol: args.symbol.clone(),
-        kind,
-        from,
-        to,
-    };
-    let partitions = store.partitions(&filter)?;
-    let mut streams: Vec<(InstrumentKey, StreamKind)> = Vec::new();
-    for partition in &partitions {
-        let key = (partition.instrument.clone(), partition.kind);
-        if !streams.contains(&key) {
-            streams.push(key);
-        }
+        kinds: kind.into_iter().collect(),
+        ..ReplaySelection::default()
     }
+    .with_range(from, to);
+    let StoreReplay { mut merge, streams } = ReplayMerge::from_store(&store, &selection)?;
     if streams.is_empty() {
         anyhow::bail!("no stored stream matches (see `auction-trader catalog`)");
-    }
-    let from = from.unwrap_or(UnixNanos(i64::MIN));
-    let to = to.unwrap_or(UnixNanos::MAX);
-    let mut merge = ReplayMerge::new();
-    for (instrument, kind) in &streams {
-        merge.add_stream(store.read_stream(instrument, *kind, from, to)?);
     }
     let mut dump = match &args.dump {
         Some(path) => Some(std::io::BufWriter::new(
@@ -120,11 +107,11 @@ pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
         "stream",
         "events"
     );
-    for ((instrument, kind), entry) in streams.iter().zip(&stats) {
+    for (stream, entry) in streams.iter().zip(&stats) {
         outln!(
             "{:<40} {:<12} {:>10}  {} -> {}",
-            instrument.to_string(),
-            kind.as_str(),
+            stream.instrument.to_string(),
+            stream.kind.as_str(),
             entry.events,
             entry.first.map(|ts| ts.to_string()).unwrap_or_default(),
             entry.last.map(|ts| ts.to_string()).unwrap_or_default()

@@ -7,16 +7,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
+use auction_trader_analytics::RunRecords;
 use auction_trader_analytics::display::run_currency;
 use auction_trader_analytics::drain_research::{
     DrainResearch, SignalEntry, drain_research, research_text, run_side, validation,
 };
-use auction_trader_analytics::{RunRecords, drain_research_html, with_drain_section};
-use auction_trader_storage::run_db::{SignalRow, read_execution_db, read_signals_db};
+use auction_trader_storage::run_db::{read_execution_db, read_signals_db};
 use clap::{Args, Subcommand};
 
-use super::run_output::write_file;
 use crate::output::outln;
+use auction_trader_backtest::run_dir::{signal_entry, write_research};
 
 #[derive(Debug, Subcommand)]
 pub enum ResearchCommand {
@@ -59,18 +59,6 @@ fn load(run_dir: &Path) -> anyhow::Result<(RunRecords, Vec<SignalEntry>)> {
     Ok((records, rows.into_iter().map(signal_entry).collect()))
 }
 
-pub fn signal_entry(row: SignalRow) -> SignalEntry {
-    SignalEntry {
-        ts: row.ts,
-        kind: row.kind,
-        direction: row.direction,
-        machine: row.machine,
-        from_state: row.from_state,
-        to_state: row.to_state,
-        detail: row.detail,
-    }
-}
-
 /// The research of the run at `run_dir` (and its validation against `raw`).
 pub fn research_of(run_dir: &Path, raw: Option<&Path>) -> anyhow::Result<(DrainResearch, String)> {
     let (records, entries) = load(run_dir)?;
@@ -97,25 +85,6 @@ pub fn research_of(run_dir: &Path, raw: Option<&Path>) -> anyhow::Result<(DrainR
         ));
     }
     Ok((research, run_currency(&records)))
-}
-
-/// Writes `drain_research.json` and the report section into the run directory.
-pub fn write_research(
-    run_dir: &Path,
-    research: &DrainResearch,
-    currency: &str,
-) -> anyhow::Result<()> {
-    let mut json = serde_json::to_vec_pretty(research)?;
-    json.push(b'\n');
-    write_file(&run_dir.join("drain_research.json"), &json)?;
-    let report = run_dir.join("report.html");
-    if report.is_file() {
-        let html = std::fs::read_to_string(&report)
-            .with_context(|| format!("reading {}", report.display()))?;
-        let section = drain_research_html(research, currency);
-        write_file(&report, with_drain_section(&html, &section).as_bytes())?;
-    }
-    Ok(())
 }
 
 fn drain_report(args: &DrainReportArgs) -> anyhow::Result<ExitCode> {

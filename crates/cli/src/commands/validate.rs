@@ -2,13 +2,11 @@
 
 use std::process::ExitCode;
 
-use auction_trader_data::EventSink;
-use auction_trader_data::import::format::{ImportFormat, import_paths};
 use auction_trader_data::validate::{ValidationSettings, Validator};
 use auction_trader_types::NANOS_PER_MINUTE;
 use clap::Args;
 
-use super::inputs::{ImportJob, InputArgs};
+use super::inputs::InputArgs;
 use crate::output::{out, outln};
 
 #[derive(Debug, Args)]
@@ -34,7 +32,7 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     );
     let mut validator = Validator::new(settings);
     for job in &jobs {
-        import_job_into(job, &options, &mut validator)?;
+        job.import_into(&options, &mut validator)?;
     }
     let report = validator.finish();
     if args.json {
@@ -47,24 +45,4 @@ pub fn run(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// Runs one job's importer into `sink` (Parquet inputs go through the storage crate's readers).
-pub fn import_job_into(
-    job: &ImportJob,
-    options: &auction_trader_data::import::format::ImportOptions,
-    sink: &mut dyn EventSink,
-) -> anyhow::Result<auction_trader_data::ImportSummary> {
-    let summary = match job.format {
-        ImportFormat::Parquet => {
-            let mut total = auction_trader_data::ImportSummary::default();
-            for path in &job.files {
-                let part = super::parquet_input::import_parquet_file(path, options, sink)?;
-                total.add(&part);
-            }
-            total
-        }
-        format => import_paths(format, &job.files, options, sink)?,
-    };
-    Ok(summary)
 }

@@ -4,7 +4,8 @@
 //! - [`crypto_lake`]: Crypto-Lake `trades`, `book_delta_v2`, `funding`, `liquidations`
 //!   tables, with a column mapping for renamed columns;
 //! - [`hyperliquid`]: Hyperliquid fills (one row per counterparty, naive local time);
-//! - [`nautilus`]: the Binance spot trade and quote tables of the Nautilus test data.
+//! - [`nautilus`]: the Binance spot trade and quote tables of the Nautilus test data;
+//! - [`import_parquet_file`]: which of those reads a given Parquet file.
 //!
 //! Float columns are converted exactly (see [`columns`]); a row that cannot be converted is
 //! quarantined with its 1-based row number and reason, never dropped silently.
@@ -13,6 +14,9 @@ pub mod columns;
 pub mod crypto_lake;
 pub mod hyperliquid;
 pub mod nautilus;
+mod route;
+
+pub use route::import_parquet_file;
 
 use std::path::Path;
 

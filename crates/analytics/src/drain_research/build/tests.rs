@@ -276,6 +276,23 @@ fn validation_against_the_seed_expectations() {
     assert!((validation.win_rate_delta_points.unwrap() - 50.0 / 3.0).abs() < 1e-9);
     assert_eq!(validation.win_rate_delta_within, Some(false));
     assert!(validation.sharpe_delta.is_some());
+    // `report <run>` carries an earlier validation over through drain_research.json.
+    let text = serde_json::to_string(&validation).unwrap();
+    let mut back: Validation = serde_json::from_str(&text).unwrap();
+    // JSON floats come back within an ulp (serde_json without float_roundtrip).
+    let close = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) => (a - b).abs() <= 1e-12 * a.abs().max(1.0),
+        (a, b) => a == b,
+    };
+    assert!(close(
+        back.filtered.trade_sharpe,
+        validation.filtered.trade_sharpe
+    ));
+    assert!(close(back.sharpe_delta, validation.sharpe_delta));
+    back.filtered.trade_sharpe = validation.filtered.trade_sharpe;
+    back.raw.trade_sharpe = validation.raw.trade_sharpe;
+    back.sharpe_delta = validation.sharpe_delta;
+    assert_eq!(back, validation);
 }
 
 #[test]

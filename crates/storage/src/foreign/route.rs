@@ -1,15 +1,16 @@
-//! Routing Parquet inputs to the storage crate's foreign-file readers (SPEC 1.2:
-//! Crypto-Lake-like schemas; plus the Hyperliquid and Nautilus sample layouts).
+//! Routing a Parquet input to the right foreign-file reader (SPEC 1.2: Crypto-Lake-like
+//! schemas; plus the Hyperliquid and Nautilus sample layouts).
 
 use std::path::Path;
 
 use auction_trader_data::import::format::ImportOptions;
-use auction_trader_data::{EventSink, ImportSummary};
-use auction_trader_storage::foreign::check_readable;
-use auction_trader_storage::foreign::crypto_lake::{LakeOptions, import_crypto_lake};
-use auction_trader_storage::foreign::hyperliquid::{HyperliquidOptions, import_hyperliquid_trades};
-use auction_trader_storage::foreign::nautilus::{import_nautilus_quotes, import_nautilus_trades};
+use auction_trader_data::{DataError, EventSink, ImportSummary};
 use auction_trader_types::{InstrumentKey, MarketKind};
+
+use super::check_readable;
+use super::crypto_lake::{LakeOptions, import_crypto_lake};
+use super::hyperliquid::{HyperliquidOptions, import_hyperliquid_trades};
+use super::nautilus::{import_nautilus_quotes, import_nautilus_trades};
 
 /// Imports one Parquet file: Hyperliquid fills by their folder/name, Nautilus sample tables by
 /// their `<venue>_<market>_<symbol>_{trades|quotes}_<date>` names, anything else as a
@@ -18,7 +19,7 @@ pub fn import_parquet_file(
     path: &Path,
     options: &ImportOptions,
     sink: &mut dyn EventSink,
-) -> anyhow::Result<ImportSummary> {
+) -> Result<ImportSummary, DataError> {
     // A corrupt file says so, whatever its name suggests.
     check_readable(path)?;
     let lower = path.to_string_lossy().to_ascii_lowercase();
@@ -27,11 +28,7 @@ pub fn import_parquet_file(
         .map(|stem| stem.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
     if lower.contains("hyperliquid") {
-        return Ok(import_hyperliquid_trades(
-            path,
-            HyperliquidOptions::default(),
-            sink,
-        )?);
+        return import_hyperliquid_trades(path, HyperliquidOptions::default(), sink);
     }
     let parts: Vec<&str> = name.split('_').collect();
     if let [venue, market, symbol, table, _date] = parts.as_slice()
@@ -51,26 +48,24 @@ pub fn import_parquet_file(
             symbol_name,
             options.market.unwrap_or(market_kind),
         );
-        return Ok(if *table == "trades" {
-            import_nautilus_trades(path, &instrument, sink)?
+        return if *table == "trades" {
+            import_nautilus_trades(path, &instrument, sink)
         } else {
-            import_nautilus_quotes(path, &instrument, sink)?
-        });
+            import_nautilus_quotes(path, &instrument, sink)
+        };
     }
     let (Some(venue), Some(symbol)) = (&options.venue, &options.symbol) else {
-        anyhow::bail!(
-            "{}: a Crypto-Lake-style Parquet file does not name its instrument: pass --venue and --symbol",
-            path.display()
-        );
+        return Err(DataError::InvalidInput {
+            path: path.to_path_buf(),
+            message: "a Crypto-Lake-style Parquet file does not name its instrument: pass \
+                      --venue and --symbol"
+                .to_owned(),
+        });
     };
     let instrument = InstrumentKey::new(
         venue.as_str(),
         symbol.as_str(),
         options.market.unwrap_or(MarketKind::Perpetual),
     );
-    Ok(import_crypto_lake(
-        path,
-        &LakeOptions::new(instrument),
-        sink,
-    )?)
+    import_crypto_lake(path, &LakeOptions::new(instrument), sink)
 }

@@ -1,0 +1,276 @@
+//! Running a grid: every combination of a sweep over one decoded data set, in parallel, each
+//! finished combination committed to grid.db at once (a killed grid resumes where it stopped
+//! and never runs a finished combination twice). Rows do not depend on the number of
+//! workers: each combination is a pure function of its config and the shared data.
+
+use std::convert::Infallible;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+use auction_trader_analytics::Metrics;
+use auction_trader_storage::{GridDb, GridInfo, GridRow};
+use auction_trader_types::{MarketEvent, fnv1a_64};
+
+use super::apply::{apply, check_key, config_tree, is_toxicity_prior, lookup};
+use super::sweep::{Combination, Sweep};
+use crate::config::{BacktestConfig, StrategyKind};
+use crate::error::BacktestError;
+use crate::run_config::{RunObserver, Silent, configured_instrument, decode_run_data, open_store};
+use crate::runner::run_backtest;
+use crate::sma_cross::{BarSeries, EquityDetail, sma_cross_result};
+
+/// How a grid runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GridOptions {
+    /// Worker threads (at least 1).
+    pub workers: usize,
+    /// Allow sweeping the toxicity priors (the grid is labelled so).
+    pub force_priors: bool,
+}
+
+/// The default worker count: half the CPU cores (SPEC 6), at least one.
+pub fn default_workers() -> usize {
+    std::thread::available_parallelism()
+        .map(|cores| cores.get() / 2)
+        .unwrap_or(1)
+        .max(1)
+}
+
+/// What a grid says while it runs.
+pub trait GridObserver: RunObserver {
+    /// `total` combinations, `already` of them finished by an earlier run.
+    fn grid_started(&mut self, _total: u64, _already: u64) {}
+    /// One more combination finished (`finished` so far in this run). Returning false stops
+    /// the grid after the rows already stored (an interruption).
+    fn combination_finished(&mut self, _finished: u64) -> bool {
+        true
+    }
+}
+
+impl GridObserver for Silent {}
+
+/// What a grid run did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GridSummary {
+    pub grid_id: String,
+    pub combinations: u64,
+    /// Finished before this run (resumed).
+    pub already_finished: u64,
+    /// Finished by this run.
+    pub ran: u64,
+    /// The observer stopped the grid before every combination was finished.
+    pub stopped: bool,
+}
+
+/// The data every combination reads, decoded once per grid.
+struct SharedData {
+    events: Vec<MarketEvent>,
+    bars: BarSeries,
+}
+
+/// The metrics of a grid row (name → number, `null` when undefined).
+pub fn metrics_row(metrics: &Metrics) -> serde_json::Value {
+    serde_json::json!({
+        "net_pnl": metrics.net_pnl.as_f64(),
+        "return_pct": metrics.return_pct,
+        "sharpe": metrics.sharpe,
+        "sortino": metrics.sortino,
+        "max_drawdown_pct": metrics.max_drawdown.map(|drawdown| drawdown.percent),
+        "trades": metrics.trade_count,
+        "win_rate_pct": metrics.win_rate_pct,
+        "profit_factor": metrics.profit_factor.filter(|value| value.is_finite()),
+        "fees": metrics.total_fees.as_f64(),
+        "final_equity": metrics.final_equity.as_f64(),
+    })
+}
+
+/// A prepared grid: its combinations and their configs.
+#[derive(Debug)]
+pub struct GridPlan {
+    pub grid_id: String,
+    pub label: String,
+    pub combinations: Vec<Combination>,
+    pub configs: Vec<BacktestConfig>,
+}
+
+/// Expands and checks a sweep against the base config (every combination's config is
+/// parsed and validated before anything runs).
+pub fn plan_grid(
+    base: &BacktestConfig,
+    sweep: &Sweep,
+    options: &GridOptions,
+) -> Result<GridPlan, BacktestError> {
+    let specs = sweep.specs()?;
+    let mut forced = Vec::new();
+    for (key, _) in &specs {
+        check_key(key, options.force_priors)?;
+        if is_toxicity_prior(key) {
+            forced.push(key.clone());
+        }
+    }
+    let tree = config_tree(base)?;
+    let combinations =
+        sweep.combinations(&|key| lookup(&tree, key).and_then(yaml_serde::Value::as_f64))?;
+    if combinations.is_empty() {
+        return Err(BacktestError::Config(
+            "sweep: no combination satisfies the constraints".to_owned(),
+        ));
+    }
+    let configs = combinations
+        .iter()
+        .map(|combination| apply(&tree, combination))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut identity = base.to_yaml()?;
+    for combination in &combinations {
+        identity.push('\n');
+        identity.push_str(&combination.params_json());
+    }
+    let label = if forced.is_empty() {
+        String::new()
+    } else {
+        format!("toxicity priors forced: {}", forced.join(", "))
+    };
+    Ok(GridPlan {
+        grid_id: format!("{:016x}", fnv1a_64(identity.as_bytes())),
+        label,
+        combinations,
+        configs,
+    })
+}
+
+fn run_combination(config: &BacktestConfig, shared: &SharedData) -> Result<Metrics, BacktestError> {
+    let instrument = configured_instrument(config, &mut Silent)?;
+    if config.strategy.kind == StrategyKind::SmaCross {
+        return Ok(
+            sma_cross_result(config, &instrument, &shared.bars, EquityDetail::Changes)?.metrics,
+        );
+    }
+    let events = shared
+        .events
+        .iter()
+        .map(|event| Ok::<_, Infallible>(*event));
+    Ok(run_backtest(config, instrument, events, &mut |_, _| {})?.metrics)
+}
+
+/// Runs (or resumes) a grid into the database at `db_path`.
+pub fn run_grid(
+    base: &BacktestConfig,
+    sweep: &Sweep,
+    sweep_text: &str,
+    db_path: &Path,
+    options: &GridOptions,
+    observer: &mut dyn GridObserver,
+) -> Result<GridSummary, BacktestError> {
+    let plan = plan_grid(base, sweep, options)?;
+    let db = GridDb::open(db_path)?;
+    db.begin_grid(&GridInfo {
+        grid_id: plan.grid_id.clone(),
+        base_config: base.to_yaml()?,
+        sweep: sweep_text.to_owned(),
+        combinations: plan.combinations.len() as u64,
+        label: plan.label.clone(),
+        finished: 0,
+    })?;
+    let finished = db.finished_run_ids(&plan.grid_id)?;
+    let run_ids: Vec<String> = plan
+        .combinations
+        .iter()
+        .map(|combination| format!("{:016x}", fnv1a_64(combination.params_json().as_bytes())))
+        .collect();
+    let remaining: Vec<usize> = (0..plan.combinations.len())
+        .filter(|index| finished.binary_search(&run_ids[*index]).is_err())
+        .collect();
+    let mut summary = GridSummary {
+        grid_id: plan.grid_id.clone(),
+        combinations: plan.combinations.len() as u64,
+        already_finished: (plan.combinations.len() - remaining.len()) as u64,
+        ran: 0,
+        stopped: false,
+    };
+    observer.grid_started(summary.combinations, summary.already_finished);
+    if remaining.is_empty() {
+        return Ok(summary);
+    }
+    // Shared work: import and decode the data once for every combination.
+    let store = open_store(base)?;
+    let (_, events) = decode_run_data(base, &store, "grid", observer)?;
+    let bars = BarSeries::from_events(&events);
+    let shared = SharedData { events, bars };
+    observer.note(&format!(
+        "grid {}: {} combinations ({} finished before), {} events decoded once, {} worker(s)",
+        plan.grid_id,
+        summary.combinations,
+        summary.already_finished,
+        shared.events.len(),
+        options.workers.max(1)
+    ))?;
+    let next = AtomicUsize::new(0);
+    let cancel = AtomicBool::new(false);
+    let mut first_error: Option<(usize, BacktestError)> = None;
+    std::thread::scope(|scope| -> Result<(), BacktestError> {
+        let (sender, receiver) = mpsc::channel::<(usize, Result<Metrics, BacktestError>)>();
+        for _ in 0..options.workers.max(1) {
+            let sender = sender.clone();
+            let (next, cancel, shared, plan, remaining) =
+                (&next, &cancel, &shared, &plan, &remaining);
+            scope.spawn(move || {
+                loop {
+                    if cancel.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let slot = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&index) = remaining.get(slot) else {
+                        break;
+                    };
+                    let result = run_combination(&plan.configs[index], shared);
+                    if sender.send((index, result)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(sender);
+        for (index, result) in receiver {
+            match result {
+                Ok(metrics) => {
+                    if first_error.is_some() || summary.stopped {
+                        continue;
+                    }
+                    let row = GridRow {
+                        run_id: run_ids[index].clone(),
+                        seq: plan.combinations[index].seq,
+                        params: plan.combinations[index].params_json(),
+                        metrics: metrics_row(&metrics).to_string(),
+                        config: plan.configs[index].to_yaml()?,
+                    };
+                    if let Err(error) = db.insert_row(&plan.grid_id, &row) {
+                        cancel.store(true, Ordering::Relaxed);
+                        first_error = Some((index, error.into()));
+                        continue;
+                    }
+                    summary.ran += 1;
+                    if !observer.combination_finished(summary.ran) {
+                        summary.stopped = true;
+                        cancel.store(true, Ordering::Relaxed);
+                    }
+                }
+                Err(error) => {
+                    cancel.store(true, Ordering::Relaxed);
+                    // The earliest failing combination is reported, whatever the workers.
+                    if first_error.as_ref().is_none_or(|(first, _)| index < *first) {
+                        first_error = Some((index, error));
+                    }
+                }
+            }
+        }
+        Ok(())
+    })?;
+    if let Some((index, error)) = first_error {
+        return Err(BacktestError::Config(format!(
+            "combination {}: {error}",
+            plan.combinations[index].params_json()
+        )));
+    }
+    Ok(summary)
+}

@@ -1,0 +1,65 @@
+//! The run manifest (SPEC 6): the effective config, the content hashes of the input
+//! partitions and the program version, stored with every run (`manifest.json`) and grid, so
+//! a run can be re-made byte for byte and two runs can be told apart.
+
+use auction_trader_data::replay::ReplayMerge;
+use auction_trader_storage::ParquetStore;
+use auction_trader_storage::part_hashes::PartHash;
+use auction_trader_types::{UnixNanos, fnv1a_64};
+use serde::Serialize;
+
+use crate::config::BacktestConfig;
+use crate::error::BacktestError;
+use crate::run_config::replay_selection;
+
+/// What a run was made from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunManifest {
+    /// `auction-trader <version>` of the crates that ran it.
+    pub program: String,
+    /// The effective config (every default written out), as YAML.
+    pub config: String,
+    /// Every part file replayed, in read order, with its SHA-256.
+    pub inputs: Vec<PartHash>,
+    /// FNV-1a of the config and the input hashes: equal for runs of the same config over
+    /// the same bytes, different otherwise.
+    pub identity: String,
+}
+
+impl RunManifest {
+    pub fn to_json(&self) -> Result<String, BacktestError> {
+        serde_json::to_string_pretty(self)
+            .map(|mut text| {
+                text.push('\n');
+                text
+            })
+            .map_err(|error| BacktestError::Setup(format!("manifest.json: {error}")))
+    }
+}
+
+/// The manifest of `config`'s run over `store` (after import-if-missing).
+pub fn run_manifest(
+    config: &BacktestConfig,
+    store: &ParquetStore,
+) -> Result<RunManifest, BacktestError> {
+    let selection = replay_selection(config)?;
+    let streams = ReplayMerge::from_store(store, &selection)?.streams;
+    let from = selection.from.unwrap_or(UnixNanos(i64::MIN));
+    let to = selection.to.unwrap_or(UnixNanos::MAX);
+    let mut inputs = Vec::new();
+    for stream in &streams {
+        inputs.extend(store.part_hashes(&stream.instrument, stream.kind, from, to)?);
+    }
+    let config = config.to_yaml()?;
+    let mut identity = config.clone();
+    for input in &inputs {
+        identity.push('\n');
+        identity.push_str(&input.content_hash);
+    }
+    Ok(RunManifest {
+        program: format!("auction-trader {}", env!("CARGO_PKG_VERSION")),
+        config,
+        inputs,
+        identity: format!("{:016x}", fnv1a_64(identity.as_bytes())),
+    })
+}

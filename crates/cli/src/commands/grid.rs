@@ -1,0 +1,307 @@
+//! `grid run|list|show|best|export`: grid and random search (SPEC 6) over any config key,
+//! run by the backtest crate's grid runner (data decoded once, combinations in parallel,
+//! each finished one committed to grid.db so a killed grid resumes), and browsing the
+//! results.
+//!
+//! `grid run` ends with `combos=<n> seconds=<s> combos_per_sec=<r>` (the combinations run
+//! by this invocation and their wall-clock time: a benchmark figure, never a decision).
+#![allow(clippy::disallowed_methods)] // the throughput line reads a clock; results never do
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use auction_trader_backtest::grid::query::{Condition, ResultRow, select, write_csv};
+use auction_trader_backtest::grid::{GridObserver, GridOptions, Sweep, default_workers, run_grid};
+use auction_trader_backtest::{BacktestConfig, BacktestError, RunObserver};
+use auction_trader_storage::{GridDb, GridInfo};
+use clap::{Args, Subcommand};
+
+use crate::output::{Notes, outln};
+use crate::progress::items_bar;
+
+#[derive(Debug, Subcommand)]
+pub enum GridCommand {
+    /// Run (or resume) every combination of a sweep file over a base config.
+    Run(RunArgs),
+    /// List the finished combinations of a grid (sweep order, or sorted by a metric).
+    List(ListArgs),
+    /// One combination: parameters, metrics and effective config.
+    Show(ShowArgs),
+    /// The best combination by a metric.
+    Best(ListArgs),
+    /// Write a grid's rows as CSV.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The base run configuration (YAML, SPEC 9).
+    #[arg(short, long)]
+    pub config: PathBuf,
+    /// The sweep file: which keys vary and how (see docs/grid.md).
+    #[arg(long)]
+    pub sweep: PathBuf,
+    /// Worker threads (default: half the CPU cores).
+    #[arg(long)]
+    pub workers: Option<usize>,
+    /// The results database.
+    #[arg(long, default_value = "grid.db")]
+    pub db: PathBuf,
+    /// Override `data.dir` of the base config.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Allow sweeping the toxicity priors (SPEC 2.5 fixes them); the grid is labelled so.
+    #[arg(long)]
+    pub force_priors: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// The results database.
+    #[arg(long, default_value = "grid.db")]
+    pub db: PathBuf,
+    /// Grid id (default: the grid recorded last).
+    #[arg(long)]
+    pub grid: Option<String>,
+    /// Sort by this metric or parameter, largest first (`best` default: net_pnl).
+    #[arg(long)]
+    pub sort: Option<String>,
+    /// Keep rows where `name op value` holds (op: < <= > >= = !=); repeatable.
+    #[arg(long = "where")]
+    pub conditions: Vec<String>,
+    /// At most this many rows.
+    #[arg(long)]
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The run id (see `grid list`).
+    pub run_id: String,
+    /// The results database.
+    #[arg(long, default_value = "grid.db")]
+    pub db: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub list: ListArgs,
+    /// Output CSV file.
+    #[arg(long)]
+    pub csv: PathBuf,
+}
+
+pub fn run(command: GridCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        GridCommand::Run(args) => run_command(&args),
+        GridCommand::List(args) => list(&args, false),
+        GridCommand::Best(args) => list(&args, true),
+        GridCommand::Show(args) => show(&args),
+        GridCommand::Export(args) => export(&args),
+    }
+}
+
+/// Notes to stdout, warnings to stderr, one progress bar over the combinations.
+struct GridProgress {
+    bar: Option<indicatif::ProgressBar>,
+    closed: Option<anyhow::Error>,
+}
+
+impl RunObserver for GridProgress {
+    fn note(&mut self, line: &str) -> Result<(), BacktestError> {
+        Notes::Stdout.line(line).map_err(|error| {
+            let message = error.to_string();
+            self.closed = Some(error);
+            BacktestError::Stopped(message)
+        })
+    }
+
+    fn warning(&mut self, line: &str) {
+        eprintln!("warning: {line}");
+    }
+}
+
+impl GridObserver for GridProgress {
+    fn grid_started(&mut self, total: u64, already: u64) {
+        let bar = items_bar(total, "grid");
+        bar.set_position(already);
+        bar.reset_eta();
+        self.bar = Some(bar);
+    }
+
+    fn combination_finished(&mut self, _finished: u64) -> bool {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+        true
+    }
+}
+
+fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
+    let mut base = BacktestConfig::load(&args.config)?;
+    if let Some(dir) = &args.data_dir {
+        base.data.dir = dir.clone();
+    }
+    base.validate()?;
+    let sweep_text = std::fs::read_to_string(&args.sweep)
+        .with_context(|| format!("reading {}", args.sweep.display()))?;
+    let sweep = Sweep::parse(&sweep_text)?;
+    let options = GridOptions {
+        workers: args.workers.unwrap_or_else(default_workers).max(1),
+        force_priors: args.force_priors,
+    };
+    let mut progress = GridProgress {
+        bar: None,
+        closed: None,
+    };
+    let start = Instant::now();
+    let result = run_grid(
+        &base,
+        &sweep,
+        &sweep_text,
+        &args.db,
+        &options,
+        &mut progress,
+    );
+    let seconds = start.elapsed().as_secs_f64();
+    if let Some(bar) = progress.bar.take() {
+        bar.finish_and_clear();
+    }
+    let summary = match result {
+        Ok(summary) => summary,
+        Err(error) => return Err(progress.closed.take().unwrap_or_else(|| error.into())),
+    };
+    outln!(
+        "grid {}: {} combinations, {} run now, {} finished before; results in {}",
+        summary.grid_id,
+        summary.combinations,
+        summary.ran,
+        summary.already_finished,
+        args.db.display()
+    );
+    outln!(
+        "combos={} seconds={seconds:.3} combos_per_sec={:.1}",
+        summary.ran,
+        summary.ran as f64 / seconds.max(1e-9)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn open_grid(db: &Path, grid: Option<&String>) -> anyhow::Result<(GridDb, GridInfo)> {
+    anyhow::ensure!(
+        db.is_file(),
+        "{}: no grid database (run `grid run` first)",
+        db.display()
+    );
+    let database = GridDb::open(db)?;
+    let grids = database.grids()?;
+    let info = match grid {
+        Some(id) => grids.into_iter().find(|info| &info.grid_id == id),
+        None => grids.into_iter().last(),
+    }
+    .with_context(|| format!("{}: no such grid", db.display()))?;
+    Ok((database, info))
+}
+
+fn selected(
+    args: &ListArgs,
+    default_sort: Option<&str>,
+) -> anyhow::Result<(GridInfo, Vec<ResultRow>)> {
+    let (database, info) = open_grid(&args.db, args.grid.as_ref())?;
+    let conditions = args
+        .conditions
+        .iter()
+        .map(|text| Condition::parse(text))
+        .collect::<Result<Vec<_>, _>>()?;
+    let sort = args.sort.as_deref().or(default_sort);
+    let mut rows = select(&database.rows(&info.grid_id)?, &conditions, sort)?;
+    if let Some(limit) = args.limit {
+        rows.truncate(limit);
+    }
+    Ok((info, rows))
+}
+
+fn number(row: &ResultRow, name: &str) -> String {
+    match row.metrics.get(name).and_then(serde_json::Value::as_f64) {
+        Some(value) if name == "trades" => format!("{value:.0}"),
+        Some(value) => format!("{value:.2}"),
+        None => "n/a".to_owned(),
+    }
+}
+
+fn params_text(row: &ResultRow) -> String {
+    row.params
+        .iter()
+        .map(|(key, value)| format!("{key}={value}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn list(args: &ListArgs, best: bool) -> anyhow::Result<ExitCode> {
+    let (info, mut rows) = selected(args, best.then_some("net_pnl"))?;
+    if best {
+        rows.truncate(1);
+    }
+    outln!(
+        "grid {}: {} of {} combinations finished{}",
+        info.grid_id,
+        info.finished,
+        info.combinations,
+        if info.label.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", info.label)
+        }
+    );
+    outln!(
+        "{:>6} {:<16} {:>14} {:>9} {:>7} {:>7} {:>8}  params",
+        "seq",
+        "run_id",
+        "net_pnl",
+        "return%",
+        "sharpe",
+        "trades",
+        "max_dd%"
+    );
+    for row in &rows {
+        outln!(
+            "{:>6} {:<16} {:>14} {:>9} {:>7} {:>7} {:>8}  {}",
+            row.seq,
+            row.run_id,
+            number(row, "net_pnl"),
+            number(row, "return_pct"),
+            number(row, "sharpe"),
+            number(row, "trades"),
+            number(row, "max_drawdown_pct"),
+            params_text(row)
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn show(args: &ShowArgs) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(args.db.is_file(), "{}: no grid database", args.db.display());
+    let database = GridDb::open(&args.db)?;
+    let (grid_id, row) = database
+        .row(&args.run_id)?
+        .with_context(|| format!("no run {} in {}", args.run_id, args.db.display()))?;
+    outln!("grid: {grid_id}");
+    outln!("run: {} (seq {})", row.run_id, row.seq);
+    outln!("params: {}", row.params);
+    outln!("metrics: {}", row.metrics);
+    outln!("effective config:");
+    outln!("{}", row.config.trim_end());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
+    let (_, rows) = selected(&args.list, None)?;
+    let mut text = Vec::new();
+    write_csv(&rows, &mut text)?;
+    auction_trader_backtest::write_file(&args.csv, &text)?;
+    outln!("{} rows -> {}", rows.len(), args.csv.display());
+    Ok(ExitCode::SUCCESS)
+}
