@@ -15,15 +15,18 @@ mod error;
 pub mod fills_compare;
 pub mod grid;
 pub mod lookahead;
+pub mod manifest;
 pub mod quote_ladder;
 pub mod run_config;
 pub mod run_dir;
 mod runner;
 pub mod sma_cross;
 pub mod time_text;
+pub mod validation;
 
 pub use config::{BacktestConfig, secret_from_env};
 pub use error::BacktestError;
+pub use manifest::{RunManifest, run_manifest};
 pub use quote_ladder::QuoteLadder;
 pub use run_config::{
     RunObserver, RunOutcome, Silent, decode_run_data, open_store, run_config, run_on_store,

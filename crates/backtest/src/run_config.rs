@@ -18,6 +18,7 @@ use auction_trader_types::{
 
 use crate::config::BacktestConfig;
 use crate::error::BacktestError;
+use crate::manifest::{RunManifest, run_manifest};
 use crate::run_dir::write_run;
 use crate::runner::{BacktestResult, resolve_instrument, run_backtest};
 
@@ -51,6 +52,7 @@ pub struct RunOutcome {
     pub run_dir: PathBuf,
     pub report: PathBuf,
     pub result: BacktestResult,
+    pub manifest: RunManifest,
 }
 
 /// Runs a validated config end to end and writes its run directory.
@@ -60,12 +62,14 @@ pub fn run_config(
 ) -> Result<RunOutcome, BacktestError> {
     let store = open_store(config)?;
     let result = run_on_store(config, &store, observer)?;
+    let manifest = run_manifest(config, &store)?;
     let run_dir = config.run_dir();
-    let report = write_run(&run_dir, config, &result)?;
+    let report = write_run(&run_dir, config, &result, Some(&manifest))?;
     Ok(RunOutcome {
         run_dir,
         report,
         result,
+        manifest,
     })
 }
 

@@ -1,5 +1,6 @@
 //! The run directory of a backtest: `config.yaml` (the effective config), `execution.db`,
-//! `signals.db`, `trades.csv`, `equity.csv`, `metrics.json` and `report.html` (a drain run's
+//! `signals.db`, `trades.csv`, `equity.csv`, `metrics.json`, `report.html`, `manifest.json`
+//! (the run manifest, see [`crate::manifest`]) and (a drain run's
 //! also `drain_research.json` and the research section of its report).
 //!
 //! A run directory is written whole in a hidden staging folder beside it and renamed into
@@ -23,6 +24,7 @@ use auction_trader_storage::run_db::{
 
 use crate::config::BacktestConfig;
 use crate::error::BacktestError;
+use crate::manifest::RunManifest;
 use crate::runner::BacktestResult;
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BacktestError + '_ {
@@ -33,11 +35,13 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BacktestError + '_ {
 }
 
 /// Writes every output of a run into `run_dir` (replacing an earlier run of the same name
-/// only once the new one is complete); returns the report's path.
+/// only once the new one is complete), with its manifest as `manifest.json` when given;
+/// returns the report's path.
 pub fn write_run(
     run_dir: &Path,
     config: &BacktestConfig,
     result: &BacktestResult,
+    manifest: Option<&RunManifest>,
 ) -> Result<PathBuf, BacktestError> {
     let name = run_dir
         .file_name()
@@ -60,7 +64,13 @@ pub fn write_run(
         std::fs::remove_dir_all(&staging).map_err(io(&staging))?;
     }
     std::fs::create_dir(&staging).map_err(io(&staging))?;
-    let written = write_run_files(&staging, config, result);
+    let written = write_run_files(&staging, config, result).and_then(|()| match manifest {
+        Some(manifest) => write_file(
+            &staging.join("manifest.json"),
+            manifest.to_json()?.as_bytes(),
+        ),
+        None => Ok(()),
+    });
     if let Err(error) = written {
         std::fs::remove_dir_all(&staging).ok();
         return Err(error);

@@ -472,3 +472,94 @@ fn features_toxicity_ends_with_the_summary_line_and_needs_depth() {
         "{stderr}"
     );
 }
+
+#[test]
+fn grid_runs_resumes_and_is_queryable_and_runs_carry_a_manifest() {
+    let Some(bars) = shared("nautilus/btc-perp_1m_20211231-20220201.csv") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("sma.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "run:\n  name: sma\n  output_dir: {}\ndata:\n  dir: {}\n  import: [{}]\n  \
+             bar_label: close\n  venue: nautilus\n  symbol: BTC-PERP\n  start: 2022-01-03\n  \
+             end: 2022-01-06\n  warmup_minutes: 60\ninstrument:\n  tick_size: 1\n  lot_size: \
+             0.0001\n  taker_fee_bps: 5\naccount:\n  initial_equity: 10000\nstrategy:\n  kind: \
+             sma_cross\n",
+            dir.path().join("runs").display(),
+            dir.path().join("data").display(),
+            bars.display()
+        ),
+    )
+    .expect("config written");
+    let sweep = dir.path().join("sweep.yaml");
+    std::fs::write(
+        &sweep,
+        "parameters:\n  strategy.sma_cross.fast: {values: [5, 10]}\n  \
+         strategy.sma_cross.slow: {values: [20, 40]}\n",
+    )
+    .expect("sweep written");
+    let db = dir.path().join("grid.db");
+    let grid = |args: &[&str]| {
+        let mut command = binary();
+        command.arg("grid").args(args).arg("--db").arg(&db);
+        run(&mut command)
+    };
+    let first = grid(&[
+        "run",
+        "-c",
+        text(&config),
+        "--sweep",
+        text(&sweep),
+        "--workers",
+        "2",
+    ]);
+    assert!(
+        last_line(&first).starts_with("combos=4 seconds="),
+        "{}",
+        last_line(&first)
+    );
+    let again = grid(&["run", "-c", text(&config), "--sweep", text(&sweep)]);
+    assert!(
+        last_line(&again).starts_with("combos=0 "),
+        "{}",
+        last_line(&again)
+    );
+    let listed = String::from_utf8_lossy(&grid(&["list", "--sort", "net_pnl"]).stdout).into_owned();
+    assert_eq!(listed.lines().count(), 2 + 4, "{listed}");
+    let best =
+        String::from_utf8_lossy(&grid(&["best", "--where", "trades > 0"]).stdout).into_owned();
+    assert_eq!(best.lines().count(), 3, "{best}");
+    let csv = dir.path().join("grid.csv");
+    grid(&["export", "--csv", text(&csv)]);
+    let exported = std::fs::read_to_string(&csv).expect("csv");
+    assert_eq!(exported.lines().count(), 5, "{exported}");
+    let run_id = exported
+        .lines()
+        .nth(1)
+        .and_then(|line| line.split(',').nth(1))
+        .expect("run id");
+    let mut show = binary();
+    show.args(["grid", "show", run_id, "--db"]).arg(&db);
+    let shown = String::from_utf8_lossy(&run(&mut show).stdout).into_owned();
+    assert!(
+        shown.contains("effective config:") && shown.contains("sha256:"),
+        "{shown}"
+    );
+    run(binary().args(["backtest", "-c", text(&config)]));
+    let manifest = run(binary()
+        .args(["report", "--manifest"])
+        .arg(dir.path().join("runs/sma")));
+    let manifest = String::from_utf8_lossy(&manifest.stdout).into_owned();
+    assert!(
+        manifest.contains("\"content_hash\": \"sha256:"),
+        "{manifest}"
+    );
+    assert!(manifest.contains("auction-trader 0."), "{manifest}");
+}
+
+fn text(path: &Path) -> &str {
+    path.to_str().expect("a UTF-8 path")
+}

@@ -16,7 +16,7 @@ use crate::StorageError;
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS grids (
     grid_id TEXT PRIMARY KEY, base_config TEXT NOT NULL, sweep TEXT NOT NULL,
-    combinations INTEGER NOT NULL, label TEXT NOT NULL);
+    combinations INTEGER NOT NULL, label TEXT NOT NULL, manifest TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
     grid_id TEXT NOT NULL, run_id TEXT NOT NULL, seq INTEGER NOT NULL, params TEXT NOT NULL,
     metrics TEXT NOT NULL, config TEXT NOT NULL, PRIMARY KEY (grid_id, run_id));
@@ -32,6 +32,9 @@ pub struct GridInfo {
     pub combinations: u64,
     /// Free text recorded with the grid (e.g. that the toxicity priors were forced).
     pub label: String,
+    /// The run manifest of the base config (JSON: program, inputs with content hashes); each
+    /// row adds its effective config.
+    pub manifest: String,
     /// Finished combinations.
     pub finished: u64,
 }
@@ -75,14 +78,16 @@ impl GridDb {
     /// Records a grid (nothing changes when it is already there: a resumed grid).
     pub fn begin_grid(&self, grid: &GridInfo) -> Result<(), StorageError> {
         self.connection.execute(
-            "INSERT OR IGNORE INTO grids (grid_id, base_config, sweep, combinations, label)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT OR IGNORE INTO grids (grid_id, base_config, sweep, combinations, label,
+                                          manifest)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![
                 grid.grid_id,
                 grid.base_config,
                 grid.sweep,
                 i64::try_from(grid.combinations).unwrap_or(i64::MAX),
-                grid.label
+                grid.label,
+                grid.manifest
             ],
         )?;
         Ok(())
@@ -143,7 +148,7 @@ impl GridDb {
     /// Every grid, in the order they were first recorded.
     pub fn grids(&self) -> Result<Vec<GridInfo>, StorageError> {
         let mut statement = self.connection.prepare(
-            "SELECT g.grid_id, g.base_config, g.sweep, g.combinations, g.label,
+            "SELECT g.grid_id, g.base_config, g.sweep, g.combinations, g.label, g.manifest,
                     (SELECT COUNT(*) FROM runs r WHERE r.grid_id = g.grid_id)
              FROM grids g ORDER BY g.rowid",
         )?;
@@ -155,7 +160,8 @@ impl GridDb {
                     sweep: row.get(2)?,
                     combinations: u64::try_from(row.get::<_, i64>(3)?).unwrap_or(0),
                     label: row.get(4)?,
-                    finished: u64::try_from(row.get::<_, i64>(5)?).unwrap_or(0),
+                    manifest: row.get(5)?,
+                    finished: u64::try_from(row.get::<_, i64>(6)?).unwrap_or(0),
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
@@ -232,6 +238,7 @@ mod tests {
             sweep: "sweep".to_owned(),
             combinations: 3,
             label: String::new(),
+            manifest: "{}".to_owned(),
             finished: 0,
         };
         {

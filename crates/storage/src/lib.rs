@@ -36,6 +36,7 @@ mod layout;
 pub mod matrix;
 mod merge;
 mod part_file;
+pub mod part_hashes;
 pub mod run_db;
 pub mod schema;
 pub mod sources;

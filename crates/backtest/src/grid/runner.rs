@@ -16,7 +16,10 @@ use super::apply::{apply, check_key, config_tree, is_toxicity_prior, lookup};
 use super::sweep::{Combination, Sweep};
 use crate::config::{BacktestConfig, StrategyKind};
 use crate::error::BacktestError;
-use crate::run_config::{RunObserver, Silent, configured_instrument, decode_run_data, open_store};
+use crate::manifest::run_manifest;
+use crate::run_config::{
+    RunObserver, Silent, configured_instrument, decode_run_data, import_missing, open_store,
+};
 use crate::runner::run_backtest;
 use crate::sma_cross::{BarSeries, EquityDetail, sma_cross_result};
 
@@ -163,6 +166,9 @@ pub fn run_grid(
     observer: &mut dyn GridObserver,
 ) -> Result<GridSummary, BacktestError> {
     let plan = plan_grid(base, sweep, options)?;
+    let store = open_store(base)?;
+    import_missing(&store, base, observer)?;
+    let manifest = run_manifest(base, &store)?;
     let db = GridDb::open(db_path)?;
     db.begin_grid(&GridInfo {
         grid_id: plan.grid_id.clone(),
@@ -170,6 +176,7 @@ pub fn run_grid(
         sweep: sweep_text.to_owned(),
         combinations: plan.combinations.len() as u64,
         label: plan.label.clone(),
+        manifest: manifest.to_json()?,
         finished: 0,
     })?;
     let finished = db.finished_run_ids(&plan.grid_id)?;
@@ -193,7 +200,6 @@ pub fn run_grid(
         return Ok(summary);
     }
     // Shared work: import and decode the data once for every combination.
-    let store = open_store(base)?;
     let (_, events) = decode_run_data(base, &store, "grid", observer)?;
     let bars = BarSeries::from_events(&events);
     let shared = SharedData { events, bars };

@@ -289,6 +289,14 @@ fn show(args: &ShowArgs) -> anyhow::Result<ExitCode> {
         .row(&args.run_id)?
         .with_context(|| format!("no run {} in {}", args.run_id, args.db.display()))?;
     outln!("grid: {grid_id}");
+    if let Some(info) = database
+        .grids()?
+        .into_iter()
+        .find(|info| info.grid_id == grid_id)
+    {
+        outln!("grid manifest (inputs and program; the config below is this run's):");
+        outln!("{}", info.manifest.trim_end());
+    }
     outln!("run: {} (seq {})", row.run_id, row.seq);
     outln!("params: {}", row.params);
     outln!("metrics: {}", row.metrics);

@@ -19,6 +19,7 @@ mod replay;
 mod research;
 mod run_output;
 mod validate;
+mod validate_strategy;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -56,6 +57,10 @@ pub enum Command {
     /// Grid and random search over any config key (SPEC 6), results in grid.db.
     #[command(subcommand)]
     Grid(grid::GridCommand),
+    /// Validate a strategy (SPEC 6): cost sensitivity, walk-forward; text and HTML reports
+    /// with the SPEC 6 gates.
+    #[command(subcommand)]
+    ValidateStrategy(validate_strategy::ValidateStrategyCommand),
     /// Audits of a strategy (SPEC 6): `audit lookahead` re-runs it on truncated data.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
@@ -93,6 +98,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Audit(command) => audit::run(command),
         Command::Report(args) => run_output::run_report(&args),
         Command::Grid(command) => grid::run(command),
+        Command::ValidateStrategy(command) => validate_strategy::run(command),
         Command::Features(command) => features::run(command),
         Command::Research(command) => research::run(command),
         Command::Demo(args) => demo::run(&args),

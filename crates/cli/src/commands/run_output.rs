@@ -50,6 +50,10 @@ pub struct ReportArgs {
     /// Print the metrics as JSON (money as numbers) instead of the table.
     #[arg(long, conflicts_with = "export_rows")]
     pub json: bool,
+    /// Print the run's manifest (effective config, content hashes of the input partitions,
+    /// program version) instead.
+    #[arg(long, conflicts_with_all = ["export_rows", "json"])]
+    pub manifest: bool,
 }
 
 pub fn run_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
@@ -59,6 +63,18 @@ pub fn run_report(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         "{} is not a run directory (no execution.db)",
         args.run_dir.display()
     );
+    if args.manifest {
+        let path = args.run_dir.join("manifest.json");
+        anyhow::ensure!(
+            path.is_file(),
+            "{} has no manifest.json (written by backtest runs of this version)",
+            args.run_dir.display()
+        );
+        let text = std::fs::read_to_string(&path)
+            .map_err(|error| anyhow::anyhow!("reading {}: {error}", path.display()))?;
+        out!("{text}");
+        return Ok(ExitCode::SUCCESS);
+    }
     if args.export_rows {
         out!("{}", export_rows(&execution)?);
         let signals = args.run_dir.join("signals.db");

@@ -1,0 +1,189 @@
+//! `validate-strategy costs|walk-forward|regimes`: does a strategy hold up (SPEC 6)? Cost
+//! sensitivity, expanding walk-forward with an embargo and volatility regimes, run by the backtest crate's
+//! validation module over data decoded once; each prints its text report with the SPEC 6 gate
+//! and writes `report.txt` and `report.html` into the output directory. (`validate` is the
+//! market-data file check; this is the strategy's.) The exit code is 0 whatever the gates
+//! say: they judge the strategy, not the run.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use auction_trader_backtest::grid::{Sweep, default_workers};
+use auction_trader_backtest::validation::{
+    WalkForwardOptions, cost_html, cost_sensitivity, cost_text, decode_validation_data,
+    regime_html, regime_split, regime_text, walk_forward, walk_forward_html, walk_forward_text,
+    write_report,
+};
+use auction_trader_backtest::{BacktestConfig, BacktestError, RunObserver};
+use clap::{Args, Subcommand};
+
+use crate::output::{Notes, out, outln};
+
+#[derive(Debug, Subcommand)]
+pub enum ValidateStrategyCommand {
+    /// Re-run the config with its costs (fees, slippage, fallback half spread) at 0.5, 1, 1.5,
+    /// 2 and 3 times; gate: Sharpe > 1.0 at 2x costs.
+    Costs(CommonArgs),
+    /// Expanding walk-forward with an embargo: choose the sweep's best combination on all
+    /// earlier data, run it on the next segment; gate: out-of-sample Sharpe > 1.5.
+    WalkForward(WalkForwardArgs),
+    /// Run the config once and split its days into low/medium/high volatility thirds; gate:
+    /// Sharpe > 0.5 in every regime.
+    Regimes(CommonArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// The run configuration (YAML, SPEC 9).
+    #[arg(short, long)]
+    pub config: PathBuf,
+    /// Override `data.dir` of the config.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Where report.txt and report.html go (default: <run.output_dir>/<run.name>-<kind>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: half the CPU cores).
+    #[arg(long)]
+    pub workers: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct WalkForwardArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// The sweep file whose grid is the train step (see docs/grid.md).
+    #[arg(long)]
+    pub sweep: PathBuf,
+    /// Equal time segments (the first only trains): segments - 1 folds.
+    #[arg(long, default_value_t = 5)]
+    pub segments: usize,
+    /// Minutes left out between each train window and its test segment (SPEC 6 example: 1 day).
+    #[arg(long, default_value_t = 1440)]
+    pub embargo_minutes: u32,
+    /// The metric the train step maximizes: sharpe, sortino, net_pnl, return_pct,
+    /// profit_factor or win_rate_pct.
+    #[arg(long, default_value = "sharpe")]
+    pub objective: String,
+    /// Allow sweeping the toxicity priors (SPEC 2.5 fixes them); the report is labelled so.
+    #[arg(long)]
+    pub force_priors: bool,
+}
+
+pub fn run(command: ValidateStrategyCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        ValidateStrategyCommand::Costs(args) => costs(&args),
+        ValidateStrategyCommand::WalkForward(args) => walk(&args),
+        ValidateStrategyCommand::Regimes(args) => regimes(&args),
+    }
+}
+
+/// Notes to stdout, warnings to stderr; keeps the error of a closed stdout so the command
+/// ends quietly.
+#[derive(Default)]
+struct Printer {
+    closed: Option<anyhow::Error>,
+}
+
+impl Printer {
+    /// The closed-stdout error when that stopped the work, else `error`.
+    fn reason(&mut self, error: BacktestError) -> anyhow::Error {
+        self.closed.take().unwrap_or_else(|| error.into())
+    }
+}
+
+impl RunObserver for Printer {
+    fn note(&mut self, line: &str) -> Result<(), BacktestError> {
+        Notes::Stdout.line(line).map_err(|error| {
+            let message = error.to_string();
+            self.closed = Some(error);
+            BacktestError::Stopped(message)
+        })
+    }
+
+    fn warning(&mut self, line: &str) {
+        eprintln!("warning: {line}");
+    }
+}
+
+fn load(args: &CommonArgs) -> anyhow::Result<BacktestConfig> {
+    let mut config = BacktestConfig::load(&args.config)?;
+    if let Some(dir) = &args.data_dir {
+        config.data.dir = dir.clone();
+    }
+    config.validate()?;
+    Ok(config)
+}
+
+fn output_dir(args: &CommonArgs, config: &BacktestConfig, kind: &str) -> PathBuf {
+    args.out.clone().unwrap_or_else(|| {
+        config
+            .run
+            .output_dir
+            .join(format!("{}-{kind}", config.run.name))
+    })
+}
+
+fn finish(dir: &Path, text: &str, html: &str) -> anyhow::Result<ExitCode> {
+    out!("{text}");
+    let page = write_report(dir, text, html)?;
+    outln!("report: {}", page.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn costs(args: &CommonArgs) -> anyhow::Result<ExitCode> {
+    let config = load(args)?;
+    let mut printer = Printer::default();
+    let data = decode_validation_data(&config, "costs", &mut printer)
+        .map_err(|error| printer.reason(error))?;
+    let workers = args.workers.unwrap_or_else(default_workers).max(1);
+    let report = cost_sensitivity(&config, &data, workers)?;
+    finish(
+        &output_dir(args, &config, "costs"),
+        &cost_text(&report),
+        &cost_html(&report),
+    )
+}
+
+fn walk(args: &WalkForwardArgs) -> anyhow::Result<ExitCode> {
+    let config = load(&args.common)?;
+    let sweep_text = std::fs::read_to_string(&args.sweep)
+        .with_context(|| format!("reading {}", args.sweep.display()))?;
+    let sweep = Sweep::parse(&sweep_text)?;
+    let options = WalkForwardOptions {
+        segments: args.segments,
+        embargo_minutes: args.embargo_minutes,
+        objective: args.objective.clone(),
+        workers: args.common.workers.unwrap_or_else(default_workers).max(1),
+        force_priors: args.force_priors,
+    };
+    let mut printer = Printer::default();
+    let data = decode_validation_data(&config, "walk-forward", &mut printer)
+        .map_err(|error| printer.reason(error))?;
+    let report = walk_forward(&config, &sweep, &data, &options, &mut |fold| {
+        eprintln!(
+            "fold {}: chosen {}",
+            fold.fold.number,
+            fold.chosen.as_deref().unwrap_or("(none)")
+        );
+    })?;
+    finish(
+        &output_dir(&args.common, &config, "walk-forward"),
+        &walk_forward_text(&report),
+        &walk_forward_html(&report),
+    )
+}
+
+fn regimes(args: &CommonArgs) -> anyhow::Result<ExitCode> {
+    let config = load(args)?;
+    let mut printer = Printer::default();
+    let data = decode_validation_data(&config, "regimes", &mut printer)
+        .map_err(|error| printer.reason(error))?;
+    let report = regime_split(&config, &data)?;
+    finish(
+        &output_dir(args, &config, "regimes"),
+        &regime_text(&report),
+        &regime_html(&report),
+    )
+}
