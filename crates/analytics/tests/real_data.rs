@@ -1,4 +1,4 @@
-//! Cross-check of the risk/return statistics against empyrical on real data (issue 4):
+//! Cross-check of the risk/return statistics against empyrical on real data:
 //! a buy-and-hold of 1 unit over a month of one-minute BTC-PERP bars (equity = close). The
 //! expected numbers come from `tools/stats_crosscheck/run.sh` (empyrical-reloaded 0.7.1,
 //! annualization 365) and are committed in `expected_stats.json`; the test reads the same CSV

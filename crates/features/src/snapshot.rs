@@ -1,4 +1,4 @@
-//! The per-minute feature snapshot (issue 3 item 6) and its stable column list, so storage
+//! The per-minute feature snapshot and its stable column list, so storage
 //! can write snapshots to Parquet without knowing the struct (`COLUMNS[i].value(&snapshot)`).
 //! Column names and order are a storage contract: append new columns, never rename.
 

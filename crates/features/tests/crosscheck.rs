@@ -1,5 +1,5 @@
 //! Cross-checks of the research estimators against independent, widely used implementations
-//! on the same real data (issue 4): the expected numbers in `expected_crosscheck.json` come
+//! on the same real data: the expected numbers in `expected_crosscheck.json` come
 //! from tools/feature_crosscheck/run.sh (statsmodels OLS, the `hurst` package, a pandas
 //! re-implementation of VPIN); see tools/feature_crosscheck/README.md for each estimator
 //! difference and tolerance. Skips (prints a note, passes) when the shared data is absent.

@@ -6,7 +6,7 @@
 //! arithmetic), timestamps as INTEGER UTC nanoseconds. Files are written to a temporary name
 //! and renamed, so a crashed run never leaves a half-written database. Rows are inserted in a
 //! fixed order, and [`export_rows`] prints every table in key order: two runs of the same
-//! config and data give identical exports (the determinism check of issue 5).
+//! config and data give identical exports (the determinism check).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

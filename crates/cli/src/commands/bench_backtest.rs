@@ -1,6 +1,6 @@
 //! `bench backtest`: engine throughput with the simulated exchange, events held in memory so
 //! the figure is the engine's (features + strategy + risk + order management + exchange), not
-//! the disk's. Two workloads (issue 5):
+//! the disk's. Two workloads:
 //! - `quotes`: a Binance capture with a strategy that keeps 10 resting limit orders and
 //!   requotes all of them every 10 ms of event time;
 //! - `auction`: the auction strategy over bitFlyer trade files.

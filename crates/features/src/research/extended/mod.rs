@@ -1,4 +1,4 @@
-//! Research feature library, second slice (SPEC 2.6, issue 4 item 6): microstructure,
+//! Research feature library, second slice (SPEC 2.6): microstructure,
 //! funding/basis, liquidation, cross-asset, calendar and interaction features, each a
 //! [`ResearchFeature`].
 //!
