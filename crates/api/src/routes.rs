@@ -51,35 +51,47 @@ where
         .map(Json)
 }
 
-async fn runs_list(State(library): Shared) -> Result<impl IntoResponse, ApiError> {
+async fn runs_list(
+    State(library): Shared,
+    RawQuery(query): RawQuery,
+) -> Result<impl IntoResponse, ApiError> {
+    parse_query(query.as_deref(), &[])?;
     blocking(move || Ok(json!({ "runs": list_runs(&library)? }))).await
 }
 
 async fn run_detail(
     State(library): Shared,
     Path(name): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<impl IntoResponse, ApiError> {
+    parse_query(query.as_deref(), &[])?;
     blocking(move || run_summary(&library, &name)).await
 }
 
 async fn run_bars(
     State(library): Shared,
     Path(name): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<impl IntoResponse, ApiError> {
+    parse_query(query.as_deref(), &[])?;
     blocking(move || Ok(json!({ "bars": bars(&load_records(&library, &name)?) }))).await
 }
 
 async fn run_trades(
     State(library): Shared,
     Path(name): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<impl IntoResponse, ApiError> {
+    parse_query(query.as_deref(), &[])?;
     blocking(move || Ok(json!({ "trades": trades(&load_records(&library, &name)?) }))).await
 }
 
 async fn run_equity(
     State(library): Shared,
     Path(name): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<impl IntoResponse, ApiError> {
+    parse_query(query.as_deref(), &[])?;
     blocking(move || Ok(json!({ "equity": equity(&load_records(&library, &name)?) }))).await
 }
 
@@ -123,7 +135,11 @@ async fn run_profile_route(
     blocking(move || run_profile(&library, &name, &request)).await
 }
 
-async fn grids_list(State(library): Shared) -> Result<impl IntoResponse, ApiError> {
+async fn grids_list(
+    State(library): Shared,
+    RawQuery(query): RawQuery,
+) -> Result<impl IntoResponse, ApiError> {
+    parse_query(query.as_deref(), &[])?;
     blocking(move || Ok(json!({ "grids": list_grids(&library)? }))).await
 }
 
@@ -183,7 +199,11 @@ fn parse_query(query: Option<&str>, known: &[&str]) -> Result<Vec<(String, Strin
         if !known.contains(&key.as_str()) {
             return Err(ApiError::BadRequest(format!(
                 "unknown query parameter {key:?} (known: {})",
-                known.join(", ")
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
             )));
         }
     }

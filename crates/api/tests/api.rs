@@ -256,13 +256,12 @@ fn runs_list_summary_and_series_equal_the_databases() {
     let equity = fixture.json("/api/runs/unit/equity", 200);
     assert_eq!(equity, json!({"equity": []}));
 
-    // No data directory: the run has no profile, said as such (not an error).
+    // Without its config the run's instrument is unknown: no profile, said as such (not an
+    // error).
     let profile = fixture.json("/api/runs/unit/profile", 200);
-    assert_eq!(profile["profile"], Value::Null);
-    assert!(
-        profile["unavailable"]
-            .as_str()
-            .is_some_and(|text| text.contains("data"))
+    assert_eq!(
+        profile,
+        json!({"profile": null, "unavailable": "the run has no config.yaml"})
     );
 }
 
