@@ -112,6 +112,9 @@ function metricCards(summary: RunSummary): HTMLElement {
   );
 }
 
+/** Rows of the trades table (the chart marks every trade; the table lists the first ones). */
+const TABLE_ROWS = 1000;
+
 function tradesTable(trades: Trade[]): HTMLElement {
   const header = ["#", "setup", "dir", "entry", "entry price", "exit", "exit price", "reason", "net P&L"];
   return h(
@@ -121,7 +124,7 @@ function tradesTable(trades: Trade[]): HTMLElement {
     h(
       "tbody",
       {},
-      ...trades.map((trade) =>
+      ...trades.slice(0, TABLE_ROWS).map((trade) =>
         h(
           "tr",
           { "data-trade": String(trade.trade_id) },
@@ -165,7 +168,13 @@ async function runView(name: string): Promise<void> {
     h("p", { class: "legend" }, "VAH/VAL blue, POC orange dashed; ▲▼ entries, ● exits, ■ signals."),
     h("h2", {}, `Equity (${summary.currency})`),
     equityBox,
-    h("h2", {}, `Trades (${trades.length})`),
+    h(
+      "h2",
+      {},
+      trades.length > TABLE_ROWS
+        ? `Trades (${trades.length}; the first ${TABLE_ROWS} listed)`
+        : `Trades (${trades.length})`,
+    ),
     tradesTable(trades),
   );
   const drawn = drawChart(chartBox, bars, trades, signals);

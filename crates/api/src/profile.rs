@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::error::ApiError;
 use crate::library::Library;
-use crate::runs::{Time, load_records};
+use crate::runs::{RunCache, Time};
 
 /// Default number of bins when the request gives no bin width.
 pub const DEFAULT_BINS: u32 = 60;
@@ -72,10 +72,11 @@ pub struct ProfileAnswer {
 /// The profile of run `name` over the request's range.
 pub fn run_profile(
     library: &Library,
+    cache: &RunCache,
     name: &str,
     request: &ProfileRequest,
 ) -> Result<ProfileAnswer, ApiError> {
-    match compute(library, name, request)? {
+    match compute(library, cache, name, request)? {
         Ok(profile) => Ok(ProfileAnswer {
             profile: Some(profile),
             unavailable: None,
@@ -90,6 +91,7 @@ pub fn run_profile(
 /// The profile, or (inner error) why there is none.
 fn compute(
     library: &Library,
+    cache: &RunCache,
     name: &str,
     request: &ProfileRequest,
 ) -> Result<Result<ProfileJson, String>, ApiError> {
@@ -103,7 +105,7 @@ fn compute(
     if request.bin_width.is_some_and(|width| !width.is_positive()) {
         return Err(ApiError::BadRequest("bin must be positive".to_owned()));
     }
-    let records = load_records(library, name)?;
+    let records = cache.load(library, name)?;
     let dir = library.run_dir(name)?;
     let Ok(config_text) = std::fs::read_to_string(dir.join("config.yaml")) else {
         return Ok(Err("the run has no config.yaml".to_owned()));

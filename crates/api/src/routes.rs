@@ -19,9 +19,16 @@ use crate::error::ApiError;
 use crate::grids::{Order, RowsRequest, grid_rows, list_grids};
 use crate::library::Library;
 use crate::profile::{ProfileRequest, run_profile};
-use crate::runs::{bars, equity, list_runs, load_records, run_summary, signals, trades};
+use crate::runs::{RunCache, bars, equity, list_runs, run_summary, signals, trades};
 
-type Shared = State<Arc<Library>>;
+/// What every handler reads: the library and the cache of loaded runs.
+#[derive(Debug)]
+struct AppState {
+    library: Library,
+    cache: RunCache,
+}
+
+type Shared = State<Arc<AppState>>;
 
 /// The whole application: API routes, the embedded page, JSON 404s for unknown API paths.
 pub fn router(library: Library) -> Router {
@@ -36,7 +43,10 @@ pub fn router(library: Library) -> Router {
         .route("/api/grids", get(grids_list))
         .route("/api/grids/{grid}", get(grid_detail))
         .fallback(static_or_404)
-        .with_state(Arc::new(library))
+        .with_state(Arc::new(AppState {
+            library,
+            cache: RunCache::default(),
+        }))
 }
 
 /// Runs a blocking read on the blocking pool and answers its value as JSON.
@@ -52,51 +62,63 @@ where
 }
 
 async fn runs_list(
-    State(library): Shared,
+    State(state): Shared,
     RawQuery(query): RawQuery,
 ) -> Result<impl IntoResponse, ApiError> {
     parse_query(query.as_deref(), &[])?;
-    blocking(move || Ok(json!({ "runs": list_runs(&library)? }))).await
+    blocking(move || Ok(json!({ "runs": list_runs(&state.library)? }))).await
 }
 
 async fn run_detail(
-    State(library): Shared,
+    State(state): Shared,
     Path(name): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<impl IntoResponse, ApiError> {
     parse_query(query.as_deref(), &[])?;
-    blocking(move || run_summary(&library, &name)).await
+    blocking(move || run_summary(&state.library, &state.cache, &name)).await
 }
 
 async fn run_bars(
-    State(library): Shared,
+    State(state): Shared,
     Path(name): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<impl IntoResponse, ApiError> {
     parse_query(query.as_deref(), &[])?;
-    blocking(move || Ok(json!({ "bars": bars(&load_records(&library, &name)?) }))).await
+    blocking(move || {
+        let records = state.cache.load(&state.library, &name)?;
+        Ok(json!({ "bars": bars(&records) }))
+    })
+    .await
 }
 
 async fn run_trades(
-    State(library): Shared,
+    State(state): Shared,
     Path(name): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<impl IntoResponse, ApiError> {
     parse_query(query.as_deref(), &[])?;
-    blocking(move || Ok(json!({ "trades": trades(&load_records(&library, &name)?) }))).await
+    blocking(move || {
+        let records = state.cache.load(&state.library, &name)?;
+        Ok(json!({ "trades": trades(&records) }))
+    })
+    .await
 }
 
 async fn run_equity(
-    State(library): Shared,
+    State(state): Shared,
     Path(name): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<impl IntoResponse, ApiError> {
     parse_query(query.as_deref(), &[])?;
-    blocking(move || Ok(json!({ "equity": equity(&load_records(&library, &name)?) }))).await
+    blocking(move || {
+        let records = state.cache.load(&state.library, &name)?;
+        Ok(json!({ "equity": equity(&records) }))
+    })
+    .await
 }
 
 async fn run_signals(
-    State(library): Shared,
+    State(state): Shared,
     Path(name): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -106,11 +128,11 @@ async fn run_signals(
         .filter(|(key, _)| key == "kind")
         .flat_map(|(_, value)| value.split(',').map(str::to_owned).collect::<Vec<_>>())
         .collect();
-    blocking(move || Ok(json!({ "signals": signals(&library, &name, &kinds)? }))).await
+    blocking(move || Ok(json!({ "signals": signals(&state.library, &name, &kinds)? }))).await
 }
 
 async fn run_profile_route(
-    State(library): Shared,
+    State(state): Shared,
     Path(name): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -132,19 +154,19 @@ async fn run_profile_route(
             }
         }
     }
-    blocking(move || run_profile(&library, &name, &request)).await
+    blocking(move || run_profile(&state.library, &state.cache, &name, &request)).await
 }
 
 async fn grids_list(
-    State(library): Shared,
+    State(state): Shared,
     RawQuery(query): RawQuery,
 ) -> Result<impl IntoResponse, ApiError> {
     parse_query(query.as_deref(), &[])?;
-    blocking(move || Ok(json!({ "grids": list_grids(&library)? }))).await
+    blocking(move || Ok(json!({ "grids": list_grids(&state.library)? }))).await
 }
 
 async fn grid_detail(
-    State(library): Shared,
+    State(state): Shared,
     Path(grid): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -162,7 +184,7 @@ async fn grid_detail(
             }
         }
     }
-    blocking(move || grid_rows(&library, &grid, &request)).await
+    blocking(move || grid_rows(&state.library, &grid, &request)).await
 }
 
 /// The embedded page and its assets; any other path is a 404 (JSON under `/api`).

@@ -4,7 +4,10 @@
 //! both `ts` (UTC nanoseconds as a decimal string: exact, beyond JavaScript's 2^53) and `time`
 //! (whole UTC seconds, for the charts).
 
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::SystemTime;
 
 use auction_trader_analytics::display::run_currency;
 use auction_trader_analytics::{PriceBar, RunRecords, TradeRecord};
@@ -70,10 +73,51 @@ fn read_metrics(dir: &Path) -> Result<Value, ApiError> {
     }
 }
 
-/// Loads a run's execution.db.
-pub fn load_records(library: &Library, name: &str) -> Result<RunRecords, ApiError> {
-    let dir = library.run_dir(name)?;
-    read_execution_db(&dir.join("execution.db")).map_err(ApiError::internal)
+/// Runs read from their execution.db, kept while the file is unchanged (same size and
+/// modification time): a page asks for a run's bars, trades and equity at once, and a run
+/// directory is replaced whole, never edited in place.
+#[derive(Debug, Default)]
+pub struct RunCache {
+    runs: Mutex<BTreeMap<String, CachedRun>>,
+}
+
+#[derive(Debug)]
+struct CachedRun {
+    stamp: (u64, Option<SystemTime>),
+    records: Arc<RunRecords>,
+}
+
+/// Most runs kept in memory (a month of 1-minute bars is about 100,000 rows).
+const CACHED_RUNS: usize = 8;
+
+impl RunCache {
+    /// Run `name`'s records, read again when its execution.db changed.
+    pub fn load(&self, library: &Library, name: &str) -> Result<Arc<RunRecords>, ApiError> {
+        let path = library.run_dir(name)?.join("execution.db");
+        let metadata = std::fs::metadata(&path).map_err(ApiError::internal)?;
+        let stamp = (metadata.len(), metadata.modified().ok());
+        {
+            let runs = self.runs.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some(cached) = runs.get(name)
+                && cached.stamp == stamp
+            {
+                return Ok(Arc::clone(&cached.records));
+            }
+        }
+        let records = Arc::new(read_execution_db(&path).map_err(ApiError::internal)?);
+        let mut runs = self.runs.lock().unwrap_or_else(PoisonError::into_inner);
+        if runs.len() >= CACHED_RUNS && !runs.contains_key(name) {
+            runs.clear();
+        }
+        runs.insert(
+            name.to_owned(),
+            CachedRun {
+                stamp,
+                records: Arc::clone(&records),
+            },
+        );
+        Ok(records)
+    }
 }
 
 /// Row counts of a run's tables.
@@ -123,8 +167,12 @@ impl From<UnixNanos> for Time {
 }
 
 /// The summary of run `name`.
-pub fn run_summary(library: &Library, name: &str) -> Result<RunSummary, ApiError> {
-    let records = load_records(library, name)?;
+pub fn run_summary(
+    library: &Library,
+    cache: &RunCache,
+    name: &str,
+) -> Result<RunSummary, ApiError> {
+    let records = cache.load(library, name)?;
     let dir = library.run_dir(name)?;
     let config = match std::fs::read_to_string(dir.join("config.yaml")) {
         Ok(text) => text,
@@ -148,8 +196,8 @@ pub fn run_summary(library: &Library, name: &str) -> Result<RunSummary, ApiError
         },
         metrics: read_metrics(&dir)?,
         config,
-        title: records.title,
-        symbol: records.symbol,
+        title: records.title.clone(),
+        symbol: records.symbol.clone(),
     })
 }
 

@@ -137,7 +137,7 @@ fn write_grid(path: &Path) {
 }
 
 struct Fixture {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     server: RunningServer,
     agent: ureq::Agent,
 }
@@ -167,11 +167,7 @@ impl Fixture {
             .timeout_global(Some(Duration::from_secs(10)))
             .build()
             .into();
-        Self {
-            _dir: dir,
-            server,
-            agent,
-        }
+        Self { dir, server, agent }
     }
 
     /// Status, content type and body of `GET path`.
@@ -344,4 +340,19 @@ fn the_page_and_its_assets_are_served_from_the_binary() {
     assert!(script.len() > 10_000);
     assert_eq!(fixture.get("/favicon.svg").0, 200);
     assert_eq!(fixture.get("/nothing.js").0, 404);
+}
+
+#[test]
+fn a_rewritten_run_is_read_again() {
+    let fixture = Fixture::new();
+    let count = |value: &Value| value["bars"].as_array().map_or(0, Vec::len);
+    assert_eq!(count(&fixture.json("/api/runs/unit/bars", 200)), 2);
+    // The run is replaced (as `backtest` does) with one more bar: the cached copy is stale.
+    let mut more = records();
+    let mut third = more.bars[1];
+    third.ts = UnixNanos(DAY + 2 * MINUTE);
+    more.bars.push(third);
+    let path = fixture.dir.path().join("runs/unit/execution.db");
+    write_execution_db(&path, &more).unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(count(&fixture.json("/api/runs/unit/bars", 200)), 3);
 }
