@@ -257,7 +257,11 @@ async function gridView(id: string): Promise<void> {
     app.replaceChildren(
       h("h1", {}, `Grid ${grid.grid.grid_id} `, h("small", {}, `${grid.grid.finished} / ${grid.grid.combinations} ${grid.grid.label}`)),
       h("p", { class: "muted" }, "Click a column to sort (largest first, again for smallest first)."),
-      h("table", { id: "grid-table", "data-sort": sort ?? "", "data-order": order }, h("thead", {}, head), h("tbody", {}, ...body)),
+      h(
+        "div",
+        { class: "scroll" },
+        h("table", { id: "grid-table", "data-sort": sort ?? "", "data-order": order }, h("thead", {}, head), h("tbody", {}, ...body)),
+      ),
     );
     window.dashboard.ready = true;
   };
