@@ -8,7 +8,9 @@ use std::path::PathBuf;
 
 use auction_trader_analytics::{EquityPoint, ExitLeg, PriceBar, RunRecords, TradeRecord};
 use auction_trader_storage::run_db::write_execution_db;
-use auction_trader_types::{Money, Price, Quantity, UnixNanos};
+use auction_trader_types::{
+    Direction, EntryLiquidity, ExitReason, Money, Price, Quantity, SetupKind, UnixNanos,
+};
 
 /// 2022-01-01 00:00:00 UTC.
 const START: i64 = 1_640_995_200_000_000_000;
@@ -64,24 +66,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let pnl = if long { exit - entry } else { entry - exit };
         records.trades.push(TradeRecord {
             trade_id: index as u64 + 1,
-            setup: "break_in".to_owned(),
-            direction: if long { "long" } else { "short" }.to_owned(),
+            setup: SetupKind::BreakIn,
+            direction: if long {
+                Direction::Long
+            } else {
+                Direction::Short
+            },
             signal_ts: UnixNanos(START + entry_minute * MINUTE),
             entry_ts: UnixNanos(START + entry_minute * MINUTE + 1),
             entry_price: price(entry),
             quantity: Quantity::ONE,
-            entry_liquidity: "maker".to_owned(),
+            entry_liquidity: EntryLiquidity::Maker,
             stop: price(if long { entry - 100 } else { entry + 100 }),
             take_profit_1: None,
             take_profit_2: price(if long { entry + 100 } else { entry - 100 }),
             exit_ts: UnixNanos(START + exit_minute * MINUTE),
             exit_price: price(exit),
-            exit_reason: "max_hold".to_owned(),
+            exit_reason: ExitReason::MaxHold,
             legs: vec![ExitLeg {
                 ts: UnixNanos(START + exit_minute * MINUTE),
                 price: price(exit),
                 quantity: Quantity::ONE,
-                reason: "max_hold".to_owned(),
+                reason: ExitReason::MaxHold,
                 fee: Money::ZERO,
                 slippage: Money::ZERO,
             }],

@@ -270,19 +270,19 @@ impl From<&TradeRecord> for TradeJson {
     fn from(trade: &TradeRecord) -> Self {
         Self {
             trade_id: trade.trade_id,
-            setup: trade.setup.clone(),
-            direction: trade.direction.clone(),
+            setup: trade.setup.to_string(),
+            direction: trade.direction.to_string(),
             signal: trade.signal_ts.into(),
             entry: trade.entry_ts.into(),
             entry_price: trade.entry_price.to_string(),
             quantity: trade.quantity.to_string(),
-            entry_liquidity: trade.entry_liquidity.clone(),
+            entry_liquidity: trade.entry_liquidity.to_string(),
             stop: trade.stop.to_string(),
             take_profit_1: decimal(trade.take_profit_1),
             take_profit_2: trade.take_profit_2.to_string(),
             exit: trade.exit_ts.into(),
             exit_price: trade.exit_price.to_string(),
-            exit_reason: trade.exit_reason.clone(),
+            exit_reason: trade.exit_reason.to_string(),
             gross_pnl: trade.gross_pnl.to_string(),
             fees: trade.fees.to_string(),
             funding: trade.funding.to_string(),
@@ -296,7 +296,7 @@ impl From<&TradeRecord> for TradeJson {
                     time: seconds(leg.ts),
                     price: leg.price.to_string(),
                     quantity: leg.quantity.to_string(),
-                    reason: leg.reason.clone(),
+                    reason: leg.reason.to_string(),
                 })
                 .collect(),
         }

@@ -9,7 +9,9 @@ use auction_trader_analytics::{ExitLeg, PriceBar, RunRecords, TradeRecord};
 use auction_trader_api::{Library, RunningServer, ServeOptions};
 use auction_trader_storage::run_db::{SignalRow, write_execution_db, write_signals_db};
 use auction_trader_storage::{GridDb, GridInfo, GridRow};
-use auction_trader_types::{Money, Price, Quantity, UnixNanos};
+use auction_trader_types::{
+    Direction, EntryLiquidity, ExitReason, Money, Price, Quantity, SetupKind, UnixNanos,
+};
 use serde_json::{Value, json};
 
 fn price(text: &str) -> Price {
@@ -50,24 +52,24 @@ fn records() -> RunRecords {
     ];
     records.trades = vec![TradeRecord {
         trade_id: 1,
-        setup: "break_in".to_owned(),
-        direction: "long".to_owned(),
+        setup: SetupKind::BreakIn,
+        direction: Direction::Long,
         signal_ts: UnixNanos(DAY + 5),
         entry_ts: UnixNanos(DAY + 30_000_000_001),
         entry_price: price("100.5"),
         quantity: Quantity::ONE,
-        entry_liquidity: "maker".to_owned(),
+        entry_liquidity: EntryLiquidity::Maker,
         stop: price("99"),
         take_profit_1: None,
         take_profit_2: price("103"),
         exit_ts: UnixNanos(DAY + MINUTE + 1),
         exit_price: price("100.75"),
-        exit_reason: "end_of_data".to_owned(),
+        exit_reason: ExitReason::EndOfData,
         legs: vec![ExitLeg {
             ts: UnixNanos(DAY + MINUTE + 1),
             price: price("100.75"),
             quantity: Quantity::ONE,
-            reason: "end_of_data".to_owned(),
+            reason: ExitReason::EndOfData,
             fee: Money::ZERO,
             slippage: Money::ZERO,
         }],
