@@ -61,6 +61,8 @@ pub enum SetupKind {
     FailedBreakout,
     /// SPEC 3.2 liquidity-drain reversal.
     Drain,
+    /// SPEC 3.3 statistical mean reversion (z-score against EMA/VWAP).
+    MeanReversion,
     /// A strategy outside the auction family (direct orders, research strategies).
     Other,
 }
@@ -73,6 +75,7 @@ impl SetupKind {
             Self::BreakoutRetest => "breakout_retest",
             Self::FailedBreakout => "failed_breakout",
             Self::Drain => "drain",
+            Self::MeanReversion => "mean_reversion",
             Self::Other => "other",
         }
     }
