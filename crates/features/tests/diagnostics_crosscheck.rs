@@ -157,3 +157,29 @@ fn mackinnon_p_values_match_statsmodels() {
         );
     }
 }
+
+/// The SPEC 2.6 diagnostics on the month: the half-life and ADF of every 240-minute window
+/// beside the same estimators on a seeded random walk with the month's volatility. Prints the
+/// report (docs/mean-reversion.md quotes it) and checks what must hold whatever the market
+/// did: the walk's ADF rejects at 10% in roughly 10% of its windows (the test is calibrated),
+/// while its half-life is finite in most windows (the small-sample bias the ADF guards against).
+#[test]
+fn random_walk_benchmark_on_the_month() {
+    use auction_trader_features::research::benchmark::{
+        BENCHMARK_SEED, RandomWalkBenchmark, rolling_tests,
+    };
+    let expected = expected();
+    let Some(logs) = log_closes(expected["source"].as_str().expect("source")) else {
+        return;
+    };
+    let closes: Vec<f64> = logs.iter().map(|value| value.exp()).collect();
+    let (half_lives, p_values) = rolling_tests(&logs);
+    let benchmark =
+        RandomWalkBenchmark::new(&closes, &half_lives, &p_values, BENCHMARK_SEED).expect("bench");
+    eprint!("{}", benchmark.to_text());
+    let walk = &benchmark.random_walk;
+    let rejects = walk.adf_reject_10.expect("walk windows");
+    assert!((0.04..=0.20).contains(&rejects), "{rejects}");
+    assert!(walk.half_life_defined as f64 > 0.5 * walk.windows as f64);
+    assert_eq!(benchmark.data.windows, logs.len() - 239);
+}

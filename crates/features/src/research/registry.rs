@@ -541,7 +541,8 @@ mod tests {
         let mut closes = Vec::new();
         for minute in 0..241u32 {
             state = 0.8 * state + ((f64::from(minute) * 1.618_034).fract() - 0.5);
-            closes.push(100.0 + state);
+            // The close as the snapshot carries it (fixed-point, 1e-9).
+            closes.push(snapshot_at(100.0 + state, 0).bar.close.as_f64());
         }
         let mut values = [0.0, 0.0];
         for (minute, close) in closes.iter().enumerate() {
