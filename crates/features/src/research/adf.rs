@@ -88,7 +88,7 @@ pub fn adf_autolag(series: &[f64], max_lags: usize) -> Option<AdfResult> {
             break;
         }
         let ssr: f64 = y[regressors..].iter().map(|value| value * value).sum();
-        if !(ssr > 0.0) {
+        if ssr.is_nan() || ssr <= 0.0 {
             continue;
         }
         let aic = m * ((2.0 * std::f64::consts::PI).ln() + (ssr / m).ln() + 1.0)
@@ -122,8 +122,8 @@ pub fn adf_test(series: &[f64], lags: usize) -> Option<AdfResult> {
     columns.push(vec![0.0; rows]);
     let mut y = vec![0.0; rows];
     for (row, t) in (first..series.len()).enumerate() {
-        for j in 1..=lags {
-            columns[j][row] = diff(t - j);
+        for (j, column) in columns.iter_mut().enumerate().take(lags + 1).skip(1) {
+            column[row] = diff(t - j);
         }
         columns[lags + 1][row] = series[t - 1] - shift;
         y[row] = diff(t);
