@@ -325,8 +325,10 @@ mod tests {
             Some(FILTER_VOLATILITY)
         );
         // The first failing filter is named.
-        let mut all_bad = FilterInputs::default();
-        all_bad.adx = Some(90.0);
+        let all_bad = FilterInputs {
+            adx: Some(90.0),
+            ..FilterInputs::default()
+        };
         assert_eq!(blocking_filter(&config, &all_bad), Some(FILTER_HALF_LIFE));
     }
 
