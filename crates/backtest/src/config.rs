@@ -220,6 +220,18 @@ pub enum StrategyKind {
     MeanReversion,
 }
 
+impl StrategyKind {
+    /// The config spelling (`strategy.kind`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Auction => "auction",
+            Self::Drain => "drain",
+            Self::SmaCross => "sma_cross",
+            Self::MeanReversion => "mean_reversion",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StrategyConfig {
