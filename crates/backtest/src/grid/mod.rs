@@ -5,6 +5,7 @@
 //! crossing loop.
 
 mod apply;
+pub mod export;
 pub mod query;
 mod runner;
 pub mod sweep;
