@@ -228,6 +228,17 @@ pub fn rerun(
             replayed.data.dir.display()
         )));
     }
+    if let Some(part) = manifest
+        .inputs
+        .iter()
+        .find(|part| !replayed.data.dir.join(&part.path).is_file())
+    {
+        return Err(not_reproducible(format!(
+            "input partition {} is missing from {}",
+            describe(part),
+            replayed.data.dir.display()
+        )));
+    }
     let store = open_store(&replayed)?;
     let current = run_inputs(&replayed, &store)?;
     check_inputs(&manifest.inputs, &current, &replayed.data.dir)?;
