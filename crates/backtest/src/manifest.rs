@@ -78,5 +78,8 @@ pub fn run_manifest(
     config: &BacktestConfig,
     store: &ParquetStore,
 ) -> Result<RunManifest, BacktestError> {
-    Ok(RunManifest::new(config.to_yaml()?, run_inputs(config, store)?))
+    Ok(RunManifest::new(
+        config.to_yaml()?,
+        run_inputs(config, store)?,
+    ))
 }

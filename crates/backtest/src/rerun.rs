@@ -90,7 +90,10 @@ pub fn check_manifest(manifest: &RunManifest) -> Result<(), BacktestError> {
 }
 
 fn describe(part: &PartHash) -> String {
-    format!("{} ({} {} {})", part.path, part.instrument, part.kind, part.date)
+    format!(
+        "{} ({} {} {})",
+        part.path, part.instrument, part.kind, part.date
+    )
 }
 
 /// Refuses inputs that differ from the manifest's: a recorded partition missing or changed,
@@ -108,11 +111,17 @@ pub fn check_inputs(
                 return Err(not_reproducible(format!(
                     "input partition {} is {} in {}",
                     describe(part),
-                    if present { "no longer read by the replay" } else { "missing" },
+                    if present {
+                        "no longer read by the replay"
+                    } else {
+                        "missing"
+                    },
                     data_dir.display()
                 )));
             }
-            Some(now) if now.content_hash != part.content_hash || now.size_bytes != part.size_bytes => {
+            Some(now)
+                if now.content_hash != part.content_hash || now.size_bytes != part.size_bytes =>
+            {
                 return Err(not_reproducible(format!(
                     "input partition {} changed: {} ({} bytes) now, the manifest has {} ({} bytes)",
                     describe(part),
@@ -244,9 +253,10 @@ pub fn rerun(
     check_inputs(&manifest.inputs, &current, &replayed.data.dir)?;
     let result = run_on_store(&replayed, &store, observer)?;
     let out = request.out.clone().unwrap_or_else(|| {
-        let name = original
-            .file_name()
-            .map_or_else(|| "run".to_owned(), |name| name.to_string_lossy().into_owned());
+        let name = original.file_name().map_or_else(
+            || "run".to_owned(),
+            |name| name.to_string_lossy().into_owned(),
+        );
         original.with_file_name(format!("{name}-rerun"))
     });
     if out == original {
@@ -286,13 +296,30 @@ mod tests {
         let recorded = [part("a.parquet", "sha256:1"), part("b.parquet", "sha256:2")];
         assert!(check_inputs(&recorded, &recorded, dir).is_ok());
         let changed = [part("a.parquet", "sha256:1"), part("b.parquet", "sha256:9")];
-        let error = check_inputs(&recorded, &changed, dir).unwrap_err().to_string();
-        assert!(error.contains("b.parquet") && error.contains("changed"), "{error}");
-        let error = check_inputs(&recorded, &recorded[..1], dir).unwrap_err().to_string();
-        assert!(error.contains("b.parquet") && error.contains("missing"), "{error}");
-        let more = [recorded[0].clone(), recorded[1].clone(), part("c.parquet", "sha256:3")];
+        let error = check_inputs(&recorded, &changed, dir)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("b.parquet") && error.contains("changed"),
+            "{error}"
+        );
+        let error = check_inputs(&recorded, &recorded[..1], dir)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("b.parquet") && error.contains("missing"),
+            "{error}"
+        );
+        let more = [
+            recorded[0].clone(),
+            recorded[1].clone(),
+            part("c.parquet", "sha256:3"),
+        ];
         let error = check_inputs(&recorded, &more, dir).unwrap_err().to_string();
-        assert!(error.contains("c.parquet") && error.contains("not in the manifest"), "{error}");
+        assert!(
+            error.contains("c.parquet") && error.contains("not in the manifest"),
+            "{error}"
+        );
         let swapped = [recorded[1].clone(), recorded[0].clone()];
         assert!(check_inputs(&recorded, &swapped, dir).is_err());
     }

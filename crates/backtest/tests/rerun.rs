@@ -42,11 +42,23 @@ fn a_rerun_is_byte_identical_and_tampering_is_refused() {
     assert!(run.result.metrics.trade_count > 0);
     let again = dir.path().join("again");
     let outcome = rerun(&request(&run.run_dir, &again), &mut Silent).unwrap();
-    for file in ["config.yaml", "execution.db", "signals.db", "trades.csv", "equity.csv"] {
-        assert!(outcome.files_identical.iter().any(|name| name == file), "{file}");
+    for file in [
+        "config.yaml",
+        "execution.db",
+        "signals.db",
+        "trades.csv",
+        "equity.csv",
+    ] {
+        assert!(
+            outcome.files_identical.iter().any(|name| name == file),
+            "{file}"
+        );
     }
     for file in ["metrics.json", "report.html", "manifest.json"] {
-        assert!(outcome.files_identical.iter().any(|name| name == file), "{file}");
+        assert!(
+            outcome.files_identical.iter().any(|name| name == file),
+            "{file}"
+        );
     }
     assert_eq!(outcome.inputs_checked, run.manifest.inputs.len());
     // From the manifest's path, into the default `<run>-rerun` directory.
@@ -68,7 +80,10 @@ fn a_rerun_is_byte_identical_and_tampering_is_refused() {
     edited.extend_from_slice(b" ");
     std::fs::write(&metrics, &edited).unwrap();
     let error = rerun(&request(&run.run_dir, &again), &mut Silent).unwrap_err();
-    assert!(error.to_string().contains("metrics.json differs"), "{error}");
+    assert!(
+        error.to_string().contains("metrics.json differs"),
+        "{error}"
+    );
     std::fs::write(&metrics, &original_metrics).unwrap();
 
     // An edited config in the manifest (identity no longer matches).

@@ -188,8 +188,26 @@ fn every_command_ends_quietly_when_its_reader_goes_away() {
     for command in [
         vec!["costs", "-c", week],
         vec!["regimes", "-c", week],
-        vec!["walk-forward", "-c", week, "--sweep", sweep, "--segments", "3"],
-        vec!["kfold", "-c", week, "--sweep", sweep, "--folds", "3", "--embargo-minutes", "60"],
+        vec![
+            "walk-forward",
+            "-c",
+            week,
+            "--sweep",
+            sweep,
+            "--segments",
+            "3",
+        ],
+        vec![
+            "kfold",
+            "-c",
+            week,
+            "--sweep",
+            sweep,
+            "--folds",
+            "3",
+            "--embargo-minutes",
+            "60",
+        ],
         vec!["cross-symbol", "-c", week, "--on", other],
     ] {
         let args: Vec<&str> = std::iter::once("validate-strategy")

@@ -8,7 +8,9 @@ use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow::array::{
+    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
+};
 use arrow::datatypes::{DataType, Field, Schema};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -72,8 +74,15 @@ pub fn write_table(path: &Path, columns: &[TableColumn]) -> Result<(), StorageEr
     let rows = columns.first().map_or(0, |column| column.values.len());
     for (index, column) in columns.iter().enumerate() {
         let invalid = |message: String| Err(StorageError::InvalidArgument(message));
-        if column.name.is_empty() || columns[..index].iter().any(|other| other.name == column.name) {
-            return invalid(format!("table column {:?} is empty or appears twice", column.name));
+        if column.name.is_empty()
+            || columns[..index]
+                .iter()
+                .any(|other| other.name == column.name)
+        {
+            return invalid(format!(
+                "table column {:?} is empty or appears twice",
+                column.name
+            ));
         }
         if column.values.len() != rows {
             return invalid(format!(
@@ -89,7 +98,10 @@ pub fn write_table(path: &Path, columns: &[TableColumn]) -> Result<(), StorageEr
             .map(|column| Field::new(&column.name, column.values.data_type(), true))
             .collect::<Vec<_>>(),
     ));
-    if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+    if let Some(parent) = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(parent).map_err(|error| StorageError::io(parent, error))?;
     }
     let temporary = temporary_path(path);
@@ -126,22 +138,35 @@ fn values_of(path: &Path, name: &str, array: &ArrayRef) -> Result<ColumnValues, 
     let rows = 0..array.len();
     let valid = |row: usize| !array.is_null(row);
     if let Some(values) = any.downcast_ref::<Int64Array>() {
-        return Ok(ColumnValues::Int64(rows.map(|row| valid(row).then(|| values.value(row))).collect()));
+        return Ok(ColumnValues::Int64(
+            rows.map(|row| valid(row).then(|| values.value(row)))
+                .collect(),
+        ));
     }
     if let Some(values) = any.downcast_ref::<Float64Array>() {
-        return Ok(ColumnValues::Float64(rows.map(|row| valid(row).then(|| values.value(row))).collect()));
+        return Ok(ColumnValues::Float64(
+            rows.map(|row| valid(row).then(|| values.value(row)))
+                .collect(),
+        ));
     }
     if let Some(values) = any.downcast_ref::<BooleanArray>() {
-        return Ok(ColumnValues::Boolean(rows.map(|row| valid(row).then(|| values.value(row))).collect()));
+        return Ok(ColumnValues::Boolean(
+            rows.map(|row| valid(row).then(|| values.value(row)))
+                .collect(),
+        ));
     }
     if let Some(values) = any.downcast_ref::<StringArray>() {
         return Ok(ColumnValues::Utf8(
-            rows.map(|row| valid(row).then(|| values.value(row).to_owned())).collect(),
+            rows.map(|row| valid(row).then(|| values.value(row).to_owned()))
+                .collect(),
         ));
     }
     Err(StorageError::corrupt(
         path,
-        format!("column {name} is {}, not INT64, DOUBLE, BOOLEAN or UTF8", array.data_type()),
+        format!(
+            "column {name} is {}, not INT64, DOUBLE, BOOLEAN or UTF8",
+            array.data_type()
+        ),
     ))
 }
 
@@ -195,7 +220,10 @@ mod tests {
             column("seq", ColumnValues::Int64(vec![Some(0), Some(1)])),
             column("sharpe", ColumnValues::Float64(vec![Some(1.25), None])),
             column("flip", ColumnValues::Boolean(vec![Some(true), None])),
-            column("mode", ColumnValues::Utf8(vec![Some("raw".to_owned()), None])),
+            column(
+                "mode",
+                ColumnValues::Utf8(vec![Some("raw".to_owned()), None]),
+            ),
         ];
         write_table(&path, &columns).unwrap();
         assert!(!temporary_path(&path).exists());

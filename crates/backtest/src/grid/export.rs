@@ -20,13 +20,28 @@ fn typed(values: Vec<Option<&Value>>) -> ColumnValues {
         return ColumnValues::Float64(vec![None; values.len()]);
     }
     if present().all(|value| value.is_boolean()) {
-        return ColumnValues::Boolean(values.iter().map(|value| value.and_then(Value::as_bool)).collect());
+        return ColumnValues::Boolean(
+            values
+                .iter()
+                .map(|value| value.and_then(Value::as_bool))
+                .collect(),
+        );
     }
     if present().all(|value| value.is_i64()) {
-        return ColumnValues::Int64(values.iter().map(|value| value.and_then(Value::as_i64)).collect());
+        return ColumnValues::Int64(
+            values
+                .iter()
+                .map(|value| value.and_then(Value::as_i64))
+                .collect(),
+        );
     }
     if present().all(|value| value.is_number()) {
-        return ColumnValues::Float64(values.iter().map(|value| value.and_then(Value::as_f64)).collect());
+        return ColumnValues::Float64(
+            values
+                .iter()
+                .map(|value| value.and_then(Value::as_f64))
+                .collect(),
+        );
     }
     ColumnValues::Utf8(
         values
@@ -60,9 +75,7 @@ pub fn result_columns(rows: &[ResultRow]) -> Vec<TableColumn> {
         TableColumn {
             name: "seq".to_owned(),
             values: ColumnValues::Int64(
-                rows.iter()
-                    .map(|row| i64::try_from(row.seq).ok())
-                    .collect(),
+                rows.iter().map(|row| i64::try_from(row.seq).ok()).collect(),
             ),
         },
         TableColumn {
@@ -114,20 +127,47 @@ mod tests {
         ];
         let columns = result_columns(&rows);
         let names: Vec<&str> = columns.iter().map(|column| column.name.as_str()).collect();
-        assert_eq!(names, ["seq", "run_id", "fast", "flip", "mode", "risk", "sharpe", "trades"]);
-        assert_eq!(columns[0].values, ColumnValues::Int64(vec![Some(0), Some(1)]));
-        assert_eq!(columns[2].values, ColumnValues::Int64(vec![Some(5), Some(10)]));
-        assert_eq!(columns[3].values, ColumnValues::Boolean(vec![Some(true), Some(false)]));
+        assert_eq!(
+            names,
+            [
+                "seq", "run_id", "fast", "flip", "mode", "risk", "sharpe", "trades"
+            ]
+        );
+        assert_eq!(
+            columns[0].values,
+            ColumnValues::Int64(vec![Some(0), Some(1)])
+        );
+        assert_eq!(
+            columns[2].values,
+            ColumnValues::Int64(vec![Some(5), Some(10)])
+        );
+        assert_eq!(
+            columns[3].values,
+            ColumnValues::Boolean(vec![Some(true), Some(false)])
+        );
         // A string and a number: text.
         assert_eq!(
             columns[4].values,
             ColumnValues::Utf8(vec![Some("raw".to_owned()), Some("3".to_owned())])
         );
         // 0.01 and 2: numbers, not all integers.
-        assert_eq!(columns[5].values, ColumnValues::Float64(vec![Some(0.01), Some(2.0)]));
-        assert_eq!(columns[6].values, ColumnValues::Float64(vec![Some(1.5), None]));
-        assert_eq!(columns[7].values, ColumnValues::Int64(vec![Some(12), Some(0)]));
-        let undefined = result_columns(&[row(0, serde_json::json!({}), serde_json::json!({"sortino": null}))]);
+        assert_eq!(
+            columns[5].values,
+            ColumnValues::Float64(vec![Some(0.01), Some(2.0)])
+        );
+        assert_eq!(
+            columns[6].values,
+            ColumnValues::Float64(vec![Some(1.5), None])
+        );
+        assert_eq!(
+            columns[7].values,
+            ColumnValues::Int64(vec![Some(12), Some(0)])
+        );
+        let undefined = result_columns(&[row(
+            0,
+            serde_json::json!({}),
+            serde_json::json!({"sortino": null}),
+        )]);
         assert_eq!(undefined[2].values, ColumnValues::Float64(vec![None]));
 
         let directory = tempfile::tempdir().unwrap();

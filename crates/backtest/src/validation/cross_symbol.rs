@@ -204,8 +204,14 @@ mod tests {
         assert!(second_symbol_gate("A", Some(1.0), "B", Some(3.0)).passed());
         assert!(!second_symbol_gate("A", Some(1.0), "B", Some(-0.5)).passed());
         // A losing first symbol has no share to keep: undefined, a fail.
-        assert_eq!(second_symbol_gate("A", Some(-2.0), "B", Some(-1.0)).value, None);
-        assert_eq!(second_symbol_gate("A", Some(0.0), "B", Some(1.0)).value, None);
+        assert_eq!(
+            second_symbol_gate("A", Some(-2.0), "B", Some(-1.0)).value,
+            None
+        );
+        assert_eq!(
+            second_symbol_gate("A", Some(0.0), "B", Some(1.0)).value,
+            None
+        );
         assert_eq!(second_symbol_gate("A", None, "B", Some(1.0)).value, None);
         assert_eq!(second_symbol_gate("A", Some(1.0), "B", None).value, None);
     }

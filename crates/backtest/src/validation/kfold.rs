@@ -176,9 +176,11 @@ pub fn purged_kfold(
         let mut parts: Vec<Vec<TrainPart>> = Vec::with_capacity(fold.train.len());
         for window in &fold.train {
             let train = data.window(base, *window);
-            parts.push(data.run_all(&plan.configs, &train, options.workers, &|result| {
-                TrainPart::of(&result.metrics, &result.records)
-            })?);
+            parts.push(
+                data.run_all(&plan.configs, &train, options.workers, &|result| {
+                    TrainPart::of(&result.metrics, &result.records)
+                })?,
+            );
         }
         let values: Vec<Option<f64>> = (0..plan.configs.len())
             .map(|index| {
@@ -248,7 +250,15 @@ pub fn purged_kfold(
 mod tests {
     use super::*;
 
-    fn part(returns: &[f64], net: f64, fraction: f64, win: f64, loss: f64, wins: usize, trades: usize) -> TrainPart {
+    fn part(
+        returns: &[f64],
+        net: f64,
+        fraction: f64,
+        win: f64,
+        loss: f64,
+        wins: usize,
+        trades: usize,
+    ) -> TrainPart {
         TrainPart {
             daily_returns: returns.to_vec(),
             net_pnl: net,
@@ -273,7 +283,10 @@ mod tests {
         assert!((sharpe - 0.5 * 365f64.sqrt()).abs() < 1e-12, "{sharpe}");
         // Downside deviation sqrt((0 + 0 + 0.0001) / 3) = 0.0057735: Sortino 1.7320508 × √365.
         let sortino = pooled_objective(&parts, "sortino").unwrap();
-        assert!((sortino - 3f64.sqrt() * 365f64.sqrt()).abs() < 1e-9, "{sortino}");
+        assert!(
+            (sortino - 3f64.sqrt() * 365f64.sqrt()).abs() < 1e-9,
+            "{sortino}"
+        );
         assert_eq!(pooled_objective(&parts, "net_pnl"), Some(80.0));
         // 1.10 × 0.98 = 1.078: 7.8 %.
         let compounded = pooled_objective(&parts, "return_pct").unwrap();

@@ -29,7 +29,9 @@ pub use gates::{
     GATE_COST_MULTIPLIER, Gate, OUT_OF_SAMPLE_SHARPE, SECOND_SYMBOL_SHARPE_RATIO,
     SHARPE_AT_DOUBLE_COSTS, SHARPE_IN_EVERY_REGIME,
 };
-pub use kfold::{KFoldOptions, KFoldReport, KFoldResult, TrainPart, pooled_objective, purged_kfold};
+pub use kfold::{
+    KFoldOptions, KFoldReport, KFoldResult, TrainPart, pooled_objective, purged_kfold,
+};
 pub use purged::{PurgedFold, purged_folds};
 pub use regimes::{REGIMES, RegimeReport, RegimeRow, daily_volatility, regime_split, terciles};
 pub use report::{

@@ -147,7 +147,10 @@ mod tests {
         assert_eq!(folds[1].test, window(start + day, start + 2 * day));
         assert_eq!(folds[1].train, [window(start, start + day - 60 * MINUTE)]);
         assert_eq!(folds[0].train, [window(start + 2 * day, start + 3 * day)]);
-        assert_eq!(folds[2].train, [window(start, start + 2 * day - 60 * MINUTE)]);
+        assert_eq!(
+            folds[2].train,
+            [window(start, start + 2 * day - 60 * MINUTE)]
+        );
         // Boundaries 10 + 10k/3: 10, 13, 16, 20; no purge, no embargo: the complement.
         let folds = purged_folds(window(10, 20), 3, 0, 0).unwrap();
         assert_eq!(folds[1].test, window(13, 16));

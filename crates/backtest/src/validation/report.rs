@@ -501,7 +501,7 @@ fn cross_symbol_document(report: &CrossSymbolReport) -> Document {
     let table = Table {
         header: [
             "instrument",
-            "days",
+            "daily_returns",
             "net_pnl",
             "currency",
             "return_pct",

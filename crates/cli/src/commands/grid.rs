@@ -325,7 +325,10 @@ fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
         (None, Some(out)) => (
             out,
             args.format.unwrap_or(
-                if out.extension().is_some_and(|extension| extension == "parquet") {
+                if out
+                    .extension()
+                    .is_some_and(|extension| extension == "parquet")
+                {
                     ExportFormat::Parquet
                 } else {
                     ExportFormat::Csv

@@ -253,9 +253,7 @@ fn kfold(args: &KFoldArgs) -> anyhow::Result<ExitCode> {
     let sweep = read_sweep(&args.sweep)?;
     let options = KFoldOptions {
         folds: args.folds,
-        purge_minutes: args
-            .purge_minutes
-            .unwrap_or(config.risk.max_hold_minutes),
+        purge_minutes: args.purge_minutes.unwrap_or(config.risk.max_hold_minutes),
         embargo_minutes: args.embargo_minutes,
         objective: args.objective.clone(),
         workers: args.common.workers.unwrap_or_else(default_workers).max(1),
