@@ -114,7 +114,7 @@ mod tests {
         let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
         assert_eq!(rows.len(), records.trades.len());
         assert_eq!(&rows[0][1], "break_in");
-        assert_eq!(&rows[0][14], "take_profit_2");
+        assert_eq!(&rows[0][13], "take_profit_2");
         assert_eq!(&rows[0][3], records.trades[0].signal_ts.to_string());
         assert_eq!(
             rows[0][19].parse::<Money>().unwrap(),

@@ -33,8 +33,8 @@ pub struct UnknownName {
     pub known: Vec<&'static str>,
 }
 
-/// Implements a `const fn as_str`, [`Named`], `Display`, `FromStr` and comparison with a name
-/// from a list of
+/// Implements a `const fn as_str`, [`Named`], `Display`, `FromStr`, serde and comparison with a
+/// name from a list of
 /// `Variant => "name"` pairs.
 macro_rules! named_enum {
     ($ty:ty, $what:literal, { $($variant:ident => $name:literal),+ $(,)? }) => {
@@ -71,6 +71,21 @@ macro_rules! named_enum {
         impl ::std::cmp::PartialEq<&str> for $ty {
             fn eq(&self, name: &&str) -> bool {
                 <$ty>::as_str(*self) == *name
+            }
+        }
+
+        // Serde uses the same names (a derived `rename_all = "snake_case"` would spell
+        // `TakeProfit1` as `take_profit1`).
+        impl ::serde::Serialize for $ty {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(<$ty>::as_str(*self))
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $ty {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let name = <String as ::serde::Deserialize>::deserialize(deserializer)?;
+                <Self as $crate::names::Named>::from_name(&name).map_err(::serde::de::Error::custom)
             }
         }
 

@@ -16,8 +16,7 @@ use crate::{Money, Price, Quantity, Rate, UnixNanos};
 pub struct OrderId(pub u64);
 
 /// Direction of an order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum OrderSide {
     Buy,
     Sell,
@@ -119,8 +118,7 @@ pub enum OrderCommand {
 }
 
 /// Who provided liquidity in a fill.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Liquidity {
     Maker,
     Taker,

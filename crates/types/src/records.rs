@@ -17,8 +17,7 @@ use crate::{
 };
 
 /// Who provided the liquidity of a trade's entry fills.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum EntryLiquidity {
     Maker,
     Taker,
@@ -29,8 +28,7 @@ pub enum EntryLiquidity {
 named_enum!(EntryLiquidity, "entry liquidity", { Maker => "maker", Taker => "taker", Mixed => "mixed" });
 
 /// Market or limit: an order's type without its parameters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum OrderType {
     Market,
     Limit,
@@ -49,8 +47,7 @@ impl crate::OrderKind {
 }
 
 /// Why the engine sent an order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum OrderPurpose {
     /// Opens a managed trade.
     Entry,
@@ -63,8 +60,7 @@ pub enum OrderPurpose {
 named_enum!(OrderPurpose, "order purpose", { Entry => "entry", Exit => "exit", Direct => "direct" });
 
 /// An order's final state in a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum OrderStatus {
     Filled,
     PartiallyFilled,

@@ -3,14 +3,13 @@
 //! a position closes. It lives here, at the bottom of the crate graph, so risk and storage
 //! read it without depending on the strategy crate.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::names::named_enum;
 use crate::{OrderSide, Price, Rate, TimeoutAction, UnixNanos};
 
 /// Direction of a position.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Direction {
     Long,
     Short,
@@ -44,8 +43,7 @@ impl Direction {
 }
 
 /// The setup that produced a signal (SPEC 3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum SetupKind {
     /// SPEC 3.1 break-in (mean reversion into value).
     BreakIn,
@@ -105,8 +103,7 @@ pub struct TradeIntent {
 }
 
 /// Why a position (or part of it) was closed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ExitReason {
     StopLoss,
     /// The stop after TP1, moved to the entry price (SPEC 4).
