@@ -35,6 +35,10 @@ pub enum BacktestError {
     /// The store holds nothing the run could replay (the message says what is missing).
     #[error("{0}")]
     NoData(String),
+    /// A run cannot be re-made from its manifest: another program version, an edited
+    /// manifest, changed inputs or outputs that differ (the message names which).
+    #[error("not reproducible: {0}")]
+    NotReproducible(String),
     /// The caller's observer stopped the run (e.g. its output went away).
     #[error("stopped: {0}")]
     Stopped(String),

@@ -7,8 +7,9 @@
 //!
 //! [`run_config()`] is the one run API above it: a validated config in, a finished run out
 //! (import-if-missing into the data directory, the store's replay, the engine, and the run
-//! directory with execution.db, signals.db, CSV and the HTML report). The CLI and the grid
-//! runner only parse arguments and print. Never reads the wall clock.
+//! directory with execution.db, signals.db, CSV and the HTML report). [`rerun`] re-makes a
+//! run from its manifest and checks it byte for byte. The CLI and the grid runner only parse
+//! arguments and print. Never reads the wall clock.
 
 pub mod config;
 mod error;
@@ -17,6 +18,7 @@ pub mod grid;
 pub mod lookahead;
 pub mod manifest;
 pub mod quote_ladder;
+pub mod rerun;
 pub mod run_config;
 pub mod run_dir;
 mod runner;

@@ -6,14 +6,14 @@ use auction_trader_data::replay::ReplayMerge;
 use auction_trader_storage::ParquetStore;
 use auction_trader_storage::part_hashes::PartHash;
 use auction_trader_types::{UnixNanos, fnv1a_64};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::BacktestConfig;
 use crate::error::BacktestError;
 use crate::run_config::replay_selection;
 
 /// What a run was made from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunManifest {
     /// `auction-trader <version>` of the crates that ran it.
     pub program: String,
@@ -27,6 +27,21 @@ pub struct RunManifest {
 }
 
 impl RunManifest {
+    /// The manifest of `config` (effective YAML) over `inputs`, made by this program.
+    pub fn new(config: String, inputs: Vec<PartHash>) -> Self {
+        let mut identity = config.clone();
+        for input in &inputs {
+            identity.push('\n');
+            identity.push_str(&input.content_hash);
+        }
+        Self {
+            program: program_version(),
+            config,
+            inputs,
+            identity: format!("{:016x}", fnv1a_64(identity.as_bytes())),
+        }
+    }
+
     pub fn to_json(&self) -> Result<String, BacktestError> {
         serde_json::to_string_pretty(self)
             .map(|mut text| {
@@ -37,11 +52,16 @@ impl RunManifest {
     }
 }
 
-/// The manifest of `config`'s run over `store` (after import-if-missing).
-pub fn run_manifest(
+/// `auction-trader <version>` of this program.
+pub fn program_version() -> String {
+    format!("auction-trader {}", env!("CARGO_PKG_VERSION"))
+}
+
+/// Every part file `config`'s replay reads from `store`, in read order, hashed.
+pub fn run_inputs(
     config: &BacktestConfig,
     store: &ParquetStore,
-) -> Result<RunManifest, BacktestError> {
+) -> Result<Vec<PartHash>, BacktestError> {
     let selection = replay_selection(config)?;
     let streams = ReplayMerge::from_store(store, &selection)?.streams;
     let from = selection.from.unwrap_or(UnixNanos(i64::MIN));
@@ -50,16 +70,16 @@ pub fn run_manifest(
     for stream in &streams {
         inputs.extend(store.part_hashes(&stream.instrument, stream.kind, from, to)?);
     }
-    let config = config.to_yaml()?;
-    let mut identity = config.clone();
-    for input in &inputs {
-        identity.push('\n');
-        identity.push_str(&input.content_hash);
-    }
-    Ok(RunManifest {
-        program: format!("auction-trader {}", env!("CARGO_PKG_VERSION")),
-        config,
-        inputs,
-        identity: format!("{:016x}", fnv1a_64(identity.as_bytes())),
-    })
+    Ok(inputs)
+}
+
+/// The manifest of `config`'s run over `store` (after import-if-missing).
+pub fn run_manifest(
+    config: &BacktestConfig,
+    store: &ParquetStore,
+) -> Result<RunManifest, BacktestError> {
+    Ok(RunManifest::new(
+        config.to_yaml()?,
+        run_inputs(config, store)?,
+    ))
 }

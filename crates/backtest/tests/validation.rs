@@ -137,3 +137,126 @@ fn regimes_split_every_day_and_trade_of_the_run() {
     assert!(report.rows[0].mean_volatility < report.rows[1].mean_volatility);
     assert!(report.rows[1].mean_volatility < report.rows[2].mean_volatility);
 }
+
+#[test]
+fn kfold_chooses_the_best_on_its_train_windows_and_tests_every_fold_once() {
+    use auction_trader_backtest::validation::{
+        KFoldOptions, kfold_text, objective_value, purged_kfold,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let Some(config) = base(&dir.path().join("data")) else {
+        return;
+    };
+    let sweep = Sweep::parse(SWEEP).unwrap();
+    let data = decode_validation_data(&config, "kfold", &mut Silent).unwrap();
+    let options = |workers| KFoldOptions {
+        folds: 3,
+        purge_minutes: 60,
+        embargo_minutes: 1440,
+        objective: "sharpe".to_owned(),
+        workers,
+        force_priors: false,
+    };
+    let report = purged_kfold(&config, &sweep, &data, &options(2), &mut |_| {}).unwrap();
+    assert_eq!(report.combinations, 9);
+    assert_eq!(report.folds.len(), 3);
+    let (minute, day) = (60_000_000_000_i64, 86_400_000_000_000_i64);
+    // 2022-01-03 00:00 .. just after the last bar, 01-16 23:59 (bars stamped at their
+    // close; `data.end` 01-17 is exclusive): 14 days less 1 minute plus 1 ns, in thirds.
+    let start = 1_641_168_000_000_000_000_i64;
+    let end = start + 14 * day - minute + 1;
+    let third = (end - start) / 3;
+    let [first, middle, last] = [&report.folds[0], &report.folds[1], &report.folds[2]];
+    assert_eq!(first.fold.test.from.0, start);
+    assert_eq!(middle.fold.test.from.0, start + third);
+    assert_eq!(last.fold.test.from.0, start + 2 * (end - start) / 3);
+    assert_eq!(last.fold.test.to.0, end);
+    assert_eq!(first.fold.train.len(), 1);
+    assert_eq!(first.fold.train[0].from.0, start + third + day, "embargo");
+    assert_eq!(middle.fold.train.len(), 2);
+    assert_eq!(
+        middle.fold.train[0].to.0,
+        start + third - 60 * minute,
+        "purge"
+    );
+    assert_eq!(last.fold.train[0].to.0, last.fold.test.from.0 - 60 * minute);
+    // Fold 1 trains on one window: its choice is the best plain Sharpe of that window.
+    let train = data.window(&config, first.fold.train[0]);
+    let plan = auction_trader_backtest::grid::plan_grid(
+        &config,
+        &sweep,
+        &GridOptions {
+            workers: 1,
+            force_priors: false,
+        },
+    )
+    .unwrap();
+    let sharpes: Vec<Option<f64>> = plan
+        .configs
+        .iter()
+        .map(|combination| {
+            objective_value(&data.run(combination, &train).unwrap().metrics, "sharpe")
+        })
+        .collect();
+    let best = sharpes.iter().flatten().copied().fold(f64::MIN, f64::max);
+    assert_eq!(first.train_objective, Some(best));
+    // Every test fold's days together are the out-of-sample days.
+    let days: usize = report
+        .folds
+        .iter()
+        .map(|fold| fold.test_daily_returns.len())
+        .sum();
+    assert_eq!(report.out_of_sample.days, days);
+    assert!(days >= 12, "{days}");
+    let one = purged_kfold(&config, &sweep, &data, &options(1), &mut |_| {}).unwrap();
+    assert_eq!(kfold_text(&one), kfold_text(&report));
+}
+
+#[test]
+fn cross_symbol_runs_the_same_parameters_on_the_other_data() {
+    use auction_trader_backtest::validation::{CrossSymbolOptions, cross_symbol, on_other_data};
+    let dir = tempfile::tempdir().unwrap();
+    let Some(config) = base(&dir.path().join("data")) else {
+        return;
+    };
+    // The "other" data set: the same file's next two weeks, with another fee.
+    let mut other = config.clone();
+    other.data.start = Some("2022-01-17".to_owned());
+    other.data.end = Some("2022-01-31".to_owned());
+    other.instrument.taker_fee_bps = Some(4.0);
+    other.strategy.sma_cross.fast = 3;
+    let options = CrossSymbolOptions {
+        objective: "sharpe".to_owned(),
+        workers: 2,
+        force_priors: false,
+    };
+    let report = cross_symbol(&config, &[other.clone()], None, &options, &mut Silent).unwrap();
+    let store = open_store(&config).unwrap();
+    let plain = run_on_store(&config, &store, &mut Silent).unwrap();
+    assert_eq!(report.rows[0].metrics.net_pnl, plain.metrics.net_pnl);
+    let moved = on_other_data(&config, &other);
+    assert_eq!(
+        moved.strategy.sma_cross.fast,
+        config.strategy.sma_cross.fast
+    );
+    let second = run_on_store(&moved, &store, &mut Silent).unwrap();
+    assert_eq!(report.rows[1].metrics.net_pnl, second.metrics.net_pnl);
+    assert_eq!(
+        report.rows[1].metrics.trade_count,
+        second.metrics.trade_count
+    );
+    assert_ne!(report.rows[1].metrics.net_pnl, plain.metrics.net_pnl);
+    assert_eq!(report.gates.len(), 1);
+    let expected = match (plain.metrics.sharpe, second.metrics.sharpe) {
+        (Some(first), Some(second)) if first > 0.0 => Some(second / first),
+        _ => None,
+    };
+    assert_eq!(report.gates[0].value, expected);
+    // With a sweep: the choice is made on the first data set only, and the same
+    // combination runs on the second.
+    let sweep = Sweep::parse(SWEEP).unwrap();
+    let chosen = cross_symbol(&config, &[other], Some(&sweep), &options, &mut Silent).unwrap();
+    assert_eq!(chosen.combinations, 9);
+    assert!(chosen.chosen.is_some());
+    assert_eq!(chosen.rows.len(), 2);
+}

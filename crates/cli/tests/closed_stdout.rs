@@ -74,11 +74,12 @@ fn run_ok(args: &[&str]) {
 
 #[test]
 fn every_command_ends_quietly_when_its_reader_goes_away() {
-    let (Some(trades), Some(capture), Some(executions), Some(tickers)) = (
+    let (Some(trades), Some(capture), Some(executions), Some(tickers), Some(bars)) = (
         shared("tardis/binance-futures_BTCUSDT_trades_2020-02-22_sample.csv"),
         shared("binance/usdm_btcusdt_20240808.gz"),
         shared("bitflyer/bitflyer.execution.20180121.BTC_JPY.csv.gz"),
         shared("bitflyer/bitflyer.ticker.20180121.BTC_JPY.csv.gz"),
+        shared("nautilus/btc-perp_1m_20211231-20220201.csv"),
     ) else {
         return;
     };
@@ -151,4 +152,68 @@ fn every_command_ends_quietly_when_its_reader_goes_away() {
     survives_a_closed_stdout(&["report", text(&run)]);
     survives_a_closed_stdout(&["report", text(&run), "--json"]);
     assert_whole_runs();
+
+    // Re-making the run from its manifest.
+    survives_a_closed_stdout(&["rerun", text(&run), "--out", text(&root.join("remade"))]);
+
+    // The strategy validations (a week of the 1-minute month, a 2-combination sweep).
+    let validation = |name: &str, start: &str, end: &str| {
+        let path = root.join(format!("{name}.yaml"));
+        std::fs::write(
+            &path,
+            format!(
+                "run:\n  name: {name}\n  output_dir: {}\ndata:\n  dir: {}\n  import: [{}]\n  \
+                 bar_label: close\n  venue: nautilus\n  symbol: BTC-PERP\n  start: {start}\n  \
+                 end: {end}\n  warmup_minutes: 60\ninstrument:\n  tick_size: 1\n  lot_size: \
+                 0.0001\naccount:\n  initial_equity: 10000\nstrategy:\n  kind: sma_cross\n",
+                runs.display(),
+                root.join("bars-data").display(),
+                bars.display()
+            ),
+        )
+        .expect("config written");
+        path
+    };
+    let week = validation("week", "2022-01-03", "2022-01-10");
+    let other = validation("other-week", "2022-01-17", "2022-01-24");
+    let sweep = root.join("sweep.yaml");
+    std::fs::write(
+        &sweep,
+        "parameters:\n  strategy.sma_cross.fast: {values: [5, 10]}\n",
+    )
+    .expect("sweep written");
+    let (week, other, sweep) = (text(&week), text(&other), text(&sweep));
+    let out = text(&root.join("validation")).to_owned();
+    let common = ["--out", out.as_str(), "--workers", "1"];
+    for command in [
+        vec!["costs", "-c", week],
+        vec!["regimes", "-c", week],
+        vec![
+            "walk-forward",
+            "-c",
+            week,
+            "--sweep",
+            sweep,
+            "--segments",
+            "3",
+        ],
+        vec![
+            "kfold",
+            "-c",
+            week,
+            "--sweep",
+            sweep,
+            "--folds",
+            "3",
+            "--embargo-minutes",
+            "60",
+        ],
+        vec!["cross-symbol", "-c", week, "--on", other],
+    ] {
+        let args: Vec<&str> = std::iter::once("validate-strategy")
+            .chain(command)
+            .chain(common)
+            .collect();
+        survives_a_closed_stdout(&args);
+    }
 }

@@ -6,7 +6,7 @@
 //! `raw/venue=<venue>/symbol=<symbol>/market=<market>/kind=<kind>/date=<YYYY-MM-DD>/part-<source-hash>.parquet`
 //! (hive-style, so DuckDB, Polars and pandas read it directly), `features/` for per-minute
 //! feature tables, `catalog.db` for sources and partitions; [`grid_db`] keeps grid-search
-//! results.
+//! results and [`result_table`] exports them as typed Parquet columns.
 //!
 //! Encoding ([`schema`] has the columns): timestamps are INT64 nanoseconds with the
 //! Parquet `TIMESTAMP(NANOS, UTC)` type; prices and rates are INT64 raw fixed-point with scale
@@ -37,6 +37,7 @@ pub mod matrix;
 mod merge;
 mod part_file;
 pub mod part_hashes;
+pub mod result_table;
 pub mod run_db;
 pub mod schema;
 pub mod sources;

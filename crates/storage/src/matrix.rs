@@ -50,7 +50,8 @@ fn check(ts: &[UnixNanos], columns: &[(&str, &[f64])]) -> Result<(), StorageErro
     Ok(())
 }
 
-fn temporary_path(path: &Path) -> PathBuf {
+/// The hidden name a file is written under before its rename into place.
+pub(crate) fn temporary_path(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())

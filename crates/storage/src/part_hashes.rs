@@ -2,12 +2,12 @@
 //! over different bytes are told apart, and a run can be re-made from the same ones).
 
 use auction_trader_types::{InstrumentKey, StreamKind, UnixNanos};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{ParquetStore, SourceFile, StorageError};
 
 /// One part file of a replay with the SHA-256 of its bytes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartHash {
     /// `venue:symbol:market`.
     pub instrument: String,

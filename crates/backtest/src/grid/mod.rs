@@ -6,6 +6,7 @@
 //! feature configuration; each then costs its strategy, risk and simulated exchange.
 
 mod apply;
+pub mod export;
 pub mod query;
 mod runner;
 pub mod sweep;

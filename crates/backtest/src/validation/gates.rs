@@ -7,6 +7,8 @@ pub const OUT_OF_SAMPLE_SHARPE: f64 = 1.5;
 pub const SHARPE_AT_DOUBLE_COSTS: f64 = 1.0;
 /// SPEC 6: Sharpe > 0.5 in every volatility regime.
 pub const SHARPE_IN_EVERY_REGIME: f64 = 0.5;
+/// SPEC 6: second-symbol Sharpe > 70% of the first's (the ratio of the two).
+pub const SECOND_SYMBOL_SHARPE_RATIO: f64 = 0.7;
 /// The cost multiplier of the cost gate.
 pub const GATE_COST_MULTIPLIER: f64 = 2.0;
 

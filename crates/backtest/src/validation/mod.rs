@@ -1,10 +1,14 @@
 //! Validation of a strategy (SPEC 6): transaction-cost sensitivity, expanding walk-forward
-//! with an embargo and the split by volatility regime, each with the SPEC 6 gate, a text report and an HTML page. The data is
+//! with an embargo, purged k-fold, cross-symbol and the split by volatility regime, each with
+//! the SPEC 6 gate, a text report and an HTML page. The data is
 //! decoded once per validation; every run reads windows of it.
 
 mod costs;
+mod cross_symbol;
 mod data;
 mod gates;
+mod kfold;
+mod purged;
 mod regimes;
 mod report;
 mod walk_forward;
@@ -16,14 +20,23 @@ pub use costs::{
     COST_MULTIPLIERS, CostReport, CostRow, ScaledCosts, cost_gate, cost_sensitivity, scale_costs,
     trading_window,
 };
+pub use cross_symbol::{
+    CrossSymbolOptions, CrossSymbolReport, SymbolRow, cross_symbol, on_other_data,
+    second_symbol_gate,
+};
 pub use data::{ValidationData, WindowData};
 pub use gates::{
-    GATE_COST_MULTIPLIER, Gate, OUT_OF_SAMPLE_SHARPE, SHARPE_AT_DOUBLE_COSTS,
-    SHARPE_IN_EVERY_REGIME,
+    GATE_COST_MULTIPLIER, Gate, OUT_OF_SAMPLE_SHARPE, SECOND_SYMBOL_SHARPE_RATIO,
+    SHARPE_AT_DOUBLE_COSTS, SHARPE_IN_EVERY_REGIME,
 };
+pub use kfold::{
+    KFoldOptions, KFoldReport, KFoldResult, TrainPart, pooled_objective, purged_kfold,
+};
+pub use purged::{PurgedFold, purged_folds};
 pub use regimes::{REGIMES, RegimeReport, RegimeRow, daily_volatility, regime_split, terciles};
 pub use report::{
-    cost_html, cost_text, regime_html, regime_text, walk_forward_html, walk_forward_text,
+    cost_html, cost_text, cross_symbol_html, cross_symbol_text, kfold_html, kfold_text,
+    regime_html, regime_text, walk_forward_html, walk_forward_text,
 };
 pub use walk_forward::{
     FoldResult, OBJECTIVES, WalkForwardOptions, WalkForwardReport, best_index, objective_value,

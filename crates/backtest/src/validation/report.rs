@@ -4,10 +4,13 @@
 use std::fmt::Write as _;
 
 use super::costs::CostReport;
+use super::cross_symbol::CrossSymbolReport;
 use super::gates::Gate;
+use super::kfold::KFoldReport;
 use super::regimes::RegimeReport;
 use super::walk_forward::WalkForwardReport;
 use super::window::Window;
+use auction_trader_analytics::ReturnStatistics;
 
 fn number(value: Option<f64>, decimals: usize) -> String {
     value.map_or_else(|| "-".to_owned(), |value| format!("{value:.decimals$}"))
@@ -185,6 +188,44 @@ fn cost_document(report: &CostReport) -> Document {
     }
 }
 
+/// The out-of-sample row of a walk-forward or k-fold report.
+fn out_of_sample_table(
+    oos: &ReturnStatistics,
+    net_pnl: f64,
+    trades: usize,
+    mean_train: Option<f64>,
+    mean_test: Option<f64>,
+) -> Table {
+    let ratio = match (mean_test, mean_train) {
+        (Some(test), Some(train)) if train != 0.0 => Some(test / train),
+        _ => None,
+    };
+    Table {
+        header: [
+            "oos_days",
+            "oos_sharpe",
+            "oos_sortino",
+            "oos_net_pnl",
+            "oos_trades",
+            "mean_train_objective",
+            "mean_test_objective",
+            "test/train",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        rows: vec![vec![
+            oos.days.to_string(),
+            number(oos.sharpe, 3),
+            number(oos.sortino, 3),
+            format!("{net_pnl:.2}"),
+            trades.to_string(),
+            number(mean_train, 3),
+            number(mean_test, 3),
+            number(ratio, 3),
+        ]],
+    }
+}
+
 fn walk_forward_document(report: &WalkForwardReport) -> Document {
     let options = &report.options;
     let mut lines = vec![
@@ -237,35 +278,13 @@ fn walk_forward_document(report: &WalkForwardReport) -> Document {
             })
             .collect(),
     };
-    let oos = &report.out_of_sample;
-    let ratio = match (report.mean_test_objective, report.mean_train_objective) {
-        (Some(test), Some(train)) if train != 0.0 => Some(test / train),
-        _ => None,
-    };
-    let aggregate = Table {
-        header: [
-            "oos_days",
-            "oos_sharpe",
-            "oos_sortino",
-            "oos_net_pnl",
-            "oos_trades",
-            "mean_train_objective",
-            "mean_test_objective",
-            "test/train",
-        ]
-        .map(str::to_owned)
-        .to_vec(),
-        rows: vec![vec![
-            oos.days.to_string(),
-            number(oos.sharpe, 3),
-            number(oos.sortino, 3),
-            format!("{:.2}", report.out_of_sample_net_pnl),
-            report.out_of_sample_trades.to_string(),
-            number(report.mean_train_objective, 3),
-            number(report.mean_test_objective, 3),
-            number(ratio, 3),
-        ]],
-    };
+    let aggregate = out_of_sample_table(
+        &report.out_of_sample,
+        report.out_of_sample_net_pnl,
+        report.out_of_sample_trades,
+        report.mean_train_objective,
+        report.mean_test_objective,
+    );
     Document {
         title: format!("Walk-forward: {}", report.run_name),
         lines,
@@ -359,6 +378,189 @@ pub fn walk_forward_text(report: &WalkForwardReport) -> String {
 /// The walk-forward report as an HTML page.
 pub fn walk_forward_html(report: &WalkForwardReport) -> String {
     walk_forward_document(report).html()
+}
+
+fn kfold_document(report: &KFoldReport) -> Document {
+    let options = &report.options;
+    let mut lines = vec![
+        format!(
+            "run {:?}: {} combinations, {} folds, purge {} min before each test fold, \
+             embargo {} min after it, objective {}",
+            report.run_name,
+            report.combinations,
+            options.folds,
+            options.purge_minutes,
+            options.embargo_minutes,
+            options.objective
+        ),
+        "train = every combination on every other fold (each train window run on its own, \
+         the objective over them together); the best (ties: first in sweep order) runs on \
+         the test fold"
+            .to_owned(),
+    ];
+    if options.embargo_minutes < report.warmup_minutes {
+        lines.push(format!(
+            "note: the embargo is shorter than the {}-minute warm-up: a train run after a \
+             test fold warms its features on the end of that fold",
+            report.warmup_minutes
+        ));
+    }
+    if !report.label.is_empty() {
+        lines.push(format!("LABELLED: {}", report.label));
+    }
+    let objective = &options.objective;
+    let folds = Table {
+        header: vec![
+            "fold".to_owned(),
+            "test".to_owned(),
+            "train".to_owned(),
+            "chosen".to_owned(),
+            format!("train_{objective}"),
+            format!("test_{objective}"),
+            "test_net_pnl".to_owned(),
+            "test_trades".to_owned(),
+        ],
+        rows: report
+            .folds
+            .iter()
+            .map(|fold| {
+                vec![
+                    fold.fold.number.to_string(),
+                    window_text(&fold.fold.test),
+                    fold.fold
+                        .train
+                        .iter()
+                        .map(window_text)
+                        .collect::<Vec<_>>()
+                        .join(" + "),
+                    fold.chosen
+                        .clone()
+                        .unwrap_or_else(|| "(none defined)".to_owned()),
+                    number(fold.train_objective, 3),
+                    number(fold.test_objective, 3),
+                    number(fold.test.as_ref().map(|m| m.net_pnl.as_f64()), 2),
+                    fold.test
+                        .as_ref()
+                        .map_or_else(|| "-".to_owned(), |m| m.trade_count.to_string()),
+                ]
+            })
+            .collect(),
+    };
+    // The chosen parameters are long: they go last in the text table.
+    let folds = last_column(folds, 3);
+    let aggregate = out_of_sample_table(
+        &report.out_of_sample,
+        report.out_of_sample_net_pnl,
+        report.out_of_sample_trades,
+        report.mean_train_objective,
+        report.mean_test_objective,
+    );
+    Document {
+        title: format!("Purged k-fold: {}", report.run_name),
+        lines,
+        tables: vec![
+            ("Folds".to_owned(), folds),
+            (
+                "Out of sample (every test fold's daily returns together)".to_owned(),
+                aggregate,
+            ),
+        ],
+        gates: vec![report.gate.clone()],
+    }
+}
+
+/// `table` with column `index` moved to the end.
+fn last_column(mut table: Table, index: usize) -> Table {
+    let header = table.header.remove(index);
+    table.header.push(header);
+    for row in &mut table.rows {
+        let cell = row.remove(index);
+        row.push(cell);
+    }
+    table
+}
+
+fn cross_symbol_document(report: &CrossSymbolReport) -> Document {
+    let mut lines = vec![format!(
+        "run {:?}: the same parameters on each data set (its data, instrument and account \
+         sections; features, strategy, risk and execution from the base config)",
+        report.run_name
+    )];
+    if let Some(chosen) = &report.chosen {
+        lines.push(format!(
+            "parameters chosen on the first data set: the best of {} combinations by {} \
+             ({}): {chosen}",
+            report.combinations,
+            report.objective,
+            number(report.train_objective, 3)
+        ));
+    }
+    if !report.label.is_empty() {
+        lines.push(format!("LABELLED: {}", report.label));
+    }
+    let table = Table {
+        header: [
+            "instrument",
+            "daily_returns",
+            "net_pnl",
+            "currency",
+            "return_pct",
+            "trades",
+            "sharpe",
+            "sortino",
+            "win_rate_pct",
+            "max_drawdown_pct",
+            "window",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        rows: report
+            .rows
+            .iter()
+            .map(|row| {
+                let metrics = &row.metrics;
+                vec![
+                    row.instrument.clone(),
+                    metrics.daily.days.to_string(),
+                    format!("{:.2}", metrics.net_pnl.as_f64()),
+                    metrics.currency.clone(),
+                    number(metrics.return_pct, 3),
+                    metrics.trade_count.to_string(),
+                    number(metrics.sharpe, 3),
+                    number(metrics.sortino, 3),
+                    number(metrics.win_rate_pct, 1),
+                    number(metrics.max_drawdown.map(|drawdown| drawdown.percent), 2),
+                    window_text(&row.window),
+                ]
+            })
+            .collect(),
+    };
+    Document {
+        title: format!("Cross-symbol: {}", report.run_name),
+        lines,
+        tables: vec![("Side by side (first row: the base data)".to_owned(), table)],
+        gates: report.gates.clone(),
+    }
+}
+
+/// The purged k-fold report as text.
+pub fn kfold_text(report: &KFoldReport) -> String {
+    kfold_document(report).text()
+}
+
+/// The purged k-fold report as an HTML page.
+pub fn kfold_html(report: &KFoldReport) -> String {
+    kfold_document(report).html()
+}
+
+/// The cross-symbol report as text.
+pub fn cross_symbol_text(report: &CrossSymbolReport) -> String {
+    cross_symbol_document(report).text()
+}
+
+/// The cross-symbol report as an HTML page.
+pub fn cross_symbol_html(report: &CrossSymbolReport) -> String {
+    cross_symbol_document(report).html()
 }
 
 #[cfg(test)]

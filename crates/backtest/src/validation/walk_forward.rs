@@ -95,14 +95,14 @@ pub fn best_index(values: &[Option<f64>]) -> Option<usize> {
     best.map(|(index, _)| index)
 }
 
-fn daily_returns_of(records: &RunRecords) -> Vec<f64> {
+pub(super) fn daily_returns_of(records: &RunRecords) -> Vec<f64> {
     daily_returns(records.initial_equity, &daily_equity(&records.equity))
         .into_iter()
         .filter(|value| value.is_finite())
         .collect()
 }
 
-fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
+pub(super) fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
     let (sum, count) = values.fold((0.0, 0usize), |(sum, count), value| {
         (sum + value, count + 1)
     });

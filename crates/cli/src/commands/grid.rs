@@ -1,4 +1,4 @@
-//! `grid run|list|show|best|export`: grid and random search (SPEC 6) over any config key,
+//! `grid run|list|show|best|export` (CSV or Parquet): grid and random search (SPEC 6) over any config key,
 //! run by the backtest crate's grid runner (data decoded once, combinations in parallel,
 //! each finished one committed to grid.db so a killed grid resumes), and browsing the
 //! results.
@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context;
+use auction_trader_backtest::grid::export::write_parquet;
 use auction_trader_backtest::grid::query::{Condition, ResultRow, select, write_csv};
 use auction_trader_backtest::grid::{GridObserver, GridOptions, Sweep, default_workers, run_grid};
 use auction_trader_backtest::{BacktestConfig, BacktestError, RunObserver};
@@ -31,7 +32,7 @@ pub enum GridCommand {
     Show(ShowArgs),
     /// The best combination by a metric.
     Best(ListArgs),
-    /// Write a grid's rows as CSV.
+    /// Write a grid's rows as CSV or Parquet (one typed column per parameter and metric).
     Export(ExportArgs),
 }
 
@@ -89,9 +90,22 @@ pub struct ShowArgs {
 pub struct ExportArgs {
     #[command(flatten)]
     pub list: ListArgs,
-    /// Output CSV file.
+    /// Output file (its format: --format, else parquet for a `.parquet` name, else csv).
+    #[arg(long, required_unless_present = "csv", conflicts_with = "csv")]
+    pub out: Option<PathBuf>,
+    /// csv or parquet.
+    #[arg(long, value_enum)]
+    pub format: Option<ExportFormat>,
+    /// Output CSV file (the same as --out FILE --format csv).
     #[arg(long)]
-    pub csv: PathBuf,
+    pub csv: Option<PathBuf>,
+}
+
+/// The file format of `grid export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Parquet,
 }
 
 pub fn run(command: GridCommand) -> anyhow::Result<ExitCode> {
@@ -306,10 +320,36 @@ fn show(args: &ShowArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
+    let (path, format) = match (&args.csv, &args.out) {
+        (Some(csv), _) => (csv, ExportFormat::Csv),
+        (None, Some(out)) => (
+            out,
+            args.format.unwrap_or(
+                if out
+                    .extension()
+                    .is_some_and(|extension| extension == "parquet")
+                {
+                    ExportFormat::Parquet
+                } else {
+                    ExportFormat::Csv
+                },
+            ),
+        ),
+        (None, None) => anyhow::bail!("grid export: give --out FILE (or --csv FILE)"),
+    };
+    anyhow::ensure!(
+        args.csv.is_none() || args.format.is_none_or(|format| format == ExportFormat::Csv),
+        "--csv writes CSV: use --out FILE --format parquet for Parquet"
+    );
     let (_, rows) = selected(&args.list, None)?;
-    let mut text = Vec::new();
-    write_csv(&rows, &mut text)?;
-    auction_trader_backtest::write_file(&args.csv, &text)?;
-    outln!("{} rows -> {}", rows.len(), args.csv.display());
+    match format {
+        ExportFormat::Csv => {
+            let mut text = Vec::new();
+            write_csv(&rows, &mut text)?;
+            auction_trader_backtest::write_file(path, &text)?;
+        }
+        ExportFormat::Parquet => write_parquet(&rows, path)?,
+    }
+    outln!("{} rows -> {}", rows.len(), path.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -16,6 +16,7 @@ mod import;
 mod inputs;
 mod quarantine;
 mod replay;
+mod rerun;
 mod research;
 mod run_output;
 mod serve;
@@ -58,13 +59,16 @@ pub enum Command {
     /// Grid and random search over any config key (SPEC 6), results in grid.db.
     #[command(subcommand)]
     Grid(grid::GridCommand),
-    /// Validate a strategy (SPEC 6): cost sensitivity, walk-forward; text and HTML reports
-    /// with the SPEC 6 gates.
+    /// Validate a strategy (SPEC 6): cost sensitivity, walk-forward, purged k-fold,
+    /// cross-symbol, volatility regimes; text and HTML reports with the SPEC 6 gates.
     #[command(subcommand)]
     ValidateStrategy(validate_strategy::ValidateStrategyCommand),
     /// Audits of a strategy (SPEC 6): `audit lookahead` re-runs it on truncated data.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Re-make a backtest run from its manifest.json (same config, same input partitions,
+    /// same program) and check every output file is byte-identical to the original's.
+    Rerun(rerun::RerunArgs),
     /// Re-render a run's HTML report and metrics from its execution.db (or export its rows).
     Report(run_output::ReportArgs),
     /// Research reports of a finished run (SPEC 6).
@@ -101,6 +105,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Fills(command) => fills::run(command),
         Command::Audit(command) => audit::run(command),
         Command::Report(args) => run_output::run_report(&args),
+        Command::Rerun(args) => rerun::run(&args),
         Command::Grid(command) => grid::run(command),
         Command::ValidateStrategy(command) => validate_strategy::run(command),
         Command::Features(command) => features::run(command),

@@ -1,5 +1,6 @@
-//! `validate-strategy costs|walk-forward|regimes`: does a strategy hold up (SPEC 6)? Cost
-//! sensitivity, expanding walk-forward with an embargo and volatility regimes, run by the backtest crate's
+//! `validate-strategy costs|walk-forward|kfold|cross-symbol|regimes`: does a strategy hold up
+//! (SPEC 6)? Cost sensitivity, expanding walk-forward with an embargo, purged k-fold, the same
+//! parameters on other symbols' data and volatility regimes, run by the backtest crate's
 //! validation module over data decoded once; each prints its text report with the SPEC 6 gate
 //! and writes `report.txt` and `report.html` into the output directory. (`validate` is the
 //! market-data file check; this is the strategy's.) The exit code is 0 whatever the gates
@@ -11,9 +12,10 @@ use std::process::ExitCode;
 use anyhow::Context;
 use auction_trader_backtest::grid::{Sweep, default_workers};
 use auction_trader_backtest::validation::{
-    WalkForwardOptions, cost_html, cost_sensitivity, cost_text, decode_validation_data,
-    regime_html, regime_split, regime_text, walk_forward, walk_forward_html, walk_forward_text,
-    write_report,
+    CrossSymbolOptions, KFoldOptions, WalkForwardOptions, cost_html, cost_sensitivity, cost_text,
+    cross_symbol, cross_symbol_html, cross_symbol_text, decode_validation_data, kfold_html,
+    kfold_text, purged_kfold, regime_html, regime_split, regime_text, walk_forward,
+    walk_forward_html, walk_forward_text, write_report,
 };
 use auction_trader_backtest::{BacktestConfig, BacktestError, RunObserver};
 use clap::{Args, Subcommand};
@@ -28,6 +30,13 @@ pub enum ValidateStrategyCommand {
     /// Expanding walk-forward with an embargo: choose the sweep's best combination on all
     /// earlier data, run it on the next segment; gate: out-of-sample Sharpe > 1.5.
     WalkForward(WalkForwardArgs),
+    /// Purged k-fold: for each contiguous time fold, choose the sweep's best combination on
+    /// the other folds (purged before the fold, embargoed after it) and run it on the fold;
+    /// gate: out-of-sample Sharpe > 1.5.
+    Kfold(KFoldArgs),
+    /// The same parameters on other symbols' or venues' data (each --on config's data,
+    /// instrument and account), side by side; gate: second-symbol Sharpe > 70% of the first.
+    CrossSymbol(CrossSymbolArgs),
     /// Run the config once and split its days into low/medium/high volatility thirds; gate:
     /// Sharpe > 0.5 in every regime.
     Regimes(CommonArgs),
@@ -71,10 +80,57 @@ pub struct WalkForwardArgs {
     pub force_priors: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct KFoldArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// The sweep file whose grid is the train step (see docs/grid.md).
+    #[arg(long)]
+    pub sweep: PathBuf,
+    /// Contiguous time folds, each tested once (trained on the others).
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// Minutes of training data purged before each test fold, the label horizon (default:
+    /// the config's risk.max_hold_minutes).
+    #[arg(long)]
+    pub purge_minutes: Option<u32>,
+    /// Minutes of training data left out after each test fold (SPEC 6 example: 1 day).
+    #[arg(long, default_value_t = 1440)]
+    pub embargo_minutes: u32,
+    /// The metric the train step maximizes: sharpe, sortino, net_pnl, return_pct,
+    /// profit_factor or win_rate_pct.
+    #[arg(long, default_value = "sharpe")]
+    pub objective: String,
+    /// Allow sweeping the toxicity priors (SPEC 2.5 fixes them); the report is labelled so.
+    #[arg(long)]
+    pub force_priors: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CrossSymbolArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// A config whose data, instrument and account sections (another symbol or venue) the
+    /// parameters also run on; repeatable.
+    #[arg(long = "on", value_name = "CONFIG", required = true)]
+    pub others: Vec<PathBuf>,
+    /// Choose the parameters first: the sweep's best combination on the base config's data.
+    #[arg(long)]
+    pub sweep: Option<PathBuf>,
+    /// The metric the sweep's choice maximizes (with --sweep).
+    #[arg(long, default_value = "sharpe")]
+    pub objective: String,
+    /// Allow sweeping the toxicity priors (SPEC 2.5 fixes them); the report is labelled so.
+    #[arg(long)]
+    pub force_priors: bool,
+}
+
 pub fn run(command: ValidateStrategyCommand) -> anyhow::Result<ExitCode> {
     match command {
         ValidateStrategyCommand::Costs(args) => costs(&args),
         ValidateStrategyCommand::WalkForward(args) => walk(&args),
+        ValidateStrategyCommand::Kfold(args) => kfold(&args),
+        ValidateStrategyCommand::CrossSymbol(args) => cross(&args),
         ValidateStrategyCommand::Regimes(args) => regimes(&args),
     }
 }
@@ -146,11 +202,15 @@ fn costs(args: &CommonArgs) -> anyhow::Result<ExitCode> {
     )
 }
 
+fn read_sweep(path: &Path) -> anyhow::Result<Sweep> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(Sweep::parse(&text)?)
+}
+
 fn walk(args: &WalkForwardArgs) -> anyhow::Result<ExitCode> {
     let config = load(&args.common)?;
-    let sweep_text = std::fs::read_to_string(&args.sweep)
-        .with_context(|| format!("reading {}", args.sweep.display()))?;
-    let sweep = Sweep::parse(&sweep_text)?;
+    let sweep = read_sweep(&args.sweep)?;
     let options = WalkForwardOptions {
         segments: args.segments,
         embargo_minutes: args.embargo_minutes,
@@ -185,5 +245,60 @@ fn regimes(args: &CommonArgs) -> anyhow::Result<ExitCode> {
         &output_dir(args, &config, "regimes"),
         &regime_text(&report),
         &regime_html(&report),
+    )
+}
+
+fn kfold(args: &KFoldArgs) -> anyhow::Result<ExitCode> {
+    let config = load(&args.common)?;
+    let sweep = read_sweep(&args.sweep)?;
+    let options = KFoldOptions {
+        folds: args.folds,
+        purge_minutes: args.purge_minutes.unwrap_or(config.risk.max_hold_minutes),
+        embargo_minutes: args.embargo_minutes,
+        objective: args.objective.clone(),
+        workers: args.common.workers.unwrap_or_else(default_workers).max(1),
+        force_priors: args.force_priors,
+    };
+    let mut printer = Printer::default();
+    let data = decode_validation_data(&config, "kfold", &mut printer)
+        .map_err(|error| printer.reason(error))?;
+    let report = purged_kfold(&config, &sweep, &data, &options, &mut |fold| {
+        eprintln!(
+            "fold {}: chosen {}",
+            fold.fold.number,
+            fold.chosen.as_deref().unwrap_or("(none)")
+        );
+    })?;
+    finish(
+        &output_dir(&args.common, &config, "kfold"),
+        &kfold_text(&report),
+        &kfold_html(&report),
+    )
+}
+
+fn cross(args: &CrossSymbolArgs) -> anyhow::Result<ExitCode> {
+    let config = load(&args.common)?;
+    let others = args
+        .others
+        .iter()
+        .map(|path| {
+            let other = BacktestConfig::load(path)?;
+            other.validate()?;
+            Ok(other)
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let sweep = args.sweep.as_deref().map(read_sweep).transpose()?;
+    let options = CrossSymbolOptions {
+        objective: args.objective.clone(),
+        workers: args.common.workers.unwrap_or_else(default_workers).max(1),
+        force_priors: args.force_priors,
+    };
+    let mut printer = Printer::default();
+    let report = cross_symbol(&config, &others, sweep.as_ref(), &options, &mut printer)
+        .map_err(|error| printer.reason(error))?;
+    finish(
+        &output_dir(&args.common, &config, "cross-symbol"),
+        &cross_symbol_text(&report),
+        &cross_symbol_html(&report),
     )
 }
