@@ -5,7 +5,7 @@
 //! fill-model comparison (the same run under each queue model, [`fills_compare`]) and the
 //! look-ahead audit (the same run truncated at random cuts, [`lookahead`]).
 //!
-//! [`run_config`] is the one run API above it: a validated config in, a finished run out
+//! [`run_config()`] is the one run API above it: a validated config in, a finished run out
 //! (import-if-missing into the data directory, the store's replay, the engine, and the run
 //! directory with execution.db, signals.db, CSV and the HTML report). The CLI and the grid
 //! runner only parse arguments and print. Never reads the wall clock.

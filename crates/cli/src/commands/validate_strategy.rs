@@ -41,7 +41,7 @@ pub struct CommonArgs {
     /// Override `data.dir` of the config.
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
-    /// Where report.txt and report.html go (default: <run.output_dir>/<run.name>-<kind>).
+    /// Where report.txt and report.html go (default: `<run.output_dir>/<run.name>-<kind>`).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Worker threads (default: half the CPU cores).
