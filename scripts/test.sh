@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: formatting, lints, every crate's tests (unit, integration, golden
-# replays over ../shared/data when present), and the docs build. `.ci/run` calls exactly this.
+# The whole test suite: formatting, the dashboard page's build check, lints, every crate's
+# tests (unit, integration, golden replays over ../shared/data when present), the docs build,
+# and the dashboard's browser tests (headless Chromium). `.ci/run` calls exactly this.
 # Each stage prints its wall time so the CI budget (45 min cold on 2 cores) stays visible.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,8 +27,13 @@ stage() {
 }
 
 stage "cargo fmt --check" cargo fmt --all -- --check
+# The dashboard page: web/dist is committed (cargo build needs no npm); it must be what
+# web/src builds (npm ci from web/package-lock.json, tsc, vite).
+stage "web build (web/dist matches web/src)" bash scripts/build-web.sh --check
 stage "cargo clippy (all targets, warnings are errors)" \
   cargo clippy --workspace --all-targets --locked -- -D warnings
 stage "cargo test" cargo test --workspace --locked
 RUSTDOCFLAGS="-D warnings" stage "cargo doc" cargo doc --workspace --no-deps --locked --quiet
+# Headless Chromium (Debian's package, installed by the script) against `serve`.
+stage "browser tests (dashboard, headless Chromium)" bash scripts/test-browser.sh
 echo "all checks passed in $((SECONDS - suite_start)) s"

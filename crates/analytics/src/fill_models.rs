@@ -9,7 +9,7 @@
 
 use std::fmt::Write;
 
-use auction_trader_types::{Money, NANOS_PER_SECOND};
+use auction_trader_types::{Liquidity, Money, NANOS_PER_SECOND};
 use serde::Serialize;
 
 use crate::display::format_money;
@@ -56,7 +56,7 @@ impl FillModelRow {
             maker_fills: records
                 .fills
                 .iter()
-                .filter(|fill| fill.liquidity == "maker")
+                .filter(|fill| fill.liquidity == Liquidity::Maker)
                 .count(),
             maker_share_pct: metrics.maker_share_pct,
             trades: metrics.trade_count,

@@ -7,10 +7,9 @@
 //! funding (shared by quantity). The legs of a trade sum exactly to its `net_pnl`: any
 //! rounding remainder is carried by the final leg.
 
-use auction_trader_types::{Money, Quantity, Valuation};
+use auction_trader_types::{Direction, Money, Quantity, Valuation};
 
 use crate::TradeRecord;
-use crate::records::side_sign;
 
 /// Net P&L of each leg of `trade` valued by `valuation`, in leg order (empty for a trade
 /// without legs).
@@ -18,7 +17,7 @@ pub fn leg_net_pnls(trade: &TradeRecord, valuation: Valuation) -> Vec<Money> {
     if trade.legs.is_empty() {
         return Vec::new();
     }
-    let short = side_sign(&trade.direction) < 0;
+    let short = trade.direction == Direction::Short;
     let leg_fees: i128 = trade.legs.iter().map(|leg| leg.fee.raw()).sum();
     let shared = trade.fees.raw() - leg_fees + trade.funding.raw();
     let total_quantity: i128 = trade.legs.iter().map(|leg| leg.quantity.raw()).sum();
@@ -51,7 +50,7 @@ pub fn leg_net_pnls(trade: &TradeRecord, valuation: Valuation) -> Vec<Money> {
 mod tests {
     use super::*;
     use crate::test_support::{money, sample_records};
-    use auction_trader_types::Price;
+    use auction_trader_types::{ExitReason, Price};
 
     fn linear() -> Valuation {
         Valuation::linear(Quantity::ONE)
@@ -63,19 +62,19 @@ mod tests {
         // A long of 10 from 100: TP1 sells 4 at 110 (fee 0.4), the stop sells 6 at 95
         // (fee 0.6); entry fee 1.0, funding 0.5 → fees 2.0, shared costs 1.5 (0.6 / 0.9).
         // TP1: 4 × 10 − 0.4 − 0.6 = 39; stop: 6 × −5 − 0.6 − 0.9 = −31.5; net 7.5.
-        trade.direction = "long".to_owned();
+        trade.direction = Direction::Long;
         trade.entry_price = Price::from_decimal_str("100").unwrap();
         trade.legs.truncate(1);
         let mut take_profit = trade.legs[0].clone();
         take_profit.price = Price::from_decimal_str("110").unwrap();
         take_profit.quantity = auction_trader_types::Quantity::from_units(4).unwrap();
         take_profit.fee = money("0.4");
-        take_profit.reason = "take_profit_1".to_owned();
+        take_profit.reason = ExitReason::TakeProfit1;
         let mut stop = take_profit.clone();
         stop.price = Price::from_decimal_str("95").unwrap();
         stop.quantity = auction_trader_types::Quantity::from_units(6).unwrap();
         stop.fee = money("0.6");
-        stop.reason = "stop_loss".to_owned();
+        stop.reason = ExitReason::StopLoss;
         trade.legs = vec![take_profit, stop];
         trade.fees = money("2");
         trade.funding = money("0.5");
@@ -85,7 +84,7 @@ mod tests {
             vec![money("39"), money("-31.5")]
         );
         // A short mirrors the sign: the same prices lose on TP1's leg.
-        trade.direction = "short".to_owned();
+        trade.direction = Direction::Short;
         trade.net_pnl = money("-11.5");
         // TP1: 4 × −10 − 1 = −41; stop: 6 × 5 − 1.5 = 28.5 + the remainder (−11.5 − −12.5).
         assert_eq!(

@@ -1,6 +1,6 @@
-//! Backtest analytics (SPEC 6): the records a run produces ([`RunRecords`]: trades with exit
-//! legs, equity curve, orders, fills, funding, price bars), the global metrics computed from
-//! them ([`compute_metrics`]: P&L decomposition, Sharpe/Sortino on daily returns, drawdown,
+//! Backtest analytics (SPEC 6) over the records a run produces ([`RunRecords`], defined in
+//! the types crate: trades with exit legs, equity curve, orders, fills, funding, price bars):
+//! the global metrics computed from them ([`compute_metrics`]: P&L decomposition, Sharpe/Sortino on daily returns, drawdown,
 //! trade statistics, fill rate, spread and slippage distributions, ...), CSV exports, the
 //! self-contained HTML report ([`render_html`]) and the terminal summary ([`summary_table`],
 //! [`metrics_json`]), with money shown with thousands separators and its currency
@@ -20,7 +20,6 @@ mod error;
 mod fill_models;
 mod legs;
 mod metrics;
-mod records;
 mod report;
 pub mod statistics;
 mod summary;
@@ -36,7 +35,8 @@ pub use legs::leg_net_pnls;
 pub use metrics::{
     ExitReasonStats, Metrics, SetupStats, compute_metrics, maker_filled_limit_orders,
 };
-pub use records::{
+// The record types are re-exported so report users need one import.
+pub use auction_trader_types::{
     EquityPoint, ExitLeg, FillRecord, OrderRecord, PriceBar, RunRecords, TradeRecord,
 };
 pub use report::{DRAIN_SECTION_ID, drain_research_html, render_html, with_drain_section};

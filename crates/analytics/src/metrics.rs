@@ -6,13 +6,12 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use auction_trader_types::{Money, Price, Quantity, UnixNanos};
+use auction_trader_types::{Liquidity, Money, OrderStatus, OrderType, Price, Quantity, UnixNanos};
 use serde::{Deserialize, Serialize};
 
 use crate::daily::{daily_equity, daily_returns};
 use crate::drawdown::{Drawdown, max_drawdowns};
 use crate::legs::leg_net_pnls;
-use crate::records::side_sign;
 use crate::statistics::{Distribution, ReturnStatistics};
 use crate::{EquityPoint, RunRecords};
 
@@ -144,7 +143,7 @@ pub fn maker_filled_limit_orders(records: &RunRecords) -> Vec<(u64, i64)> {
     for fill in records
         .fills
         .iter()
-        .filter(|fill| fill.liquidity == "maker")
+        .filter(|fill| fill.liquidity == Liquidity::Maker)
     {
         first_maker_fill
             .entry(fill.order_id)
@@ -155,8 +154,8 @@ pub fn maker_filled_limit_orders(records: &RunRecords) -> Vec<(u64, i64)> {
         .orders
         .iter()
         .filter(|order| {
-            order.kind == "limit"
-                && order.status != "converted"
+            order.kind == OrderType::Limit
+                && order.status != OrderStatus::Converted
                 && order.filled_quantity.is_positive()
         })
         .filter_map(|order| {
@@ -205,19 +204,19 @@ pub fn compute_metrics(records: &RunRecords) -> Metrics {
     let limit_orders = records
         .orders
         .iter()
-        .filter(|order| order.kind == "limit")
+        .filter(|order| order.kind == OrderType::Limit)
         .count();
     let limit_orders_filled = maker_filled_limit_orders(records).len();
     let converted: std::collections::BTreeSet<u64> = records
         .orders
         .iter()
-        .filter(|order| order.kind == "limit" && order.status == "converted")
+        .filter(|order| order.kind == OrderType::Limit && order.status == OrderStatus::Converted)
         .map(|order| order.order_id)
         .collect();
     let converted_taker_raw: i128 = records
         .fills
         .iter()
-        .filter(|fill| fill.liquidity == "taker" && converted.contains(&fill.order_id))
+        .filter(|fill| fill.liquidity == Liquidity::Taker && converted.contains(&fill.order_id))
         .map(|fill| records.valuation.value_raw(fill.price, fill.quantity).abs())
         .sum();
     let spreads: Vec<f64> = records
@@ -324,10 +323,10 @@ impl Costs {
             // Settlement-currency value (SPEC 5: coin for inverse contracts).
             let fill_notional = records.valuation.value_raw(fill.price, fill.quantity).abs();
             notional += fill_notional;
-            if fill.liquidity == "maker" {
+            if fill.liquidity == Liquidity::Maker {
                 maker += fill_notional;
             }
-            let sign = side_sign(&fill.side);
+            let sign = fill.side.sign();
             if let Some(mid) = fill.reference_mid.filter(|mid| mid.is_positive()) {
                 let distance = Price::from_raw(fill.price.raw().saturating_sub(mid.raw()));
                 // Cost = minus the P&L of trading at the fill and marking at the mid.
@@ -393,8 +392,8 @@ fn exit_reason_stats(records: &RunRecords) -> Vec<ExitReasonStats> {
     let mut table: BTreeMap<String, ExitReasonStats> = BTreeMap::new();
     for trade in &records.trades {
         let stats = table
-            .entry(trade.exit_reason.clone())
-            .or_insert_with(|| empty_reason(&trade.exit_reason));
+            .entry(trade.exit_reason.to_string())
+            .or_insert_with(|| empty_reason(trade.exit_reason.as_str()));
         stats.trades += 1;
         stats.net_pnl = stats.net_pnl.saturating_add(trade.net_pnl);
         for (leg, net) in trade
@@ -403,8 +402,8 @@ fn exit_reason_stats(records: &RunRecords) -> Vec<ExitReasonStats> {
             .zip(leg_net_pnls(trade, records.valuation))
         {
             let stats = table
-                .entry(leg.reason.clone())
-                .or_insert_with(|| empty_reason(&leg.reason));
+                .entry(leg.reason.to_string())
+                .or_insert_with(|| empty_reason(leg.reason.as_str()));
             stats.legs += 1;
             stats.legs_net_pnl = stats.legs_net_pnl.saturating_add(net);
         }

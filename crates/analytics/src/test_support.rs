@@ -1,7 +1,10 @@
 //! A small hand-built run shared by the unit tests (numbers worked out in `metrics.rs`).
 //! The fills, orders and trades test different metrics and need not reconcile.
 
-use auction_trader_types::{FundingPayment, Money, Price, Quantity, Rate, UnixNanos};
+use auction_trader_types::{
+    EntryLiquidity, ExitReason, FundingPayment, Money, OrderPurpose, OrderSide, Price, Quantity,
+    Rate, UnixNanos,
+};
 
 use crate::{EquityPoint, ExitLeg, FillRecord, OrderRecord, PriceBar, RunRecords, TradeRecord};
 
@@ -29,7 +32,7 @@ fn leg(hours: f64, leg_price: &str, leg_quantity: &str, reason: &str) -> ExitLeg
         ts: at(hours),
         price: price(leg_price),
         quantity: quantity(leg_quantity),
-        reason: reason.to_owned(),
+        reason: reason.parse().unwrap(),
         fee: Money::ZERO,
         slippage: Money::ZERO,
     }
@@ -47,22 +50,19 @@ fn trade(
 ) -> TradeRecord {
     TradeRecord {
         trade_id,
-        setup: setup.to_owned(),
-        direction: direction.to_owned(),
+        setup: setup.parse().unwrap(),
+        direction: direction.parse().unwrap(),
         signal_ts: at(entry_hours - 0.01),
         entry_ts: at(entry_hours),
         entry_price: price(entry_price),
         quantity: quantity(size),
-        entry_liquidity: "maker".to_owned(),
+        entry_liquidity: EntryLiquidity::Maker,
         stop: price("1"),
         take_profit_1: None,
         take_profit_2: price("1000"),
         exit_ts: at(exit_hours),
         exit_price: price(exit_price),
-        exit_reason: legs
-            .last()
-            .map(|leg| leg.reason.clone())
-            .unwrap_or_default(),
+        exit_reason: legs.last().map_or(ExitReason::EndOfData, |leg| leg.reason),
         legs,
         gross_pnl: money(gross),
         fees: money(fees),
@@ -94,10 +94,10 @@ pub(crate) fn fill(
     FillRecord {
         order_id,
         ts: at(order_id as f64),
-        side: side.to_owned(),
+        side: side.parse().unwrap(),
         price: price(fill_price),
         quantity: quantity(size),
-        liquidity: liquidity.to_owned(),
+        liquidity: liquidity.parse().unwrap(),
         fee: money(fee),
         reference_mid: mid.map(price),
     }
@@ -113,13 +113,13 @@ pub(crate) fn order(
     OrderRecord {
         order_id,
         ts_submit: at(order_id as f64),
-        side: "buy".to_owned(),
-        kind: kind.to_owned(),
-        purpose: "entry".to_owned(),
+        side: OrderSide::Buy,
+        kind: kind.parse().unwrap(),
+        purpose: OrderPurpose::Entry,
         limit_price: (kind == "limit").then(|| price("100")),
         quantity: quantity("10"),
         filled_quantity: quantity(filled),
-        status: status.to_owned(),
+        status: status.parse().unwrap(),
         spread_at_submit: spread_mid.map(|(spread, _)| price(spread)),
         mid_at_submit: spread_mid.map(|(_, mid)| price(mid)),
     }

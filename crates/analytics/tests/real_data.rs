@@ -9,7 +9,9 @@ use auction_trader_analytics::{
     daily_returns, render_html,
 };
 use auction_trader_testkit::{NAUTILUS_BTC_PERP_MONTH, shared_data};
-use auction_trader_types::{Money, Price, Quantity, UnixNanos};
+use auction_trader_types::{
+    Direction, EntryLiquidity, ExitReason, Money, Price, Quantity, SetupKind, UnixNanos,
+};
 use serde_json::Value;
 
 const EXPECTED: &str = include_str!("expected_stats.json");
@@ -207,24 +209,24 @@ fn report_of_a_month_of_minutes_stays_light() {
     let gross = Money::from_raw(i128::from(exit.close.raw() - first.close.raw()));
     records.trades.push(TradeRecord {
         trade_id: 1,
-        setup: "buy_and_hold".to_owned(),
-        direction: "long".to_owned(),
+        setup: SetupKind::Other,
+        direction: Direction::Long,
         signal_ts: first.ts,
         entry_ts: first.ts,
         entry_price: first.close,
         quantity: Quantity::ONE,
-        entry_liquidity: "taker".to_owned(),
+        entry_liquidity: EntryLiquidity::Taker,
         stop: Price::ZERO,
         take_profit_1: None,
         take_profit_2: Price::MAX,
         exit_ts: exit.ts,
         exit_price: exit.close,
-        exit_reason: "strategy".to_owned(),
+        exit_reason: ExitReason::Strategy,
         legs: vec![ExitLeg {
             ts: exit.ts,
             price: exit.close,
             quantity: Quantity::ONE,
-            reason: "strategy".to_owned(),
+            reason: ExitReason::Strategy,
             fee: Money::ZERO,
             slippage: Money::ZERO,
         }],

@@ -15,7 +15,10 @@
 
 use auction_trader_analytics::{FillRecord, RunRecords};
 use auction_trader_strategy::SignalRecord;
-use auction_trader_types::{Instrument, MarketEvent, Price, Quantity, UnixNanos, fnv1a_64};
+use auction_trader_types::{
+    Instrument, MarketEvent, OrderPurpose, OrderSide, OrderType, Price, Quantity, UnixNanos,
+    fnv1a_64,
+};
 
 use crate::config::BacktestConfig;
 use crate::error::BacktestError;
@@ -26,9 +29,9 @@ use crate::runner::{BacktestResult, run_backtest};
 pub struct OrderDecision {
     pub order_id: u64,
     pub ts_submit: UnixNanos,
-    pub side: String,
-    pub kind: String,
-    pub purpose: String,
+    pub side: OrderSide,
+    pub kind: OrderType,
+    pub purpose: OrderPurpose,
     pub limit_price: Option<Price>,
     pub quantity: Quantity,
 }
@@ -52,9 +55,9 @@ impl Decisions {
                 .map(|order| OrderDecision {
                     order_id: order.order_id,
                     ts_submit: order.ts_submit,
-                    side: order.side.clone(),
-                    kind: order.kind.clone(),
-                    purpose: order.purpose.clone(),
+                    side: order.side,
+                    kind: order.kind,
+                    purpose: order.purpose,
                     limit_price: order.limit_price,
                     quantity: order.quantity,
                 })
@@ -256,9 +259,9 @@ mod tests {
         let order = |id: u64, ts: i64| OrderDecision {
             order_id: id,
             ts_submit: UnixNanos(ts),
-            side: "buy".to_owned(),
-            kind: "limit".to_owned(),
-            purpose: "entry".to_owned(),
+            side: OrderSide::Buy,
+            kind: OrderType::Limit,
+            purpose: OrderPurpose::Entry,
             limit_price: None,
             quantity: Quantity::ONE,
         };

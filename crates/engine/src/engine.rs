@@ -12,13 +12,13 @@
 //! [`Engine::advance_to`] (a live timer); nothing reads the wall clock. The order and trade
 //! management the loop calls lives in `trade_management`.
 
-use auction_trader_analytics::{EquityPoint, PriceBar};
 use auction_trader_execution::Account;
 use auction_trader_features::{FeatureEngine, FeatureSnapshot};
 use auction_trader_risk::{MaxHoldTimer, RiskManager};
 use auction_trader_strategy::{Actions, ExitReason, PositionView, Strategy, TradeIntent};
 use auction_trader_types::{
-    ExecutionReport, Instrument, MarketEvent, Money, OrderCommand, Price, Rate, UnixNanos,
+    EquityPoint, ExecutionReport, Instrument, MarketEvent, Money, OrderCommand, OrderPurpose,
+    Price, PriceBar, Rate, UnixNanos,
 };
 
 use crate::managed_trade::ManagedTrade;
@@ -374,7 +374,7 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
         std::mem::swap(&mut taken.intents, &mut self.actions.intents);
         for command in taken.orders.drain(..) {
             match command {
-                OrderCommand::Submit(request) => self.submit(request, "direct"),
+                OrderCommand::Submit(request) => self.submit(request, OrderPurpose::Direct),
                 OrderCommand::Cancel(order_id) => self.venue.cancel(self.now, order_id),
             }
         }

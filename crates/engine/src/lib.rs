@@ -5,8 +5,9 @@
 //!
 //! Owns: [`Engine`] (the loop), [`ManagedTrade`] (entry → stop/targets → exits, the trade
 //! list row), the [`Venue`] trait (implemented here for the simulated exchange) and the
-//! [`EngineRecorder`] outputs. Depends on types, features, strategy, risk, execution and
-//! analytics; it must not depend on storage, I/O, the CLI or a wall clock.
+//! [`EngineRecorder`] outputs (the run record types of the types crate). Depends on types,
+//! features, strategy, risk and execution; it must not depend on analytics (the report),
+//! storage, I/O, the CLI or a wall clock.
 
 mod engine;
 pub mod managed_trade;

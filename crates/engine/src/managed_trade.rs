@@ -4,11 +4,11 @@
 //! the stop moved to breakeven, and the accounting that becomes the trade list row, in the
 //! settlement currency of the instrument's [`Valuation`] (coin for inverse contracts).
 
-use auction_trader_analytics::{ExitLeg, TradeRecord};
 use auction_trader_risk::split_targets;
 use auction_trader_strategy::{Direction, ExitReason, TradeIntent};
 use auction_trader_types::{
-    Crossing, Fill, Liquidity, Money, OrderId, Price, Quantity, Rate, Trigger, UnixNanos, Valuation,
+    Crossing, EntryLiquidity, ExitLeg, Fill, Liquidity, Money, OrderId, Price, Quantity, Rate,
+    TradeRecord, Trigger, UnixNanos, Valuation,
 };
 
 /// Where a managed trade is in its life.
@@ -192,7 +192,7 @@ impl ManagedTrade {
         let slippage = self.slippage_of(fill);
         match self.legs.last_mut() {
             // Partial fills of one exit order form one leg.
-            Some(leg) if leg.reason == reason.as_str() && self.exit_order.is_some() => {
+            Some(leg) if leg.reason == reason && self.exit_order.is_some() => {
                 let total = leg.quantity.saturating_add(quantity);
                 let notional =
                     leg.price.notional_raw(leg.quantity) + fill.price.notional_raw(quantity);
@@ -206,7 +206,7 @@ impl ManagedTrade {
                 ts: fill.ts,
                 price: fill.price,
                 quantity,
-                reason: reason.as_str().to_owned(),
+                reason,
                 fee: fill.fee,
                 slippage,
             }),
@@ -309,25 +309,25 @@ impl ManagedTrade {
         let gross = Money::from_raw_i128(self.gross_pnl_raw);
         let net = gross.saturating_sub(fees).saturating_sub(self.funding);
         let entry_liquidity = match (self.maker_fills, self.taker_fills) {
-            (_, 0) => "maker",
-            (0, _) => "taker",
-            _ => "mixed",
+            (_, 0) => EntryLiquidity::Maker,
+            (0, _) => EntryLiquidity::Taker,
+            _ => EntryLiquidity::Mixed,
         };
         Some(TradeRecord {
             trade_id: self.trade_id,
-            setup: self.intent.setup.as_str().to_owned(),
-            direction: self.intent.direction.as_str().to_owned(),
+            setup: self.intent.setup,
+            direction: self.intent.direction,
             signal_ts: self.intent.ts,
             entry_ts,
             entry_price,
             quantity: self.entered,
-            entry_liquidity: entry_liquidity.to_owned(),
+            entry_liquidity,
             stop: self.intent.stop,
             take_profit_1: self.intent.take_profit_1,
             take_profit_2: self.intent.take_profit_2,
             exit_ts: last_leg.ts,
             exit_price: average_price(self.exit_notional_raw, self.exited).unwrap_or(entry_price),
-            exit_reason: last_leg.reason.clone(),
+            exit_reason: last_leg.reason,
             legs: self.legs.clone(),
             gross_pnl: gross,
             fees,

@@ -1,11 +1,11 @@
 //! What the engine reports about a run. The backtest collects everything
 //! ([`RunCollector`]); benchmarks and live hot paths may count only ([`CountingRecorder`]).
 
-use auction_trader_analytics::{
-    EquityPoint, FillRecord, OrderRecord, PriceBar, RunRecords, TradeRecord,
-};
 use auction_trader_strategy::SignalRecord;
-use auction_trader_types::{ExecutionReport, Money, Quantity};
+use auction_trader_types::{
+    EquityPoint, ExecutionReport, FillRecord, Money, OrderRecord, OrderStatus, PriceBar, Quantity,
+    RunRecords, TradeRecord,
+};
 
 /// Receives the engine's records, in the order they happen.
 pub trait EngineRecorder {
@@ -100,39 +100,38 @@ impl EngineRecorder for RunCollector {
                     order.filled_quantity =
                         Quantity::from_raw(order.filled_quantity.raw() + fill.quantity.raw());
                     // A converted limit keeps its status: fill-rate statistics need it.
-                    order.status = if order.status == "converted" {
-                        "converted"
+                    order.status = if order.status == OrderStatus::Converted {
+                        OrderStatus::Converted
                     } else if fill.leaves_quantity.is_zero() {
-                        "filled"
+                        OrderStatus::Filled
                     } else {
-                        "partially_filled"
-                    }
-                    .to_owned();
+                        OrderStatus::PartiallyFilled
+                    };
                 }
                 self.records.fills.push(FillRecord {
                     order_id: fill.order_id.0,
                     ts: fill.ts,
-                    side: fill.side.as_str().to_owned(),
+                    side: fill.side,
                     price: fill.price,
                     quantity: fill.quantity,
-                    liquidity: fill.liquidity.as_str().to_owned(),
+                    liquidity: fill.liquidity,
                     fee: fill.fee,
                     reference_mid: fill.reference_mid,
                 });
             }
             ExecutionReport::Canceled { order_id, .. } => {
                 if let Some(order) = self.order_mut(order_id.0) {
-                    order.status = "canceled".to_owned();
+                    order.status = OrderStatus::Canceled;
                 }
             }
             ExecutionReport::Rejected { order_id, .. } => {
                 if let Some(order) = self.order_mut(order_id.0) {
-                    order.status = "rejected".to_owned();
+                    order.status = OrderStatus::Rejected;
                 }
             }
             ExecutionReport::ConvertedToMarket { order_id, .. } => {
                 if let Some(order) = self.order_mut(order_id.0) {
-                    order.status = "converted".to_owned();
+                    order.status = OrderStatus::Converted;
                 }
             }
             ExecutionReport::Funding(payment) => self.records.funding.push(*payment),

@@ -1,7 +1,7 @@
 //! What a new signal means for an open position (SPEC 4: flip on an opposite signal, as two
 //! trades: close with `ExitReason::Flip`, then open the new trade).
 
-use auction_trader_strategy::Direction;
+use auction_trader_types::Direction;
 use serde::Serialize;
 
 /// The engine's action on a trade intent given the current position.

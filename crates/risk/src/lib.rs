@@ -4,8 +4,9 @@
 //! [`RiskManager`] ties them together for the engine.
 //!
 //! Pure and deterministic: no clock (time is passed in), no I/O, exact fixed-point maths
-//! (`i128` products; `f64` only in the heat ratio shown to people). Depends on `types` and
-//! `strategy` (for `TradeIntent`, `Direction`, `ExitReason`); never on execution or the engine.
+//! (`i128` products; `f64` only in the heat ratio shown to people). Depends on `types` only
+//! (`TradeIntent`, `Direction` and `ExitReason` live there); never on strategy, execution or
+//! the engine.
 //! [`CircuitBreaker`]: the drain strategy's 2-of-3 breaker (session signal count, rolling win
 //! rate, day drawdown → half size until the session ends), applied by [`RiskManager`] when
 //! `RiskConfig::circuit_breaker` is set.

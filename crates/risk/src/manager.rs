@@ -1,7 +1,7 @@
 //! [`RiskManager`]: the risk rules of one instrument, as the engine uses them (SPEC 4).
 //! Pure and deterministic: time comes in as arguments.
 
-use auction_trader_strategy::{Direction, TradeIntent};
+use auction_trader_types::{Direction, TradeIntent};
 use auction_trader_types::{Instrument, Money, Price, Quantity, Rate, UnixNanos};
 use serde::Serialize;
 use thiserror::Error;
@@ -331,7 +331,7 @@ impl RiskManager {
 
 #[cfg(test)]
 mod circuit_breaker_tests {
-    use auction_trader_strategy::{EntryOrder, SetupKind};
+    use auction_trader_types::{EntryOrder, SetupKind};
     use auction_trader_types::{InstrumentKey, MarketKind};
 
     use super::*;
@@ -413,8 +413,8 @@ mod circuit_breaker_tests {
 
 #[cfg(test)]
 mod tests {
-    use auction_trader_strategy::{EntryOrder, SetupKind};
     use auction_trader_types::NANOS_PER_MINUTE;
+    use auction_trader_types::{EntryOrder, SetupKind};
 
     use super::*;
     use crate::test_support::{at, btc_perp, money, price, quantity};

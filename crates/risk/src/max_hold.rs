@@ -10,7 +10,7 @@ use crate::RiskConfig;
 #[serde(rename_all = "snake_case")]
 pub enum HoldDecision {
     Hold,
-    /// Close it now with [`ExitReason::MaxHold`](auction_trader_strategy::ExitReason::MaxHold).
+    /// Close it now with [`ExitReason::MaxHold`](auction_trader_types::ExitReason::MaxHold).
     Exit,
 }
 

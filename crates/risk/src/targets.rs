@@ -1,6 +1,6 @@
 //! The TP1 / TP2 split of a position (SPEC 4, SPEC 11.3) and the stop after TP1 (breakeven).
 
-use auction_trader_strategy::{Direction, ExitReason};
+use auction_trader_types::{Direction, ExitReason};
 use auction_trader_types::{Price, Quantity, Rate};
 use serde::Serialize;
 

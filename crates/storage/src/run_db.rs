@@ -11,10 +11,10 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use auction_trader_analytics::{
-    EquityPoint, ExitLeg, FillRecord, OrderRecord, PriceBar, RunRecords, TradeRecord,
+use auction_trader_types::{
+    ContractType, EquityPoint, ExitLeg, FillRecord, FundingPayment, Money, Named, OrderRecord,
+    Price, PriceBar, Quantity, Rate, RunRecords, TradeRecord, UnixNanos,
 };
-use auction_trader_types::{ContractType, FundingPayment, Money, Price, Quantity, Rate, UnixNanos};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::StorageError;
@@ -223,13 +223,13 @@ pub fn read_execution_db(path: &Path) -> Result<RunRecords, StorageError> {
             Ok(OrderRecord {
                 order_id: row.get::<_, i64>(0)? as u64,
                 ts_submit: UnixNanos(row.get(1)?),
-                side: row.get(2)?,
-                kind: row.get(3)?,
-                purpose: row.get(4)?,
+                side: named(row, 2)?,
+                kind: named(row, 3)?,
+                purpose: named(row, 4)?,
                 limit_price: optional_decimal(row, 5)?,
                 quantity: decimal(row, 6)?,
                 filled_quantity: decimal(row, 7)?,
-                status: row.get(8)?,
+                status: named(row, 8)?,
                 spread_at_submit: optional_decimal(row, 9)?,
                 mid_at_submit: optional_decimal(row, 10)?,
             })
@@ -239,10 +239,10 @@ pub fn read_execution_db(path: &Path) -> Result<RunRecords, StorageError> {
         Ok(FillRecord {
             order_id: row.get::<_, i64>(1)? as u64,
             ts: UnixNanos(row.get(2)?),
-            side: row.get(3)?,
+            side: named(row, 3)?,
             price: decimal(row, 4)?,
             quantity: decimal(row, 5)?,
-            liquidity: row.get(6)?,
+            liquidity: named(row, 6)?,
             fee: decimal(row, 7)?,
             reference_mid: optional_decimal(row, 8)?,
         })
@@ -257,7 +257,7 @@ pub fn read_execution_db(path: &Path) -> Result<RunRecords, StorageError> {
                     ts: UnixNanos(row.get(2)?),
                     price: decimal(row, 3)?,
                     quantity: decimal(row, 4)?,
-                    reason: row.get(5)?,
+                    reason: named(row, 5)?,
                     fee: decimal(row, 6)?,
                     slippage: decimal(row, 7)?,
                 },
@@ -270,19 +270,19 @@ pub fn read_execution_db(path: &Path) -> Result<RunRecords, StorageError> {
         |row| {
             Ok(TradeRecord {
                 trade_id: row.get::<_, i64>(0)? as u64,
-                setup: row.get(1)?,
-                direction: row.get(2)?,
+                setup: named(row, 1)?,
+                direction: named(row, 2)?,
                 signal_ts: UnixNanos(row.get(3)?),
                 entry_ts: UnixNanos(row.get(4)?),
                 entry_price: decimal(row, 5)?,
                 quantity: decimal(row, 6)?,
-                entry_liquidity: row.get(7)?,
+                entry_liquidity: named(row, 7)?,
                 stop: decimal(row, 8)?,
                 take_profit_1: optional_decimal(row, 9)?,
                 take_profit_2: decimal(row, 10)?,
                 exit_ts: UnixNanos(row.get(11)?),
                 exit_price: decimal(row, 12)?,
-                exit_reason: row.get(13)?,
+                exit_reason: named(row, 13)?,
                 legs: Vec::new(),
                 gross_pnl: decimal(row, 14)?,
                 fees: decimal(row, 15)?,
@@ -450,6 +450,14 @@ fn optional_decimal<T: Decimal>(row: &Row<'_>, index: usize) -> rusqlite::Result
         .transpose()
 }
 
+/// A vocabulary enum stored as its lower-case name.
+fn named<T: Named>(row: &Row<'_>, index: usize) -> rusqlite::Result<T> {
+    let text: String = row.get(index)?;
+    T::from_name(&text).map_err(|error| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, error.into())
+    })
+}
+
 fn bad_decimal(index: usize, text: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
         index,
@@ -469,13 +477,13 @@ fn insert_orders(connection: &Connection, orders: &[OrderRecord]) -> Result<(), 
         insert.execute(params![
             order.order_id as i64,
             order.ts_submit.as_i64(),
-            order.side,
-            order.kind,
-            order.purpose,
+            order.side.as_str(),
+            order.kind.as_str(),
+            order.purpose.as_str(),
             text(order.limit_price),
             order.quantity.to_string(),
             order.filled_quantity.to_string(),
-            order.status,
+            order.status.as_str(),
             text(order.spread_at_submit),
             text(order.mid_at_submit),
         ])?;
@@ -492,10 +500,10 @@ fn insert_fills(connection: &Connection, fills: &[FillRecord]) -> Result<(), Sto
         insert.execute(params![
             fill.order_id as i64,
             fill.ts.as_i64(),
-            fill.side,
+            fill.side.as_str(),
             fill.price.to_string(),
             fill.quantity.to_string(),
-            fill.liquidity,
+            fill.liquidity.as_str(),
             fill.fee.to_string(),
             text(fill.reference_mid),
         ])?;
@@ -513,19 +521,19 @@ fn insert_trades(connection: &Connection, trades: &[TradeRecord]) -> Result<(), 
     for trade in trades {
         insert.execute(params![
             trade.trade_id as i64,
-            trade.setup,
-            trade.direction,
+            trade.setup.as_str(),
+            trade.direction.as_str(),
             trade.signal_ts.as_i64(),
             trade.entry_ts.as_i64(),
             trade.entry_price.to_string(),
             trade.quantity.to_string(),
-            trade.entry_liquidity,
+            trade.entry_liquidity.as_str(),
             trade.stop.to_string(),
             text(trade.take_profit_1),
             trade.take_profit_2.to_string(),
             trade.exit_ts.as_i64(),
             trade.exit_price.to_string(),
-            trade.exit_reason,
+            trade.exit_reason.as_str(),
             trade.gross_pnl.to_string(),
             trade.fees.to_string(),
             trade.funding.to_string(),
@@ -539,7 +547,7 @@ fn insert_trades(connection: &Connection, trades: &[TradeRecord]) -> Result<(), 
                 leg.ts.as_i64(),
                 leg.price.to_string(),
                 leg.quantity.to_string(),
-                leg.reason,
+                leg.reason.as_str(),
                 leg.fee.to_string(),
                 leg.slippage.to_string(),
             ])?;
@@ -620,46 +628,46 @@ mod tests {
         records.orders = vec![OrderRecord {
             order_id: 1,
             ts_submit: UnixNanos(5),
-            side: "buy".to_owned(),
-            kind: "limit".to_owned(),
-            purpose: "entry".to_owned(),
+            side: "buy".parse().unwrap(),
+            kind: "limit".parse().unwrap(),
+            purpose: "entry".parse().unwrap(),
             limit_price: Some(price("100.5")),
             quantity: Quantity::ONE,
             filled_quantity: Quantity::ONE,
-            status: "filled".to_owned(),
+            status: "filled".parse().unwrap(),
             spread_at_submit: Some(price("0.1")),
             mid_at_submit: None,
         }];
         records.fills = vec![FillRecord {
             order_id: 1,
             ts: UnixNanos(7),
-            side: "buy".to_owned(),
+            side: "buy".parse().unwrap(),
             price: price("100.5"),
             quantity: Quantity::ONE,
-            liquidity: "maker".to_owned(),
+            liquidity: "maker".parse().unwrap(),
             fee: Money::from_decimal_str("0.0201").unwrap_or_default(),
             reference_mid: Some(price("100.55")),
         }];
         records.trades = vec![TradeRecord {
             trade_id: 1,
-            setup: "break_in".to_owned(),
-            direction: "long".to_owned(),
+            setup: "break_in".parse().unwrap(),
+            direction: "long".parse().unwrap(),
             signal_ts: UnixNanos(1),
             entry_ts: UnixNanos(7),
             entry_price: price("100.5"),
             quantity: Quantity::ONE,
-            entry_liquidity: "maker".to_owned(),
+            entry_liquidity: "maker".parse().unwrap(),
             stop: price("99"),
             take_profit_1: None,
             take_profit_2: price("103"),
             exit_ts: UnixNanos(9),
             exit_price: price("103"),
-            exit_reason: "take_profit_2".to_owned(),
+            exit_reason: "take_profit_2".parse().unwrap(),
             legs: vec![ExitLeg {
                 ts: UnixNanos(9),
                 price: price("103"),
                 quantity: Quantity::ONE,
-                reason: "take_profit_2".to_owned(),
+                reason: "take_profit_2".parse().unwrap(),
                 fee: Money::ZERO,
                 slippage: Money::ZERO,
             }],
@@ -701,7 +709,8 @@ mod tests {
     #[test]
     fn the_valuation_round_trips_and_old_databases_read_as_linear() {
         // Regression: a COIN-M run re-rendered by `report` was labelled in USD (linear),
-        // because execution.db did not store the contract type.
+        // because execution.db did not store the contract type (analytics derives the
+        // currency from the valuation).
         let directory = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
         let path = directory.path().join("execution.db");
         let mut records = sample_records();
@@ -711,10 +720,6 @@ mod tests {
         write_execution_db(&path, &records).unwrap_or_else(|error| panic!("{error}"));
         let back = read_execution_db(&path).unwrap_or_else(|error| panic!("{error}"));
         assert_eq!(back.valuation, records.valuation);
-        assert_eq!(
-            auction_trader_analytics::display::run_currency(&back),
-            "BTC"
-        );
         // A database from before the keys existed: linear with multiplier 1.
         let connection = Connection::open(&path).unwrap_or_else(|error| panic!("{error}"));
         connection
@@ -726,7 +731,6 @@ mod tests {
         drop(connection);
         let old = read_execution_db(&path).unwrap_or_else(|error| panic!("{error}"));
         assert_eq!(old.valuation, Valuation::linear(Quantity::ONE));
-        assert_eq!(auction_trader_analytics::display::run_currency(&old), "USD");
     }
 
     #[test]
@@ -757,7 +761,7 @@ mod tests {
         let rows: Vec<SignalRow> = (0..3)
             .map(|index| SignalRow {
                 ts: UnixNanos(index),
-                kind: "transition".to_owned(),
+                kind: "transition".parse().unwrap(),
                 setup: None,
                 direction: Some("long".to_owned()),
                 machine: "breakout_up".to_owned(),

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::names::named_enum;
 use crate::{Money, Price, Quantity, Rate, UnixNanos};
 
 /// Engine-assigned order identifier, unique within a run (assigned in submission order, so
@@ -15,8 +16,7 @@ use crate::{Money, Price, Quantity, Rate, UnixNanos};
 pub struct OrderId(pub u64);
 
 /// Direction of an order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum OrderSide {
     Buy,
     Sell,
@@ -37,14 +37,9 @@ impl OrderSide {
             Self::Sell => Self::Buy,
         }
     }
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Buy => "buy",
-            Self::Sell => "sell",
-        }
-    }
 }
+
+named_enum!(OrderSide, "order side", { Buy => "buy", Sell => "sell" });
 
 /// What the order does when its timeout expires unfilled (SPEC 5: auction entries convert to
 /// market after 1 minute, drain entries are cancelled after 1 s).
@@ -123,21 +118,13 @@ pub enum OrderCommand {
 }
 
 /// Who provided liquidity in a fill.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Liquidity {
     Maker,
     Taker,
 }
 
-impl Liquidity {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Maker => "maker",
-            Self::Taker => "taker",
-        }
-    }
-}
+named_enum!(Liquidity, "liquidity", { Maker => "maker", Taker => "taker" });
 
 /// One (possibly partial) execution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -401,13 +401,13 @@ fn autopsy(
             } else {
                 tags.push("unlinked".to_owned());
             }
-            tags.push(trade.exit_reason.clone());
+            tags.push(trade.exit_reason.to_string());
             AutopsyRow {
                 trade_id: trade.trade_id,
                 entry_ts: trade.entry_ts,
-                direction: trade.direction.clone(),
+                direction: trade.direction.to_string(),
                 net: trade.net_pnl,
-                exit_reason: trade.exit_reason.clone(),
+                exit_reason: trade.exit_reason.to_string(),
                 book_ctr: signal.and_then(|s| s.book_ctr),
                 absorption: signal.and_then(|s| s.absorption),
                 obi_velocity: signal.and_then(|s| s.obi_velocity),

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use auction_trader_types::Money;
+use auction_trader_types::{Direction, Money};
 
 use super::format::{Units, escape, fixed, short_time};
 use super::svg::{Frame, downsample_min_max, points_at, segments, zoomable};
@@ -98,7 +98,7 @@ fn price_svg(records: &RunRecords, units: &Units, factor: usize) -> String {
                 frame.x(trade.entry_ts.0),
                 frame.y(trade.entry_price.as_f64()),
             );
-            let (symbol, dy) = if trade.direction == "short" {
+            let (symbol, dy) = if trade.direction == Direction::Short {
                 ("▼", -3.0)
             } else {
                 ("▲", 9.0)

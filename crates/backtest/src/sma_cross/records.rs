@@ -4,7 +4,10 @@
 use auction_trader_analytics::{
     EquityPoint, ExitLeg, FillRecord, OrderRecord, PriceBar, RunRecords, TradeRecord,
 };
-use auction_trader_types::{Instrument, MarketEvent, Money, Price, Quantity, UnixNanos};
+use auction_trader_types::{
+    Direction, EntryLiquidity, ExitReason, Instrument, Liquidity, MarketEvent, Money, OrderPurpose,
+    OrderSide, OrderStatus, OrderType, Price, Quantity, SetupKind, UnixNanos,
+};
 
 use super::{Action, SmaCrossConfig, all_cash_size, crossings};
 use crate::error::BacktestError;
@@ -158,8 +161,12 @@ struct Book {
     next_trade: u64,
 }
 
-fn side_name(sign: i8) -> &'static str {
-    if sign > 0 { "buy" } else { "sell" }
+fn order_side(sign: i8) -> OrderSide {
+    if sign > 0 {
+        OrderSide::Buy
+    } else {
+        OrderSide::Sell
+    }
 }
 
 impl Book {
@@ -193,7 +200,7 @@ impl Book {
         &mut self,
         records: &mut RunRecords,
         sign: i8,
-        purpose: &str,
+        purpose: OrderPurpose,
         size: Quantity,
         bar: &auction_trader_types::Bar,
         fee: i128,
@@ -203,23 +210,23 @@ impl Book {
         records.orders.push(OrderRecord {
             order_id,
             ts_submit: bar.ts_recv,
-            side: side_name(sign).to_owned(),
-            kind: "market".to_owned(),
-            purpose: purpose.to_owned(),
+            side: order_side(sign),
+            kind: OrderType::Market,
+            purpose,
             limit_price: None,
             quantity: size,
             filled_quantity: size,
-            status: "filled".to_owned(),
+            status: OrderStatus::Filled,
             spread_at_submit: None,
             mid_at_submit: None,
         });
         records.fills.push(FillRecord {
             order_id,
             ts: bar.ts_recv,
-            side: side_name(sign).to_owned(),
+            side: order_side(sign),
             price: bar.close,
             quantity: size,
-            liquidity: "taker".to_owned(),
+            liquidity: Liquidity::Taker,
             fee: Money::from_raw_i128(fee),
             reference_mid: None,
         });
@@ -236,7 +243,7 @@ impl Book {
         let notional = bar.close.notional_raw(size);
         let fee = rate.apply_to_raw(notional);
         self.cash += -i128::from(sign) * notional - fee;
-        self.order(records, sign, "entry", size, bar, fee);
+        self.order(records, sign, OrderPurpose::Entry, size, bar, fee);
         self.open = Some(Open {
             sign,
             size,
@@ -261,34 +268,38 @@ impl Book {
         let fee = rate.apply_to_raw(notional);
         let sign = i128::from(open.sign);
         self.cash += sign * notional - fee;
-        self.order(records, -open.sign, "exit", open.size, bar, fee);
+        self.order(records, -open.sign, OrderPurpose::Exit, open.size, bar, fee);
         let gross = sign * (notional - open.entry_notional);
         let fees = open.entry_fee + fee;
         let reason = if end_of_data {
-            "end_of_data"
+            ExitReason::EndOfData
         } else {
-            "strategy"
+            ExitReason::Strategy
         };
         records.trades.push(TradeRecord {
             trade_id: self.next_trade,
-            setup: "other".to_owned(),
-            direction: if open.sign > 0 { "long" } else { "short" }.to_owned(),
+            setup: SetupKind::Other,
+            direction: if open.sign > 0 {
+                Direction::Long
+            } else {
+                Direction::Short
+            },
             signal_ts: open.entry_ts,
             entry_ts: open.entry_ts,
             entry_price: open.entry_price,
             quantity: open.size,
-            entry_liquidity: "taker".to_owned(),
+            entry_liquidity: EntryLiquidity::Taker,
             stop: Price::from_raw(0),
             take_profit_1: None,
             take_profit_2: Price::from_raw(0),
             exit_ts: bar.ts_recv,
             exit_price: bar.close,
-            exit_reason: reason.to_owned(),
+            exit_reason: reason,
             legs: vec![ExitLeg {
                 ts: bar.ts_recv,
                 price: bar.close,
                 quantity: open.size,
-                reason: reason.to_owned(),
+                reason,
                 fee: Money::from_raw_i128(fee),
                 slippage: Money::ZERO,
             }],

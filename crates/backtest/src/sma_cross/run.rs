@@ -5,7 +5,7 @@ use auction_trader_analytics::{RunRecords, compute_metrics};
 use auction_trader_engine::EngineCounters;
 use auction_trader_execution::Account;
 use auction_trader_types::{
-    Fill, Instrument, Liquidity, MarketEvent, OrderId, OrderSide, Quantity, UnixNanos,
+    Fill, Instrument, Liquidity, MarketEvent, OrderId, Quantity, UnixNanos,
 };
 
 use super::records::{BarSeries, EquityDetail, simulate_records};
@@ -86,11 +86,7 @@ pub fn sma_cross_result(
     )?;
     let mut account = Account::with_valuation(instrument.valuation(), initial);
     for fill in &records.fills {
-        let side = if fill.side == "buy" {
-            OrderSide::Buy
-        } else {
-            OrderSide::Sell
-        };
+        let side = fill.side;
         account.apply_fill(&Fill {
             order_id: OrderId(fill.order_id),
             ts: fill.ts,

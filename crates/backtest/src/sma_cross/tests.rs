@@ -6,8 +6,8 @@
 use auction_trader_analytics::RunRecords;
 use auction_trader_data::instruments::instrument_or_default;
 use auction_trader_types::{
-    Bar, Instrument, InstrumentKey, MarketKind, Money, NANOS_PER_MINUTE, Price, Quantity, Rate,
-    UnixNanos,
+    Bar, Direction, ExitReason, Instrument, InstrumentKey, MarketKind, Money, NANOS_PER_MINUTE,
+    Price, Quantity, Rate, UnixNanos,
 };
 
 use super::*;
@@ -109,7 +109,7 @@ fn long_without_fees_in_whole_units() {
     let records = run(SmaDirection::Long, "0", "1");
     let nets: Vec<Money> = records.trades.iter().map(|trade| trade.net_pnl).collect();
     assert_eq!(nets, vec![money("-24"), money("0")]);
-    assert_eq!(records.trades[1].exit_reason, "end_of_data");
+    assert_eq!(records.trades[1].exit_reason, ExitReason::EndOfData);
     assert_eq!(final_equity(&records), money("76"));
 }
 
@@ -137,7 +137,7 @@ fn short_and_both_directions() {
     // Short: 11 sold at 9 (cash 199), bought back at 13 (56).
     let short = run(SmaDirection::Short, "0", "1");
     assert_eq!(short.trades.len(), 1);
-    assert_eq!(short.trades[0].direction, "short");
+    assert_eq!(short.trades[0].direction, Direction::Short);
     assert_eq!(final_equity(&short), money("56"));
     // Both: long 8 at 12 → 9 (76), short 8 at 9 → 13 (44), long 3 at 13 → 13 (44).
     let both = run(SmaDirection::Both, "0", "1");

@@ -18,6 +18,7 @@ mod quarantine;
 mod replay;
 mod research;
 mod run_output;
+mod serve;
 mod validate;
 mod validate_strategy;
 
@@ -74,6 +75,9 @@ pub enum Command {
     /// shared data set, or else one day downloaded from Binance's public archive): imports the
     /// data, runs the backtests and prints each run's summary and HTML report path.
     Demo(demo::DemoArgs),
+    /// The dashboard (SPEC 8): a local web page and JSON API over the stored runs and grid
+    /// results, on 127.0.0.1 by default.
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -102,6 +106,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Features(command) => features::run(command),
         Command::Research(command) => research::run(command),
         Command::Demo(args) => demo::run(&args),
+        Command::Serve(args) => serve::run(&args),
     }
 }
 

@@ -19,14 +19,13 @@
 //!   (the venue's taker price: exit-side best price, or the last trade ∓ half the typical
 //!   spread with stale quotes) and the venue's own taker fee.
 
-use auction_trader_analytics::OrderRecord;
 use auction_trader_risk::{HoldDecision, SignalDecision};
 use auction_trader_strategy::{
     Direction, EntryOrder, ExitReason, SignalRecord, SignalRecordKind, Strategy, TradeIntent,
 };
 use auction_trader_types::{
-    CancelReason, ExecutionReport, Fill, OrderId, OrderKind, OrderRequest, OrderSide, Price,
-    Quantity, TimeoutAction,
+    CancelReason, ExecutionReport, Fill, OrderId, OrderKind, OrderPurpose, OrderRecord,
+    OrderRequest, OrderSide, OrderStatus, Price, Quantity, TimeoutAction,
 };
 
 use super::Engine;
@@ -228,7 +227,7 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
                 timeout,
                 trigger: None,
             },
-            "entry",
+            OrderPurpose::Entry,
         );
     }
 
@@ -257,7 +256,7 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
         }
     }
 
-    pub(super) fn submit(&mut self, request: OrderRequest, purpose: &str) {
+    pub(super) fn submit(&mut self, request: OrderRequest, purpose: OrderPurpose) {
         self.counters.orders += 1;
         let (bid, ask) = (self.venue.best_bid(), self.venue.best_ask());
         let (spread, mid) = match (bid, ask) {
@@ -267,20 +266,20 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
             ),
             _ => (None, None),
         };
-        let (kind, limit_price) = match request.kind {
-            OrderKind::Market => ("market", None),
-            OrderKind::Limit { price, .. } => ("limit", Some(price)),
+        let limit_price = match request.kind {
+            OrderKind::Market => None,
+            OrderKind::Limit { price, .. } => Some(price),
         };
         self.recorder.record_order(OrderRecord {
             order_id: request.id.0,
             ts_submit: self.now,
-            side: request.side.as_str().to_owned(),
-            kind: kind.to_owned(),
-            purpose: purpose.to_owned(),
+            side: request.side,
+            kind: request.kind.order_type(),
+            purpose,
             limit_price,
             quantity: request.quantity,
             filled_quantity: Quantity::ZERO,
-            status: "open".to_owned(),
+            status: OrderStatus::Open,
             spread_at_submit: spread,
             mid_at_submit: mid,
         });
@@ -353,7 +352,7 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
                 timeout: None,
                 trigger,
             },
-            "exit",
+            OrderPurpose::Exit,
         );
     }
 

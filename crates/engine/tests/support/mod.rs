@@ -3,7 +3,6 @@
 
 #![allow(dead_code)] // each test file uses a subset
 
-use auction_trader_analytics::{FillRecord, RunRecords, TradeRecord};
 use auction_trader_engine::{Engine, EngineCounters, EngineSettings, RunCollector};
 use auction_trader_execution::{FillModelConfig, SimulatedExchange};
 use auction_trader_features::{FeatureConfig, FeatureEngine, FeatureSnapshot};
@@ -20,6 +19,7 @@ use auction_trader_types::{
     AggressorSide, BookSide, Instrument, MarketEvent, Money, NANOS_PER_MILLI, NANOS_PER_SECOND,
     Price, Quantity, Rate, TimeoutAction, UnixNanos,
 };
+use auction_trader_types::{FillRecord, Liquidity, OrderSide, RunRecords, TradeRecord};
 
 pub const SECOND: i64 = 1_000;
 pub const MINUTE: i64 = 60 * SECOND;
@@ -205,7 +205,7 @@ pub struct Outcome {
 
 impl Outcome {
     /// `(order id, ts, side, price, quantity, liquidity, fee)` of every fill.
-    pub fn fills(&self) -> Vec<(u64, UnixNanos, String, Price, Quantity, String, Money)> {
+    pub fn fills(&self) -> Vec<(u64, UnixNanos, OrderSide, Price, Quantity, Liquidity, Money)> {
         self.records
             .fills
             .iter()
@@ -213,10 +213,10 @@ impl Outcome {
                 (
                     fill.order_id,
                     fill.ts,
-                    fill.side.clone(),
+                    fill.side,
                     fill.price,
                     fill.quantity,
-                    fill.liquidity.clone(),
+                    fill.liquidity,
                     fill.fee,
                 )
             })
@@ -245,14 +245,14 @@ pub fn fill(
     size: &str,
     liquidity: &str,
     fee: &str,
-) -> (u64, UnixNanos, String, Price, Quantity, String, Money) {
+) -> (u64, UnixNanos, OrderSide, Price, Quantity, Liquidity, Money) {
     (
         order_id,
         ts,
-        side.to_owned(),
+        side.parse().unwrap(),
         price(px),
         qty(size),
-        liquidity.to_owned(),
+        liquidity.parse().unwrap(),
         money(fee),
     )
 }

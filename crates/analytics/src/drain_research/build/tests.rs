@@ -1,6 +1,8 @@
 //! Hand-worked examples of every drain research table.
 
-use auction_trader_types::{Money, Price, Quantity, UnixNanos};
+use auction_trader_types::{
+    Direction, EntryLiquidity, Money, Price, Quantity, SetupKind, UnixNanos,
+};
 
 use super::*;
 use crate::test_support::{HOUR, money};
@@ -8,19 +10,19 @@ use crate::test_support::{HOUR, money};
 fn trade(id: u64, signal_ts: i64, gross: &str, fees: &str, net: &str, exit: &str) -> TradeRecord {
     TradeRecord {
         trade_id: id,
-        setup: "drain".to_owned(),
-        direction: "long".to_owned(),
+        setup: SetupKind::Drain,
+        direction: Direction::Long,
         signal_ts: UnixNanos(signal_ts),
         entry_ts: UnixNanos(signal_ts + 1),
         entry_price: Price::from_units(60_000).unwrap(),
         quantity: Quantity::ONE,
-        entry_liquidity: "maker".to_owned(),
+        entry_liquidity: EntryLiquidity::Maker,
         stop: Price::from_units(59_928).unwrap(),
         take_profit_1: None,
         take_profit_2: Price::from_units(60_048).unwrap(),
         exit_ts: UnixNanos(signal_ts + 2),
         exit_price: Price::from_units(60_000).unwrap(),
-        exit_reason: exit.to_owned(),
+        exit_reason: exit.parse().unwrap(),
         legs: Vec::new(),
         gross_pnl: money(gross),
         fees: money(fees),

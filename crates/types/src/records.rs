@@ -1,13 +1,85 @@
-//! The records a backtest run produces (SPEC 6 outputs): trades with their exit legs, the
-//! equity curve, orders, fills, funding payments and the price bars the report draws. The
-//! engine fills these; this crate only reads them.
+//! The records a run produces (SPEC 6 outputs): trades with their exit legs, the equity
+//! curve, orders, fills, funding payments and the price bars the report draws. The engine
+//! fills these, storage keeps them, analytics reads them; they live here so neither the
+//! engine nor storage depends on the report.
 //!
-//! Conventions: money amounts are quote currency ([`Money`]); costs (fees, funding,
-//! slippage) are positive when the account pays; strings hold the lower-case names used by
-//! the strategy and execution vocabulary (`"long"`, `"maker"`, `"stop_loss"`, ...).
+//! Conventions: money amounts are in the settlement currency ([`Money`]: quote for linear
+//! contracts, coin for inverse ones); costs (fees, funding, slippage) are positive when the
+//! account pays; every categorical field is a typed enum whose lower-case name
+//! ([`Named`](crate::Named)) is what stored runs, CSV and JSON hold.
 
-use auction_trader_types::{FundingPayment, Money, Price, Quantity, UnixNanos, Valuation};
 use serde::{Deserialize, Serialize};
+
+use crate::names::named_enum;
+use crate::{
+    Direction, ExitReason, FundingPayment, Liquidity, Money, OrderSide, Price, Quantity, SetupKind,
+    UnixNanos, Valuation,
+};
+
+/// Who provided the liquidity of a trade's entry fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EntryLiquidity {
+    Maker,
+    Taker,
+    /// Some fills as maker, some as taker (a limit entry converted to market after a partial).
+    Mixed,
+}
+
+named_enum!(EntryLiquidity, "entry liquidity", { Maker => "maker", Taker => "taker", Mixed => "mixed" });
+
+/// Market or limit: an order's type without its parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum OrderType {
+    Market,
+    Limit,
+}
+
+named_enum!(OrderType, "order type", { Market => "market", Limit => "limit" });
+
+impl crate::OrderKind {
+    /// The kind without its parameters.
+    pub const fn order_type(&self) -> OrderType {
+        match self {
+            Self::Market => OrderType::Market,
+            Self::Limit { .. } => OrderType::Limit,
+        }
+    }
+}
+
+/// Why the engine sent an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum OrderPurpose {
+    /// Opens a managed trade.
+    Entry,
+    /// Closes (part of) a managed trade.
+    Exit,
+    /// A strategy's own order command, outside trade management.
+    Direct,
+}
+
+named_enum!(OrderPurpose, "order purpose", { Entry => "entry", Exit => "exit", Direct => "direct" });
+
+/// An order's final state in a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum OrderStatus {
+    Filled,
+    PartiallyFilled,
+    Canceled,
+    /// A limit whose timeout converted it to a market order (SPEC 5).
+    Converted,
+    Rejected,
+    /// Still working when the run ended.
+    Open,
+}
+
+named_enum!(OrderStatus, "order status", {
+    Filled => "filled",
+    PartiallyFilled => "partially_filled",
+    Canceled => "canceled",
+    Converted => "converted",
+    Rejected => "rejected",
+    Open => "open",
+});
 
 /// One exit execution of a trade (a trade can exit in several legs: TP1 then TP2 or a stop).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,8 +89,7 @@ pub struct ExitLeg {
     pub price: Price,
     /// Quantity closed by the leg (positive).
     pub quantity: Quantity,
-    /// Exit reason (`ExitReason::as_str` of the strategy crate, e.g. `take_profit_1`).
-    pub reason: String,
+    pub reason: ExitReason,
     /// Fees paid on the leg's fills.
     pub fee: Money,
     /// Cost versus mid of the leg's fills (positive = cost), already inside the P&L.
@@ -32,10 +103,8 @@ pub struct ExitLeg {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TradeRecord {
     pub trade_id: u64,
-    /// Setup name (`SetupKind::as_str`, e.g. `break_in`).
-    pub setup: String,
-    /// `"long"` or `"short"`.
-    pub direction: String,
+    pub setup: SetupKind,
+    pub direction: Direction,
     /// Time of the signal that caused the entry.
     pub signal_ts: UnixNanos,
     /// Time of the first entry fill.
@@ -44,8 +113,7 @@ pub struct TradeRecord {
     pub entry_price: Price,
     /// Total entry quantity (positive).
     pub quantity: Quantity,
-    /// `"maker"`, `"taker"` or `"mixed"`.
-    pub entry_liquidity: String,
+    pub entry_liquidity: EntryLiquidity,
     pub stop: Price,
     pub take_profit_1: Option<Price>,
     pub take_profit_2: Price,
@@ -54,7 +122,7 @@ pub struct TradeRecord {
     /// Average exit price over all legs.
     pub exit_price: Price,
     /// Reason of the final leg.
-    pub exit_reason: String,
+    pub exit_reason: ExitReason,
     pub legs: Vec<ExitLeg>,
     /// Price P&L: `(exit − entry) × quantity × sign`, slippage included.
     pub gross_pnl: Money,
@@ -85,17 +153,13 @@ pub struct EquityPoint {
 pub struct OrderRecord {
     pub order_id: u64,
     pub ts_submit: UnixNanos,
-    /// `"buy"` or `"sell"`.
-    pub side: String,
-    /// `"market"` or `"limit"`.
-    pub kind: String,
-    /// `"entry"`, `"exit"` or `"direct"`.
-    pub purpose: String,
+    pub side: OrderSide,
+    pub kind: OrderType,
+    pub purpose: OrderPurpose,
     pub limit_price: Option<Price>,
     pub quantity: Quantity,
     pub filled_quantity: Quantity,
-    /// `filled`, `partially_filled`, `canceled`, `converted`, `rejected` or `open`.
-    pub status: String,
+    pub status: OrderStatus,
     /// Best ask − best bid when the order was submitted (if a quote was known).
     pub spread_at_submit: Option<Price>,
     pub mid_at_submit: Option<Price>,
@@ -106,12 +170,10 @@ pub struct OrderRecord {
 pub struct FillRecord {
     pub order_id: u64,
     pub ts: UnixNanos,
-    /// `"buy"` or `"sell"`.
-    pub side: String,
+    pub side: OrderSide,
     pub price: Price,
     pub quantity: Quantity,
-    /// `"maker"` or `"taker"`.
-    pub liquidity: String,
+    pub liquidity: Liquidity,
     /// Fee paid (negative = rebate).
     pub fee: Money,
     /// Mid price at the fill, when known (slippage reference).
@@ -174,25 +236,20 @@ impl RunRecords {
     }
 }
 
-/// `+1` for `"buy"`/`"long"`, `−1` for `"sell"`/`"short"`, `0` for anything else.
-pub(crate) fn side_sign(side: &str) -> i64 {
-    match side {
-        "buy" | "long" => 1,
-        "sell" | "short" => -1,
-        _ => 0,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Named;
 
     #[test]
-    fn new_records_are_empty_and_signs_follow_names() {
+    fn new_records_are_empty_and_names_parse_back() {
         let records = RunRecords::new("t", "BTCUSDT", Money::from_units(1000).unwrap());
         assert!(records.trades.is_empty() && records.equity.is_empty());
-        assert_eq!(side_sign("buy"), 1);
-        assert_eq!(side_sign("short"), -1);
-        assert_eq!(side_sign("?"), 0);
+        for status in OrderStatus::ALL {
+            assert_eq!(status.as_str().parse::<OrderStatus>().unwrap(), *status);
+        }
+        assert_eq!("partially_filled".parse(), Ok(OrderStatus::PartiallyFilled));
+        assert_eq!(EntryLiquidity::Mixed.to_string(), "mixed");
+        assert!("iceberg".parse::<OrderType>().is_err());
     }
 }

@@ -1,0 +1,38 @@
+//! The dashboard server of auction-trader (SPEC 8): a JSON API over the stored backtest runs
+//! (`runs/<name>/execution.db`, `signals.db`, `metrics.json`, `config.yaml`), the grid results
+//! (`grid.db`) and the stored trades (volume profiles), and the front end built from `web/`,
+//! embedded in the binary so the page works with no internet.
+//!
+//! Routes (every answer JSON; errors are `{"error": "..."}` with a 4xx/5xx status and never
+//! carry internals, see [`ApiError`]):
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET /api/runs` | every run with its headline metrics |
+//! | `GET /api/runs/{name}` | summary, row counts, `metrics.json`, `config.yaml` (404 when missing) |
+//! | `GET /api/runs/{name}/bars` | `market_bars`: OHLC with VAH/VAL/POC at each close |
+//! | `GET /api/runs/{name}/trades` | the closed trades with their exit legs |
+//! | `GET /api/runs/{name}/equity` | the equity curve |
+//! | `GET /api/runs/{name}/signals?kind=signal,near_miss` | signals.db rows |
+//! | `GET /api/runs/{name}/profile?from=&to=&bins=&bin=` | volume profile from the stored trades |
+//! | `GET /api/grids` | every grid of the grid databases |
+//! | `GET /api/grids/{id}?sort=&order=asc\|desc&where=&limit=` | one grid's rows |
+//!
+//! It reads, never writes, and depends on nothing above the backtest crate (only the CLI sits
+//! above it). Live sessions (paper/live engine state over a WebSocket) are not served yet:
+//! the live runner does not exist.
+
+mod assets;
+mod error;
+mod grids;
+mod library;
+mod profile;
+mod routes;
+mod runs;
+mod server;
+
+pub use assets::{ASSETS, Asset, asset};
+pub use error::ApiError;
+pub use library::{Library, check_name};
+pub use routes::router;
+pub use server::{RunningServer, ServeOptions, check_bind, serve_until_interrupted};

@@ -1,0 +1,239 @@
+//! The HTTP routes: the JSON API under `/api` and the embedded page. Handlers parse the query
+//! into typed requests (a bad value is a 400 with a JSON message), then run the blocking
+//! SQLite/Parquet reads on tokio's blocking pool.
+
+use std::sync::Arc;
+
+use auction_trader_backtest::time_text::parse_utc_time;
+use auction_trader_types::{Price, UnixNanos};
+use axum::extract::{Path, Query, RawQuery, State};
+use axum::http::{StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::assets::asset;
+use crate::error::ApiError;
+use crate::grids::{Order, RowsRequest, grid_rows, list_grids};
+use crate::library::Library;
+use crate::profile::{ProfileRequest, run_profile};
+use crate::runs::{RunCache, bars, equity, list_runs, run_summary, signals, trades};
+
+/// What every handler reads: the library and the cache of loaded runs.
+#[derive(Debug)]
+struct AppState {
+    library: Library,
+    cache: RunCache,
+}
+
+type Shared = State<Arc<AppState>>;
+
+/// The whole application: API routes, the embedded page, JSON 404s for unknown API paths.
+pub fn router(library: Library) -> Router {
+    Router::new()
+        .route("/api/runs", get(runs_list))
+        .route("/api/runs/{name}", get(run_detail))
+        .route("/api/runs/{name}/bars", get(run_bars))
+        .route("/api/runs/{name}/trades", get(run_trades))
+        .route("/api/runs/{name}/equity", get(run_equity))
+        .route("/api/runs/{name}/signals", get(run_signals))
+        .route("/api/runs/{name}/profile", get(run_profile_route))
+        .route("/api/grids", get(grids_list))
+        .route("/api/grids/{grid}", get(grid_detail))
+        .fallback(static_or_404)
+        .with_state(Arc::new(AppState {
+            library,
+            cache: RunCache::default(),
+        }))
+}
+
+/// Runs a blocking read on the blocking pool and answers its value as JSON.
+async fn blocking<T, F>(work: F) -> Result<Json<T>, ApiError>
+where
+    T: Serialize + Send + 'static,
+    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+{
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(ApiError::internal)?
+        .map(Json)
+}
+
+async fn runs_list(
+    State(state): Shared,
+    RawQuery(query): RawQuery,
+) -> Result<impl IntoResponse, ApiError> {
+    parse_query(query.as_deref(), &[])?;
+    blocking(move || Ok(json!({ "runs": list_runs(&state.library)? }))).await
+}
+
+async fn run_detail(
+    State(state): Shared,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<impl IntoResponse, ApiError> {
+    parse_query(query.as_deref(), &[])?;
+    blocking(move || run_summary(&state.library, &state.cache, &name)).await
+}
+
+async fn run_bars(
+    State(state): Shared,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<impl IntoResponse, ApiError> {
+    parse_query(query.as_deref(), &[])?;
+    blocking(move || {
+        let records = state.cache.load(&state.library, &name)?;
+        Ok(json!({ "bars": bars(&records) }))
+    })
+    .await
+}
+
+async fn run_trades(
+    State(state): Shared,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<impl IntoResponse, ApiError> {
+    parse_query(query.as_deref(), &[])?;
+    blocking(move || {
+        let records = state.cache.load(&state.library, &name)?;
+        Ok(json!({ "trades": trades(&records) }))
+    })
+    .await
+}
+
+async fn run_equity(
+    State(state): Shared,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<impl IntoResponse, ApiError> {
+    parse_query(query.as_deref(), &[])?;
+    blocking(move || {
+        let records = state.cache.load(&state.library, &name)?;
+        Ok(json!({ "equity": equity(&records) }))
+    })
+    .await
+}
+
+async fn run_signals(
+    State(state): Shared,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<impl IntoResponse, ApiError> {
+    let pairs = parse_query(query.as_deref(), &["kind"])?;
+    let kinds: Vec<String> = pairs
+        .iter()
+        .filter(|(key, _)| key == "kind")
+        .flat_map(|(_, value)| value.split(',').map(str::to_owned).collect::<Vec<_>>())
+        .collect();
+    blocking(move || Ok(json!({ "signals": signals(&state.library, &name, &kinds)? }))).await
+}
+
+async fn run_profile_route(
+    State(state): Shared,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<impl IntoResponse, ApiError> {
+    let pairs = parse_query(query.as_deref(), &["from", "to", "bin", "bins"])?;
+    let mut request = ProfileRequest::default();
+    for (key, value) in &pairs {
+        match key.as_str() {
+            "from" => request.from = Some(time(key, value)?),
+            "to" => request.to = Some(time(key, value)?),
+            "bin" => {
+                request.bin_width = Some(Price::from_decimal_str(value).map_err(|_| {
+                    ApiError::BadRequest(format!("bin {value:?}: expected a decimal price"))
+                })?);
+            }
+            _ => {
+                request.bins = Some(value.parse().map_err(|_| {
+                    ApiError::BadRequest(format!("bins {value:?}: expected a whole number"))
+                })?);
+            }
+        }
+    }
+    blocking(move || run_profile(&state.library, &state.cache, &name, &request)).await
+}
+
+async fn grids_list(
+    State(state): Shared,
+    RawQuery(query): RawQuery,
+) -> Result<impl IntoResponse, ApiError> {
+    parse_query(query.as_deref(), &[])?;
+    blocking(move || Ok(json!({ "grids": list_grids(&state.library)? }))).await
+}
+
+async fn grid_detail(
+    State(state): Shared,
+    Path(grid): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<impl IntoResponse, ApiError> {
+    let pairs = parse_query(query.as_deref(), &["sort", "order", "where", "limit"])?;
+    let mut request = RowsRequest::default();
+    for (key, value) in pairs {
+        match key.as_str() {
+            "sort" => request.sort = Some(value),
+            "order" => request.order = Order::parse(&value)?,
+            "where" => request.conditions.push(value),
+            _ => {
+                request.limit = Some(value.parse().map_err(|_| {
+                    ApiError::BadRequest(format!("limit {value:?}: expected a whole number"))
+                })?);
+            }
+        }
+    }
+    blocking(move || grid_rows(&state.library, &grid, &request)).await
+}
+
+/// The embedded page and its assets; any other path is a 404 (JSON under `/api`).
+async fn static_or_404(uri: Uri) -> Response {
+    match asset(uri.path()) {
+        Some(asset) => (
+            [
+                (header::CONTENT_TYPE, asset.content_type),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            asset.bytes,
+        )
+            .into_response(),
+        None if uri.path().starts_with("/api/") || uri.path() == "/api" => {
+            ApiError::NotFound(format!("no API route {}", uri.path())).into_response()
+        }
+        None => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}
+
+/// A query string as `(key, value)` pairs, percent-decoded; an unknown key is a 400.
+fn parse_query(query: Option<&str>, known: &[&str]) -> Result<Vec<(String, String)>, ApiError> {
+    let Some(query) = query else {
+        return Ok(Vec::new());
+    };
+    let pairs: Vec<(String, String)> = Query::<Vec<(String, String)>>::try_from_uri(
+        &format!("/?{query}")
+            .parse()
+            .map_err(|_| ApiError::BadRequest("malformed query string".to_owned()))?,
+    )
+    .map_err(|_| ApiError::BadRequest("malformed query string".to_owned()))?
+    .0;
+    for (key, _) in &pairs {
+        if !known.contains(&key.as_str()) {
+            return Err(ApiError::BadRequest(format!(
+                "unknown query parameter {key:?} (known: {})",
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            )));
+        }
+    }
+    Ok(pairs)
+}
+
+/// A time parameter, in the forms of every `--from`/`--to` (the one time parser: dates, ISO
+/// times, epoch ms or ns; UTC).
+fn time(key: &str, value: &str) -> Result<UnixNanos, ApiError> {
+    parse_utc_time(value).map_err(|message| ApiError::BadRequest(format!("{key}: {message}")))
+}

@@ -1,0 +1,156 @@
+// Typed access to the JSON API of `auction-trader serve` (crates/api). Prices and money come
+// as exact decimal strings; `time` is whole UTC seconds; `ts` is UTC nanoseconds as a string.
+
+export interface Time {
+  ts: string;
+  time: number;
+}
+
+export interface RunListing {
+  name: string;
+  net_pnl: string | number | null;
+  return_pct: number | null;
+  sharpe: number | null;
+  trade_count: number | null;
+  currency: string | null;
+}
+
+export interface RunSummary {
+  name: string;
+  title: string;
+  symbol: string;
+  currency: string;
+  contract_type: string;
+  initial_equity: string;
+  first_bar: Time | null;
+  last_bar: Time | null;
+  counts: Record<string, number>;
+  metrics: Record<string, unknown> | null;
+  config: string;
+}
+
+export interface Bar {
+  ts: string;
+  time: number;
+  open: string;
+  high: string;
+  low: string;
+  close: string;
+  vah: string | null;
+  val: string | null;
+  poc: string | null;
+}
+
+export interface Leg {
+  time: number;
+  price: string;
+  quantity: string;
+  reason: string;
+}
+
+export interface Trade {
+  trade_id: number;
+  setup: string;
+  direction: string;
+  signal: Time;
+  entry: Time;
+  entry_price: string;
+  quantity: string;
+  stop: string;
+  take_profit_2: string;
+  exit: Time;
+  exit_price: string;
+  exit_reason: string;
+  net_pnl: string;
+  fees: string;
+  legs: Leg[];
+}
+
+export interface EquityPoint {
+  ts: string;
+  time: number;
+  equity: string;
+  position: string;
+}
+
+export interface Signal {
+  time: number;
+  kind: string;
+  setup: string | null;
+  direction: string | null;
+  machine: string;
+  detail: string;
+}
+
+export interface Profile {
+  from: Time;
+  to: Time;
+  trades: number;
+  bin_width: string;
+  total_volume: string;
+  poc: string;
+  val: string;
+  vah: string;
+  bins: { low: string; volume: string }[];
+}
+
+export interface GridListing {
+  grid_id: string;
+  label: string;
+  combinations: number;
+  finished: number;
+}
+
+export interface GridRow {
+  run_id: string;
+  seq: number;
+  params: Record<string, unknown>;
+  metrics: Record<string, unknown>;
+  has_run: boolean;
+}
+
+export interface GridRows {
+  grid: GridListing;
+  params: string[];
+  metrics: string[];
+  rows: GridRow[];
+}
+
+/** An answer of the API that was not 2xx: its status and the server's JSON message. */
+export class ApiFailure extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function getJson<T>(path: string): Promise<T> {
+  const response = await fetch(path, { headers: { accept: "application/json" } });
+  const body: unknown = await response.json().catch(() => null);
+  if (!response.ok) {
+    const message =
+      body && typeof body === "object" && "error" in body ? String((body as { error: unknown }).error) : response.statusText;
+    throw new ApiFailure(response.status, message);
+  }
+  return body as T;
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  runs: () => getJson<{ runs: RunListing[] }>("/api/runs").then((r) => r.runs),
+  run: (name: string) => getJson<RunSummary>(`/api/runs/${enc(name)}`),
+  bars: (name: string) => getJson<{ bars: Bar[] }>(`/api/runs/${enc(name)}/bars`).then((r) => r.bars),
+  trades: (name: string) => getJson<{ trades: Trade[] }>(`/api/runs/${enc(name)}/trades`).then((r) => r.trades),
+  equity: (name: string) =>
+    getJson<{ equity: EquityPoint[] }>(`/api/runs/${enc(name)}/equity`).then((r) => r.equity),
+  signals: (name: string) =>
+    getJson<{ signals: Signal[] }>(`/api/runs/${enc(name)}/signals?kind=signal`).then((r) => r.signals),
+  profile: (name: string, bins: number) =>
+    getJson<{ profile: Profile | null; unavailable: string | null }>(`/api/runs/${enc(name)}/profile?bins=${bins}`),
+  grids: () => getJson<{ grids: GridListing[] }>("/api/grids").then((r) => r.grids),
+  grid: (id: string, sort: string | null, order: "asc" | "desc") =>
+    getJson<GridRows>(`/api/grids/${enc(id)}` + (sort ? `?sort=${enc(sort)}&order=${order}` : "")),
+};

@@ -1,0 +1,287 @@
+// The dashboard page: a hash router over three views (runs list, one run, one grid) on the
+// JSON API of `auction-trader serve`. Every failure is shown on the page with the API's
+// message; nothing is written to the console.
+import "./style.css";
+
+import { ApiFailure, api, type Bar, type GridRows, type Profile, type RunSummary, type Trade } from "./api";
+import { drawChart, drawEquity, type DrawnChart } from "./chart";
+import { drawProfile, type ProfileView } from "./profile";
+
+/** What the page drew, read by the browser tests (`window.dashboard`). */
+export interface DashboardState {
+  view: string;
+  run?: { name: string; bars: Bar[]; trades: Trade[]; drawn: DrawnChart; profile: Profile | null };
+  grid?: GridRows;
+  ready: boolean;
+}
+
+declare global {
+  interface Window {
+    dashboard: DashboardState;
+  }
+}
+
+window.dashboard = { view: "", ready: false };
+const app = document.querySelector<HTMLElement>("#app")!;
+
+function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes: Record<string, string> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
+  node.append(...children);
+  return node;
+}
+
+function figure(value: unknown, digits = 2): string {
+  if (value === null || value === undefined) return "–";
+  const number = Number(value);
+  return Number.isFinite(number) ? number.toLocaleString("en-US", { maximumFractionDigits: digits }) : String(value);
+}
+
+function showError(error: unknown): void {
+  const message = error instanceof ApiFailure ? `${error.status}: ${error.message}` : String(error);
+  app.replaceChildren(h("p", { class: "error", role: "alert" }, message));
+  window.dashboard.ready = true;
+}
+
+async function runsView(): Promise<void> {
+  const [runs, grids] = await Promise.all([api.runs(), api.grids()]);
+  const rows = runs.map((run) =>
+    h(
+      "tr",
+      {},
+      h("td", {}, h("a", { href: `#/runs/${encodeURIComponent(run.name)}` }, run.name)),
+      h("td", { class: "num" }, figure(run.net_pnl)),
+      h("td", {}, run.currency ?? ""),
+      h("td", { class: "num" }, figure(run.return_pct)),
+      h("td", { class: "num" }, figure(run.sharpe)),
+      h("td", { class: "num" }, figure(run.trade_count, 0)),
+    ),
+  );
+  const gridRows = grids.map((grid) =>
+    h(
+      "tr",
+      {},
+      h("td", {}, h("a", { href: `#/grids/${encodeURIComponent(grid.grid_id)}` }, grid.grid_id)),
+      h("td", { class: "num" }, `${grid.finished} / ${grid.combinations}`),
+      h("td", {}, grid.label),
+    ),
+  );
+  app.replaceChildren(
+    h("h1", {}, "Runs"),
+    runs.length
+      ? h(
+          "table",
+          { id: "runs" },
+          h("thead", {}, h("tr", {}, ...["run", "net P&L", "", "return %", "Sharpe", "trades"].map((t) => h("th", {}, t)))),
+          h("tbody", {}, ...rows),
+        )
+      : h("p", {}, "No runs in the runs directory."),
+    h("h1", {}, "Grids"),
+    grids.length
+      ? h(
+          "table",
+          { id: "grids" },
+          h("thead", {}, h("tr", {}, ...["grid", "finished", "label"].map((t) => h("th", {}, t)))),
+          h("tbody", {}, ...gridRows),
+        )
+      : h("p", {}, "No grid databases."),
+  );
+}
+
+function metricCards(summary: RunSummary): HTMLElement {
+  const metrics = summary.metrics ?? {};
+  const cards: [string, unknown, number][] = [
+    ["net P&L", metrics["net_pnl"], 2],
+    ["return %", metrics["return_pct"], 2],
+    ["Sharpe", metrics["sharpe"], 2],
+    ["trades", metrics["trade_count"], 0],
+    ["win rate %", metrics["win_rate_pct"], 1],
+    ["profit factor", metrics["profit_factor"], 2],
+    ["fees", metrics["total_fees"], 2],
+  ];
+  return h(
+    "div",
+    { class: "cards" },
+    ...cards.map(([label, value, digits]) =>
+      h("div", { class: "card", "data-metric": label }, h("span", {}, label), h("strong", {}, figure(value, digits))),
+    ),
+  );
+}
+
+/** Rows of the trades table (the chart marks every trade; the table lists the first ones). */
+const TABLE_ROWS = 1000;
+
+function tradesTable(trades: Trade[]): HTMLElement {
+  const header = ["#", "setup", "dir", "entry", "entry price", "exit", "exit price", "reason", "net P&L"];
+  return h(
+    "table",
+    { id: "trades" },
+    h("thead", {}, h("tr", {}, ...header.map((t) => h("th", {}, t)))),
+    h(
+      "tbody",
+      {},
+      ...trades.slice(0, TABLE_ROWS).map((trade) =>
+        h(
+          "tr",
+          { "data-trade": String(trade.trade_id) },
+          h("td", {}, String(trade.trade_id)),
+          h("td", {}, trade.setup),
+          h("td", {}, trade.direction),
+          h("td", {}, new Date(trade.entry.time * 1000).toISOString().slice(0, 16).replace("T", " ")),
+          h("td", { class: "num" }, trade.entry_price),
+          h("td", {}, new Date(trade.exit.time * 1000).toISOString().slice(0, 16).replace("T", " ")),
+          h("td", { class: "num" }, trade.exit_price),
+          h("td", {}, trade.exit_reason),
+          h("td", { class: `num ${Number(trade.net_pnl) >= 0 ? "up" : "down"}` }, trade.net_pnl),
+        ),
+      ),
+    ),
+  );
+}
+
+async function runView(name: string): Promise<void> {
+  const [summary, bars, trades, signals, equity] = await Promise.all([
+    api.run(name),
+    api.bars(name),
+    api.trades(name),
+    api.signals(name),
+    api.equity(name),
+  ]);
+  const chartBox = h("div", { id: "chart", "data-bars": String(bars.length) });
+  const equityBox = h("div", { id: "equity", "data-points": String(equity.length) });
+  const profileBox = h("div", { id: "profile" }, h("p", { class: "muted" }, "loading the volume profile…"));
+  let view: ProfileView = "histogram";
+  const toggle = h("button", { id: "profile-toggle", type: "button", "aria-pressed": "false" }, "Lines view");
+  app.replaceChildren(
+    h("h1", {}, `${summary.name} `, h("small", {}, `${summary.symbol} · ${summary.currency} · ${summary.title}`)),
+    metricCards(summary),
+    h(
+      "section",
+      { class: "trading" },
+      chartBox,
+      h("aside", {}, h("div", { class: "aside-head" }, h("h2", {}, "Volume profile"), toggle), profileBox),
+    ),
+    h("p", { class: "legend" }, "VAH/VAL blue, POC orange dashed; ▲▼ entries, ● exits, ■ signals."),
+    h("h2", {}, `Equity (${summary.currency})`),
+    equityBox,
+    h(
+      "h2",
+      {},
+      trades.length > TABLE_ROWS
+        ? `Trades (${trades.length}; the first ${TABLE_ROWS} listed)`
+        : `Trades (${trades.length})`,
+    ),
+    tradesTable(trades),
+  );
+  const drawn = drawChart(chartBox, bars, trades, signals);
+  drawEquity(equityBox, equity);
+  window.dashboard.run = { name, bars, trades, drawn, profile: null };
+  let profile: Profile | null = null;
+  try {
+    const answer = await api.profile(name, 60);
+    profile = answer.profile;
+    window.dashboard.run.profile = profile;
+    if (profile) {
+      drawProfile(profileBox, profile, view);
+      profileBox.append(
+        h("p", { class: "muted" }, `${profile.trades.toLocaleString("en-US")} trades, bin ${profile.bin_width}`),
+      );
+    } else {
+      profileBox.replaceChildren(h("p", { class: "muted", id: "profile-missing" }, answer.unavailable ?? "no profile"));
+      toggle.setAttribute("disabled", "");
+    }
+  } catch (error) {
+    const message = error instanceof ApiFailure ? error.message : String(error);
+    profileBox.replaceChildren(h("p", { class: "error", id: "profile-missing" }, message));
+    toggle.setAttribute("disabled", "");
+  }
+  toggle.addEventListener("click", () => {
+    if (!profile) return;
+    view = view === "histogram" ? "lines" : "histogram";
+    toggle.textContent = view === "histogram" ? "Lines view" : "Histogram view";
+    toggle.setAttribute("aria-pressed", String(view === "lines"));
+    drawProfile(profileBox, profile, view);
+  });
+}
+
+async function gridView(id: string): Promise<void> {
+  let sort: string | null = null;
+  let order: "asc" | "desc" = "desc";
+  const render = async () => {
+    const grid = await api.grid(id, sort, order);
+    window.dashboard.grid = grid;
+    const columns: [string, "param" | "metric"][] = [
+      ...grid.params.map((name): [string, "param"] => [name, "param"]),
+      ...grid.metrics.map((name): [string, "metric"] => [name, "metric"]),
+    ];
+    const head = h(
+      "tr",
+      {},
+      h("th", {}, "seq"),
+      h("th", {}, "run"),
+      ...columns.map(([name, kind]) => {
+        const sorted = sort === name;
+        const th = h(
+          "th",
+          {
+            class: `sortable ${kind}`,
+            "data-column": name,
+            "aria-sort": sorted ? (order === "asc" ? "ascending" : "descending") : "none",
+            title: "sort",
+          },
+          name + (sorted ? (order === "asc" ? " ▲" : " ▼") : ""),
+        );
+        th.addEventListener("click", () => {
+          order = sort === name && order === "desc" ? "asc" : "desc";
+          sort = name;
+          render().catch(showError);
+        });
+        return th;
+      }),
+    );
+    const body = grid.rows.map((row) =>
+      h(
+        "tr",
+        { "data-run": row.run_id },
+        h("td", {}, String(row.seq)),
+        h("td", {}, row.has_run ? h("a", { href: `#/runs/${encodeURIComponent(row.run_id)}` }, row.run_id) : row.run_id),
+        ...columns.map(([name, kind]) =>
+          h("td", { class: "num", "data-column": name }, figure(kind === "param" ? row.params[name] : row.metrics[name], 4)),
+        ),
+      ),
+    );
+    app.replaceChildren(
+      h("h1", {}, `Grid ${grid.grid.grid_id} `, h("small", {}, `${grid.grid.finished} / ${grid.grid.combinations} ${grid.grid.label}`)),
+      h("p", { class: "muted" }, "Click a column to sort (largest first, again for smallest first)."),
+      h(
+        "div",
+        { class: "scroll" },
+        h("table", { id: "grid-table", "data-sort": sort ?? "", "data-order": order }, h("thead", {}, head), h("tbody", {}, ...body)),
+      ),
+    );
+    window.dashboard.ready = true;
+  };
+  await render();
+}
+
+async function route(): Promise<void> {
+  window.dashboard = { view: location.hash, ready: false };
+  const path = location.hash.replace(/^#/, "") || "/";
+  const run = /^\/runs\/(.+)$/.exec(path);
+  const grid = /^\/grids\/(.+)$/.exec(path);
+  try {
+    if (run) await runView(decodeURIComponent(run[1]));
+    else if (grid) await gridView(decodeURIComponent(grid[1]));
+    else await runsView();
+    window.dashboard.ready = true;
+  } catch (error) {
+    showError(error);
+  }
+}
+
+window.addEventListener("hashchange", () => void route());
+void route();

@@ -1,0 +1,360 @@
+// Browser tests of the dashboard (SPEC 8) in headless Debian Chromium driven by playwright-core
+// (no browser download). Against a real backtest made here (one day of bitFlyer BTC/JPY
+// executions and tickers from ../shared/data) and a real 4-combination grid (sma_cross on three
+// days of BTC-PERP 1-minute bars), served by `auction-trader serve` on a loopback port:
+// - what the chart draws equals the run's execution.db (`auction-trader report --export-rows`);
+// - the volume profile equals `auction-trader features profile` over the same trades, and the
+//   histogram/lines toggle redraws it;
+// - sorting the grid table orders its rows as grid.db does (`grid export --csv`);
+// - no console error, no request leaves 127.0.0.1; screenshots go to $SCREENSHOT_DIR.
+//
+// Environment: AUCTION_TRADER_BIN (default $CARGO_TARGET_DIR/debug/auction-trader),
+// SHARED_DATA (default ../shared/data), CHROMIUM (default /usr/bin/chromium), SCREENSHOT_DIR
+// (default $CARGO_TARGET_DIR/dashboard-screenshots; docs/dashboard refreshes the docs).
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+import { chromium } from "playwright-core";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(root, "target");
+const binary = process.env.AUCTION_TRADER_BIN ?? path.join(targetDir, "debug/auction-trader");
+const shared = process.env.SHARED_DATA ?? path.resolve(root, "../shared/data");
+const executable = process.env.CHROMIUM ?? "/usr/bin/chromium";
+// docs/dashboard/ when refreshing the documentation's pictures; elsewhere by default so a test
+// run leaves the checkout as it was.
+const screenshots = path.resolve(root, process.env.SCREENSHOT_DIR ?? path.join(targetDir, "dashboard-screenshots"));
+const executions = path.join(shared, "bitflyer/bitflyer.execution.20180121.BTC_JPY.csv.gz");
+const tickers = path.join(shared, "bitflyer/bitflyer.ticker.20180121.BTC_JPY.csv.gz");
+const minuteBars = path.join(shared, "nautilus/btc-perp_1m_20211231-20220201.csv");
+const haveData = [executions, tickers, minuteBars].every((file) => existsSync(file));
+const skip = haveData ? false : `no shared data at ${shared}`;
+
+// The flags Chromium needs on a closed network (no background connections, no updates).
+const CHROMIUM_FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+let work;
+let server;
+let base;
+let context;
+const started = Date.now();
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+
+function cli(...args) {
+  return execFileSync(binary, args, { cwd: work, encoding: "utf8", maxBuffer: 256 << 20, timeout: 300_000 });
+}
+
+/** `report --export-rows` of execution.db: table name -> rows of column texts. */
+function exportedRows(runDir) {
+  const tables = new Map();
+  for (const line of cli("report", runDir, "--export-rows").split("\n")) {
+    if (!line) continue;
+    const [table, ...columns] = line.split("\t");
+    if (!tables.has(table)) tables.set(table, []);
+    tables.get(table).push(columns);
+  }
+  return tables;
+}
+
+/** Whole UTC seconds of a nanosecond timestamp text. */
+const seconds = (ts) => Number(BigInt(ts) / 1_000_000_000n);
+const number = (text) => (text === "NULL" ? null : Number(text));
+
+async function startServer() {
+  const child = spawn(
+    binary,
+    ["serve", "--runs", "runs", "--data-dir", "data", "--grid-db", "grid.db", "--bind", "127.0.0.1:0"],
+    { cwd: work, stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const address = await new Promise((resolve, reject) => {
+    let text = "";
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${text}`)), 30_000);
+    child.stdout.on("data", (chunk) => {
+      text += chunk;
+      const match = /http:\/\/(127\.0\.0\.1:\d+)\//.exec(text);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`serve exited with ${code}: ${text}`)));
+  });
+  return { child, address };
+}
+
+async function newPage() {
+  const page = await context.newPage();
+  const problems = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") problems.push(`console: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  page.on("requestfailed", (request) => problems.push(`request failed: ${request.url()}`));
+  return { page, problems };
+}
+
+before(async () => {
+  if (skip) return;
+  work = mkdtempSync(path.join(tmpdir(), "dashboard-test-"));
+  writeFileSync(
+    path.join(work, "bf.yaml"),
+    [
+      "run: {name: bf, output_dir: runs}",
+      "data:",
+      "  dir: data",
+      `  import: [${executions}, ${tickers}]`,
+      "  venue: bitflyer",
+      "  symbol: BTC_JPY",
+      "  market: spot",
+      "instrument: {maker_fee_bps: 2, taker_fee_bps: 5}",
+      "account: {initial_equity: 1000000}",
+      "",
+    ].join("\n"),
+  );
+  cli("backtest", "-c", "bf.yaml");
+  console.log(`# backtest bf: done at ${elapsed()}`);
+  writeFileSync(
+    path.join(work, "sma.yaml"),
+    [
+      "run: {name: sma, output_dir: runs}",
+      "data:",
+      "  dir: data",
+      `  import: [${minuteBars}]`,
+      "  bar_label: close",
+      "  venue: nautilus",
+      "  symbol: BTC-PERP",
+      "  start: 2022-01-03",
+      "  end: 2022-01-06",
+      "  warmup_minutes: 60",
+      "instrument: {tick_size: 1, lot_size: 0.0001, taker_fee_bps: 5}",
+      "account: {initial_equity: 10000}",
+      "strategy: {kind: sma_cross}",
+      "",
+    ].join("\n"),
+  );
+  writeFileSync(
+    path.join(work, "sweep.yaml"),
+    "parameters:\n  strategy.sma_cross.fast: {values: [5, 10]}\n  strategy.sma_cross.slow: {values: [20, 40]}\n",
+  );
+  cli("grid", "run", "-c", "sma.yaml", "--sweep", "sweep.yaml", "--db", "grid.db", "--workers", "1");
+  console.log(`# grid: done at ${elapsed()}`);
+  server = await startServer();
+  base = `http://${server.address}`;
+  mkdirSync(screenshots, { recursive: true });
+  context = await chromium.launchPersistentContext(mkdtempSync(path.join(tmpdir(), "chromium-profile-")), {
+    executablePath: executable,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+    viewport: { width: 1400, height: 1000 },
+  });
+  // The page must work with no internet: any request that leaves the server is refused and
+  // fails the test.
+  context.outside = [];
+  await context.route("**/*", (route) => {
+    const url = new URL(route.request().url());
+    if (url.host === server.address) return route.continue();
+    context.outside.push(url.href);
+    return route.abort();
+  });
+  console.log(`# server and browser up at ${elapsed()}`);
+});
+
+after(async () => {
+  await context?.close();
+  server?.child.kill("SIGINT");
+  if (work) rmSync(work, { recursive: true, force: true });
+  console.log(`# browser tests: ${elapsed()}`);
+});
+
+test("the run page draws the run's execution.db", { skip, timeout: 120_000 }, async () => {
+  const rows = exportedRows("runs/bf");
+  const bars = rows.get("market_bars") ?? [];
+  const trades = rows.get("trades") ?? [];
+  assert.ok(bars.length > 100, `bars: ${bars.length}`);
+  assert.ok(trades.length > 0, "the day has trades");
+  const { page, problems } = await newPage();
+  await page.goto(`${base}/#/runs/bf`);
+  await page.waitForFunction(() => window.dashboard?.ready === true, null, { timeout: 60_000 });
+  const drawn = await page.evaluate(() => {
+    const run = window.dashboard.run;
+    return {
+      candles: run.drawn.candles.data(),
+      vah: run.drawn.levels.vah.data(),
+      val: run.drawn.levels.val.data(),
+      poc: run.drawn.levels.poc.data(),
+      markers: run.drawn.markers.map((marker) => marker.id),
+      canvases: [...document.querySelectorAll("#chart canvas")].map((canvas) => canvas.width * canvas.height),
+    };
+  });
+  // market_bars columns: ts, open, high, low, close, vah, val, poc.
+  assert.deepEqual(
+    drawn.candles,
+    bars.map(([ts, open, high, low, close]) => ({
+      time: seconds(ts),
+      open: Number(open),
+      high: Number(high),
+      low: Number(low),
+      close: Number(close),
+    })),
+  );
+  // A bar without a valid value area is a gap (whitespace, which the chart does not return).
+  for (const [index, key] of [[5, "vah"], [6, "val"], [7, "poc"]]) {
+    const valued = bars.filter((row) => row[index] !== "NULL");
+    assert.ok(valued.length > 0, `${key}: some bars have a value area`);
+    assert.deepEqual(
+      drawn[key].filter((point) => "value" in point),
+      valued.map((row) => ({ time: seconds(row[0]), value: number(row[index]) })),
+      key,
+    );
+  }
+  assert.ok(drawn.canvases.some((area) => area > 0), "the chart drew on a canvas");
+  // trades columns: trade_id, setup, direction, signal_ts, entry_ts, entry_price, ...
+  const ids = trades.map((row) => row[0]);
+  for (const id of ids) {
+    assert.ok(drawn.markers.includes(`entry-${id}`), `entry marker of trade ${id}`);
+    assert.ok(drawn.markers.includes(`exit-${id}`), `exit marker of trade ${id}`);
+  }
+  const tableRows = await page.$$eval("#trades tbody tr", (rows) =>
+    rows.map((row) => [...row.querySelectorAll("td")].map((cell) => cell.textContent)),
+  );
+  assert.deepEqual(
+    tableRows.map((cells) => [cells[0], cells[4], cells[6], cells[8]]),
+    trades.map((row) => [row[0], row[5], row[12], row[18]]),
+  );
+  await page.screenshot({ path: path.join(screenshots, "run.png"), fullPage: false });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("the volume profile equals `features profile` and toggles to the lines view", { skip, timeout: 120_000 }, async () => {
+  const { page, problems } = await newPage();
+  await page.goto(`${base}/#/runs/bf`);
+  await page.waitForFunction(() => window.dashboard?.ready === true, null, { timeout: 60_000 });
+  const profile = await page.evaluate(() => window.dashboard.run.profile);
+  assert.ok(profile && profile.bins.length > 5, "a profile was drawn");
+  // The same trades through the CLI's profile: the executions file, the same closed range.
+  const printed = cli(
+    "features",
+    "profile",
+    executions,
+    "--bin",
+    profile.bin_width,
+    "--from",
+    profile.from.ts,
+    "--to",
+    String(BigInt(profile.to.ts) + 1n),
+  );
+  const levels = Object.fromEntries([...printed.matchAll(/(\w+)=(\S+)/g)].map((match) => [match[1], match[2]]));
+  assert.equal(Number(levels.trades), profile.trades, printed);
+  assert.equal(Number(levels.total_volume), Number(profile.total_volume), printed);
+  assert.equal(Number(levels.poc), Number(profile.poc), printed);
+  assert.equal(Number(levels.val), Number(profile.val), printed);
+  assert.equal(Number(levels.vah), Number(profile.vah), printed);
+  const histogram = await page.$$eval("#profile rect.bin", (rects) =>
+    rects.map((rect) => [rect.dataset.low, rect.dataset.volume]),
+  );
+  assert.deepEqual(histogram, profile.bins.map((bin) => [bin.low, bin.volume]));
+  await page.locator("#profile").screenshot({ path: path.join(screenshots, "profile-histogram.png") });
+  await page.click("#profile-toggle");
+  await page.waitForSelector('#profile svg[data-view="lines"]');
+  assert.equal(await page.locator("#profile rect.bin").count(), 0);
+  assert.equal(await page.locator("#profile polyline.outline").count(), 1);
+  const lines = await page.$$eval("#profile line.level", (nodes) =>
+    Object.fromEntries(nodes.map((node) => [node.dataset.level, node.dataset.price])),
+  );
+  assert.deepEqual(lines, { vah: profile.vah, poc: profile.poc, val: profile.val });
+  await page.locator("#profile").screenshot({ path: path.join(screenshots, "profile-lines.png") });
+  await page.click("#profile-toggle");
+  await page.waitForSelector('#profile svg[data-view="histogram"]');
+  assert.equal(await page.locator("#profile rect.bin").count(), profile.bins.length);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("sorting the grid table orders the rows as grid.db does", { skip, timeout: 120_000 }, async () => {
+  const csv = path.join(work, "grid.csv");
+  cli("grid", "export", "--db", "grid.db", "--csv", csv);
+  const [header, ...lines] = execFileSync("cat", [csv], { encoding: "utf8" }).trim().split("\n");
+  const columns = header.split(",");
+  const records = lines.map((line) => Object.fromEntries(line.split(",").map((value, index) => [columns[index], value])));
+  assert.equal(records.length, 4);
+  const expected = (metric, order) =>
+    [...records]
+      .sort((a, b) => {
+        const [x, y] = [Number(a[metric]), Number(b[metric])];
+        return (order === "desc" ? y - x : x - y) || Number(a.seq) - Number(b.seq);
+      })
+      .map((record) => record.run_id);
+  const { page, problems } = await newPage();
+  await page.goto(`${base}/`);
+  await page.waitForFunction(() => window.dashboard?.ready === true);
+  await page.screenshot({ path: path.join(screenshots, "runs.png") });
+  await page.click("#grids tbody a");
+  await page.waitForSelector("#grid-table");
+  for (const order of ["desc", "asc"]) {
+    await page.click('th[data-column="net_pnl"]');
+    await page.waitForSelector(`#grid-table[data-sort="net_pnl"][data-order="${order}"]`);
+    const shown = await page.$$eval("#grid-table tbody tr", (rows) => rows.map((row) => row.dataset.run));
+    assert.deepEqual(shown, expected("net_pnl", order), order);
+    const sorted = await page.getAttribute('th[data-column="net_pnl"]', "aria-sort");
+    assert.equal(sorted, order === "desc" ? "descending" : "ascending");
+  }
+  await page.screenshot({ path: path.join(screenshots, "grid.png") });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test("the API answers bad input with 4xx JSON and the page shows it", { skip, timeout: 60_000 }, async () => {
+  const { page, problems } = await newPage();
+  await page.goto(`${base}/`);
+  const answers = await page.evaluate(async () => {
+    const paths = [
+      "/api/runs/no-such-run",
+      "/api/runs/..%2Fetc",
+      "/api/runs/bf/profile?bins=0",
+      "/api/runs/bf/signals?kind=everything",
+      "/api/grids/nope",
+      "/api/nothing",
+    ];
+    return Promise.all(
+      paths.map(async (url) => {
+        const response = await fetch(url);
+        return [url, response.status, await response.json()];
+      }),
+    );
+  });
+  const statuses = Object.fromEntries(answers.map(([url, status]) => [url, status]));
+  assert.deepEqual(statuses, {
+    "/api/runs/no-such-run": 404,
+    "/api/runs/..%2Fetc": 400,
+    "/api/runs/bf/profile?bins=0": 400,
+    "/api/runs/bf/signals?kind=everything": 400,
+    "/api/grids/nope": 404,
+    "/api/nothing": 404,
+  });
+  for (const [url, , body] of answers) assert.equal(typeof body.error, "string", url);
+  await page.goto(`${base}/#/runs/no-such-run`);
+  await page.waitForSelector(".error");
+  assert.match(await page.textContent(".error"), /^404: no run named "no-such-run"/);
+  // Chromium logs each 4xx answer as "Failed to load resource"; those were asked for here.
+  assert.deepEqual(
+    problems.filter((problem) => !/status of 40[04]/.test(problem)),
+    [],
+  );
+  assert.deepEqual(context.outside, [], "requests that left 127.0.0.1");
+  await page.close();
+});
