@@ -4,7 +4,9 @@
 //! (from the store's replay) and writes the outputs.
 
 use auction_trader_analytics::{Metrics, RunRecords, compute_metrics};
-use auction_trader_engine::{Engine, EngineCounters, EngineRecorder, EngineSettings, RunCollector};
+use auction_trader_engine::{
+    Engine, EngineCounters, EngineRecorder, EngineSettings, FeatureFeed, RunCollector,
+};
 use auction_trader_execution::{Account, SimulatedExchange};
 use auction_trader_features::FeatureEngine;
 use auction_trader_risk::RiskManager;
@@ -104,6 +106,15 @@ pub fn initial_equity(config: &BacktestConfig) -> Result<Money, BacktestError> {
     })
 }
 
+/// The configured feature engine of `instrument` (fresh: no event seen).
+pub fn feature_engine(
+    config: &BacktestConfig,
+    instrument: &Instrument,
+) -> Result<FeatureEngine, BacktestError> {
+    FeatureEngine::for_instrument(&config.features, instrument)
+        .map_err(|error| BacktestError::Setup(format!("features: {error}")))
+}
+
 /// An engine with the configured features, risk and simulated exchange around `strategy`
 /// (the runner's and the benchmarks' one way to build it).
 pub fn build_engine<S: Strategy, R: EngineRecorder>(
@@ -112,9 +123,20 @@ pub fn build_engine<S: Strategy, R: EngineRecorder>(
     strategy: S,
     recorder: R,
 ) -> Result<Engine<S, SimulatedExchange, R>, BacktestError> {
+    let features = feature_engine(config, &instrument)?;
+    build_engine_with(config, instrument, features.into(), strategy, recorder)
+}
+
+/// [`build_engine`] with the minute snapshots from `features` (the feature engine, or a
+/// recording of it shared by a grid).
+fn build_engine_with<S: Strategy, R: EngineRecorder>(
+    config: &BacktestConfig,
+    instrument: Instrument,
+    features: FeatureFeed,
+    strategy: S,
+    recorder: R,
+) -> Result<Engine<S, SimulatedExchange, R>, BacktestError> {
     let initial_equity = initial_equity(config)?;
-    let features = FeatureEngine::for_instrument(&config.features, &instrument)
-        .map_err(|error| BacktestError::Setup(format!("features: {error}")))?;
     let risk = RiskManager::new(config.risk.clone(), instrument.clone())
         .map_err(|error| BacktestError::Setup(format!("risk: {error}")))?;
     let exchange = SimulatedExchange::new(instrument.clone(), config.execution.clone())
@@ -140,6 +162,36 @@ pub fn run_backtest<E: std::fmt::Display>(
     if config.strategy.kind == StrategyKind::SmaCross {
         return crate::sma_cross::run_sma_cross(config, instrument, events, progress);
     }
+    let features = feature_engine(config, &instrument)?;
+    run_engine(config, instrument, features.into(), events, progress)
+}
+
+/// [`run_backtest`] of an engine strategy with its minute snapshots from `features`: a
+/// [`auction_trader_engine::FeatureRecording`] of this config's feature engine over the
+/// same `events` gives the same run as the feature engine itself (a grid records the
+/// features once per feature configuration and replays them in every combination).
+pub fn run_backtest_with_features<E: std::fmt::Display>(
+    config: &BacktestConfig,
+    instrument: Instrument,
+    features: FeatureFeed,
+    events: impl IntoIterator<Item = Result<MarketEvent, E>>,
+    progress: &mut dyn FnMut(UnixNanos, u64),
+) -> Result<BacktestResult, BacktestError> {
+    if config.strategy.kind == StrategyKind::SmaCross {
+        return Err(BacktestError::Config(
+            "strategy.kind sma_cross is a bar loop: it has no feature engine to replace".to_owned(),
+        ));
+    }
+    run_engine(config, instrument, features, events, progress)
+}
+
+fn run_engine<E: std::fmt::Display>(
+    config: &BacktestConfig,
+    instrument: Instrument,
+    features: FeatureFeed,
+    events: impl IntoIterator<Item = Result<MarketEvent, E>>,
+    progress: &mut dyn FnMut(UnixNanos, u64),
+) -> Result<BacktestResult, BacktestError> {
     let strategy = build_strategy(config)?;
     let mut recorder = RunCollector::new(
         config.run.name.clone(),
@@ -147,7 +199,7 @@ pub fn run_backtest<E: std::fmt::Display>(
         initial_equity(config)?,
     );
     recorder.records.valuation = instrument.valuation();
-    let mut engine = build_engine(config, instrument, strategy, recorder)?;
+    let mut engine = build_engine_with(config, instrument, features, strategy, recorder)?;
     let mut first_event = None;
     let mut last_event: Option<UnixNanos> = None;
     let mut count: u64 = 0;

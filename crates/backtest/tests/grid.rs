@@ -1,12 +1,16 @@
 //! The grid runner on the real 1-minute month (read in place): results identical with 1 and
 //! 2 workers, and a grid interrupted after two combinations resumes without running a
-//! finished one again and ends with the same rows as an uninterrupted grid.
+//! finished one again and ends with the same rows as an uninterrupted grid. On a bitFlyer
+//! day: auction combinations that share their feature stream give exactly the metrics of
+//! each combination run alone with `run_config`.
 #![allow(clippy::unwrap_used)] // helpers of the test
 
 use std::path::Path;
 
-use auction_trader_backtest::grid::{GridObserver, GridOptions, Sweep, run_grid};
-use auction_trader_backtest::{BacktestConfig, RunObserver, Silent};
+use auction_trader_backtest::grid::{
+    GridObserver, GridOptions, Sweep, metrics_row, plan_grid, run_grid,
+};
+use auction_trader_backtest::{BacktestConfig, RunObserver, Silent, run_config};
 use auction_trader_storage::{GridDb, GridRow};
 
 const SWEEP: &str = "\
@@ -97,4 +101,69 @@ fn workers_do_not_change_rows_and_an_interrupted_grid_resumes() {
     // A third run finds nothing to do.
     let third = run_grid(&base, &sweep, SWEEP, &resumed, &options(2), &mut Silent).unwrap();
     assert_eq!((third.already_finished, third.ran), (16, 0));
+}
+
+/// Two feature configurations (value area 60% / 70%) × two acceptance counts: two shared
+/// feature streams of two combinations each.
+const AUCTION_SWEEP: &str = "\
+parameters:
+  features.value_area_fraction: {values: [0.6, 0.7]}
+  strategy.auction.acceptance_closes: {values: [2, 3]}
+";
+
+/// The auction strategy over bitFlyer BTC_JPY of the JST day 2018-01-21 (2018-01-20 15:00
+/// to 2018-01-21 15:00 UTC), imported into `dir`.
+fn auction_base(dir: &Path) -> Option<BacktestConfig> {
+    let data = auction_trader_testkit::shared_files(
+        "bitflyer",
+        &[
+            "bitflyer.execution.20180121.BTC_JPY.csv.gz",
+            "bitflyer.ticker.20180121.BTC_JPY.csv.gz",
+        ],
+    )?;
+    let text = format!(
+        "run:\n  name: alone\n  output_dir: {}\ndata:\n  dir: {}\n  import: [{}, {}]\n  \
+         venue: bitflyer\n  symbol: BTC_JPY\n  market: spot\ninstrument:\n  \
+         maker_fee_bps: 2\n  taker_fee_bps: 5\naccount:\n  initial_equity: 1000000\n\
+         strategy:\n  kind: auction\n",
+        dir.join("runs").display(),
+        dir.join("data").display(),
+        data[0].display(),
+        data[1].display()
+    );
+    Some(BacktestConfig::parse(&text).unwrap())
+}
+
+#[test]
+fn shared_features_give_each_combination_its_standalone_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(base) = auction_base(dir.path()) else {
+        return;
+    };
+    let sweep = Sweep::parse(AUCTION_SWEEP).unwrap();
+    let options = GridOptions {
+        workers: 2,
+        force_priors: false,
+    };
+    let db = dir.path().join("auction.db");
+    let summary = run_grid(&base, &sweep, AUCTION_SWEEP, &db, &options, &mut Silent).unwrap();
+    assert_eq!((summary.ran, summary.shared_feature_sets), (4, 2));
+    let stored = rows(&db);
+    let plan = plan_grid(&base, &sweep, &options).unwrap();
+    let mut alone = Vec::new();
+    for (combination, config) in plan.combinations.iter().zip(&plan.configs) {
+        let outcome = run_config(config, &mut Silent).unwrap();
+        let row = stored
+            .iter()
+            .find(|row| row.params == combination.params_json())
+            .unwrap();
+        let metrics = metrics_row(&outcome.result.metrics).to_string();
+        assert_eq!(row.metrics, metrics, "{}", row.params);
+        alone.push((outcome.result.metrics.trade_count, metrics));
+    }
+    // The day trades, and the value area changes the result: a combination replaying the
+    // other feature configuration's stream would differ from its standalone run.
+    assert!(alone.iter().all(|(trades, _)| *trades > 0));
+    assert_ne!(alone[0].1, alone[2].1);
+    assert_ne!(alone[1].1, alone[3].1);
 }

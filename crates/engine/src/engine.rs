@@ -13,7 +13,7 @@
 //! management the loop calls lives in `trade_management`.
 
 use auction_trader_execution::Account;
-use auction_trader_features::{FeatureEngine, FeatureSnapshot};
+use auction_trader_features::FeatureSnapshot;
 use auction_trader_risk::{MaxHoldTimer, RiskManager};
 use auction_trader_strategy::{Actions, ExitReason, PositionView, Strategy, TradeIntent};
 use auction_trader_types::{
@@ -21,6 +21,7 @@ use auction_trader_types::{
     Price, PriceBar, Rate, UnixNanos,
 };
 
+use crate::feature_feed::FeatureFeed;
 use crate::managed_trade::ManagedTrade;
 use crate::recorder::EngineRecorder;
 use crate::venue::Venue;
@@ -83,7 +84,7 @@ impl auction_trader_features::FeatureSink for SnapshotBuffer {
 pub struct Engine<S, V, R> {
     instrument: Instrument,
     settings: EngineSettings,
-    features: FeatureEngine,
+    features: FeatureFeed,
     strategy: S,
     risk: RiskManager,
     venue: V,
@@ -108,19 +109,17 @@ pub struct Engine<S, V, R> {
     snapshots: SnapshotBuffer,
     next_trade_id: u64,
     wants_market_events: bool,
-    /// Bar-only input so far (a Bar seen, no trade yet): the feature engine closes minutes
-    /// itself when it takes the event (step 4), mirroring its bar-mode clock.
-    bar_mode: bool,
-    trades_seen: bool,
     now: UnixNanos,
     counters: EngineCounters,
 }
 
 impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
+    /// `features`: a [`auction_trader_features::FeatureEngine`], or a [`FeatureFeed`] (a
+    /// shared recording of one).
     pub fn new(
         instrument: Instrument,
         settings: EngineSettings,
-        features: FeatureEngine,
+        features: impl Into<FeatureFeed>,
         strategy: S,
         risk: RiskManager,
         venue: V,
@@ -131,7 +130,7 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
             account: Account::with_valuation(instrument.valuation(), settings.initial_equity),
             instrument,
             settings,
-            features,
+            features: features.into(),
             strategy,
             risk,
             venue,
@@ -148,8 +147,6 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
             snapshots: SnapshotBuffer::default(),
             next_trade_id: 1,
             wants_market_events,
-            bar_mode: false,
-            trades_seen: false,
             now: UnixNanos(i64::MIN),
             counters: EngineCounters::default(),
         }
@@ -182,24 +179,10 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
         self.counters.events += 1;
         // 1. Minutes that ended at or before this event close first, each at its own close
         // time (the engine clock is still at the previous event: orders decided at a close
-        // are sent at the close, SPEC 3.1). A bar closes its own minute in step 4: closing
-        // here would close the bar's minute empty before its data arrives.
-        let features_close_minutes = match event {
-            MarketEvent::Bar(_) => {
-                self.bar_mode = !self.trades_seen;
-                true
-            }
-            MarketEvent::Trade(_) => {
-                self.trades_seen = true;
-                self.bar_mode = false;
-                false
-            }
-            _ => self.bar_mode,
-        };
-        if !features_close_minutes {
-            self.features.advance_to(now, &mut self.snapshots);
-            self.drain_snapshots();
-        }
+        // are sent at the close, SPEC 3.1). A bar closes its own minute in step 4 (the
+        // feed's clock rule).
+        self.features.before_event(event, &mut self.snapshots);
+        self.drain_snapshots();
         if now > self.now {
             self.now = now;
         }
@@ -213,7 +196,9 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
             MarketEvent::Trade(trade) => self.check_triggers(trade.price, trade.price),
             // Bars stand for the prints only in bar-only data: once trades flow they are
             // the truth and a bar's range (partly before the entry) must not trigger.
-            MarketEvent::Bar(bar) if !self.trades_seen => self.check_triggers(bar.low, bar.high),
+            MarketEvent::Bar(bar) if !self.features.trades_seen() => {
+                self.check_triggers(bar.low, bar.high);
+            }
             _ => {}
         }
         // 4. Features (a bar-only stream closes its minute here).

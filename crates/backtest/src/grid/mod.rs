@@ -2,7 +2,8 @@
 //! combinations of the base config, run in parallel over data decoded once per grid, with
 //! each finished combination's parameters, metrics and effective config in grid.db.
 //! sma_cross combinations share the bars and their prefix sums; each then costs only its
-//! crossing loop.
+//! crossing loop. Engine combinations (auction, drain) share one recorded feature stream per
+//! feature configuration; each then costs its strategy, risk and simulated exchange.
 
 mod apply;
 pub mod query;

@@ -2,13 +2,22 @@
 //! finished combination committed to grid.db at once (a killed grid resumes where it stopped
 //! and never runs a finished combination twice). Rows do not depend on the number of
 //! workers: each combination is a pure function of its config and the shared data.
+//!
+//! Shared work (SPEC 6): the events are decoded once; engine combinations are grouped by
+//! what their feature engine depends on (the `features` keys and the instrument's tick
+//! size), and each group's feature stream is recorded once, by the first worker that needs
+//! it, then replayed by every combination of the group through the same engine loop (see
+//! `auction_trader_engine::feature_feed`). A combination alone in its group runs its own
+//! feature engine.
 
 use std::convert::Infallible;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 
 use auction_trader_analytics::Metrics;
+use auction_trader_engine::{FeatureFeed, FeatureRecording};
+use auction_trader_features::FeatureEngine;
 use auction_trader_storage::{GridDb, GridInfo, GridRow};
 use auction_trader_types::{MarketEvent, fnv1a_64};
 
@@ -20,7 +29,7 @@ use crate::manifest::run_manifest;
 use crate::run_config::{
     RunObserver, Silent, configured_instrument, decode_run_data, import_missing, open_store,
 };
-use crate::runner::run_backtest;
+use crate::runner::{feature_engine, run_backtest, run_backtest_with_features};
 use crate::sma_cross::{BarSeries, EquityDetail, sma_cross_result};
 
 /// How a grid runs.
@@ -64,12 +73,122 @@ pub struct GridSummary {
     pub ran: u64,
     /// The observer stopped the grid before every combination was finished.
     pub stopped: bool,
+    /// Feature configurations computed once and shared by two or more of the combinations
+    /// this run had to run.
+    pub shared_feature_sets: u64,
 }
 
 /// The data every combination reads, decoded once per grid.
 struct SharedData {
     events: Vec<MarketEvent>,
     bars: BarSeries,
+    features: FeatureSets,
+}
+
+/// The engine combinations grouped by feature configuration.
+struct FeatureSets {
+    sets: Vec<FeatureSet>,
+    /// The set of each combination (by index in the plan) that replays a shared recording.
+    set_of: Vec<Option<usize>>,
+}
+
+/// One feature configuration: a fresh engine of it, and its recording while members still
+/// need it (made by the first, let go once the last has its replay).
+struct FeatureSet {
+    engine: FeatureEngine,
+    members: usize,
+    recording: Mutex<Option<Arc<FeatureRecording>>>,
+    /// Members that have not taken their replay yet.
+    waiting: AtomicUsize,
+}
+
+impl FeatureSets {
+    /// Groups the combinations still to run (`remaining`) by feature engine configuration;
+    /// only groups of two or more share a recording.
+    fn group(plan: &GridPlan, remaining: &[usize]) -> Result<Self, BacktestError> {
+        let mut grouped = Self {
+            sets: Vec::new(),
+            set_of: vec![None; plan.configs.len()],
+        };
+        for &index in remaining {
+            let config = &plan.configs[index];
+            if config.strategy.kind == StrategyKind::SmaCross {
+                continue;
+            }
+            let engine = configured_instrument(config, &mut Silent)
+                .and_then(|instrument| feature_engine(config, &instrument))
+                .map_err(|error| combination_error(plan, index, &error))?;
+            let set = match grouped.sets.iter().position(|set| {
+                set.engine.config() == engine.config()
+                    && set.engine.tick_size() == engine.tick_size()
+            }) {
+                Some(set) => set,
+                None => {
+                    grouped.sets.push(FeatureSet {
+                        engine,
+                        members: 0,
+                        recording: Mutex::new(None),
+                        waiting: AtomicUsize::new(0),
+                    });
+                    grouped.sets.len() - 1
+                }
+            };
+            grouped.sets[set].members += 1;
+            *grouped.sets[set].waiting.get_mut() += 1;
+            grouped.set_of[index] = Some(set);
+        }
+        for slot in &mut grouped.set_of {
+            if slot.is_some_and(|set| grouped.sets[set].members < 2) {
+                *slot = None;
+            }
+        }
+        Ok(grouped)
+    }
+
+    fn shared(&self) -> usize {
+        self.sets.iter().filter(|set| set.members >= 2).count()
+    }
+
+    /// The feed of combination `index`: a replay of its set's recording (made now when it
+    /// is the set's first), or `None` to run its own feature engine.
+    fn feed(
+        &self,
+        index: usize,
+        own: &FeatureEngine,
+        events: &[MarketEvent],
+    ) -> Result<Option<FeatureFeed>, BacktestError> {
+        let Some(set) = self.set_of.get(index).copied().flatten() else {
+            return Ok(None);
+        };
+        let set = &self.sets[set];
+        let recording = {
+            // Other members wait here while the first one records.
+            let mut slot = set.recording.lock().unwrap_or_else(PoisonError::into_inner);
+            let recording = slot.get_or_insert_with(|| {
+                Arc::new(FeatureRecording::record(set.engine.clone(), events))
+            });
+            let recording = Arc::clone(recording);
+            if set.waiting.fetch_sub(1, Ordering::AcqRel) == 1 {
+                // The last member: its replay holds the recording from here.
+                *slot = None;
+            }
+            recording
+        };
+        FeatureFeed::replay(recording, own)
+            .map(Some)
+            .ok_or_else(|| {
+                BacktestError::Setup(
+                    "grid: a feature recording of another feature configuration".to_owned(),
+                )
+            })
+    }
+}
+
+fn combination_error(plan: &GridPlan, index: usize, error: &BacktestError) -> BacktestError {
+    BacktestError::Config(format!(
+        "combination {}: {error}",
+        plan.combinations[index].params_json()
+    ))
 }
 
 /// The metrics of a grid row (name → number, `null` when undefined).
@@ -142,7 +261,11 @@ pub fn plan_grid(
     })
 }
 
-fn run_combination(config: &BacktestConfig, shared: &SharedData) -> Result<Metrics, BacktestError> {
+fn run_combination(
+    index: usize,
+    config: &BacktestConfig,
+    shared: &SharedData,
+) -> Result<Metrics, BacktestError> {
     let instrument = configured_instrument(config, &mut Silent)?;
     if config.strategy.kind == StrategyKind::SmaCross {
         return Ok(
@@ -153,7 +276,12 @@ fn run_combination(config: &BacktestConfig, shared: &SharedData) -> Result<Metri
         .events
         .iter()
         .map(|event| Ok::<_, Infallible>(*event));
-    Ok(run_backtest(config, instrument, events, &mut |_, _| {})?.metrics)
+    let own = feature_engine(config, &instrument)?;
+    let result = match shared.features.feed(index, &own, &shared.events)? {
+        Some(feed) => run_backtest_with_features(config, instrument, feed, events, &mut |_, _| {})?,
+        None => run_backtest(config, instrument, events, &mut |_, _| {})?,
+    };
+    Ok(result.metrics)
 }
 
 /// Runs (or resumes) a grid into the database at `db_path`.
@@ -194,21 +322,35 @@ pub fn run_grid(
         already_finished: (plan.combinations.len() - remaining.len()) as u64,
         ran: 0,
         stopped: false,
+        shared_feature_sets: 0,
     };
     observer.grid_started(summary.combinations, summary.already_finished);
     if remaining.is_empty() {
         return Ok(summary);
     }
-    // Shared work: import and decode the data once for every combination.
+    // Shared work: import and decode the data once for every combination, features once
+    // per feature configuration.
+    let features = FeatureSets::group(&plan, &remaining)?;
+    summary.shared_feature_sets = features.shared() as u64;
+    // The members of a feature set run one after another, so that few recordings are held
+    // at once (each is let go after its last member; rows do not depend on the order).
+    let mut remaining = remaining;
+    remaining.sort_by_key(|&index| (features.set_of[index], index));
     let (_, events) = decode_run_data(base, &store, "grid", observer)?;
     let bars = BarSeries::from_events(&events);
-    let shared = SharedData { events, bars };
+    let shared = SharedData {
+        events,
+        bars,
+        features,
+    };
     observer.note(&format!(
-        "grid {}: {} combinations ({} finished before), {} events decoded once, {} worker(s)",
+        "grid {}: {} combinations ({} finished before), {} events decoded once, {} feature \
+         configuration(s) computed once and shared, {} worker(s)",
         plan.grid_id,
         summary.combinations,
         summary.already_finished,
         shared.events.len(),
+        summary.shared_feature_sets,
         options.workers.max(1)
     ))?;
     let next = AtomicUsize::new(0);
@@ -229,7 +371,7 @@ pub fn run_grid(
                     let Some(&index) = remaining.get(slot) else {
                         break;
                     };
-                    let result = run_combination(&plan.configs[index], shared);
+                    let result = run_combination(index, &plan.configs[index], shared);
                     if sender.send((index, result)).is_err() {
                         break;
                     }
@@ -273,10 +415,7 @@ pub fn run_grid(
         Ok(())
     })?;
     if let Some((index, error)) = first_error {
-        return Err(BacktestError::Config(format!(
-            "combination {}: {error}",
-            plan.combinations[index].params_json()
-        )));
+        return Err(combination_error(&plan, index, &error));
     }
     Ok(summary)
 }
