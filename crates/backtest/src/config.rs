@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use auction_trader_execution::FillModelConfig;
 use auction_trader_features::FeatureConfig;
 use auction_trader_risk::RiskConfig;
-use auction_trader_strategy::{AuctionConfig, DrainConfig};
+use auction_trader_strategy::{AuctionConfig, DrainConfig, MeanReversionConfig};
 use auction_trader_types::{ContractType, NANOS_PER_MINUTE, UnixNanos};
 use serde::{Deserialize, Serialize};
 
@@ -216,6 +216,20 @@ pub enum StrategyKind {
     Drain,
     /// Dual moving-average crossover over one-minute bars (`strategy.sma_cross`).
     SmaCross,
+    /// SPEC 3.3 statistical mean reversion at one-minute closes (`strategy.mean_reversion`).
+    MeanReversion,
+}
+
+impl StrategyKind {
+    /// The config spelling (`strategy.kind`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Auction => "auction",
+            Self::Drain => "drain",
+            Self::SmaCross => "sma_cross",
+            Self::MeanReversion => "mean_reversion",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -225,6 +239,7 @@ pub struct StrategyConfig {
     pub auction: AuctionConfig,
     pub drain: DrainConfig,
     pub sma_cross: SmaCrossConfig,
+    pub mean_reversion: MeanReversionConfig,
 }
 
 impl BacktestConfig {
@@ -275,6 +290,13 @@ impl BacktestConfig {
             "strategy.auction",
             self.strategy
                 .auction
+                .validate()
+                .map_err(|error| error.to_string()),
+        )?;
+        section(
+            "strategy.mean_reversion",
+            self.strategy
+                .mean_reversion
                 .validate()
                 .map_err(|error| error.to_string()),
         )?;

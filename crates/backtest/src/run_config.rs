@@ -157,7 +157,7 @@ fn replay_header(
     format!(
         "{purpose} {:?}: {} on {}, streams {}, {} stored events",
         config.run.name,
-        format!("{:?}", config.strategy.kind).to_lowercase(),
+        config.strategy.kind.as_str(),
         instrument.key,
         replay
             .kinds()

@@ -10,7 +10,9 @@ use auction_trader_engine::{
 use auction_trader_execution::{Account, SimulatedExchange};
 use auction_trader_features::FeatureEngine;
 use auction_trader_risk::RiskManager;
-use auction_trader_strategy::{AuctionStrategy, DrainStrategy, SignalRecord, Strategy};
+use auction_trader_strategy::{
+    AuctionStrategy, DrainStrategy, MeanReversionStrategy, SignalRecord, Strategy,
+};
 use auction_trader_types::{
     Instrument, MarketEvent, Money, NANOS_PER_SECOND, Price, Quantity, Rate, UnixNanos,
 };
@@ -86,6 +88,13 @@ pub fn build_strategy(config: &BacktestConfig) -> Result<Box<dyn Strategy>, Back
         StrategyKind::Drain => {
             let strategy = DrainStrategy::new(config.strategy.drain.clone())
                 .map_err(|error| BacktestError::Setup(format!("strategy.drain: {error}")))?;
+            Ok(Box::new(strategy))
+        }
+        StrategyKind::MeanReversion => {
+            let strategy = MeanReversionStrategy::new(config.strategy.mean_reversion.clone())
+                .map_err(|error| {
+                    BacktestError::Setup(format!("strategy.mean_reversion: {error}"))
+                })?;
             Ok(Box::new(strategy))
         }
         StrategyKind::SmaCross => Err(BacktestError::Config(

@@ -5,9 +5,10 @@
 //! It never knows which mode it runs in and never performs I/O: the runner writes the signal
 //! log (signals.db) and risk sizes the intents.
 //!
-//! Strategies: [`AuctionStrategy`] (SPEC 3.1 auction setups, module [`auction`]) and
+//! Strategies: [`AuctionStrategy`] (SPEC 3.1 auction setups, module [`auction`]),
 //! [`DrainStrategy`] (SPEC 3.2 liquidity-drain reversal on the toxicity filters, module
-//! [`drain`]).
+//! [`drain`]) and [`MeanReversionStrategy`] (SPEC 3.3 statistical mean reversion, module
+//! [`mean_reversion`]).
 //!
 //! Depends on `types` and `features` only; it must not depend on risk, execution, the engine,
 //! storage or any I/O.
@@ -16,6 +17,7 @@ pub mod api;
 pub mod auction;
 pub mod drain;
 mod error;
+pub mod mean_reversion;
 
 pub use api::{
     Actions, Direction, EntryOrder, ExitReason, ExitRequest, PositionView, SetupKind, SignalRecord,
@@ -26,3 +28,4 @@ pub use auction::{
 };
 pub use drain::{DrainConfig, DrainCounters, DrainStrategy};
 pub use error::StrategyError;
+pub use mean_reversion::{MeanReversionConfig, MeanReversionCounters, MeanReversionStrategy};

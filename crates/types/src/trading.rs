@@ -55,6 +55,8 @@ pub enum SetupKind {
     FailedBreakout,
     /// SPEC 3.2 liquidity-drain reversal.
     Drain,
+    /// SPEC 3.3 statistical mean reversion (z-score against EMA/VWAP).
+    MeanReversion,
     /// A strategy outside the auction family (direct orders, research strategies).
     Other,
 }
@@ -65,6 +67,7 @@ named_enum!(SetupKind, "setup", {
     BreakoutRetest => "breakout_retest",
     FailedBreakout => "failed_breakout",
     Drain => "drain",
+    MeanReversion => "mean_reversion",
     Other => "other",
 });
 

@@ -1,7 +1,9 @@
 //! Diagnostics of a feature matrix (SPEC 2.6): per feature the non-NaN count, mean, standard
 //! deviation and the Pearson and Spearman correlations with every forward return, plus the
 //! distribution of the OU half-life over the run (SPEC: "for BTC on 1-minute data typically
-//! 15–60 minutes"; this report prints what is measured, whatever it is). Text and JSON
+//! 15–60 minutes"; this report prints what is measured, whatever it is), and beside it the
+//! ADF rejection rate and the same estimators on a seeded random walk with the data's
+//! volatility ([`RandomWalkBenchmark`]: a half-life alone is not evidence). Text and JSON
 //! (`Serialize`).
 //!
 //! Correlations use the rows where both the feature and the return are finite (pairwise
@@ -11,10 +13,13 @@
 
 use serde::Serialize;
 
+use super::benchmark::{BENCHMARK_SEED, RandomWalkBenchmark};
 use super::matrix::{ColumnRole, FeatureMatrix};
 
 /// Column holding the OU half-life (minutes) whose distribution is reported.
 pub const HALF_LIFE_COLUMN: &str = "ou_half_life_240";
+/// Column holding the ADF p-value of the same windows.
+pub const ADF_P_VALUE_COLUMN: &str = "adf_pvalue_240";
 /// Quantiles of the half-life distribution.
 pub const HALF_LIFE_QUANTILES: [f64; 7] = [0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95];
 
@@ -59,6 +64,9 @@ pub struct DiagnosticsReport {
     pub rows: usize,
     pub features: Vec<FeatureDiagnostics>,
     pub half_life: Option<HalfLifeDistribution>,
+    /// The half-life and ADF evidence beside a random walk's (SPEC 2.6); present when the
+    /// matrix has the close, `ou_half_life_240` and `adf_pvalue_240` columns.
+    pub mean_reversion: Option<RandomWalkBenchmark>,
 }
 
 /// One feature/target pair of [`DiagnosticsReport::top_correlations`].
@@ -212,10 +220,25 @@ impl DiagnosticsReport {
                 share_15_to_60: (!defined.is_empty()).then(|| inside as f64 / defined.len() as f64),
             }
         });
+        let closes = matrix
+            .columns_with(|role| role == ColumnRole::Close)
+            .next()
+            .map(|column| column.values.as_slice());
+        let mean_reversion = match (
+            closes,
+            matrix.column(HALF_LIFE_COLUMN),
+            matrix.column(ADF_P_VALUE_COLUMN),
+        ) {
+            (Some(closes), Some(half_lives), Some(p_values)) => {
+                RandomWalkBenchmark::new(closes, half_lives, p_values, BENCHMARK_SEED)
+            }
+            _ => None,
+        };
         Self {
             rows: matrix.rows(),
             features,
             half_life,
+            mean_reversion,
         }
     }
 
@@ -314,6 +337,13 @@ impl DiagnosticsReport {
                 ));
             }
             None => text.push_str("OU half-life: column not in the matrix\n"),
+        }
+        match &self.mean_reversion {
+            Some(benchmark) => text.push_str(&benchmark.to_text()),
+            None => text.push_str(&format!(
+                "mean-reversion evidence: needs the close, {HALF_LIFE_COLUMN} and \
+                 {ADF_P_VALUE_COLUMN} columns\n"
+            )),
         }
         text
     }

@@ -6,9 +6,15 @@
 //! ⌊N/n⌋·n returns are cut into non-overlapping chunks of n. For each chunk:
 //! `Z_k = Σ_{i<=k} (r_i − mean)`, `R = max Z_k − min Z_k` (k = 1..n), `S` = population
 //! standard deviation; chunks with S = 0 are skipped. `H` is the OLS slope of
-//! `ln(mean R/S)` on `ln n`. No small-sample (Anis–Lloyd) correction: H is biased upward for
-//! short chunks. Updates are O(1); `value()` recomputes in O(N log N) (R/S has no known
-//! incremental form).
+//! `ln(mean R/S)` on `ln n`. The classical H is biased upward for short chunks (≈ 0.55 on a
+//! random walk with chunks of 15–240).
+//!
+//! Corrected (Anis–Lloyd 1976 with Peters' 1994 factor, SPEC 2.6 "Anis–Lloyd corrected R/S
+//! beside the classical one"): `H = 0.5 + slope of ln(mean R/S) − ln E[R/S]_n on ln n`, with
+//! the expected R/S of white noise `E[R/S]_n = ((n − ½)/n) · g(n) · Σ_{i=1}^{n−1} √((n − i)/i)`,
+//! `g(n) = Γ((n − 1)/2) / (√π · Γ(n/2))` for n ≤ 340 and `1/√(nπ/2)` above (where the gamma
+//! functions overflow); the same formula as `nolds.expected_rs`. Updates are O(1); the values
+//! recompute in O(N log N) (R/S has no known incremental form).
 
 use std::collections::VecDeque;
 
@@ -47,8 +53,27 @@ impl HurstExponent {
         self.returns.push_back(value);
     }
 
-    /// H; None until N returns, or when fewer than two chunk sizes have a defined R/S.
+    /// Classical H; None until N returns, or when fewer than two chunk sizes have a defined
+    /// R/S.
     pub fn value(&self) -> Option<f64> {
+        ols_slope(&self.points()?)
+    }
+
+    /// Anis–Lloyd–Peters corrected H (module docs); None as [`HurstExponent::value`].
+    pub fn corrected_value(&self) -> Option<f64> {
+        let points = self.points()?;
+        let corrected: Vec<(f64, f64)> = points
+            .iter()
+            .map(|&(ln_size, ln_ratio)| {
+                let size = ln_size.exp().round() as usize;
+                (ln_size, ln_ratio - expected_rescaled_range(size).ln())
+            })
+            .collect();
+        ols_slope(&corrected).map(|slope| 0.5 + slope)
+    }
+
+    /// (ln n, ln mean R/S) per chunk size with a defined R/S; None until N returns.
+    fn points(&self) -> Option<Vec<(f64, f64)>> {
         if self.returns.len() < self.window {
             return None;
         }
@@ -70,8 +95,20 @@ impl HurstExponent {
             }
             size /= 2;
         }
-        ols_slope(&points)
+        Some(points)
     }
+}
+
+/// Expected R/S of `size` white-noise values (Anis–Lloyd with Peters' factor, module docs).
+pub fn expected_rescaled_range(size: usize) -> f64 {
+    let n = size as f64;
+    let sum: f64 = (1..size).map(|i| ((n - i as f64) / i as f64).sqrt()).sum();
+    let gamma_ratio = if size <= 340 {
+        libm::tgamma((n - 1.0) * 0.5) / std::f64::consts::PI.sqrt() / libm::tgamma(n * 0.5)
+    } else {
+        1.0 / (n * std::f64::consts::PI * 0.5).sqrt()
+    };
+    (n - 0.5) / n * gamma_ratio * sum
 }
 
 /// Mean R/S over the consecutive chunks of `size` in `series` (None if every chunk is flat).
@@ -137,6 +174,40 @@ mod tests {
         let expected = (2.0 / 1.25_f64.sqrt()).ln() / 2.0_f64.ln();
         assert!((hurst.value().unwrap() - expected).abs() < 1e-12);
         assert!((hurst.value().unwrap() - 0.839_036).abs() < 1e-6);
+    }
+
+    #[test]
+    fn expected_rescaled_range_hand_worked() {
+        // n = 2: (1.5/2) · Γ(½)/(√π·Γ(1)) · √(1/1) = 0.75 · 1 · 1 = 0.75.
+        assert!((expected_rescaled_range(2) - 0.75).abs() < 1e-15);
+        // n = 3: (2.5/3) · Γ(1)/(√π·Γ(1.5)) · (√2 + √½) = 0.8333333 · 2/π · 2.1213203
+        //   = 0.8333333 · 0.6366198 · 2.1213203 = 1.1253954.
+        assert!((expected_rescaled_range(3) - 1.125_395_4).abs() < 1e-7);
+        // Above 340 the asymptotic g(n) = 1/√(nπ/2) takes over: 21.9607455 at 340 (gamma
+        // form), 21.9462670 at 341 (a 0.07% step down, as in nolds).
+        assert!((expected_rescaled_range(340) - 21.960_745_6).abs() < 1e-6);
+        assert!((expected_rescaled_range(341) - 21.946_267_0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn corrected_hurst_hand_worked() {
+        // The classical example above (returns 1, 2, 3, 4; chunks 4 and 2): ln R/S =
+        // ln 1.7888544 at n = 4 and ln 1 at n = 2. E[R/S]_2 = 0.75; E[R/S]_4 =
+        // (3.5/4) · Γ(1.5)/(√π·Γ(2)) · (√3 + 1 + √(1/3)) = 0.875 · 0.5 · 3.3094011 = 1.4478630.
+        // Corrected slope = (0.5815754 − ln 1.4478630 − (0 − ln 0.75)) / ln 2
+        //   = (0.5815754 − 0.3700887 − 0.2876821) / 0.6931472 = −0.1099266; H = 0.3900734
+        //   (nolds 0.5.2 `hurst_rs(.., nvals=[2, 4], fit='poly', unbiased=False)`: 0.3900734).
+        let mut hurst = HurstExponent::new(4, 2).unwrap();
+        for value in [1.0, 2.0, 3.0, 4.0] {
+            hurst.update(value);
+        }
+        assert!((expected_rescaled_range(4) - 1.447_863_0).abs() < 1e-7);
+        assert!((hurst.corrected_value().unwrap() - 0.390_073_4).abs() < 1e-6);
+        let mut flat = HurstExponent::new(4, 2).unwrap();
+        for _ in 0..4 {
+            flat.update(0.5);
+        }
+        assert_eq!(flat.corrected_value(), None);
     }
 
     #[test]

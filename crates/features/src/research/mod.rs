@@ -5,11 +5,13 @@
 //!
 //! Owns: rolling moments (shared helper), z-score, EMA and deviation, RSI (Wilder), Bollinger
 //! position, realized volatility with bipower variation and a jump flag, OU half-life, VPIN,
-//! Hurst exponent (rescaled range), ADX (Wilder) and the augmented Dickey–Fuller test that
-//! must stand beside any half-life.
+//! Hurst exponent (rescaled range, classical and Anis–Lloyd corrected), ADX (Wilder), the
+//! augmented Dickey–Fuller test that must stand beside any half-life (statsmodels `adfuller`
+//! defaults) and its random-walk benchmark.
 
 pub mod adf;
 pub mod adx;
+pub mod benchmark;
 pub mod bollinger;
 pub mod diagnostics;
 pub mod ema;
@@ -25,7 +27,7 @@ pub mod vpin;
 pub mod window;
 pub mod zscore;
 
-pub use adf::{AdfResult, adf_test, mackinnon_p_value};
+pub use adf::{AdfResult, adf_autolag, adf_test, adfuller, default_max_lag, mackinnon_p_value};
 pub use adx::Adx;
 pub use bollinger::BollingerPosition;
 pub use ema::Ema;

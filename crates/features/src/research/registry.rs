@@ -10,6 +10,8 @@
 
 use auction_trader_types::{AggressorSide, MarketEvent, Quantity};
 
+use super::adf::adfuller;
+use super::benchmark::ADF_WINDOW;
 use super::extended::extended_features;
 use super::{
     Adx, BollingerPosition, Ema, HurstExponent, OuHalfLife, RealizedVolatility, ResearchFeature,
@@ -155,8 +157,8 @@ impl ResearchFeature for HalfLifeFeature {
     }
 }
 
-/// Hurst exponent (classical R/S) of the last 240 one-minute log returns, chunk sizes
-/// 240, 120, 60, 30, 15 (`hurst_240`).
+/// Hurst exponent of the last 240 one-minute log returns, chunk sizes 240, 120, 60, 30, 15:
+/// classical R/S (`hurst_240`) and Anis–Lloyd–Peters corrected (`hurst_al_240`, SPEC 2.6).
 #[derive(Debug)]
 struct HurstFeature {
     estimator: HurstExponent,
@@ -164,13 +166,42 @@ struct HurstFeature {
 
 impl ResearchFeature for HurstFeature {
     fn columns(&self) -> &'static [&'static str] {
-        &["hurst_240"]
+        &["hurst_240", "hurst_al_240"]
     }
 
     fn on_minute(&mut self, snapshot: &FeatureSnapshot, values: &mut [f64]) {
         // SPEC 2.1: log_return is 0 for a minute without trades.
         self.estimator.update(snapshot.log_return);
         put(values, 0, self.estimator.value());
+        put(values, 1, self.estimator.corrected_value());
+    }
+}
+
+/// ADF test of the last 240 one-minute ln closes with statsmodels' `adfuller` defaults
+/// (`adf_stat_240`, `adf_pvalue_240`; SPEC 2.6: the evidence beside `ou_half_life_240`).
+#[derive(Debug)]
+struct AdfFeature {
+    logs: std::collections::VecDeque<f64>,
+}
+
+impl ResearchFeature for AdfFeature {
+    fn columns(&self) -> &'static [&'static str] {
+        &["adf_stat_240", "adf_pvalue_240"]
+    }
+
+    fn on_minute(&mut self, snapshot: &FeatureSnapshot, values: &mut [f64]) {
+        let close = close_of(snapshot);
+        if close > 0.0 {
+            if self.logs.len() == ADF_WINDOW {
+                self.logs.pop_front();
+            }
+            self.logs.push_back(close.ln());
+        }
+        let result = (self.logs.len() == ADF_WINDOW)
+            .then(|| adfuller(self.logs.make_contiguous()))
+            .flatten();
+        put(values, 0, result.map(|result| result.statistic));
+        put(values, 1, result.map(|result| result.p_value));
     }
 }
 
@@ -341,6 +372,9 @@ fn first_slice_features() -> Result<Vec<Box<dyn ResearchFeature>>, FeaturesError
         boxed(HalfLifeFeature {
             estimator: OuHalfLife::new(240)?,
         }),
+        boxed(AdfFeature {
+            logs: std::collections::VecDeque::with_capacity(ADF_WINDOW + 1),
+        }),
         boxed(VpinFeature::new()),
         boxed(HurstFeature {
             estimator: HurstExponent::new(240, 15)?,
@@ -433,7 +467,7 @@ mod tests {
     #[test]
     fn first_slice_constructs_and_names_are_unique() {
         let features = first_slice_features().unwrap();
-        assert_eq!(features.len(), 13);
+        assert_eq!(features.len(), 14);
         let mut names = all_column_names();
         let total = names.len();
         names.sort_unstable();
@@ -494,6 +528,55 @@ mod tests {
             ema.on_minute(&snapshot_at(minute as f64, minute), &mut value);
         }
         assert!((value[0] - (30.0 - expected_ema) / expected_ema).abs() < 1e-12);
+    }
+
+    #[test]
+    fn adf_columns_are_adfuller_of_the_last_240_log_closes() {
+        // 239 closes: nothing yet; the 240th close gives adfuller(ln closes) exactly; the
+        // 241st drops the oldest. Closes: a seeded AR(1) around 100 (φ = 0.8).
+        let mut feature = AdfFeature {
+            logs: std::collections::VecDeque::new(),
+        };
+        let mut state = 0.0f64;
+        let mut closes = Vec::new();
+        for minute in 0..241u32 {
+            state = 0.8 * state + ((f64::from(minute) * 1.618_034).fract() - 0.5);
+            // The close as the snapshot carries it (fixed-point, 1e-9).
+            closes.push(snapshot_at(100.0 + state, 0).bar.close.as_f64());
+        }
+        let mut values = [0.0, 0.0];
+        for (minute, close) in closes.iter().enumerate() {
+            feature.on_minute(&snapshot_at(*close, minute as i64), &mut values);
+            if minute < 239 {
+                assert!(values[0].is_nan() && values[1].is_nan());
+            }
+            if minute == 239 || minute == 240 {
+                let start = minute + 1 - ADF_WINDOW;
+                let logs: Vec<f64> = closes[start..=minute].iter().map(|c| c.ln()).collect();
+                let want = adfuller(&logs).unwrap();
+                assert_eq!((values[0], values[1]), (want.statistic, want.p_value));
+            }
+        }
+        // A strongly mean-reverting series: the unit root is rejected.
+        assert!(values[1] < 0.01, "{values:?}");
+    }
+
+    #[test]
+    fn hurst_feature_writes_classical_and_corrected() {
+        let mut feature = HurstFeature {
+            estimator: HurstExponent::new(240, 15).unwrap(),
+        };
+        let mut reference = HurstExponent::new(240, 15).unwrap();
+        let mut values = [0.0, 0.0];
+        for minute in 0..240 {
+            let mut snapshot = snapshot_at(100.0, minute);
+            snapshot.log_return = ((minute as f64) * 0.754_877_7).fract() - 0.5;
+            reference.update(snapshot.log_return);
+            feature.on_minute(&snapshot, &mut values);
+        }
+        assert_eq!(values[0], reference.value().unwrap());
+        assert_eq!(values[1], reference.corrected_value().unwrap());
+        assert!(values[0] != values[1]);
     }
 
     #[test]

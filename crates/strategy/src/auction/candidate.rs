@@ -45,6 +45,7 @@ impl Candidate {
             SetupKind::Breakout
             | SetupKind::BreakoutRetest
             | SetupKind::Drain
+            | SetupKind::MeanReversion
             | SetupKind::Other => 2,
         }
     }
