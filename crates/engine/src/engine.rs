@@ -53,16 +53,17 @@ pub struct EngineSettings {
 /// The strategy's view of the engine, built inline so that it borrows only the instrument
 /// field (the strategy and the action buffer are borrowed mutably beside it).
 macro_rules! strategy_context {
-    ($engine:ident) => {
+    ($engine:ident) => {{
+        let (best_bid, best_ask) = $engine.venue.best_bid_ask();
         auction_trader_strategy::StrategyContext {
             now: $engine.now,
             position: $engine.position_view(),
-            best_bid: $engine.venue.best_bid(),
-            best_ask: $engine.venue.best_ask(),
+            best_bid,
+            best_ask,
             entries_blocked: $engine.risk.entries_blocked($engine.now),
             instrument: &$engine.instrument,
         }
-    };
+    }};
 }
 
 // After the macro: the order and trade management uses it.
@@ -246,10 +247,17 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
         }
     }
 
+    /// Closes the bars the feature engine produced (nearly always none: the check stays
+    /// inline, the work out of line).
+    #[inline]
     fn drain_snapshots(&mut self) {
-        if self.snapshots.0.is_empty() {
-            return;
+        if !self.snapshots.0.is_empty() {
+            self.close_bars();
         }
+    }
+
+    #[inline(never)]
+    fn close_bars(&mut self) {
         let snapshots = std::mem::take(&mut self.snapshots.0);
         for snapshot in &snapshots {
             self.on_bar(snapshot);

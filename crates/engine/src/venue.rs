@@ -17,6 +17,10 @@ pub trait Venue {
     fn advance_to(&mut self, now: UnixNanos, reports: &mut Vec<ExecutionReport>);
     fn best_bid(&self) -> Option<Price>;
     fn best_ask(&self) -> Option<Price>;
+    /// `(best_bid, best_ask)` in one call (a venue may compute them together).
+    fn best_bid_ask(&self) -> (Option<Price>, Option<Price>) {
+        (self.best_bid(), self.best_ask())
+    }
     /// Mark price for equity and funding (recorded mark, else mid, else last trade).
     fn mark_price(&self) -> Option<Price>;
     /// The price a market order on `side` would trade at now (SPEC 5: the best opposite
@@ -55,6 +59,11 @@ impl Venue for SimulatedExchange {
     #[inline]
     fn best_ask(&self) -> Option<Price> {
         SimulatedExchange::best_ask(self)
+    }
+
+    #[inline]
+    fn best_bid_ask(&self) -> (Option<Price>, Option<Price>) {
+        SimulatedExchange::best_bid_ask(self)
     }
 
     #[inline]

@@ -248,6 +248,25 @@ impl MarketView {
         None
     }
 
+    /// [`Self::touch_price`] of both sides, `(bid, ask)`, deciding once whether the quote
+    /// leads (the per-event strategy context).
+    #[inline]
+    pub fn touch_prices(&self, now: UnixNanos) -> (Option<Price>, Option<Price>) {
+        let quote = self.quote_leads(now);
+        let price = |side: BookSide| {
+            if let Some(quote) = quote
+                && let Some((price, _)) = Self::quote_level(quote, side)
+            {
+                return Some(price);
+            }
+            if self.book_synced {
+                return self.book.best_price(side);
+            }
+            None
+        };
+        (price(BookSide::Bid), price(BookSide::Ask))
+    }
+
     /// Mid of the touches, `None` unless both sides have one.
     pub fn mid(&self, now: UnixNanos) -> Option<Price> {
         let (bid, _) = self.touch(BookSide::Bid, now)?;
@@ -258,7 +277,7 @@ impl MarketView {
 
     /// How a taker order on `side` of the book (the side it takes from) is priced now.
     pub fn taker_source(&self, side: BookSide, now: UnixNanos) -> Option<TakerSource> {
-        if self.book_synced && self.book.best(side).is_some() && !self.book_stale(now) {
+        if self.book_synced && self.book.best_price(side).is_some() && !self.book_stale(now) {
             return Some(TakerSource::Depth);
         }
         if let Some(quote) = self.fresh_quote(now)
@@ -289,12 +308,12 @@ impl MarketView {
         match self.last_trade {
             Some((price, ts)) if ts > self.last_depth_ts => {
                 self.book
-                    .best(BookSide::Bid)
-                    .is_some_and(|(bid, _)| price < bid)
+                    .best_price(BookSide::Bid)
+                    .is_some_and(|bid| price < bid)
                     || self
                         .book
-                        .best(BookSide::Ask)
-                        .is_some_and(|(ask, _)| price > ask)
+                        .best_price(BookSide::Ask)
+                        .is_some_and(|ask| price > ask)
             }
             _ => false,
         }
@@ -317,6 +336,44 @@ impl MarketView {
     /// The price slippage is measured against: the mid of the touches, else the last trade.
     pub fn reference_price(&self, now: UnixNanos) -> Option<Price> {
         self.mid(now).or(self.last_trade.map(|(price, _)| price))
+    }
+
+    /// Price of the first level [`Self::depth_levels`] would return (the best level a taker
+    /// order on `side` can take from, net of our consumption), without building the list: the
+    /// touch of a fresh quote newer than the book unless our orders took all of it, else the
+    /// best book level behind that touch with size left for us. `None` when nothing is left.
+    #[inline]
+    pub fn first_depth_price(&self, side: BookSide, now: UnixNanos) -> Option<Price> {
+        let mut floor: Option<Price> = None;
+        if let Some(quote) = self.quote_leads(now)
+            && let Some((price, size)) = Self::quote_level(quote, side)
+        {
+            if size
+                .saturating_sub(self.consumed.taken_at(side, price))
+                .is_positive()
+            {
+                return Some(price);
+            }
+            floor = Some(price);
+        }
+        if floor.is_none() && self.consumed.is_empty() {
+            // Every book level has a positive size and none is reduced by our orders: the
+            // first one is the best.
+            return self.book.best_price(side);
+        }
+        self.book
+            .top_levels(side, usize::MAX)
+            .find(|&(price, size)| {
+                let behind_floor = floor.is_none_or(|touch| match side {
+                    BookSide::Ask => price > touch,
+                    BookSide::Bid => price < touch,
+                });
+                behind_floor
+                    && size
+                        .saturating_sub(self.consumed.taken_at(side, price))
+                        .is_positive()
+            })
+            .map(|(price, _)| price)
     }
 
     /// The levels a taker order walks on `side`, best first, net of our earlier consumption,
@@ -405,6 +462,60 @@ mod tests {
                 market.touch(side, now).map(|(price, _)| price)
             );
         }
+        let now = UnixNanos(now);
+        assert_eq!(
+            market.touch_prices(now),
+            (
+                market.touch_price(BookSide::Bid, now),
+                market.touch_price(BookSide::Ask, now)
+            )
+        );
+    }
+
+    /// `first_depth_price` is the first of `depth_levels` (asked for one raw unit), and the
+    /// expected price.
+    fn assert_first_depth(market: &MarketView, side: BookSide, now: i64, expected: &str) {
+        let mut levels = Vec::new();
+        market.depth_levels(side, UnixNanos(now), Quantity::from_raw(1), &mut levels);
+        let first = market.first_depth_price(side, UnixNanos(now));
+        assert_eq!(first, levels.first().map(|&(price, _)| price));
+        assert_eq!(first, Some(price(expected)));
+    }
+
+    #[test]
+    fn first_depth_price_skips_what_our_orders_took() {
+        let book = OrderBook::new(price("0.1")).unwrap();
+        let recent = RecentMarket::new(1_800, 60, ContractType::Linear, 1.0);
+        let mut market = MarketView::new(book, price("0.1"), 250_000_000, 5_000_000_000, 1, recent);
+        // Asks 100.5, 100.6, 100.7 and a bid at 100.0, 2 each.
+        for level in ["100.5", "100.6", "100.7"] {
+            market.apply_depth(&row(10, BookSide::Ask, level, DeltaFlags::SNAPSHOT));
+        }
+        market.apply_depth(&row(10, BookSide::Bid, "100.0", DeltaFlags::SNAPSHOT));
+        assert_first_depth(&market, BookSide::Ask, 20, "100.5");
+        assert_first_depth(&market, BookSide::Bid, 20, "100.0");
+        // We take all 2 at 100.5: the next level is the first left for us.
+        market.consume(BookSide::Ask, price("100.5"), size("2"), UnixNanos(20));
+        assert_first_depth(&market, BookSide::Ask, 20, "100.6");
+        // A fresher quote: ask 100.6 for 1 (the touch moved past 100.5), bid 100.1 for 1.
+        market.apply_quote(&Quote {
+            ts_event: UnixNanos(30),
+            ts_recv: UnixNanos(30),
+            bid_price: price("100.1"),
+            bid_size: size("1"),
+            ask_price: price("100.6"),
+            ask_size: size("1"),
+            update_id: 0,
+            flags: QuoteFlags::default(),
+        });
+        assert_first_depth(&market, BookSide::Ask, 40, "100.6");
+        assert_first_depth(&market, BookSide::Bid, 40, "100.1");
+        // We take the quote's 1 at 100.6: book levels behind the touch, 100.7 first.
+        market.consume(BookSide::Ask, price("100.6"), size("1"), UnixNanos(40));
+        assert_first_depth(&market, BookSide::Ask, 40, "100.7");
+        // Once the quote is stale the book leads: 100.5 (forgotten when the touch moved
+        // past it) shows its 2 again; 100.6 has 1 of its 2 left for us.
+        assert_first_depth(&market, BookSide::Ask, 1_000_000_000, "100.5");
     }
 
     #[test]

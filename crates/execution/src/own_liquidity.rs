@@ -65,6 +65,8 @@ impl ConsumedLevels {
     }
 
     /// The venue's size of the level is now `size` (a depth row, or the quote's touch).
+    /// Out of line: the exchange calls it only while something is remembered.
+    #[inline(never)]
     pub fn on_level(&mut self, side: BookSide, price: Price, size: Quantity) {
         self.levels.retain_mut(|level| {
             if level.side != side || level.price != price {

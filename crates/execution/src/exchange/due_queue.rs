@@ -65,6 +65,7 @@ impl<T: Eq> DueQueue<T> {
     }
 
     /// Queues `item` due at `due`; items due at the same time leave in scheduling order.
+    #[inline]
     pub(super) fn push(&mut self, due: i64, item: T) {
         self.sequence += 1;
         let entry = Entry {
@@ -79,6 +80,7 @@ impl<T: Eq> DueQueue<T> {
     }
 
     /// True when the next item comes from the heap rather than the FIFO.
+    #[inline]
     fn early_first(&self) -> bool {
         match (self.early.peek(), self.in_order.front()) {
             (Some(early), Some(in_order)) => early.key() < in_order.key(),
@@ -88,6 +90,7 @@ impl<T: Eq> DueQueue<T> {
     }
 
     /// Due time of the next item.
+    #[inline]
     pub(super) fn earliest_due(&self) -> Option<i64> {
         if self.early_first() {
             self.early.peek().map(|entry| entry.due)
@@ -97,6 +100,7 @@ impl<T: Eq> DueQueue<T> {
     }
 
     /// Removes the next item with its due time.
+    #[inline]
     pub(super) fn pop(&mut self) -> Option<(i64, T)> {
         let entry = if self.early_first() {
             self.early.pop()

@@ -27,6 +27,8 @@ mod orders;
 mod resting;
 mod taker;
 
+use std::collections::VecDeque;
+
 use auction_trader_book::OrderBook;
 use auction_trader_types::{
     BookSide, ExecutionReport, Fill, Instrument, Liquidity, MarketEvent, MarketKind, Money,
@@ -71,9 +73,11 @@ pub struct SimulatedExchange {
     taker_fee: Rate,
     market: MarketView,
     account: Account,
-    /// Resting limit orders in arrival order.
-    orders: Vec<RestingOrder>,
+    /// Resting limit orders in arrival order (a deque: cancels mostly remove the oldest).
+    orders: VecDeque<RestingOrder>,
+    /// Price bounds of `orders`, valid unless `bounds_stale` (see [`Self::bounds`]).
     bounds: Bounds,
+    bounds_stale: bool,
     /// What is due, earliest first (a timeout of an order that has left stays until it is due,
     /// then does nothing).
     scheduled: DueQueue<Action>,
@@ -139,8 +143,9 @@ impl SimulatedExchange {
             instrument,
             settings,
             market,
-            orders: Vec::new(),
+            orders: VecDeque::new(),
             bounds: Bounds::EMPTY,
+            bounds_stale: false,
             scheduled: DueQueue::new(),
             next_due: i64::MIN,
             funding,
@@ -235,6 +240,12 @@ impl SimulatedExchange {
     #[inline]
     pub fn best_ask(&self) -> Option<Price> {
         self.market.touch_price(BookSide::Ask, self.now)
+    }
+
+    /// Best bid and best ask together (cheaper than the two calls).
+    #[inline]
+    pub fn best_bid_ask(&self) -> (Option<Price>, Option<Price>) {
+        self.market.touch_prices(self.now)
     }
 
     pub fn mid(&self) -> Option<Price> {

@@ -89,7 +89,7 @@ impl SimulatedExchange {
         };
         // SPEC 5: our resting orders at one price queue behind each other.
         let own_ahead = self.own_volume_at(request.side, price, self.orders.len());
-        self.orders.push(RestingOrder {
+        self.orders.push_back(RestingOrder {
             id: request.id,
             side: request.side,
             price,
@@ -98,7 +98,7 @@ impl SimulatedExchange {
             arrived: self.now,
             queue: QueuePosition::new(venue_ahead.saturating_add(own_ahead)),
         });
-        self.refresh_bounds();
+        self.bounds_stale = true;
         if let Some((nanos, action)) = request.timeout {
             self.schedule(
                 self.now.saturating_add_nanos(nanos.max(0)),
@@ -110,8 +110,8 @@ impl SimulatedExchange {
     /// Remaining quantity of our resting orders on `side` at `price` among the first `count`
     /// (those that arrived before the order at index `count`).
     fn own_volume_at(&self, side: OrderSide, price: Price, count: usize) -> Quantity {
-        self.orders[..count]
-            .iter()
+        self.orders
+            .range(..count)
             .filter(|order| order.side == side && order.price == price)
             .fold(Quantity::ZERO, |total, order| {
                 total.saturating_add(order.remaining)
@@ -147,21 +147,37 @@ impl SimulatedExchange {
             .assumed_depth(side, price, self.instrument.lot_size)
     }
 
+    /// Removes the resting order at `index` (which must exist).
     pub(super) fn remove_order(&mut self, index: usize) -> RestingOrder {
-        let order = self.orders.remove(index);
+        let order = self.orders[index];
+        // The deque shifts the shorter side: removing the oldest order (a requote's cancel)
+        // moves nothing.
+        self.orders.remove(index);
         if order.remaining.is_positive() {
             // It no longer stands ahead of our later orders at its price.
-            for later in &mut self.orders[index..] {
+            for later in self.orders.range_mut(index..) {
                 if later.side == order.side && later.price == order.price {
                     later.queue.own_order_left(order.remaining);
                 }
             }
         }
-        self.refresh_bounds();
+        self.bounds_stale = true;
         order
     }
 
-    pub(super) fn refresh_bounds(&mut self) {
+    /// Price bounds of the resting orders, recomputed after orders came or went (once per
+    /// burst of arrivals and cancels, not once per order).
+    #[inline]
+    pub(super) fn bounds(&mut self) -> Bounds {
+        if self.bounds_stale {
+            self.refresh_bounds();
+        }
+        self.bounds
+    }
+
+    #[inline(never)]
+    fn refresh_bounds(&mut self) {
+        self.bounds_stale = false;
         let mut bounds = Bounds::EMPTY;
         for order in &self.orders {
             let raw = order.price.raw();
@@ -245,7 +261,8 @@ impl SimulatedExchange {
         }
         self.market.apply_trade(trade);
         let raw = trade.price.raw();
-        if raw <= self.bounds.max_buy || raw >= self.bounds.min_sell {
+        let bounds = self.bounds();
+        if raw <= bounds.max_buy || raw >= bounds.min_sell {
             self.match_trade(trade, reports);
         }
     }
@@ -301,8 +318,9 @@ impl SimulatedExchange {
             }
         }
         self.market.apply_quote(quote);
-        if (quote.ask_price.is_positive() && quote.ask_price.raw() <= self.bounds.max_buy)
-            || quote.bid_price.raw() >= self.bounds.min_sell
+        let bounds = self.bounds();
+        if (quote.ask_price.is_positive() && quote.ask_price.raw() <= bounds.max_buy)
+            || quote.bid_price.raw() >= bounds.min_sell
         {
             self.match_touch(reports);
         }
@@ -319,18 +337,27 @@ impl SimulatedExchange {
         }
         self.market.apply_depth(delta);
         if !self.orders.is_empty() && (delta.flags.is_last() || delta.flags.is_empty_message()) {
-            let ask = self.market.touch(BookSide::Ask, self.now);
-            let bid = self.market.touch(BookSide::Bid, self.now);
-            if ask.is_some_and(|(price, _)| price.raw() <= self.bounds.max_buy)
-                || bid.is_some_and(|(price, _)| price.raw() >= self.bounds.min_sell)
-            {
-                self.match_touch(reports);
-            }
+            self.match_depth_touch(reports);
+        }
+    }
+
+    /// The end of a depth message: resting orders the new touch reached fill (kept out of
+    /// line: most depth rows are not the last of their message).
+    #[inline(never)]
+    fn match_depth_touch(&mut self, reports: &mut Vec<ExecutionReport>) {
+        let ask = self.market.touch(BookSide::Ask, self.now);
+        let bid = self.market.touch(BookSide::Bid, self.now);
+        let bounds = self.bounds();
+        if ask.is_some_and(|(price, _)| price.raw() <= bounds.max_buy)
+            || bid.is_some_and(|(price, _)| price.raw() >= bounds.min_sell)
+        {
+            self.match_touch(reports);
         }
     }
 
     /// Queue models that follow the book (SPEC 5): the venue's size at `price` on `side` went
     /// from `old` to `new`; our orders resting there move as their model says.
+    #[inline(never)]
     pub(super) fn level_changes_queue(
         &mut self,
         side: BookSide,
@@ -339,9 +366,10 @@ impl SimulatedExchange {
         new: Quantity,
     ) {
         let raw = price.raw();
+        let bounds = self.bounds();
         let (order_side, low, high) = match side {
-            BookSide::Bid => (OrderSide::Buy, self.bounds.min_buy, self.bounds.max_buy),
-            BookSide::Ask => (OrderSide::Sell, self.bounds.min_sell, self.bounds.max_sell),
+            BookSide::Bid => (OrderSide::Buy, bounds.min_buy, bounds.max_buy),
+            BookSide::Ask => (OrderSide::Sell, bounds.min_sell, bounds.max_sell),
         };
         if raw < low || raw > high {
             return;

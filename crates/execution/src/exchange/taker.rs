@@ -30,30 +30,18 @@ impl SimulatedExchange {
     pub fn taker_price(&self, side: OrderSide) -> Option<Price> {
         let taken = taken_side(side);
         match self.market.taker_source(taken, self.now)? {
-            TakerSource::Depth => {
-                let mut levels = Vec::new();
-                self.market
-                    .depth_levels(taken, self.now, Quantity::from_raw(1), &mut levels);
-                levels
-                    .first()
-                    .map(|&(price, _)| price)
-                    .or_else(|| self.market.book.best(taken).map(|(price, _)| price))
-            }
+            TakerSource::Depth => self
+                .market
+                .first_depth_price(taken, self.now)
+                .or_else(|| self.market.book.best_price(taken)),
             TakerSource::Quote { price, .. } | TakerSource::LastTrade(price) => Some(price),
         }
     }
 
     /// Opposite best level net of our own consumption (depth), or the touch (quote).
-    pub(super) fn effective_touch(&mut self, taken: BookSide) -> Option<Price> {
+    pub(super) fn effective_touch(&self, taken: BookSide) -> Option<Price> {
         match self.market.taker_source(taken, self.now)? {
-            TakerSource::Depth => {
-                let mut levels = std::mem::take(&mut self.levels);
-                self.market
-                    .depth_levels(taken, self.now, Quantity::from_raw(1), &mut levels);
-                let best = levels.first().map(|&(price, _)| price);
-                self.levels = levels;
-                best
-            }
+            TakerSource::Depth => self.market.first_depth_price(taken, self.now),
             TakerSource::Quote { price, .. } => Some(price),
             TakerSource::LastTrade(_) => None,
         }
@@ -61,11 +49,12 @@ impl SimulatedExchange {
 
     /// Whether a limit at `price` is marketable on arrival: the opposite touch is at or through
     /// it; without a touch, the last-trade price a market order would get.
-    pub(super) fn crosses(&mut self, side: OrderSide, price: Price) -> bool {
+    pub(super) fn crosses(&self, side: OrderSide, price: Price) -> bool {
         let taken = taken_side(side);
         let opposite = match self.market.taker_source(taken, self.now) {
             Some(TakerSource::LastTrade(fallback)) => Some(fallback),
-            Some(_) => self.effective_touch(taken),
+            Some(TakerSource::Quote { price, .. }) => Some(price),
+            Some(TakerSource::Depth) => self.market.first_depth_price(taken, self.now),
             None => None,
         };
         opposite.is_some_and(|opposite| at_or_through(side, opposite, price))

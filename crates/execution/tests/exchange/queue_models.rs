@@ -209,6 +209,50 @@ fn our_own_resting_orders_at_one_price_queue_behind_each_other() {
 }
 
 #[test]
+fn prints_reach_the_orders_that_arrived_and_not_those_that_left() {
+    // The exchange skips prints outside the price range of its resting orders; the range
+    // must follow every arrival and cancel. Book: bid 99.5, ask 100.5; our bids at 99.5 and
+    // 100.0 arrive at 130 ms.
+    let mut exchange = exchange();
+    let mut reports = Vec::new();
+    feed(
+        &mut exchange,
+        &snapshot(ms(0), &[("99.5", "1.000")], &[("100.5", "1.000")]),
+        &mut reports,
+    );
+    exchange.submit(ms(0), limit(1, OrderSide::Buy, "99.5", "0.001"));
+    exchange.submit(ms(0), limit(2, OrderSide::Buy, "100.0", "0.001"));
+    exchange.advance_to(ms(130), &mut reports);
+    let sell_at = |exchange: &mut SimulatedExchange, ts, px, reports: &mut Vec<_>| {
+        exchange.on_market_event(&trade(ms(ts), px, "0.001", AggressorSide::Sell), reports);
+    };
+    let filled = |reports: &[ExecutionReport]| {
+        fills(reports)
+            .iter()
+            .map(|fill| (fill.order_id, fill.price))
+            .collect::<Vec<_>>()
+    };
+    // A sell at 99.9 trades through the 100.0 bid (fills it whole), not the 99.5 one.
+    sell_at(&mut exchange, 200, "99.9", &mut reports);
+    assert_eq!(filled(&reports), [(OrderId(2), price("100.0"))]);
+    // Another bid at 100.0 arrives at 330 ms and its cancel at 460 ms: a print at 99.9 after
+    // that fills nothing.
+    exchange.submit(ms(200), limit(3, OrderSide::Buy, "100.0", "0.001"));
+    exchange.advance_to(ms(330), &mut reports);
+    exchange.cancel(ms(330), OrderId(3));
+    exchange.advance_to(ms(460), &mut reports);
+    assert_eq!(exchange.open_order_count(), 1);
+    sell_at(&mut exchange, 500, "99.9", &mut reports);
+    assert_eq!(filled(&reports).len(), 1);
+    // A sell at 99.4 trades through the 99.5 bid.
+    sell_at(&mut exchange, 600, "99.4", &mut reports);
+    assert_eq!(
+        filled(&reports),
+        [(OrderId(2), price("100.0")), (OrderId(1), price("99.5"))]
+    );
+}
+
+#[test]
 fn unknown_depth_behind_the_touch_is_the_last_known_or_the_median_touch_size() {
     // Regression: quote-only data put no one ahead of a bid behind the touch, so the first
     // print at its price filled it (the front of the queue by default).
