@@ -10,7 +10,7 @@ use auction_trader_analytics::Metrics;
 use super::costs::trading_window;
 use super::data::ValidationData;
 use super::gates::{Gate, SECOND_SYMBOL_SHARPE_RATIO};
-use super::walk_forward::{OBJECTIVES, best_index, objective_value};
+use super::walk_forward::{best_index, check_objective, objective_value};
 use super::window::Window;
 use crate::config::BacktestConfig;
 use crate::error::BacktestError;
@@ -106,13 +106,7 @@ pub fn cross_symbol(
             "cross-symbol needs at least one other data set".to_owned(),
         ));
     }
-    if !OBJECTIVES.contains(&options.objective.as_str()) {
-        return Err(BacktestError::Config(format!(
-            "objective {:?}: choose one of {}",
-            options.objective,
-            OBJECTIVES.join(", ")
-        )));
-    }
+    check_objective(&options.objective)?;
     let grid_options = GridOptions {
         workers: options.workers,
         force_priors: options.force_priors,

@@ -12,7 +12,7 @@ use super::costs::trading_window;
 use super::data::ValidationData;
 use super::gates::{Gate, OUT_OF_SAMPLE_SHARPE};
 use super::purged::{PurgedFold, purged_folds};
-use super::walk_forward::{OBJECTIVES, best_index, daily_returns_of, mean, objective_value};
+use super::walk_forward::{best_index, check_objective, daily_returns_of, mean, objective_value};
 use crate::config::BacktestConfig;
 use crate::error::BacktestError;
 use crate::grid::{GridOptions, Sweep, plan_grid};
@@ -26,7 +26,7 @@ pub struct KFoldOptions {
     pub purge_minutes: u32,
     /// Minutes of training data left out after each test fold.
     pub embargo_minutes: u32,
-    /// The metric the train step maximizes (one of [`OBJECTIVES`]).
+    /// The metric the train step maximizes (one of [`OBJECTIVES`](super::OBJECTIVES)).
     pub objective: String,
     pub workers: usize,
     /// Allow sweeping the toxicity priors (the report says so).
@@ -146,13 +146,7 @@ pub fn purged_kfold(
     options: &KFoldOptions,
     progress: &mut dyn FnMut(&KFoldResult),
 ) -> Result<KFoldReport, BacktestError> {
-    if !OBJECTIVES.contains(&options.objective.as_str()) {
-        return Err(BacktestError::Config(format!(
-            "objective {:?}: choose one of {}",
-            options.objective,
-            OBJECTIVES.join(", ")
-        )));
-    }
+    check_objective(&options.objective)?;
     let plan = plan_grid(
         base,
         sweep,

@@ -7,7 +7,7 @@
 
 use auction_trader_types::{NANOS_PER_MINUTE, UnixNanos};
 
-use super::window::Window;
+use super::window::{Window, equal_boundaries};
 use crate::error::BacktestError;
 
 /// One fold of a purged k-fold: parameters are chosen on `train` (one or two windows), then
@@ -48,21 +48,12 @@ pub fn purged_folds(
             "k-fold purge and embargo must not be negative, got {purge} and {embargo} ns"
         )));
     }
-    let length = i128::from(range.nanos());
-    if length <= 0 {
-        return Err(BacktestError::NoData(
-            "k-fold: the data's time range is empty".to_owned(),
-        ));
-    }
-    let boundary = |index: usize| {
-        let offset = length * index as i128 / folds as i128;
-        UnixNanos(range.from.0 + offset as i64)
-    };
+    let boundary = equal_boundaries(range, folds, "k-fold")?;
     let mut result = Vec::with_capacity(folds);
     for index in 0..folds {
         let test = Window {
-            from: boundary(index),
-            to: boundary(index + 1),
+            from: boundary[index],
+            to: boundary[index + 1],
         };
         let before = Window {
             from: range.from,
@@ -83,7 +74,7 @@ pub fn purged_folds(
                 purge / NANOS_PER_MINUTE,
                 embargo / NANOS_PER_MINUTE,
                 index + 1,
-                length / folds as i128 / i128::from(NANOS_PER_MINUTE)
+                (test.to.0 - test.from.0) / NANOS_PER_MINUTE
             )));
         }
         result.push(PurgedFold {

@@ -27,6 +27,18 @@ pub const OBJECTIVES: [&str; 6] = [
     "win_rate_pct",
 ];
 
+/// Refuses an objective that is not one of [`OBJECTIVES`] (every validation that chooses
+/// parameters by one).
+pub(super) fn check_objective(objective: &str) -> Result<(), BacktestError> {
+    if OBJECTIVES.contains(&objective) {
+        return Ok(());
+    }
+    Err(BacktestError::Config(format!(
+        "objective {objective:?}: choose one of {}",
+        OBJECTIVES.join(", ")
+    )))
+}
+
 /// How a walk-forward runs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WalkForwardOptions {
@@ -117,13 +129,7 @@ pub fn walk_forward(
     options: &WalkForwardOptions,
     progress: &mut dyn FnMut(&FoldResult),
 ) -> Result<WalkForwardReport, BacktestError> {
-    if !OBJECTIVES.contains(&options.objective.as_str()) {
-        return Err(BacktestError::Config(format!(
-            "objective {:?}: choose one of {}",
-            options.objective,
-            OBJECTIVES.join(", ")
-        )));
-    }
+    check_objective(&options.objective)?;
     let plan = plan_grid(
         base,
         sweep,

@@ -48,21 +48,12 @@ pub fn expanding_folds(
         )));
     }
     let length = i128::from(range.nanos());
-    if length <= 0 {
-        return Err(BacktestError::NoData(
-            "walk-forward: the data's time range is empty".to_owned(),
-        ));
-    }
-    // Boundary k sits at from + length × k / segments (exact integer arithmetic).
-    let boundary = |index: usize| {
-        let offset = length * index as i128 / segments as i128;
-        UnixNanos(range.from.0 + offset as i64)
-    };
+    let boundary = equal_boundaries(range, segments, "walk-forward")?;
     let mut folds = Vec::with_capacity(segments - 1);
     for index in 1..segments {
         let test = Window {
-            from: boundary(index),
-            to: boundary(index + 1),
+            from: boundary[index],
+            to: boundary[index + 1],
         };
         let train = Window {
             from: range.from,
@@ -116,6 +107,25 @@ pub fn window_config(config: &BacktestConfig, window: Window) -> BacktestConfig 
 /// The configured warm-up in nanoseconds.
 pub fn warmup_nanos(config: &BacktestConfig) -> i64 {
     i64::from(config.data.warmup_minutes) * NANOS_PER_MINUTE
+}
+
+/// The `parts + 1` boundaries cutting `range` into equal time parts: boundary k at
+/// from + length × k / parts (exact integer arithmetic). `what` names the validation in the
+/// error when the range is empty.
+pub(super) fn equal_boundaries(
+    range: Window,
+    parts: usize,
+    what: &str,
+) -> Result<Vec<UnixNanos>, BacktestError> {
+    let length = i128::from(range.nanos());
+    if length <= 0 {
+        return Err(BacktestError::NoData(format!(
+            "{what}: the data's time range is empty"
+        )));
+    }
+    Ok((0..=parts)
+        .map(|index| UnixNanos(range.from.0 + (length * index as i128 / parts as i128) as i64))
+        .collect())
 }
 
 #[cfg(test)]
