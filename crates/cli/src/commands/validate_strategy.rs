@@ -12,10 +12,10 @@ use std::process::ExitCode;
 use anyhow::Context;
 use auction_trader_backtest::grid::{Sweep, default_workers};
 use auction_trader_backtest::validation::{
-    CrossSymbolOptions, KFoldOptions, WalkForwardOptions, cost_html, cost_sensitivity, cost_text,
-    cross_symbol, cross_symbol_html, cross_symbol_text, decode_validation_data, kfold_html,
-    kfold_text, purged_kfold, regime_html, regime_split, regime_text, walk_forward,
-    walk_forward_html, walk_forward_text, write_report,
+    CrossSymbolOptions, KFoldOptions, ValidationData, WalkForwardOptions, cost_html,
+    cost_sensitivity, cost_text, cross_symbol, cross_symbol_html, cross_symbol_text,
+    decode_validation_data, kfold_html, kfold_text, purged_kfold, regime_html, regime_split,
+    regime_text, walk_forward, walk_forward_html, walk_forward_text, write_report,
 };
 use auction_trader_backtest::{BacktestConfig, BacktestError, RunObserver};
 use clap::{Args, Subcommand};
@@ -190,9 +190,7 @@ fn finish(dir: &Path, text: &str, html: &str) -> anyhow::Result<ExitCode> {
 
 fn costs(args: &CommonArgs) -> anyhow::Result<ExitCode> {
     let config = load(args)?;
-    let mut printer = Printer::default();
-    let data = decode_validation_data(&config, "costs", &mut printer)
-        .map_err(|error| printer.reason(error))?;
+    let data = decode(&config, "costs")?;
     let workers = args.workers.unwrap_or_else(default_workers).max(1);
     let report = cost_sensitivity(&config, &data, workers)?;
     finish(
@@ -200,6 +198,13 @@ fn costs(args: &CommonArgs) -> anyhow::Result<ExitCode> {
         &cost_text(&report),
         &cost_html(&report),
     )
+}
+
+/// Decodes the config's data once for a validation, printing progress; a failure carries the
+/// printer's reason.
+fn decode(config: &BacktestConfig, what: &str) -> anyhow::Result<ValidationData> {
+    let mut printer = Printer::default();
+    decode_validation_data(config, what, &mut printer).map_err(|error| printer.reason(error))
 }
 
 fn read_sweep(path: &Path) -> anyhow::Result<Sweep> {
@@ -218,9 +223,7 @@ fn walk(args: &WalkForwardArgs) -> anyhow::Result<ExitCode> {
         workers: args.common.workers.unwrap_or_else(default_workers).max(1),
         force_priors: args.force_priors,
     };
-    let mut printer = Printer::default();
-    let data = decode_validation_data(&config, "walk-forward", &mut printer)
-        .map_err(|error| printer.reason(error))?;
+    let data = decode(&config, "walk-forward")?;
     let report = walk_forward(&config, &sweep, &data, &options, &mut |fold| {
         eprintln!(
             "fold {}: chosen {}",
@@ -237,9 +240,7 @@ fn walk(args: &WalkForwardArgs) -> anyhow::Result<ExitCode> {
 
 fn regimes(args: &CommonArgs) -> anyhow::Result<ExitCode> {
     let config = load(args)?;
-    let mut printer = Printer::default();
-    let data = decode_validation_data(&config, "regimes", &mut printer)
-        .map_err(|error| printer.reason(error))?;
+    let data = decode(&config, "regimes")?;
     let report = regime_split(&config, &data)?;
     finish(
         &output_dir(args, &config, "regimes"),
@@ -259,9 +260,7 @@ fn kfold(args: &KFoldArgs) -> anyhow::Result<ExitCode> {
         workers: args.common.workers.unwrap_or_else(default_workers).max(1),
         force_priors: args.force_priors,
     };
-    let mut printer = Printer::default();
-    let data = decode_validation_data(&config, "kfold", &mut printer)
-        .map_err(|error| printer.reason(error))?;
+    let data = decode(&config, "kfold")?;
     let report = purged_kfold(&config, &sweep, &data, &options, &mut |fold| {
         eprintln!(
             "fold {}: chosen {}",
