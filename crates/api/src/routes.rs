@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use auction_trader_backtest::time_text::parse_utc_time;
-use auction_trader_types::{Price, UnixNanos};
+use auction_trader_types::{Price, RunRecords, UnixNanos};
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -78,17 +78,28 @@ async fn run_detail(
     blocking(move || run_summary(&state.library, &state.cache, &name)).await
 }
 
+/// One list of a stored run's records under `key` (`{"bars": [...]}`); no query parameters.
+async fn run_records<T: Serialize + Send + 'static>(
+    state: Arc<AppState>,
+    name: String,
+    query: Option<String>,
+    key: &'static str,
+    view: fn(&RunRecords) -> Vec<T>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    parse_query(query.as_deref(), &[])?;
+    blocking(move || {
+        let records = state.cache.load(&state.library, &name)?;
+        Ok(json!({ key: view(&records) }))
+    })
+    .await
+}
+
 async fn run_bars(
     State(state): Shared,
     Path(name): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<impl IntoResponse, ApiError> {
-    parse_query(query.as_deref(), &[])?;
-    blocking(move || {
-        let records = state.cache.load(&state.library, &name)?;
-        Ok(json!({ "bars": bars(&records) }))
-    })
-    .await
+    run_records(state, name, query, "bars", bars).await
 }
 
 async fn run_trades(
@@ -96,12 +107,7 @@ async fn run_trades(
     Path(name): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<impl IntoResponse, ApiError> {
-    parse_query(query.as_deref(), &[])?;
-    blocking(move || {
-        let records = state.cache.load(&state.library, &name)?;
-        Ok(json!({ "trades": trades(&records) }))
-    })
-    .await
+    run_records(state, name, query, "trades", trades).await
 }
 
 async fn run_equity(
@@ -109,12 +115,7 @@ async fn run_equity(
     Path(name): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<impl IntoResponse, ApiError> {
-    parse_query(query.as_deref(), &[])?;
-    blocking(move || {
-        let records = state.cache.load(&state.library, &name)?;
-        Ok(json!({ "equity": equity(&records) }))
-    })
-    .await
+    run_records(state, name, query, "equity", equity).await
 }
 
 async fn run_signals(
