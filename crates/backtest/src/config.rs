@@ -247,7 +247,7 @@ impl BacktestConfig {
     pub fn load(path: &Path) -> Result<Self, BacktestError> {
         let text = std::fs::read_to_string(path).map_err(|source| BacktestError::Io {
             path: path.to_path_buf(),
-            source,
+            cause: source,
         })?;
         Self::parse(&text).map_err(|error| match error {
             BacktestError::Config(message) => {

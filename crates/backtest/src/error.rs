@@ -4,11 +4,12 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BacktestError {
-    #[error("{path}: {source}")]
+    /// The I/O error is part of the message, not a separate `source()`: the CLI prints the
+    /// chain, which would otherwise say it twice.
+    #[error("{path}: {cause}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The configuration is invalid (the message names the key).
     #[error("config: {0}")]
@@ -42,4 +43,23 @@ pub enum BacktestError {
     /// The caller's observer stopped the run (e.g. its output went away).
     #[error("stopped: {0}")]
     Stopped(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error;
+
+    use super::*;
+
+    #[test]
+    fn an_io_error_names_its_cause_once() {
+        // Regression: `rerun <missing dir>` printed "…: No such file or directory (os error 2):
+        // No such file or directory (os error 2)" (message and source both printed).
+        let error = BacktestError::Io {
+            path: PathBuf::from("/no/such"),
+            cause: std::io::Error::from(std::io::ErrorKind::NotFound),
+        };
+        assert_eq!(error.to_string(), "/no/such: entity not found");
+        assert!(error.source().is_none());
+    }
 }

@@ -45,7 +45,7 @@ fn not_reproducible(message: String) -> BacktestError {
 fn read(path: &Path) -> Result<Vec<u8>, BacktestError> {
     std::fs::read(path).map_err(|source| BacktestError::Io {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     })
 }
 
@@ -154,13 +154,13 @@ pub fn check_inputs(
 fn file_names(dir: &Path) -> Result<Vec<String>, BacktestError> {
     let entries = std::fs::read_dir(dir).map_err(|source| BacktestError::Io {
         path: dir.to_path_buf(),
-        source,
+        cause: source,
     })?;
     let mut names = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|source| BacktestError::Io {
             path: dir.to_path_buf(),
-            source,
+            cause: source,
         })?;
         if entry.path().is_file() {
             names.push(entry.file_name().to_string_lossy().into_owned());

@@ -30,7 +30,7 @@ use crate::runner::BacktestResult;
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> BacktestError + '_ {
     move |source| BacktestError::Io {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     }
 }
 

@@ -10,23 +10,22 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum StorageError {
-    #[error("{path}: {source}")]
+    /// Causes are part of the message, not a separate `source()`: the CLI prints the chain,
+    /// which would otherwise say them twice.
+    #[error("{path}: {cause}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
-    #[error("{path}: parquet: {source}")]
+    #[error("{path}: parquet: {cause}")]
     Parquet {
         path: PathBuf,
-        #[source]
-        source: parquet::errors::ParquetError,
+        cause: parquet::errors::ParquetError,
     },
-    #[error("{path}: arrow: {source}")]
+    #[error("{path}: arrow: {cause}")]
     Arrow {
         path: PathBuf,
-        #[source]
-        source: arrow::error::ArrowError,
+        cause: arrow::error::ArrowError,
     },
     #[error("catalog: {0}")]
     Catalog(#[from] rusqlite::Error),
@@ -47,21 +46,21 @@ impl StorageError {
     pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
         Self::Io {
             path: path.to_owned(),
-            source,
+            cause: source,
         }
     }
 
     pub(crate) fn parquet(path: &Path, source: parquet::errors::ParquetError) -> Self {
         Self::Parquet {
             path: path.to_owned(),
-            source,
+            cause: source,
         }
     }
 
     pub(crate) fn arrow(path: &Path, source: arrow::error::ArrowError) -> Self {
         Self::Arrow {
             path: path.to_owned(),
-            source,
+            cause: source,
         }
     }
 
@@ -76,10 +75,7 @@ impl StorageError {
 impl From<StorageError> for DataError {
     fn from(error: StorageError) -> Self {
         match error {
-            StorageError::Io { path, source } => DataError::Io {
-                path,
-                cause: source,
-            },
+            StorageError::Io { path, cause } => DataError::Io { path, cause },
             other => DataError::Storage(other.to_string()),
         }
     }

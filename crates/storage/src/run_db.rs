@@ -390,7 +390,7 @@ fn write_atomically(
 ) -> Result<(), StorageError> {
     let io_error = |source| StorageError::Io {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     };
     let temporary = temporary_path(path);
     if temporary.exists() {

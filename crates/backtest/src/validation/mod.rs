@@ -71,7 +71,7 @@ pub fn decode_validation_data(
 pub fn write_report(dir: &Path, text: &str, html: &str) -> Result<PathBuf, BacktestError> {
     std::fs::create_dir_all(dir).map_err(|source| BacktestError::Io {
         path: dir.to_path_buf(),
-        source,
+        cause: source,
     })?;
     write_file(&dir.join("report.txt"), text.as_bytes())?;
     let page = dir.join("report.html");
