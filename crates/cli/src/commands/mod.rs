@@ -14,6 +14,7 @@ mod fills;
 mod grid;
 mod import;
 mod inputs;
+mod mock_exchange;
 mod quarantine;
 mod replay;
 mod rerun;
@@ -82,6 +83,10 @@ pub enum Command {
     /// The dashboard (SPEC 8): a local web page and JSON API over the stored runs and grid
     /// results, on 127.0.0.1 by default.
     Serve(serve::ServeArgs),
+    /// A local exchange on 127.0.0.1 replaying Binance USD-M captures over the Binance USD-M or
+    /// Bybit v5 protocol (REST + WebSocket on one port), filling orders with the backtest's fill
+    /// model, with fault injection under /mock/...; exits when the replay ends.
+    MockExchange(mock_exchange::MockExchangeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -112,6 +117,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Research(command) => research::run(command),
         Command::Demo(args) => demo::run(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::MockExchange(args) => mock_exchange::run(&args),
     }
 }
 

@@ -1,0 +1,44 @@
+//! Binance USD-M futures, as production serves it (REST `https://fapi.binance.com`, WS
+//! `wss://fstream.binance.com`; here both on one loopback port):
+//! - `market`: `GET /stream?streams=a/b/c` (combined streams, the recorded frames byte for
+//!   byte, filtered to the requested streams; `SUBSCRIBE`/`UNSUBSCRIBE`/`LIST_SUBSCRIPTIONS`
+//!   methods too), `GET /fapi/v1/depth`, `/fapi/v1/exchangeInfo`, `/fapi/v1/time`,
+//!   `/fapi/v1/ping`;
+//! - `trading`: signed `POST/DELETE/GET /fapi/v1/order`, `GET /fapi/v1/openOrders`,
+//!   `GET /fapi/v2/positionRisk`, `GET /fapi/v2/balance`, and the listen key
+//!   (`POST/PUT/DELETE /fapi/v1/listenKey`, API key only);
+//! - `user_stream`: `GET /ws/<listenKey>` with `ORDER_TRADE_UPDATE` and `ACCOUNT_UPDATE`.
+
+pub mod market;
+pub mod trading;
+pub mod user_stream;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::server::App;
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/stream", get(market::stream))
+        .route("/fapi/v1/depth", get(market::depth))
+        .route("/fapi/v1/exchangeInfo", get(market::exchange_info))
+        .route("/fapi/v1/time", get(market::time))
+        .route("/fapi/v1/ping", get(market::ping))
+        .route(
+            "/fapi/v1/order",
+            post(trading::new_order)
+                .delete(trading::cancel_order)
+                .get(trading::query_order),
+        )
+        .route("/fapi/v1/openOrders", get(trading::open_orders))
+        .route("/fapi/v2/positionRisk", get(trading::position_risk))
+        .route("/fapi/v2/balance", get(trading::balance))
+        .route(
+            "/fapi/v1/listenKey",
+            post(trading::new_listen_key)
+                .put(trading::keep_listen_key)
+                .delete(trading::close_listen_key),
+        )
+        .route("/ws/{listen_key}", get(user_stream::connect))
+}
