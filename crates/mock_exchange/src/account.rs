@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 
 use auction_trader_execution::{Account, FillModelConfig, SimulatedExchange};
 use auction_trader_types::{
-    CancelReason, ExecutionReport, Fill, Instrument, Money, OrderId, OrderKind,
-    OrderRequest, OrderSide, Price, Quantity, RejectReason, UnixNanos,
+    CancelReason, ExecutionReport, Fill, Instrument, Money, OrderId, OrderKind, OrderRequest,
+    OrderSide, Price, Quantity, RejectReason, UnixNanos,
 };
 use tokio::sync::oneshot;
 

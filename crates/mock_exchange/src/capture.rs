@@ -161,9 +161,7 @@ impl Replay {
                 "the capture holds no REST depth snapshot line (the mock needs the book)".into(),
             ));
         };
-        let snapshot_update_id = snapshot_rows
-            .first()
-            .map_or(0, |row| row.last_update_id);
+        let snapshot_update_id = snapshot_rows.first().map_or(0, |row| row.last_update_id);
         // Binance futures procedure: the first applied diff has U <= lastUpdateId <= u.
         let bridge = all
             .iter()
@@ -194,6 +192,29 @@ impl Replay {
             skipped_before_bridge: bridge,
             quarantined,
         })
+    }
+
+    /// Replay time of the first frame (the start of the replay clock).
+    pub fn start_time(&self) -> UnixNanos {
+        self.frames
+            .first()
+            .map_or(UnixNanos(0), |frame| frame.ts_local)
+    }
+
+    /// The snapshot's events as every simulated exchange gets them before the first frame:
+    /// the recorded rows received at the replay's start (the line itself was recorded after
+    /// the bridging diffs, so its own receive time is later than theirs).
+    pub fn start_events(&self) -> Vec<MarketEvent> {
+        let start = self.start_time();
+        self.snapshot_rows
+            .iter()
+            .map(|row| {
+                MarketEvent::Depth(BookDelta {
+                    ts_recv: start,
+                    ..*row
+                })
+            })
+            .collect()
     }
 
     /// Upper-case symbol (`BTCUSDT`).

@@ -116,7 +116,10 @@ mod tests {
         };
         assert_eq!(texts(&faults.filter(vec![message("d1", true)])), [""; 0]);
         assert_eq!(texts(&faults.filter(vec![message("q1", false)])), ["q1"]);
-        assert_eq!(texts(&faults.filter(vec![message("d2", true)])), ["d2", "d1"]);
+        assert_eq!(
+            texts(&faults.filter(vec![message("d2", true)])),
+            ["d2", "d1"]
+        );
         assert_eq!(texts(&faults.filter(vec![message("d3", true)])), ["d3"]);
         assert_eq!(faults.reorders_injected, 1);
     }

@@ -30,7 +30,10 @@ pub fn fixed(raw: i128, decimals: u32) -> String {
     if decimals == 0 {
         format!("{sign}{integer}")
     } else {
-        format!("{sign}{integer}.{fraction:0width$}", width = decimals as usize)
+        format!(
+            "{sign}{integer}.{fraction:0width$}",
+            width = decimals as usize
+        )
     }
 }
 

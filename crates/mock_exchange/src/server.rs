@@ -251,13 +251,10 @@ pub async fn deliver(app: &App, deliveries: Vec<Delivery>) {
     let mut sent = 0;
     for (id, sender, text) in deliveries {
         let result = match app.shared.speed {
-            Speed::AsFastAsRead => sender
-                .send(Outgoing::Text(text))
-                .await
-                .map_err(|_| false),
-            Speed::Factor(_) => sender.try_send(Outgoing::Text(text)).map_err(|error| {
-                matches!(error, mpsc::error::TrySendError::Full(_))
-            }),
+            Speed::AsFastAsRead => sender.send(Outgoing::Text(text)).await.map_err(|_| false),
+            Speed::Factor(_) => sender
+                .try_send(Outgoing::Text(text))
+                .map_err(|error| matches!(error, mpsc::error::TrySendError::Full(_))),
         };
         match result {
             Ok(()) => sent += 1,

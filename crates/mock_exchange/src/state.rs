@@ -78,9 +78,8 @@ pub type Delivery = (u64, mpsc::Sender<Outgoing>, Arc<str>);
 impl Core {
     pub fn new(config: &MockConfig, replay: &Replay) -> Result<Self, MockError> {
         let tick = replay.instrument.tick_size;
-        let order_book = OrderBook::new(tick).map_err(|error| {
-            MockError::Replay(format!("order book of tick {tick}: {error}"))
-        })?;
+        let order_book = OrderBook::new(tick)
+            .map_err(|error| MockError::Replay(format!("order book of tick {tick}: {error}")))?;
         let mut book = SequencedBook::new(SequenceRule::BinanceFutures, order_book);
         for row in &replay.snapshot_rows {
             book.apply(row);
@@ -90,33 +89,39 @@ impl Core {
                 "the capture's snapshot did not start a book".to_owned(),
             ));
         }
-        let start_ts = replay
-            .frames
-            .first()
-            .map_or(UnixNanos(0), |frame| frame.ts_local);
+        let start_ts = replay.start_time();
         let ts_event = replay
             .snapshot_rows
             .first()
             .map_or(start_ts, |row| row.ts_event);
         let mut accounts = Vec::with_capacity(config.accounts.len());
+        let start_events = replay.start_events();
+        let mut reports = Vec::new();
         for credentials in &config.accounts {
-            accounts.push(MockAccount::new(
+            let mut account = MockAccount::new(
                 credentials.clone(),
                 replay.instrument.clone(),
                 config.fill_model.clone(),
                 config.balance,
-            )?);
+            )?;
+            // The venue's book at the start is the snapshot, for the fill model too.
+            for event in &start_events {
+                account.exchange.on_market_event(event, &mut reports);
+            }
+            accounts.push(account);
         }
         let bybit = match config.venue {
-            Venue::Bybit => Some(bybit::convert::BybitFeed::new(
-                replay.symbol(),
-                book.book(),
-                replay.snapshot_update_id,
-                ts_event,
-            )
-            .with_size_decimals(crate::format::decimals_of_step(
-                replay.instrument.lot_size.raw(),
-            ))),
+            Venue::Bybit => Some(
+                bybit::convert::BybitFeed::new(
+                    replay.symbol(),
+                    book.book(),
+                    replay.snapshot_update_id,
+                    ts_event,
+                )
+                .with_size_decimals(crate::format::decimals_of_step(
+                    replay.instrument.lot_size.raw(),
+                )),
+            ),
             Venue::BinanceUsdm => None,
         };
         Ok(Self {
@@ -228,7 +233,10 @@ impl Core {
         updates: &[OrderUpdate],
         deliveries: &mut Vec<Delivery>,
     ) {
-        self.counters.fills += updates.iter().filter(|update| update.fill.is_some()).count() as u64;
+        self.counters.fills += updates
+            .iter()
+            .filter(|update| update.fill.is_some())
+            .count() as u64;
         let messages: Vec<(Option<&'static str>, String)> = match self.venue {
             Venue::BinanceUsdm => binance::user_stream::render(self, account, updates),
             Venue::Bybit => bybit::private_stream::render(self, account, updates),

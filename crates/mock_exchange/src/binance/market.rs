@@ -96,7 +96,9 @@ fn handle_method(app: &App, id: u64, text: &str) -> Vec<String> {
         }
         "LIST_SUBSCRIPTIONS" => json!(connection.topics.iter().collect::<Vec<_>>()),
         _ => {
-            return vec![json!({"code": 2, "msg": "Invalid request", "id": request_id}).to_string()];
+            return vec![
+                json!({"code": 2, "msg": "Invalid request", "id": request_id}).to_string(),
+            ];
         }
     };
     let subscribed = !connection.topics.is_empty();
@@ -157,7 +159,11 @@ pub async fn exchange_info(State(app): State<App>) -> Json<Value> {
     let core = app.shared.lock();
     let instrument = &core.instrument;
     let symbol = &instrument.key.symbol;
-    let quote = if symbol.ends_with("USDT") { "USDT" } else { "USDC" };
+    let quote = if symbol.ends_with("USDT") {
+        "USDT"
+    } else {
+        "USDC"
+    };
     let base = symbol.strip_suffix(quote).unwrap_or(symbol);
     let price_decimals = decimals_of_step(i128::from(instrument.tick_size.raw()));
     let size_decimals = decimals_of_step(instrument.lot_size.raw());

@@ -86,7 +86,9 @@ fn authenticate(
     }
     let mut params = Params::parse(query);
     params.extend(Params::parse(body));
-    let Some(timestamp) = params.get("timestamp").and_then(|text| text.parse::<i64>().ok())
+    let Some(timestamp) = params
+        .get("timestamp")
+        .and_then(|text| text.parse::<i64>().ok())
     else {
         return Err(error(
             StatusCode::BAD_REQUEST,
@@ -197,7 +199,11 @@ pub async fn new_order(
             .map_or_else(|| format!("mock-{order_id}"), str::to_owned);
         if core.accounts[signed.account].client_id_in_use(&client_id) {
             core.counters.orders_rejected += 1;
-            return error(StatusCode::BAD_REQUEST, -4116, "ClientOrderId is duplicated.");
+            return error(
+                StatusCode::BAD_REQUEST,
+                -4116,
+                "ClientOrderId is duplicated.",
+            );
         }
         let now = core.replay_now;
         let arrival = core.accounts[signed.account].submit(
@@ -212,7 +218,10 @@ pub async fn new_order(
         );
         (order_id, arrival)
     };
-    if !matches!(tokio::time::timeout(ARRIVAL_TIMEOUT, arrival).await, Ok(Ok(()))) {
+    if !matches!(
+        tokio::time::timeout(ARRIVAL_TIMEOUT, arrival).await,
+        Ok(Ok(()))
+    ) {
         return error(
             StatusCode::SERVICE_UNAVAILABLE,
             -1007,
@@ -251,7 +260,10 @@ fn rejection(reason: RejectReason) -> Response {
 /// The order named by `orderId` or `origClientOrderId`.
 fn find_order(core: &Core, account: usize, params: &Params) -> Option<u64> {
     let account = &core.accounts[account];
-    if let Some(id) = params.get("orderId").and_then(|text| text.parse::<u64>().ok()) {
+    if let Some(id) = params
+        .get("orderId")
+        .and_then(|text| text.parse::<u64>().ok())
+    {
         return account.orders.contains_key(&id).then_some(id);
     }
     params
@@ -288,9 +300,15 @@ pub async fn cancel_order(
             return error(StatusCode::BAD_REQUEST, -2011, "Unknown order sent.");
         }
         let now = core.replay_now;
-        (order_id, core.accounts[signed.account].cancel(now, order_id))
+        (
+            order_id,
+            core.accounts[signed.account].cancel(now, order_id),
+        )
     };
-    if !matches!(tokio::time::timeout(ARRIVAL_TIMEOUT, arrival).await, Ok(Ok(()))) {
+    if !matches!(
+        tokio::time::timeout(ARRIVAL_TIMEOUT, arrival).await,
+        Ok(Ok(()))
+    ) {
         return error(
             StatusCode::SERVICE_UNAVAILABLE,
             -1007,
@@ -347,7 +365,12 @@ pub async fn open_orders(
     let orders: Vec<Value> = core.accounts[signed.account]
         .orders
         .values()
-        .filter(|order| matches!(order.status, OrderStatus::New | OrderStatus::PartiallyFilled))
+        .filter(|order| {
+            matches!(
+                order.status,
+                OrderStatus::New | OrderStatus::PartiallyFilled
+            )
+        })
         .map(|order| order_json(&core, order))
         .collect();
     Json(Value::Array(orders)).into_response()
@@ -531,7 +554,11 @@ pub async fn keep_listen_key(State(app): State<App>, headers: HeaderMap) -> Resp
     if core.listen_keys.values().any(|owner| *owner == account) {
         Json(json!({})).into_response()
     } else {
-        error(StatusCode::BAD_REQUEST, -1125, "This listenKey does not exist.")
+        error(
+            StatusCode::BAD_REQUEST,
+            -1125,
+            "This listenKey does not exist.",
+        )
     }
 }
 

@@ -27,7 +27,11 @@ pub async fn connect(
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let Some(account) = app.shared.lock().listen_keys.get(&listen_key).copied() else {
-        return error(StatusCode::BAD_REQUEST, -1125, "This listenKey does not exist.");
+        return error(
+            StatusCode::BAD_REQUEST,
+            -1125,
+            "This listenKey does not exist.",
+        );
     };
     upgrade
         .on_upgrade(move |socket| async move {

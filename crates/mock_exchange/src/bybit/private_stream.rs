@@ -28,7 +28,10 @@ pub async fn connect(State(app): State<App>, upgrade: WebSocketUpgrade) -> Respo
             .lock()
             .connections
             .register(ConnectionKind::User(None));
-        pump(app, socket, id, queue, move |app, text| handle_op(app, id, text)).await;
+        pump(app, socket, id, queue, move |app, text| {
+            handle_op(app, id, text)
+        })
+        .await;
     })
 }
 

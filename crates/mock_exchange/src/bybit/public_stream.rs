@@ -10,8 +10,15 @@ use crate::server::{App, pump};
 
 pub async fn connect(State(app): State<App>, upgrade: WebSocketUpgrade) -> Response {
     upgrade.on_upgrade(move |socket| async move {
-        let (id, queue) = app.shared.lock().connections.register(ConnectionKind::Market);
-        pump(app, socket, id, queue, move |app, text| handle_op(app, id, text)).await;
+        let (id, queue) = app
+            .shared
+            .lock()
+            .connections
+            .register(ConnectionKind::Market);
+        pump(app, socket, id, queue, move |app, text| {
+            handle_op(app, id, text)
+        })
+        .await;
     })
 }
 
@@ -65,7 +72,10 @@ fn handle_op(app: &App, id: u64, text: &str) -> Vec<String> {
                     && **topic != *feed.trade_topic
                     && **topic != liquidation
             }) {
-                return vec![reply(false, &format!("error:handler not found,topic:{unknown}"))];
+                return vec![reply(
+                    false,
+                    &format!("error:handler not found,topic:{unknown}"),
+                )];
             }
             let Some(connection) = core.connections.get_mut(id) else {
                 return Vec::new();

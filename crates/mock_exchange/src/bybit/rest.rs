@@ -67,7 +67,11 @@ fn authenticate(app: &App, headers: &HeaderMap, signed_text: &str) -> Result<usi
         return Err(failure(10003, "API key is invalid."));
     };
     let payload = format!("{timestamp}{key}{window}{signed_text}");
-    if !verify_hex(&core.accounts[account].credentials.api_secret, &payload, &signature) {
+    if !verify_hex(
+        &core.accounts[account].credentials.api_secret,
+        &payload,
+        &signature,
+    ) {
         core.counters.signature_failures += 1;
         return Err(failure(
             10004,
@@ -218,7 +222,10 @@ async fn submit(app: &App, account: usize, body: &Value, reuse_id: Option<u64>) 
         core.counters.orders_received += 1;
         if core.faults.take_reject() {
             core.counters.orders_rejected += 1;
-            return failure(110007, "ab not enough for new order (mock: injected rejection)");
+            return failure(
+                110007,
+                "ab not enough for new order (mock: injected rejection)",
+            );
         }
         let order_id = reuse_id.unwrap_or_else(|| core.allocate_order_id());
         let client_id = text_field(body, "orderLinkId")
@@ -240,7 +247,10 @@ async fn submit(app: &App, account: usize, body: &Value, reuse_id: Option<u64>) 
         );
         (order_id, arrival)
     };
-    if !matches!(tokio::time::timeout(ARRIVAL_TIMEOUT, arrival).await, Ok(Ok(()))) {
+    if !matches!(
+        tokio::time::timeout(ARRIVAL_TIMEOUT, arrival).await,
+        Ok(Ok(()))
+    ) {
         return failure(10016, "Server Timeout: order status unknown");
     }
     let mut core = app.shared.lock();
@@ -293,7 +303,10 @@ async fn cancel_and_wait(app: &App, account: usize, order_id: u64) -> Result<boo
         let now = core.replay_now;
         core.accounts[account].cancel(now, order_id)
     };
-    if !matches!(tokio::time::timeout(ARRIVAL_TIMEOUT, arrival).await, Ok(Ok(()))) {
+    if !matches!(
+        tokio::time::timeout(ARRIVAL_TIMEOUT, arrival).await,
+        Ok(Ok(()))
+    ) {
         return Err(failure(10016, "Server Timeout: cancel status unknown"));
     }
     let core = app.shared.lock();
@@ -369,12 +382,11 @@ pub async fn amend_order(State(app): State<App>, headers: HeaderMap, body: Strin
         let size_decimals = decimals_of_step(core.instrument.lot_size.raw());
         let price_decimals = decimals_of_step(i128::from(core.instrument.tick_size.raw()));
         // The remainder under the new terms.
-        let quantity = match text_field(&body, "qty")
-            .and_then(|text| Quantity::from_decimal_str(text).ok())
-        {
-            Some(quantity) => quantity.saturating_sub(order.filled),
-            None => order.quantity.saturating_sub(order.filled),
-        };
+        let quantity =
+            match text_field(&body, "qty").and_then(|text| Quantity::from_decimal_str(text).ok()) {
+                Some(quantity) => quantity.saturating_sub(order.filled),
+                None => order.quantity.saturating_sub(order.filled),
+            };
         let price = text_field(&body, "price").map_or_else(
             || fixed(i128::from(old_price.raw()), price_decimals),
             str::to_owned,
@@ -417,7 +429,9 @@ pub async fn open_orders(
     let params = Params::parse(&query);
     let core = app.shared.lock();
     let orders = &core.accounts[account].orders;
-    let wanted_id = params.get("orderId").and_then(|text| text.parse::<u64>().ok());
+    let wanted_id = params
+        .get("orderId")
+        .and_then(|text| text.parse::<u64>().ok());
     let wanted_link = params.get("orderLinkId");
     let list: Vec<Value> = orders
         .values()
@@ -425,7 +439,10 @@ pub async fn open_orders(
             (Some(id), _) => order.order_id == id,
             (None, Some(link)) => order.client_id == link,
             (None, None) => {
-                matches!(order.status, OrderStatus::New | OrderStatus::PartiallyFilled)
+                matches!(
+                    order.status,
+                    OrderStatus::New | OrderStatus::PartiallyFilled
+                )
             }
         })
         .map(|order| order_json(&core, order))

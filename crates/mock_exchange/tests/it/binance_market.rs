@@ -45,7 +45,10 @@ async fn a_client_receives_the_recorded_frames_of_its_streams_in_order_then_a_no
     // The 2024-07-18 capture: 11,414 lines = 1 snapshot + 11,413 frames; the snapshot bridges
     // with a depth frame recorded before it.
     assert_eq!(replay.frames.len() + replay.skipped_before_bridge, 11_413);
-    assert_eq!(replay.depth_frames() as u64, summary.counters.depth_frames_replayed);
+    assert_eq!(
+        replay.depth_frames() as u64,
+        summary.counters.depth_frames_replayed
+    );
 }
 
 /// Levels of one side of a REST depth answer.
@@ -108,14 +111,22 @@ async fn the_rest_snapshot_is_the_importer_book_after_the_last_streamed_depth_fr
     .await;
     assert_eq!(status, 200);
     let update_id = snapshot["lastUpdateId"].as_u64().expect("lastUpdateId");
-    assert!(update_id >= last_u, "the snapshot is not older than what was streamed");
+    assert!(
+        update_id >= last_u,
+        "the snapshot is not older than what was streamed"
+    );
     // It is the `u` of a replayed depth frame, and that frame reaches the client too.
-    assert!(replay.frames.iter().any(
-        |frame| matches!(frame.kind, FrameKind::Depth(ids) if ids.last == update_id)
-    ));
+    assert!(
+        replay
+            .frames
+            .iter()
+            .any(|frame| matches!(frame.kind, FrameKind::Depth(ids) if ids.last == update_id))
+    );
     let mut seen = last_u == update_id;
     while !seen {
-        let text = next_text(&mut socket).await.expect("the snapshot's frame arrives");
+        let text = next_text(&mut socket)
+            .await
+            .expect("the snapshot's frame arrives");
         let frame: Value = serde_json::from_str(&text).expect("json");
         seen = frame["data"]["u"].as_u64() == Some(update_id);
     }
@@ -153,7 +164,13 @@ async fn an_injected_gap_breaks_the_pu_chain_once() {
         check(&text, frames, &mut breaks);
     }
     assert!(breaks.is_empty(), "the recorded stream chains");
-    let (status, body) = http("POST", format!("http://{address}/mock/gap"), Vec::new(), None).await;
+    let (status, body) = http(
+        "POST",
+        format!("http://{address}/mock/gap"),
+        Vec::new(),
+        None,
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(body["pending_gaps"], 1);
     let rest = read_all(&mut socket, Duration::from_secs(8)).await;

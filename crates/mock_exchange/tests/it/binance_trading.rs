@@ -120,11 +120,10 @@ async fn signed_orders_fill_exactly_as_the_simulated_exchange_fills_them() {
     ));
     wait_for_orders(&server, 2).await;
     // A market-data subscription starts the replay.
-    let mut market_data = connect(&format!(
-        "ws://{address}/stream?streams=btcusdt@bookTicker"
-    ))
-    .await;
-    let drain = tokio::spawn(async move { read_all(&mut market_data, Duration::from_secs(8)).await });
+    let mut market_data =
+        connect(&format!("ws://{address}/stream?streams=btcusdt@bookTicker")).await;
+    let drain =
+        tokio::spawn(async move { read_all(&mut market_data, Duration::from_secs(8)).await });
     let (status, market_answer) = market.await.expect("task");
     assert_eq!(status, 200, "{market_answer}");
     assert_eq!(market_answer["status"], "FILLED");
@@ -140,7 +139,12 @@ async fn signed_orders_fill_exactly_as_the_simulated_exchange_fills_them() {
     let mut exchange =
         SimulatedExchange::new(replay.instrument.clone(), FillModelConfig::default()).unwrap();
     exchange.deposit(Money::from_units(10_000).unwrap());
-    let start = replay.frames[0].ts_local;
+    let start = replay.start_time();
+    let mut reports = Vec::new();
+    for event in replay.start_events() {
+        exchange.on_market_event(&event, &mut reports);
+    }
+    assert!(reports.is_empty());
     let request = |id: u64, side: OrderSide, quantity: &str, kind: OrderKind| OrderRequest {
         id: OrderId(id),
         side,
@@ -150,7 +154,10 @@ async fn signed_orders_fill_exactly_as_the_simulated_exchange_fills_them() {
         timeout: None,
         trigger: None,
     };
-    exchange.submit(start, request(1, OrderSide::Buy, "0.250", OrderKind::Market));
+    exchange.submit(
+        start,
+        request(1, OrderSide::Buy, "0.250", OrderKind::Market),
+    );
     exchange.submit(
         start,
         request(
@@ -163,7 +170,6 @@ async fn signed_orders_fill_exactly_as_the_simulated_exchange_fills_them() {
             },
         ),
     );
-    let mut reports = Vec::new();
     for frame in &replay.frames {
         for event in &frame.events {
             exchange.on_market_event(event, &mut reports);
@@ -173,7 +179,12 @@ async fn signed_orders_fill_exactly_as_the_simulated_exchange_fills_them() {
         .iter()
         .filter_map(|report| match report {
             ExecutionReport::Filled(fill) => Some((
-                if fill.order_id == OrderId(1) { "m1" } else { "l1" }.to_owned(),
+                if fill.order_id == OrderId(1) {
+                    "m1"
+                } else {
+                    "l1"
+                }
+                .to_owned(),
                 fixed(i128::from(fill.price.raw()), 1),
                 fixed(fill.quantity.raw(), 3),
                 fixed(fill.fee.raw(), 8),
@@ -193,7 +204,10 @@ async fn signed_orders_fill_exactly_as_the_simulated_exchange_fills_them() {
         })
         .collect();
     assert!(!expected.is_empty());
-    assert!(expected.iter().any(|fill| fill.0 == "l1"), "the resting sell fills too");
+    assert!(
+        expected.iter().any(|fill| fill.0 == "l1"),
+        "the resting sell fills too"
+    );
     assert_eq!(trades, expected);
     // The account: long the market buy, short the filled part of the sell.
     let position = exchange.account().position();

@@ -33,7 +33,8 @@ async fn bybit_book_chains_by_u_and_equals_the_binance_top_50_at_each_seq() {
     let Some(path) = capture() else { return };
     let (server, replay) = start(Venue::Bybit, &path, Speed::AsFastAsRead).await;
     let mut socket = connect(&format!("ws://{}/v5/public/linear", server.address())).await;
-    let subscribe = r#"{"op":"subscribe","req_id":"s1","args":["orderbook.50.BTCUSDT","tickers.BTCUSDT"]}"#;
+    let subscribe =
+        r#"{"op":"subscribe","req_id":"s1","args":["orderbook.50.BTCUSDT","tickers.BTCUSDT"]}"#;
     socket.send(Message::text(subscribe)).await.expect("send");
     let received = read_all(&mut socket, Duration::from_secs(8)).await;
     assert_eq!(received.close_code, Some(1000));

@@ -42,8 +42,12 @@ async fn a_signed_bybit_market_order_fills_and_the_private_topics_report_it() {
     private.send(Message::text(auth.to_string())).await.unwrap();
     let answer: Value = serde_json::from_str(&next_text(&mut private).await.unwrap()).unwrap();
     assert_eq!(answer["success"], true, "{answer}");
-    let subscribe = json!({"op": "subscribe", "args": ["order", "execution", "position", "wallet"]});
-    private.send(Message::text(subscribe.to_string())).await.unwrap();
+    let subscribe =
+        json!({"op": "subscribe", "args": ["order", "execution", "position", "wallet"]});
+    private
+        .send(Message::text(subscribe.to_string()))
+        .await
+        .unwrap();
     let answer: Value = serde_json::from_str(&next_text(&mut private).await.unwrap()).unwrap();
     assert_eq!(answer["success"], true, "{answer}");
 
@@ -75,7 +79,9 @@ async fn a_signed_bybit_market_order_fills_and_the_private_topics_report_it() {
     }
     let mut public = connect(&format!("ws://{address}/v5/public/linear")).await;
     public
-        .send(Message::text(r#"{"op":"subscribe","args":["publicTrade.BTCUSDT"]}"#))
+        .send(Message::text(
+            r#"{"op":"subscribe","args":["publicTrade.BTCUSDT"]}"#,
+        ))
         .await
         .unwrap();
     let drain = tokio::spawn(async move { read_all(&mut public, Duration::from_secs(8)).await });
@@ -88,7 +94,12 @@ async fn a_signed_bybit_market_order_fills_and_the_private_topics_report_it() {
     let topics: Vec<String> = received
         .texts
         .iter()
-        .map(|text| serde_json::from_str::<Value>(text).unwrap()["topic"].as_str().unwrap().to_owned())
+        .map(|text| {
+            serde_json::from_str::<Value>(text).unwrap()["topic"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     assert_eq!(topics.first().map(String::as_str), Some("order"));
     assert!(topics.iter().any(|topic| topic == "execution"));
@@ -99,7 +110,13 @@ async fn a_signed_bybit_market_order_fills_and_the_private_topics_report_it() {
         .iter()
         .map(|text| serde_json::from_str::<Value>(text).unwrap())
         .filter(|message| message["topic"] == "execution")
-        .map(|message| message["data"][0]["execQty"].as_str().unwrap().parse::<f64>().unwrap())
+        .map(|message| {
+            message["data"][0]["execQty"]
+                .as_str()
+                .unwrap()
+                .parse::<f64>()
+                .unwrap()
+        })
         .sum();
     assert!((executed - 0.1).abs() < 1e-9, "executed {executed}");
     let last_position = received
