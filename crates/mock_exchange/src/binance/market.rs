@@ -20,9 +20,35 @@ use crate::format::{decimals_of_step, fixed};
 use crate::server::{App, pump};
 use crate::wall_clock::now_ms;
 
-/// Binance's error body.
+/// Binance's error answer: `{"code","msg"}` with its HTTP status (the one shape of every
+/// failure; it never carries an internal detail).
+#[derive(Debug)]
+pub struct BinanceError {
+    status: StatusCode,
+    code: i64,
+    message: String,
+}
+
+impl BinanceError {
+    pub fn new(status: StatusCode, code: i64, message: &str) -> Self {
+        Self {
+            status,
+            code,
+            message: message.to_owned(),
+        }
+    }
+}
+
+impl IntoResponse for BinanceError {
+    fn into_response(self) -> Response {
+        let body = Json(json!({ "code": self.code, "msg": self.message }));
+        (self.status, body).into_response()
+    }
+}
+
+/// Binance's error answer as a response.
 pub fn error(status: StatusCode, code: i64, message: &str) -> Response {
-    (status, Json(json!({ "code": code, "msg": message }))).into_response()
+    BinanceError::new(status, code, message).into_response()
 }
 
 #[derive(Debug, Deserialize)]

@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 use auction_trader_types::{OrderSide, Price, Quantity, RejectReason};
 
 use crate::account::{OrderRecord, OrderStatus, TimeInForce};
-use crate::binance::market::error;
+use crate::binance::market::{BinanceError, error};
 use crate::format::{decimals_of_step, fixed};
 use crate::params::{Params, split_binance_signature};
 use crate::server::App;
@@ -42,13 +42,13 @@ struct Signed {
     params: Params,
 }
 
-fn api_key_account(app: &App, headers: &HeaderMap) -> Result<usize, Response> {
+fn api_key_account(app: &App, headers: &HeaderMap) -> Result<usize, BinanceError> {
     let key = headers
         .get("X-MBX-APIKEY")
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
     app.shared.lock().account_of_key(key).ok_or_else(|| {
-        error(
+        BinanceError::new(
             StatusCode::UNAUTHORIZED,
             -2015,
             "Invalid API-key, IP, or permissions for action.",
@@ -61,12 +61,12 @@ fn authenticate(
     headers: &HeaderMap,
     query: Option<&str>,
     body: &str,
-) -> Result<Signed, Response> {
+) -> Result<Signed, BinanceError> {
     let account = api_key_account(app, headers)?;
     let query = query.unwrap_or_default();
     let (payload, signature) = split_binance_signature(query, body);
     let Some(signature) = signature else {
-        return Err(error(
+        return Err(BinanceError::new(
             StatusCode::BAD_REQUEST,
             -1102,
             "Mandatory parameter 'signature' was not sent, was empty/null, or malformed.",
@@ -78,7 +78,7 @@ fn authenticate(
         .clone();
     if !verify_hex(&secret, &payload, &signature) {
         app.shared.lock().counters.signature_failures += 1;
-        return Err(error(
+        return Err(BinanceError::new(
             StatusCode::BAD_REQUEST,
             -1022,
             "Signature for this request is not valid.",
@@ -90,7 +90,7 @@ fn authenticate(
         .get("timestamp")
         .and_then(|text| text.parse::<i64>().ok())
     else {
-        return Err(error(
+        return Err(BinanceError::new(
             StatusCode::BAD_REQUEST,
             -1102,
             "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.",
@@ -102,7 +102,7 @@ fn authenticate(
         .unwrap_or(DEFAULT_RECV_WINDOW_MS);
     let now = now_ms();
     if timestamp > now + 1_000 || now - timestamp > window {
-        return Err(error(
+        return Err(BinanceError::new(
             StatusCode::BAD_REQUEST,
             -1021,
             "Timestamp for this request is outside of the recvWindow.",
@@ -111,11 +111,15 @@ fn authenticate(
     Ok(Signed { account, params })
 }
 
-fn check_symbol(core: &Core, params: &Params) -> Result<(), Response> {
+fn check_symbol(core: &Core, params: &Params) -> Result<(), BinanceError> {
     match params.get("symbol") {
         Some(symbol) if symbol.eq_ignore_ascii_case(&core.instrument.key.symbol) => Ok(()),
-        Some(_) => Err(error(StatusCode::BAD_REQUEST, -1121, "Invalid symbol.")),
-        None => Err(error(
+        Some(_) => Err(BinanceError::new(
+            StatusCode::BAD_REQUEST,
+            -1121,
+            "Invalid symbol.",
+        )),
+        None => Err(BinanceError::new(
             StatusCode::BAD_REQUEST,
             -1102,
             "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.",
@@ -140,7 +144,7 @@ pub async fn new_order(
 ) -> Response {
     let signed = match authenticate(&app, &headers, query.as_deref(), &body) {
         Ok(signed) => signed,
-        Err(response) => return response,
+        Err(failure) => return failure.into_response(),
     };
     let params = &signed.params;
     let side = match params.get("side") {
@@ -181,8 +185,8 @@ pub async fn new_order(
     let reduce_only = params.get("reduceOnly") == Some("true");
     let (order_id, arrival) = {
         let mut core = app.shared.lock();
-        if let Err(response) = check_symbol(&core, params) {
-            return response;
+        if let Err(failure) = check_symbol(&core, params) {
+            return failure.into_response();
         }
         core.counters.orders_received += 1;
         if core.faults.take_reject() {
@@ -281,12 +285,12 @@ pub async fn cancel_order(
 ) -> Response {
     let signed = match authenticate(&app, &headers, query.as_deref(), &body) {
         Ok(signed) => signed,
-        Err(response) => return response,
+        Err(failure) => return failure.into_response(),
     };
     let (order_id, arrival) = {
         let mut core = app.shared.lock();
-        if let Err(response) = check_symbol(&core, &signed.params) {
-            return response;
+        if let Err(failure) = check_symbol(&core, &signed.params) {
+            return failure.into_response();
         }
         core.counters.cancels_received += 1;
         let Some(order_id) = find_order(&core, signed.account, &signed.params) else {
@@ -332,11 +336,11 @@ pub async fn query_order(
 ) -> Response {
     let signed = match authenticate(&app, &headers, query.as_deref(), "") {
         Ok(signed) => signed,
-        Err(response) => return response,
+        Err(failure) => return failure.into_response(),
     };
     let core = app.shared.lock();
-    if let Err(response) = check_symbol(&core, &signed.params) {
-        return response;
+    if let Err(failure) = check_symbol(&core, &signed.params) {
+        return failure.into_response();
     }
     match find_order(&core, signed.account, &signed.params)
         .and_then(|id| core.accounts[signed.account].orders.get(&id))
@@ -354,13 +358,13 @@ pub async fn open_orders(
 ) -> Response {
     let signed = match authenticate(&app, &headers, query.as_deref(), "") {
         Ok(signed) => signed,
-        Err(response) => return response,
+        Err(failure) => return failure.into_response(),
     };
     let core = app.shared.lock();
     if signed.params.get("symbol").is_some()
-        && let Err(response) = check_symbol(&core, &signed.params)
+        && let Err(failure) = check_symbol(&core, &signed.params)
     {
-        return response;
+        return failure.into_response();
     }
     let orders: Vec<Value> = core.accounts[signed.account]
         .orders
@@ -384,7 +388,7 @@ pub async fn position_risk(
 ) -> Response {
     let signed = match authenticate(&app, &headers, query.as_deref(), "") {
         Ok(signed) => signed,
-        Err(response) => return response,
+        Err(failure) => return failure.into_response(),
     };
     let core = app.shared.lock();
     Json(json!([position_json(&core, signed.account)])).into_response()
@@ -432,7 +436,7 @@ pub async fn balance(
 ) -> Response {
     let signed = match authenticate(&app, &headers, query.as_deref(), "") {
         Ok(signed) => signed,
-        Err(response) => return response,
+        Err(failure) => return failure.into_response(),
     };
     let core = app.shared.lock();
     let account = &core.accounts[signed.account];
@@ -528,7 +532,7 @@ pub fn time_in_force_text(order: &OrderRecord) -> &'static str {
 pub async fn new_listen_key(State(app): State<App>, headers: HeaderMap) -> Response {
     let account = match api_key_account(&app, &headers) {
         Ok(account) => account,
-        Err(response) => return response,
+        Err(failure) => return failure.into_response(),
     };
     let mut core = app.shared.lock();
     let existing = core
@@ -548,7 +552,7 @@ pub async fn new_listen_key(State(app): State<App>, headers: HeaderMap) -> Respo
 pub async fn keep_listen_key(State(app): State<App>, headers: HeaderMap) -> Response {
     let account = match api_key_account(&app, &headers) {
         Ok(account) => account,
-        Err(response) => return response,
+        Err(failure) => return failure.into_response(),
     };
     let core = app.shared.lock();
     if core.listen_keys.values().any(|owner| *owner == account) {
@@ -566,7 +570,7 @@ pub async fn keep_listen_key(State(app): State<App>, headers: HeaderMap) -> Resp
 pub async fn close_listen_key(State(app): State<App>, headers: HeaderMap) -> Response {
     let account = match api_key_account(&app, &headers) {
         Ok(account) => account,
-        Err(response) => return response,
+        Err(failure) => return failure.into_response(),
     };
     app.shared
         .lock()

@@ -46,11 +46,32 @@ pub fn envelope(code: i64, message: &str, result: Value) -> Response {
     .into_response()
 }
 
-fn failure(code: i64, message: &str) -> Response {
-    envelope(code, message, json!({}))
+/// A Bybit failure: `retCode` and `retMsg` in the envelope (HTTP 200, as Bybit answers
+/// business and authentication errors); it never carries an internal detail.
+#[derive(Debug)]
+pub struct BybitError {
+    code: i64,
+    message: String,
 }
 
-fn authenticate(app: &App, headers: &HeaderMap, signed_text: &str) -> Result<usize, Response> {
+impl IntoResponse for BybitError {
+    fn into_response(self) -> Response {
+        envelope(self.code, &self.message, json!({}))
+    }
+}
+
+fn fail(code: i64, message: &str) -> BybitError {
+    BybitError {
+        code,
+        message: message.to_owned(),
+    }
+}
+
+fn failure(code: i64, message: &str) -> Response {
+    fail(code, message).into_response()
+}
+
+fn authenticate(app: &App, headers: &HeaderMap, signed_text: &str) -> Result<usize, BybitError> {
     let header = |name: &str| {
         headers
             .get(name)
@@ -64,7 +85,7 @@ fn authenticate(app: &App, headers: &HeaderMap, signed_text: &str) -> Result<usi
     let signature = header("X-BAPI-SIGN");
     let mut core = app.shared.lock();
     let Some(account) = core.account_of_key(&key) else {
-        return Err(failure(10003, "API key is invalid."));
+        return Err(fail(10003, "API key is invalid."));
     };
     let payload = format!("{timestamp}{key}{window}{signed_text}");
     if !verify_hex(
@@ -73,7 +94,7 @@ fn authenticate(app: &App, headers: &HeaderMap, signed_text: &str) -> Result<usi
         &signature,
     ) {
         core.counters.signature_failures += 1;
-        return Err(failure(
+        return Err(fail(
             10004,
             "error sign! please check your signature generation algorithm",
         ));
@@ -82,7 +103,7 @@ fn authenticate(app: &App, headers: &HeaderMap, signed_text: &str) -> Result<usi
     let now = now_ms();
     match timestamp.parse::<i64>() {
         Ok(ts) if ts <= now + 1_000 && now - ts <= window_ms => Ok(account),
-        _ => Err(failure(
+        _ => Err(fail(
             10002,
             "invalid request, please check your server timestamp or recv_window param",
         )),
@@ -155,18 +176,18 @@ pub async fn instruments_info(State(app): State<App>) -> Response {
     )
 }
 
-fn body_json(body: &str) -> Result<Value, Response> {
-    serde_json::from_str(body).map_err(|_| failure(10001, "params error: body is not JSON"))
+fn body_json(body: &str) -> Result<Value, BybitError> {
+    serde_json::from_str(body).map_err(|_| fail(10001, "params error: body is not JSON"))
 }
 
 fn text_field<'a>(body: &'a Value, name: &str) -> Option<&'a str> {
     body.get(name).and_then(Value::as_str)
 }
 
-fn check_symbol(core: &Core, body: &Value) -> Result<(), Response> {
+fn check_symbol(core: &Core, body: &Value) -> Result<(), BybitError> {
     match text_field(body, "symbol") {
         Some(symbol) if symbol.eq_ignore_ascii_case(&core.instrument.key.symbol) => Ok(()),
-        _ => Err(failure(10001, "params error: symbol invalid")),
+        _ => Err(fail(10001, "params error: symbol invalid")),
     }
 }
 
@@ -174,11 +195,11 @@ fn check_symbol(core: &Core, body: &Value) -> Result<(), Response> {
 pub async fn create_order(State(app): State<App>, headers: HeaderMap, body: String) -> Response {
     let account = match authenticate(&app, &headers, &body) {
         Ok(account) => account,
-        Err(response) => return response,
+        Err(failure) => return failure.into_response(),
     };
     let body = match body_json(&body) {
         Ok(body) => body,
-        Err(response) => return response,
+        Err(failure) => return failure.into_response(),
     };
     submit(&app, account, &body, None).await
 }
@@ -216,8 +237,8 @@ async fn submit(app: &App, account: usize, body: &Value, reuse_id: Option<u64>) 
     let reduce_only = body.get("reduceOnly").and_then(Value::as_bool) == Some(true);
     let (order_id, arrival) = {
         let mut core = app.shared.lock();
-        if let Err(response) = check_symbol(&core, body) {
-            return response;
+        if let Err(failure) = check_symbol(&core, body) {
+            return failure.into_response();
         }
         core.counters.orders_received += 1;
         if core.faults.take_reject() {
@@ -289,7 +310,7 @@ fn find_order(core: &Core, account: usize, body: &Value) -> Option<u64> {
 }
 
 /// Sends a cancel and waits for it; true when the order was canceled (not filled before).
-async fn cancel_and_wait(app: &App, account: usize, order_id: u64) -> Result<bool, Response> {
+async fn cancel_and_wait(app: &App, account: usize, order_id: u64) -> Result<bool, BybitError> {
     let arrival = {
         let mut core = app.shared.lock();
         core.counters.cancels_received += 1;
@@ -307,7 +328,7 @@ async fn cancel_and_wait(app: &App, account: usize, order_id: u64) -> Result<boo
         tokio::time::timeout(ARRIVAL_TIMEOUT, arrival).await,
         Ok(Ok(()))
     ) {
-        return Err(failure(10016, "Server Timeout: cancel status unknown"));
+        return Err(fail(10016, "Server Timeout: cancel status unknown"));
     }
     let core = app.shared.lock();
     Ok(core.accounts[account]
@@ -320,16 +341,16 @@ async fn cancel_and_wait(app: &App, account: usize, order_id: u64) -> Result<boo
 pub async fn cancel_order(State(app): State<App>, headers: HeaderMap, body: String) -> Response {
     let account = match authenticate(&app, &headers, &body) {
         Ok(account) => account,
-        Err(response) => return response,
+        Err(failure) => return failure.into_response(),
     };
     let body = match body_json(&body) {
         Ok(body) => body,
-        Err(response) => return response,
+        Err(failure) => return failure.into_response(),
     };
     let found = {
         let core = app.shared.lock();
-        if let Err(response) = check_symbol(&core, &body) {
-            return response;
+        if let Err(failure) = check_symbol(&core, &body) {
+            return failure.into_response();
         }
         find_order(&core, account, &body)
     };
@@ -351,7 +372,7 @@ pub async fn cancel_order(State(app): State<App>, headers: HeaderMap, body: Stri
             )
         }
         Ok(false) => failure(110001, "Order does not exist."),
-        Err(response) => response,
+        Err(failure) => failure.into_response(),
     }
 }
 
@@ -359,16 +380,16 @@ pub async fn cancel_order(State(app): State<App>, headers: HeaderMap, body: Stri
 pub async fn amend_order(State(app): State<App>, headers: HeaderMap, body: String) -> Response {
     let account = match authenticate(&app, &headers, &body) {
         Ok(account) => account,
-        Err(response) => return response,
+        Err(failure) => return failure.into_response(),
     };
     let body = match body_json(&body) {
         Ok(body) => body,
-        Err(response) => return response,
+        Err(failure) => return failure.into_response(),
     };
     let (order_id, replacement) = {
         let core = app.shared.lock();
-        if let Err(response) = check_symbol(&core, &body) {
-            return response;
+        if let Err(failure) = check_symbol(&core, &body) {
+            return failure.into_response();
         }
         let Some(order_id) = find_order(&core, account, &body) else {
             return failure(110001, "Order does not exist.");
@@ -410,7 +431,7 @@ pub async fn amend_order(State(app): State<App>, headers: HeaderMap, body: Strin
     match cancel_and_wait(&app, account, order_id).await {
         Ok(true) => submit(&app, account, &replacement, Some(order_id)).await,
         Ok(false) => failure(110001, "Order does not exist."),
-        Err(response) => response,
+        Err(failure) => failure.into_response(),
     }
 }
 
@@ -424,7 +445,7 @@ pub async fn open_orders(
     let query = query.unwrap_or_default();
     let account = match authenticate(&app, &headers, &query) {
         Ok(account) => account,
-        Err(response) => return response,
+        Err(failure) => return failure.into_response(),
     };
     let params = Params::parse(&query);
     let core = app.shared.lock();
@@ -507,7 +528,7 @@ pub async fn positions(
     let query = query.unwrap_or_default();
     let account = match authenticate(&app, &headers, &query) {
         Ok(account) => account,
-        Err(response) => return response,
+        Err(failure) => return failure.into_response(),
     };
     let core = app.shared.lock();
     envelope(
@@ -568,7 +589,7 @@ pub async fn wallet_balance(
     let query = query.unwrap_or_default();
     let account = match authenticate(&app, &headers, &query) {
         Ok(account) => account,
-        Err(response) => return response,
+        Err(failure) => return failure.into_response(),
     };
     let core = app.shared.lock();
     envelope(0, "OK", json!({ "list": [wallet_json(&core, account)] }))

@@ -16,10 +16,15 @@ use crate::support::{capture, connect, read_all, start};
 /// One side of a Bybit book: price -> size.
 type Side = BTreeMap<Price, Quantity>;
 
+/// The converted book after one message: its `seq`, then the top bids and asks, best first.
+type BookAt = (u64, Vec<(Price, Quantity)>, Vec<(Price, Quantity)>);
+
 fn apply(side: &mut Side, levels: &Value) {
     for level in levels.as_array().expect("levels") {
-        let price = Price::from_decimal_str(level[0].as_str().unwrap()).unwrap();
-        let size = Quantity::from_decimal_str(level[1].as_str().unwrap()).unwrap();
+        let price =
+            Price::from_decimal_str(level[0].as_str().expect("price text")).expect("a price");
+        let size =
+            Quantity::from_decimal_str(level[1].as_str().expect("size text")).expect("a size");
         if size.is_zero() {
             side.remove(&price);
         } else {
@@ -46,7 +51,7 @@ async fn bybit_book_chains_by_u_and_equals_the_binance_top_50_at_each_seq() {
     let mut bids = Side::new();
     let mut asks = Side::new();
     let mut last_u: Option<u64> = None;
-    let mut books: Vec<(u64, Vec<(Price, Quantity)>, Vec<(Price, Quantity)>)> = Vec::new();
+    let mut books: Vec<BookAt> = Vec::new();
     let mut tickers = 0;
     for text in &received.texts[1..] {
         let message: Value = serde_json::from_str(text).unwrap();
