@@ -123,6 +123,8 @@ pub struct MockAccount {
     by_client_id: BTreeMap<String, u64>,
     submit_waiters: BTreeMap<u64, oneshot::Sender<()>>,
     cancel_waiters: BTreeMap<u64, oneshot::Sender<()>>,
+    /// Every fill of the account, in order: `(order id, fill)` (Bybit `/v5/execution/list`).
+    pub executions: Vec<(u64, FillInfo)>,
     /// Added to the position the venue reports (`/mock/position`: a forced mismatch).
     pub position_offset: Quantity,
     next_trade_id: u64,
@@ -149,6 +151,7 @@ impl MockAccount {
             by_client_id: BTreeMap::new(),
             submit_waiters: BTreeMap::new(),
             cancel_waiters: BTreeMap::new(),
+            executions: Vec::new(),
             position_offset: Quantity::ZERO,
             next_trade_id: 1,
             realized_ledger,
@@ -283,6 +286,12 @@ impl MockAccount {
                     let trade_id = self.next_trade_id;
                     self.next_trade_id += 1;
                     self.updated = fill.ts;
+                    let info = FillInfo {
+                        fill,
+                        realized,
+                        trade_id,
+                    };
+                    self.executions.push((fill.order_id.0, info));
                     if let Some(order) = self.orders.get_mut(&fill.order_id.0) {
                         order.filled = order.filled.saturating_add(fill.quantity);
                         order.filled_value = order
@@ -297,11 +306,7 @@ impl MockAccount {
                         updates.push(OrderUpdate {
                             order: order.clone(),
                             exec: ExecType::Trade,
-                            fill: Some(FillInfo {
-                                fill,
-                                realized,
-                                trade_id,
-                            }),
+                            fill: Some(info),
                             ts: fill.ts,
                         });
                     }

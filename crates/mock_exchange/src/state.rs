@@ -142,7 +142,7 @@ impl Core {
             },
             phase: Phase::Waiting,
             listen_keys: BTreeMap::new(),
-            next_order_id: 8_389_765_000_000_000_001,
+            next_order_id: 4_000_000_001,
             bybit,
         })
     }

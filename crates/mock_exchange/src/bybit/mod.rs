@@ -5,7 +5,8 @@
 //!   `orderbook.50.<S>`, `publicTrade.<S>`, `tickers.<S>`, `allLiquidation.<S>` (accepted; the
 //!   captures hold no liquidations), `{"op":"ping"}`);
 //! - `rest`: `GET /v5/market/orderbook`, `/v5/market/instruments-info`, `/v5/market/time`,
-//!   signed `POST /v5/order/create|amend|cancel`, `GET /v5/order/realtime`,
+//!   `/v5/market/funding/history` (empty: the captures hold no funding prints),
+//!   signed `POST /v5/order/create|amend|cancel`, `GET /v5/order/realtime`, `/v5/execution/list`,
 //!   `/v5/position/list`, `/v5/account/wallet-balance`;
 //! - `private_stream`: `GET /v5/private` (`auth` op, then topics `order`, `execution`,
 //!   `position`, `wallet`).
@@ -27,10 +28,12 @@ pub fn routes() -> Router<App> {
         .route("/v5/market/orderbook", get(rest::orderbook))
         .route("/v5/market/instruments-info", get(rest::instruments_info))
         .route("/v5/market/time", get(rest::time))
+        .route("/v5/market/funding/history", get(rest::funding_history))
         .route("/v5/order/create", post(rest::create_order))
         .route("/v5/order/cancel", post(rest::cancel_order))
         .route("/v5/order/amend", post(rest::amend_order))
         .route("/v5/order/realtime", get(rest::open_orders))
+        .route("/v5/execution/list", get(rest::executions))
         .route("/v5/position/list", get(rest::positions))
         .route("/v5/account/wallet-balance", get(rest::wallet_balance))
 }

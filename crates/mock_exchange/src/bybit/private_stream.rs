@@ -9,13 +9,10 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use auction_trader_types::Liquidity;
-
 use crate::account::OrderUpdate;
 use crate::bybit::public_stream::connection_name;
-use crate::bybit::rest::{order_json, position_json, wallet_json};
+use crate::bybit::rest::{execution_json, order_json, position_json, wallet_json};
 use crate::connections::ConnectionKind;
-use crate::format::{decimals_of_step, fixed};
 use crate::server::{App, pump};
 use crate::signing::verify_hex;
 use crate::state::Core;
@@ -114,8 +111,6 @@ pub fn render(
     account_index: usize,
     updates: &[OrderUpdate],
 ) -> Vec<(Option<&'static str>, String)> {
-    let price_decimals = decimals_of_step(i128::from(core.instrument.tick_size.raw()));
-    let size_decimals = decimals_of_step(core.instrument.lot_size.raw());
     let mut messages = Vec::new();
     for update in updates {
         let ms = update.ts.as_i64() / 1_000_000;
@@ -133,40 +128,13 @@ pub fn render(
         let Some(info) = update.fill else {
             continue;
         };
-        let fill = info.fill;
-        let fee_rate = if fill.liquidity == Liquidity::Maker {
-            core.instrument.maker_fee
-        } else {
-            core.instrument.taker_fee
-        };
         messages.push((
             Some("execution"),
             json!({
                 "id": format!("execution-{}", info.trade_id),
                 "topic": "execution",
                 "creationTime": ms,
-                "data": [{
-                    "category": "linear",
-                    "symbol": core.instrument.key.symbol,
-                    "orderId": order.order_id.to_string(),
-                    "orderLinkId": order.client_id,
-                    "side": if order.side == auction_trader_types::OrderSide::Buy { "Buy" } else { "Sell" },
-                    "orderPrice": fixed(i128::from(order.price.map_or(0, |price| price.raw())), price_decimals),
-                    "orderQty": fixed(order.quantity.raw(), size_decimals),
-                    "leavesQty": fixed(fill.leaves_quantity.raw(), size_decimals),
-                    "orderType": if order.price.is_some() { "Limit" } else { "Market" },
-                    "execId": info.trade_id.to_string(),
-                    "execPrice": fixed(i128::from(fill.price.raw()), price_decimals),
-                    "execQty": fixed(fill.quantity.raw(), size_decimals),
-                    "execValue": fixed(fill.price.notional_raw(fill.quantity), 8),
-                    "execFee": fixed(fill.fee.raw(), 8),
-                    "feeRate": fee_rate.to_string(),
-                    "execType": "Trade",
-                    "isMaker": fill.liquidity == Liquidity::Maker,
-                    "execTime": ms.to_string(),
-                    "closedSize": "0",
-                    "execPnl": fixed(info.realized.raw(), 8),
-                }],
+                "data": [execution_json(core, order, &info)],
             })
             .to_string(),
         ));

@@ -21,9 +21,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use auction_trader_types::{Money, OrderSide, Price, Quantity, RejectReason};
+use auction_trader_types::{Liquidity, Money, OrderSide, Price, Quantity, RejectReason};
 
-use crate::account::{OrderRecord, OrderStatus, TimeInForce};
+use crate::account::{FillInfo, OrderRecord, OrderStatus, TimeInForce};
 use crate::format::{decimals_of_step, fixed};
 use crate::params::Params;
 use crate::server::App;
@@ -140,6 +140,12 @@ pub async fn time() -> Response {
         "OK",
         json!({ "timeSecond": (ms / 1000).to_string(), "timeNano": (i128::from(ms) * 1_000_000).to_string() }),
     )
+}
+
+/// `GET /v5/market/funding/history`: the replayed captures record no funding rate, so the
+/// history is empty (never an invented rate).
+pub async fn funding_history() -> Response {
+    envelope(0, "OK", json!({ "category": "linear", "list": [] }))
 }
 
 /// `GET /v5/market/instruments-info`: the replayed symbol's tick and lot.
@@ -517,6 +523,92 @@ pub fn order_json(core: &Core, order: &OrderRecord) -> Value {
         "createdTime": (order.created.as_i64() / 1_000_000).to_string(),
         "updatedTime": (order.updated.as_i64() / 1_000_000).to_string(),
     })
+}
+
+/// One fill in Bybit's shape (`/v5/execution/list` and the `execution` topic).
+pub fn execution_json(core: &Core, order: &OrderRecord, info: &FillInfo) -> Value {
+    let price_decimals = decimals_of_step(i128::from(core.instrument.tick_size.raw()));
+    let size_decimals = decimals_of_step(core.instrument.lot_size.raw());
+    let fill = info.fill;
+    let maker = fill.liquidity == Liquidity::Maker;
+    let fee_rate = if maker {
+        core.instrument.maker_fee
+    } else {
+        core.instrument.taker_fee
+    };
+    json!({
+        "category": "linear",
+        "symbol": core.instrument.key.symbol,
+        "orderId": order.order_id.to_string(),
+        "orderLinkId": order.client_id,
+        "side": if order.side == OrderSide::Buy { "Buy" } else { "Sell" },
+        "orderPrice": fixed(i128::from(order.price.map_or(0, |price| price.raw())), price_decimals),
+        "orderQty": fixed(order.quantity.raw(), size_decimals),
+        "leavesQty": fixed(fill.leaves_quantity.raw(), size_decimals),
+        "orderType": if order.price.is_some() { "Limit" } else { "Market" },
+        "execId": info.trade_id.to_string(),
+        "execPrice": fixed(i128::from(fill.price.raw()), price_decimals),
+        "execQty": fixed(fill.quantity.raw(), size_decimals),
+        "execValue": fixed(fill.price.notional_raw(fill.quantity), 8),
+        "execFee": fixed(fill.fee.raw(), 8),
+        "feeRate": fee_rate.to_string(),
+        "execType": "Trade",
+        "isMaker": maker,
+        "execTime": (fill.ts.as_i64() / 1_000_000).to_string(),
+        "closedSize": "0",
+        "execPnl": fixed(info.realized.raw(), 8),
+    })
+}
+
+/// `GET /v5/execution/list?category=linear&symbol=...&startTime=&limit=`: the account's
+/// fills, newest first, `execTime` (replay time) at or after `startTime`, at most `limit`
+/// (default 50, at most 100), optionally of one `orderId`.
+pub async fn executions(
+    State(app): State<App>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let query = query.unwrap_or_default();
+    let account = match authenticate(&app, &headers, &query) {
+        Ok(account) => account,
+        Err(failure) => return failure.into_response(),
+    };
+    let params = Params::parse(&query);
+    let start_ms = params
+        .get("startTime")
+        .and_then(|text| text.parse::<i64>().ok())
+        .unwrap_or(i64::MIN);
+    let limit = params
+        .get("limit")
+        .and_then(|text| text.parse::<usize>().ok())
+        .unwrap_or(50)
+        .clamp(1, 100);
+    let order_filter = params
+        .get("orderId")
+        .and_then(|text| text.parse::<u64>().ok());
+    let core = app.shared.lock();
+    let state = &core.accounts[account];
+    let list: Vec<Value> = state
+        .executions
+        .iter()
+        .rev()
+        .filter(|(order_id, info)| {
+            info.fill.ts.as_i64() / 1_000_000 >= start_ms
+                && order_filter.is_none_or(|wanted| wanted == *order_id)
+        })
+        .filter_map(|(order_id, info)| {
+            state
+                .orders
+                .get(order_id)
+                .map(|order| execution_json(&core, order, info))
+        })
+        .take(limit)
+        .collect();
+    envelope(
+        0,
+        "OK",
+        json!({ "category": "linear", "list": list, "nextPageCursor": "" }),
+    )
 }
 
 /// `GET /v5/position/list?category=linear&symbol=...`.

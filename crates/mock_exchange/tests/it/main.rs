@@ -6,4 +6,5 @@ mod binance_market;
 mod binance_trading;
 mod bybit_market;
 mod bybit_trading;
+mod faults;
 mod support;
