@@ -4,11 +4,12 @@
 //!   byte, filtered to the requested streams; `SUBSCRIBE`/`UNSUBSCRIBE`/`LIST_SUBSCRIPTIONS`
 //!   methods too), `GET /fapi/v1/depth`, `/fapi/v1/exchangeInfo`, `/fapi/v1/time`,
 //!   `/fapi/v1/ping`;
-//! - `trading`: signed `POST/DELETE/GET /fapi/v1/order`, `GET /fapi/v1/openOrders`,
-//!   `GET /fapi/v2/positionRisk`, `GET /fapi/v2/balance`, and the listen key
-//!   (`POST/PUT/DELETE /fapi/v1/listenKey`, API key only);
+//! - `trading`: signed `POST/DELETE/GET /fapi/v1/order`, `GET /fapi/v1/openOrders`;
+//! - `account`: signed `GET /fapi/v2/positionRisk`, `GET /fapi/v2/balance`, and the listen
+//!   key (`POST/PUT/DELETE /fapi/v1/listenKey`, API key only);
 //! - `user_stream`: `GET /ws/<listenKey>` with `ORDER_TRADE_UPDATE` and `ACCOUNT_UPDATE`.
 
+pub mod account;
 pub mod market;
 pub mod trading;
 pub mod user_stream;
@@ -32,13 +33,13 @@ pub fn routes() -> Router<App> {
                 .get(trading::query_order),
         )
         .route("/fapi/v1/openOrders", get(trading::open_orders))
-        .route("/fapi/v2/positionRisk", get(trading::position_risk))
-        .route("/fapi/v2/balance", get(trading::balance))
+        .route("/fapi/v2/positionRisk", get(account::position_risk))
+        .route("/fapi/v2/balance", get(account::balance))
         .route(
             "/fapi/v1/listenKey",
-            post(trading::new_listen_key)
-                .put(trading::keep_listen_key)
-                .delete(trading::close_listen_key),
+            post(account::new_listen_key)
+                .put(account::keep_listen_key)
+                .delete(account::close_listen_key),
         )
         .route("/ws/{listen_key}", get(user_stream::connect))
 }
