@@ -1,9 +1,11 @@
 //! Binance market data: the combined-stream WebSocket and the public REST answers.
 //!
-//! `GET /fapi/v1/depth` answers the book the venue has after the last replayed depth frame:
-//! `lastUpdateId` is that frame's `u` (the recorded snapshot's id before the first frame),
-//! `E`/`T` its exchange time. A client that buffered the stream from before its request finds
-//! that frame in its buffer (`U <= lastUpdateId <= u`), so Binance's procedure bridges.
+//! `GET /fapi/v1/depth` answers the book the venue has after the last replayed depth frame,
+//! `E`/`T` its exchange time. `lastUpdateId` is the next depth frame's `U` (see
+//! `DepthPoint::snapshot_id`; the recorded snapshot's id before the first frame): the book is
+//! the same at that id (`pu` chains the two frames), and the next frame straddles it, so
+//! Binance's procedure bridges for every client, including one that connected after the last
+//! frame was sent (a reconnect after `/mock/drop`).
 
 use axum::Json;
 use axum::extract::ws::WebSocketUpgrade;
@@ -171,7 +173,7 @@ pub async fn depth(State(app): State<App>, Query(query): Query<DepthQuery>) -> R
     };
     let ms = core.last_depth.ts_event.as_i64() / 1_000_000;
     Json(json!({
-        "lastUpdateId": core.last_depth.update_id,
+        "lastUpdateId": core.last_depth.snapshot_id,
         "E": ms,
         "T": ms,
         "bids": side(BookSide::Bid),

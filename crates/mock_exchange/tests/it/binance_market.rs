@@ -88,7 +88,7 @@ fn importer_book_at(path: &std::path::Path, update_id: u64, tick: Price) -> Orde
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_rest_snapshot_is_the_importer_book_after_the_last_streamed_depth_frame() {
+async fn the_rest_snapshot_is_the_importer_book_after_the_last_streamed_depth_frame_and_bridges() {
     let Some(path) = capture() else { return };
     // 178 s of capture at 60x: 3 s of replay.
     let (server, replay) = start(Venue::BinanceUsdm, &path, Speed::Factor(60.0)).await;
@@ -110,25 +110,37 @@ async fn the_rest_snapshot_is_the_importer_book_after_the_last_streamed_depth_fr
     )
     .await;
     assert_eq!(status, 200);
-    let update_id = snapshot["lastUpdateId"].as_u64().expect("lastUpdateId");
+    let snapshot_id = snapshot["lastUpdateId"].as_u64().expect("lastUpdateId");
+    // The book is the one after the last replayed depth frame; its id is the next depth
+    // frame's `U` (same book: `pu` chains the two frames).
+    let next = replay
+        .frames
+        .iter()
+        .position(|frame| matches!(frame.kind, FrameKind::Depth(ids) if ids.first == snapshot_id))
+        .expect("the snapshot id is the U of a replayed depth frame");
+    let update_id = replay.frames[..next]
+        .iter()
+        .rev()
+        .find_map(|frame| match frame.kind {
+            FrameKind::Depth(ids) => Some(ids.last),
+            _ => None,
+        })
+        .expect("a depth frame before it");
     assert!(
         update_id >= last_u,
         "the snapshot is not older than what was streamed"
     );
-    // It is the `u` of a replayed depth frame, and that frame reaches the client too.
-    assert!(
-        replay
-            .frames
-            .iter()
-            .any(|frame| matches!(frame.kind, FrameKind::Depth(ids) if ids.last == update_id))
-    );
-    let mut seen = last_u == update_id;
-    while !seen {
+    // That next frame reaches the client and straddles the id: Binance's procedure bridges.
+    loop {
         let text = next_text(&mut socket)
             .await
-            .expect("the snapshot's frame arrives");
+            .expect("the bridging frame arrives");
         let frame: Value = serde_json::from_str(&text).expect("json");
-        seen = frame["data"]["u"].as_u64() == Some(update_id);
+        let (first, last) = (frame["data"]["U"].as_u64(), frame["data"]["u"].as_u64());
+        if last.is_some_and(|last| last >= snapshot_id) {
+            assert_eq!(first, Some(snapshot_id));
+            break;
+        }
     }
     let expected = importer_book_at(&path, update_id, replay.instrument.tick_size);
     let bids = rest_levels(&snapshot["bids"]);

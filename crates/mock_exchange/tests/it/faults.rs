@@ -38,9 +38,31 @@ async fn drop_reorder_reject_and_position_faults() {
     let dropped = read_all(&mut socket, Duration::from_secs(2)).await;
     assert_eq!(dropped.close_code, None);
     let mut socket = connect(&depth_url).await;
-    next_text(&mut socket)
-        .await
-        .expect("frames after reconnecting");
+    // The reconnected client asks for a snapshot at once: Binance's procedure bridges (drop
+    // `u < lastUpdateId`, the first kept frame has `U <= lastUpdateId <= u`).
+    let (_, snapshot) = http(
+        "GET",
+        format!("http://{address}/fapi/v1/depth?symbol=BTCUSDT&limit=5"),
+        Vec::new(),
+        None,
+    )
+    .await;
+    let snapshot_id = snapshot["lastUpdateId"].as_u64().expect("lastUpdateId");
+    loop {
+        let text = next_text(&mut socket)
+            .await
+            .expect("frames after reconnecting");
+        let frame: Value = serde_json::from_str(&text).expect("json");
+        let first = frame["data"]["U"].as_u64().expect("U");
+        let last = frame["data"]["u"].as_u64().expect("u");
+        if last >= snapshot_id {
+            assert!(
+                first <= snapshot_id,
+                "U {first} > lastUpdateId {snapshot_id}"
+            );
+            break;
+        }
+    }
 
     // Reorder: two depth frames swap places; `u` goes back once.
     let (_, body) = http(
