@@ -563,3 +563,27 @@ fn grid_runs_resumes_and_is_queryable_and_runs_carry_a_manifest() {
 fn text(path: &Path) -> &str {
     path.to_str().expect("a UTF-8 path")
 }
+
+#[test]
+fn mock_exchange_replays_to_the_end_and_exits_with_its_summary() {
+    let Some(capture) = shared("binance/usdm_btcusdt_20240718.gz") else {
+        return;
+    };
+    // No client: the replay starts at once and runs as fast as it can, then the process ends.
+    let output = run(binary()
+        .args(["mock-exchange", "--venue", "binance-usdm", "--replay"])
+        .arg(&capture)
+        .args(["--speed", "max", "--port", "0", "--start-immediately"]));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let first = stdout.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("mock-exchange binance-usdm: REST http://127.0.0.1:"),
+        "{first}"
+    );
+    let line = last_line(&output);
+    // 11,413 frames in the file, 12 recorded before the snapshot's bridge.
+    assert!(
+        line.starts_with("mock-exchange binance-usdm BTCUSDT: replayed 11401 frames (3321 depth)"),
+        "{line}"
+    );
+}
