@@ -224,8 +224,8 @@ impl Book {
                 .iter()
                 .map(|(price, size)| {
                     (
-                        Price::from_decimal_str(price).unwrap(),
-                        Quantity::from_decimal_str(size).unwrap(),
+                        Price::from_decimal_str(price).expect("price"),
+                        Quantity::from_decimal_str(size).expect("size"),
                     )
                 })
                 .collect()
