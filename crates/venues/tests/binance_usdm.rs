@@ -632,6 +632,8 @@ fn gateway_signs_orders_and_reports_from_the_user_stream() {
     let endpoints = Endpoints::from_override(&format!("http://127.0.0.1:{port}")).unwrap();
     let options = GatewayOptions {
         poll_ms: 20,
+        // The step clock moves 1 ms per reading: keep-alives go out within the test.
+        keep_alive_ms: 5,
         ..GatewayOptions::default()
     };
     let mut gateway = Gateway::connect(
@@ -693,6 +695,18 @@ fn gateway_signs_orders_and_reports_from_the_user_stream() {
         position.quantity,
         Quantity::from_decimal_str("0.001").unwrap()
     );
+    let kept_alive = || {
+        let heads = heads.lock().unwrap();
+        heads
+            .iter()
+            .any(|head| head.starts_with("PUT /fapi/v1/listenKey"))
+    };
+    for _ in 0..100 {
+        if kept_alive() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
     drop(gateway);
     let heads = heads.lock().unwrap().clone();
     let order_heads: Vec<&String> = heads
@@ -712,7 +726,13 @@ fn gateway_signs_orders_and_reports_from_the_user_stream() {
     }
     assert!(order_heads.iter().any(|head| head.contains("timeInForce=GTX&") && head.contains("newClientOrderId=at-9")));
     assert!(order_heads.iter().any(|head| head.contains("timeInForce=GTC&") && head.contains("newClientOrderId=at-8")));
-    // The listen key is closed when the gateway goes.
+    // The listen key was kept alive, and is closed when the gateway goes.
+    assert!(
+        heads
+            .iter()
+            .any(|head| head.starts_with("PUT /fapi/v1/listenKey")),
+        "{heads:#?}"
+    );
     assert!(
         heads
             .iter()

@@ -30,6 +30,34 @@ pub fn order_id_of(client_order_id: &str) -> Option<OrderId> {
         .map(OrderId)
 }
 
+/// The parameters of a new order (before `recvWindow`, `timestamp` and the signature).
+pub fn order_query(symbol: &str, order: &OrderRequest) -> String {
+    let side = match order.side {
+        OrderSide::Buy => "BUY",
+        OrderSide::Sell => "SELL",
+    };
+    let mut query = format!(
+        "symbol={}&side={side}&quantity={}",
+        symbol.to_ascii_uppercase(),
+        order.quantity
+    );
+    match order.kind {
+        OrderKind::Market => query.push_str("&type=MARKET"),
+        OrderKind::Limit { price, post_only } => {
+            // GTX = "good till crossing": Binance's post-only.
+            let time_in_force = if post_only { "GTX" } else { "GTC" };
+            query.push_str(&format!(
+                "&type=LIMIT&timeInForce={time_in_force}&price={price}"
+            ));
+        }
+    }
+    if order.reduce_only {
+        query.push_str("&reduceOnly=true");
+    }
+    query.push_str(&format!("&newClientOrderId={}", client_order_id(order.id)));
+    query
+}
+
 /// HTTP method of a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -155,29 +183,13 @@ impl RestClient {
         symbol: &str,
         order: &OrderRequest,
     ) -> Result<OrderResponse, VenueError> {
-        let side = match order.side {
-            OrderSide::Buy => "BUY",
-            OrderSide::Sell => "SELL",
-        };
-        let mut query = format!(
-            "symbol={}&side={side}&quantity={}",
-            symbol.to_ascii_uppercase(),
-            order.quantity
-        );
-        match order.kind {
-            OrderKind::Market => query.push_str("&type=MARKET"),
-            OrderKind::Limit { price, post_only } => {
-                let time_in_force = if post_only { "GTX" } else { "GTC" };
-                query.push_str(&format!(
-                    "&type=LIMIT&timeInForce={time_in_force}&price={price}"
-                ));
-            }
-        }
-        if order.reduce_only {
-            query.push_str("&reduceOnly=true");
-        }
-        query.push_str(&format!("&newClientOrderId={}", client_order_id(order.id)));
-        self.json(Method::Post, "/fapi/v1/order", &query, 1, true)
+        self.json(
+            Method::Post,
+            "/fapi/v1/order",
+            &order_query(symbol, order),
+            1,
+            true,
+        )
     }
 
     /// `DELETE /fapi/v1/order` by our client id.
@@ -391,6 +403,54 @@ fn parse<T: DeserializeOwned>(path: &str, body: &[u8]) -> Result<T, VenueError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn order_parameters_of_each_kind() {
+        use auction_trader_types::{Price, Quantity};
+        let order = |kind, reduce_only| OrderRequest {
+            id: OrderId(12),
+            side: OrderSide::Sell,
+            quantity: Quantity::from_decimal_str("0.010").unwrap(),
+            kind,
+            reduce_only,
+            timeout: None,
+            trigger: None,
+        };
+        let price = Price::from_decimal_str("61800.20").unwrap();
+        assert_eq!(
+            order_query(
+                "btcusdt",
+                &order(
+                    OrderKind::Limit {
+                        price,
+                        post_only: true
+                    },
+                    false
+                )
+            ),
+            "symbol=BTCUSDT&side=SELL&quantity=0.01&type=LIMIT&timeInForce=GTX&price=61800.2\
+             &newClientOrderId=at-12"
+        );
+        assert_eq!(
+            order_query(
+                "BTCUSDT",
+                &order(
+                    OrderKind::Limit {
+                        price,
+                        post_only: false
+                    },
+                    false
+                )
+            ),
+            "symbol=BTCUSDT&side=SELL&quantity=0.01&type=LIMIT&timeInForce=GTC&price=61800.2\
+             &newClientOrderId=at-12"
+        );
+        assert_eq!(
+            order_query("BTCUSDT", &order(OrderKind::Market, true)),
+            "symbol=BTCUSDT&side=SELL&quantity=0.01&type=MARKET&reduceOnly=true\
+             &newClientOrderId=at-12"
+        );
+    }
 
     #[test]
     fn client_ids_round_trip_and_foreign_ids_are_not_ours() {

@@ -22,6 +22,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use auction_trader_data::import::binance_capture::StreamDecoder;
+use auction_trader_data::instruments::BINANCE_USDM;
 use auction_trader_types::{DeltaFlags, MarketEvent};
 
 use super::connection::{Read, Socket, connect, read_message};
@@ -29,9 +30,6 @@ use crate::binance_usdm::common::{Backoff, DepthSequencer, DepthVerdict};
 use crate::binance_usdm::config::FeedOptions;
 use crate::binance_usdm::http::RestClient;
 use crate::{Clock, Endpoints, FeedMessage, ResyncReason, VenueError};
-
-/// The venue name of the shared decoder and of the instruments it reports.
-const VENUE: &str = "binance-usdm";
 
 /// The market-data feed of Binance USD-M (or of a mock exchange speaking its protocol).
 #[derive(Debug)]
@@ -82,10 +80,11 @@ impl MarketDataFeed {
         sender: Sender<FeedMessage>,
     ) -> Result<FeedHandle, VenueError> {
         let symbol = symbol.to_ascii_uppercase();
-        let decoder = StreamDecoder::new(VENUE, &symbol).map_err(|error| VenueError::Protocol {
-            context: "binance-usdm decoder".to_owned(),
-            reason: error.to_string(),
-        })?;
+        let decoder =
+            StreamDecoder::new(BINANCE_USDM, &symbol).map_err(|error| VenueError::Protocol {
+                context: "binance-usdm decoder".to_owned(),
+                reason: error.to_string(),
+            })?;
         let url = format!(
             "{}/stream?streams={}",
             endpoints.websocket.trim_end_matches('/'),
