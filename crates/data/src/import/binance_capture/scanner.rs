@@ -233,8 +233,12 @@ pub(super) fn parse_decimal<T: FixedPoint>(raw: &[u8]) -> Scan<T> {
         [b'"', content @ .., b'"'] => content,
         other => other,
     };
-    // The types crate's one parser (its plain fast path first, then the exact general one).
-    T::parse(digits).ok_or(Fault("invalid decimal value"))
+    // The types crate's one parser: its plain fast path inline here (no error value to build
+    // on the way), then the exact general path.
+    match plain_decimal(digits) {
+        Some((value, length)) if length == digits.len() => Ok(T::from_raw(value)),
+        _ => T::parse(digits).ok_or(Fault("invalid decimal value")),
+    }
 }
 
 /// A decimal value, already parsed in the scanning pass when it was a plain one.
