@@ -12,7 +12,7 @@ use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
 
 use auction_trader_types::{BookSide, DeltaFlags, MarketEvent, Price, Quantity, UnixNanos};
-use auction_trader_venues::binance_usdm::{BackoffOptions, FeedOptions, MarketDataFeed};
+use auction_trader_venues::binance_usdm::{BackoffOptions, FeedOptions, FeedStats, MarketDataFeed};
 use auction_trader_venues::{Clock, Endpoints, FeedMessage};
 use tungstenite::Message;
 
@@ -311,6 +311,16 @@ fn gap_and_dropped_connection_resync_and_the_rebuilt_book_is_exact() {
     )
     .unwrap();
     let messages = collect(&receiver);
+    // Stale: u = 99 (before snapshot 100) and u = 112 (the gap's own update, before 115).
+    assert_eq!(
+        handle.stats(),
+        FeedStats {
+            messages: 8,
+            rejected: 0,
+            stale_depth: 2,
+            snapshots: 3
+        }
+    );
     handle.join();
     let kinds: Vec<String> = messages.iter().map(kind).collect();
     let expected: Vec<String> = [

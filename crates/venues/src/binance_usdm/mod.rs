@@ -20,4 +20,4 @@ pub use config::{
     BackoffOptions, Credentials, DepthSpeed, FeedOptions, GatewayOptions, TradeStreams,
 };
 pub use gateway::Gateway;
-pub use websocket::{FeedHandle, MarketDataFeed};
+pub use websocket::{FeedHandle, FeedStats, MarketDataFeed};

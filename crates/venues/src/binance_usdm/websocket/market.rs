@@ -16,7 +16,7 @@
 //!   replay). Nothing follows `Closed`.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -35,10 +35,39 @@ use crate::{Clock, Endpoints, FeedMessage, ResyncReason, VenueError};
 #[derive(Debug)]
 pub struct MarketDataFeed;
 
-/// The running feed: stop it, or wait for it to end.
+/// Counts of a feed since it started (for metrics; the messages themselves say the rest).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FeedStats {
+    /// WebSocket messages received.
+    pub messages: u64,
+    /// Messages the shared decoder refused (malformed, or a known kind with a bad value).
+    pub rejected: u64,
+    /// Depth updates dropped as older than the snapshot (`u < lastUpdateId`).
+    pub stale_depth: u64,
+    /// REST snapshots taken (the start, every reconnect and every sequence gap).
+    pub snapshots: u64,
+}
+
+/// The shared counters behind [`FeedStats`].
+#[derive(Debug, Default)]
+struct Counters {
+    messages: AtomicU64,
+    rejected: AtomicU64,
+    stale_depth: AtomicU64,
+    snapshots: AtomicU64,
+}
+
+impl Counters {
+    fn add(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// The running feed: stop it, read its counts, or wait for it to end.
 #[derive(Debug)]
 pub struct FeedHandle {
     stop: Arc<AtomicBool>,
+    counters: Arc<Counters>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -46,6 +75,17 @@ impl FeedHandle {
     /// Asks the feed to end: it closes its connection and sends `Closed`.
     pub fn stop(&self) {
         self.stop.store(true, Ordering::SeqCst);
+    }
+
+    /// The counts so far.
+    pub fn stats(&self) -> FeedStats {
+        let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        FeedStats {
+            messages: read(&self.counters.messages),
+            rejected: read(&self.counters.rejected),
+            stale_depth: read(&self.counters.stale_depth),
+            snapshots: read(&self.counters.snapshots),
+        }
     }
 
     /// Whether the feed's thread has ended (after `Closed`, or when the receiver was dropped).
@@ -98,7 +138,9 @@ impl MarketDataFeed {
             options.rest_weight_limit,
         );
         let stop = Arc::new(AtomicBool::new(false));
+        let counters = Arc::new(Counters::default());
         let worker = Worker {
+            counters: Arc::clone(&counters),
             url,
             symbol: symbol.clone(),
             backoff: Backoff::new(&options.backoff),
@@ -120,6 +162,7 @@ impl MarketDataFeed {
             })?;
         Ok(FeedHandle {
             stop,
+            counters,
             thread: Some(thread),
         })
     }
@@ -149,6 +192,7 @@ struct Worker {
     backoff: Backoff,
     /// Reused per message.
     events: Vec<MarketEvent>,
+    counters: Arc<Counters>,
 }
 
 impl Worker {
@@ -292,6 +336,7 @@ impl Worker {
             }
         };
         self.sequencer.on_snapshot(last_update_id);
+        Counters::add(&self.counters.snapshots);
         self.forward()
     }
 
@@ -307,6 +352,7 @@ impl Worker {
 
     fn on_message(&mut self, message: &[u8]) -> Result<(), End> {
         self.events.clear();
+        Counters::add(&self.counters.messages);
         let received = self.clock.now();
         // A message the decoder refuses carries no event; if it was a depth update, the next
         // one's `pu` shows the break and triggers the resync.
@@ -314,6 +360,7 @@ impl Worker {
         // Warnings (unsupported kinds, counted once per kind) are not the trading loop's.
         drop(self.decoder.take_warnings());
         if decoded.is_err() {
+            Counters::add(&self.counters.rejected);
             return Ok(());
         }
         let update = match self.events.first() {
@@ -327,7 +374,10 @@ impl Worker {
         let (first, last, previous) = update;
         match self.sequencer.check(first, last, previous) {
             DepthVerdict::Apply => self.forward(),
-            DepthVerdict::Stale => Ok(()),
+            DepthVerdict::Stale => {
+                Counters::add(&self.counters.stale_depth);
+                Ok(())
+            }
             DepthVerdict::Gap { expected, received } => {
                 let rows = std::mem::take(&mut self.events);
                 self.resync(ResyncReason::SequenceGap { expected, received }, true)?;
@@ -335,7 +385,10 @@ impl Worker {
                 self.events = rows;
                 match self.sequencer.check(first, last, previous) {
                     DepthVerdict::Apply => self.forward(),
-                    _ => {
+                    verdict => {
+                        if verdict == DepthVerdict::Stale {
+                            Counters::add(&self.counters.stale_depth);
+                        }
                         self.events.clear();
                         Ok(())
                     }

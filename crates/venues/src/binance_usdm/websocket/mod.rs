@@ -5,7 +5,7 @@ mod connection;
 mod market;
 mod user;
 
-pub use market::{FeedHandle, MarketDataFeed};
+pub use market::{FeedHandle, FeedStats, MarketDataFeed};
 pub use user::{AccountPosition, UserEvent, parse_user_event};
 
 pub(crate) use connection::{Read, connect, read_message};
