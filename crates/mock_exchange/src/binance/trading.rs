@@ -258,6 +258,8 @@ fn rejection(reason: RejectReason) -> Response {
         RejectReason::InvalidPrice => (-4014, "Price not increased by tick size."),
         RejectReason::NoLiquidity => (-2010, "Order would immediately trigger."),
         RejectReason::DuplicateId => (-4116, "ClientOrderId is duplicated."),
+        // Not a simulated-exchange outcome; kept for completeness.
+        RejectReason::VenueRefused => (-2010, "NEW_ORDER_REJECTED"),
     };
     error(StatusCode::BAD_REQUEST, code, message)
 }

@@ -123,6 +123,7 @@ fn reject_text(reason: RejectReason) -> &'static str {
         RejectReason::InvalidPrice => "EC_InvalidPrice",
         RejectReason::NoLiquidity => "EC_NoImmediateQtyToFill",
         RejectReason::DuplicateId => "EC_DuplicateOrderId",
+        RejectReason::VenueRefused => "EC_Others",
     }
 }
 
