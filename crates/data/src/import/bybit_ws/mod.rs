@@ -4,7 +4,8 @@
 //! importer ([`super::bybit_orderbook`]) and the live adapter (`auction_trader_venues::bybit`)
 //! both call it, so a recorded message and a live one decode identically (STYLE 14).
 //!
-//! * `orderbook.{1,50,200,500}.SYM` snapshot and delta → [`BookDelta`] rows ([`orderbook`]);
+//! * `orderbook.{1,50,200,500}.SYM` snapshot and delta →
+//!   [`BookDelta`](auction_trader_types::BookDelta) rows ([`orderbook`]);
 //! * `publicTrade.SYM` → [`Trade`](auction_trader_types::Trade)s ([`trade`]);
 //! * `tickers.SYM` → [`Quote`](auction_trader_types::Quote) (best bid/ask) and
 //!   [`Funding`](auction_trader_types::Funding) (rate, next funding time, mark and index
@@ -373,6 +374,38 @@ mod tests {
             }
         );
         assert!(out.is_empty());
+    }
+
+    const MESSAGES: [&str; 4] = [
+        r#"{"topic":"orderbook.50.BTCUSDT","type":"snapshot","ts":1,"data":{"s":"BTCUSDT","b":[["100","1"]],"a":[["101","2"]],"u":5,"seq":9},"cts":1}"#,
+        r#"{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1,"data":[{"T":1,"s":"BTCUSDT","S":"Buy","v":"1","p":"2","i":"x"}]}"#,
+        r#"{"topic":"tickers.BTCUSDT","type":"snapshot","data":{"symbol":"BTCUSDT","bid1Price":"1","bid1Size":"1","ask1Price":"2","ask1Size":"1","fundingRate":"0.0001","nextFundingTime":"1"},"cs":1,"ts":1}"#,
+        r#"{"topic":"allLiquidation.BTCUSDT","type":"snapshot","ts":1,"data":[{"T":1,"s":"BTCUSDT","S":"Sell","v":"1","p":"2"}]}"#,
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn mutated_messages_never_panic_and_fail_whole(
+            which in 0_usize..4,
+            position in 0_usize..400,
+            byte in proptest::prelude::any::<u8>(),
+        ) {
+            let mut message = MESSAGES[which].as_bytes().to_vec();
+            let position = position % message.len();
+            message[position] = byte;
+            let mut decoder = BybitDecoder::default();
+            let mut out = vec![MarketEvent::Trade(auction_trader_types::Trade {
+                ts_event: UnixNanos(0),
+                ts_recv: UnixNanos(0),
+                price: auction_trader_types::Price::ONE,
+                size: auction_trader_types::Quantity::ONE,
+                aggressor: auction_trader_types::AggressorSide::Buy,
+                trade_id: auction_trader_types::TradeId(0),
+            })];
+            if decoder.decode(&message, Some(UnixNanos(1)), &mut out).is_err() {
+                proptest::prop_assert_eq!(out.len(), 1);
+            }
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! orders whose create request got no answer.
 //!
 //! Threads: the private stream ([`crate::bybit::websocket::private`]) and the REST worker
-//! ([`worker`]) both post [`GatewayEvent`]s to one channel; [`TradingGateway::drain_reports`]
+//! (`worker.rs`) both post [`GatewayEvent`]s to one channel; [`TradingGateway::drain_reports`]
 //! turns them into [`ExecutionReport`]s on the caller's thread ([`reports`]), so the order of
 //! reports is the order of arrival. After the private stream reconnects, open orders are
 //! fetched over REST and replayed through the same translator.
