@@ -340,3 +340,23 @@ fn recorded_messages_become_reports() {
     assert!(out.is_empty());
     assert_eq!(translator.stats().foreign_orders, 1);
 }
+
+#[test]
+fn nautilus_rest_executions_parse() {
+    let executions = auction_trader_venues::bybit::http::endpoints::parse_executions(&recorded(
+        "http_get_executions.json",
+    ))
+    .expect("executions");
+    // BTCUSDT Buy 0.100 @ 50000.00 maker, fee 0.0150; ETHUSDT Sell 0.500 @ 3000.00 taker,
+    // leaves 0.500.
+    assert_eq!(executions.len(), 2);
+    assert_eq!(executions[0].side, OrderSide::Buy);
+    assert!(executions[0].is_maker);
+    assert_eq!(
+        executions[0].fee,
+        Money::from_decimal_str("0.015").expect("fee")
+    );
+    assert_eq!(executions[1].symbol, "ETHUSDT");
+    assert_eq!(executions[1].leaves_quantity, qty("0.5"));
+    assert_eq!(executions[1].time, UnixNanos(1_672_282_822_529_000_000));
+}

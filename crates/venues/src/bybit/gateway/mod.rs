@@ -6,8 +6,9 @@
 //! Threads: the private stream ([`crate::bybit::websocket::private`]) and the REST worker
 //! (`worker.rs`) both post [`GatewayEvent`]s to one channel; [`TradingGateway::drain_reports`]
 //! turns them into [`ExecutionReport`]s on the caller's thread ([`reports`]), so the order of
-//! reports is the order of arrival. After the private stream reconnects, open orders are
-//! fetched over REST and replayed through the same translator.
+//! reports is the order of arrival. After the private stream reconnects, the executions since
+//! shortly before the last message and the open orders are fetched over REST and replayed
+//! through the same translator (which drops executions it has already reported).
 
 pub mod reports;
 mod worker;
@@ -25,10 +26,14 @@ use crate::bybit::common::credentials::Credentials;
 use crate::bybit::common::order_link::OrderLinks;
 use crate::bybit::config::GatewayOptions;
 use crate::bybit::http::HttpClient;
-use crate::bybit::http::models::{OrderState, PositionState, WalletState};
+use crate::bybit::http::models::{Execution, OrderState, PositionState, WalletState};
 use crate::bybit::websocket::private::{self, PrivateStreamConfig, StreamEvent};
 use crate::bybit::websocket::private_messages::PrivateMessage;
 use crate::{Clock, Endpoints, TradingGateway, VenueError, VenuePosition};
+
+/// Reconciliation after a reconnect asks for executions from this long before the last
+/// message heard (clock differences, messages in flight).
+const RECONCILE_MARGIN_NANOS: i64 = 10_000_000_000;
 
 /// What the stream and the REST worker tell the gateway.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +57,10 @@ pub enum GatewayEvent {
     },
     /// An order record fetched over REST (reconciliation, or a create without an answer).
     RestOrder(OrderState),
+    /// An execution fetched over REST (reconciliation after a reconnect).
+    RestExecution(Execution),
+    /// A reconciliation query failed.
+    ReconcileFailed(String),
 }
 
 /// What the gateway has seen besides reports.
@@ -81,6 +90,10 @@ pub struct Gateway {
     pending: Vec<GatewayEvent>,
     translator: ReportTranslator,
     status: GatewayStatus,
+    clock: Arc<dyn Clock>,
+    /// When the private stream last delivered a message (reconciliation starts a little
+    /// before it).
+    last_heard: UnixNanos,
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
 }
@@ -107,6 +120,8 @@ impl Gateway {
         options: GatewayOptions,
     ) -> Result<Self, VenueError> {
         let links = OrderLinks::new(&options.order_link_prefix)?;
+        let symbol = symbol.to_ascii_uppercase();
+        let symbol = symbol.as_str();
         let http = Arc::new(HttpClient::new(
             endpoints,
             Some(credentials.clone()),
@@ -136,6 +151,7 @@ impl Gateway {
         let worker_http = Arc::clone(&http);
         let worker_symbol = symbol.to_owned();
         let worker_links = links.clone();
+        let worker_clock = Arc::clone(&clock);
         let worker = spawn("bybit-orders", move || {
             worker::run(
                 &worker_http,
@@ -143,7 +159,7 @@ impl Gateway {
                 &worker_symbol,
                 &requests,
                 &event_sender,
-                &*clock,
+                &*worker_clock,
             );
         })?;
         let mut gateway = Self {
@@ -154,6 +170,8 @@ impl Gateway {
             pending: Vec::new(),
             translator: ReportTranslator::new(links, symbol),
             status: GatewayStatus::default(),
+            last_heard: clock.now(),
+            clock,
             stop,
             threads: vec![stream, worker],
         };
@@ -240,12 +258,19 @@ impl Gateway {
 
     fn handle(&mut self, event: GatewayEvent, out: &mut Vec<ExecutionReport>) {
         match event {
-            GatewayEvent::Stream(StreamEvent::Message(message)) => self.message(message, out),
+            GatewayEvent::Stream(StreamEvent::Message(message)) => {
+                self.last_heard = self.clock.now();
+                self.message(message, out);
+            }
             GatewayEvent::Stream(StreamEvent::Up) => {
                 self.status.stream_up = true;
                 self.status.reconnects += 1;
-                // Updates may have been missed while down: replay the open orders.
-                let _ = self.request(Request::Reconcile);
+                // Updates may have been missed while down: replay executions since a little
+                // before the last message, then the open orders (duplicates are dropped).
+                let since = UnixNanos(self.last_heard.0.saturating_sub(RECONCILE_MARGIN_NANOS));
+                if let Err(error) = self.request(Request::Reconcile { since }) {
+                    self.status.last_error = Some(error.to_string());
+                }
             }
             GatewayEvent::Stream(StreamEvent::Down(reason)) => {
                 self.status.stream_up = false;
@@ -282,6 +307,8 @@ impl Gateway {
                 self.status.last_error = Some(message);
             }
             GatewayEvent::RestOrder(order) => self.translator.order(&order, out),
+            GatewayEvent::RestExecution(execution) => self.translator.execution(&execution, out),
+            GatewayEvent::ReconcileFailed(message) => self.status.last_error = Some(message),
         }
     }
 

@@ -1,11 +1,12 @@
 //! The REST worker of the gateway: sends order requests one at a time, in command order, and
 //! posts refusals back as [`GatewayEvent`]s (acceptances and fills come from the private
 //! stream). A create without an answer (timeout, connection lost) is looked up by its
-//! `orderLinkId`: found → its record is replayed, not found → rejected.
+//! `orderLinkId`: found → its record is replayed, not found → rejected. After a private-stream
+//! reconnect it replays the executions and open orders over REST.
 
 use std::sync::mpsc::{Receiver, Sender};
 
-use auction_trader_types::{OrderId, OrderRequest, Price, Quantity};
+use auction_trader_types::{OrderId, OrderRequest, Price, Quantity, UnixNanos};
 
 use super::GatewayEvent;
 use crate::bybit::common::order_link::OrderLinks;
@@ -24,8 +25,11 @@ pub(crate) enum Request {
         quantity: Option<Quantity>,
         price: Option<Price>,
     },
-    /// Replay the open orders (after the private stream reconnected).
-    Reconcile,
+    /// Replay the executions since a time, then the open orders (after the private stream
+    /// reconnected).
+    Reconcile {
+        since: UnixNanos,
+    },
 }
 
 /// Runs until the gateway drops its command sender (or stops listening).
@@ -63,17 +67,43 @@ pub(crate) fn run(
                     })
                     .is_ok(),
             },
-            Request::Reconcile => match http.open_orders(symbol) {
-                Ok(orders) => orders
-                    .into_iter()
-                    .all(|order| events.send(GatewayEvent::RestOrder(order)).is_ok()),
-                // The next reconnect tries again; the stream itself goes on.
-                Err(_) => true,
-            },
+            Request::Reconcile { since } => reconcile(http, symbol, since, events),
         };
         if !posted {
             return;
         }
+    }
+}
+
+/// Executions first (fills before the cancel or completion that may follow them), then the
+/// open orders; a failed query is reported and the stream goes on.
+fn reconcile(
+    http: &HttpClient,
+    symbol: &str,
+    since: UnixNanos,
+    events: &Sender<GatewayEvent>,
+) -> bool {
+    let executions = match http.executions(symbol, since) {
+        Ok(executions) => executions,
+        Err(error) => {
+            return events
+                .send(GatewayEvent::ReconcileFailed(error.to_string()))
+                .is_ok();
+        }
+    };
+    if !executions
+        .into_iter()
+        .all(|execution| events.send(GatewayEvent::RestExecution(execution)).is_ok())
+    {
+        return false;
+    }
+    match http.open_orders(symbol) {
+        Ok(orders) => orders
+            .into_iter()
+            .all(|order| events.send(GatewayEvent::RestOrder(order)).is_ok()),
+        Err(error) => events
+            .send(GatewayEvent::ReconcileFailed(error.to_string()))
+            .is_ok(),
     }
 }
 

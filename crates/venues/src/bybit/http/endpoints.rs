@@ -7,8 +7,8 @@ use serde::de::DeserializeOwned;
 
 use super::client::HttpClient;
 use super::models::{
-    AckResponse, FundingRecord, ListResponse, OrderAck, OrderState, PositionState, RawFunding,
-    RawOrder, RawPosition, RawWallet, WalletState,
+    AckResponse, Execution, FundingRecord, ListResponse, OrderAck, OrderState, PositionState,
+    RawExecution, RawFunding, RawOrder, RawPosition, RawWallet, WalletState,
 };
 use super::query::{AmendOrder, CancelOrder, CreateOrder, query_string};
 use crate::VenueError;
@@ -20,6 +20,7 @@ pub const ORDER_CREATE: &str = "/v5/order/create";
 pub const ORDER_AMEND: &str = "/v5/order/amend";
 pub const ORDER_CANCEL: &str = "/v5/order/cancel";
 pub const ORDER_REALTIME: &str = "/v5/order/realtime";
+pub const EXECUTION_LIST: &str = "/v5/execution/list";
 pub const POSITION_LIST: &str = "/v5/position/list";
 pub const WALLET_BALANCE: &str = "/v5/account/wallet-balance";
 
@@ -92,6 +93,19 @@ impl HttpClient {
             .find(|order| order.order_link_id == order_link_id))
     }
 
+    /// Our executions of `symbol` since `since` (the first page, up to 100: enough to fill
+    /// the gap of a private-stream reconnect).
+    pub fn executions(&self, symbol: &str, since: UnixNanos) -> Result<Vec<Execution>, VenueError> {
+        let start = (since.0.max(0) / 1_000_000).to_string();
+        let query = query_string(&[
+            ("category", CATEGORY),
+            ("symbol", symbol),
+            ("startTime", &start),
+            ("limit", "100"),
+        ]);
+        parse_executions(&self.signed_get(EXECUTION_LIST, &query)?)
+    }
+
     pub fn positions(&self, symbol: &str) -> Result<Vec<PositionState>, VenueError> {
         let query = query_string(&[("category", CATEGORY), ("symbol", symbol)]);
         parse_positions(&self.signed_get(POSITION_LIST, &query)?)
@@ -126,6 +140,16 @@ pub fn parse_orders(body: &str) -> Result<Vec<OrderState>, VenueError> {
         .list
         .iter()
         .map(RawOrder::to_state)
+        .collect()
+}
+
+pub fn parse_executions(body: &str) -> Result<Vec<Execution>, VenueError> {
+    let response: ListResponse<RawExecution> = parse(body)?;
+    response
+        .result
+        .list
+        .iter()
+        .map(RawExecution::to_execution)
         .collect()
 }
 

@@ -1,5 +1,6 @@
-//! Response models of the order, position, wallet and funding endpoints, converted to fixed
-//! point. The private stream's `order`, `position` and `wallet` topics carry the same records
+//! Response models of the order, execution, position, wallet and funding endpoints, converted to fixed
+//! point. The private stream's `order`, `execution`, `position` and `wallet` topics carry the
+//! same records
 //! ([`crate::bybit::websocket::private_messages`] reuses them). Bybit writes numbers as
 //! strings; `""` or `null` means "not applicable" and becomes zero or `None` as documented
 //! per field.
@@ -294,6 +295,72 @@ impl RawFunding {
             rate: required(&self.funding_rate, "fundingRate")?,
             ts: optional_millis(Some(&self.funding_rate_timestamp), "fundingRateTimestamp")?
                 .ok_or_else(|| VenueError::Decode("funding without timestamp".to_owned()))?,
+        })
+    }
+}
+
+/// One execution in fixed point.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Execution {
+    pub symbol: String,
+    pub order_id: String,
+    pub order_link_id: String,
+    pub exec_id: String,
+    /// `Trade`, `Funding`, `AdlTrade`, `BustTrade`, `Settle`, ...
+    pub exec_type: String,
+    pub side: OrderSide,
+    pub price: Price,
+    pub quantity: Quantity,
+    /// Paid (negative = rebate / funding received), settlement currency.
+    pub fee: Money,
+    pub fee_rate: Rate,
+    pub is_maker: bool,
+    pub leaves_quantity: Quantity,
+    pub time: UnixNanos,
+}
+
+/// An execution record (`/v5/execution/list` and the `execution` topic).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RawExecution {
+    pub symbol: String,
+    pub order_id: String,
+    #[serde(default)]
+    pub order_link_id: String,
+    pub exec_id: String,
+    pub exec_type: String,
+    pub side: String,
+    pub exec_price: String,
+    pub exec_qty: String,
+    #[serde(default)]
+    pub exec_fee: Option<String>,
+    #[serde(default)]
+    pub fee_rate: Option<String>,
+    #[serde(default)]
+    pub is_maker: bool,
+    #[serde(default)]
+    pub leaves_qty: Option<String>,
+    pub exec_time: String,
+}
+
+impl RawExecution {
+    pub fn to_execution(&self) -> Result<Execution, VenueError> {
+        Ok(Execution {
+            symbol: self.symbol.clone(),
+            order_id: self.order_id.clone(),
+            order_link_id: self.order_link_id.clone(),
+            exec_id: self.exec_id.clone(),
+            exec_type: self.exec_type.clone(),
+            side: side(&self.side)?,
+            price: required(&self.exec_price, "execPrice")?,
+            quantity: required(&self.exec_qty, "execQty")?,
+            fee: optional(self.exec_fee.as_deref(), "execFee")?.unwrap_or(Money::ZERO),
+            fee_rate: optional(self.fee_rate.as_deref(), "feeRate")?.unwrap_or(Rate::ZERO),
+            is_maker: self.is_maker,
+            leaves_quantity: optional(self.leaves_qty.as_deref(), "leavesQty")?
+                .unwrap_or(Quantity::ZERO),
+            time: optional_millis(Some(&self.exec_time), "execTime")?
+                .ok_or_else(|| VenueError::Decode("execution without execTime".to_owned()))?,
         })
     }
 }

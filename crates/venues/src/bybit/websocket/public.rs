@@ -82,6 +82,9 @@ impl MarketDataFeed {
         sender: Sender<FeedMessage>,
     ) -> Result<FeedHandle, VenueError> {
         options.validate()?;
+        // Bybit symbols are upper case (`BTCUSDT`); topics with another case are refused.
+        let symbol = symbol.to_ascii_uppercase();
+        let symbol = symbol.as_str();
         let stop = Arc::new(AtomicBool::new(false));
         let stats = Arc::new(Mutex::new(FeedStats::default()));
         let worker = Worker {
