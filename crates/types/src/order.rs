@@ -173,9 +173,9 @@ pub enum RejectReason {
     NothingToReduce,
     /// The same order id was submitted twice.
     DuplicateId,
-    /// A live venue refused the order for a reason of its own (margin, risk limits, rate
-    /// limit); the adapter keeps the venue's code.
-    Venue,
+    /// A live venue refused the order for a reason outside this list (its adapter reports
+    /// the venue's code and message alongside).
+    VenueRefused,
 }
 
 /// Why an order left the book without filling completely.
@@ -188,8 +188,8 @@ pub enum CancelReason {
     PositionClosed,
     /// A `ConvertToMarketWithin` timeout found the market price outside its band.
     ConversionRefused,
-    /// A live venue cancelled the order on its own (e.g. its risk rules or a settlement).
-    Venue,
+    /// A live venue expired the order by its own rule (time in force, reduce-only remainder).
+    Expired,
 }
 
 /// What an exchange tells the engine.

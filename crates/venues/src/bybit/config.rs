@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::VenueError;
+use crate::{Endpoints, VenueError};
 
 use super::common::backoff::Backoff;
 
@@ -17,6 +17,19 @@ pub const CATEGORY: &str = "linear";
 pub const BOOK_DEPTHS: [u32; 4] = [1, 50, 200, 500];
 /// Bybit asks clients to ping every 20 s to keep a connection alive.
 pub const PING_INTERVAL: Duration = Duration::from_secs(20);
+
+// The Bybit hosts live here, beside the Bybit paths (an inherent impl may sit in any module of
+// the crate), so `endpoint.rs` stays venue-neutral.
+impl Endpoints {
+    /// Bybit v5 production: REST `https://api.bybit.com`, WebSocket `wss://stream.bybit.com`
+    /// (paths `/v5/public/linear`, `/v5/private`).
+    pub fn bybit_production() -> Self {
+        Self {
+            rest: "https://api.bybit.com".to_owned(),
+            websocket: "wss://stream.bybit.com".to_owned(),
+        }
+    }
+}
 
 /// Options of the public market-data feed.
 #[derive(Debug, Clone, PartialEq)]
@@ -138,6 +151,13 @@ impl Default for GatewayOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn production_hosts() {
+        let endpoints = Endpoints::bybit_production();
+        assert_eq!(endpoints.rest, "https://api.bybit.com");
+        assert_eq!(endpoints.websocket, "wss://stream.bybit.com");
+    }
 
     #[test]
     fn topics_and_validation() {

@@ -304,7 +304,7 @@ fn orders_reports_and_position_over_loopback() {
 }
 
 #[test]
-fn a_refused_auth_is_a_credentials_error() {
+fn a_refused_auth_is_an_error_of_connect() {
     let (address, server) = ws_server(|_, socket| {
         next_op(socket);
         send(socket, &recorded("ws_auth_failure.json"));
@@ -323,8 +323,9 @@ fn a_refused_auth_is_a_credentials_error() {
         GatewayOptions::default(),
     )
     .expect_err("refused");
+    // ws_auth_failure.json: retCode 10003, "Invalid apikey".
     assert!(
-        matches!(error, VenueError::Credentials(ref message) if message.contains("Invalid apikey")),
+        matches!(error, VenueError::Rejected { code: 10003, ref message, .. } if message == "Invalid apikey"),
         "{error}"
     );
     server.join().expect("server");

@@ -25,11 +25,11 @@ impl Credentials {
 
     /// Reads both variables through `lookup` (the environment, or a map in tests).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, VenueError> {
-        let read = |name: &str| {
-            lookup(name)
+        let read = |variable: &'static str| {
+            lookup(variable)
                 .map(|value| value.trim().to_owned())
                 .filter(|value| !value.is_empty())
-                .ok_or_else(|| VenueError::Credentials(format!("{name} is not set")))
+                .ok_or(VenueError::MissingCredentials { variable })
         };
         Ok(Self {
             api_key: read(API_KEY_VAR)?,

@@ -26,7 +26,7 @@ use crate::bybit::common::credentials::Credentials;
 use crate::bybit::common::order_link::OrderLinks;
 use crate::bybit::config::GatewayOptions;
 use crate::bybit::http::HttpClient;
-use crate::bybit::http::models::{Execution, OrderState, PositionState, WalletState};
+use crate::bybit::http::models::{Execution, OrderState, PositionState, WalletState, protocol};
 use crate::bybit::websocket::private::{self, PrivateStreamConfig, StreamEvent};
 use crate::bybit::websocket::private_messages::PrivateMessage;
 use crate::{Clock, Endpoints, TradingGateway, VenueError, VenuePosition};
@@ -186,22 +186,25 @@ impl Gateway {
                     self.status.stream_up = true;
                     return Ok(());
                 }
-                Ok(GatewayEvent::Stream(StreamEvent::AuthFailed(message))) => {
-                    return Err(VenueError::Credentials(format!(
-                        "Bybit refused the private-stream auth: {message}"
-                    )));
+                Ok(GatewayEvent::Stream(StreamEvent::AuthFailed { code, message })) => {
+                    return Err(VenueError::Rejected {
+                        context: "bybit private-stream auth".to_owned(),
+                        status: 0,
+                        code,
+                        message,
+                    });
                 }
                 Ok(GatewayEvent::Stream(StreamEvent::Ended)) => {
                     return Err(VenueError::Transport {
-                        message: "the Bybit private stream could not connect".to_owned(),
-                        terminal: false,
+                        context: "bybit private stream".to_owned(),
+                        reason: "could not connect".to_owned(),
                     });
                 }
                 Ok(other) => self.pending.push(other),
                 Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {
                     return Err(VenueError::Transport {
-                        message: format!("no private-stream auth within {timeout:?}"),
-                        terminal: false,
+                        context: "bybit private stream".to_owned(),
+                        reason: format!("no auth answer within {timeout:?}"),
                     });
                 }
             }
@@ -250,9 +253,8 @@ impl Gateway {
         self.commands
             .as_ref()
             .and_then(|commands| commands.send(request).ok())
-            .ok_or_else(|| VenueError::Transport {
-                message: "the Bybit order worker has stopped".to_owned(),
-                terminal: true,
+            .ok_or_else(|| VenueError::Stopped {
+                context: "bybit order worker".to_owned(),
             })
     }
 
@@ -280,10 +282,10 @@ impl Gateway {
                 self.status.malformed += 1;
                 self.status.last_error = Some(reason);
             }
-            GatewayEvent::Stream(StreamEvent::AuthFailed(reason)) => {
+            GatewayEvent::Stream(StreamEvent::AuthFailed { code, message }) => {
                 self.status.stream_up = false;
                 self.status.stream_ended = true;
-                self.status.last_error = Some(reason);
+                self.status.last_error = Some(format!("auth refused: retCode {code} {message}"));
             }
             GatewayEvent::Stream(StreamEvent::Ended) => {
                 self.status.stream_up = false;
@@ -381,7 +383,7 @@ impl TradingGateway for Gateway {
         {
             quantity = quantity
                 .try_add(position.quantity, "venue position")
-                .map_err(|error| VenueError::Decode(error.to_string()))?;
+                .map_err(|error| protocol("bybit position", error.to_string()))?;
         }
         Ok(VenuePosition { quantity })
     }
@@ -403,7 +405,7 @@ fn spawn(name: &str, body: impl FnOnce() + Send + 'static) -> Result<JoinHandle<
         .name(name.to_owned())
         .spawn(body)
         .map_err(|error| VenueError::Transport {
-            message: format!("cannot start thread {name}: {error}"),
-            terminal: true,
+            context: format!("thread {name}"),
+            reason: error.to_string(),
         })
 }

@@ -13,7 +13,8 @@
 //!   `EC_PostOnlyWillTakeLiquidity` (our `PostOnlyWouldCross`), or a create request refused
 //!   by REST (`retCode` → reason, see [`reject_reason_of_code`]).
 //! * `Canceled`: statuses `Cancelled`, `PartiallyFilledCanceled`, `Deactivated`; reason
-//!   `Requested` when we asked, `PositionClosed` for `CancelByReduceOnly`, else `Venue`.
+//!   `Requested` when we asked, `PositionClosed` for `CancelByReduceOnly`, else `Expired`
+//!   (the venue's own rule).
 //! * `CancelRejected`: a cancel request refused by REST (the order was complete or unknown).
 //!
 //! Messages about orders that are not ours (another `orderLinkId` prefix) are ignored.
@@ -111,7 +112,7 @@ impl ReportTranslator {
                 } else if order.cancel_type == "CancelByReduceOnly" {
                     CancelReason::PositionClosed
                 } else {
-                    CancelReason::Venue
+                    CancelReason::Expired
                 };
                 out.push(ExecutionReport::Canceled {
                     order_id: id,
@@ -187,7 +188,7 @@ impl ReportTranslator {
         ExecutionReport::Rejected {
             order_id: id,
             ts,
-            reason: code.map_or(RejectReason::Venue, reject_reason_of_code),
+            reason: code.map_or(RejectReason::VenueRefused, reject_reason_of_code),
         }
     }
 
@@ -225,7 +226,7 @@ pub fn reject_reason_of(text: &str) -> RejectReason {
             RejectReason::InvalidQuantity
         }
         "EC_PriceInvalid" | "EC_InvalidPrice" => RejectReason::InvalidPrice,
-        _ => RejectReason::Venue,
+        _ => RejectReason::VenueRefused,
     }
 }
 
@@ -238,6 +239,6 @@ pub fn reject_reason_of_code(code: i64) -> RejectReason {
         110003 => RejectReason::InvalidPrice,
         // OrderLinkedID is duplicate.
         110072 => RejectReason::DuplicateId,
-        _ => RejectReason::Venue,
+        _ => RejectReason::VenueRefused,
     }
 }

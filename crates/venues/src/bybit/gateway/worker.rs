@@ -118,16 +118,16 @@ fn submit(
     let body = CreateOrder::new(symbol, order, links);
     let failure = match http.create_order(&body) {
         Ok(_) => return true,
-        Err(VenueError::Api { code, message }) => GatewayEvent::SubmitFailed {
+        Err(VenueError::Rejected { code, message, .. }) => GatewayEvent::SubmitFailed {
             id: order.id,
             code: Some(code),
             message: format!("create refused: retCode {code} {message}"),
             at: clock.now(),
         },
-        Err(VenueError::RateLimited(message)) => GatewayEvent::SubmitFailed {
+        Err(VenueError::RateLimited { context, .. }) => GatewayEvent::SubmitFailed {
             id: order.id,
             code: Some(RATE_LIMIT_CODE),
-            message: format!("create refused by the rate limiter: {message}"),
+            message: format!("create refused by the rate limiter: {context}"),
             at: clock.now(),
         },
         Err(error) => match http.order_by_link(symbol, &body.order_link_id) {

@@ -12,9 +12,10 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::bybit::common::backoff::Backoff;
-use crate::bybit::common::credentials::Credentials;
+use crate::bybit::common::credentials::{API_KEY_VAR, Credentials};
 use crate::bybit::common::signing::rest_signature;
 use crate::bybit::config::GatewayOptions;
+use crate::bybit::http::models::protocol;
 use crate::{Clock, Endpoints, VenueError};
 
 /// Bybit's "too many visits" code (the API rate limit).
@@ -113,9 +114,16 @@ impl HttpClient {
                 .send_once(method, path, payload, signed)
                 .and_then(|body| check_status(&body).map(|()| body));
             match answer {
-                Err(VenueError::RateLimited(_)) if attempt < self.rate_limit_retries => {
+                Err(VenueError::RateLimited { .. }) if attempt < self.rate_limit_retries => {
                     std::thread::sleep(self.backoff.delay(attempt));
                     attempt += 1;
+                }
+                Err(VenueError::RateLimited { context, .. }) => {
+                    let wait = self.backoff.delay(attempt);
+                    return Err(VenueError::RateLimited {
+                        context,
+                        retry_after_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                    });
                 }
                 Err(error) => return Err(error),
                 Ok(body) => return Ok(body),
@@ -135,9 +143,12 @@ impl HttpClient {
             _ => format!("{}{path}", self.base),
         };
         let headers = if signed {
-            let credentials = self.credentials.as_ref().ok_or_else(|| {
-                VenueError::Credentials("a signed Bybit request needs API credentials".to_owned())
-            })?;
+            let credentials = self
+                .credentials
+                .as_ref()
+                .ok_or(VenueError::MissingCredentials {
+                    variable: API_KEY_VAR,
+                })?;
             let timestamp = self.clock.now().0.max(0) as u64 / 1_000_000;
             let signature = rest_signature(credentials, timestamp, self.recv_window_ms, payload);
             vec![
@@ -168,20 +179,39 @@ impl HttpClient {
                 request.send(payload)
             }
         };
-        let mut response = result.map_err(|error| transport(path, error))?;
+        let mut response = result.map_err(|error| transport(&url, path, error))?;
         let status = response.status().as_u16();
         let body = response
             .body_mut()
             .read_to_string()
-            .map_err(|error| transport(path, error))?;
+            .map_err(|error| transport(&url, path, error))?;
         match status {
             200..=299 => Ok(body),
             // Bybit answers an IP over its rate limit with 403 (or 429): back off.
-            403 | 429 => Err(VenueError::RateLimited(format!("HTTP {status} on {path}"))),
-            _ => Err(VenueError::Transport {
-                message: format!("HTTP {status} on {path}"),
-                terminal: (400..500).contains(&status),
+            403 | 429 => Err(VenueError::RateLimited {
+                context: format!("bybit {path}: HTTP {status}"),
+                retry_after_ms: 0,
             }),
+            // A JSON answer with a retCode says more than the status.
+            _ => match check_status(&body) {
+                Err(VenueError::Rejected {
+                    context,
+                    code,
+                    message,
+                    ..
+                }) => Err(VenueError::Rejected {
+                    context,
+                    status,
+                    code,
+                    message,
+                }),
+                _ => Err(VenueError::Rejected {
+                    context: format!("bybit {path}"),
+                    status,
+                    code: 0,
+                    message: body.chars().take(200).collect(),
+                }),
+            },
         }
     }
 }
@@ -190,22 +220,32 @@ impl HttpClient {
 /// error).
 pub fn check_status(body: &str) -> Result<(), VenueError> {
     let status: Status = serde_json::from_str(body)
-        .map_err(|error| VenueError::Decode(format!("Bybit response without retCode: {error}")))?;
+        .map_err(|error| protocol("bybit", format!("answer without retCode: {error}")))?;
     match status.ret_code {
         0 => Ok(()),
-        RATE_LIMIT_CODE => Err(VenueError::RateLimited(status.ret_msg)),
-        code => Err(VenueError::Api {
+        RATE_LIMIT_CODE => Err(VenueError::RateLimited {
+            context: format!("bybit retCode {RATE_LIMIT_CODE} {}", status.ret_msg),
+            retry_after_ms: 0,
+        }),
+        code => Err(VenueError::Rejected {
+            context: "bybit".to_owned(),
+            status: 200,
             code,
             message: status.ret_msg,
         }),
     }
 }
 
-fn transport(path: &str, error: ureq::Error) -> VenueError {
-    let terminal = matches!(error, ureq::Error::BadUri(_) | ureq::Error::HostNotFound);
-    VenueError::Transport {
-        message: format!("{path}: {error}"),
-        terminal,
+fn transport(url: &str, path: &str, error: ureq::Error) -> VenueError {
+    match error {
+        ureq::Error::BadUri(reason) => VenueError::Endpoint {
+            endpoint: url.to_owned(),
+            reason,
+        },
+        other => VenueError::Transport {
+            context: format!("bybit {path}"),
+            reason: other.to_string(),
+        },
     }
 }
 
@@ -217,10 +257,21 @@ mod tests {
     fn status_codes_become_typed_errors() {
         assert!(check_status(r#"{"retCode":0,"retMsg":"OK","result":{}}"#).is_ok());
         let error = check_status(r#"{"retCode":10006,"retMsg":"Too many visits!"}"#).unwrap_err();
-        assert!(error.is_rate_limit());
+        assert!(matches!(error, VenueError::RateLimited { .. }));
         assert!(!error.is_terminal());
         let error = check_status(r#"{"retCode":110007,"retMsg":"ab not enough"}"#).unwrap_err();
-        assert!(matches!(error, VenueError::Api { code: 110_007, .. }));
-        assert!(matches!(check_status("<html>"), Err(VenueError::Decode(_))));
+        assert!(matches!(
+            error,
+            VenueError::Rejected {
+                code: 110_007,
+                ref message,
+                ..
+            } if message == "ab not enough"
+        ));
+        assert!(error.is_terminal());
+        assert!(matches!(
+            check_status("<html>"),
+            Err(VenueError::Protocol { .. })
+        ));
     }
 }

@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use super::client::HttpClient;
 use super::models::{
     AckResponse, Execution, FundingRecord, ListResponse, OrderAck, OrderState, PositionState,
-    RawExecution, RawFunding, RawOrder, RawPosition, RawWallet, WalletState,
+    RawExecution, RawFunding, RawOrder, RawPosition, RawWallet, WalletState, protocol,
 };
 use super::query::{AmendOrder, CancelOrder, CreateOrder, query_string};
 use crate::VenueError;
@@ -41,7 +41,7 @@ impl HttpClient {
         ]);
         let body = self.public_get(ORDERBOOK, &query)?;
         decode_orderbook_response(body.as_bytes(), Some(ts_recv), out)
-            .map_err(|error| VenueError::Decode(error.0))
+            .map_err(|error| protocol("bybit order book", error.0))
     }
 
     /// Settled funding rates, newest first.
@@ -123,14 +123,14 @@ impl HttpClient {
         order: &T,
     ) -> Result<OrderAck, VenueError> {
         let body = serde_json::to_string(order)
-            .map_err(|error| VenueError::Decode(format!("order body: {error}")))?;
+            .map_err(|error| protocol("bybit", format!("order body: {error}")))?;
         let answer = self.signed_post(path, &body)?;
         Ok(parse::<AckResponse>(&answer)?.result)
     }
 }
 
 fn parse<T: DeserializeOwned>(body: &str) -> Result<T, VenueError> {
-    serde_json::from_str(body).map_err(|error| VenueError::Decode(format!("Bybit answer: {error}")))
+    serde_json::from_str(body).map_err(|error| protocol("bybit", format!("Bybit answer: {error}")))
 }
 
 pub fn parse_orders(body: &str) -> Result<Vec<OrderState>, VenueError> {

@@ -194,7 +194,7 @@ impl RawPosition {
                 .try_neg("position size")
                 .map_err(|error| decode("size", &error))?,
             "" | "None" => Quantity::ZERO,
-            other => return Err(VenueError::Decode(format!("position side {other:?}"))),
+            other => return Err(protocol("bybit", format!("position side {other:?}"))),
         };
         let entry = self.entry_price.as_deref().or(self.avg_price.as_deref());
         Ok(PositionState {
@@ -294,7 +294,7 @@ impl RawFunding {
         Ok(FundingRecord {
             rate: required(&self.funding_rate, "fundingRate")?,
             ts: optional_millis(Some(&self.funding_rate_timestamp), "fundingRateTimestamp")?
-                .ok_or_else(|| VenueError::Decode("funding without timestamp".to_owned()))?,
+                .ok_or_else(|| protocol("bybit", "funding without timestamp"))?,
         })
     }
 }
@@ -360,7 +360,7 @@ impl RawExecution {
             leaves_quantity: optional(self.leaves_qty.as_deref(), "leavesQty")?
                 .unwrap_or(Quantity::ZERO),
             time: optional_millis(Some(&self.exec_time), "execTime")?
-                .ok_or_else(|| VenueError::Decode("execution without execTime".to_owned()))?,
+                .ok_or_else(|| protocol("bybit", "execution without execTime"))?,
         })
     }
 }
@@ -370,7 +370,7 @@ pub fn side(text: &str) -> Result<OrderSide, VenueError> {
     match text {
         "Buy" => Ok(OrderSide::Buy),
         "Sell" => Ok(OrderSide::Sell),
-        other => Err(VenueError::Decode(format!("side {other:?}"))),
+        other => Err(protocol("bybit", format!("side {other:?}"))),
     }
 }
 
@@ -403,10 +403,18 @@ pub fn optional_millis(text: Option<&str>, name: &str) -> Result<Option<UnixNano
             .and_then(|ms| ms.checked_mul(1_000_000))
             .filter(|nanos| *nanos >= 0)
             .map(|nanos| Some(UnixNanos(nanos)))
-            .ok_or_else(|| VenueError::Decode(format!("{name} {text:?} is not a time in ms"))),
+            .ok_or_else(|| protocol("bybit", format!("{name} {text:?} is not a time in ms"))),
     }
 }
 
 fn decode(name: &str, error: &TypesError) -> VenueError {
-    VenueError::Decode(format!("{name}: {error}"))
+    protocol("bybit", format!("{name}: {error}"))
+}
+
+/// An answer without the documented shape.
+pub fn protocol(context: &str, reason: impl Into<String>) -> VenueError {
+    VenueError::Protocol {
+        context: context.to_owned(),
+        reason: reason.into(),
+    }
 }

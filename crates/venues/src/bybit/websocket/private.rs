@@ -33,8 +33,11 @@ pub enum StreamEvent {
     Malformed(String),
     /// The connection was lost; reconnecting.
     Down(String),
-    /// `auth` was refused: the stream has ended.
-    AuthFailed(String),
+    /// `auth` was refused (`retCode`, message): the stream has ended.
+    AuthFailed {
+        code: i64,
+        message: String,
+    },
     /// Gave up reconnecting (or stopped): the stream has ended.
     Ended,
 }
@@ -167,12 +170,16 @@ fn session(
         if let PrivateMessage::Control {
             op,
             success,
+            code,
             message,
         } = &message
             && op == "auth"
         {
             if *success != Some(true) {
-                sink(StreamEvent::AuthFailed(message.clone()));
+                sink(StreamEvent::AuthFailed {
+                    code: code.unwrap_or(0),
+                    message: message.clone(),
+                });
                 return Outcome::Ended;
             }
             let subscribe = serde_json::json!({

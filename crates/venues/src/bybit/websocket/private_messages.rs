@@ -10,6 +10,7 @@ use crate::VenueError;
 pub use crate::bybit::http::models::Execution;
 use crate::bybit::http::models::{
     OrderState, PositionState, RawExecution, RawOrder, RawPosition, RawWallet, WalletState,
+    protocol,
 };
 
 /// One private-stream message.
@@ -19,10 +20,12 @@ pub enum PrivateMessage {
     Executions(Vec<Execution>),
     Positions(Vec<PositionState>),
     Wallets(Vec<WalletState>),
-    /// A reply to one of our ops (`auth`, `subscribe`, `ping`/`pong`).
+    /// A reply to one of our ops (`auth`, `subscribe`, `ping`/`pong`); `code` = `retCode`
+    /// when sent.
     Control {
         op: String,
         success: Option<bool>,
+        code: Option<i64>,
         message: String,
     },
     /// A topic we do not use.
@@ -43,6 +46,8 @@ struct Envelope {
     ret_msg: Option<String>,
     #[serde(default, rename = "retMsg")]
     ret_msg_camel: Option<String>,
+    #[serde(default, rename = "retCode")]
+    ret_code: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -53,7 +58,7 @@ struct Topic<T> {
 /// Parses one private-stream text frame.
 pub fn parse(text: &str) -> Result<PrivateMessage, VenueError> {
     let envelope: Envelope = serde_json::from_str(text)
-        .map_err(|error| VenueError::Decode(format!("private message: {error}")))?;
+        .map_err(|error| protocol("bybit", format!("private message: {error}")))?;
     let topic = envelope.topic.unwrap_or_default();
     match topic.as_str() {
         "order" => Ok(PrivateMessage::Orders(
@@ -84,14 +89,13 @@ pub fn parse(text: &str) -> Result<PrivateMessage, VenueError> {
             Some(op) => Ok(PrivateMessage::Control {
                 op,
                 success: envelope.success,
+                code: envelope.ret_code,
                 message: envelope
                     .ret_msg
                     .or(envelope.ret_msg_camel)
                     .unwrap_or_default(),
             }),
-            None => Err(VenueError::Decode(
-                "private message without topic or op".to_owned(),
-            )),
+            None => Err(protocol("bybit", "private message without topic or op")),
         },
         _ => Ok(PrivateMessage::Other { topic }),
     }
@@ -100,5 +104,5 @@ pub fn parse(text: &str) -> Result<PrivateMessage, VenueError> {
 fn data<T: DeserializeOwned>(text: &str) -> Result<Vec<T>, VenueError> {
     serde_json::from_str::<Topic<T>>(text)
         .map(|topic| topic.data)
-        .map_err(|error| VenueError::Decode(format!("private message data: {error}")))
+        .map_err(|error| protocol("bybit", format!("private message data: {error}")))
 }

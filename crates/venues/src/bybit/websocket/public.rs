@@ -105,8 +105,8 @@ impl MarketDataFeed {
             .name(format!("bybit-feed-{symbol}"))
             .spawn(move || worker.run())
             .map_err(|error| VenueError::Transport {
-                message: format!("cannot start the feed thread: {error}"),
-                terminal: true,
+                context: "bybit feed thread".to_owned(),
+                reason: error.to_string(),
             })?;
         Ok(FeedHandle {
             stop,
