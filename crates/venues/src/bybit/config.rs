@@ -49,8 +49,9 @@ pub struct FeedOptions {
     pub backoff: Backoff,
     /// Seed of the jitter generator (deterministic delays in tests).
     pub seed: u64,
-    /// The feed closes for good after this many consecutive failed connection attempts
-    /// (refused, unreachable or a failed handshake; a connection that was up resets the count).
+    /// The feed closes for good after this many consecutive connection attempts without a
+    /// book (refused, unreachable, a failed handshake, or a connection lost before its first
+    /// snapshot); a connection that delivered a snapshot resets the count.
     pub give_up_after: u32,
     /// After a resubscribe for a book resync, reconnect when no snapshot came within this time.
     pub resync_timeout: Duration,

@@ -320,3 +320,40 @@ fn nothing_listening_closes_for_good() {
     let stats = handle.join();
     assert_eq!((stats.connections, stats.failed_connects), (0, 2));
 }
+
+#[test]
+fn connections_that_never_give_a_book_close_for_good() {
+    // Accepts, reads the subscription, hangs up: twice (give_up_after = 2).
+    let (address, server) = ws_server(|connection, socket| {
+        assert_eq!(next_op(socket)["op"], "subscribe");
+        let _ = socket.close(None);
+        let _ = socket.flush();
+        connection == 0
+    });
+    let (sender, receiver) = mpsc::channel();
+    let handle = MarketDataFeed::spawn(
+        endpoints(address),
+        "BTCUSDT",
+        options(),
+        Arc::new(WallClock),
+        sender,
+    )
+    .expect("spawn");
+    let messages = collect(&receiver);
+    server.join().expect("server");
+    let kinds: Vec<&str> = messages
+        .iter()
+        .map(|message| match message {
+            FeedMessage::Resync { .. } => "resync",
+            FeedMessage::Disconnected { .. } => "disconnected",
+            FeedMessage::Closed { .. } => "closed",
+            FeedMessage::Event(_) => "event",
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        ["resync", "disconnected", "resync", "disconnected", "closed"]
+    );
+    let stats = handle.join();
+    assert_eq!((stats.connections, stats.failed_connects), (2, 0));
+}

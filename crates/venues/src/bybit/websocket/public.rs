@@ -17,9 +17,12 @@
 //!    (`base · 2^n`, capped at 60 s, jittered by a seeded generator; `n` restarts at 0 after
 //!    a connection that delivered a snapshot).
 //! 5. **Closed for good** ([`FeedMessage::Closed`], then the thread ends): after
-//!    `give_up_after` consecutive failed connection attempts (refused, unreachable, failed
-//!    handshake — e.g. the local mock exchange exited), or when [`FeedHandle::stop`] was
-//!    called (or the handle dropped). A receiver that hung up ends the thread silently.
+//!    `give_up_after` consecutive connection attempts that gave no book — refused,
+//!    unreachable, a failed handshake (e.g. the local mock exchange exited), or a connection
+//!    that ended before its first snapshot (a server that accepts but has nothing to send) —
+//!    or when [`FeedHandle::stop`] was called (or the handle dropped). A connection that
+//!    delivered a snapshot resets the count. A receiver that hung up ends the thread
+//!    silently.
 //!
 //! Timers use the injected [`Clock`]; only the socket's read timeout and the backoff sleeps
 //! are real time.
@@ -125,7 +128,8 @@ pub struct FeedHandle {
 }
 
 impl FeedHandle {
-    /// Asks the feed to end: it sends `Closed` and its thread ends within a poll interval.
+    /// Asks the feed to end: it sends `Closed` and its thread ends within a poll interval
+    /// (or the connect timeout, while a connection attempt is under way).
     pub fn stop(&self) {
         self.stop.store(true, Ordering::Relaxed);
     }
@@ -205,7 +209,6 @@ impl Worker {
                     continue;
                 }
             };
-            failures = 0;
             self.update(|stats| stats.connections += 1);
             let reason = if first {
                 ResyncReason::Start
@@ -226,7 +229,14 @@ impl Worker {
                         return;
                     }
                     if synced {
+                        failures = 0;
                         attempt = 0;
+                    } else {
+                        // Connected but never got a book: counts toward giving up.
+                        failures += 1;
+                        if failures >= self.options.give_up_after {
+                            break;
+                        }
                     }
                     if !self.back_off(&mut attempt) {
                         break;
