@@ -126,6 +126,9 @@ pub struct GatewayOptions {
     pub order_link_prefix: String,
     /// Retries of a request refused by the rate limiter (retCode 10006) before giving up.
     pub rate_limit_retries: u32,
+    /// Order requests (create, amend, cancel) sent per second at most, evenly spaced (Bybit
+    /// allows 10 per second per endpoint on linear contracts by default).
+    pub max_orders_per_second: u32,
     /// Private-stream ping interval.
     pub ping_interval: Duration,
     /// Private-stream reconnect delays.
@@ -141,6 +144,7 @@ impl Default for GatewayOptions {
             recv_window_ms: 5000,
             order_link_prefix: "at-".to_owned(),
             rate_limit_retries: 3,
+            max_orders_per_second: 10,
             ping_interval: PING_INTERVAL,
             backoff: Backoff::default(),
             seed: 0x5eed_9a7e,

@@ -152,11 +152,13 @@ impl Gateway {
         let worker_symbol = symbol.to_owned();
         let worker_links = links.clone();
         let worker_clock = Arc::clone(&clock);
+        let mut pacer = worker::Pacer::new(options.max_orders_per_second);
         let worker = spawn("bybit-orders", move || {
             worker::run(
                 &worker_http,
                 &worker_links,
                 &worker_symbol,
+                &mut pacer,
                 &requests,
                 &event_sender,
                 &*worker_clock,

@@ -1,4 +1,5 @@
-//! The REST worker of the gateway: sends order requests one at a time, in command order, and
+//! The REST worker of the gateway: sends order requests one at a time, in command order,
+//! paced under the venue's order rate limit ([`Pacer`]), and
 //! posts refusals back as [`GatewayEvent`]s (acceptances and fills come from the private
 //! stream). A create without an answer (timeout, connection lost) is looked up by its
 //! `orderLinkId`: found → its record is replayed, not found → rejected. After a private-stream
@@ -37,11 +38,15 @@ pub(crate) fn run(
     http: &HttpClient,
     links: &OrderLinks,
     symbol: &str,
+    pacer: &mut Pacer,
     requests: &Receiver<Request>,
     events: &Sender<GatewayEvent>,
     clock: &dyn Clock,
 ) {
     for request in requests {
+        if !matches!(request, Request::Reconcile { .. }) {
+            pacer.wait(clock);
+        }
         let posted = match request {
             Request::Submit(order) => submit(http, links, symbol, &order, events, clock),
             Request::Cancel(id) => match http.cancel_order(&CancelOrder::new(symbol, id, links)) {
@@ -72,6 +77,40 @@ pub(crate) fn run(
         if !posted {
             return;
         }
+    }
+}
+
+/// Spaces order requests at least `1 / max_orders_per_second` apart (by the injected clock),
+/// so a burst of commands stays under the venue's rate limit instead of being refused.
+#[derive(Debug, Clone)]
+pub(crate) struct Pacer {
+    interval_nanos: i64,
+    last: Option<UnixNanos>,
+}
+
+impl Pacer {
+    pub(crate) fn new(max_per_second: u32) -> Self {
+        Self {
+            interval_nanos: 1_000_000_000 / i64::from(max_per_second.max(1)),
+            last: None,
+        }
+    }
+
+    /// How long to wait at `now` before the next request.
+    fn delay(&self, now: UnixNanos) -> std::time::Duration {
+        let Some(last) = self.last else {
+            return std::time::Duration::ZERO;
+        };
+        let left = self.interval_nanos - now.0.saturating_sub(last.0);
+        std::time::Duration::from_nanos(u64::try_from(left).unwrap_or(0))
+    }
+
+    fn wait(&mut self, clock: &dyn Clock) {
+        let delay = self.delay(clock.now());
+        if !delay.is_zero() {
+            std::thread::sleep(delay);
+        }
+        self.last = Some(clock.now());
     }
 }
 
@@ -147,4 +186,24 @@ fn submit(
         },
     };
     events.send(failure).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pacer_spaces_requests() {
+        // 10 per second: 100 ms apart.
+        let mut pacer = Pacer::new(10);
+        assert!(pacer.delay(UnixNanos(5)).is_zero());
+        pacer.last = Some(UnixNanos(1_000_000_000));
+        assert_eq!(
+            pacer.delay(UnixNanos(1_030_000_000)),
+            std::time::Duration::from_millis(70)
+        );
+        assert!(pacer.delay(UnixNanos(1_100_000_000)).is_zero());
+        assert!(pacer.delay(UnixNanos(2_000_000_000)).is_zero());
+        assert_eq!(Pacer::new(0).interval_nanos, 1_000_000_000);
+    }
 }
