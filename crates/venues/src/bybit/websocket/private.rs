@@ -55,7 +55,8 @@ pub struct PrivateStreamConfig {
 }
 
 /// Runs the stream on the calling thread until `stop`, a refused auth, `give_up_after`
-/// failed connections in a row, or `sink` returning false (its owner is gone).
+/// connection attempts in a row that never came up (refused, unreachable, no auth answer), or
+/// `sink` returning false (its owner is gone).
 pub fn run(
     config: &PrivateStreamConfig,
     clock: &Arc<dyn Clock>,
@@ -68,25 +69,23 @@ pub fn run(
     let mut request = 0_u64;
     while !stop.load(Ordering::Relaxed) {
         let outcome = match connect(&config.websocket, PRIVATE_PATH, config.connect_timeout) {
-            Ok(mut socket) => {
-                failures = 0;
-                session(config, clock, stop, sink, &mut socket, &mut request)
-            }
-            Err(reason) => {
-                failures += 1;
-                if failures >= config.give_up_after {
-                    break;
-                }
-                Outcome::Lost(reason, false)
-            }
+            Ok(mut socket) => session(config, clock, stop, sink, &mut socket, &mut request),
+            Err(reason) => Outcome::Lost(reason, false),
         };
         match outcome {
             Outcome::Ended => return,
             Outcome::Lost(reason, was_up) => {
                 if was_up {
+                    failures = 0;
                     attempt = 0;
                     if !sink(StreamEvent::Down(reason)) {
                         return;
+                    }
+                } else {
+                    // Refused, unreachable, or connected but never authenticated.
+                    failures += 1;
+                    if failures >= config.give_up_after {
+                        break;
                     }
                 }
                 let delay = jitter.apply(config.backoff.delay(attempt));
