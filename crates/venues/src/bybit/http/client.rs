@@ -4,7 +4,7 @@
 //! and `X-BAPI-SIGN` ([`crate::bybit::common::signing`]). Every answer goes through
 //! [`check_status`]: `retCode` 0 passes; 10006 (too many visits) and HTTP 403/429 are
 //! [`VenueError::RateLimited`], retried after a backoff `rate_limit_retries` times; anything
-//! else is [`VenueError::Api`].
+//! else is [`VenueError::Rejected`].
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -216,8 +216,8 @@ impl HttpClient {
     }
 }
 
-/// `retCode` 0 passes; anything else is [`VenueError::Api`] (a body without one is a decode
-/// error).
+/// `retCode` 0 passes; 10006 is [`VenueError::RateLimited`]; anything else is
+/// [`VenueError::Rejected`] (a body without one is [`VenueError::Protocol`]).
 pub fn check_status(body: &str) -> Result<(), VenueError> {
     let status: Status = serde_json::from_str(body)
         .map_err(|error| protocol("bybit", format!("answer without retCode: {error}")))?;
