@@ -160,9 +160,35 @@ impl BybitDecoder {
         out: &mut Vec<MarketEvent>,
     ) -> Result<Decoded<'a>, MessageError> {
         // Fast path: the topic named in the text picks the typed parse (one pass over an
-        // order-book message, the bulk of a dump); the typed parse re-checks the topic.
-        let topic = sniff_topic(json).unwrap_or_default();
-        let typed = if topic.starts_with("orderbook.") {
+        // order-book message, the bulk of a dump); the typed parse re-checks the topic. When
+        // the text names no known topic plainly (escapes, odd spacing), the parsed envelope's
+        // topic decides.
+        let mut typed = self.typed(sniff_topic(json).unwrap_or_default(), json, ts_recv, out);
+        if typed.is_none()
+            && let Ok(envelope) = serde_json::from_slice::<Envelope<'_>>(json)
+        {
+            let topic = envelope.topic.as_deref().unwrap_or_default();
+            typed = self.typed(topic, json, ts_recv, out);
+        }
+        match typed {
+            Some(Ok(Some(decoded))) => Ok(decoded),
+            // Parsed, but the top-level topic is not what the text suggested: classify below.
+            Some(Ok(None)) => classify(json, None),
+            Some(Err(TypedError::Invalid(reason))) => Err(MessageError(reason)),
+            Some(Err(TypedError::Json(error))) => classify(json, Some(error)),
+            None => classify(json, None),
+        }
+    }
+
+    /// The typed parse of `topic`'s kind, if this decoder decodes it.
+    fn typed<'a>(
+        &mut self,
+        topic: &str,
+        json: &'a [u8],
+        ts_recv: Option<UnixNanos>,
+        out: &mut Vec<MarketEvent>,
+    ) -> Option<Typed<'a>> {
+        if topic.starts_with("orderbook.") {
             Some(orderbook::decode(json, ts_recv, out))
         } else if self.topics == TopicSet::OrderbookOnly {
             None
@@ -174,14 +200,6 @@ impl BybitDecoder {
             Some(liquidation::decode(json, ts_recv, out))
         } else {
             None
-        };
-        match typed {
-            Some(Ok(Some(decoded))) => Ok(decoded),
-            // Parsed, but the top-level topic is not what the text suggested: classify below.
-            Some(Ok(None)) => classify(json, None),
-            Some(Err(TypedError::Invalid(reason))) => Err(MessageError(reason)),
-            Some(Err(TypedError::Json(error))) => classify(json, Some(error)),
-            None => classify(json, None),
         }
     }
 
@@ -360,6 +378,21 @@ mod tests {
             "{error}"
         );
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn an_escaped_topic_is_still_decoded() {
+        // "BTCUSDT" with its "U" escaped: the plain-text sniff cannot read it.
+        let json = br#"{"topic":"orderbook.1.BTC\u0055SDT","type":"snapshot","ts":1,"data":{"s":"BTCUSDT","b":[["100","1"]],"a":[],"u":4,"seq":5}}"#;
+        let mut out = Vec::new();
+        let decoded = BybitDecoder::default()
+            .decode(json, None, &mut out)
+            .unwrap();
+        assert!(
+            matches!(decoded, Decoded::Market { channel: Channel::Orderbook { update_id: 4, .. }, ref symbol } if symbol == "BTCUSDT"),
+            "{decoded:?}"
+        );
+        assert_eq!(out.len(), 1);
     }
 
     #[test]
