@@ -126,6 +126,8 @@ pub struct GatewayOptions {
     pub order_link_prefix: String,
     /// Retries of a request refused by the rate limiter (retCode 10006) before giving up.
     pub rate_limit_retries: u32,
+    /// Waits between those retries (exponential from `base`, capped).
+    pub rate_limit_backoff: Backoff,
     /// Order requests (create, amend, cancel) sent per second at most, evenly spaced (Bybit
     /// allows 10 per second per endpoint on linear contracts by default).
     pub max_orders_per_second: u32,
@@ -144,6 +146,10 @@ impl Default for GatewayOptions {
             recv_window_ms: 5000,
             order_link_prefix: "at-".to_owned(),
             rate_limit_retries: 3,
+            rate_limit_backoff: Backoff {
+                base: Duration::from_millis(500),
+                cap: Duration::from_secs(10),
+            },
             max_orders_per_second: 10,
             ping_interval: PING_INTERVAL,
             backoff: Backoff::default(),

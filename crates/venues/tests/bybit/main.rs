@@ -5,4 +5,5 @@
 mod feed_loopback;
 mod gateway_loopback;
 mod recorded;
+mod rest_loopback;
 mod support;

@@ -7,7 +7,6 @@
 //! else is [`VenueError::Rejected`].
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -78,10 +77,7 @@ impl HttpClient {
             credentials,
             recv_window_ms: options.recv_window_ms,
             rate_limit_retries: options.rate_limit_retries,
-            backoff: Backoff {
-                base: Duration::from_millis(500),
-                cap: Duration::from_secs(10),
-            },
+            backoff: options.rate_limit_backoff,
             clock,
         }
     }
