@@ -76,6 +76,21 @@ export interface EquityColumns {
   position: number[];
 }
 
+/** P&L of one calendar period (exact decimal strings). */
+export interface PeriodRow {
+  start: string;
+  pnl: string;
+  end_equity: string;
+  trades: number;
+}
+
+/** `/performance`: P&L by period, the drawdown curve (fraction ≤ 0), the rolling Sharpe. */
+export interface RunPerformance {
+  periods: { day: PeriodRow[]; week: PeriodRow[]; month: PeriodRow[] };
+  drawdown: { time: number[]; drawdown: number[] };
+  rolling_sharpe: { window_days: number; series: { time: number[]; sharpe: (number | null)[] } };
+}
+
 export interface Leg {
   time: number;
   price: string;
@@ -187,6 +202,7 @@ export const api = {
     getJson<{ trades: TradeColumns }>(`/api/runs/${enc(name)}/trades?layout=columns`).then((r) => r.trades),
   equityColumns: (name: string) =>
     getJson<{ equity: EquityColumns }>(`/api/runs/${enc(name)}/equity?layout=columns`).then((r) => r.equity),
+  performance: (name: string) => getJson<RunPerformance>(`/api/runs/${enc(name)}/performance`),
   signals: (name: string) =>
     getJson<{ signals: Signal[] }>(`/api/runs/${enc(name)}/signals?kind=signal`).then((r) => r.signals),
   profile: (name: string, bins: number) =>

@@ -3,14 +3,31 @@
 // message; nothing is written to the console.
 import "./style.css";
 
-import { ApiFailure, api, type BarColumns, type GridRows, type Profile, type RunSummary, type TradeColumns } from "./api";
-import { drawChart, drawEquity, type DrawnChart } from "./chart";
+import {
+  ApiFailure,
+  api,
+  type BarColumns,
+  type GridRows,
+  type RunPerformance,
+  type PeriodRow,
+  type Profile,
+  type RunSummary,
+  type TradeColumns,
+} from "./api";
+import { drawChart, drawEquity, drawRisk, type DrawnChart } from "./chart";
 import { drawProfile, type ProfileView } from "./profile";
 
 /** What the page drew, read by the browser tests (`window.dashboard`). */
 export interface DashboardState {
   view: string;
-  run?: { name: string; bars: BarColumns; trades: TradeColumns; drawn: DrawnChart; profile: Profile | null };
+  run?: {
+    name: string;
+    bars: BarColumns;
+    trades: TradeColumns;
+    drawn: DrawnChart;
+    profile: Profile | null;
+    performance: RunPerformance;
+  };
   grid?: GridRows;
   ready: boolean;
 }
@@ -149,20 +166,67 @@ function tradesTable(trades: TradeColumns): HTMLElement {
   );
 }
 
+type PeriodName = "day" | "week" | "month";
+
+/** P&L by period: the rows of one period kind, with buttons to switch. */
+function periodTable(performance: RunPerformance, currency: string): HTMLElement {
+  const box = h("div", { id: "periods" });
+  const render = (period: PeriodName) => {
+    const rows: PeriodRow[] = performance.periods[period];
+    const buttons = (["day", "week", "month"] as PeriodName[]).map((name) => {
+      const button = h(
+        "button",
+        { type: "button", "data-period": name, "aria-pressed": String(name === period) },
+        name === "day" ? "Daily" : name === "week" ? "Weekly" : "Monthly",
+      );
+      button.addEventListener("click", () => render(name));
+      return button;
+    });
+    box.replaceChildren(
+      h("div", { class: "aside-head" }, h("h2", {}, `P&L by ${period} (${currency})`), h("span", {}, ...buttons)),
+      rows.length
+        ? h(
+            "table",
+            { id: "period-table", "data-period": period },
+            h("thead", {}, h("tr", {}, ...["from", "P&L", "equity", "trades"].map((t) => h("th", {}, t)))),
+            h(
+              "tbody",
+              {},
+              ...rows.map((row) =>
+                h(
+                  "tr",
+                  {},
+                  h("td", {}, row.start),
+                  h("td", { class: `num ${Number(row.pnl) >= 0 ? "up" : "down"}` }, row.pnl),
+                  h("td", { class: "num" }, row.end_equity),
+                  h("td", { class: "num" }, String(row.trades)),
+                ),
+              ),
+            ),
+          )
+        : h("p", { class: "muted" }, "No equity points."),
+    );
+  };
+  render("day");
+  return box;
+}
+
 async function runView(name: string): Promise<void> {
   // Asked for at once with the rest; drawn when the chart is.
   const profileAnswer = api.profile(name, 60);
   profileAnswer.catch(() => undefined);
-  const [summary, bars, trades, signals, equity] = await Promise.all([
+  const [summary, bars, trades, signals, equity, risk] = await Promise.all([
     api.run(name),
     api.barColumns(name),
     api.tradeColumns(name),
     api.signals(name),
     api.equityColumns(name),
+    api.performance(name),
   ]);
   performance.mark("run-data");
   const chartBox = h("div", { id: "chart", "data-bars": String(bars.time.length) });
   const equityBox = h("div", { id: "equity", "data-points": String(equity.time.length) });
+  const riskBox = h("div", { id: "risk", "data-points": String(risk.drawdown.time.length) });
   const profileBox = h("div", { id: "profile" }, h("p", { class: "muted" }, "loading the volume profile…"));
   let view: ProfileView = "histogram";
   const toggle = h("button", { id: "profile-toggle", type: "button", "aria-pressed": "false" }, "Lines view");
@@ -178,6 +242,9 @@ async function runView(name: string): Promise<void> {
     h("p", { class: "legend" }, "VAH/VAL blue, POC orange dashed; ▲▼ entries, ● exits, ■ signals."),
     h("h2", {}, `Equity (${summary.currency})`),
     equityBox,
+    h("h2", {}, `Drawdown % and rolling Sharpe (${risk.rolling_sharpe.window_days} days of daily returns)`),
+    riskBox,
+    periodTable(risk, summary.currency),
     h(
       "h2",
       {},
@@ -190,8 +257,9 @@ async function runView(name: string): Promise<void> {
   performance.mark("run-dom");
   const drawn = drawChart(chartBox, bars, trades, signals);
   drawEquity(equityBox, equity);
+  drawRisk(riskBox, risk);
   performance.mark("run-charts");
-  window.dashboard.run = { name, bars, trades, drawn, profile: null };
+  window.dashboard.run = { name, bars, trades, drawn, profile: null, performance: risk };
   let profile: Profile | null = null;
   try {
     const answer = await profileAnswer;

@@ -18,6 +18,7 @@ use crate::assets::asset;
 use crate::error::ApiError;
 use crate::grids::{Order, RowsRequest, grid_rows, list_grids};
 use crate::library::Library;
+use crate::performance::performance;
 use crate::profile::{ProfileRequest, run_profile};
 use crate::runs::{
     Layout, RunCache, bar_columns, bars, equity, equity_columns, list_runs, run_summary, signals,
@@ -43,6 +44,7 @@ pub fn router(library: Library) -> Router {
         .route("/api/runs/{name}/equity", get(run_equity))
         .route("/api/runs/{name}/signals", get(run_signals))
         .route("/api/runs/{name}/profile", get(run_profile_route))
+        .route("/api/runs/{name}/performance", get(run_performance))
         .route("/api/grids", get(grids_list))
         .route("/api/grids/{grid}", get(grid_detail))
         .fallback(static_or_404)
@@ -155,6 +157,21 @@ async fn run_equity(
     RawQuery(query): RawQuery,
 ) -> Result<impl IntoResponse, ApiError> {
     run_records(state, name, query, "equity", equity, equity_columns).await
+}
+
+async fn run_performance(
+    State(state): Shared,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    parse_query(query.as_deref(), &[])?;
+    let body = tokio::task::spawn_blocking(move || {
+        let records = state.cache.load(&state.library, &name)?;
+        Ok::<_, ApiError>(performance(&records))
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 async fn run_signals(

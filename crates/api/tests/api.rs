@@ -383,3 +383,18 @@ fn a_rewritten_run_is_read_again() {
     write_execution_db(&path, &more).unwrap_or_else(|error| panic!("{error}"));
     assert_eq!(count(&fixture.json("/api/runs/unit/bars", 200)), 3);
 }
+
+#[test]
+fn performance_gives_period_pnl_drawdown_and_rolling_sharpe() {
+    let fixture = Fixture::new();
+    let answer = fixture.json("/api/runs/unit/performance", 200);
+    // The fixture run has no equity points: no day ends, no periods, no series.
+    assert_eq!(answer["periods"]["day"], json!([]));
+    assert_eq!(answer["periods"]["month"], json!([]));
+    assert_eq!(answer["drawdown"], json!({"time": [], "drawdown": []}));
+    assert_eq!(answer["rolling_sharpe"]["window_days"], 7);
+    assert_eq!(
+        answer["rolling_sharpe"]["series"],
+        json!({"time": [], "sharpe": []})
+    );
+}
