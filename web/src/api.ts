@@ -208,6 +208,11 @@ export const api = {
   profile: (name: string, bins: number) =>
     getJson<{ profile: Profile | null; unavailable: string | null }>(`/api/runs/${enc(name)}/profile?bins=${bins}`),
   grids: () => getJson<{ grids: GridListing[] }>("/api/grids").then((r) => r.grids),
-  grid: (id: string, sort: string | null, order: "asc" | "desc") =>
-    getJson<GridRows>(`/api/grids/${enc(id)}` + (sort ? `?sort=${enc(sort)}&order=${order}` : "")),
+  grid: (id: string, sort: string | null, order: "asc" | "desc", conditions: string[] = []) => {
+    const query = [
+      ...(sort ? [`sort=${enc(sort)}`, `order=${order}`] : []),
+      ...conditions.map((condition) => `where=${enc(condition)}`),
+    ];
+    return getJson<GridRows>(`/api/grids/${enc(id)}` + (query.length ? `?${query.join("&")}` : ""));
+  },
 };

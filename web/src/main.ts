@@ -288,11 +288,50 @@ async function runView(name: string): Promise<void> {
   });
 }
 
+/** One combination's parameters and metrics, with a link to its run when it was kept. */
+function gridDetail(grid: GridRows, runId: string): HTMLElement {
+  const row = grid.rows.find((candidate) => candidate.run_id === runId);
+  if (!row) return h("aside", { id: "grid-detail" });
+  const table = (title: string, values: Record<string, unknown>) =>
+    h(
+      "table",
+      { class: "detail", "data-kind": title },
+      h("thead", {}, h("tr", {}, h("th", { colspan: "2" }, title))),
+      h(
+        "tbody",
+        {},
+        ...Object.entries(values).map(([key, value]) =>
+          h("tr", { "data-key": key }, h("td", {}, key), h("td", { class: "num" }, value === null ? "–" : String(value))),
+        ),
+      ),
+    );
+  return h(
+    "aside",
+    { id: "grid-detail", "data-run": row.run_id },
+    h("h2", {}, `#${row.seq} `, row.has_run ? h("a", { href: `#/runs/${encodeURIComponent(row.run_id)}` }, row.run_id) : row.run_id),
+    table("parameters", row.params),
+    table("metrics", row.metrics),
+  );
+}
+
 async function gridView(id: string): Promise<void> {
   let sort: string | null = null;
   let order: "asc" | "desc" = "desc";
+  let conditions: string[] = [];
+  let selected: string | null = null;
+  let filterError = "";
   const render = async () => {
-    const grid = await api.grid(id, sort, order);
+    let grid: GridRows;
+    try {
+      grid = await api.grid(id, sort, order, conditions);
+      filterError = "";
+    } catch (error) {
+      // A filter the server cannot read: keep the last good table and say why.
+      if (!(error instanceof ApiFailure) || error.status !== 400 || !conditions.length) throw error;
+      filterError = error.message;
+      conditions = [];
+      grid = await api.grid(id, sort, order, conditions);
+    }
     window.dashboard.grid = grid;
     const columns: [string, "param" | "metric"][] = [
       ...grid.params.map((name): [string, "param"] => [name, "param"]),
@@ -323,24 +362,59 @@ async function gridView(id: string): Promise<void> {
         return th;
       }),
     );
-    const body = grid.rows.map((row) =>
-      h(
+    const body = grid.rows.map((row) => {
+      const tr = h(
         "tr",
-        { "data-run": row.run_id },
+        { "data-run": row.run_id, class: row.run_id === selected ? "selected" : "" },
         h("td", {}, String(row.seq)),
         h("td", {}, row.has_run ? h("a", { href: `#/runs/${encodeURIComponent(row.run_id)}` }, row.run_id) : row.run_id),
         ...columns.map(([name, kind]) =>
           h("td", { class: "num", "data-column": name }, figure(kind === "param" ? row.params[name] : row.metrics[name], 4)),
         ),
-      ),
-    );
+      );
+      tr.addEventListener("click", (event) => {
+        if ((event.target as HTMLElement).closest("a")) return;
+        selected = row.run_id;
+        render().catch(showError);
+      });
+      return tr;
+    });
+    const filter = h("input", {
+      id: "grid-filter",
+      type: "text",
+      placeholder: "filter, e.g. net_pnl > 0 and trades >= 10",
+      value: conditions.join(" and "),
+      "aria-label": "filter rows",
+    });
+    const form = h("form", { id: "grid-filter-form" }, filter, h("button", { type: "submit" }, "Filter"));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      conditions = filter.value
+        .split(/\s+and\s+/i)
+        .map((part) => part.trim())
+        .filter((part) => part.length > 0);
+      render().catch(showError);
+    });
     app.replaceChildren(
       h("h1", {}, `Grid ${grid.grid.grid_id} `, h("small", {}, `${grid.grid.finished} / ${grid.grid.combinations} ${grid.grid.label}`)),
-      h("p", { class: "muted" }, "Click a column to sort (largest first, again for smallest first)."),
+      h("p", { class: "muted" }, "Click a column to sort (largest first, again for smallest first), a row for its detail."),
+      form,
+      filterError ? h("p", { class: "error", role: "alert", id: "grid-filter-error" }, filterError) : "",
+      h("p", { class: "muted", id: "grid-count" }, `${grid.rows.length} rows`),
       h(
-        "div",
-        { class: "scroll" },
-        h("table", { id: "grid-table", "data-sort": sort ?? "", "data-order": order }, h("thead", {}, head), h("tbody", {}, ...body)),
+        "section",
+        { class: "grid-layout" },
+        h(
+          "div",
+          { class: "scroll" },
+          h(
+            "table",
+            { id: "grid-table", "data-sort": sort ?? "", "data-order": order, "data-where": conditions.join(" and ") },
+            h("thead", {}, head),
+            h("tbody", {}, ...body),
+          ),
+        ),
+        selected ? gridDetail(grid, selected) : "",
       ),
     );
     window.dashboard.ready = true;
