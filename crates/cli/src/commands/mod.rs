@@ -6,6 +6,7 @@ mod bench;
 mod bench_backtest;
 mod book_verify;
 mod catalog;
+mod control;
 mod demo;
 mod download;
 mod features;
@@ -14,6 +15,7 @@ mod fills;
 mod grid;
 mod import;
 mod inputs;
+mod live_run;
 mod quarantine;
 mod replay;
 mod rerun;
@@ -82,6 +84,11 @@ pub enum Command {
     /// The dashboard (SPEC 8): a local web page and JSON API over the stored runs and grid
     /// results, on 127.0.0.1 by default.
     Serve(serve::ServeArgs),
+    /// A live session (SPEC 7): dry-run, paper, shadow or live mode on the one engine, fed by
+    /// a venue or a replay of recorded files; starts in observe mode (see `control`).
+    Run(live_run::RunArgs),
+    /// Trading control of a session's data directory: enable, disable, status.
+    Control(control::ControlArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -112,6 +119,8 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Research(command) => research::run(command),
         Command::Demo(args) => demo::run(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Run(args) => live_run::run(&args),
+        Command::Control(args) => control::run(&args),
     }
 }
 
