@@ -11,7 +11,7 @@ use auction_trader_book::{OrderBook, SequencedBook, SequenceRule};
 use auction_trader_engine::Venue;
 use auction_trader_types::{
     ExecutionReport, MarketEvent, OrderCommand, OrderId, OrderRequest, OrderSide, Price, Quantity,
-    Rate, RejectReason, UnixNanos,
+    Rate, UnixNanos,
 };
 use auction_trader_venues::TradingGateway;
 
@@ -26,8 +26,6 @@ pub struct GatewayVenue {
     mark: Option<Price>,
     last_trade: Option<Price>,
     taker_fee: Rate,
-    /// Sends the gateway refused, reported as rejections at the next call.
-    pending: Vec<ExecutionReport>,
 }
 
 impl std::fmt::Debug for GatewayVenue {
@@ -55,7 +53,6 @@ impl GatewayVenue {
             mark: None,
             last_trade: None,
             taker_fee,
-            pending: Vec::new(),
         }
     }
 
@@ -69,23 +66,17 @@ impl GatewayVenue {
     }
 
     fn drain(&mut self, reports: &mut Vec<ExecutionReport>) {
-        reports.append(&mut self.pending);
         self.gateway.get_mut().drain_reports(reports);
     }
 
+    /// A command the gateway cannot take is not retried here: the session halts (alert) and
+    /// the operator reconciles with the venue.
     fn send(&mut self, now: UnixNanos, command: OrderCommand) {
         if let Err(error) = self.gateway.get_mut().send(now, command) {
-            if let OrderCommand::Submit(request) = command {
-                self.pending.push(ExecutionReport::Rejected {
-                    order_id: request.id,
-                    ts: now,
-                    reason: RejectReason::Venue,
-                });
-            }
             self.ledger
                 .borrow_mut()
                 .divergences
-                .push(format!("venue refused {command:?}: {error}"));
+                .push(format!("the venue gateway refused {command:?}: {error}"));
         }
     }
 }

@@ -173,8 +173,6 @@ pub enum RejectReason {
     NothingToReduce,
     /// The same order id was submitted twice.
     DuplicateId,
-    /// The venue refused the order or could not be reached (live mode).
-    Venue,
 }
 
 /// Why an order left the book without filling completely.
