@@ -3,14 +3,14 @@
 // message; nothing is written to the console.
 import "./style.css";
 
-import { ApiFailure, api, type Bar, type GridRows, type Profile, type RunSummary, type Trade } from "./api";
+import { ApiFailure, api, type BarColumns, type GridRows, type Profile, type RunSummary, type TradeColumns } from "./api";
 import { drawChart, drawEquity, type DrawnChart } from "./chart";
 import { drawProfile, type ProfileView } from "./profile";
 
 /** What the page drew, read by the browser tests (`window.dashboard`). */
 export interface DashboardState {
   view: string;
-  run?: { name: string; bars: Bar[]; trades: Trade[]; drawn: DrawnChart; profile: Profile | null };
+  run?: { name: string; bars: BarColumns; trades: TradeColumns; drawn: DrawnChart; profile: Profile | null };
   grid?: GridRows;
   ready: boolean;
 }
@@ -115,44 +115,54 @@ function metricCards(summary: RunSummary): HTMLElement {
 /** Rows of the trades table (the chart marks every trade; the table lists the first ones). */
 const TABLE_ROWS = 1000;
 
-function tradesTable(trades: Trade[]): HTMLElement {
+function minute(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().slice(0, 16).replace("T", " ");
+}
+
+function tradesTable(trades: TradeColumns): HTMLElement {
   const header = ["#", "setup", "dir", "entry", "entry price", "exit", "exit price", "reason", "net P&L"];
+  const rows: HTMLElement[] = [];
+  for (let index = 0; index < Math.min(trades.trade_id.length, TABLE_ROWS); index += 1) {
+    const id = String(trades.trade_id[index]);
+    const pnl = trades.net_pnl[index];
+    rows.push(
+      h(
+        "tr",
+        { "data-trade": id },
+        h("td", {}, id),
+        h("td", {}, trades.setup[index]),
+        h("td", {}, trades.direction[index]),
+        h("td", {}, minute(trades.entry_time[index])),
+        h("td", { class: "num" }, trades.entry_price[index]),
+        h("td", {}, minute(trades.exit_time[index])),
+        h("td", { class: "num" }, trades.exit_price[index]),
+        h("td", {}, trades.exit_reason[index]),
+        h("td", { class: `num ${Number(pnl) >= 0 ? "up" : "down"}` }, pnl),
+      ),
+    );
+  }
   return h(
     "table",
     { id: "trades" },
     h("thead", {}, h("tr", {}, ...header.map((t) => h("th", {}, t)))),
-    h(
-      "tbody",
-      {},
-      ...trades.slice(0, TABLE_ROWS).map((trade) =>
-        h(
-          "tr",
-          { "data-trade": String(trade.trade_id) },
-          h("td", {}, String(trade.trade_id)),
-          h("td", {}, trade.setup),
-          h("td", {}, trade.direction),
-          h("td", {}, new Date(trade.entry.time * 1000).toISOString().slice(0, 16).replace("T", " ")),
-          h("td", { class: "num" }, trade.entry_price),
-          h("td", {}, new Date(trade.exit.time * 1000).toISOString().slice(0, 16).replace("T", " ")),
-          h("td", { class: "num" }, trade.exit_price),
-          h("td", {}, trade.exit_reason),
-          h("td", { class: `num ${Number(trade.net_pnl) >= 0 ? "up" : "down"}` }, trade.net_pnl),
-        ),
-      ),
-    ),
+    h("tbody", {}, ...rows),
   );
 }
 
 async function runView(name: string): Promise<void> {
+  // Asked for at once with the rest; drawn when the chart is.
+  const profileAnswer = api.profile(name, 60);
+  profileAnswer.catch(() => undefined);
   const [summary, bars, trades, signals, equity] = await Promise.all([
     api.run(name),
-    api.bars(name),
-    api.trades(name),
+    api.barColumns(name),
+    api.tradeColumns(name),
     api.signals(name),
-    api.equity(name),
+    api.equityColumns(name),
   ]);
-  const chartBox = h("div", { id: "chart", "data-bars": String(bars.length) });
-  const equityBox = h("div", { id: "equity", "data-points": String(equity.length) });
+  performance.mark("run-data");
+  const chartBox = h("div", { id: "chart", "data-bars": String(bars.time.length) });
+  const equityBox = h("div", { id: "equity", "data-points": String(equity.time.length) });
   const profileBox = h("div", { id: "profile" }, h("p", { class: "muted" }, "loading the volume profile…"));
   let view: ProfileView = "histogram";
   const toggle = h("button", { id: "profile-toggle", type: "button", "aria-pressed": "false" }, "Lines view");
@@ -171,18 +181,20 @@ async function runView(name: string): Promise<void> {
     h(
       "h2",
       {},
-      trades.length > TABLE_ROWS
-        ? `Trades (${trades.length}; the first ${TABLE_ROWS} listed)`
-        : `Trades (${trades.length})`,
+      trades.trade_id.length > TABLE_ROWS
+        ? `Trades (${trades.trade_id.length}; the first ${TABLE_ROWS} listed)`
+        : `Trades (${trades.trade_id.length})`,
     ),
     tradesTable(trades),
   );
+  performance.mark("run-dom");
   const drawn = drawChart(chartBox, bars, trades, signals);
   drawEquity(equityBox, equity);
+  performance.mark("run-charts");
   window.dashboard.run = { name, bars, trades, drawn, profile: null };
   let profile: Profile | null = null;
   try {
-    const answer = await api.profile(name, 60);
+    const answer = await profileAnswer;
     profile = answer.profile;
     window.dashboard.run.profile = profile;
     if (profile) {
