@@ -86,8 +86,7 @@ pub struct SessionConfig {
 
 impl SessionConfig {
     pub fn load(path: &Path) -> Result<Self, LiveError> {
-        let text =
-            std::fs::read_to_string(path).map_err(|cause| LiveError::io(path, cause))?;
+        let text = std::fs::read_to_string(path).map_err(|cause| LiveError::io(path, cause))?;
         Self::parse(&text).map_err(|error| match error {
             LiveError::Config(message) => {
                 LiveError::Config(format!("{}: {message}", path.display()))
@@ -110,8 +109,8 @@ impl SessionConfig {
             None => LiveSettings::default(),
         };
         live.validate().map_err(LiveError::Config)?;
-        let rest =
-            yaml_serde::to_string(&document).map_err(|error| LiveError::Config(error.to_string()))?;
+        let rest = yaml_serde::to_string(&document)
+            .map_err(|error| LiveError::Config(error.to_string()))?;
         let run = BacktestConfig::parse(&rest)?;
         Ok(Self { run, live })
     }
@@ -144,7 +143,10 @@ mod tests {
         assert_eq!(config.live, LiveSettings::default());
         assert_eq!(config.live.snapshot_minutes, 5);
         let text = format!("{MINIMAL}live:\n  snapshot_minutes: 1\n");
-        assert_eq!(SessionConfig::parse(&text).unwrap().live.snapshot_minutes, 1);
+        assert_eq!(
+            SessionConfig::parse(&text).unwrap().live.snapshot_minutes,
+            1
+        );
         let unknown = format!("{MINIMAL}live:\n  api_key: x\n");
         let message = SessionConfig::parse(&unknown).unwrap_err().to_string();
         assert!(message.contains("api_key"), "{message}");

@@ -405,7 +405,12 @@ impl ExecutionLog {
             .map_err(|error| self.error(&error))
     }
 
-    pub fn write_snapshot(&self, generation: u32, ts: UnixNanos, state: &str) -> Result<(), LiveError> {
+    pub fn write_snapshot(
+        &self,
+        generation: u32,
+        ts: UnixNanos,
+        state: &str,
+    ) -> Result<(), LiveError> {
         self.connection
             .execute(
                 "INSERT OR REPLACE INTO snapshots (generation, ts, state) VALUES (?1, ?2, ?3)",
@@ -416,7 +421,10 @@ impl ExecutionLog {
     }
 
     /// The newest snapshot of a generation: (event time, JSON state).
-    pub fn latest_snapshot(&self, generation: u32) -> Result<Option<(UnixNanos, String)>, LiveError> {
+    pub fn latest_snapshot(
+        &self,
+        generation: u32,
+    ) -> Result<Option<(UnixNanos, String)>, LiveError> {
         self.connection
             .query_row(
                 "SELECT ts, state FROM snapshots WHERE generation = ?1 ORDER BY ts DESC LIMIT 1",
@@ -427,7 +435,13 @@ impl ExecutionLog {
             .map_err(|error| self.error(&error))
     }
 
-    pub fn record_alert(&self, wall_ns: i64, ts: UnixNanos, kind: &str, message: &str) -> Result<(), LiveError> {
+    pub fn record_alert(
+        &self,
+        wall_ns: i64,
+        ts: UnixNanos,
+        kind: &str,
+        message: &str,
+    ) -> Result<(), LiveError> {
         self.connection
             .execute(
                 "INSERT INTO alerts (wall_ns, ts, kind, message) VALUES (?1, ?2, ?3, ?4)",
@@ -557,7 +571,10 @@ mod tests {
         assert_eq!(log.generation().unwrap(), 0);
         let start = log.begin_start(0, "paper", 1).unwrap();
         assert_eq!(start, 1);
-        assert_eq!(log.record_order(0, start, &order(1), 5).unwrap(), Logged::New);
+        assert_eq!(
+            log.record_order(0, start, &order(1), 5).unwrap(),
+            Logged::New
+        );
         // A restart regenerates the same order: not logged (or sent) again.
         assert_eq!(log.record_order(0, 2, &order(1), 6).unwrap(), Logged::Known);
         let mut other = order(1);
@@ -565,22 +582,27 @@ mod tests {
         assert_eq!(log.record_order(0, 2, &other, 6).unwrap(), Logged::Differs);
         let position = Quantity::from_raw(1_000_000);
         assert_eq!(
-            log.record_fill(0, start, "at1-1", &fill(1, 60), position).unwrap(),
+            log.record_fill(0, start, "at1-1", &fill(1, 60), position)
+                .unwrap(),
             Logged::New
         );
         assert_eq!(
-            log.record_fill(0, start, "at1-1", &fill(1, 60), position).unwrap(),
+            log.record_fill(0, start, "at1-1", &fill(1, 60), position)
+                .unwrap(),
             Logged::Known
         );
         assert_eq!(
-            log.record_fill(0, start, "at1-1", &fill(1, 61), position).unwrap(),
+            log.record_fill(0, start, "at1-1", &fill(1, 61), position)
+                .unwrap(),
             Logged::Differs
         );
         assert_eq!(log.fills(0).unwrap().len(), 1);
         assert_eq!(log.last_position(0).unwrap(), position);
-        log.set_order_status("at1-1", "filled", UnixNanos(200)).unwrap();
+        log.set_order_status("at1-1", "filled", UnixNanos(200))
+            .unwrap();
         // An older status never overwrites a newer one.
-        log.set_order_status("at1-1", "accepted", UnixNanos(150)).unwrap();
+        log.set_order_status("at1-1", "accepted", UnixNanos(150))
+            .unwrap();
         assert_eq!(
             log.orders(0).unwrap(),
             vec![("at1-1".to_owned(), "filled".to_owned())]

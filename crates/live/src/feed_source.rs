@@ -102,7 +102,9 @@ pub fn replay_events(
     instrument: &InstrumentKey,
 ) -> Result<Vec<MarketEvent>, LiveError> {
     if files.is_empty() {
-        return Err(LiveError::Config("--replay needs at least one file".to_owned()));
+        return Err(LiveError::Config(
+            "--replay needs at least one file".to_owned(),
+        ));
     }
     let options = ImportOptions {
         venue: Some(instrument.venue.to_string()),
@@ -114,7 +116,8 @@ pub fn replay_events(
     let mut job: Vec<PathBuf> = Vec::new();
     let mut job_format: Option<ImportFormat> = None;
     for path in files {
-        let format = detect(path).map_err(|error| LiveError::Data(format!("{}: {error}", path.display())))?;
+        let format = detect(path)
+            .map_err(|error| LiveError::Data(format!("{}: {error}", path.display())))?;
         if job_format.is_some_and(|current| current != format) {
             import_job(job_format, &job, &options, &mut collected)?;
             job.clear();

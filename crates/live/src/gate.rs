@@ -12,9 +12,7 @@ use auction_trader_features::FeatureSnapshot;
 use auction_trader_strategy::{
     Actions, ExitReason, ExitRequest, SignalRecordKind, Strategy, StrategyContext,
 };
-use auction_trader_types::{
-    ExecutionReport, MarketEvent, OrderCommand, Price, Rate, UnixNanos,
-};
+use auction_trader_types::{ExecutionReport, MarketEvent, OrderCommand, Price, Rate, UnixNanos};
 
 /// The gate's state, shared with the session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,7 +59,12 @@ impl<S: Strategy> GatedStrategy<S> {
     }
 
     /// Filters what the inner strategy added after `from` (lengths before the call).
-    fn filter(&self, context: &StrategyContext<'_>, actions: &mut Actions, from: (usize, usize, usize)) {
+    fn filter(
+        &self,
+        context: &StrategyContext<'_>,
+        actions: &mut Actions,
+        from: (usize, usize, usize),
+    ) {
         let mut gate = self.gate.borrow_mut();
         gate.signals += actions.signals[from.2..]
             .iter()
@@ -114,7 +117,11 @@ fn scale(a: Rate, b: Rate) -> Rate {
 }
 
 fn marks(actions: &Actions) -> (usize, usize, usize) {
-    (actions.intents.len(), actions.orders.len(), actions.signals.len())
+    (
+        actions.intents.len(),
+        actions.orders.len(),
+        actions.signals.len(),
+    )
 }
 
 impl<S: Strategy> Strategy for GatedStrategy<S> {
@@ -126,25 +133,45 @@ impl<S: Strategy> Strategy for GatedStrategy<S> {
         self.inner.wants_market_events()
     }
 
-    fn on_market_event(&mut self, event: &MarketEvent, context: &StrategyContext<'_>, actions: &mut Actions) {
+    fn on_market_event(
+        &mut self,
+        event: &MarketEvent,
+        context: &StrategyContext<'_>,
+        actions: &mut Actions,
+    ) {
         let from = marks(actions);
         self.inner.on_market_event(event, context, actions);
         self.filter(context, actions, from);
     }
 
-    fn on_bar(&mut self, snapshot: &FeatureSnapshot, context: &StrategyContext<'_>, actions: &mut Actions) {
+    fn on_bar(
+        &mut self,
+        snapshot: &FeatureSnapshot,
+        context: &StrategyContext<'_>,
+        actions: &mut Actions,
+    ) {
         let from = marks(actions);
         self.inner.on_bar(snapshot, context, actions);
         self.filter(context, actions, from);
     }
 
-    fn on_execution(&mut self, report: &ExecutionReport, context: &StrategyContext<'_>, actions: &mut Actions) {
+    fn on_execution(
+        &mut self,
+        report: &ExecutionReport,
+        context: &StrategyContext<'_>,
+        actions: &mut Actions,
+    ) {
         let from = marks(actions);
         self.inner.on_execution(report, context, actions);
         self.filter(context, actions, from);
     }
 
-    fn on_position_closed(&mut self, reason: ExitReason, context: &StrategyContext<'_>, actions: &mut Actions) {
+    fn on_position_closed(
+        &mut self,
+        reason: ExitReason,
+        context: &StrategyContext<'_>,
+        actions: &mut Actions,
+    ) {
         let from = marks(actions);
         self.inner.on_position_closed(reason, context, actions);
         self.filter(context, actions, from);
@@ -155,7 +182,11 @@ impl<S: Strategy> Strategy for GatedStrategy<S> {
 pub fn describe(state: &GateState, now: UnixNanos) -> String {
     format!(
         "at {now}: trading {} (size factor {}, {} entries blocked so far)",
-        if state.trading_enabled { "enabled" } else { "disabled" },
+        if state.trading_enabled {
+            "enabled"
+        } else {
+            "disabled"
+        },
         state.size_factor,
         state.blocked_entries
     )
@@ -183,7 +214,12 @@ mod tests {
 
         fn on_bar(&mut self, _: &FeatureSnapshot, _: &StrategyContext<'_>, _: &mut Actions) {}
 
-        fn on_market_event(&mut self, _: &MarketEvent, context: &StrategyContext<'_>, actions: &mut Actions) {
+        fn on_market_event(
+            &mut self,
+            _: &MarketEvent,
+            context: &StrategyContext<'_>,
+            actions: &mut Actions,
+        ) {
             actions.intents.push(TradeIntent {
                 ts: context.now,
                 setup: SetupKind::Drain,
@@ -195,7 +231,12 @@ mod tests {
                 take_profit_2: Price::from_raw(120),
                 size_factor: Rate::ZERO,
             });
-            actions.submit(OrderSide::Buy, Quantity::from_raw(1), OrderKind::Market, None);
+            actions.submit(
+                OrderSide::Buy,
+                Quantity::from_raw(1),
+                OrderKind::Market,
+                None,
+            );
             actions.cancel(auction_trader_types::OrderId(7));
         }
     }
@@ -227,7 +268,10 @@ mod tests {
         let mut strategy = GatedStrategy::new(Eager, Rc::clone(&gate));
         let actions = call(&mut strategy);
         assert!(actions.intents.is_empty());
-        assert_eq!(actions.orders, vec![OrderCommand::Cancel(auction_trader_types::OrderId(7))]);
+        assert_eq!(
+            actions.orders,
+            vec![OrderCommand::Cancel(auction_trader_types::OrderId(7))]
+        );
         assert_eq!(gate.borrow().blocked_entries, 2);
         gate.borrow_mut().trading_enabled = true;
         gate.borrow_mut().size_factor = Rate::from_raw(Rate::ONE.raw() / 2);
@@ -235,7 +279,10 @@ mod tests {
         assert_eq!(actions.intents.len(), 1);
         assert_eq!(actions.orders.len(), 2);
         // No own factor (0 = none) × the gate's 0.5 = 0.5.
-        assert_eq!(actions.intents[0].size_factor, Rate::from_raw(Rate::ONE.raw() / 2));
+        assert_eq!(
+            actions.intents[0].size_factor,
+            Rate::from_raw(Rate::ONE.raw() / 2)
+        );
         assert_eq!(gate.borrow().last_stop, Some(Price::from_raw(90)));
     }
 }

@@ -7,7 +7,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use auction_trader_book::{OrderBook, SequencedBook, SequenceRule};
+use auction_trader_book::{OrderBook, SequenceRule, SequencedBook};
 use auction_trader_engine::Venue;
 use auction_trader_types::{
     ExecutionReport, MarketEvent, OrderCommand, OrderId, OrderRequest, OrderSide, Price, Quantity,
@@ -48,7 +48,10 @@ impl GatewayVenue {
         Self {
             gateway: RefCell::new(gateway),
             ledger,
-            book: SequencedBook::new(SequenceRule::for_venue(venue), OrderBook::with_inferred_tick()),
+            book: SequencedBook::new(
+                SequenceRule::for_venue(venue),
+                OrderBook::with_inferred_tick(),
+            ),
             quote: None,
             mark: None,
             last_trade: None,
@@ -129,13 +132,18 @@ impl Venue for GatewayVenue {
                 book.best_ask().map(|(price, _)| price),
             )
         } else {
-            (self.quote.map(|(bid, _)| bid), self.quote.map(|(_, ask)| ask))
+            (
+                self.quote.map(|(bid, _)| bid),
+                self.quote.map(|(_, ask)| ask),
+            )
         }
     }
 
     fn mark_price(&self) -> Option<Price> {
         self.mark.or_else(|| match self.best_bid_ask() {
-            (Some(bid), Some(ask)) => Some(Price::from_raw(bid.raw() + (ask.raw() - bid.raw()) / 2)),
+            (Some(bid), Some(ask)) => {
+                Some(Price::from_raw(bid.raw() + (ask.raw() - bid.raw()) / 2))
+            }
             _ => self.last_trade,
         })
     }

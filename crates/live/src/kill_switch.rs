@@ -140,7 +140,10 @@ mod tests {
         assert_eq!(switches.on_event(minutes(0)), None);
         // Exactly 10 minutes is not more than 10.
         assert_eq!(switches.on_event(minutes(10)), None);
-        assert!(matches!(switches.on_event(minutes(21)), Some(KillAction::Flatten { .. })));
+        assert!(matches!(
+            switches.on_event(minutes(21)),
+            Some(KillAction::Flatten { .. })
+        ));
         assert_eq!(switches.states(minutes(25)), [true, false, false, false]);
         assert_eq!(switches.states(minutes(32)), [false, false, false, false]);
     }
@@ -165,7 +168,10 @@ mod tests {
         let mut switches = KillSwitches::new(&LiveSettings::default());
         assert_eq!(switches.on_slippage(Some(5.0), 9), None);
         assert_eq!(switches.on_slippage(Some(3.0), 10), None);
-        assert!(matches!(switches.on_slippage(Some(3.1), 10), Some(KillAction::HalveSize { .. })));
+        assert!(matches!(
+            switches.on_slippage(Some(3.1), 10),
+            Some(KillAction::HalveSize { .. })
+        ));
         assert_eq!(switches.on_slippage(Some(9.0), 20), None);
         assert_eq!(switches.trips, 1);
     }

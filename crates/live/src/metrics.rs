@@ -106,42 +106,125 @@ pub fn render(values: &MetricValues) -> String {
     );
     let counters: [(&str, &str, u64); 13] = [
         ("events_total", "Market events processed.", values.events),
-        ("book_checks_total", "Local book top compared with a venue quote (settled states).", values.book_checks),
-        ("book_mismatches_total", "Book checks where price or size differed.", values.book_mismatches),
-        ("book_resyncs_total", "Book rebuilds from a snapshot.", values.book_resyncs),
+        (
+            "book_checks_total",
+            "Local book top compared with a venue quote (settled states).",
+            values.book_checks,
+        ),
+        (
+            "book_mismatches_total",
+            "Book checks where price or size differed.",
+            values.book_mismatches,
+        ),
+        (
+            "book_resyncs_total",
+            "Book rebuilds from a snapshot.",
+            values.book_resyncs,
+        ),
         ("feed_gaps_total", "Depth sequence gaps.", values.feed_gaps),
-        ("feed_disconnects_total", "Feed connection drops.", values.feed_disconnects),
-        ("feed_latency_alerts_total", "Events with feed latency above the alert threshold.", values.feed_latency_alerts),
+        (
+            "feed_disconnects_total",
+            "Feed connection drops.",
+            values.feed_disconnects,
+        ),
+        (
+            "feed_latency_alerts_total",
+            "Events with feed latency above the alert threshold.",
+            values.feed_latency_alerts,
+        ),
         ("signals_total", "Strategy signal records.", values.signals),
-        ("orders_total", "Orders sent (written to execution.db first).", values.orders),
+        (
+            "orders_total",
+            "Orders sent (written to execution.db first).",
+            values.orders,
+        ),
         ("fills_total", "Fills received.", values.fills),
-        ("limit_orders_total", "Limit entry orders.", values.limit_orders),
-        ("limit_orders_filled_total", "Limit entry orders filled as maker.", values.limit_orders_filled),
-        ("replayed_orders_total", "Orders a restart regenerated and found in execution.db (not sent again).", values.replayed_orders),
+        (
+            "limit_orders_total",
+            "Limit entry orders.",
+            values.limit_orders,
+        ),
+        (
+            "limit_orders_filled_total",
+            "Limit entry orders filled as maker.",
+            values.limit_orders_filled,
+        ),
+        (
+            "replayed_orders_total",
+            "Orders a restart regenerated and found in execution.db (not sent again).",
+            values.replayed_orders,
+        ),
     ];
     for (name, help, value) in counters {
         metric(&mut out, name, "counter", help, &labels, value as f64);
     }
     let gauges: [(&str, &str, f64); 14] = [
-        ("feed_latency_seconds", "Latest receive minus exchange time.", values.feed_latency_seconds),
-        ("feed_latency_max_seconds", "Largest receive minus exchange time.", values.feed_latency_max_seconds),
-        ("fill_rate", "Limit entries filled / submitted.", values.fill_rate),
-        ("fill_rate_expected", "Fill rate of the backtest replay (shadow mode).", values.fill_rate_expected),
-        ("slippage_bps", "Mean taker slippage from the mid at submit.", values.slippage_bps),
-        ("slippage_estimate_bps", "Mean slippage estimate (half the spread at submit).", values.slippage_estimate_bps),
-        ("realized_pnl", "Realized P&L after fees and funding.", values.realized_pnl),
-        ("unrealized_pnl", "Unrealized P&L at the mark.", values.unrealized_pnl),
+        (
+            "feed_latency_seconds",
+            "Latest receive minus exchange time.",
+            values.feed_latency_seconds,
+        ),
+        (
+            "feed_latency_max_seconds",
+            "Largest receive minus exchange time.",
+            values.feed_latency_max_seconds,
+        ),
+        (
+            "fill_rate",
+            "Limit entries filled / submitted.",
+            values.fill_rate,
+        ),
+        (
+            "fill_rate_expected",
+            "Fill rate of the backtest replay (shadow mode).",
+            values.fill_rate_expected,
+        ),
+        (
+            "slippage_bps",
+            "Mean taker slippage from the mid at submit.",
+            values.slippage_bps,
+        ),
+        (
+            "slippage_estimate_bps",
+            "Mean slippage estimate (half the spread at submit).",
+            values.slippage_estimate_bps,
+        ),
+        (
+            "realized_pnl",
+            "Realized P&L after fees and funding.",
+            values.realized_pnl,
+        ),
+        (
+            "unrealized_pnl",
+            "Unrealized P&L at the mark.",
+            values.unrealized_pnl,
+        ),
         ("equity", "Account equity at the mark.", values.equity),
         ("position", "Signed position (base units).", values.position),
         ("heat", "Open risk to the stop / equity.", values.heat),
-        ("drawdown", "Drawdown from peak equity (fraction).", values.drawdown),
-        ("trading_enabled", "1 when trading is enabled (observe mode: 0).", f64::from(u8::from(values.trading_enabled))),
-        ("halted", "1 when the session halted (reconciliation mismatch, kill switch).", f64::from(u8::from(values.halted))),
+        (
+            "drawdown",
+            "Drawdown from peak equity (fraction).",
+            values.drawdown,
+        ),
+        (
+            "trading_enabled",
+            "1 when trading is enabled (observe mode: 0).",
+            f64::from(u8::from(values.trading_enabled)),
+        ),
+        (
+            "halted",
+            "1 when the session halted (reconciliation mismatch, kill switch).",
+            f64::from(u8::from(values.halted)),
+        ),
     ];
     for (name, help, value) in gauges {
         metric(&mut out, name, "gauge", help, &labels, value);
     }
-    let _ = writeln!(out, "# HELP auction_trader_kill_switch SPEC 7 kill switch state (1 = tripped).");
+    let _ = writeln!(
+        out,
+        "# HELP auction_trader_kill_switch SPEC 7 kill switch state (1 = tripped)."
+    );
     let _ = writeln!(out, "# TYPE auction_trader_kill_switch gauge");
     for (name, tripped) in KILL_SWITCHES.iter().zip(values.kill_switches) {
         let _ = writeln!(
@@ -152,7 +235,10 @@ pub fn render(values: &MetricValues) -> String {
             u8::from(tripped)
         );
     }
-    let _ = writeln!(out, "# HELP auction_trader_alerts_total Alerts raised per kind.");
+    let _ = writeln!(
+        out,
+        "# HELP auction_trader_alerts_total Alerts raised per kind."
+    );
     let _ = writeln!(out, "# TYPE auction_trader_alerts_total counter");
     for (kind, count) in AlertKind::ALL.iter().zip(values.alerts) {
         let _ = writeln!(
@@ -163,14 +249,37 @@ pub fn render(values: &MetricValues) -> String {
             kind.as_str()
         );
     }
-    metric(&mut out, "shadow_signal_divergences_total", "counter", "Shadow mode: signals that differ from the backtest replay.", &labels, values.shadow_signal_divergences as f64);
-    metric(&mut out, "shadow_fill_divergences_total", "counter", "Shadow mode: fills that differ from the backtest replay (1 tick, 1 s).", &labels, values.shadow_fill_divergences as f64);
-    metric(&mut out, "last_event_timestamp_seconds", "gauge", "Receive time of the latest event.", &labels, values.last_event_ts_seconds);
+    metric(
+        &mut out,
+        "shadow_signal_divergences_total",
+        "counter",
+        "Shadow mode: signals that differ from the backtest replay.",
+        &labels,
+        values.shadow_signal_divergences as f64,
+    );
+    metric(
+        &mut out,
+        "shadow_fill_divergences_total",
+        "counter",
+        "Shadow mode: fills that differ from the backtest replay (1 tick, 1 s).",
+        &labels,
+        values.shadow_fill_divergences as f64,
+    );
+    metric(
+        &mut out,
+        "last_event_timestamp_seconds",
+        "gauge",
+        "Receive time of the latest event.",
+        &labels,
+        values.last_event_ts_seconds,
+    );
     out
 }
 
 fn escape(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    text.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 #[cfg(test)]
@@ -192,12 +301,21 @@ mod tests {
         };
         metrics.publish(&values);
         let text = metrics.render();
-        assert!(text.contains("auction_trader_book_checks_total{mode=\"paper\",symbol=\"BTCUSDT\"} 12\n"), "{text}");
-        assert!(text.contains("auction_trader_book_mismatches_total{mode=\"paper\",symbol=\"BTCUSDT\"} 0\n"));
+        assert!(
+            text.contains(
+                "auction_trader_book_checks_total{mode=\"paper\",symbol=\"BTCUSDT\"} 12\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains(
+            "auction_trader_book_mismatches_total{mode=\"paper\",symbol=\"BTCUSDT\"} 0\n"
+        ));
         assert!(text.contains("auction_trader_fills_total{mode=\"paper\",symbol=\"BTCUSDT\"} 3\n"));
         assert!(text.contains("switch=\"drawdown\"} 1\n"));
         assert!(text.contains("switch=\"data_gap\"} 0\n"));
-        assert!(text.contains("auction_trader_fill_rate_expected{mode=\"paper\",symbol=\"BTCUSDT\"} NaN\n"));
+        assert!(text.contains(
+            "auction_trader_fill_rate_expected{mode=\"paper\",symbol=\"BTCUSDT\"} NaN\n"
+        ));
         // Every sample line belongs to a declared family.
         for line in text.lines().filter(|line| !line.starts_with('#')) {
             let name = line.split(['{', ' ']).next().unwrap();

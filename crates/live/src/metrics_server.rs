@@ -32,7 +32,11 @@ pub struct MetricsServer {
 
 impl MetricsServer {
     /// Binds `bind` (port 0 picks one) and serves `GET /metrics`.
-    pub fn start(bind: SocketAddr, allow_remote: bool, metrics: Metrics) -> Result<Self, LiveError> {
+    pub fn start(
+        bind: SocketAddr,
+        allow_remote: bool,
+        metrics: Metrics,
+    ) -> Result<Self, LiveError> {
         check_bind(bind, allow_remote)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -116,8 +120,7 @@ mod tests {
             symbol: "X".to_owned(),
             ..MetricValues::default()
         });
-        let server =
-            MetricsServer::start("127.0.0.1:0".parse().unwrap(), false, metrics).unwrap();
+        let server = MetricsServer::start("127.0.0.1:0".parse().unwrap(), false, metrics).unwrap();
         let mut stream = std::net::TcpStream::connect(server.addr()).unwrap();
         stream
             .write_all(b"GET /metrics HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")

@@ -6,9 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
+use auction_trader_backtest::Silent;
 use auction_trader_backtest::run_backtest;
 use auction_trader_backtest::run_config::configured_instrument;
-use auction_trader_backtest::Silent;
 use auction_trader_execution::Account;
 use auction_trader_types::{Fill, Liquidity, MarketEvent, OrderId, Quantity, UnixNanos};
 use serde::Serialize;
@@ -213,11 +213,13 @@ impl PaperVsBacktest {
     pub fn write(&self, data_dir: &Path) -> Result<PathBuf, LiveError> {
         let folder = data_dir.join(REPORTS_DIR);
         std::fs::create_dir_all(&folder).map_err(|cause| LiveError::io(&folder, cause))?;
-        let json = serde_json::to_string_pretty(self).map_err(|error| LiveError::Data(error.to_string()))?;
+        let json = serde_json::to_string_pretty(self)
+            .map_err(|error| LiveError::Data(error.to_string()))?;
         let json_path = folder.join(format!("paper-vs-backtest-g{}.json", self.generation));
         std::fs::write(&json_path, json).map_err(|cause| LiveError::io(&json_path, cause))?;
         let text_path = folder.join(format!("paper-vs-backtest-g{}.txt", self.generation));
-        std::fs::write(&text_path, self.to_text()).map_err(|cause| LiveError::io(&text_path, cause))?;
+        std::fs::write(&text_path, self.to_text())
+            .map_err(|cause| LiveError::io(&text_path, cause))?;
         Ok(text_path)
     }
 }

@@ -84,7 +84,10 @@ fn date_of_hour(hour: i64) -> String {
     let days = hour.div_euclid(24);
     chrono::NaiveDate::from_ymd_opt(1970, 1, 1)
         .and_then(|epoch| epoch.checked_add_signed(chrono::TimeDelta::days(days)))
-        .map_or_else(|| "0000-00-00".to_owned(), |day| day.format("%Y-%m-%d").to_string())
+        .map_or_else(
+            || "0000-00-00".to_owned(),
+            |day| day.format("%Y-%m-%d").to_string(),
+        )
 }
 
 /// UTC hour of a time.
@@ -302,10 +305,14 @@ mod tests {
         first
             .append(UnixNanos(late), &JournalEntry::Control { enabled: true })
             .unwrap();
-        first.append(UnixNanos(early_next), &trade(early_next)).unwrap();
+        first
+            .append(UnixNanos(early_next), &trade(early_next))
+            .unwrap();
         first.close().unwrap();
         let mut second = JournalWriter::new(dir.path(), 0, 2);
-        second.append(UnixNanos(early_next + 1), &trade(early_next + 1)).unwrap();
+        second
+            .append(UnixNanos(early_next + 1), &trade(early_next + 1))
+            .unwrap();
         second.flush().unwrap();
         // Another generation is not part of this one's history.
         let mut other = JournalWriter::new(dir.path(), 1, 3);
@@ -313,7 +320,11 @@ mod tests {
         other.close().unwrap();
         let files = journal_files(dir.path(), 0).unwrap();
         assert_eq!(files.len(), 3);
-        assert!(files[0].to_string_lossy().contains("2024-08-08/g0000-s0001-h23"));
+        assert!(
+            files[0]
+                .to_string_lossy()
+                .contains("2024-08-08/g0000-s0001-h23")
+        );
         let mut seen = Vec::new();
         let count = read_entries(&files, |entry| {
             seen.push(entry);

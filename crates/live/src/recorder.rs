@@ -199,7 +199,10 @@ impl Ledger {
         let flushed = self.journal.flush();
         self.keep_error(flushed);
         let wall = self.wall_ns();
-        match self.log.record_order(self.generation, self.start, &row, wall) {
+        match self
+            .log
+            .record_order(self.generation, self.start, &row, wall)
+        {
             Ok(Logged::New) => self.orders_new += 1,
             Ok(Logged::Known) => {
                 self.orders_replayed += 1;
@@ -255,7 +258,13 @@ impl Ledger {
                     let source = self.latency_source;
                     let result = self
                         .log
-                        .record_latency(&client_id, submit, *ts, ts.0.saturating_sub(submit.0), source)
+                        .record_latency(
+                            &client_id,
+                            submit,
+                            *ts,
+                            ts.0.saturating_sub(submit.0),
+                            source,
+                        )
                         .and_then(|()| self.log.set_order_status(&client_id, "accepted", *ts));
                     self.keep_error(result);
                 }
@@ -312,10 +321,13 @@ impl Ledger {
                 } else {
                     "partially_filled"
                 };
-                match self
-                    .log
-                    .record_fill(self.generation, self.start, &client_id, &row, self.position)
-                {
+                match self.log.record_fill(
+                    self.generation,
+                    self.start,
+                    &client_id,
+                    &row,
+                    self.position,
+                ) {
                     Ok(Logged::New) => {}
                     Ok(Logged::Known) => self.fills_replayed += 1,
                     Ok(Logged::Differs) => {

@@ -66,7 +66,10 @@ struct DailyReport<'a> {
 pub fn date_of_day(day: i64) -> String {
     chrono::NaiveDate::from_ymd_opt(1970, 1, 1)
         .and_then(|epoch| epoch.checked_add_signed(chrono::TimeDelta::days(day)))
-        .map_or_else(|| format!("day-{day}"), |date| date.format("%Y-%m-%d").to_string())
+        .map_or_else(
+            || format!("day-{day}"),
+            |date| date.format("%Y-%m-%d").to_string(),
+        )
 }
 
 /// Writes the report of `day` (counters at its start and now); returns the text file.
@@ -99,7 +102,8 @@ pub fn write_daily_report(
     };
     let folder = data_dir.join(REPORTS_DIR);
     std::fs::create_dir_all(&folder).map_err(|cause| LiveError::io(&folder, cause))?;
-    let json = serde_json::to_string_pretty(&report).map_err(|error| LiveError::Data(error.to_string()))?;
+    let json = serde_json::to_string_pretty(&report)
+        .map_err(|error| LiveError::Data(error.to_string()))?;
     let json_path = folder.join(format!("daily-{}.json", report.date));
     std::fs::write(&json_path, json).map_err(|cause| LiveError::io(&json_path, cause))?;
     let optional = |value: Option<f64>, digits: usize| {
@@ -158,13 +162,25 @@ mod tests {
             ..DailyCounters::default()
         };
         // Day 19,943 = 2024-08-08.
-        let path = write_daily_report(dir.path(), 19_943, "paper", "BTCUSDT", &start, &now, Quantity::ZERO, None, None).unwrap();
+        let path = write_daily_report(
+            dir.path(),
+            19_943,
+            "paper",
+            "BTCUSDT",
+            &start,
+            &now,
+            Quantity::ZERO,
+            None,
+            None,
+        )
+        .unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(path.ends_with("reports/daily-2024-08-08.txt"));
         assert!(text.contains("250 events"), "{text}");
         assert!(text.contains("3 fills, fill rate 0.750"), "{text}");
         assert!(text.contains("realized -7.50 today"), "{text}");
-        let json = std::fs::read_to_string(dir.path().join("reports/daily-2024-08-08.json")).unwrap();
+        let json =
+            std::fs::read_to_string(dir.path().join("reports/daily-2024-08-08.json")).unwrap();
         assert!(json.contains("\"fill_rate\": 0.75"), "{json}");
     }
 }

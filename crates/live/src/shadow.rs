@@ -51,7 +51,11 @@ impl ShadowComparator {
         }
     }
 
-    pub fn add(&mut self, paper: (Vec<SignalKey>, Vec<FillKey>), backtest: (Vec<SignalKey>, Vec<FillKey>)) {
+    pub fn add(
+        &mut self,
+        paper: (Vec<SignalKey>, Vec<FillKey>),
+        backtest: (Vec<SignalKey>, Vec<FillKey>),
+    ) {
         self.paper_signals.extend(paper.0);
         self.paper_fills.extend(paper.1);
         self.backtest_signals.extend(backtest.0);
@@ -77,7 +81,10 @@ impl ShadowComparator {
         let mut found = Vec::new();
         let horizon = now.0.saturating_sub(self.time_nanos);
         loop {
-            match (self.paper_signals.front().copied(), self.backtest_signals.front().copied()) {
+            match (
+                self.paper_signals.front().copied(),
+                self.backtest_signals.front().copied(),
+            ) {
                 (Some(paper), Some(backtest)) => {
                     self.paper_signals.pop_front();
                     self.backtest_signals.pop_front();
@@ -111,7 +118,10 @@ impl ShadowComparator {
             }
         }
         loop {
-            match (self.paper_fills.front().copied(), self.backtest_fills.front().copied()) {
+            match (
+                self.paper_fills.front().copied(),
+                self.backtest_fills.front().copied(),
+            ) {
                 (Some(paper), Some(backtest)) => {
                     self.paper_fills.pop_front();
                     self.backtest_fills.pop_front();
@@ -121,8 +131,14 @@ impl ShadowComparator {
                         self.fill_divergences += 1;
                         found.push(Divergence::Fill(format!(
                             "paper fill {} {} @ {} at {} vs backtest {} {} @ {} at {}",
-                            paper.side.as_str(), paper.quantity, paper.price, paper.ts,
-                            backtest.side.as_str(), backtest.quantity, backtest.price, backtest.ts
+                            paper.side.as_str(),
+                            paper.quantity,
+                            paper.price,
+                            paper.ts,
+                            backtest.side.as_str(),
+                            backtest.quantity,
+                            backtest.price,
+                            backtest.ts
                         )));
                     }
                 }
@@ -180,8 +196,14 @@ mod tests {
         let tick = 100_000_000;
         let mut shadow = ShadowComparator::new(Price::from_raw(tick), 1, 1000);
         shadow.add(
-            (vec![signal(0, Direction::Long)], vec![fill(0, 1000 * tick), fill(10 * SECOND, 1000 * tick)]),
-            (vec![signal(SECOND, Direction::Long)], vec![fill(SECOND, 1001 * tick), fill(10 * SECOND, 1002 * tick)]),
+            (
+                vec![signal(0, Direction::Long)],
+                vec![fill(0, 1000 * tick), fill(10 * SECOND, 1000 * tick)],
+            ),
+            (
+                vec![signal(SECOND, Direction::Long)],
+                vec![fill(SECOND, 1001 * tick), fill(10 * SECOND, 1002 * tick)],
+            ),
         );
         let found = shadow.compare(UnixNanos(11 * SECOND));
         assert_eq!(shadow.matched_signals, 1);
@@ -195,7 +217,10 @@ mod tests {
     #[test]
     fn a_record_without_counterpart_diverges_after_the_time_tolerance() {
         let mut shadow = ShadowComparator::new(Price::from_raw(1), 1, 1000);
-        shadow.add((vec![signal(0, Direction::Short)], Vec::new()), (Vec::new(), Vec::new()));
+        shadow.add(
+            (vec![signal(0, Direction::Short)], Vec::new()),
+            (Vec::new(), Vec::new()),
+        );
         assert!(shadow.compare(UnixNanos(SECOND / 2)).is_empty());
         let found = shadow.compare(UnixNanos(2 * SECOND));
         assert_eq!(found.len(), 1);

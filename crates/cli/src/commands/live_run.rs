@@ -143,6 +143,8 @@ fn endpoints(venue: &str, endpoint: Option<&str>) -> anyhow::Result<Endpoints> {
             rest: "https://api.bybit.com".to_owned(),
             websocket: "wss://stream.bybit.com".to_owned(),
         }),
-        other => anyhow::bail!("no live connection for venue {other:?} (binance-usdm, bybit-linear)"),
+        other => {
+            anyhow::bail!("no live connection for venue {other:?} (binance-usdm, bybit-linear)")
+        }
     }
 }

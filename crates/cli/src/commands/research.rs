@@ -122,7 +122,8 @@ fn drain_report(args: &DrainReportArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn paper_vs_backtest(args: &PaperVsBacktestArgs) -> anyhow::Result<ExitCode> {
-    let comparison = auction_trader_live::paper_vs_backtest::compare(&args.data_dir, args.generation)?;
+    let comparison =
+        auction_trader_live::paper_vs_backtest::compare(&args.data_dir, args.generation)?;
     let path = comparison.write(&args.data_dir)?;
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&comparison)?);
