@@ -75,6 +75,8 @@ impl<V: Venue + ReconcileVenue> Runner<V> {
             let ledger = cx.ledger.borrow();
             (ledger.generation, ledger.start)
         };
+        // Labels are served from the start, before the first event.
+        cx.metrics.publish(&values);
         let summary = SessionSummary {
             mode: options.mode.as_str().to_owned(),
             generation,
