@@ -23,6 +23,7 @@ pub enum ControlAction {
 
 #[derive(Debug, Args)]
 pub struct ControlArgs {
+    /// enable (start trading), disable (stop opening positions) or status.
     pub action: ControlAction,
     /// The session's data directory.
     #[arg(long, default_value = "data")]
