@@ -5,6 +5,9 @@
 //! from the environment never reach logs, stored configs or execution.db. Skipped (with a
 //! note) when the shared capture is absent.
 
+// Killing child processes at moments of their run and waiting for them is wall-clock work.
+#![allow(clippy::disallowed_methods)]
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
