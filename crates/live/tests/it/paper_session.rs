@@ -45,7 +45,7 @@ fn a_paper_session_trades_and_its_fills_equal_the_backtest() {
 
     // The same events through the backtest runner.
     let instrument = configured_instrument(&config.run, &mut Silent).unwrap();
-    let events = replay_events(&[capture.clone()], &key).unwrap();
+    let events = replay_events(std::slice::from_ref(&capture), &key).unwrap();
     let backtest = run_backtest(
         &config.run,
         instrument,
