@@ -300,7 +300,9 @@ fn a_position_mismatch_injected_into_execution_db_halts_with_an_alert() {
                 }
             }
             posts.push_str(&String::from_utf8_lossy(&request));
-            stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n").ok();
+            stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+                .ok();
             if posts.contains("position_mismatch") {
                 break;
             }

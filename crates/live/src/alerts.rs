@@ -186,7 +186,10 @@ fn post_alerts(url: &str, receiver: &Receiver<Alert>) {
                 ureq::Error::Timeout(_) => "timeout".to_owned(),
                 _ => "connection failed".to_owned(),
             };
-            eprintln!("alert webhook: POST of a {} alert failed: {reason}", alert.kind.as_str());
+            eprintln!(
+                "alert webhook: POST of a {} alert failed: {reason}",
+                alert.kind.as_str()
+            );
         }
     }
 }
