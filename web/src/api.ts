@@ -76,6 +76,36 @@ export interface EquityColumns {
   position: number[];
 }
 
+/** Volume per price bin of one one-minute bar, split by aggressor (exact decimal strings). */
+export interface FootprintBar {
+  time: number;
+  cells: { low: string; buy: string; sell: string; unknown: string }[];
+}
+
+/** `/footprint`: the run's last bars by default, or why there is none. */
+export interface Footprint {
+  from: Time | null;
+  to: Time | null;
+  bin_width: string | null;
+  bars: FootprintBar[];
+  unavailable: string | null;
+}
+
+/** P&L of one calendar period (exact decimal strings). */
+export interface PeriodRow {
+  start: string;
+  pnl: string;
+  end_equity: string;
+  trades: number;
+}
+
+/** `/performance`: P&L by period, the drawdown curve (fraction ≤ 0), the rolling Sharpe. */
+export interface RunPerformance {
+  periods: { day: PeriodRow[]; week: PeriodRow[]; month: PeriodRow[] };
+  drawdown: { time: number[]; drawdown: number[] };
+  rolling_sharpe: { window_days: number; series: { time: number[]; sharpe: (number | null)[] } };
+}
+
 export interface Leg {
   time: number;
   price: string;
@@ -187,11 +217,18 @@ export const api = {
     getJson<{ trades: TradeColumns }>(`/api/runs/${enc(name)}/trades?layout=columns`).then((r) => r.trades),
   equityColumns: (name: string) =>
     getJson<{ equity: EquityColumns }>(`/api/runs/${enc(name)}/equity?layout=columns`).then((r) => r.equity),
+  footprint: (name: string) => getJson<Footprint>(`/api/runs/${enc(name)}/footprint`),
+  performance: (name: string) => getJson<RunPerformance>(`/api/runs/${enc(name)}/performance`),
   signals: (name: string) =>
     getJson<{ signals: Signal[] }>(`/api/runs/${enc(name)}/signals?kind=signal`).then((r) => r.signals),
   profile: (name: string, bins: number) =>
     getJson<{ profile: Profile | null; unavailable: string | null }>(`/api/runs/${enc(name)}/profile?bins=${bins}`),
   grids: () => getJson<{ grids: GridListing[] }>("/api/grids").then((r) => r.grids),
-  grid: (id: string, sort: string | null, order: "asc" | "desc") =>
-    getJson<GridRows>(`/api/grids/${enc(id)}` + (sort ? `?sort=${enc(sort)}&order=${order}` : "")),
+  grid: (id: string, sort: string | null, order: "asc" | "desc", conditions: string[] = []) => {
+    const query = [
+      ...(sort ? [`sort=${enc(sort)}`, `order=${order}`] : []),
+      ...conditions.map((condition) => `where=${enc(condition)}`),
+    ];
+    return getJson<GridRows>(`/api/grids/${enc(id)}` + (query.length ? `?${query.join("&")}` : ""));
+  },
 };

@@ -14,7 +14,7 @@ import {
   type UTCTimestamp,
 } from "lightweight-charts";
 
-import type { BarColumns, EquityColumns, Signal, TradeColumns } from "./api";
+import type { BarColumns, EquityColumns, RunPerformance, Signal, TradeColumns } from "./api";
 
 export const COLORS = { vah: "#42a5f5", val: "#42a5f5", poc: "#f5a623", up: "#26a69a", down: "#ef5350" };
 
@@ -153,4 +153,35 @@ export function drawEquity(element: HTMLElement, points: EquityColumns): ISeries
   series.setData(points.time.map((time, index) => ({ time: time as UTCTimestamp, value: points.equity[index] })));
   chart.timeScale().fitContent();
   return series;
+}
+
+/** Drawdown (percent below the running peak) and the rolling Sharpe ratio, two panes. */
+export function drawRisk(element: HTMLElement, performance: RunPerformance): ISeriesApi<"Line">[] {
+  const chart = createChart(element, {
+    autoSize: true,
+    layout: { background: { color: "#0f1720" }, textColor: "#c8d1dc" },
+    grid: { vertLines: { color: "#1c2733" }, horzLines: { color: "#1c2733" } },
+    timeScale: { timeVisible: true, secondsVisible: false },
+  });
+  const drawdown = chart.addSeries(LineSeries, { color: COLORS.down, lineWidth: 1, priceLineVisible: false, title: "drawdown %" });
+  drawdown.setData(
+    performance.drawdown.time.map((time, index) => ({
+      time: time as UTCTimestamp,
+      value: performance.drawdown.drawdown[index] * 100,
+    })),
+  );
+  const sharpe = chart.addSeries(
+    LineSeries,
+    { color: "#42a5f5", lineWidth: 2, priceLineVisible: false, title: `Sharpe ${performance.rolling_sharpe.window_days}d` },
+    1,
+  );
+  const series = performance.rolling_sharpe.series;
+  sharpe.setData(
+    series.time.map((time, index) => {
+      const value = series.sharpe[index];
+      return value === null ? { time: time as UTCTimestamp } : { time: time as UTCTimestamp, value };
+    }),
+  );
+  chart.timeScale().fitContent();
+  return [drawdown, sharpe];
 }
