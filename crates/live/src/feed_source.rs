@@ -7,7 +7,8 @@
 //! events in the same order. It ends with [`FeedMessage::Closed`].
 
 use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, SyncSender, channel, sync_channel};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -15,7 +16,8 @@ use auction_trader_data::CollectedEvents;
 use auction_trader_data::import::format::{ImportFormat, ImportOptions, detect, import_paths};
 use auction_trader_data::replay::ReplayMerge;
 use auction_trader_types::{InstrumentKey, MarketEvent, StreamKind, UnixNanos};
-use auction_trader_venues::{Endpoints, FeedMessage};
+use auction_trader_venues::binance_usdm::{FeedOptions, MarketDataFeed};
+use auction_trader_venues::{Clock, Endpoints, FeedMessage};
 
 use crate::LiveError;
 
@@ -40,6 +42,8 @@ pub enum FeedSource {
 pub struct FeedHandle {
     pub receiver: Receiver<FeedMessage>,
     thread: Option<JoinHandle<()>>,
+    /// A venue adapter's own handle (dropping it stops the connection).
+    binance_usdm: Option<auction_trader_venues::binance_usdm::FeedHandle>,
 }
 
 impl FeedHandle {
@@ -49,11 +53,16 @@ impl FeedHandle {
         Self {
             receiver,
             thread: None,
+            binance_usdm: None,
         }
     }
 
     /// Waits for the feed thread (after the receiver is dropped it ends at its next send).
     pub fn join(mut self) {
+        if let Some(adapter) = self.binance_usdm.take() {
+            adapter.stop();
+            adapter.join();
+        }
         drop(self.receiver);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
@@ -67,8 +76,12 @@ impl FeedSource {
         matches!(self, Self::Venue { .. })
     }
 
-    /// Starts the feed of `instrument`.
-    pub fn spawn(&self, instrument: &InstrumentKey) -> Result<FeedHandle, LiveError> {
+    /// Starts the feed of `instrument` (`clock`: the receive times of a venue feed).
+    pub fn spawn(
+        &self,
+        instrument: &InstrumentKey,
+        clock: Arc<dyn Clock>,
+    ) -> Result<FeedHandle, LiveError> {
         match self {
             Self::Replay { files, speed } => {
                 let events = replay_events(files, instrument)?;
@@ -81,10 +94,28 @@ impl FeedSource {
                 Ok(FeedHandle {
                     receiver,
                     thread: Some(thread),
+                    binance_usdm: None,
                 })
             }
-            // The seam of the venue adapters (crates/venues): spawn the adapter's
-            // `MarketDataFeed` here with a `SyncSender<FeedMessage>` and return its receiver.
+            // The venue adapters of crates/venues: each spawns its own thread and sends
+            // `FeedMessage`s on the channel.
+            Self::Venue { venue, endpoints } if venue == "binance-usdm" => {
+                let (sender, receiver) = channel();
+                let adapter = MarketDataFeed::spawn(
+                    endpoints.clone(),
+                    &instrument.symbol,
+                    FeedOptions::default(),
+                    clock,
+                    sender,
+                )
+                .map_err(|error| LiveError::Venue(error.to_string()))?;
+                Ok(FeedHandle {
+                    receiver,
+                    thread: None,
+                    binance_usdm: Some(adapter),
+                })
+            }
+            // Bybit v5 (`bybit-linear`) is wired here once its adapter exists.
             Self::Venue { venue, endpoints } => Err(LiveError::Venue(format!(
                 "no market-data adapter for {venue} is wired into this build (endpoint {}); \
                  replay recorded data with --replay <files>",

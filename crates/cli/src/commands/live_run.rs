@@ -1,6 +1,6 @@
 //! `run -c <config> --mode dry-run|paper|shadow|live`: a live session (SPEC 7) in a data
 //! directory, fed by a replay of recorded files (`--replay`) or a venue (`--endpoint`, or the
-//! venue's production hosts). Thin glue over the live crate: parse, start, print the summary.
+//! venue's production hosts; Binance USD-M: market feed and, in live mode, the gateway). Thin glue over the live crate: parse, start, print the summary.
 //! The session starts in observe mode; `auction-trader control enable` starts trading.
 
 use std::net::SocketAddr;
@@ -11,7 +11,8 @@ use std::sync::Arc;
 use anyhow::Context;
 use auction_trader_live::feed_source::FeedSource;
 use auction_trader_live::{Mode, Session, SessionConfig, SessionOptions, SystemClock, alerts};
-use auction_trader_venues::Endpoints;
+use auction_trader_venues::binance_usdm::{Credentials, Gateway, GatewayOptions};
+use auction_trader_venues::{Clock, Endpoints, TradingGateway};
 use clap::Args;
 
 use crate::output::outln;
@@ -65,8 +66,29 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let key = auction_trader_backtest::run_config::instrument_key(&config.run)?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    // Live mode: the venue's order entry, credentials only from the environment.
+    let gateway: Option<Box<dyn TradingGateway>> = match (args.mode, &feed) {
+        (Mode::Live, FeedSource::Venue { venue, endpoints }) if venue == "binance-usdm" => {
+            let credentials = Credentials::from_env()?;
+            let gateway = Gateway::connect(
+                endpoints,
+                credentials,
+                &key.symbol,
+                Arc::clone(&clock),
+                GatewayOptions::default(),
+            )?;
+            Some(Box::new(gateway) as Box<dyn TradingGateway>)
+        }
+        (Mode::Live, _) => anyhow::bail!(
+            "--mode live needs a venue connection with order entry (binance-usdm; not \
+             --replay); {} has no gateway in this build",
+            key.venue
+        ),
+        _ => None,
+    };
     let handle = feed
-        .spawn(&key)
+        .spawn(&key, Arc::clone(&clock))
         .with_context(|| format!("starting the {} feed", key))?;
     eprintln!(
         "session: {} {} in {} (trading starts disabled: `auction-trader control enable \
@@ -79,10 +101,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let options = SessionOptions {
         mode: args.mode,
         data_dir: args.data_dir.clone(),
-        clock: Arc::new(SystemClock),
+        clock,
         webhook: alerts::webhook_from_env(),
         metrics: args.metrics.map(|bind| (bind, args.allow_remote_metrics)),
-        gateway: None,
+        gateway,
         advance_on_idle: feed.is_live(),
         shadow_config: None,
         log: Box::new(|line| eprintln!("{line}")),

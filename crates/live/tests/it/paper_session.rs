@@ -34,7 +34,9 @@ fn a_paper_session_trades_and_its_fills_equal_the_backtest() {
         files: vec![capture.clone()],
         speed: None,
     };
-    let feed = source.spawn(&key).unwrap();
+    let feed = source
+        .spawn(&key, std::sync::Arc::new(auction_trader_live::SystemClock))
+        .unwrap();
     let summary = Session::run(&config, options(Mode::Paper, dir.path()), feed).unwrap();
     assert!(summary.ended);
     assert_eq!(summary.events, 532_923, "{summary:?}");
@@ -141,7 +143,9 @@ fn dry_run_signals_without_orders_and_shadow_flags_an_injected_divergence() {
     let summary = Session::run(
         &config,
         options(Mode::DryRun, dry.path()),
-        source.spawn(&key).unwrap(),
+        source
+            .spawn(&key, std::sync::Arc::new(auction_trader_live::SystemClock))
+            .unwrap(),
     )
     .unwrap();
     assert!(summary.signals > 0, "{summary:?}");
@@ -159,7 +163,14 @@ fn dry_run_signals_without_orders_and_shadow_flags_an_injected_divergence() {
     twin.execution.latency.entry_ms = 2500.0;
     twin.execution.latency.cancel_ms = 2500.0;
     session_options.shadow_config = Some(twin);
-    let summary = Session::run(&config, session_options, source.spawn(&key).unwrap()).unwrap();
+    let summary = Session::run(
+        &config,
+        session_options,
+        source
+            .spawn(&key, std::sync::Arc::new(auction_trader_live::SystemClock))
+            .unwrap(),
+    )
+    .unwrap();
     assert!(summary.ended);
     assert!(summary.fills > 0);
     assert!(summary.shadow_fill_divergences > 0, "{summary:?}");
@@ -178,7 +189,9 @@ fn dry_run_signals_without_orders_and_shadow_flags_an_injected_divergence() {
     let summary = Session::run(
         &config,
         options(Mode::Shadow, same.path()),
-        source.spawn(&key).unwrap(),
+        source
+            .spawn(&key, std::sync::Arc::new(auction_trader_live::SystemClock))
+            .unwrap(),
     )
     .unwrap();
     assert_eq!(
