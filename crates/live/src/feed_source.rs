@@ -16,8 +16,8 @@ use auction_trader_data::CollectedEvents;
 use auction_trader_data::import::format::{ImportFormat, ImportOptions, detect, import_paths};
 use auction_trader_data::replay::ReplayMerge;
 use auction_trader_types::{InstrumentKey, MarketEvent, StreamKind, UnixNanos};
-use auction_trader_venues::binance_usdm::{FeedOptions, MarketDataFeed};
 use auction_trader_venues::{Clock, Endpoints, FeedMessage};
+use auction_trader_venues::{binance_usdm, bybit};
 
 use crate::LiveError;
 
@@ -43,7 +43,8 @@ pub struct FeedHandle {
     pub receiver: Receiver<FeedMessage>,
     thread: Option<JoinHandle<()>>,
     /// A venue adapter's own handle (dropping it stops the connection).
-    binance_usdm: Option<auction_trader_venues::binance_usdm::FeedHandle>,
+    binance_usdm: Option<binance_usdm::FeedHandle>,
+    bybit: Option<bybit::FeedHandle>,
 }
 
 impl FeedHandle {
@@ -54,12 +55,17 @@ impl FeedHandle {
             receiver,
             thread: None,
             binance_usdm: None,
+            bybit: None,
         }
     }
 
     /// Waits for the feed thread (after the receiver is dropped it ends at its next send).
     pub fn join(mut self) {
         if let Some(adapter) = self.binance_usdm.take() {
+            adapter.stop();
+            adapter.join();
+        }
+        if let Some(adapter) = self.bybit.take() {
             adapter.stop();
             adapter.join();
         }
@@ -95,16 +101,17 @@ impl FeedSource {
                     receiver,
                     thread: Some(thread),
                     binance_usdm: None,
+                    bybit: None,
                 })
             }
             // The venue adapters of crates/venues: each spawns its own thread and sends
             // `FeedMessage`s on the channel.
             Self::Venue { venue, endpoints } if venue == "binance-usdm" => {
                 let (sender, receiver) = channel();
-                let adapter = MarketDataFeed::spawn(
+                let adapter = binance_usdm::MarketDataFeed::spawn(
                     endpoints.clone(),
                     &instrument.symbol,
-                    FeedOptions::default(),
+                    binance_usdm::FeedOptions::default(),
                     clock,
                     sender,
                 )
@@ -113,9 +120,26 @@ impl FeedSource {
                     receiver,
                     thread: None,
                     binance_usdm: Some(adapter),
+                    bybit: None,
                 })
             }
-            // Bybit v5 (`bybit-linear`) is wired here once its adapter exists.
+            Self::Venue { venue, endpoints } if venue == "bybit-linear" => {
+                let (sender, receiver) = channel();
+                let adapter = bybit::MarketDataFeed::spawn(
+                    endpoints.clone(),
+                    &instrument.symbol,
+                    bybit::FeedOptions::default(),
+                    clock,
+                    sender,
+                )
+                .map_err(|error| LiveError::Venue(error.to_string()))?;
+                Ok(FeedHandle {
+                    receiver,
+                    thread: None,
+                    binance_usdm: None,
+                    bybit: Some(adapter),
+                })
+            }
             Self::Venue { venue, endpoints } => Err(LiveError::Venue(format!(
                 "no market-data adapter for {venue} is wired into this build (endpoint {}); \
                  replay recorded data with --replay <files>",

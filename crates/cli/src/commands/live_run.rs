@@ -12,6 +12,7 @@ use anyhow::Context;
 use auction_trader_live::feed_source::FeedSource;
 use auction_trader_live::{Mode, Session, SessionConfig, SessionOptions, SystemClock, alerts};
 use auction_trader_venues::binance_usdm::{Credentials, Gateway, GatewayOptions};
+use auction_trader_venues::bybit;
 use auction_trader_venues::{Clock, Endpoints, TradingGateway};
 use clap::Args;
 
@@ -80,9 +81,20 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             )?;
             Some(Box::new(gateway) as Box<dyn TradingGateway>)
         }
+        (Mode::Live, FeedSource::Venue { venue, endpoints }) if venue == "bybit-linear" => {
+            let credentials = bybit::Credentials::from_env()?;
+            let gateway = bybit::Gateway::connect(
+                endpoints,
+                credentials,
+                &key.symbol,
+                Arc::clone(&clock),
+                bybit::GatewayOptions::default(),
+            )?;
+            Some(Box::new(gateway) as Box<dyn TradingGateway>)
+        }
         (Mode::Live, _) => anyhow::bail!(
-            "--mode live needs a venue connection with order entry (binance-usdm; not \
-             --replay); {} has no gateway in this build",
+            "--mode live needs a venue connection with order entry (binance-usdm or \
+             bybit-linear; not --replay); {} has no gateway in this build",
             key.venue
         ),
         _ => None,
