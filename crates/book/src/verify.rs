@@ -441,6 +441,13 @@ impl BookVerifier {
         }
     }
 
+    /// The report so far: checks, mismatches, skips and the kept descriptions are counted as
+    /// they happen (a live session reads them after every quote); `sequence` and `gaps` are
+    /// filled in by [`BookVerifier::finish`] (live: [`SequencedBook::counters`]).
+    pub fn running_report(&self) -> &VerifyReport {
+        &self.join.report
+    }
+
     /// The book being rebuilt.
     pub fn book(&self) -> &SequencedBook {
         &self.book

@@ -6,6 +6,7 @@ mod bench;
 mod bench_backtest;
 mod book_verify;
 mod catalog;
+mod control;
 mod demo;
 mod download;
 mod features;
@@ -15,6 +16,7 @@ mod grid;
 mod import;
 mod inputs;
 mod mock_exchange;
+mod live_run;
 mod quarantine;
 mod replay;
 mod rerun;
@@ -87,6 +89,11 @@ pub enum Command {
     /// Bybit v5 protocol (REST + WebSocket on one port), filling orders with the backtest's fill
     /// model, with fault injection under /mock/...; exits when the replay ends.
     MockExchange(mock_exchange::MockExchangeArgs),
+    /// A live session (SPEC 7): dry-run, paper, shadow or live mode on the one engine, fed by
+    /// a venue or a replay of recorded files; starts in observe mode (see `control`).
+    Run(live_run::RunArgs),
+    /// Trading control of a session's data directory: enable, disable, status.
+    Control(control::ControlArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -118,6 +125,8 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => demo::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::MockExchange(args) => mock_exchange::run(&args),
+        Command::Run(args) => live_run::run(&args),
+        Command::Control(args) => control::run(&args),
     }
 }
 

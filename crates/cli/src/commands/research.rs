@@ -1,7 +1,8 @@
 //! `research drain-report <run> [--raw <run>]`: the SPEC 6 research reports of a drain run
 //! (thin glue: the tables are built by `auction_trader_analytics::drain_research`). Prints
 //! the tables (or JSON), writes `drain_research.json` into the run directory and puts the
-//! research section into its report.html.
+//! research section into its report.html. `research paper-vs-backtest <data dir>`: the
+//! SPEC 6 comparison of a recorded paper session with its backtest (the live crate's).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -25,6 +26,22 @@ pub enum ResearchCommand {
     /// tercile, losing-trade autopsy, fill rates, and (with --raw) the toxicity-filter
     /// validation.
     DrainReport(DrainReportArgs),
+    /// SPEC 6: replay a recorded paper session (its raw journal) through the backtester with
+    /// the session's configuration and show signal, fill and P&L differences; writes
+    /// reports/paper-vs-backtest-g<N>.txt and .json into the session's data directory.
+    PaperVsBacktest(PaperVsBacktestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PaperVsBacktestArgs {
+    /// The session's data directory (`run --data-dir`).
+    pub data_dir: PathBuf,
+    /// The session generation (default: the newest with a raw journal).
+    #[arg(long)]
+    pub generation: Option<u32>,
+    /// Print the comparison as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -43,6 +60,7 @@ pub struct DrainReportArgs {
 pub fn run(command: ResearchCommand) -> anyhow::Result<ExitCode> {
     match command {
         ResearchCommand::DrainReport(args) => drain_report(&args),
+        ResearchCommand::PaperVsBacktest(args) => paper_vs_backtest(&args),
     }
 }
 
@@ -99,6 +117,21 @@ fn drain_report(args: &DrainReportArgs) -> anyhow::Result<ExitCode> {
             args.run_dir.join("drain_research.json").display(),
             args.run_dir.join("report.html").display()
         );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn paper_vs_backtest(args: &PaperVsBacktestArgs) -> anyhow::Result<ExitCode> {
+    let comparison =
+        auction_trader_live::paper_vs_backtest::compare(&args.data_dir, args.generation)?;
+    let path = comparison.write(&args.data_dir)?;
+    if args.json {
+        outln!("{}", serde_json::to_string_pretty(&comparison)?);
+    } else {
+        for line in comparison.to_text().lines() {
+            outln!("{line}");
+        }
+        outln!("report: {}", path.display());
     }
     Ok(ExitCode::SUCCESS)
 }
