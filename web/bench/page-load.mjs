@@ -54,7 +54,7 @@ for (let round = 0; round < 6; round += 1) {
   if (round > 0) times.push(elapsed);
   drawn = await page.evaluate(() => ({
     bars: window.dashboard.run.drawn.candles.data().length,
-    trades: window.dashboard.run.trades.length,
+    trades: window.dashboard.run.trades.trade_id.length,
     rows: document.querySelectorAll("#trades tbody tr").length,
   }));
 }

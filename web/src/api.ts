@@ -41,6 +41,56 @@ export interface Bar {
   poc: string | null;
 }
 
+/**
+ * The bars as columns (`?layout=columns`): one array per field, `time` in whole seconds, prices
+ * as JSON numbers (the stored decimal's text; read here as the nearest double).
+ */
+export interface BarColumns {
+  time: number[];
+  open: number[];
+  high: number[];
+  low: number[];
+  close: number[];
+  vah: (number | null)[];
+  val: (number | null)[];
+  poc: (number | null)[];
+}
+
+/** The trades as columns: what the markers and the trades table show. */
+export interface TradeColumns {
+  trade_id: number[];
+  setup: string[];
+  direction: string[];
+  entry_time: number[];
+  entry_price: string[];
+  exit_time: number[];
+  exit_price: string[];
+  exit_reason: string[];
+  net_pnl: string[];
+}
+
+/** The equity curve as columns, one point per second at most. */
+export interface EquityColumns {
+  time: number[];
+  equity: number[];
+  position: number[];
+}
+
+/** P&L of one calendar period (exact decimal strings). */
+export interface PeriodRow {
+  start: string;
+  pnl: string;
+  end_equity: string;
+  trades: number;
+}
+
+/** `/performance`: P&L by period, the drawdown curve (fraction ≤ 0), the rolling Sharpe. */
+export interface RunPerformance {
+  periods: { day: PeriodRow[]; week: PeriodRow[]; month: PeriodRow[] };
+  drawdown: { time: number[]; drawdown: number[] };
+  rolling_sharpe: { window_days: number; series: { time: number[]; sharpe: (number | null)[] } };
+}
+
 export interface Leg {
   time: number;
   price: string;
@@ -146,11 +196,23 @@ export const api = {
   trades: (name: string) => getJson<{ trades: Trade[] }>(`/api/runs/${enc(name)}/trades`).then((r) => r.trades),
   equity: (name: string) =>
     getJson<{ equity: EquityPoint[] }>(`/api/runs/${enc(name)}/equity`).then((r) => r.equity),
+  barColumns: (name: string) =>
+    getJson<{ bars: BarColumns }>(`/api/runs/${enc(name)}/bars?layout=columns`).then((r) => r.bars),
+  tradeColumns: (name: string) =>
+    getJson<{ trades: TradeColumns }>(`/api/runs/${enc(name)}/trades?layout=columns`).then((r) => r.trades),
+  equityColumns: (name: string) =>
+    getJson<{ equity: EquityColumns }>(`/api/runs/${enc(name)}/equity?layout=columns`).then((r) => r.equity),
+  performance: (name: string) => getJson<RunPerformance>(`/api/runs/${enc(name)}/performance`),
   signals: (name: string) =>
     getJson<{ signals: Signal[] }>(`/api/runs/${enc(name)}/signals?kind=signal`).then((r) => r.signals),
   profile: (name: string, bins: number) =>
     getJson<{ profile: Profile | null; unavailable: string | null }>(`/api/runs/${enc(name)}/profile?bins=${bins}`),
   grids: () => getJson<{ grids: GridListing[] }>("/api/grids").then((r) => r.grids),
-  grid: (id: string, sort: string | null, order: "asc" | "desc") =>
-    getJson<GridRows>(`/api/grids/${enc(id)}` + (sort ? `?sort=${enc(sort)}&order=${order}` : "")),
+  grid: (id: string, sort: string | null, order: "asc" | "desc", conditions: string[] = []) => {
+    const query = [
+      ...(sort ? [`sort=${enc(sort)}`, `order=${order}`] : []),
+      ...conditions.map((condition) => `where=${enc(condition)}`),
+    ];
+    return getJson<GridRows>(`/api/grids/${enc(id)}` + (query.length ? `?${query.join("&")}` : ""));
+  },
 };

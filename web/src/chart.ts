@@ -14,9 +14,12 @@ import {
   type UTCTimestamp,
 } from "lightweight-charts";
 
-import type { Bar, EquityPoint, Signal, Trade } from "./api";
+import type { BarColumns, EquityColumns, RunPerformance, Signal, TradeColumns } from "./api";
 
 export const COLORS = { vah: "#42a5f5", val: "#42a5f5", poc: "#f5a623", up: "#26a69a", down: "#ef5350" };
+
+/** Bars in view when a run opens (two days of 1-minute bars). */
+export const RECENT_BARS = 2880;
 
 /** What the chart drew, for the page's own checks and the browser tests. */
 export interface DrawnChart {
@@ -40,26 +43,26 @@ export function snapToBar(times: number[], time: number): number {
   return times[low];
 }
 
-export function tradeMarkers(bars: Bar[], trades: Trade[], signals: Signal[]): SeriesMarker<Time>[] {
-  const times = bars.map((bar) => bar.time);
+export function tradeMarkers(times: number[], trades: TradeColumns, signals: Signal[]): SeriesMarker<Time>[] {
   const markers: SeriesMarker<Time>[] = [];
-  for (const trade of trades) {
-    const long = trade.direction === "long";
+  for (let index = 0; index < trades.trade_id.length; index += 1) {
+    const id = trades.trade_id[index];
+    const long = trades.direction[index] === "long";
     markers.push({
-      time: snapToBar(times, trade.entry.time) as UTCTimestamp,
+      time: snapToBar(times, trades.entry_time[index]) as UTCTimestamp,
       position: long ? "belowBar" : "aboveBar",
       shape: long ? "arrowUp" : "arrowDown",
       color: long ? COLORS.up : COLORS.down,
-      text: `#${trade.trade_id} ${long ? "L" : "S"} ${trade.entry_price}`,
-      id: `entry-${trade.trade_id}`,
+      text: `#${id} ${long ? "L" : "S"} ${trades.entry_price[index]}`,
+      id: `entry-${id}`,
     });
     markers.push({
-      time: snapToBar(times, trade.exit.time) as UTCTimestamp,
+      time: snapToBar(times, trades.exit_time[index]) as UTCTimestamp,
       position: long ? "aboveBar" : "belowBar",
       shape: "circle",
-      color: Number(trade.net_pnl) >= 0 ? COLORS.up : COLORS.down,
-      text: `#${trade.trade_id} ${trade.exit_reason}`,
-      id: `exit-${trade.trade_id}`,
+      color: Number(trades.net_pnl[index]) >= 0 ? COLORS.up : COLORS.down,
+      text: `#${id} ${trades.exit_reason[index]}`,
+      id: `exit-${id}`,
     });
   }
   for (const [index, signal] of signals.entries()) {
@@ -76,7 +79,7 @@ export function tradeMarkers(bars: Bar[], trades: Trade[], signals: Signal[]): S
   return markers;
 }
 
-export function drawChart(element: HTMLElement, bars: Bar[], trades: Trade[], signals: Signal[]): DrawnChart {
+export function drawChart(element: HTMLElement, bars: BarColumns, trades: TradeColumns, signals: Signal[]): DrawnChart {
   const chart = createChart(element, {
     autoSize: true,
     layout: { background: { color: "#0f1720" }, textColor: "#c8d1dc" },
@@ -91,13 +94,14 @@ export function drawChart(element: HTMLElement, bars: Bar[], trades: Trade[], si
     wickDownColor: COLORS.down,
     borderVisible: false,
   });
+  const times = bars.time as UTCTimestamp[];
   candles.setData(
-    bars.map((bar) => ({
-      time: bar.time as UTCTimestamp,
-      open: Number(bar.open),
-      high: Number(bar.high),
-      low: Number(bar.low),
-      close: Number(bar.close),
+    times.map((time, index) => ({
+      time,
+      open: bars.open[index],
+      high: bars.high[index],
+      low: bars.low[index],
+      close: bars.close[index],
     })),
   );
   const level = (key: "vah" | "val" | "poc", title: string, style: LineStyle) => {
@@ -111,10 +115,12 @@ export function drawChart(element: HTMLElement, bars: Bar[], trades: Trade[], si
       crosshairMarkerVisible: false,
     });
     // A bar without a valid value area is whitespace: a gap in the line.
+    const values = bars[key];
     series.setData(
-      bars.map((bar) =>
-        bar[key] === null ? { time: bar.time as UTCTimestamp } : { time: bar.time as UTCTimestamp, value: Number(bar[key]) },
-      ),
+      times.map((time, index) => {
+        const value = values[index];
+        return value === null ? { time } : { time, value };
+      }),
     );
     return series;
   };
@@ -123,17 +129,20 @@ export function drawChart(element: HTMLElement, bars: Bar[], trades: Trade[], si
     val: level("val", "VAL", LineStyle.Solid),
     poc: level("poc", "POC", LineStyle.Dashed),
   };
-  const markers = tradeMarkers(bars, trades, signals);
+  const markers = tradeMarkers(bars.time, trades, signals);
   createSeriesMarkers(candles, markers);
-  chart.timeScale().fitContent();
+  // Open on the most recent bars (as trading views do): drawing a month of candles and every
+  // marker in one screen costs more than the rest of the page; scroll or zoom out for more.
+  if (times.length > RECENT_BARS) {
+    chart.timeScale().setVisibleLogicalRange({ from: times.length - RECENT_BARS, to: times.length - 1 });
+  } else {
+    chart.timeScale().fitContent();
+  }
   return { chart, candles, levels, markers };
 }
 
-/**
- * The equity curve: one point per second at most (a run records a point at every minute close
- * and at every fill; points within one second keep the last).
- */
-export function drawEquity(element: HTMLElement, points: EquityPoint[]): ISeriesApi<"Line"> {
+/** The equity curve (the API sends one point per second at most). */
+export function drawEquity(element: HTMLElement, points: EquityColumns): ISeriesApi<"Line"> {
   const chart = createChart(element, {
     autoSize: true,
     layout: { background: { color: "#0f1720" }, textColor: "#c8d1dc" },
@@ -141,13 +150,38 @@ export function drawEquity(element: HTMLElement, points: EquityPoint[]): ISeries
     timeScale: { timeVisible: true, secondsVisible: false },
   });
   const series = chart.addSeries(LineSeries, { color: "#f5a623", lineWidth: 2, priceLineVisible: false });
-  const data: { time: UTCTimestamp; value: number }[] = [];
-  for (const point of points) {
-    const item = { time: point.time as UTCTimestamp, value: Number(point.equity) };
-    if (data.length && data[data.length - 1].time === item.time) data[data.length - 1] = item;
-    else data.push(item);
-  }
-  series.setData(data);
+  series.setData(points.time.map((time, index) => ({ time: time as UTCTimestamp, value: points.equity[index] })));
   chart.timeScale().fitContent();
   return series;
+}
+
+/** Drawdown (percent below the running peak) and the rolling Sharpe ratio, two panes. */
+export function drawRisk(element: HTMLElement, performance: RunPerformance): ISeriesApi<"Line">[] {
+  const chart = createChart(element, {
+    autoSize: true,
+    layout: { background: { color: "#0f1720" }, textColor: "#c8d1dc" },
+    grid: { vertLines: { color: "#1c2733" }, horzLines: { color: "#1c2733" } },
+    timeScale: { timeVisible: true, secondsVisible: false },
+  });
+  const drawdown = chart.addSeries(LineSeries, { color: COLORS.down, lineWidth: 1, priceLineVisible: false, title: "drawdown %" });
+  drawdown.setData(
+    performance.drawdown.time.map((time, index) => ({
+      time: time as UTCTimestamp,
+      value: performance.drawdown.drawdown[index] * 100,
+    })),
+  );
+  const sharpe = chart.addSeries(
+    LineSeries,
+    { color: "#42a5f5", lineWidth: 2, priceLineVisible: false, title: `Sharpe ${performance.rolling_sharpe.window_days}d` },
+    1,
+  );
+  const series = performance.rolling_sharpe.series;
+  sharpe.setData(
+    series.time.map((time, index) => {
+      const value = series.sharpe[index];
+      return value === null ? { time: time as UTCTimestamp } : { time: time as UTCTimestamp, value };
+    }),
+  );
+  chart.timeScale().fitContent();
+  return [drawdown, sharpe];
 }

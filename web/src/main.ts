@@ -3,14 +3,31 @@
 // message; nothing is written to the console.
 import "./style.css";
 
-import { ApiFailure, api, type Bar, type GridRows, type Profile, type RunSummary, type Trade } from "./api";
-import { drawChart, drawEquity, type DrawnChart } from "./chart";
+import {
+  ApiFailure,
+  api,
+  type BarColumns,
+  type GridRows,
+  type RunPerformance,
+  type PeriodRow,
+  type Profile,
+  type RunSummary,
+  type TradeColumns,
+} from "./api";
+import { drawChart, drawEquity, drawRisk, type DrawnChart } from "./chart";
 import { drawProfile, type ProfileView } from "./profile";
 
 /** What the page drew, read by the browser tests (`window.dashboard`). */
 export interface DashboardState {
   view: string;
-  run?: { name: string; bars: Bar[]; trades: Trade[]; drawn: DrawnChart; profile: Profile | null };
+  run?: {
+    name: string;
+    bars: BarColumns;
+    trades: TradeColumns;
+    drawn: DrawnChart;
+    profile: Profile | null;
+    performance: RunPerformance;
+  };
   grid?: GridRows;
   ready: boolean;
 }
@@ -115,44 +132,101 @@ function metricCards(summary: RunSummary): HTMLElement {
 /** Rows of the trades table (the chart marks every trade; the table lists the first ones). */
 const TABLE_ROWS = 1000;
 
-function tradesTable(trades: Trade[]): HTMLElement {
+function minute(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().slice(0, 16).replace("T", " ");
+}
+
+function tradesTable(trades: TradeColumns): HTMLElement {
   const header = ["#", "setup", "dir", "entry", "entry price", "exit", "exit price", "reason", "net P&L"];
+  const rows: HTMLElement[] = [];
+  for (let index = 0; index < Math.min(trades.trade_id.length, TABLE_ROWS); index += 1) {
+    const id = String(trades.trade_id[index]);
+    const pnl = trades.net_pnl[index];
+    rows.push(
+      h(
+        "tr",
+        { "data-trade": id },
+        h("td", {}, id),
+        h("td", {}, trades.setup[index]),
+        h("td", {}, trades.direction[index]),
+        h("td", {}, minute(trades.entry_time[index])),
+        h("td", { class: "num" }, trades.entry_price[index]),
+        h("td", {}, minute(trades.exit_time[index])),
+        h("td", { class: "num" }, trades.exit_price[index]),
+        h("td", {}, trades.exit_reason[index]),
+        h("td", { class: `num ${Number(pnl) >= 0 ? "up" : "down"}` }, pnl),
+      ),
+    );
+  }
   return h(
     "table",
     { id: "trades" },
     h("thead", {}, h("tr", {}, ...header.map((t) => h("th", {}, t)))),
-    h(
-      "tbody",
-      {},
-      ...trades.slice(0, TABLE_ROWS).map((trade) =>
-        h(
-          "tr",
-          { "data-trade": String(trade.trade_id) },
-          h("td", {}, String(trade.trade_id)),
-          h("td", {}, trade.setup),
-          h("td", {}, trade.direction),
-          h("td", {}, new Date(trade.entry.time * 1000).toISOString().slice(0, 16).replace("T", " ")),
-          h("td", { class: "num" }, trade.entry_price),
-          h("td", {}, new Date(trade.exit.time * 1000).toISOString().slice(0, 16).replace("T", " ")),
-          h("td", { class: "num" }, trade.exit_price),
-          h("td", {}, trade.exit_reason),
-          h("td", { class: `num ${Number(trade.net_pnl) >= 0 ? "up" : "down"}` }, trade.net_pnl),
-        ),
-      ),
-    ),
+    h("tbody", {}, ...rows),
   );
 }
 
+type PeriodName = "day" | "week" | "month";
+
+/** P&L by period: the rows of one period kind, with buttons to switch. */
+function periodTable(performance: RunPerformance, currency: string): HTMLElement {
+  const box = h("div", { id: "periods" });
+  const render = (period: PeriodName) => {
+    const rows: PeriodRow[] = performance.periods[period];
+    const buttons = (["day", "week", "month"] as PeriodName[]).map((name) => {
+      const button = h(
+        "button",
+        { type: "button", "data-period": name, "aria-pressed": String(name === period) },
+        name === "day" ? "Daily" : name === "week" ? "Weekly" : "Monthly",
+      );
+      button.addEventListener("click", () => render(name));
+      return button;
+    });
+    box.replaceChildren(
+      h("div", { class: "aside-head" }, h("h2", {}, `P&L by ${period} (${currency})`), h("span", {}, ...buttons)),
+      rows.length
+        ? h(
+            "table",
+            { id: "period-table", "data-period": period },
+            h("thead", {}, h("tr", {}, ...["from", "P&L", "equity", "trades"].map((t) => h("th", {}, t)))),
+            h(
+              "tbody",
+              {},
+              ...rows.map((row) =>
+                h(
+                  "tr",
+                  {},
+                  h("td", {}, row.start),
+                  h("td", { class: `num ${Number(row.pnl) >= 0 ? "up" : "down"}` }, row.pnl),
+                  h("td", { class: "num" }, row.end_equity),
+                  h("td", { class: "num" }, String(row.trades)),
+                ),
+              ),
+            ),
+          )
+        : h("p", { class: "muted" }, "No equity points."),
+    );
+  };
+  render("day");
+  return box;
+}
+
 async function runView(name: string): Promise<void> {
-  const [summary, bars, trades, signals, equity] = await Promise.all([
+  // Asked for at once with the rest; drawn when the chart is.
+  const profileAnswer = api.profile(name, 60);
+  profileAnswer.catch(() => undefined);
+  const [summary, bars, trades, signals, equity, risk] = await Promise.all([
     api.run(name),
-    api.bars(name),
-    api.trades(name),
+    api.barColumns(name),
+    api.tradeColumns(name),
     api.signals(name),
-    api.equity(name),
+    api.equityColumns(name),
+    api.performance(name),
   ]);
-  const chartBox = h("div", { id: "chart", "data-bars": String(bars.length) });
-  const equityBox = h("div", { id: "equity", "data-points": String(equity.length) });
+  performance.mark("run-data");
+  const chartBox = h("div", { id: "chart", "data-bars": String(bars.time.length) });
+  const equityBox = h("div", { id: "equity", "data-points": String(equity.time.length) });
+  const riskBox = h("div", { id: "risk", "data-points": String(risk.drawdown.time.length) });
   const profileBox = h("div", { id: "profile" }, h("p", { class: "muted" }, "loading the volume profile…"));
   let view: ProfileView = "histogram";
   const toggle = h("button", { id: "profile-toggle", type: "button", "aria-pressed": "false" }, "Lines view");
@@ -168,21 +242,27 @@ async function runView(name: string): Promise<void> {
     h("p", { class: "legend" }, "VAH/VAL blue, POC orange dashed; ▲▼ entries, ● exits, ■ signals."),
     h("h2", {}, `Equity (${summary.currency})`),
     equityBox,
+    h("h2", {}, `Drawdown % and rolling Sharpe (${risk.rolling_sharpe.window_days} days of daily returns)`),
+    riskBox,
+    periodTable(risk, summary.currency),
     h(
       "h2",
       {},
-      trades.length > TABLE_ROWS
-        ? `Trades (${trades.length}; the first ${TABLE_ROWS} listed)`
-        : `Trades (${trades.length})`,
+      trades.trade_id.length > TABLE_ROWS
+        ? `Trades (${trades.trade_id.length}; the first ${TABLE_ROWS} listed)`
+        : `Trades (${trades.trade_id.length})`,
     ),
     tradesTable(trades),
   );
+  performance.mark("run-dom");
   const drawn = drawChart(chartBox, bars, trades, signals);
   drawEquity(equityBox, equity);
-  window.dashboard.run = { name, bars, trades, drawn, profile: null };
+  drawRisk(riskBox, risk);
+  performance.mark("run-charts");
+  window.dashboard.run = { name, bars, trades, drawn, profile: null, performance: risk };
   let profile: Profile | null = null;
   try {
-    const answer = await api.profile(name, 60);
+    const answer = await profileAnswer;
     profile = answer.profile;
     window.dashboard.run.profile = profile;
     if (profile) {
@@ -208,11 +288,50 @@ async function runView(name: string): Promise<void> {
   });
 }
 
+/** One combination's parameters and metrics, with a link to its run when it was kept. */
+function gridDetail(grid: GridRows, runId: string): HTMLElement {
+  const row = grid.rows.find((candidate) => candidate.run_id === runId);
+  if (!row) return h("aside", { id: "grid-detail" });
+  const table = (title: string, values: Record<string, unknown>) =>
+    h(
+      "table",
+      { class: "detail", "data-kind": title },
+      h("thead", {}, h("tr", {}, h("th", { colspan: "2" }, title))),
+      h(
+        "tbody",
+        {},
+        ...Object.entries(values).map(([key, value]) =>
+          h("tr", { "data-key": key }, h("td", {}, key), h("td", { class: "num" }, value === null ? "–" : String(value))),
+        ),
+      ),
+    );
+  return h(
+    "aside",
+    { id: "grid-detail", "data-run": row.run_id },
+    h("h2", {}, `#${row.seq} `, row.has_run ? h("a", { href: `#/runs/${encodeURIComponent(row.run_id)}` }, row.run_id) : row.run_id),
+    table("parameters", row.params),
+    table("metrics", row.metrics),
+  );
+}
+
 async function gridView(id: string): Promise<void> {
   let sort: string | null = null;
   let order: "asc" | "desc" = "desc";
+  let conditions: string[] = [];
+  let selected: string | null = null;
+  let filterError = "";
   const render = async () => {
-    const grid = await api.grid(id, sort, order);
+    let grid: GridRows;
+    try {
+      grid = await api.grid(id, sort, order, conditions);
+      filterError = "";
+    } catch (error) {
+      // A filter the server cannot read: keep the last good table and say why.
+      if (!(error instanceof ApiFailure) || error.status !== 400 || !conditions.length) throw error;
+      filterError = error.message;
+      conditions = [];
+      grid = await api.grid(id, sort, order, conditions);
+    }
     window.dashboard.grid = grid;
     const columns: [string, "param" | "metric"][] = [
       ...grid.params.map((name): [string, "param"] => [name, "param"]),
@@ -243,24 +362,59 @@ async function gridView(id: string): Promise<void> {
         return th;
       }),
     );
-    const body = grid.rows.map((row) =>
-      h(
+    const body = grid.rows.map((row) => {
+      const tr = h(
         "tr",
-        { "data-run": row.run_id },
+        { "data-run": row.run_id, class: row.run_id === selected ? "selected" : "" },
         h("td", {}, String(row.seq)),
         h("td", {}, row.has_run ? h("a", { href: `#/runs/${encodeURIComponent(row.run_id)}` }, row.run_id) : row.run_id),
         ...columns.map(([name, kind]) =>
           h("td", { class: "num", "data-column": name }, figure(kind === "param" ? row.params[name] : row.metrics[name], 4)),
         ),
-      ),
-    );
+      );
+      tr.addEventListener("click", (event) => {
+        if ((event.target as HTMLElement).closest("a")) return;
+        selected = row.run_id;
+        render().catch(showError);
+      });
+      return tr;
+    });
+    const filter = h("input", {
+      id: "grid-filter",
+      type: "text",
+      placeholder: "filter, e.g. net_pnl > 0 and trades >= 10",
+      value: conditions.join(" and "),
+      "aria-label": "filter rows",
+    });
+    const form = h("form", { id: "grid-filter-form" }, filter, h("button", { type: "submit" }, "Filter"));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      conditions = filter.value
+        .split(/\s+and\s+/i)
+        .map((part) => part.trim())
+        .filter((part) => part.length > 0);
+      render().catch(showError);
+    });
     app.replaceChildren(
       h("h1", {}, `Grid ${grid.grid.grid_id} `, h("small", {}, `${grid.grid.finished} / ${grid.grid.combinations} ${grid.grid.label}`)),
-      h("p", { class: "muted" }, "Click a column to sort (largest first, again for smallest first)."),
+      h("p", { class: "muted" }, "Click a column to sort (largest first, again for smallest first), a row for its detail."),
+      form,
+      filterError ? h("p", { class: "error", role: "alert", id: "grid-filter-error" }, filterError) : "",
+      h("p", { class: "muted", id: "grid-count" }, `${grid.rows.length} rows`),
       h(
-        "div",
-        { class: "scroll" },
-        h("table", { id: "grid-table", "data-sort": sort ?? "", "data-order": order }, h("thead", {}, head), h("tbody", {}, ...body)),
+        "section",
+        { class: "grid-layout" },
+        h(
+          "div",
+          { class: "scroll" },
+          h(
+            "table",
+            { id: "grid-table", "data-sort": sort ?? "", "data-order": order, "data-where": conditions.join(" and ") },
+            h("thead", {}, head),
+            h("tbody", {}, ...body),
+          ),
+        ),
+        selected ? gridDetail(grid, selected) : "",
       ),
     );
     window.dashboard.ready = true;

@@ -20,6 +20,7 @@ mod error;
 mod fill_models;
 mod legs;
 mod metrics;
+pub mod periods;
 mod report;
 pub mod statistics;
 mod summary;

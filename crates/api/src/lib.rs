@@ -10,9 +10,10 @@
 //! |---|---|
 //! | `GET /api/runs` | every run with its headline metrics |
 //! | `GET /api/runs/{name}` | summary, row counts, `metrics.json`, `config.yaml` (404 when missing) |
-//! | `GET /api/runs/{name}/bars` | `market_bars`: OHLC with VAH/VAL/POC at each close |
-//! | `GET /api/runs/{name}/trades` | the closed trades with their exit legs |
-//! | `GET /api/runs/{name}/equity` | the equity curve |
+//! | `GET /api/runs/{name}/bars[?layout=columns]` | `market_bars`: OHLC with VAH/VAL/POC at each close |
+//! | `GET /api/runs/{name}/trades[?layout=columns]` | the closed trades with their exit legs |
+//! | `GET /api/runs/{name}/equity[?layout=columns]` | the equity curve |
+//! | `GET /api/runs/{name}/performance` | P&L by day/week/month, drawdown, rolling Sharpe |
 //! | `GET /api/runs/{name}/signals?kind=signal,near_miss` | signals.db rows |
 //! | `GET /api/runs/{name}/profile?from=&to=&bins=&bin=` | volume profile from the stored trades |
 //! | `GET /api/grids` | every grid of the grid databases |
@@ -26,6 +27,7 @@ mod assets;
 mod error;
 mod grids;
 mod library;
+mod performance;
 mod profile;
 mod routes;
 mod runs;

@@ -18,8 +18,12 @@ use crate::assets::asset;
 use crate::error::ApiError;
 use crate::grids::{Order, RowsRequest, grid_rows, list_grids};
 use crate::library::Library;
+use crate::performance::performance;
 use crate::profile::{ProfileRequest, run_profile};
-use crate::runs::{RunCache, bars, equity, list_runs, run_summary, signals, trades};
+use crate::runs::{
+    Layout, RunCache, bar_columns, bars, equity, equity_columns, list_runs, run_summary, signals,
+    trade_columns, trades,
+};
 
 /// What every handler reads: the library and the cache of loaded runs.
 #[derive(Debug)]
@@ -40,6 +44,7 @@ pub fn router(library: Library) -> Router {
         .route("/api/runs/{name}/equity", get(run_equity))
         .route("/api/runs/{name}/signals", get(run_signals))
         .route("/api/runs/{name}/profile", get(run_profile_route))
+        .route("/api/runs/{name}/performance", get(run_performance))
         .route("/api/grids", get(grids_list))
         .route("/api/grids/{grid}", get(grid_detail))
         .fallback(static_or_404)
@@ -78,20 +83,56 @@ async fn run_detail(
     blocking(move || run_summary(&state.library, &state.cache, &name)).await
 }
 
-/// One list of a stored run's records under `key` (`{"bars": [...]}`); no query parameters.
+/// One list of a stored run's records under `key`: as rows (`{"bars": [...]}`, serialized
+/// straight to the answer) or, with `?layout=columns`, as columns (`{"bars": {"time": [...],
+/// ...}}`, written by [`crate::runs::ColumnsWriter`]).
 async fn run_records<T: Serialize + Send + 'static>(
     state: Arc<AppState>,
     name: String,
     query: Option<String>,
     key: &'static str,
-    view: fn(&RunRecords) -> Vec<T>,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    parse_query(query.as_deref(), &[])?;
-    blocking(move || {
+    rows: fn(&RunRecords) -> Vec<T>,
+    columns: fn(&RunRecords) -> String,
+) -> Result<Response, ApiError> {
+    let mut layout = Layout::default();
+    for (_, value) in parse_query(query.as_deref(), &["layout"])? {
+        layout = Layout::parse(&value)?;
+    }
+    let answer = tokio::task::spawn_blocking(move || {
         let records = state.cache.load(&state.library, &name)?;
-        Ok(json!({ key: view(&records) }))
+        Ok::<_, ApiError>(match layout {
+            Layout::Rows => Json(Keyed {
+                key,
+                value: rows(&records),
+            })
+            .into_response(),
+            Layout::Columns => (
+                [(header::CONTENT_TYPE, "application/json")],
+                format!("{{{}:{}}}", serde_json::Value::from(key), columns(&records)),
+            )
+                .into_response(),
+        })
     })
     .await
+    .map_err(ApiError::internal)??;
+    Ok(answer)
+}
+
+/// `{"<key>": value}`, serialized straight to the answer (no intermediate JSON tree: a month of
+/// bars is megabytes).
+#[derive(Debug)]
+struct Keyed<T> {
+    key: &'static str,
+    value: T,
+}
+
+impl<T: Serialize> Serialize for Keyed<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(1))?;
+        map.serialize_entry(self.key, &self.value)?;
+        map.end()
+    }
 }
 
 async fn run_bars(
@@ -99,7 +140,7 @@ async fn run_bars(
     Path(name): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<impl IntoResponse, ApiError> {
-    run_records(state, name, query, "bars", bars).await
+    run_records(state, name, query, "bars", bars, bar_columns).await
 }
 
 async fn run_trades(
@@ -107,7 +148,7 @@ async fn run_trades(
     Path(name): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<impl IntoResponse, ApiError> {
-    run_records(state, name, query, "trades", trades).await
+    run_records(state, name, query, "trades", trades, trade_columns).await
 }
 
 async fn run_equity(
@@ -115,7 +156,22 @@ async fn run_equity(
     Path(name): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<impl IntoResponse, ApiError> {
-    run_records(state, name, query, "equity", equity).await
+    run_records(state, name, query, "equity", equity, equity_columns).await
+}
+
+async fn run_performance(
+    State(state): Shared,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    parse_query(query.as_deref(), &[])?;
+    let body = tokio::task::spawn_blocking(move || {
+        let records = state.cache.load(&state.library, &name)?;
+        Ok::<_, ApiError>(performance(&records))
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 async fn run_signals(

@@ -254,6 +254,30 @@ fn runs_list_summary_and_series_equal_the_databases() {
     let equity = fixture.json("/api/runs/unit/equity", 200);
     assert_eq!(equity, json!({"equity": []}));
 
+    // The page's layout: the same values, one array per field.
+    assert_eq!(
+        fixture.json("/api/runs/unit/bars?layout=columns", 200),
+        json!({"bars": {"time": [1_516_492_800, 1_516_492_860], "open": [100, 101],
+                        "high": [101.5, 102], "low": [99.25, 100.5],
+                        "close": [101, 100.75], "vah": [null, 101.5],
+                        "val": [null, 99.5], "poc": [null, 100.5]}})
+    );
+    assert_eq!(
+        fixture.json("/api/runs/unit/trades?layout=columns", 200),
+        json!({"trades": {"trade_id": [1], "setup": ["break_in"], "direction": ["long"],
+                          "entry_time": [1_516_492_830], "entry_price": ["100.5"],
+                          "exit_time": [1_516_492_860], "exit_price": ["100.75"],
+                          "exit_reason": ["end_of_data"], "net_pnl": ["0.2299"]}})
+    );
+    assert_eq!(
+        fixture.json("/api/runs/unit/equity?layout=columns", 200),
+        json!({"equity": {"time": [], "equity": [], "position": []}})
+    );
+    assert_eq!(
+        fixture.json("/api/runs/unit/bars?layout=rows", 200),
+        fixture.json("/api/runs/unit/bars", 200)
+    );
+
     // Without its config the run's instrument is unknown: no profile, said as such (not an
     // error).
     let profile = fixture.json("/api/runs/unit/profile", 200);
@@ -318,6 +342,7 @@ fn bad_input_is_a_4xx_json_message_and_missing_things_a_404() {
     assert!(message("/api/runs/.unit.writing-1", 400).starts_with("run names are"));
     assert!(message("/api/runs/unit/signals?kind=everything", 400).contains("transition"));
     assert!(message("/api/runs/unit/bars?color=red", 400).contains("unknown query parameter"));
+    assert!(message("/api/runs/unit/trades?layout=wide", 400).contains("rows or columns"));
     assert!(message("/api/runs/unit/profile?bins=0", 400).contains("bins"));
     assert!(message("/api/runs/unit/profile?bins=many", 400).contains("whole number"));
     assert!(message("/api/runs/unit/profile?from=yesterday", 400).starts_with("from:"));
@@ -357,4 +382,19 @@ fn a_rewritten_run_is_read_again() {
     let path = fixture.dir.path().join("runs/unit/execution.db");
     write_execution_db(&path, &more).unwrap_or_else(|error| panic!("{error}"));
     assert_eq!(count(&fixture.json("/api/runs/unit/bars", 200)), 3);
+}
+
+#[test]
+fn performance_gives_period_pnl_drawdown_and_rolling_sharpe() {
+    let fixture = Fixture::new();
+    let answer = fixture.json("/api/runs/unit/performance", 200);
+    // The fixture run has no equity points: no day ends, no periods, no series.
+    assert_eq!(answer["periods"]["day"], json!([]));
+    assert_eq!(answer["periods"]["month"], json!([]));
+    assert_eq!(answer["drawdown"], json!({"time": [], "drawdown": []}));
+    assert_eq!(answer["rolling_sharpe"]["window_days"], 7);
+    assert_eq!(
+        answer["rolling_sharpe"]["series"],
+        json!({"time": [], "sharpe": []})
+    );
 }

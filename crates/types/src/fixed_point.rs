@@ -84,6 +84,7 @@ trait RawInteger: Copy + Ord + fmt::Display {
     fn checked_mul(self, other: Self) -> Option<Self>;
     fn checked_add(self, other: Self) -> Option<Self>;
     fn pow10(exponent: u32) -> Self;
+    fn from_i64(value: i64) -> Self;
     fn negate(self) -> Self;
     /// Magnitude split into whole units and the fractional raw remainder.
     fn split_magnitude(self) -> (u128, u64);
@@ -111,6 +112,10 @@ macro_rules! raw_integer {
                 (10 as $raw).pow(exponent)
             }
             #[inline]
+            fn from_i64(value: i64) -> Self {
+                Self::from(value)
+            }
+            #[inline]
             fn negate(self) -> Self {
                 -self
             }
@@ -129,6 +134,13 @@ raw_integer!(i128);
 
 #[inline]
 fn parse_fixed_bytes<R: RawInteger>(bytes: &[u8]) -> Result<R, ParseFailure> {
+    // Fast path: a plain decimal with at most nine digits on each side of the point (the
+    // venues' prices and sizes); the general loop below gives the same value for it.
+    if let Some((raw, length)) = crate::scan_plain_decimal(bytes)
+        && length == bytes.len()
+    {
+        return Ok(R::from_i64(raw));
+    }
     let (negative, digits) = match bytes.first() {
         None => return Err(ParseFailure::Empty),
         Some(b'-') => (true, &bytes[1..]),

@@ -14,6 +14,7 @@
 //! This crate is the bottom of the crate graph: it must not depend on any other crate of the
 //! workspace, nor on I/O, storage or venue formats.
 
+mod decimal;
 mod error;
 mod events;
 mod fixed_point;
@@ -27,6 +28,7 @@ mod time;
 mod trading;
 mod valuation;
 
+pub use decimal::{DecimalError, parse_decimal_lenient, scan_plain_decimal};
 pub use error::TypesError;
 pub use events::{
     Bar, BookDelta, DeltaFlags, Fnv1a64, Funding, Liquidation, MarketEvent, Quote, QuoteFlags,

@@ -173,6 +173,9 @@ pub enum RejectReason {
     NothingToReduce,
     /// The same order id was submitted twice.
     DuplicateId,
+    /// A live venue refused the order for a reason outside this list (its adapter reports
+    /// the venue's code and message alongside).
+    VenueRefused,
 }
 
 /// Why an order left the book without filling completely.
@@ -185,6 +188,8 @@ pub enum CancelReason {
     PositionClosed,
     /// A `ConvertToMarketWithin` timeout found the market price outside its band.
     ConversionRefused,
+    /// A live venue expired the order by its own rule (time in force, reduce-only remainder).
+    Expired,
 }
 
 /// What an exchange tells the engine.

@@ -700,40 +700,13 @@ fn buyer_maker_side(text: &[u8]) -> Result<AggressorSide, String> {
 }
 
 /// A non-negative decimal as raw 10^-9 units in `i128` (quote volumes of busy daily klines
-/// exceed the `i64` range of a fixed-point value). Digits beyond the ninth decimal are dropped.
+/// exceed the `i64` range of a fixed-point value), read by the one decimal parser; digits
+/// beyond the ninth decimal are rounded half away from zero.
 fn wide_decimal(text: &[u8]) -> Option<i128> {
-    let mut integer: i128 = 0;
-    let mut fraction: i128 = 0;
-    let mut fraction_digits = 0;
-    let mut seen_point = false;
-    let mut any_digit = false;
-    for &byte in text {
-        match byte {
-            b'0'..=b'9' if seen_point => {
-                any_digit = true;
-                if fraction_digits < 9 {
-                    fraction = fraction * 10 + i128::from(byte - b'0');
-                    fraction_digits += 1;
-                }
-            }
-            b'0'..=b'9' => {
-                any_digit = true;
-                integer = integer
-                    .checked_mul(10)?
-                    .checked_add(i128::from(byte - b'0'))?;
-            }
-            b'.' if !seen_point => seen_point = true,
-            _ => return None,
-        }
+    match auction_trader_types::parse_decimal_lenient(text) {
+        Ok((raw, _)) if raw >= 0 => Some(raw),
+        _ => None,
     }
-    for _ in fraction_digits..9 {
-        fraction *= 10;
-    }
-    any_digit.then(|| {
-        integer
-            .checked_mul(i128::from(FIXED_SCALE))?
-            .checked_add(fraction)
-    })?
 }
 
 #[cfg(test)]

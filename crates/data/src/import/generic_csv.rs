@@ -810,24 +810,9 @@ fn resolve_positions(
     })
 }
 
-/// Why a decimal field could not be read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum DecimalError {
-    #[error("blank value")]
-    Blank,
-    #[error("not a decimal number")]
-    Invalid,
-    #[error("number out of range")]
-    Overflow,
-}
+/// Why a decimal field could not be read (the types crate's one decimal parser).
+pub use auction_trader_types::DecimalError;
 
-/// Parses a decimal field into a raw fixed-point value (10^-9 units, see
-/// [`auction_trader_types::FIXED_SCALE`]); surrounding whitespace is ignored. The common case
-/// (plain decimal, at most 9 decimals) is exact and allocation-free. Also read: scientific
-/// notation (`1e-05`, as pandas writes small floats) and more than 9 decimals (float noise such
-/// as `0.30000000000000004`), rounded half away from zero; the flag says a value was rounded.
-#[inline]
 /// A strictly positive decimal (SPEC 1.3: no zero or negative prices or trade sizes), as a raw
 /// fixed-point value; the error is the quarantine reason.
 pub(crate) fn positive<T: TryFrom<i128>>(text: &[u8], what: &str) -> Result<T, String> {
@@ -854,79 +839,15 @@ pub(crate) fn narrow<T: TryFrom<i128>>(raw: i128, what: &str) -> Result<T, Strin
     T::try_from(raw).map_err(|_| format!("{what}: {}", DecimalError::Overflow))
 }
 
+/// Parses a decimal field into a raw fixed-point value (10^-9 units, see
+/// [`auction_trader_types::FIXED_SCALE`]); surrounding whitespace (and a byte-order mark) is ignored; the
+/// types crate's one parser ([`auction_trader_types::parse_decimal_lenient`]) does the rest. The common case
+/// (plain decimal, at most 9 decimals) is exact and allocation-free. Also read: scientific
+/// notation (`1e-05`, as pandas writes small floats) and more than 9 decimals (float noise such
+/// as `0.30000000000000004`), rounded half away from zero; the flag says a value was rounded.
+#[inline]
 pub fn parse_decimal(text: &[u8]) -> Result<(i128, bool), DecimalError> {
-    let text = trim_ascii(text);
-    if text.is_empty() {
-        return Err(DecimalError::Blank);
-    }
-    if let Ok(value) = Quantity::from_decimal_bytes(text) {
-        return Ok((value.raw(), false));
-    }
-    parse_decimal_slow(text)
-}
-
-#[cold]
-fn parse_decimal_slow(text: &[u8]) -> Result<(i128, bool), DecimalError> {
-    let (negative, rest) = match text.first() {
-        Some(b'-') => (true, &text[1..]),
-        Some(b'+') => (false, &text[1..]),
-        _ => (false, text),
-    };
-    let (mantissa_text, exponent) = match rest.iter().position(|&byte| byte == b'e' || byte == b'E')
-    {
-        Some(split) => {
-            let exponent_text =
-                std::str::from_utf8(&rest[split + 1..]).map_err(|_| DecimalError::Invalid)?;
-            let exponent: i32 = exponent_text.parse().map_err(|_| DecimalError::Invalid)?;
-            (&rest[..split], exponent)
-        }
-        None => (rest, 0),
-    };
-    let mut mantissa: u128 = 0;
-    let mut fraction_digits: i32 = 0;
-    let mut any_digit = false;
-    let mut seen_point = false;
-    for &byte in mantissa_text {
-        match byte {
-            b'0'..=b'9' => {
-                any_digit = true;
-                // Digits beyond 36 significant ones cannot matter at 10^-9 resolution unless
-                // the value overflows anyway.
-                if mantissa < 10_u128.pow(36) {
-                    mantissa = mantissa * 10 + u128::from(byte - b'0');
-                    fraction_digits += i32::from(seen_point);
-                } else if !seen_point {
-                    return Err(DecimalError::Overflow);
-                }
-            }
-            b'.' if !seen_point => seen_point = true,
-            _ => return Err(DecimalError::Invalid),
-        }
-    }
-    if !any_digit || !(-400..=400).contains(&exponent) {
-        return Err(DecimalError::Invalid);
-    }
-    // value = mantissa × 10^(exponent − fraction_digits); raw = value × 10^9.
-    let scale = exponent - fraction_digits + 9;
-    let (magnitude, rounded) = if scale >= 0 {
-        let factor = 10_u128
-            .checked_pow(scale as u32)
-            .ok_or(DecimalError::Overflow)?;
-        (
-            mantissa.checked_mul(factor).ok_or(DecimalError::Overflow)?,
-            false,
-        )
-    } else if -scale > 38 {
-        (0, mantissa != 0)
-    } else {
-        let divisor = 10_u128.pow((-scale) as u32);
-        let quotient = mantissa / divisor;
-        let remainder = mantissa % divisor;
-        let rounded_up = quotient + u128::from(remainder * 2 >= divisor);
-        (rounded_up, remainder != 0)
-    };
-    let magnitude = i128::try_from(magnitude).map_err(|_| DecimalError::Overflow)?;
-    Ok((if negative { -magnitude } else { magnitude }, rounded))
+    auction_trader_types::parse_decimal_lenient(trim_ascii(text))
 }
 
 /// A trade id from its text: numbers as they are, anything else (UUIDs) hashed, exactly as
@@ -1192,7 +1113,7 @@ mod tests {
         #[test]
         fn lenient_decimals_agree_with_the_exact_parser(raw in any::<i64>()) {
             let text = Price::from_raw(raw).to_string();
-            prop_assert_eq!(parse_decimal_slow(text.as_bytes()), Ok((i128::from(raw), false)));
+            prop_assert_eq!(parse_decimal(text.as_bytes()), Ok((i128::from(raw), false)));
         }
 
         #[test]
