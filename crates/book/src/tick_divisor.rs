@@ -54,7 +54,10 @@ mod tests {
         assert_eq!(tick.div_rem(61_800_250_000_000), (618_002, 50_000_000));
         assert_eq!(TickDivisor::new(1).div_rem(u64::MAX), (u64::MAX, 0));
         assert_eq!(TickDivisor::new(u64::MAX).div_rem(u64::MAX), (1, 0));
-        assert_eq!(TickDivisor::new(u64::MAX).div_rem(u64::MAX - 1), (0, u64::MAX - 1));
+        assert_eq!(
+            TickDivisor::new(u64::MAX).div_rem(u64::MAX - 1),
+            (0, u64::MAX - 1)
+        );
         assert_eq!(TickDivisor::new(3).div_rem(0), (0, 0));
         // No tick yet: nothing divides.
         assert_eq!(TickDivisor::new(0).div_rem(42).1, 42);

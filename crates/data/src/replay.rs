@@ -475,7 +475,10 @@ mod tests {
         for &ts in &stamps {
             for priority in [0_u8, 1, 5] {
                 for stream in [0_u32, 1, u32::MAX] {
-                    keys.push(((ts, priority, stream), HeadKey::new(UnixNanos(ts), priority, stream)));
+                    keys.push((
+                        (ts, priority, stream),
+                        HeadKey::new(UnixNanos(ts), priority, stream),
+                    ));
                 }
             }
         }
