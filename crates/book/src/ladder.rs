@@ -79,7 +79,7 @@ impl Ladder {
     }
 
     /// Writes `size` into slot `index`; returns the slot it replaced (only compared with 0).
-    #[inline]
+    #[inline(always)]
     fn store(&mut self, index: usize, size: RawSize) -> Slot {
         let slot = match Slot::try_from(size) {
             Ok(slot) if slot != WIDE_SLOT => slot,

@@ -88,7 +88,9 @@ impl OrderBook {
     /// Applies one flattened L2 row: `CLEAR` empties the book first, an `EMPTY` row changes no
     /// level, otherwise the level is set to the row's absolute size (0 removes it). Sequencing
     /// is not checked here (see [`crate::SequencedBook`]).
-    #[inline]
+    /// Always inlined, like the rest of the per-row replay path: an out-of-line call with its
+    /// `Result` written through memory cost as much as the update.
+    #[inline(always)]
     pub fn apply(&mut self, delta: &BookDelta) -> Result<(), BookError> {
         if delta.flags.is_clear() {
             self.clear();
@@ -101,7 +103,7 @@ impl OrderBook {
 
     /// Sets the absolute size of one level; zero removes it (SPEC 1.1). Removing a level that
     /// does not exist is normal (Binance: "can happen and is normal") and changes nothing.
-    #[inline]
+    #[inline(always)]
     pub fn set_level(
         &mut self,
         side: BookSide,

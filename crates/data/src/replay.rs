@@ -300,7 +300,9 @@ impl ReplayMerge<'_> {
     /// Advances the merge and lends the next event (no copy of it): the hot-path form of the
     /// iterator. The stream it came from is refilled on the following call, so a read error
     /// of that stream surfaces then, after its last good event was delivered.
-    #[inline]
+    /// Always inlined into the consuming loop: out of line, its result went through memory
+    /// and the call cost more than a merge step.
+    #[inline(always)]
     pub fn next_ref(&mut self) -> Option<Result<(StreamId, &MarketEvent), DataError>> {
         let next = match self.lent {
             Some(index) => match self.refill(index) {
