@@ -76,6 +76,21 @@ export interface EquityColumns {
   position: number[];
 }
 
+/** Volume per price bin of one one-minute bar, split by aggressor (exact decimal strings). */
+export interface FootprintBar {
+  time: number;
+  cells: { low: string; buy: string; sell: string; unknown: string }[];
+}
+
+/** `/footprint`: the run's last bars by default, or why there is none. */
+export interface Footprint {
+  from: Time | null;
+  to: Time | null;
+  bin_width: string | null;
+  bars: FootprintBar[];
+  unavailable: string | null;
+}
+
 /** P&L of one calendar period (exact decimal strings). */
 export interface PeriodRow {
   start: string;
@@ -202,6 +217,7 @@ export const api = {
     getJson<{ trades: TradeColumns }>(`/api/runs/${enc(name)}/trades?layout=columns`).then((r) => r.trades),
   equityColumns: (name: string) =>
     getJson<{ equity: EquityColumns }>(`/api/runs/${enc(name)}/equity?layout=columns`).then((r) => r.equity),
+  footprint: (name: string) => getJson<Footprint>(`/api/runs/${enc(name)}/footprint`),
   performance: (name: string) => getJson<RunPerformance>(`/api/runs/${enc(name)}/performance`),
   signals: (name: string) =>
     getJson<{ signals: Signal[] }>(`/api/runs/${enc(name)}/signals?kind=signal`).then((r) => r.signals),

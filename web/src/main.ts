@@ -7,6 +7,7 @@ import {
   ApiFailure,
   api,
   type BarColumns,
+  type Footprint,
   type GridRows,
   type RunPerformance,
   type PeriodRow,
@@ -15,6 +16,7 @@ import {
   type TradeColumns,
 } from "./api";
 import { drawChart, drawEquity, drawRisk, type DrawnChart } from "./chart";
+import { drawFootprint } from "./footprint";
 import { drawProfile, type ProfileView } from "./profile";
 
 /** What the page drew, read by the browser tests (`window.dashboard`). */
@@ -26,6 +28,7 @@ export interface DashboardState {
     trades: TradeColumns;
     drawn: DrawnChart;
     profile: Profile | null;
+    footprint: Footprint | null;
     performance: RunPerformance;
   };
   grid?: GridRows;
@@ -215,6 +218,8 @@ async function runView(name: string): Promise<void> {
   // Asked for at once with the rest; drawn when the chart is.
   const profileAnswer = api.profile(name, 60);
   profileAnswer.catch(() => undefined);
+  const footprintAnswer = api.footprint(name);
+  footprintAnswer.catch(() => undefined);
   const [summary, bars, trades, signals, equity, risk] = await Promise.all([
     api.run(name),
     api.barColumns(name),
@@ -227,6 +232,7 @@ async function runView(name: string): Promise<void> {
   const chartBox = h("div", { id: "chart", "data-bars": String(bars.time.length) });
   const equityBox = h("div", { id: "equity", "data-points": String(equity.time.length) });
   const riskBox = h("div", { id: "risk", "data-points": String(risk.drawdown.time.length) });
+  const footprintBox = h("div", { id: "footprint", class: "scroll" }, h("p", { class: "muted" }, "loading the footprint…"));
   const profileBox = h("div", { id: "profile" }, h("p", { class: "muted" }, "loading the volume profile…"));
   let view: ProfileView = "histogram";
   const toggle = h("button", { id: "profile-toggle", type: "button", "aria-pressed": "false" }, "Lines view");
@@ -240,6 +246,8 @@ async function runView(name: string): Promise<void> {
       h("aside", {}, h("div", { class: "aside-head" }, h("h2", {}, "Volume profile"), toggle), profileBox),
     ),
     h("p", { class: "legend" }, "VAH/VAL blue, POC orange dashed; ▲▼ entries, ● exits, ■ signals."),
+    h("h2", {}, "Footprint (sell × buy volume per price, last bars)"),
+    footprintBox,
     h("h2", {}, `Equity (${summary.currency})`),
     equityBox,
     h("h2", {}, `Drawdown % and rolling Sharpe (${risk.rolling_sharpe.window_days} days of daily returns)`),
@@ -259,7 +267,7 @@ async function runView(name: string): Promise<void> {
   drawEquity(equityBox, equity);
   drawRisk(riskBox, risk);
   performance.mark("run-charts");
-  window.dashboard.run = { name, bars, trades, drawn, profile: null, performance: risk };
+  window.dashboard.run = { name, bars, trades, drawn, profile: null, footprint: null, performance: risk };
   let profile: Profile | null = null;
   try {
     const answer = await profileAnswer;
@@ -278,6 +286,18 @@ async function runView(name: string): Promise<void> {
     const message = error instanceof ApiFailure ? error.message : String(error);
     profileBox.replaceChildren(h("p", { class: "error", id: "profile-missing" }, message));
     toggle.setAttribute("disabled", "");
+  }
+  try {
+    const footprint = await footprintAnswer;
+    window.dashboard.run.footprint = footprint;
+    if (footprint.unavailable) {
+      footprintBox.replaceChildren(h("p", { class: "muted", id: "footprint-missing" }, footprint.unavailable));
+    } else {
+      drawFootprint(footprintBox, footprint);
+    }
+  } catch (error) {
+    const message = error instanceof ApiFailure ? error.message : String(error);
+    footprintBox.replaceChildren(h("p", { class: "error", id: "footprint-missing" }, message));
   }
   toggle.addEventListener("click", () => {
     if (!profile) return;

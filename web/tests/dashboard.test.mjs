@@ -330,6 +330,40 @@ test("the volume profile equals `features profile` and toggles to the lines view
   await page.close();
 });
 
+test("the footprint's cells add up to the stored trades of its range", { skip, timeout: 120_000 }, async () => {
+  const { page, problems } = await newPage();
+  await page.goto(`${base}/#/runs/bf`);
+  await page.waitForFunction(() => window.dashboard?.ready === true, null, { timeout: 60_000 });
+  const footprint = await page.evaluate(() => window.dashboard.run.footprint);
+  assert.ok(footprint && !footprint.unavailable, "a footprint was drawn");
+  assert.ok(footprint.bars.length > 0 && footprint.bars.length <= 30, `bars: ${footprint.bars.length}`);
+  // The same stored trades through the CLI's profile over the same closed range.
+  const printed = cli(
+    "features",
+    "profile",
+    executions,
+    "--bin",
+    footprint.bin_width,
+    "--from",
+    footprint.from.ts,
+    "--to",
+    String(BigInt(footprint.to.ts) + 1n),
+  );
+  const levels = Object.fromEntries([...printed.matchAll(/(\w+)=(\S+)/g)].map((match) => [match[1], match[2]]));
+  const cells = await page.$$eval("#footprint g.cell", (nodes) =>
+    nodes.map((node) => [node.dataset.buy, node.dataset.sell, node.dataset.unknown].map(Number)),
+  );
+  assert.equal(cells.length, footprint.bars.reduce((sum, bar) => sum + bar.cells.length, 0));
+  const total = cells.reduce((sum, [buy, sell, unknown]) => sum + buy + sell + unknown, 0);
+  assert.ok(Math.abs(total - Number(levels.total_volume)) < 1e-6, `${total} vs ${levels.total_volume}`);
+  // bitFlyer executions name their aggressor: nothing is unknown, both sides traded.
+  assert.ok(cells.every(([, , unknown]) => unknown === 0));
+  assert.ok(cells.some(([buy]) => buy > 0) && cells.some(([, sell]) => sell > 0));
+  await page.locator("#footprint").screenshot({ path: path.join(screenshots, "footprint.png") });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
 test("sorting the grid table orders the rows as grid.db does", { skip, timeout: 120_000 }, async () => {
   const csv = path.join(work, "grid.csv");
   cli("grid", "export", "--db", "grid.db", "--csv", csv);

@@ -13,6 +13,7 @@
 //! | `GET /api/runs/{name}/bars[?layout=columns]` | `market_bars`: OHLC with VAH/VAL/POC at each close |
 //! | `GET /api/runs/{name}/trades[?layout=columns]` | the closed trades with their exit legs |
 //! | `GET /api/runs/{name}/equity[?layout=columns]` | the equity curve |
+//! | `GET /api/runs/{name}/footprint?from=&to=&bin=` | buy/sell volume per price bin per minute (default: the last 30 bars) |
 //! | `GET /api/runs/{name}/performance` | P&L by day/week/month, drawdown, rolling Sharpe |
 //! | `GET /api/runs/{name}/signals?kind=signal,near_miss` | signals.db rows |
 //! | `GET /api/runs/{name}/profile?from=&to=&bins=&bin=` | volume profile from the stored trades |
@@ -25,6 +26,7 @@
 
 mod assets;
 mod error;
+mod footprint;
 mod grids;
 mod library;
 mod performance;

@@ -11,7 +11,7 @@ use auction_trader_data::replay::ReplayMerge;
 use auction_trader_data::store_replay::ReplaySelection;
 use auction_trader_features::{ProfileOptions, compute_profile_with};
 use auction_trader_storage::ParquetStore;
-use auction_trader_types::{MarketEvent, Price, Quantity, StreamKind, UnixNanos};
+use auction_trader_types::{AggressorSide, MarketEvent, Price, Quantity, StreamKind, UnixNanos};
 use serde::Serialize;
 
 use crate::error::ApiError;
@@ -128,7 +128,10 @@ fn compute(
             "no data directory with the run's trades (start serve with --data-dir)".to_owned(),
         ));
     };
-    let trades = stored_trades(&data_dir, &config, from, to)?;
+    let trades: Vec<(Price, Quantity)> = stored_trades(&data_dir, &config, from, to)?
+        .into_iter()
+        .map(|(_, price, size, _)| (price, size))
+        .collect();
     if trades.is_empty() {
         return Ok(Err(
             "no stored trades in the run's range (a bar-only run has no profile)".to_owned(),
@@ -167,7 +170,7 @@ fn compute(
 
 /// `--data-dir` when given, else the run config's `data.dir`; it must hold a store (its
 /// catalog): the server never creates one.
-fn data_dir(library: &Library, config: &BacktestConfig) -> Option<PathBuf> {
+pub(crate) fn data_dir(library: &Library, config: &BacktestConfig) -> Option<PathBuf> {
     let dir = library
         .data_dir
         .clone()
@@ -175,13 +178,16 @@ fn data_dir(library: &Library, config: &BacktestConfig) -> Option<PathBuf> {
     dir.join("catalog.db").is_file().then_some(dir)
 }
 
-/// Every stored trade (price, size) of the config's instrument in [from, to].
-fn stored_trades(
+/// A stored trade: receive time (the engine builds its bars by it), price, size, aggressor.
+pub(crate) type StoredTrade = (UnixNanos, Price, Quantity, AggressorSide);
+
+/// Every stored trade of the config's instrument in [from, to], in time order.
+pub(crate) fn stored_trades(
     data_dir: &std::path::Path,
     config: &BacktestConfig,
     from: UnixNanos,
     to: UnixNanos,
-) -> Result<Vec<(Price, Quantity)>, ApiError> {
+) -> Result<Vec<StoredTrade>, ApiError> {
     let store = ParquetStore::open(data_dir).map_err(ApiError::internal)?;
     let key = instrument_key(config).map_err(ApiError::internal)?;
     let selection = ReplaySelection::instrument(key)
@@ -191,7 +197,7 @@ fn stored_trades(
     let mut trades = Vec::new();
     for item in replay.merge {
         if let MarketEvent::Trade(trade) = item.map_err(ApiError::internal)?.event {
-            trades.push((trade.price, trade.size));
+            trades.push((trade.ts_recv, trade.price, trade.size, trade.aggressor));
             if trades.len() > MAX_TRADES {
                 return Err(ApiError::BadRequest(format!(
                     "more than {MAX_TRADES} trades in the range: choose a shorter one"
@@ -205,11 +211,14 @@ fn stored_trades(
 /// A bin width that cuts the traded range into about `bins` bins: the raw span over `bins`,
 /// rounded up to 1, 2 or 5 times a power of ten (raw units of 10^-9).
 pub fn auto_bin_width(trades: &[(Price, Quantity)], bins: u32) -> Price {
-    let (low, high) = trades
-        .iter()
-        .fold((i64::MAX, i64::MIN), |(low, high), (price, _)| {
-            (low.min(price.raw()), high.max(price.raw()))
-        });
+    auto_width_of_prices(trades.iter().map(|(price, _)| *price), bins)
+}
+
+/// [`auto_bin_width`] over any prices.
+pub fn auto_width_of_prices(prices: impl Iterator<Item = Price>, bins: u32) -> Price {
+    let (low, high) = prices.fold((i64::MAX, i64::MIN), |(low, high), price| {
+        (low.min(price.raw()), high.max(price.raw()))
+    });
     let span = i128::from(high) - i128::from(low);
     let target = (span / i128::from(bins.max(1))).max(1);
     let mut power: i128 = 1;

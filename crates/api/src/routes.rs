@@ -16,6 +16,7 @@ use serde_json::json;
 
 use crate::assets::asset;
 use crate::error::ApiError;
+use crate::footprint::{FootprintRequest, run_footprint};
 use crate::grids::{Order, RowsRequest, grid_rows, list_grids};
 use crate::library::Library;
 use crate::performance::performance;
@@ -45,6 +46,7 @@ pub fn router(library: Library) -> Router {
         .route("/api/runs/{name}/signals", get(run_signals))
         .route("/api/runs/{name}/profile", get(run_profile_route))
         .route("/api/runs/{name}/performance", get(run_performance))
+        .route("/api/runs/{name}/footprint", get(run_footprint_route))
         .route("/api/grids", get(grids_list))
         .route("/api/grids/{grid}", get(grid_detail))
         .fallback(static_or_404)
@@ -159,6 +161,29 @@ async fn run_equity(
     run_records(state, name, query, "equity", equity, equity_columns).await
 }
 
+async fn run_footprint_route(
+    State(state): Shared,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<impl IntoResponse, ApiError> {
+    let pairs = parse_query(query.as_deref(), &["from", "to", "bin"])?;
+    let mut request = FootprintRequest::default();
+    for (key, value) in &pairs {
+        match key.as_str() {
+            "from" => request.from = Some(time(key, value)?),
+            "to" => request.to = Some(time(key, value)?),
+            _ => request.bin_width = Some(bin_width(value)?),
+        }
+    }
+    blocking(move || run_footprint(&state.library, &state.cache, &name, &request)).await
+}
+
+/// A `bin` parameter: a decimal price.
+fn bin_width(value: &str) -> Result<Price, ApiError> {
+    Price::from_decimal_str(value)
+        .map_err(|_| ApiError::BadRequest(format!("bin {value:?}: expected a decimal price")))
+}
+
 async fn run_performance(
     State(state): Shared,
     Path(name): Path<String>,
@@ -199,11 +224,7 @@ async fn run_profile_route(
         match key.as_str() {
             "from" => request.from = Some(time(key, value)?),
             "to" => request.to = Some(time(key, value)?),
-            "bin" => {
-                request.bin_width = Some(Price::from_decimal_str(value).map_err(|_| {
-                    ApiError::BadRequest(format!("bin {value:?}: expected a decimal price"))
-                })?);
-            }
+            "bin" => request.bin_width = Some(bin_width(value)?),
             _ => {
                 request.bins = Some(value.parse().map_err(|_| {
                     ApiError::BadRequest(format!("bins {value:?}: expected a whole number"))

@@ -278,8 +278,11 @@ fn runs_list_summary_and_series_equal_the_databases() {
         fixture.json("/api/runs/unit/bars", 200)
     );
 
-    // Without its config the run's instrument is unknown: no profile, said as such (not an
-    // error).
+    // Without its config the run's instrument is unknown: no footprint and no profile, said
+    // as such (not an error).
+    let footprint = fixture.json("/api/runs/unit/footprint", 200);
+    assert_eq!(footprint["unavailable"], "the run has no config.yaml");
+    assert_eq!(footprint["bars"], json!([]));
     let profile = fixture.json("/api/runs/unit/profile", 200);
     assert_eq!(
         profile,
@@ -343,6 +346,9 @@ fn bad_input_is_a_4xx_json_message_and_missing_things_a_404() {
     assert!(message("/api/runs/unit/signals?kind=everything", 400).contains("transition"));
     assert!(message("/api/runs/unit/bars?color=red", 400).contains("unknown query parameter"));
     assert!(message("/api/runs/unit/trades?layout=wide", 400).contains("rows or columns"));
+    assert!(message("/api/runs/unit/footprint?bin=-1", 400).contains("positive"));
+    assert!(message("/api/runs/unit/footprint?bin=wide", 400).contains("decimal price"));
+    assert!(message("/api/runs/unit/footprint?from=tomorrow", 400).starts_with("from:"));
     assert!(message("/api/runs/unit/profile?bins=0", 400).contains("bins"));
     assert!(message("/api/runs/unit/profile?bins=many", 400).contains("whole number"));
     assert!(message("/api/runs/unit/profile?from=yesterday", 400).starts_with("from:"));

@@ -4,6 +4,9 @@
 //! The research loaders of SPEC 1.5 live in `auction_trader_features::loader` (they need the
 //! order book and the bar conventions of the feature engine).
 //!
+//! Venue message decoders that the live adapters share with the capture importers live with
+//! the importers (`import::bybit_ws` for Bybit v5): one decoder per venue.
+//!
 //! Importers never build a whole file in memory: they push events into an [`EventSink`]
 //! (a storage writer, a collector, a validator) in source order. Every importer applies the
 //! one value rule of [`validity`] before an event leaves it; bad rows are quarantined with

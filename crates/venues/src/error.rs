@@ -32,6 +32,10 @@ pub enum VenueError {
     /// The connection or gateway was stopped.
     #[error("{context}: stopped")]
     Stopped { context: String },
+    /// Adapter options that cannot work (a depth the venue does not offer, a bad client-id
+    /// prefix).
+    #[error("configuration: {0}")]
+    Config(String),
 }
 
 impl VenueError {

@@ -2,30 +2,26 @@
 //! `orderbook.<depth>.<symbol>` messages).
 //!
 //! Owns the reading of Bybit's official order-book history dump (one v5 WebSocket message per
-//! line, e.g. `2024-12-01_XRPUSDT_ob500.data` inside a `.zip`) and of single live messages:
-//! `{"topic":"orderbook.500.XRPUSDT","type":"snapshot"|"delta","ts":..,"data":{"s":..,"b":..,
-//! "a":..,"u":..,"seq":..},"cts":..}`. Each message becomes [`BookDelta`] rows, bids then asks:
-//! `u` goes to `first_update_id` and `last_update_id`, `seq` to `prev_update_id`; a snapshot
-//! (or a delta with `u == 1`, Bybit's service-restart snapshot) carries SNAPSHOT on every row
-//! and CLEAR on the first; LAST marks the final row; a message without levels is one
-//! EMPTY|LAST row.
+//! line, e.g. `2024-12-01_XRPUSDT_ob500.data` inside a `.zip`) and of single live messages.
+//! Decoding is the shared v5 decoder's ([`super::bybit_ws`], the one the live adapter uses):
+//! each message becomes [`BookDelta`] rows as documented in [`super::bybit_ws::orderbook`];
+//! this importer adds files, instruments, counts and quarantine. Other valid messages
+//! (subscription acks, trades, tickers) are skipped and counted per kind.
 //!
 //! Times: `ts_event` = `cts` (matching-engine time) when present, else `ts`. The dump records
 //! no local receive time, so `ts_recv` = `ts` (Bybit's system time when it sent the message);
 //! replays of a dump are therefore ordered by the venue's send time, not by a local clock.
 
-use std::borrow::Cow;
 use std::io::BufRead;
 use std::path::Path;
 
-use auction_trader_types::{
-    BookDelta, BookSide, DeltaFlags, InstrumentKey, MarketEvent, Price, Quantity, UnixNanos,
-};
-use serde::Deserialize;
+#[cfg(doc)]
+use auction_trader_types::BookDelta;
+use auction_trader_types::{InstrumentKey, MarketEvent};
 
+use super::bybit_ws::{BybitDecoder, Channel, Decoded, TopicSet};
 use crate::input::for_each_input;
 use crate::instruments::{BYBIT_INVERSE, BYBIT_LINEAR, BYBIT_SPOT, market_of_venue};
-use crate::validity::check_event;
 use crate::{DataError, EventSink, ImportSummary, InstrumentSlot, QuarantinedRow};
 
 /// Caller choices for a Bybit order-book import.
@@ -70,45 +66,6 @@ pub fn import_orderbook_dump(
     Ok(importer.summary())
 }
 
-/// A v5 order-book message as Bybit sends it (unknown fields ignored).
-#[derive(Debug, Deserialize)]
-struct Message<'a> {
-    #[serde(borrow, default)]
-    topic: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "type", default)]
-    kind: Option<Cow<'a, str>>,
-    #[serde(default)]
-    ts: Option<i64>,
-    #[serde(default)]
-    cts: Option<i64>,
-    #[serde(borrow, default)]
-    data: Option<Book<'a>>,
-    #[serde(borrow, default)]
-    op: Option<Cow<'a, str>>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Book<'a> {
-    #[serde(borrow, default)]
-    s: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    b: Vec<Vec<Cow<'a, str>>>,
-    #[serde(borrow, default)]
-    a: Vec<Vec<Cow<'a, str>>>,
-    u: u64,
-    #[serde(default)]
-    seq: u64,
-}
-
-/// Only the routing fields, to tell other (valid) messages from malformed ones.
-#[derive(Debug, Deserialize)]
-struct Envelope<'a> {
-    #[serde(borrow, default)]
-    topic: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    op: Option<Cow<'a, str>>,
-}
-
 /// A stateful reader: keeps instruments and counts across the files of one import.
 #[derive(Debug)]
 pub struct BybitOrderbookImporter {
@@ -117,7 +74,8 @@ pub struct BybitOrderbookImporter {
     summary: ImportSummary,
     stats: BybitOrderbookStats,
     source: String,
-    rows: Vec<BookDelta>,
+    decoder: BybitDecoder,
+    events: Vec<MarketEvent>,
 }
 
 impl BybitOrderbookImporter {
@@ -142,7 +100,8 @@ impl BybitOrderbookImporter {
             summary: ImportSummary::default(),
             stats: BybitOrderbookStats::default(),
             source: String::new(),
-            rows: Vec::new(),
+            decoder: BybitDecoder::new(TopicSet::OrderbookOnly),
+            events: Vec::new(),
         })
     }
 
@@ -199,118 +158,39 @@ impl BybitOrderbookImporter {
     }
 
     fn decode_message(&mut self, json: &[u8], sink: &mut dyn EventSink) -> Result<(), String> {
-        let message: Message<'_> = match serde_json::from_slice(json) {
-            Ok(message) => message,
-            Err(error) => return self.not_an_orderbook_message(json, error, sink),
-        };
-        let topic = message.topic.as_deref().unwrap_or_default();
-        let Some(book) = message.data.filter(|_| topic.starts_with("orderbook.")) else {
-            self.skip(other_kind(topic, message.op.as_deref()), sink);
-            return Ok(());
-        };
-        let snapshot = match message.kind.as_deref() {
-            Some("snapshot") => true,
-            Some("delta") => false,
-            Some(other) => return Err(format!("unknown order-book message type {other:?}")),
-            None => return Err("order-book message without type".to_owned()),
-        };
-        let ts = message.ts.ok_or("order-book message without ts")?;
-        let ts_recv = millis(ts)?;
-        let ts_event = match message.cts {
-            Some(cts) => millis(cts)?,
-            None => ts_recv,
-        };
-        // Bybit v5: a delta with u = 1 follows a service restart and is a full snapshot.
-        let resets = snapshot || book.u == 1;
-        let symbol = match book.s.as_deref() {
-            Some(symbol) if !symbol.is_empty() => symbol,
-            _ => topic
-                .rsplit('.')
-                .next()
-                .filter(|symbol| !symbol.is_empty())
-                .ok_or("order-book message without symbol".to_owned())?,
-        };
-        self.rows.clear();
-        let template = BookDelta {
-            ts_event,
-            ts_recv,
-            side: BookSide::Bid,
-            price: Price::ZERO,
-            size: Quantity::ZERO,
-            first_update_id: book.u,
-            last_update_id: book.u,
-            prev_update_id: book.seq,
-            flags: DeltaFlags::default(),
-        };
-        for (side, levels) in [(BookSide::Bid, &book.b), (BookSide::Ask, &book.a)] {
-            for level in levels {
-                let [price, size, ..] = level.as_slice() else {
-                    return Err(format!("{side} level without price and size"));
-                };
-                let price = Price::from_decimal_str(price).map_err(|error| error.to_string())?;
-                let size = Quantity::from_decimal_str(size).map_err(|error| error.to_string())?;
-                self.rows.push(BookDelta {
-                    side,
-                    price,
-                    size,
-                    ..template
-                });
+        self.events.clear();
+        let decoded = self
+            .decoder
+            .decode(json, None, &mut self.events)
+            .map_err(|error| error.0)?;
+        let (snapshot, symbol) = match decoded {
+            Decoded::Market {
+                channel: Channel::Orderbook { snapshot, .. },
+                symbol,
+            } => (snapshot, symbol),
+            Decoded::Market { .. } => {
+                return Err("order-book decoder returned another topic".to_owned());
             }
-        }
-        let base = if resets { DeltaFlags::SNAPSHOT } else { 0 };
-        if self.rows.is_empty() {
-            self.rows.push(BookDelta {
-                flags: DeltaFlags(base | DeltaFlags::EMPTY),
-                ..template
-            });
-        }
-        let last = self.rows.len() - 1;
-        for (index, row) in self.rows.iter_mut().enumerate() {
-            let mut flags = base | row.flags.0;
-            if resets && index == 0 {
-                flags |= DeltaFlags::CLEAR;
+            Decoded::Control { op, .. } => {
+                self.skip(format!("op {op}"), sink);
+                return Ok(());
             }
-            if index == last {
-                flags |= DeltaFlags::LAST;
+            Decoded::Skipped { kind } => {
+                self.skip(kind, sink);
+                return Ok(());
             }
-            row.flags = DeltaFlags(flags);
-        }
-        // All or nothing per message: every level passes the one value rule first.
-        for row in &self.rows {
-            check_event(&MarketEvent::Depth(*row)).map_err(|invalid| invalid.0.to_owned())?;
-        }
-        let slot = self.slot(symbol, sink);
+        };
+        let slot = self.slot(&symbol, sink);
         if snapshot {
             self.stats.snapshots += 1;
         } else {
             self.stats.deltas += 1;
         }
-        self.summary.events += self.rows.len() as u64;
-        for row in &self.rows {
-            sink.event(slot, MarketEvent::Depth(*row));
+        self.summary.events += self.events.len() as u64;
+        for event in &self.events {
+            sink.event(slot, *event);
         }
         Ok(())
-    }
-
-    /// A line that is not an order-book message: valid JSON of another kind is skipped and
-    /// counted (subscription acks, other topics); anything else is malformed.
-    fn not_an_orderbook_message(
-        &mut self,
-        json: &[u8],
-        error: serde_json::Error,
-        sink: &mut dyn EventSink,
-    ) -> Result<(), String> {
-        match serde_json::from_slice::<Envelope<'_>>(json) {
-            Ok(envelope) => {
-                let topic = envelope.topic.as_deref().unwrap_or_default();
-                if topic.starts_with("orderbook.") {
-                    return Err(format!("malformed order-book message: {error}"));
-                }
-                self.skip(other_kind(topic, envelope.op.as_deref()), sink);
-                Ok(())
-            }
-            Err(_) => Err(format!("not a JSON message: {error}")),
-        }
     }
 
     fn skip(&mut self, kind: String, sink: &mut dyn EventSink) {
@@ -359,28 +239,9 @@ impl BybitOrderbookImporter {
     }
 }
 
-/// The kind of a message we skip: its topic's first part (`publicTrade.BTCUSDT` ->
-/// `publicTrade`), else its operation (`op subscribe`).
-fn other_kind(topic: &str, op: Option<&str>) -> String {
-    match (topic.split('.').next(), op) {
-        (Some(kind), _) if !kind.is_empty() => kind.to_owned(),
-        (_, Some(op)) => format!("op {op}"),
-        _ => "message without topic".to_owned(),
-    }
-}
-
-/// Bybit times are Unix milliseconds.
-fn millis(value: i64) -> Result<UnixNanos, String> {
-    value
-        .checked_mul(1_000_000)
-        .filter(|nanos| *nanos >= 0)
-        .map(UnixNanos)
-        .ok_or_else(|| format!("timestamp {value} out of range"))
-}
-
 #[cfg(test)]
 mod tests {
-    use auction_trader_types::MarketKind;
+    use auction_trader_types::{BookDelta, BookSide, DeltaFlags, MarketKind, Quantity, UnixNanos};
     use proptest::prelude::*;
 
     use super::*;

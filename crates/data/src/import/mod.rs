@@ -7,6 +7,7 @@ pub mod binance_capture;
 pub mod bitflyer;
 pub mod bybit;
 pub mod bybit_orderbook;
+pub mod bybit_ws;
 pub mod format;
 pub mod generic_csv;
 pub mod tardis;
