@@ -79,7 +79,7 @@ impl Ladder {
     }
 
     /// Writes `size` into slot `index`; returns the slot it replaced (only compared with 0).
-    #[inline]
+    #[inline(always)]
     fn store(&mut self, index: usize, size: RawSize) -> Slot {
         let slot = match Slot::try_from(size) {
             Ok(slot) if slot != WIDE_SLOT => slot,
@@ -159,7 +159,9 @@ impl Ladder {
     }
 
     /// Sets the raw size at `key`; 0 removes the level. `size` must not be negative.
-    #[inline]
+    /// Inlined into both sides' callers: a call per depth row cost a register save and
+    /// restore as large as the update itself.
+    #[inline(always)]
     pub(crate) fn set(&mut self, key: i64, size: RawSize) {
         let Some(index) = self.slot_of(key) else {
             self.set_outside_window(key, size);

@@ -14,6 +14,7 @@ mod sequence;
 mod sequenced_book;
 #[cfg(test)]
 mod test_support;
+mod tick_divisor;
 mod verify;
 
 pub use error::BookError;

@@ -9,12 +9,15 @@ use auction_trader_types::{BookDelta, BookSide, Price, Quantity};
 
 use crate::BookError;
 use crate::ladder::{DEFAULT_WINDOW_TICKS, Ladder, MIN_WINDOW_TICKS};
+use crate::tick_divisor::TickDivisor;
 
 /// An integer-tick L2 order book (SPEC 1.1 depth, SPEC 1.5 book reconstruction).
 #[derive(Debug, Clone)]
 pub struct OrderBook {
     /// Raw tick (10^-9 units); 0 until the first price when inferring.
     tick: i64,
+    /// Divides raw prices by `tick` (kept equal to it).
+    divisor: TickDivisor,
     /// How many times a price forced a finer tick (re-grids).
     tick_refinements: u64,
     bids: Ladder,
@@ -40,6 +43,7 @@ impl OrderBook {
     pub fn with_inferred_tick() -> Self {
         Self {
             tick: 0,
+            divisor: TickDivisor::new(0),
             tick_refinements: 0,
             bids: Ladder::new(DEFAULT_WINDOW_TICKS),
             asks: Ladder::new(DEFAULT_WINDOW_TICKS),
@@ -64,6 +68,7 @@ impl OrderBook {
         };
         Ok(Self {
             tick,
+            divisor: TickDivisor::new(tick as u64),
             tick_refinements: 0,
             bids: Ladder::new(window_ticks),
             asks: Ladder::new(window_ticks),
@@ -83,7 +88,9 @@ impl OrderBook {
     /// Applies one flattened L2 row: `CLEAR` empties the book first, an `EMPTY` row changes no
     /// level, otherwise the level is set to the row's absolute size (0 removes it). Sequencing
     /// is not checked here (see [`crate::SequencedBook`]).
-    #[inline]
+    /// Always inlined, like the rest of the per-row replay path: an out-of-line call with its
+    /// `Result` written through memory cost as much as the update.
+    #[inline(always)]
     pub fn apply(&mut self, delta: &BookDelta) -> Result<(), BookError> {
         if delta.flags.is_clear() {
             self.clear();
@@ -96,7 +103,7 @@ impl OrderBook {
 
     /// Sets the absolute size of one level; zero removes it (SPEC 1.1). Removing a level that
     /// does not exist is normal (Binance: "can happen and is normal") and changes nothing.
-    #[inline]
+    #[inline(always)]
     pub fn set_level(
         &mut self,
         side: BookSide,
@@ -112,10 +119,11 @@ impl OrderBook {
             return Err(BookError::NegativeSize { side, price, size });
         }
         let size_raw = size.raw();
-        if self.tick <= 0 || raw % self.tick != 0 {
-            self.refine_tick(raw);
-        }
-        let ticks = raw / self.tick;
+        // raw > 0; a remainder also means "no tick yet" (the divisor of tick 0).
+        let ticks = match self.divisor.div_rem(raw as u64) {
+            (ticks, 0) => ticks as i64,
+            _ => self.refine_tick(raw),
+        };
         match side {
             BookSide::Bid => self.bids.set(-ticks, size_raw),
             BookSide::Ask => self.asks.set(ticks, size_raw),
@@ -124,16 +132,17 @@ impl OrderBook {
     }
 
     /// Makes `raw` a multiple of the tick: tick = gcd(tick, raw), and re-grids existing levels.
+    /// Returns `raw` in ticks of the new grid.
     #[cold]
-    fn refine_tick(&mut self, raw: i64) {
+    fn refine_tick(&mut self, raw: i64) -> i64 {
         if self.tick <= 0 {
-            self.tick = raw;
-            return;
+            self.set_tick(raw);
+            return 1;
         }
         let old_tick = self.tick;
         let new_tick = gcd(old_tick, raw);
         let factor = old_tick / new_tick;
-        self.tick = new_tick;
+        self.set_tick(new_tick);
         self.tick_refinements += 1;
         for ladder in [&mut self.bids, &mut self.asks] {
             let levels = ladder.drain_levels();
@@ -142,6 +151,13 @@ impl OrderBook {
                 ladder.set(key * factor, size);
             }
         }
+        raw / new_tick
+    }
+
+    /// The tick and its divisor, always together.
+    fn set_tick(&mut self, tick: i64) {
+        self.tick = tick;
+        self.divisor = TickDivisor::new(tick as u64);
     }
 
     /// Removes every level (the tick is kept).
@@ -161,10 +177,13 @@ impl OrderBook {
     /// level can exist there).
     fn key_of(&self, side: BookSide, price: Price) -> Option<i64> {
         let raw = price.raw();
-        if self.tick <= 0 || raw <= 0 || raw % self.tick != 0 {
+        if raw <= 0 {
             return None;
         }
-        let ticks = raw / self.tick;
+        let ticks = match self.divisor.div_rem(raw as u64) {
+            (ticks, 0) => ticks as i64,
+            _ => return None,
+        };
         Some(match side {
             BookSide::Bid => -ticks,
             BookSide::Ask => ticks,

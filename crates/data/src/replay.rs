@@ -6,7 +6,7 @@
 //! give the same sequence. Memory is bounded by one pending event per stream: streams are pulled
 //! lazily (a storage stream reads one partition file at a time).
 
-use std::cmp::{Ordering, Reverse};
+use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 use auction_trader_types::{MarketEvent, UnixNanos};
@@ -27,27 +27,26 @@ pub struct ReplayEvent {
     pub event: MarketEvent,
 }
 
-/// Merge key of a stream's pending head event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct HeadKey {
-    ts_recv: UnixNanos,
-    priority: u8,
-    stream: u32,
-}
+/// Merge key of a stream's pending head event, packed into one integer so that ordering two
+/// heads is one 128-bit comparison: `ts_recv` with its sign bit flipped (unsigned order equals
+/// signed order) in bits 64..128, the kind priority in bits 32..40 and the stream index in bits
+/// 0..32. The integer order is exactly the order of the tuple `(ts_recv, priority, stream)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct HeadKey(u128);
 
-impl Ord for HeadKey {
-    fn cmp(&self, other: &Self) -> Ordering {
-        (self.ts_recv, self.priority, self.stream).cmp(&(
-            other.ts_recv,
-            other.priority,
-            other.stream,
-        ))
+impl HeadKey {
+    /// Above every key of an event (bits 40..64 of an event's key are zero).
+    const END: Self = Self(u128::MAX);
+
+    #[inline]
+    fn new(ts_recv: UnixNanos, priority: u8, stream: u32) -> Self {
+        let time = (ts_recv.0 as u64) ^ (1 << 63);
+        Self((u128::from(time) << 64) | (u128::from(priority) << 32) | u128::from(stream))
     }
-}
 
-impl PartialOrd for HeadKey {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
+    #[inline]
+    fn stream(self) -> u32 {
+        self.0 as u32
     }
 }
 
@@ -65,8 +64,8 @@ enum Source<'a> {
     /// Events already in memory: the head is lent in place, never copied.
     Memory {
         events: Vec<MarketEvent>,
-        /// Index of the next event to pull; the head is the one before it.
-        pulled: usize,
+        /// Index of the head event (`usize::MAX` before the first one is pulled).
+        head: usize,
     },
     /// Events pulled from an iterator (storage); the pending head is held here.
     Pulled {
@@ -77,57 +76,74 @@ enum Source<'a> {
 
 impl Source<'_> {
     /// Moves to the stream's next event and returns it (`None` at the end).
-    #[inline]
+    #[inline(always)]
     fn advance(&mut self) -> Option<Result<&MarketEvent, DataError>> {
         match self {
-            Self::Memory { events, pulled } => {
-                let position = *pulled;
-                *pulled = position.saturating_add(1);
-                events.get(position).map(Ok)
+            Self::Memory { events, head } => {
+                *head = head.wrapping_add(1);
+                events.get(*head).map(Ok)
             }
-            Self::Pulled { stream, head } => match stream.next() {
-                None => {
-                    *head = None;
-                    None
-                }
-                Some(Err(error)) => Some(Err(error)),
-                Some(Ok(event)) => Some(Ok(head.insert(event))),
-            },
+            Self::Pulled { stream, head } => Self::pull(stream, head),
+        }
+    }
+
+    fn pull<'h>(
+        stream: &mut EventStream<'_>,
+        head: &'h mut Option<MarketEvent>,
+    ) -> Option<Result<&'h MarketEvent, DataError>> {
+        match stream.next() {
+            None => {
+                *head = None;
+                None
+            }
+            Some(Err(error)) => Some(Err(error)),
+            Some(Ok(event)) => Some(Ok(head.insert(event))),
         }
     }
 
     /// The event last returned by `advance`.
-    #[inline]
+    #[inline(always)]
     fn head(&self) -> Option<&MarketEvent> {
         match self {
-            Self::Memory { events, pulled } => {
-                pulled.checked_sub(1).and_then(|index| events.get(index))
-            }
+            Self::Memory { events, head } => events.get(*head),
             Self::Pulled { head, .. } => head.as_ref(),
         }
     }
 }
 
+/// One registered stream: its source and the merge time of its last pulled event.
+struct Stream<'a> {
+    source: Source<'a>,
+    /// A late event is merged at this time, so the stream's own order is never changed.
+    last_ts: UnixNanos,
+}
+
 /// A k-way merge of event streams.
+///
+/// The stream of the event lent last (the winner) is kept out of the heap: after it is
+/// refilled, its new head is compared with the heap's smallest key only. While it stays
+/// smaller (the rows of one depth message, a burst of trades) no heap work is done; when it is
+/// not, it replaces the heap's top (one sift) and the top's stream becomes the winner.
 pub struct ReplayMerge<'a> {
-    sources: Vec<Source<'a>>,
-    last_ts: Vec<UnixNanos>,
+    streams: Vec<Stream<'a>>,
+    /// Pending head keys of every stream except the winner's, smallest on top.
     heap: BinaryHeap<Reverse<HeadKey>>,
-    /// The smallest pending key when it is not in the heap: a stream that keeps winning (a
-    /// depth message's rows, a burst of trades) skips the heap push and pop.
-    front: Option<HeadKey>,
+    /// The heap's smallest key (`HeadKey::END` when the heap is empty): the bound the winner's
+    /// next head must stay below to win again.
+    runner_up: HeadKey,
     /// The stream whose head event was lent out last and must be refilled next.
     lent: Option<usize>,
+    /// A stream's read error, kept until the call that reports it.
+    error: Option<DataError>,
     counters: ReplayCounters,
     started: bool,
-    failed: bool,
 }
 
 impl std::fmt::Debug for ReplayMerge<'_> {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         formatter
             .debug_struct("ReplayMerge")
-            .field("streams", &self.sources.len())
+            .field("streams", &self.streams.len())
             .field("counters", &self.counters)
             .finish()
     }
@@ -142,14 +158,13 @@ impl Default for ReplayMerge<'_> {
 impl<'a> ReplayMerge<'a> {
     pub fn new() -> Self {
         Self {
-            sources: Vec::new(),
-            last_ts: Vec::new(),
+            streams: Vec::new(),
             heap: BinaryHeap::new(),
-            front: None,
+            runner_up: HeadKey::END,
             lent: None,
+            error: None,
             counters: ReplayCounters::default(),
             started: false,
-            failed: false,
         }
     }
 
@@ -160,7 +175,10 @@ impl<'a> ReplayMerge<'a> {
 
     /// Adds an in-memory stream (its events are lent in place during the replay).
     pub fn add_events(&mut self, events: Vec<MarketEvent>) -> StreamId {
-        self.add_source(Source::Memory { events, pulled: 0 })
+        self.add_source(Source::Memory {
+            events,
+            head: usize::MAX,
+        })
     }
 
     fn add_source(&mut self, source: Source<'a>) -> StreamId {
@@ -168,89 +186,144 @@ impl<'a> ReplayMerge<'a> {
             !self.started,
             "streams must be added before the replay starts"
         );
-        self.sources.push(source);
-        self.last_ts.push(UnixNanos(i64::MIN));
-        StreamId((self.sources.len() - 1) as u32)
+        self.streams.push(Stream {
+            source,
+            last_ts: UnixNanos(i64::MIN),
+        });
+        StreamId((self.streams.len() - 1) as u32)
     }
 
     pub fn counters(&self) -> &ReplayCounters {
         &self.counters
     }
 
-    /// Pulls the next event of stream `index` into its head slot; returns its merge key.
+    /// Pulls the next event of stream `index` into its head slot and returns its merge key;
+    /// `None` at the stream's end or on a read error (kept in `self.error`).
+    #[inline(always)]
+    fn refill(&mut self, index: usize) -> Option<HeadKey> {
+        let (key, _) = refill_stream(
+            &mut self.streams[index],
+            index,
+            &mut self.counters,
+            &mut self.error,
+        )?;
+        Some(key)
+    }
+
+    /// The heap's smallest key becomes the winner (`None` when every stream is done).
     #[inline]
-    fn refill(&mut self, index: usize) -> Result<Option<HeadKey>, DataError> {
-        match self.sources[index].advance() {
-            None => Ok(None),
-            Some(Err(error)) => Err(error),
-            Some(Ok(event)) => {
-                let ts_recv = event.ts_recv();
-                let previous = self.last_ts[index];
-                if ts_recv < previous {
-                    self.counters.out_of_order += 1;
-                }
-                // A late event keeps its place in its own stream: it is merged with the
-                // previous event's timestamp so the stream's order is never changed.
-                let merge_ts = ts_recv.max(previous);
-                self.last_ts[index] = merge_ts;
-                Ok(Some(HeadKey {
-                    ts_recv: merge_ts,
-                    priority: event.kind().priority(),
-                    stream: index as u32,
-                }))
+    fn pop_winner(&mut self) -> Option<HeadKey> {
+        let Reverse(winner) = self.heap.pop()?;
+        self.runner_up = self.heap.peek().map_or(HeadKey::END, |top| top.0);
+        Some(winner)
+    }
+
+    /// The winner's new head `key` lost to the runner-up: swap them (one sift of the heap).
+    #[cold]
+    fn swap_winner(&mut self, key: HeadKey) -> HeadKey {
+        let winner = match self.heap.peek_mut() {
+            Some(mut top) => std::mem::replace(&mut top.0, key),
+            None => key,
+        };
+        self.runner_up = self.heap.peek().map_or(HeadKey::END, |top| top.0);
+        winner
+    }
+
+    /// First call: pulls every stream's first event and returns the first winner. Later
+    /// calls (the replay ended or failed) return `Ok(None)`.
+    #[cold]
+    fn start(&mut self) -> Result<Option<HeadKey>, DataError> {
+        if self.started {
+            return Ok(None);
+        }
+        self.started = true;
+        for index in 0..self.streams.len() {
+            match self.refill(index) {
+                Some(key) => self.heap.push(Reverse(key)),
+                None => self.take_error()?,
             }
+        }
+        Ok(self.pop_winner())
+    }
+
+    /// Reports a stream's read error once; the replay ends with it.
+    fn take_error(&mut self) -> Result<(), DataError> {
+        match self.error.take() {
+            Some(error) => {
+                self.heap.clear();
+                Err(error)
+            }
+            None => Ok(()),
         }
     }
 
-    fn start(&mut self) -> Result<(), DataError> {
-        self.started = true;
-        for index in 0..self.sources.len() {
-            if let Some(key) = self.refill(index)? {
-                self.heap.push(Reverse(key));
-            }
-        }
-        Ok(())
+    /// The refilled stream ended or failed: the error is reported, else the next winner
+    /// comes from the heap (`None` when every stream is done).
+    #[cold]
+    fn after_stream_end(&mut self) -> Result<Option<HeadKey>, DataError> {
+        self.lent = None;
+        self.take_error()?;
+        Ok(self.pop_winner())
     }
+}
+
+/// Pulls the next event of `stream` (registered as `index`) and returns its merge key and
+/// the event; `None` at the stream's end or on a read error (stored in `error`).
+#[inline(always)]
+fn refill_stream<'s>(
+    stream: &'s mut Stream<'_>,
+    index: usize,
+    counters: &mut ReplayCounters,
+    error: &mut Option<DataError>,
+) -> Option<(HeadKey, &'s MarketEvent)> {
+    let event = match stream.source.advance()? {
+        Ok(event) => event,
+        Err(failure) => {
+            *error = Some(failure);
+            return None;
+        }
+    };
+    let ts_recv = event.ts_recv();
+    let previous = stream.last_ts;
+    if ts_recv < previous {
+        counters.out_of_order += 1;
+    }
+    // A late event keeps its place in its own stream: it is merged with the previous event's
+    // timestamp so the stream's order is never changed.
+    let merge_ts = ts_recv.max(previous);
+    stream.last_ts = merge_ts;
+    let key = HeadKey::new(merge_ts, event.kind().priority(), index as u32);
+    Some((key, event))
 }
 
 impl ReplayMerge<'_> {
     /// Advances the merge and lends the next event (no copy of it): the hot-path form of the
     /// iterator. The stream it came from is refilled on the following call, so a read error
     /// of that stream surfaces then, after its last good event was delivered.
+    /// Always inlined into the consuming loop: out of line, its result went through memory
+    /// and the call cost more than a merge step.
+    #[inline(always)]
     pub fn next_ref(&mut self) -> Option<Result<(StreamId, &MarketEvent), DataError>> {
-        if self.failed {
-            return None;
-        }
-        if !self.started
-            && let Err(error) = self.start()
-        {
-            self.failed = true;
-            return Some(Err(error));
-        }
-        if let Some(index) = self.lent.take() {
-            match self.refill(index) {
-                Ok(Some(key)) => match self.heap.peek() {
-                    // Another stream's head comes first: the new key waits in the heap.
-                    Some(Reverse(other)) if *other < key => self.heap.push(Reverse(key)),
-                    _ => self.front = Some(key),
-                },
-                Ok(None) => {}
-                Err(error) => {
-                    self.failed = true;
-                    return Some(Err(error));
-                }
-            }
-        }
-        let head = match self.front.take() {
-            Some(key) => key,
-            None => self.heap.pop()?.0,
+        let next = match self.lent {
+            Some(index) => match self.refill(index) {
+                Some(key) if key < self.runner_up => Ok(Some(key)),
+                Some(key) => Ok(Some(self.swap_winner(key))),
+                None => self.after_stream_end(),
+            },
+            None => self.start(),
         };
-        let index = head.stream as usize;
+        let winner = match next {
+            Ok(winner) => winner?,
+            Err(error) => return Some(Err(error)),
+        };
+        let stream = winner.stream();
+        let index = stream as usize;
         self.lent = Some(index);
         self.counters.events += 1;
-        self.sources[index]
+        self.streams[index]
+            .source
             .head()
-            .map(|event| Ok((StreamId(head.stream), event)))
+            .map(|event| Ok((StreamId(stream), event)))
     }
 }
 
@@ -395,6 +468,125 @@ mod tests {
                 (0, 12)
             ]
         );
+    }
+
+    #[test]
+    fn packed_keys_order_like_the_tuple_they_pack() {
+        let stamps = [i64::MIN, -5, -1, 0, 1, 7, i64::MAX];
+        let mut keys = Vec::new();
+        for &ts in &stamps {
+            for priority in [0_u8, 1, 5] {
+                for stream in [0_u32, 1, u32::MAX] {
+                    keys.push((
+                        (ts, priority, stream),
+                        HeadKey::new(UnixNanos(ts), priority, stream),
+                    ));
+                }
+            }
+        }
+        for (left_tuple, left) in &keys {
+            assert_eq!(left.stream(), left_tuple.2);
+            for (right_tuple, right) in &keys {
+                assert_eq!(left.cmp(right), left_tuple.cmp(right_tuple));
+            }
+        }
+    }
+
+    /// An event of `kind` (0 depth, 1 quote, 2 trade) received at `ts`; `id` tells it apart.
+    fn event_of_kind(kind: u8, ts: i64, id: u64) -> MarketEvent {
+        match kind {
+            0 => MarketEvent::Depth(auction_trader_types::BookDelta {
+                ts_event: UnixNanos(ts),
+                ts_recv: UnixNanos(ts),
+                side: auction_trader_types::BookSide::Bid,
+                price: Price::ONE,
+                size: Quantity::ONE,
+                first_update_id: id,
+                last_update_id: id,
+                prev_update_id: 0,
+                flags: auction_trader_types::DeltaFlags::default(),
+            }),
+            1 => quote(ts, id),
+            _ => trade(ts, id),
+        }
+    }
+
+    /// The SPEC 1.5 rule written out naively: at every step, of the streams' next events take
+    /// the one with the smallest (merge time, kind priority, stream), where a stream's merge
+    /// time is the running maximum of its `ts_recv` (a late event keeps its place in its
+    /// stream). Returns the order and the number of late events.
+    fn reference_order(streams: &[Vec<MarketEvent>]) -> (Vec<(u32, MarketEvent)>, u64) {
+        let mut positions = vec![0_usize; streams.len()];
+        let mut merge_ts = vec![i64::MIN; streams.len()];
+        let mut order = Vec::new();
+        let mut late = 0;
+        loop {
+            let mut best: Option<((i64, u8, u32), usize)> = None;
+            for (stream, events) in streams.iter().enumerate() {
+                if let Some(event) = events.get(positions[stream]) {
+                    let ts = merge_ts[stream].max(event.ts_recv().0);
+                    let key = (ts, event.kind().priority(), stream as u32);
+                    if best.is_none_or(|(known, _)| key < known) {
+                        best = Some((key, stream));
+                    }
+                }
+            }
+            let Some(((ts, _, _), stream)) = best else {
+                return (order, late);
+            };
+            let event = streams[stream][positions[stream]];
+            if event.ts_recv().0 < merge_ts[stream] {
+                late += 1;
+            }
+            merge_ts[stream] = ts;
+            positions[stream] += 1;
+            order.push((stream as u32, event));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_merge_follows_the_ordering_rule(
+            streams in proptest::collection::vec(
+                proptest::collection::vec((0_u8..3, 0_i64..40), 0..60),
+                1..9,
+            ),
+            pulled in proptest::collection::vec(proptest::bool::ANY, 9),
+        ) {
+            // Streams of mixed kinds with ties, late events and empty streams, some in memory
+            // and some pulled through an iterator.
+            let streams: Vec<Vec<MarketEvent>> = streams
+                .iter()
+                .enumerate()
+                .map(|(stream, events)| {
+                    events
+                        .iter()
+                        .enumerate()
+                        .map(|(position, &(kind, ts))| {
+                            event_of_kind(kind, ts, (stream * 1_000 + position) as u64)
+                        })
+                        .collect()
+                })
+                .collect();
+            let mut merge = ReplayMerge::new();
+            for (events, pulled) in streams.iter().zip(&pulled) {
+                if *pulled {
+                    merge.add_stream(Box::new(events.clone().into_iter().map(Ok)));
+                } else {
+                    merge.add_events(events.clone());
+                }
+            }
+            let mut replayed = Vec::new();
+            while let Some(item) = merge.next_ref() {
+                let (stream, event) = item.unwrap();
+                replayed.push((stream.0, *event));
+            }
+            let (expected, late) = reference_order(&streams);
+            proptest::prop_assert_eq!(&replayed, &expected);
+            proptest::prop_assert_eq!(merge.counters().events, expected.len() as u64);
+            proptest::prop_assert_eq!(merge.counters().out_of_order, late);
+            proptest::prop_assert!(merge.next_ref().is_none());
+        }
     }
 
     #[test]
