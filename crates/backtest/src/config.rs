@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use auction_trader_execution::FillModelConfig;
 use auction_trader_features::FeatureConfig;
 use auction_trader_risk::RiskConfig;
-use auction_trader_strategy::{AuctionConfig, DrainConfig, MeanReversionConfig};
+use auction_trader_strategy::{AuctionConfig, DrainConfig, MeanReversionConfig, RequoteConfig};
 use auction_trader_types::{ContractType, NANOS_PER_MINUTE, UnixNanos};
 use serde::{Deserialize, Serialize};
 
@@ -218,6 +218,9 @@ pub enum StrategyKind {
     SmaCross,
     /// SPEC 3.3 statistical mean reversion at one-minute closes (`strategy.mean_reversion`).
     MeanReversion,
+    /// Quotes at the touch and trades within seconds (`strategy.requote`): an operating
+    /// check for paper and live sessions, not an edge.
+    Requote,
 }
 
 impl StrategyKind {
@@ -228,6 +231,7 @@ impl StrategyKind {
             Self::Drain => "drain",
             Self::SmaCross => "sma_cross",
             Self::MeanReversion => "mean_reversion",
+            Self::Requote => "requote",
         }
     }
 }
@@ -240,6 +244,7 @@ pub struct StrategyConfig {
     pub drain: DrainConfig,
     pub sma_cross: SmaCrossConfig,
     pub mean_reversion: MeanReversionConfig,
+    pub requote: RequoteConfig,
 }
 
 impl BacktestConfig {
@@ -297,6 +302,13 @@ impl BacktestConfig {
             "strategy.mean_reversion",
             self.strategy
                 .mean_reversion
+                .validate()
+                .map_err(|error| error.to_string()),
+        )?;
+        section(
+            "strategy.requote",
+            self.strategy
+                .requote
                 .validate()
                 .map_err(|error| error.to_string()),
         )?;

@@ -11,7 +11,7 @@ use auction_trader_execution::{Account, SimulatedExchange};
 use auction_trader_features::FeatureEngine;
 use auction_trader_risk::RiskManager;
 use auction_trader_strategy::{
-    AuctionStrategy, DrainStrategy, MeanReversionStrategy, SignalRecord, Strategy,
+    AuctionStrategy, DrainStrategy, MeanReversionStrategy, RequoteStrategy, SignalRecord, Strategy,
 };
 use auction_trader_types::{
     Instrument, MarketEvent, Money, NANOS_PER_SECOND, Price, Quantity, Rate, UnixNanos,
@@ -95,6 +95,11 @@ pub fn build_strategy(config: &BacktestConfig) -> Result<Box<dyn Strategy>, Back
                 .map_err(|error| {
                     BacktestError::Setup(format!("strategy.mean_reversion: {error}"))
                 })?;
+            Ok(Box::new(strategy))
+        }
+        StrategyKind::Requote => {
+            let strategy = RequoteStrategy::new(config.strategy.requote.clone())
+                .map_err(|error| BacktestError::Setup(format!("strategy.requote: {error}")))?;
             Ok(Box::new(strategy))
         }
         StrategyKind::SmaCross => Err(BacktestError::Config(

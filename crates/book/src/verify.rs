@@ -29,6 +29,12 @@
 //! against unconfirmed states are still made and reported apart (`unsettled_checks`,
 //! `unsettled_mismatches`), never hidden. The decision uses depth data only, never the quotes.
 //!
+//! **Bybit v5** has no ids shared by its book deltas (`u`, per topic) and its tickers: the
+//! join there is on the cross sequence, the book message's `seq` and the ticker's `cs` (v5
+//! docs: "cross sequence ... compare different levels orderbook data"). A message with `seq`
+//! S after one with S' covers `S' + 1..=S` (the first after a reset covers S alone), so the
+//! same two checks apply with the quote's `cs` as its id.
+//!
 //! Quotes and depth may arrive in either order (a bookTicker often precedes the depth message
 //! that covers it), so both sides wait in small pending queues and bounded histories.
 
@@ -198,6 +204,10 @@ struct QuoteJoin {
     current_rows: Vec<(BookSide, Price)>,
     /// Levels the newest complete message listed at or better than its own top.
     newest_own_levels: Vec<(BookSide, Price)>,
+    /// Bybit v5: join on the cross sequence (`seq` of messages, `cs` of quotes).
+    cross_sequence: bool,
+    /// The cross sequence of the newest applied message (Bybit v5).
+    last_sequence: Option<u64>,
     report: VerifyReport,
 }
 
@@ -232,9 +242,21 @@ impl BookObserver for QuoteJoin {
         self.current_rows = rows;
         self.current_rows.clear();
 
+        let (first, last) = if self.cross_sequence {
+            // SequencedBook keeps Bybit's `seq` in `prev_update_id`.
+            let seq = message.prev_update_id;
+            let first = match self.last_sequence {
+                Some(previous) if !message.reset && previous < seq => previous + 1,
+                _ => seq,
+            };
+            self.last_sequence = Some(seq);
+            (first, seq)
+        } else {
+            (message.first_update_id, message.last_update_id)
+        };
         let entry = MessageTop {
-            first: message.first_update_id,
-            last: message.last_update_id,
+            first,
+            last,
             reset: message.reset,
             ts_recv: message.ts_recv,
             top,
@@ -259,6 +281,18 @@ impl BookObserver for QuoteJoin {
 }
 
 impl QuoteJoin {
+    fn on_stream_break(&mut self) {
+        self.resolve_pending();
+        self.report.skipped += self.pending_quotes.len() as u64;
+        self.pending_quotes.clear();
+        self.pending_messages.clear();
+        self.quotes.clear();
+        self.messages.clear();
+        self.settled_until = None;
+        self.last_sequence = None;
+        self.newest_own_levels.clear();
+    }
+
     fn on_quote(&mut self, quote: &Quote) {
         self.report.quotes += 1;
         let entry = QuoteTop {
@@ -407,10 +441,11 @@ pub struct BookVerifier {
 
 impl BookVerifier {
     pub fn new(book: SequencedBook) -> Self {
-        Self {
-            book,
-            join: QuoteJoin::default(),
-        }
+        let join = QuoteJoin {
+            cross_sequence: book.rule() == SequenceRule::BybitV5,
+            ..QuoteJoin::default()
+        };
+        Self { book, join }
     }
 
     /// A verifier for a sequencing rule with an inferred tick.
@@ -422,6 +457,13 @@ impl BookVerifier {
     #[inline]
     pub fn on_depth(&mut self, row: &BookDelta) {
         self.book.apply_with(row, &mut self.join);
+    }
+
+    /// The quote stream broke (a disconnect: quotes may be missing from here back): checks
+    /// whose inputs are complete are made, the rest are dropped (pending quotes counted as
+    /// skipped), and no state before the break is paired with a quote after it.
+    pub fn on_quote_stream_break(&mut self) {
+        self.join.on_stream_break();
     }
 
     /// Feeds one quote.
@@ -548,6 +590,69 @@ mod tests {
         assert_eq!(report.skipped, 2);
         assert_eq!(report.quotes, 4);
         assert_eq!(report.gaps, 0);
+    }
+
+    /// A Bybit v5 message: `u` per topic, `seq` the cross sequence (kept as `prev`).
+    fn bybit(u: u64, seq: u64, snapshot: bool, levels: &[(BookSide, i64, i64)]) -> Message {
+        Message {
+            first: u,
+            last: u,
+            prev: seq,
+            snapshot,
+            levels: levels.to_vec(),
+        }
+    }
+
+    #[test]
+    fn bybit_tickers_join_the_book_on_the_cross_sequence() {
+        let mut verifier = BookVerifier::for_rule(SequenceRule::BybitV5);
+        depth(
+            &mut verifier,
+            &bybit(1, 1000, true, &[(BID, 100, 1), (ASK, 101, 2)]),
+        );
+        // seq 1005 covers 1001..=1005, 1010 covers 1006..=1010 (both behind the top).
+        depth(&mut verifier, &bybit(2, 1005, false, &[(BID, 99, 1)]));
+        depth(&mut verifier, &bybit(3, 1010, false, &[(ASK, 102, 5)]));
+        // A ticker `cs` equal to a message's seq: the book after it.
+        verifier.on_quote(&quote(1005, (100, 1), (101, 2)));
+        // Inside 1006..=1010: a state the deltas never show, skipped.
+        verifier.on_quote(&quote(1007, (100, 9), (101, 2)));
+        verifier.on_quote(&quote(1010, (100, 1), (101, 2)));
+        // The next message settles 1010; its ticker says a wrong size: a mismatch.
+        depth(&mut verifier, &bybit(4, 1020, false, &[(BID, 98, 1)]));
+        verifier.on_quote(&quote(1020, (100, 1), (101, 3)));
+        depth(&mut verifier, &bybit(5, 1030, false, &[(BID, 97, 1)]));
+        let report = verifier.finish();
+        assert_eq!(report.quote_checks, 3, "{report}");
+        assert_eq!(report.mismatches, 1, "{report:?}");
+        assert_eq!(report.skipped, 1, "{report}");
+        assert_eq!(report.gaps, 0);
+    }
+
+    #[test]
+    fn no_quote_pairs_across_a_stream_break() {
+        let mut verifier = BookVerifier::for_rule(SequenceRule::BinanceFutures);
+        quiet_book(&mut verifier);
+        verifier.on_quote(&quote(104, (100, 3), (101, 2)));
+        // The connection drops: the quotes that moved the top to bid 100 x 7 were lost.
+        verifier.on_quote_stream_break();
+        depth(
+            &mut verifier,
+            &snapshot(200, &[(BID, 100, 7), (ASK, 101, 2)]),
+        );
+        depth(&mut verifier, &diff(199, 205, 198, &[(ASK, 103, 1)]));
+        depth(&mut verifier, &diff(206, 210, 205, &[(ASK, 104, 1)]));
+        // Without the break, quote 104 would be "in force" at 200 and 205 (a later quote is
+        // past them): two false mismatches.
+        verifier.on_quote(&quote(205, (100, 7), (101, 2)));
+        verifier.on_quote(&quote(230, (100, 7), (101, 2)));
+        let report = verifier.finish();
+        assert_eq!(
+            report.mismatches + report.unsettled_mismatches,
+            0,
+            "{report:?}"
+        );
+        assert!(report.quote_checks >= 2, "{report}");
     }
 
     #[test]

@@ -68,7 +68,7 @@ fn run_command(data_dir: &Path, slice: &Path) -> Command {
     command
         .arg("run")
         .arg("-c")
-        .arg(repository("configs/paper-binance.yaml"))
+        .arg(repository("configs/paper-binance-drain.yaml"))
         .args(["--mode", "paper", "--data-dir"])
         .arg(data_dir)
         .arg("--replay")

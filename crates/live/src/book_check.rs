@@ -66,6 +66,12 @@ impl BookCheck {
         delta
     }
 
+    /// The feed's connection was lost: quotes sent meanwhile never arrived, so no quote
+    /// before this point is paired with a book state after it (and the reverse).
+    pub fn on_quote_stream_break(&mut self) {
+        self.verifier.on_quote_stream_break();
+    }
+
     pub fn checks(&self) -> u64 {
         self.checks
     }

@@ -34,6 +34,12 @@ pub struct LiveSettings {
     /// milliseconds are equal (SPEC 7: 1 tick, 1 s).
     pub shadow_price_ticks: u32,
     pub shadow_time_ms: u32,
+    /// Simulated modes only (dry-run, paper, shadow): a fresh data directory starts with
+    /// trading enabled instead of in observe mode, so an unattended paper session trades
+    /// without `control enable`. Live mode ignores it (SPEC 7: live trading starts in observe
+    /// mode, the operator enables it); a directory whose control row was ever written (an
+    /// operator's `disable`, a halt) keeps what that row says.
+    pub paper_trading_on_start: bool,
 }
 
 impl Default for LiveSettings {
@@ -49,6 +55,7 @@ impl Default for LiveSettings {
             slippage_min_fills: 10,
             shadow_price_ticks: 1,
             shadow_time_ms: 1000,
+            paper_trading_on_start: false,
         }
     }
 }

@@ -3,6 +3,11 @@
 //! rows (the book crate, the venue's sequencing rule), the newest quote when the book is not
 //! synced, and the venue's mark price (funding prints). An order that a restart regenerated
 //! and found in execution.db is not sent again.
+//!
+//! Order timeouts (a strategy's "rest this long, then cancel") are not a venue feature, so
+//! they are kept here as the simulated exchange keeps them: the clock starts when the venue
+//! accepts the order, and at the deadline a cancel is sent. A timeout that converts to a
+//! market order is cancelled instead and noted as a divergence (not emulated live).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -11,7 +16,7 @@ use auction_trader_book::{OrderBook, SequenceRule, SequencedBook};
 use auction_trader_engine::Venue;
 use auction_trader_types::{
     ExecutionReport, MarketEvent, OrderCommand, OrderId, OrderRequest, OrderSide, Price, Quantity,
-    Rate, UnixNanos,
+    Rate, TimeoutAction, UnixNanos,
 };
 use auction_trader_venues::TradingGateway;
 
@@ -26,6 +31,10 @@ pub struct GatewayVenue {
     mark: Option<Price>,
     last_trade: Option<Price>,
     taker_fee: Rate,
+    /// Orders sent with a timeout, not yet accepted: (order, nanos after acceptance, action).
+    timeouts_waiting: Vec<(OrderId, i64, TimeoutAction)>,
+    /// Accepted orders with a deadline: (due, order, action).
+    deadlines: Vec<(UnixNanos, OrderId, TimeoutAction)>,
 }
 
 impl std::fmt::Debug for GatewayVenue {
@@ -56,6 +65,8 @@ impl GatewayVenue {
             mark: None,
             last_trade: None,
             taker_fee,
+            timeouts_waiting: Vec::new(),
+            deadlines: Vec::new(),
         }
     }
 
@@ -68,8 +79,67 @@ impl GatewayVenue {
             .map_err(|error| error.to_string())
     }
 
-    fn drain(&mut self, reports: &mut Vec<ExecutionReport>) {
+    /// The gateway's new reports, then the order deadlines due at `now`.
+    fn drain(&mut self, now: UnixNanos, reports: &mut Vec<ExecutionReport>) {
+        let first = reports.len();
         self.gateway.get_mut().drain_reports(reports);
+        for report in &reports[first..] {
+            self.track_deadline(report);
+        }
+        self.expire(now);
+    }
+
+    fn track_deadline(&mut self, report: &ExecutionReport) {
+        match *report {
+            ExecutionReport::Accepted { order_id, ts } => {
+                if let Some(index) = self
+                    .timeouts_waiting
+                    .iter()
+                    .position(|(id, _, _)| *id == order_id)
+                {
+                    let (_, nanos, action) = self.timeouts_waiting.swap_remove(index);
+                    self.deadlines
+                        .push((ts.saturating_add_nanos(nanos.max(0)), order_id, action));
+                }
+            }
+            ExecutionReport::Filled(fill) if fill.leaves_quantity.is_zero() => {
+                self.forget(fill.order_id);
+            }
+            ExecutionReport::Rejected { order_id, .. }
+            | ExecutionReport::Canceled { order_id, .. } => self.forget(order_id),
+            _ => {}
+        }
+    }
+
+    fn forget(&mut self, order_id: OrderId) {
+        self.timeouts_waiting.retain(|(id, _, _)| *id != order_id);
+        self.deadlines.retain(|(_, id, _)| *id != order_id);
+    }
+
+    fn expire(&mut self, now: UnixNanos) {
+        if self.deadlines.iter().all(|(due, _, _)| *due > now) {
+            return;
+        }
+        let mut due: Vec<(UnixNanos, OrderId, TimeoutAction)> = Vec::new();
+        self.deadlines.retain(|entry| {
+            if entry.0 <= now {
+                due.push(*entry);
+                false
+            } else {
+                true
+            }
+        });
+        due.sort_by_key(|(at, id, _)| (*at, id.0));
+        for (_, order_id, action) in due {
+            if !matches!(action, TimeoutAction::Cancel) {
+                self.ledger.borrow_mut().divergences.push(format!(
+                    "order {} timed out with {action:?}: cancelled (conversion to market is not \
+                     emulated live)",
+                    order_id.0
+                ));
+            }
+            self.send(now, OrderCommand::Cancel(order_id));
+        }
     }
 
     /// A command the gateway cannot take is not retried here: the session halts (alert) and
@@ -90,6 +160,9 @@ impl Venue for GatewayVenue {
             // Sent before the restart (execution.db has it): never twice.
             return;
         }
+        if let Some((nanos, action)) = request.timeout {
+            self.timeouts_waiting.push((request.id, nanos, action));
+        }
         self.send(now, OrderCommand::Submit(request));
     }
 
@@ -109,11 +182,11 @@ impl Venue for GatewayVenue {
             }
             _ => {}
         }
-        self.drain(reports);
+        self.drain(event.ts_recv(), reports);
     }
 
-    fn advance_to(&mut self, _now: UnixNanos, reports: &mut Vec<ExecutionReport>) {
-        self.drain(reports);
+    fn advance_to(&mut self, now: UnixNanos, reports: &mut Vec<ExecutionReport>) {
+        self.drain(now, reports);
     }
 
     fn best_bid(&self) -> Option<Price> {

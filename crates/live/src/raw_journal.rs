@@ -36,8 +36,14 @@ pub enum JournalEntry {
     Control { enabled: bool },
     /// The clock moved without an event (a live timer).
     Advance { ts: UnixNanos },
-    /// The feed rebuilt its book or lost its connection (kept for the record).
-    Feed { ts: UnixNanos, note: String },
+    /// The feed rebuilt its book or lost its connection. `quote_break`: quotes may have been
+    /// missed here (a disconnect), so the book check pairs no quote across it.
+    Feed {
+        ts: UnixNanos,
+        note: String,
+        #[serde(default)]
+        quote_break: bool,
+    },
 }
 
 /// Where a journal file sits in the session's history.

@@ -170,6 +170,13 @@ impl Session {
         write_config(&data_dir, config)?;
         let log = ExecutionLog::open(&data_dir)?;
         let control = Control::open(&data_dir)?;
+        if config.live.paper_trading_on_start
+            && options.mode.simulated()
+            && control.read()?.version == 0
+        {
+            let now = options.clock.now().0;
+            control.set(true, "config: live.paper_trading_on_start", now)?;
+        }
         let mut generation = log.generation()?;
         if check_mode_switch(&log, generation, options.mode)? {
             // A flat switch between paper and live starts a fresh generation.

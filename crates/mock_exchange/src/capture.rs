@@ -53,8 +53,6 @@ pub struct Frame {
     /// The importer's events of this frame (depth rows, a quote, a trade, ...).
     pub events: Vec<MarketEvent>,
     pub kind: FrameKind,
-    /// `U` of the next depth frame of the replay (None for the last one).
-    pub next_depth_first: Option<u64>,
 }
 
 /// A capture ready to replay.
@@ -155,7 +153,6 @@ impl Replay {
                     text: Arc::from(text),
                     events: std::mem::take(&mut sink.events),
                     kind,
-                    next_depth_first: None,
                 });
             }
         }
@@ -181,14 +178,7 @@ impl Replay {
                 ids.first
             )));
         }
-        let mut frames = all.split_off(bridge);
-        let mut next_first = None;
-        for frame in frames.iter_mut().rev() {
-            frame.next_depth_first = next_first;
-            if let FrameKind::Depth(ids) = frame.kind {
-                next_first = Some(ids.first);
-            }
-        }
+        let frames = all.split_off(bridge);
         let key = InstrumentKey::new(
             BINANCE_USDM,
             symbol,

@@ -47,12 +47,6 @@ pub struct Counters {
 pub struct DepthPoint {
     /// Binance `u` of that frame (the recorded snapshot's `lastUpdateId` before the first).
     pub update_id: u64,
-    /// The `lastUpdateId` a REST snapshot of the book after that frame reports: the next
-    /// depth frame's `U` (its `u` for the last frame). No update of the symbol lies between
-    /// the two ids (`pu` chains them), so the book is the same at both, and the next frame
-    /// straddles it (`U <= lastUpdateId <= u`): Binance's procedure bridges whether or not the
-    /// client received the frame before (a client that did drops it as `u < lastUpdateId`).
-    pub snapshot_id: u64,
     pub ts_event: UnixNanos,
 }
 
@@ -136,7 +130,6 @@ impl Core {
             book,
             last_depth: DepthPoint {
                 update_id: replay.snapshot_update_id,
-                snapshot_id: replay.snapshot_update_id,
                 ts_event,
             },
             replay_now: start_ts,
@@ -205,9 +198,6 @@ impl Core {
                 .map_or(frame.ts_local, MarketEvent::ts_event);
             self.last_depth = DepthPoint {
                 update_id: ids.last,
-                snapshot_id: frame
-                    .next_depth_first
-                    .map_or(ids.last, |first| first.max(ids.last)),
                 ts_event,
             };
         }

@@ -8,7 +8,8 @@
 //! Strategies: [`AuctionStrategy`] (SPEC 3.1 auction setups, module [`auction`]),
 //! [`DrainStrategy`] (SPEC 3.2 liquidity-drain reversal on the toxicity filters, module
 //! [`drain`]) and [`MeanReversionStrategy`] (SPEC 3.3 statistical mean reversion, module
-//! [`mean_reversion`]).
+//! [`mean_reversion`]), and [`RequoteStrategy`] (module [`requote`]: an operating check that
+//! quotes at the touch and trades within seconds, not a SPEC family).
 //!
 //! Depends on `types` and `features` only; it must not depend on risk, execution, the engine,
 //! storage or any I/O.
@@ -18,6 +19,7 @@ pub mod auction;
 pub mod drain;
 mod error;
 pub mod mean_reversion;
+pub mod requote;
 
 pub use api::{
     Actions, Direction, EntryOrder, ExitReason, ExitRequest, PositionView, SetupKind, SignalRecord,
@@ -29,3 +31,4 @@ pub use auction::{
 pub use drain::{DrainConfig, DrainCounters, DrainStrategy};
 pub use error::StrategyError;
 pub use mean_reversion::{MeanReversionConfig, MeanReversionCounters, MeanReversionStrategy};
+pub use requote::{RequoteConfig, RequoteCounters, RequoteSides, RequoteStrategy};

@@ -1,7 +1,8 @@
 //! `run -c <config> --mode dry-run|paper|shadow|live`: a live session (SPEC 7) in a data
 //! directory, fed by a replay of recorded files (`--replay`) or a venue (`--endpoint`, or the
 //! venue's production hosts; Binance USD-M: market feed and, in live mode, the gateway). Thin glue over the live crate: parse, start, print the summary.
-//! The session starts in observe mode; `auction-trader control enable` starts trading.
+//! The session starts in observe mode; `auction-trader control enable` starts trading (a
+//! simulated mode with `live.paper_trading_on_start` starts trading in a fresh directory).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -102,9 +103,14 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let handle = feed
         .spawn(&key, Arc::clone(&clock))
         .with_context(|| format!("starting the {} feed", key))?;
+    let start = if config.live.paper_trading_on_start && args.mode.simulated() {
+        "trading starts enabled in a fresh directory (live.paper_trading_on_start); \
+         `auction-trader control disable|status"
+    } else {
+        "trading starts disabled: `auction-trader control enable"
+    };
     eprintln!(
-        "session: {} {} in {} (trading starts disabled: `auction-trader control enable \
-         --data-dir {}`)",
+        "session: {} {} in {} ({start} --data-dir {}`)",
         args.mode,
         key,
         args.data_dir.display(),

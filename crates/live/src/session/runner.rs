@@ -6,7 +6,7 @@ use std::time::Duration;
 use auction_trader_engine::{Engine, Venue};
 use auction_trader_execution::Account;
 use auction_trader_types::{MarketEvent, Money, NANOS_PER_SECOND, Quantity, Rate, UnixNanos};
-use auction_trader_venues::FeedMessage;
+use auction_trader_venues::{FeedMessage, ResyncReason};
 
 use crate::alerts::{Alert, AlertKind, Alerts};
 use crate::book_check::BookCheck;
@@ -29,6 +29,12 @@ const NANOS_PER_DAY: i64 = 24 * 60 * NANOS_PER_MINUTE;
 const HOUSEKEEPING_NANOS: i64 = NANOS_PER_SECOND;
 /// Time given to an end-of-session exit to fill (as a backtest's end of data).
 const SETTLE_NANOS: i64 = 5 * NANOS_PER_SECOND;
+/// SPEC 7 reconciliation while running (live mode): the venue's position is read this often
+/// (wall) ...
+const POSITION_CHECK_NANOS: i64 = 5 * NANOS_PER_SECOND;
+/// ... and a difference must outlast this (a fill the venue made whose report is still on
+/// its way is not a mismatch) before the session halts.
+const POSITION_GRACE_NANOS: i64 = 3 * NANOS_PER_SECOND;
 
 pub(super) struct Runner<V: Venue> {
     /// `None` once finished.
@@ -52,6 +58,10 @@ pub(super) struct Runner<V: Venue> {
     day_counters: DailyCounters,
     control_version: Option<i64>,
     last_housekeeping: i64,
+    /// Wall time of the last venue position read.
+    last_position_check: i64,
+    /// Wall time a venue position difference was first seen.
+    position_suspect: Option<i64>,
     halted: Option<String>,
     /// Receive time of the event being handled (journal file choice before the first event).
     time_hint: UnixNanos,
@@ -103,6 +113,8 @@ impl<V: Venue + ReconcileVenue> Runner<V> {
             day_counters: DailyCounters::default(),
             control_version: None,
             last_housekeeping: i64::MIN,
+            last_position_check: i64::MIN,
+            position_suspect: None,
             halted: None,
             time_hint: UnixNanos(0),
         }
@@ -179,7 +191,12 @@ impl<V: Venue + ReconcileVenue> Runner<V> {
                     self.engine()?.advance_to(ts);
                     self.after_engine(ts)
                 }
-                JournalEntry::Feed { .. } => Ok(()),
+                JournalEntry::Feed { quote_break, .. } => {
+                    if quote_break {
+                        self.book.on_quote_stream_break();
+                    }
+                    Ok(())
+                }
             }
         })?;
         self.catching_up = false;
@@ -313,12 +330,22 @@ impl<V: Venue + ReconcileVenue> Runner<V> {
                     self.on_event(&event)?;
                 }
                 Ok(FeedMessage::Resync { at, reason }) => {
-                    self.values.book_resyncs += 0;
+                    // The adapter rebuilds the book itself (the snapshot rows follow), so the
+                    // session's own book sees a reset, not the gap: count it here.
+                    match reason {
+                        ResyncReason::Start => {}
+                        ResyncReason::SequenceGap { .. } => {
+                            self.values.feed_gaps += 1;
+                            self.values.book_resyncs += 1;
+                        }
+                        ResyncReason::Reconnect => self.values.book_resyncs += 1,
+                    }
                     self.journal(JournalEntry::Feed {
                         ts: at,
                         note: format!("resync {reason:?}"),
+                        quote_break: false,
                     });
-                    if !matches!(reason, auction_trader_venues::ResyncReason::Start) {
+                    if !matches!(reason, ResyncReason::Start) {
                         self.alert(
                             AlertKind::FeedGap,
                             format!("book resync at {at}: {reason:?}"),
@@ -327,9 +354,12 @@ impl<V: Venue + ReconcileVenue> Runner<V> {
                 }
                 Ok(FeedMessage::Disconnected { at, reason }) => {
                     self.values.feed_disconnects += 1;
+                    // Quotes sent while we were away are lost: none pairs across the gap.
+                    self.book.on_quote_stream_break();
                     self.journal(JournalEntry::Feed {
                         ts: at,
                         note: format!("disconnected: {reason}"),
+                        quote_break: true,
                     });
                     self.alert(
                         AlertKind::FeedGap,
@@ -340,6 +370,7 @@ impl<V: Venue + ReconcileVenue> Runner<V> {
                     self.journal(JournalEntry::Feed {
                         ts: at,
                         note: "closed".to_owned(),
+                        quote_break: false,
                     });
                     return Ok(());
                 }
@@ -385,8 +416,49 @@ impl<V: Venue + ReconcileVenue> Runner<V> {
         }
         self.last_housekeeping = wall;
         self.poll_control()?;
+        self.check_venue_position(wall)?;
         self.cx.ledger.borrow_mut().journal.flush()?;
         self.publish();
+        Ok(())
+    }
+
+    /// SPEC 7 reconciliation while running: the engine's position against the venue's
+    /// (live mode only; paper has no venue position). A difference that outlasts the grace
+    /// halts, as at a restart.
+    fn check_venue_position(&mut self, wall: i64) -> Result<(), LiveError> {
+        if self.halted.is_some() || self.catching_up {
+            return Ok(());
+        }
+        let due = self.position_suspect.is_some()
+            || wall.saturating_sub(self.last_position_check) >= POSITION_CHECK_NANOS;
+        if !due {
+            return Ok(());
+        }
+        self.last_position_check = wall;
+        let ours = self.cx.ledger.borrow().position;
+        let venue = match self.engine()?.venue().venue_position() {
+            None => return Ok(()),
+            Some(Ok(position)) => position,
+            Some(Err(error)) => {
+                self.say(&format!("warning: reading the venue's position: {error}"));
+                return Ok(());
+            }
+        };
+        if venue == ours {
+            self.position_suspect = None;
+            return Ok(());
+        }
+        match self.position_suspect {
+            Some(since) if wall.saturating_sub(since) >= POSITION_GRACE_NANOS => {
+                self.position_suspect = None;
+                self.halt(format!(
+                    "position mismatch: venue position {venue} vs engine {ours} for {} s",
+                    wall.saturating_sub(since) / NANOS_PER_SECOND
+                ));
+            }
+            Some(_) => {}
+            None => self.position_suspect = Some(wall),
+        }
         Ok(())
     }
 

@@ -13,9 +13,9 @@ pub fn capture() -> Option<PathBuf> {
     auction_trader_testkit::shared_data("binance/usdm_btcusdt_20240808.gz")
 }
 
-/// configs/paper-binance.yaml of the repository.
+/// configs/paper-binance-drain.yaml of the repository.
 pub fn paper_config() -> SessionConfig {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/paper-binance.yaml");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/paper-binance-drain.yaml");
     SessionConfig::load(&path).unwrap_or_else(|error| panic!("{error}"))
 }
 

@@ -1,11 +1,9 @@
 //! Binance market data: the combined-stream WebSocket and the public REST answers.
 //!
-//! `GET /fapi/v1/depth` answers the book the venue has after the last replayed depth frame,
-//! `E`/`T` its exchange time. `lastUpdateId` is the next depth frame's `U` (see
-//! `DepthPoint::snapshot_id`; the recorded snapshot's id before the first frame): the book is
-//! the same at that id (`pu` chains the two frames), and the next frame straddles it, so
-//! Binance's procedure bridges for every client, including one that connected after the last
-//! frame was sent (a reconnect after `/mock/drop`).
+//! `GET /fapi/v1/depth` answers the book the venue has after a replayed depth frame, with
+//! that frame's `u` as `lastUpdateId` (exact: the book at that id) and `E`/`T` its exchange
+//! time; it waits for the next depth frame so that the asking client (subscribed first) has
+//! the frame that straddles the id in its buffer (see [`depth`]).
 
 use axum::Json;
 use axum::extract::ws::WebSocketUpgrade;
@@ -20,6 +18,7 @@ use auction_trader_types::BookSide;
 use crate::connections::ConnectionKind;
 use crate::format::{decimals_of_step, fixed};
 use crate::server::{App, pump};
+use crate::state::Phase;
 use crate::wall_clock::now_ms;
 
 /// Binance's error answer: `{"code","msg"}` with its HTTP status (the one shape of every
@@ -143,8 +142,25 @@ pub struct DepthQuery {
     limit: Option<usize>,
 }
 
-/// `GET /fapi/v1/depth?symbol=BTCUSDT&limit=1000`.
+/// Longest wait of a depth request for the next replayed depth frame (in 2 ms steps).
+const SNAPSHOT_WAIT_STEPS: u32 = 1_000;
+
+/// `GET /fapi/v1/depth?symbol=BTCUSDT&limit=1000`. The snapshot is the book after a depth
+/// frame and its `lastUpdateId` that frame's `u`, exactly. A replay only has books at frame
+/// ends, so the answer waits for the next depth frame (a client subscribes before it asks,
+/// so that frame is in its buffer and straddles the id, as Binance's procedure needs); a
+/// replay that is not running, or a pause longer than 2 s, answers with the current book.
 pub async fn depth(State(app): State<App>, Query(query): Query<DepthQuery>) -> Response {
+    let asked_at = app.shared.lock().last_depth.update_id;
+    for _ in 0..SNAPSHOT_WAIT_STEPS {
+        {
+            let core = app.shared.lock();
+            if core.phase != Phase::Running || core.last_depth.update_id != asked_at {
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
     let core = app.shared.lock();
     let symbol = query.symbol.unwrap_or_default();
     if !symbol.eq_ignore_ascii_case(&core.instrument.key.symbol) {
@@ -173,7 +189,7 @@ pub async fn depth(State(app): State<App>, Query(query): Query<DepthQuery>) -> R
     };
     let ms = core.last_depth.ts_event.as_i64() / 1_000_000;
     Json(json!({
-        "lastUpdateId": core.last_depth.snapshot_id,
+        "lastUpdateId": core.last_depth.update_id,
         "E": ms,
         "T": ms,
         "bids": side(BookSide::Bid),

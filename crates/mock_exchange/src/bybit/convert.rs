@@ -208,7 +208,9 @@ impl BybitFeed {
             "topic": &*self.ticker_topic,
             "type": "snapshot",
             "data": data,
-            "cs": self.seq,
+            // The cross sequence of the bookTicker these fields come from, not the book's
+            // newest `seq`: the quote may be older than the last depth frame.
+            "cs": self.quote.map_or(self.seq, |quote| quote.update_id),
             "ts": self.ts_ms,
         })
         .to_string()
@@ -285,5 +287,27 @@ mod tests {
             vec![level(101, 2), level(99, 4), level(98, 0)]
         );
         assert!(changes(&new, &new).is_empty());
+    }
+
+    #[test]
+    fn the_ticker_snapshot_carries_its_quote_cross_sequence_not_the_books() {
+        let book = OrderBook::with_inferred_tick();
+        let mut feed = BybitFeed::new("BTCUSDT", &book, 500, UnixNanos(0));
+        let cs = |text: String| serde_json::from_str::<Value>(&text).unwrap()["cs"].as_u64();
+        // No quote yet: the book's sequence (the decoder emits no quote without fields).
+        assert_eq!(cs(feed.ticker_snapshot()), Some(500));
+        feed.on_quote(&Quote {
+            ts_event: UnixNanos(0),
+            ts_recv: UnixNanos(0),
+            bid_price: Price::from_raw(100),
+            bid_size: Quantity::from_raw(1),
+            ask_price: Price::from_raw(101),
+            ask_size: Quantity::from_raw(1),
+            update_id: 520,
+            flags: auction_trader_types::QuoteFlags::default(),
+        });
+        // Later depth frames move the book's sequence on; the quote's fields are still id 520.
+        feed.on_depth(&book, 530, UnixNanos(0));
+        assert_eq!(cs(feed.ticker_snapshot()), Some(520));
     }
 }
