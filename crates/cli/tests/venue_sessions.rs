@@ -333,10 +333,11 @@ fn live_session(venue: Venue, capture: &Path, injected_position: bool) {
     // Entries rest 2 s, then are cancelled and posted again (the timeout is kept by the
     // session, not the venue): many orders in the replay's 34 s.
     assert!(mock_orders >= 4, "{venue:?}: {mock_summary}");
-    // Every order the venue saw is ours, every fill it made is recorded.
-    assert_eq!(
-        count(&summary, "orders"),
-        mock_orders,
+    // Every order the venue saw is ours, every fill it made is recorded. (An order the
+    // session makes as the replay ends can reach a mock that has stopped taking orders.)
+    let orders = count(&summary, "orders");
+    assert!(
+        orders >= mock_orders && orders <= mock_orders + 1,
         "{summary}\n{mock_summary}"
     );
     assert_eq!(
