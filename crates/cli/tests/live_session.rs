@@ -268,9 +268,18 @@ fn a_position_mismatch_injected_into_execution_db_halts_with_an_alert() {
         .expect("run starts");
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
+        // A fill and the position row written after it (a kill between the two leaves no
+        // position row to tamper with).
         let has_fills = dir.join("execution.db").exists()
-            && ExecutionLog::open(&dir)
-                .is_ok_and(|log| log.fills(0).is_ok_and(|rows| !rows.is_empty()));
+            && ExecutionLog::open(&dir).is_ok_and(|log| {
+                log.fills(0).is_ok_and(|rows| !rows.is_empty())
+                    && log
+                        .connection()
+                        .query_row("SELECT count(*) FROM positions", [], |row| {
+                            row.get::<_, i64>(0)
+                        })
+                        .is_ok_and(|rows| rows > 0)
+            });
         if has_fills || Instant::now() > deadline {
             break;
         }
@@ -284,12 +293,14 @@ fn a_position_mismatch_injected_into_execution_db_halts_with_an_alert() {
         "no fill before the kill"
     );
     // The recorded position after the newest fill is tampered with.
-    log.connection()
+    let changed = log
+        .connection()
         .execute(
             "UPDATE positions SET position_raw = '123456789' WHERE rowid = (SELECT max(rowid) FROM positions)",
             [],
         )
         .expect("the injection is written");
+    assert_eq!(changed, 1, "a position row was tampered with");
     // A webhook receiver for the alert.
     let server = std::net::TcpListener::bind("127.0.0.1:0").expect("a local port");
     let url = format!("http://{}/alerts", server.local_addr().expect("address"));
