@@ -158,11 +158,15 @@ impl Mock {
 }
 
 fn session(venue: Venue, mode: &str, mock: &Mock, data_dir: &Path) -> Command {
+    session_with(&venue.config(), venue, mode, mock, data_dir)
+}
+
+fn session_with(config: &Path, venue: Venue, mode: &str, mock: &Mock, data_dir: &Path) -> Command {
     let mut command = binary();
     command
         .arg("run")
         .arg("-c")
-        .arg(venue.config())
+        .arg(config)
         .args(["--mode", mode, "--endpoint", &mock.endpoint(), "--data-dir"])
         .arg(data_dir)
         .env_remove("AUCTION_TRADER_ALERT_WEBHOOK")
@@ -294,10 +298,19 @@ fn paper_on_both_venues_keeps_the_book_through_faults_and_trades() {
 
 fn live_session(venue: Venue, capture: &Path, injected_position: bool) {
     let scratch = tempfile::tempdir().expect("a temporary directory");
-    // Live mode starts in observe mode: the operator enables it.
-    enable(scratch.path());
     let mock = Mock::start(venue, capture);
-    let child = session(venue, "live", &mock, scratch.path())
+    // The shipped config requotes every 2 s of wall time. At ten times the capture's speed
+    // the mock's fill model (our entry behind the whole touch queue) rarely fills a Binance
+    // entry that soon, so live entries here rest up to 60 s (the whole replay).
+    let shipped = std::fs::read_to_string(venue.config()).expect("the config reads");
+    let patient = shipped.replace("requote_ms: 2000", "requote_ms: 60000");
+    assert_ne!(patient, shipped, "the config has requote_ms: 2000");
+    let config = scratch.path().join("live.yaml");
+    std::fs::write(&config, patient).expect("the config writes");
+    let data_dir = scratch.path().join("session");
+    // Live mode starts in observe mode: the operator enables it.
+    enable(&data_dir);
+    let child = session_with(&config, venue, "live", &mock, &data_dir)
         .spawn()
         .expect("run starts");
     if injected_position {
@@ -317,7 +330,7 @@ fn live_session(venue: Venue, capture: &Path, injected_position: bool) {
         assert!(stderr.contains("alert position_mismatch"), "{stderr}");
         let status = binary()
             .args(["control", "status", "--data-dir"])
-            .arg(scratch.path())
+            .arg(&data_dir)
             .output()
             .expect("control runs");
         let status = String::from_utf8_lossy(&status.stdout);
@@ -330,9 +343,8 @@ fn live_session(venue: Venue, capture: &Path, injected_position: bool) {
     );
     assert_eq!(count(&summary, "mismatches"), 0, "{venue:?}: {summary}");
     assert!(mock_fills > 0, "{venue:?}: {mock_summary}");
-    // Entries rest 2 s, then are cancelled and posted again (the timeout is kept by the
-    // session, not the venue): many orders in the replay's 34 s.
-    assert!(mock_orders >= 4, "{venue:?}: {mock_summary}");
+    // An entry and the orders of its exit.
+    assert!(mock_orders >= 2, "{venue:?}: {mock_summary}");
     // Every order the venue saw is ours, every fill it made is recorded. (An order the
     // session makes as the replay ends can reach a mock that has stopped taking orders.)
     let orders = count(&summary, "orders");
@@ -345,7 +357,7 @@ fn live_session(venue: Venue, capture: &Path, injected_position: bool) {
         mock_fills,
         "{summary}\n{mock_summary}"
     );
-    assert_eq!(fill_rows(scratch.path()).len() as u64, mock_fills);
+    assert_eq!(fill_rows(&data_dir).len() as u64, mock_fills);
 }
 
 #[test]

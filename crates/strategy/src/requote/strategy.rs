@@ -2,7 +2,8 @@
 //! (target, stop, time exit) → flat.
 
 use auction_trader_types::{
-    MarketEvent, NANOS_PER_MILLI, NANOS_PER_SECOND, Price, Rate, TimeoutAction, UnixNanos,
+    ExecutionReport, MarketEvent, NANOS_PER_MILLI, NANOS_PER_SECOND, Price, Rate, TimeoutAction,
+    UnixNanos,
 };
 
 use super::{RequoteConfig, RequoteSides};
@@ -204,6 +205,23 @@ impl Strategy for RequoteStrategy {
         self.step(context, actions);
     }
 
+    fn on_execution(
+        &mut self,
+        report: &ExecutionReport,
+        context: &StrategyContext<'_>,
+        _actions: &mut Actions,
+    ) {
+        // An entry refused (post-only would cross) or cancelled unfilled: quote again at the
+        // next event instead of waiting out the rest.
+        let ended = matches!(
+            report,
+            ExecutionReport::Rejected { .. } | ExecutionReport::Canceled { .. }
+        );
+        if ended && context.position.quantity.is_zero() && context.now < self.quiet_until {
+            self.quiet_until = context.now;
+        }
+    }
+
     fn on_position_closed(
         &mut self,
         reason: ExitReason,
@@ -333,6 +351,36 @@ mod tests {
         );
         assert_eq!(quiet.intents.len(), 1);
         assert_eq!(strategy.counters().quotes, 2);
+    }
+
+    #[test]
+    fn a_refused_entry_is_quoted_again_at_once() {
+        let instrument = instrument();
+        let mut strategy = RequoteStrategy::new(RequoteConfig {
+            requote_ms: 60_000,
+            ..RequoteConfig::default()
+        })
+        .unwrap();
+        let mut actions = Actions::new(1);
+        strategy.step(
+            &context(&instrument, 1_000, PositionView::default()),
+            &mut actions,
+        );
+        let rejected = ExecutionReport::Rejected {
+            order_id: auction_trader_types::OrderId(1),
+            ts: UnixNanos(1_010 * NANOS_PER_MILLI),
+            reason: auction_trader_types::RejectReason::PostOnlyWouldCross,
+        };
+        strategy.on_execution(
+            &rejected,
+            &context(&instrument, 1_010, PositionView::default()),
+            &mut actions,
+        );
+        strategy.step(
+            &context(&instrument, 1_020, PositionView::default()),
+            &mut actions,
+        );
+        assert_eq!(actions.intents.len(), 2);
     }
 
     #[test]
