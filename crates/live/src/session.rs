@@ -42,7 +42,7 @@ use crate::execution_log::ExecutionLog;
 use crate::feed_source::FeedHandle;
 use crate::gate::{Gate, GatedStrategy};
 use crate::gateway_venue::GatewayVenue;
-use crate::metrics::Metrics;
+use crate::metrics::{MetricValues, Metrics};
 use crate::metrics_server::MetricsServer;
 use crate::raw_journal::{JournalWriter, journal_files};
 use crate::recorder::{Ledger, SessionRecorder, SharedLedger};
@@ -220,6 +220,14 @@ impl Session {
             None
         };
         let metrics = Metrics::new();
+        // The labels from the first scrape on (before the first event publishes the rest).
+        metrics.publish(&MetricValues {
+            mode: options.mode.as_str().to_owned(),
+            symbol: instrument.key.symbol.to_string(),
+            fill_rate: f64::NAN,
+            fill_rate_expected: f64::NAN,
+            ..MetricValues::default()
+        });
         let metrics_server = match options.metrics {
             Some((bind, allow_remote)) => {
                 let server = MetricsServer::start(bind, allow_remote, metrics.clone())?;
