@@ -3,7 +3,7 @@
 //! 1. a market event is journaled (raw store), checked against the restart boundary, timed
 //!    (feed latency, data-gap kill switch), written into the 5-minute snapshot schedule and
 //!    the UTC-day schedule (daily report, journal purge), checked against the book
-//!    ([`BookCheck`]), then handed to the engine; the ledger's write-ahead rows, replay
+//!    ([`BookCheck`](crate::book_check::BookCheck)), then handed to the engine; the ledger's write-ahead rows, replay
 //!    divergences and the drawdown/slippage switches are looked at after it;
 //! 2. at least once per second of wall time (and at the first event) the control row is
 //!    read; a change is journaled at its position in the stream and applied to the gate;

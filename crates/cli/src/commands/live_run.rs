@@ -41,7 +41,7 @@ pub struct RunArgs {
     /// http://127.0.0.1:P); default: the venue's production hosts.
     #[arg(long)]
     pub endpoint: Option<String>,
-    /// Serve Prometheus metrics at http://<addr>/metrics (loopback unless
+    /// Serve Prometheus metrics at http://ADDR/metrics (loopback unless
     /// --allow-remote-metrics).
     #[arg(long, value_name = "ADDR")]
     pub metrics: Option<SocketAddr>,

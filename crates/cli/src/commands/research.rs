@@ -28,7 +28,7 @@ pub enum ResearchCommand {
     DrainReport(DrainReportArgs),
     /// SPEC 6: replay a recorded paper session (its raw journal) through the backtester with
     /// the session's configuration and show signal, fill and P&L differences; writes
-    /// reports/paper-vs-backtest-g<N>.txt and .json into the session's data directory.
+    /// reports/paper-vs-backtest-gN.txt (N the generation) and .json into the session's data directory.
     PaperVsBacktest(PaperVsBacktestArgs),
 }
 
