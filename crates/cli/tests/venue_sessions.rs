@@ -4,7 +4,8 @@
 //! speed. Paper keeps a
 //! book that matches every replayed quote through injected gaps, reorders and a dropped
 //! connection, and trades; live trades through the venue's order entry with every fill the
-//! venue made recorded; a position the venue reports differently halts the session; paper
+//! venue made recorded and injected order rejections taken as rejections (no halt); a
+//! position the venue reports differently halts the session; paper
 //! sessions killed with SIGKILL at seeded moments and restarted lose no fill. Skipped (with a
 //! note) when the shared capture is absent.
 
@@ -316,6 +317,10 @@ fn live_session(venue: Venue, capture: &Path, injected_position: bool) {
     if injected_position {
         thread::sleep(Duration::from_secs(4));
         mock.post("/mock/position?qty=0.5");
+    } else {
+        // The venue refuses the next two orders: rejections, not a halt.
+        thread::sleep(Duration::from_secs(2));
+        mock.post("/mock/reject?n=2");
     }
     let output = child.wait_with_output().expect("run ends with the feed");
     let summary = finished(&output);
@@ -343,6 +348,7 @@ fn live_session(venue: Venue, capture: &Path, injected_position: bool) {
     );
     assert_eq!(count(&summary, "mismatches"), 0, "{venue:?}: {summary}");
     assert!(mock_fills > 0, "{venue:?}: {mock_summary}");
+    assert!(mock_summary.contains(" 2 rejects"), "{mock_summary}");
     // An entry and the orders of its exit.
     assert!(mock_orders >= 2, "{venue:?}: {mock_summary}");
     // Every order the venue saw is ours, every fill it made is recorded. (An order the

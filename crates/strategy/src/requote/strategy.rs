@@ -15,6 +15,8 @@ use crate::auction::signal_log::Detail;
 use crate::error::StrategyError;
 
 const MACHINE: &str = "requote";
+/// Least wait before quoting again after a refused or cancelled entry.
+const MIN_REQUOTE_PAUSE_MS: u32 = 250;
 
 /// What the strategy did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -211,14 +213,17 @@ impl Strategy for RequoteStrategy {
         context: &StrategyContext<'_>,
         _actions: &mut Actions,
     ) {
-        // An entry refused (post-only would cross) or cancelled unfilled: quote again at the
-        // next event instead of waiting out the rest.
+        // An entry refused (post-only would cross) or cancelled unfilled: quote again after
+        // the pause instead of waiting out the rest (never at once: a venue that refuses
+        // every order would get a storm of them).
         let ended = matches!(
             report,
             ExecutionReport::Rejected { .. } | ExecutionReport::Canceled { .. }
         );
-        if ended && context.position.quantity.is_zero() && context.now < self.quiet_until {
-            self.quiet_until = context.now;
+        let pause = i64::from(self.config.pause_ms.max(MIN_REQUOTE_PAUSE_MS)) * NANOS_PER_MILLI;
+        let again = UnixNanos(context.now.as_i64().saturating_add(pause));
+        if ended && context.position.quantity.is_zero() && again < self.quiet_until {
+            self.quiet_until = again;
         }
     }
 
@@ -354,7 +359,7 @@ mod tests {
     }
 
     #[test]
-    fn a_refused_entry_is_quoted_again_at_once() {
+    fn a_refused_entry_is_quoted_again_after_the_pause() {
         let instrument = instrument();
         let mut strategy = RequoteStrategy::new(RequoteConfig {
             requote_ms: 60_000,
@@ -376,8 +381,15 @@ mod tests {
             &context(&instrument, 1_010, PositionView::default()),
             &mut actions,
         );
+        // Not at once (the pause, 1 s) ...
         strategy.step(
             &context(&instrument, 1_020, PositionView::default()),
+            &mut actions,
+        );
+        assert_eq!(actions.intents.len(), 1);
+        // ... but long before the 60 s rest is over.
+        strategy.step(
+            &context(&instrument, 2_010, PositionView::default()),
             &mut actions,
         );
         assert_eq!(actions.intents.len(), 2);
