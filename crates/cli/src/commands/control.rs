@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use auction_trader_live::control::CONTROL_DB;
 use auction_trader_live::{Control, SystemClock};
 use auction_trader_venues::Clock;
 use clap::{Args, ValueEnum};
@@ -31,6 +32,15 @@ pub struct ControlArgs {
 }
 
 pub fn run(args: &ControlArgs) -> anyhow::Result<ExitCode> {
+    if args.action == ControlAction::Status && !args.data_dir.join(CONTROL_DB).exists() {
+        // A status query creates nothing.
+        outln!(
+            "trading disabled (version 0, no control row in {}: a session there starts in \
+             observe mode)",
+            args.data_dir.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let control = Control::open(&args.data_dir)?;
     let now = SystemClock.now().0;
     let state = match args.action {
