@@ -504,3 +504,21 @@ fn secrets_from_the_environment_never_reach_logs_or_stored_files() {
     }
     assert!(summary.contains("fills="), "{summary}");
 }
+
+#[test]
+fn control_status_of_a_missing_directory_creates_nothing() {
+    let scratch = tempfile::tempdir().expect("a temporary directory");
+    let dir = scratch.path().join("never-used");
+    let output = binary()
+        .args(["control", "status", "--data-dir"])
+        .arg(&dir)
+        .output()
+        .expect("control runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        stdout.starts_with("trading disabled (version 0"),
+        "{stdout}"
+    );
+    assert!(!dir.exists(), "a status query created {}", dir.display());
+}

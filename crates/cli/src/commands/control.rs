@@ -35,7 +35,7 @@ pub fn run(args: &ControlArgs) -> anyhow::Result<ExitCode> {
     if args.action == ControlAction::Status && !args.data_dir.join(CONTROL_DB).exists() {
         // A status query creates nothing.
         outln!(
-            "trading disabled (version 0, no control row in {}: a session there starts in \
+            "trading disabled (version 0, no control row in {}: a live session there starts in \
              observe mode)",
             args.data_dir.display()
         );
