@@ -266,7 +266,9 @@ impl ExecutionLog {
             .map_err(|error| self.error(&error))
     }
 
-    /// Writes a fill and the position after it.
+    /// Writes a fill and the position after it, in one transaction: a kill between the two
+    /// rows would leave a fill that a restart finds (and so never writes again) without its
+    /// position row.
     pub fn record_fill(
         &self,
         generation: u32,
@@ -275,8 +277,11 @@ impl ExecutionLog {
         fill: &FillRow,
         position_after: Quantity,
     ) -> Result<Logged, LiveError> {
-        let inserted = self
+        let transaction = self
             .connection
+            .unchecked_transaction()
+            .map_err(|error| self.error(&error))?;
+        let inserted = transaction
             .execute(
                 "INSERT OR IGNORE INTO fills (client_id, seq, generation, ts, side, price_raw,
                      quantity_raw, liquidity, fee_raw, reference_mid_raw, start)
@@ -297,7 +302,7 @@ impl ExecutionLog {
             )
             .map_err(|error| self.error(&error))?;
         if inserted == 1 {
-            self.connection
+            transaction
                 .execute(
                     "INSERT OR IGNORE INTO positions (client_id, seq, generation, ts, position_raw)
                      VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -310,8 +315,10 @@ impl ExecutionLog {
                     ],
                 )
                 .map_err(|error| self.error(&error))?;
+            transaction.commit().map_err(|error| self.error(&error))?;
             return Ok(Logged::New);
         }
+        drop(transaction);
         let stored = self.fill(client_id, fill.seq)?;
         Ok(if stored.as_ref() == Some(fill) {
             Logged::Known
