@@ -10,24 +10,17 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use auction_trader_live::execution_log::ExecutionLog;
 
+mod common;
+use common::{FillRow, SplitMix, binary, control, enable, fills, finished, repository};
+
 /// Event seconds of the capture kept in the slice (the first trade fills 100 s in and exits
 /// 131 s in).
 const SLICE_SECONDS: i64 = 150;
-
-fn binary() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_auction-trader"))
-}
-
-fn repository(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(relative)
-}
 
 /// The first `SLICE_SECONDS` of the shared capture as a gzip file in `dir`.
 fn capture_slice(dir: &Path) -> Option<PathBuf> {
@@ -77,53 +70,6 @@ fn run_command(data_dir: &Path, slice: &Path) -> Command {
     command
 }
 
-fn enable(data_dir: &Path) {
-    control(data_dir, "enable");
-}
-
-fn control(data_dir: &Path, action: &str) {
-    let output = binary()
-        .args(["control", action, "--data-dir"])
-        .arg(data_dir)
-        .output()
-        .expect("control runs");
-    assert!(output.status.success(), "{output:?}");
-}
-
-fn finished(output: &Output) -> String {
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "run failed:\nstdout:\n{stdout}\nstderr:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
-}
-
-/// (client id, seq, ts, side, price, quantity) of every fill of generation 0.
-type FillRow = (String, u32, i64, String, i64, i128);
-
-fn fills(data_dir: &Path) -> Vec<FillRow> {
-    let log = ExecutionLog::open(data_dir).expect("execution.db opens");
-    let mut rows: Vec<FillRow> = log
-        .fills(0)
-        .expect("fills read")
-        .into_iter()
-        .map(|stored| {
-            (
-                stored.client_id,
-                stored.fill.seq,
-                stored.fill.ts.0,
-                stored.fill.side.as_str().to_owned(),
-                stored.fill.price.raw(),
-                stored.fill.quantity.raw(),
-            )
-        })
-        .collect();
-    rows.sort();
-    rows
-}
-
 /// Order ids without the generation's client tag (it is made from the first start's wall
 /// time, so it differs between data directories).
 fn order_numbers(data_dir: &Path) -> Vec<(String, String)> {
@@ -145,23 +91,6 @@ fn untagged(rows: &[FillRow]) -> Vec<FillRow> {
             (number, row.1, row.2, row.3.clone(), row.4, row.5)
         })
         .collect()
-}
-
-/// splitmix64: the test's seeded random moments.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn fraction(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1_u64 << 53) as f64
-    }
 }
 
 fn kill_after(mut child: Child, delay: Duration) -> bool {
@@ -260,8 +189,10 @@ fn a_position_mismatch_injected_into_execution_db_halts_with_an_alert() {
     };
     let dir = scratch.path().join("session");
     enable(&dir);
-    // Run until the first fills are written, then kill.
+    // Run until the first fills are written, then kill (at 30x the slice lasts 5 s, so the
+    // kill comes before the session ends by itself).
     let mut child = run_command(&dir, &slice)
+        .args(["--speed", "30"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -15,26 +15,19 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use auction_trader_live::execution_log::ExecutionLog;
 
+mod common;
+use common::{SplitMix, binary, enable, fills, finished, repository};
+
 const CAPTURE: &str = "../../../shared/data/binance/usdm_btcusdt_20240718.gz";
 /// Live sessions replay the busier 2024-08-08 capture (34 s at ten times its speed): the
 /// mock's fill model needs traded volume through our queue position.
 const LIVE_CAPTURE: &str = "../../../shared/data/binance/usdm_btcusdt_20240808.gz";
-
-fn binary() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_auction-trader"))
-}
-
-fn repository(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(relative)
-}
 
 fn capture() -> Option<PathBuf> {
     shared(CAPTURE)
@@ -179,16 +172,6 @@ fn session_with(config: &Path, venue: Venue, mode: &str, mock: &Mock, data_dir: 
     command
 }
 
-fn finished(output: &Output) -> String {
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "run failed:\nstdout:\n{stdout}\nstderr:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    stdout
-}
-
 /// `key=N` of the session's summary line.
 fn count(summary: &str, key: &str) -> u64 {
     summary
@@ -213,35 +196,6 @@ fn mock_orders_and_fills(summary: &str) -> (u64, u64) {
             .unwrap_or_else(|| panic!("no {word} in {summary}"))
     };
     (number_before("orders,"), number_before("fills;"))
-}
-
-fn enable(data_dir: &Path) {
-    let output = binary()
-        .args(["control", "enable", "--data-dir"])
-        .arg(data_dir)
-        .output()
-        .expect("control runs");
-    assert!(output.status.success(), "{output:?}");
-}
-
-fn fill_rows(data_dir: &Path) -> Vec<(String, u32, i64, i64, i128)> {
-    let log = ExecutionLog::open(data_dir).expect("execution.db opens");
-    let mut rows: Vec<_> = log
-        .fills(0)
-        .expect("fills read")
-        .into_iter()
-        .map(|stored| {
-            (
-                stored.client_id,
-                stored.fill.seq,
-                stored.fill.ts.0,
-                stored.fill.price.raw(),
-                stored.fill.quantity.raw(),
-            )
-        })
-        .collect();
-    rows.sort();
-    rows
 }
 
 fn paper_with_faults(venue: Venue, capture: &Path) {
@@ -363,7 +317,7 @@ fn live_session(venue: Venue, capture: &Path, injected_position: bool) {
         mock_fills,
         "{summary}\n{mock_summary}"
     );
-    assert_eq!(fill_rows(&data_dir).len() as u64, mock_fills);
+    assert_eq!(fills(&data_dir).len() as u64, mock_fills);
 }
 
 #[test]
@@ -387,19 +341,6 @@ fn live_on_both_venues_records_every_venue_fill_and_a_position_mismatch_halts() 
     }
 }
 
-/// splitmix64: the test's seeded kill moments.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn fraction(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1_u64 << 53) as f64
-    }
-}
-
 /// Ten SIGKILLs at seeded moments of one paper session on `venue` while the mock replays;
 /// returns the kills that hit a running process.
 fn paper_killed_and_restarted(venue: Venue, capture: &Path, seed: u64) -> usize {
@@ -408,7 +349,7 @@ fn paper_killed_and_restarted(venue: Venue, capture: &Path, seed: u64) -> usize 
     let mock = Mock::start(venue, capture);
     let mut random = SplitMix(seed);
     let mut killed = 0;
-    let mut before_kill: Vec<(String, u32, i64, i64, i128)> = Vec::new();
+    let mut before_kill = Vec::new();
     for _ in 0..KILLS {
         let mut child = session(venue, "paper", &mock, scratch.path())
             .stdout(Stdio::null())
@@ -423,7 +364,7 @@ fn paper_killed_and_restarted(venue: Venue, capture: &Path, seed: u64) -> usize 
         child.kill().ok();
         child.wait().ok();
         // Nothing recorded before a kill is lost by a later start.
-        let now = fill_rows(scratch.path());
+        let now = fills(scratch.path());
         assert!(
             before_kill.iter().all(|row| now.contains(row)),
             "{venue:?}: a fill recorded before a kill is gone"
@@ -442,7 +383,7 @@ fn paper_killed_and_restarted(venue: Venue, capture: &Path, seed: u64) -> usize 
         "{venue:?}: {summary}\n{stderr}"
     );
     assert!(stderr.contains("reconciled: position"), "{stderr}");
-    let last = fill_rows(scratch.path());
+    let last = fills(scratch.path());
     assert!(before_kill.iter().all(|row| last.contains(row)));
     assert!(!last.is_empty(), "{venue:?}: no fill in the whole session");
     // No order twice: every client id in execution.db is unique.

@@ -1,0 +1,84 @@
+//! Helpers shared by the live-session test files: the binary, repository paths, trading
+//! control, a finished run's stdout, execution.db's fills and the seeded kill moments.
+
+// Each test file uses its own subset of these.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use auction_trader_live::execution_log::ExecutionLog;
+
+pub fn binary() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_auction-trader"))
+}
+
+pub fn repository(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(relative)
+}
+
+pub fn enable(data_dir: &Path) {
+    control(data_dir, "enable");
+}
+
+pub fn control(data_dir: &Path, action: &str) {
+    let output = binary()
+        .args(["control", action, "--data-dir"])
+        .arg(data_dir)
+        .output()
+        .expect("control runs");
+    assert!(output.status.success(), "{output:?}");
+}
+
+pub fn finished(output: &Output) -> String {
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "run failed:\nstdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+/// (client id, seq, ts, side, price, quantity) of every fill of generation 0.
+pub type FillRow = (String, u32, i64, String, i64, i128);
+
+pub fn fills(data_dir: &Path) -> Vec<FillRow> {
+    let log = ExecutionLog::open(data_dir).expect("execution.db opens");
+    let mut rows: Vec<FillRow> = log
+        .fills(0)
+        .expect("fills read")
+        .into_iter()
+        .map(|stored| {
+            (
+                stored.client_id,
+                stored.fill.seq,
+                stored.fill.ts.0,
+                stored.fill.side.as_str().to_owned(),
+                stored.fill.price.raw(),
+                stored.fill.quantity.raw(),
+            )
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+/// splitmix64: the test's seeded random moments.
+pub struct SplitMix(pub u64);
+
+impl SplitMix {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    pub fn fraction(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1_u64 << 53) as f64
+    }
+}
