@@ -189,10 +189,10 @@ fn a_position_mismatch_injected_into_execution_db_halts_with_an_alert() {
     };
     let dir = scratch.path().join("session");
     enable(&dir);
-    // Run until the first fills are written, then kill (at 30x the slice lasts 5 s, so the
+    // Run until the first fills are written, then kill (at 10x the slice lasts 15 s, so the
     // kill comes before the session ends by itself).
     let mut child = run_command(&dir, &slice)
-        .args(["--speed", "30"])
+        .args(["--speed", "10"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

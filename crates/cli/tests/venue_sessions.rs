@@ -254,14 +254,8 @@ fn paper_on_both_venues_keeps_the_book_through_faults_and_trades() {
 fn live_session(venue: Venue, capture: &Path, injected_position: bool) {
     let scratch = tempfile::tempdir().expect("a temporary directory");
     let mock = Mock::start(venue, capture);
-    // The shipped config requotes every 2 s of wall time. At ten times the capture's speed
-    // the mock's fill model (our entry behind the whole touch queue) rarely fills a Binance
-    // entry that soon, so live entries here rest up to 60 s (the whole replay).
-    let shipped = std::fs::read_to_string(venue.config()).expect("the config reads");
-    let patient = shipped.replace("requote_ms: 2000", "requote_ms: 60000");
-    assert_ne!(patient, shipped, "the config has requote_ms: 2000");
-    let config = scratch.path().join("live.yaml");
-    std::fs::write(&config, patient).expect("the config writes");
+    // Live entries here rest up to 60 s (the whole replay).
+    let config = patient_config(venue, scratch.path(), 60_000);
     let data_dir = scratch.path().join("session");
     // Live mode starts in observe mode: the operator enables it.
     enable(&data_dir);
@@ -395,6 +389,117 @@ fn paper_killed_and_restarted(venue: Venue, capture: &Path, seed: u64) -> usize 
     ids.dedup();
     assert_eq!(ids.len(), total, "an order was recorded twice");
     killed
+}
+
+/// A copy of the venue's shipped config whose entries rest `requote_ms` (the mock's fill
+/// model, at ten times the capture's speed, rarely fills an entry within the shipped 2 s).
+fn patient_config(venue: Venue, directory: &Path, requote_ms: u64) -> PathBuf {
+    let shipped = std::fs::read_to_string(venue.config()).expect("the config reads");
+    let patient = shipped.replace("requote_ms: 2000", &format!("requote_ms: {requote_ms}"));
+    assert_ne!(patient, shipped, "the config has requote_ms: 2000");
+    let config = directory.join("live.yaml");
+    std::fs::write(&config, patient).expect("the config writes");
+    config
+}
+
+/// Ten SIGKILLs at seeded moments of one live session on `venue` while the mock replays and
+/// keeps matching the orders it holds; each restart recovers from the venue what happened
+/// while the process was down. Returns the kills that hit a running process.
+fn live_killed_and_restarted(venue: Venue, capture: &Path, seed: u64) -> usize {
+    const KILLS: usize = 10;
+    let scratch = tempfile::tempdir().expect("a temporary directory");
+    let mock = Mock::start(venue, capture);
+    // Entries rest up to 6 s of wall time: most kills find one open at the venue.
+    let config = patient_config(venue, scratch.path(), 60_000);
+    let data_dir = scratch.path().join("session");
+    enable(&data_dir);
+    let mut random = SplitMix(seed);
+    let mut killed = 0;
+    let mut before_kill = Vec::new();
+    let mut restart_lines = String::new();
+    for run in 0..KILLS {
+        let log = scratch.path().join(format!("run-{run}.err"));
+        let mut child = session_with(&config, venue, "live", &mock, &data_dir)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("a log file"))
+            .spawn()
+            .expect("run starts");
+        // 0.5–2.5 s after the start: while connecting, catching up, recovering or trading.
+        thread::sleep(Duration::from_secs_f64(0.5 + 2.0 * random.fraction()));
+        if child.try_wait().ok().flatten().is_none() {
+            killed += 1;
+        }
+        child.kill().ok();
+        child.wait().ok();
+        let now = fills(&data_dir);
+        assert!(
+            before_kill.iter().all(|row| now.contains(row)),
+            "{venue:?}: a fill recorded before a kill is gone"
+        );
+        before_kill = now;
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        restart_lines.extend(
+            text.lines()
+                .filter(|line| line.starts_with("restart: "))
+                .map(|line| format!("{line}\n")),
+        );
+    }
+    let output = session_with(&config, venue, "live", &mock, &data_dir)
+        .output()
+        .expect("run ends with the feed");
+    let summary = finished(&output);
+    let mock_summary = mock.finish();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    restart_lines.extend(
+        stderr
+            .lines()
+            .filter(|line| line.starts_with("restart: "))
+            .map(|line| format!("{line}\n")),
+    );
+    eprintln!("{venue:?} restarts:\n{restart_lines}");
+    assert!(
+        !summary.contains("HALTED"),
+        "{venue:?}: {summary}\n{stderr}"
+    );
+    assert!(stderr.contains("reconciled: position"), "{stderr}");
+    // Restarts found orders open at the venue and asked for their records.
+    assert!(
+        restart_lines.contains("asked the venue about"),
+        "{venue:?}: {restart_lines}"
+    );
+    let last = fills(&data_dir);
+    assert!(before_kill.iter().all(|row| last.contains(row)));
+    // Every fill the venue made, including those made while the process was down, is in
+    // execution.db once; no order reached the venue twice.
+    let (_, mock_fills) = mock_orders_and_fills(&mock_summary);
+    assert_eq!(
+        last.len() as u64,
+        mock_fills,
+        "{venue:?}: {summary}\n{mock_summary}\n{stderr}"
+    );
+    assert!(mock_fills > 0, "{venue:?}: no fill in the whole session");
+    assert!(
+        mock_summary.ends_with("; 0 duplicate client ids"),
+        "{mock_summary}"
+    );
+    killed
+}
+
+#[test]
+fn live_sessions_against_the_mock_survive_twenty_kills() {
+    let Some(capture) = shared(LIVE_CAPTURE) else {
+        return;
+    };
+    let binance = {
+        let capture = capture.clone();
+        thread::spawn(move || live_killed_and_restarted(Venue::Binance, &capture, 5))
+    };
+    let bybit = live_killed_and_restarted(Venue::Bybit, &capture, 13);
+    let binance = binance.join().expect("the Binance session passed");
+    assert!(
+        binance + bybit >= 18,
+        "only {binance} + {bybit} of 20 kills hit a running session"
+    );
 }
 
 #[test]

@@ -168,6 +168,12 @@ impl<S: Strategy, V: Venue, R: EngineRecorder> Engine<S, V, R> {
         &self.venue
     }
 
+    /// The venue, for its owner's housekeeping between events (a live restart loads the
+    /// reports it recorded); reports still reach the engine only through the venue's calls.
+    pub fn venue_mut(&mut self) -> &mut V {
+        &mut self.venue
+    }
+
     pub fn now(&self) -> UnixNanos {
         self.now
     }

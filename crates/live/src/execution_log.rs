@@ -250,6 +250,9 @@ impl ExecutionLog {
 
     /// An order's latest status (accepted, filled, partially_filled, canceled, rejected,
     /// converted).
+    /// An order's status moves forward only (sent → accepted → partially filled → a final
+    /// one): by the order of the statuses, not of their times, since a venue stamps its
+    /// reports with its own clock (skewed from ours, or a replay's recorded time).
     pub fn set_order_status(
         &self,
         client_id: &str,
@@ -258,8 +261,12 @@ impl ExecutionLog {
     ) -> Result<(), LiveError> {
         self.connection
             .execute(
-                "UPDATE orders SET status = ?2, ts_status = ?3
-                 WHERE client_id = ?1 AND ts_status <= ?3",
+                &format!(
+                    "UPDATE orders SET status = ?2, ts_status = ?3
+                     WHERE client_id = ?1 AND {rank} < {new_rank}",
+                    rank = status_rank("status"),
+                    new_rank = status_rank("?2")
+                ),
                 params![client_id, status, ts.0],
             )
             .map(drop)
@@ -541,6 +548,15 @@ fn db_error(path: &Path, error: &rusqlite::Error) -> LiveError {
     }
 }
 
+/// SQL: the rank of an order status expression (sent 0, accepted 1, partially filled 2,
+/// final 3; a final status is never replaced).
+fn status_rank(expression: &str) -> String {
+    format!(
+        "(CASE {expression} WHEN 'sent' THEN 0 WHEN 'accepted' THEN 1 \
+         WHEN 'partially_filled' THEN 2 ELSE 3 END)"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -605,10 +621,19 @@ mod tests {
         );
         assert_eq!(log.fills(0).unwrap().len(), 1);
         assert_eq!(log.last_position(0).unwrap(), position);
+        // A venue's clock is not ours: an acceptance stamped before the submission counts.
+        log.set_order_status("at1-1", "accepted", UnixNanos(1))
+            .unwrap();
+        assert_eq!(
+            log.orders(0).unwrap(),
+            vec![("at1-1".to_owned(), "accepted".to_owned())]
+        );
         log.set_order_status("at1-1", "filled", UnixNanos(200))
             .unwrap();
-        // An older status never overwrites a newer one.
-        log.set_order_status("at1-1", "accepted", UnixNanos(150))
+        // A status never moves back (a late acceptance report, a cancel after the fill).
+        log.set_order_status("at1-1", "accepted", UnixNanos(250))
+            .unwrap();
+        log.set_order_status("at1-1", "canceled", UnixNanos(260))
             .unwrap();
         assert_eq!(
             log.orders(0).unwrap(),

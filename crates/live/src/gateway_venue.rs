@@ -4,9 +4,16 @@
 //! synced, and the venue's mark price (funding prints). An order that a restart regenerated
 //! and found in execution.db is not sent again.
 //!
+//! Every report the engine takes is journaled where it took it; a report heard twice (the
+//! private stream after a REST recovery) is taken once ([`VenueOrders`]). A restart's
+//! catch-up hands the journaled reports back at the same points and sends nothing; then
+//! [`GatewayVenue::end_replay`] reads the venue's record of every order still open and
+//! delivers what happened while the process was down (fills, cancels; an order the venue
+//! never received is rejected), and sends the cancels the replay decided.
+//!
 //! Order timeouts (a strategy's "rest this long, then cancel") are not a venue feature, so
-//! they are kept here as the simulated exchange keeps them: the clock starts when the venue
-//! accepts the order, and at the deadline a cancel is sent. A timeout that converts to a
+//! they are kept here as the simulated exchange keeps them: the clock starts when the venue's
+//! acceptance reaches us (by our clock), and at the deadline a cancel is sent. A timeout that converts to a
 //! market order is cancelled instead and noted as a divergence (not emulated live).
 
 use std::cell::RefCell;
@@ -20,7 +27,9 @@ use auction_trader_types::{
 };
 use auction_trader_venues::TradingGateway;
 
+use crate::raw_journal::JournalEntry;
 use crate::recorder::Ledger;
+use crate::venue_orders::VenueOrders;
 
 /// A venue gateway as the engine's venue.
 pub struct GatewayVenue {
@@ -35,6 +44,15 @@ pub struct GatewayVenue {
     timeouts_waiting: Vec<(OrderId, i64, TimeoutAction)>,
     /// Accepted orders with a deadline: (due, order, action).
     deadlines: Vec<(UnixNanos, OrderId, TimeoutAction)>,
+    orders: VenueOrders,
+    /// A restart's catch-up: reports come from the journal, commands are held.
+    replaying: bool,
+    /// The journaled reports of the entry being replayed.
+    replayed: Vec<ExecutionReport>,
+    /// Commands the catch-up decided (sent or dropped by `end_replay`).
+    held: Vec<OrderCommand>,
+    /// Reports recovered from the venue, delivered at the next drain.
+    recovered: Vec<ExecutionReport>,
 }
 
 impl std::fmt::Debug for GatewayVenue {
@@ -67,7 +85,82 @@ impl GatewayVenue {
             taker_fee,
             timeouts_waiting: Vec::new(),
             deadlines: Vec::new(),
+            orders: VenueOrders::default(),
+            replaying: false,
+            replayed: Vec::new(),
+            held: Vec::new(),
+            recovered: Vec::new(),
         }
+    }
+
+    /// A restart's catch-up begins: reports come from the journal, nothing is sent.
+    pub fn begin_replay(&mut self) {
+        self.replaying = true;
+    }
+
+    /// The journaled reports of the next entry the catch-up replays.
+    pub fn load_replayed(&mut self, reports: Vec<ExecutionReport>) {
+        self.replayed.extend(reports);
+    }
+
+    /// The catch-up is over: reads the venue's record of every order not complete, queues
+    /// what the engine is missing for the next drain, sends the cancels the catch-up decided
+    /// for orders still open. Returns a line per order that changed, for the log.
+    pub fn end_replay(&mut self, now: UnixNanos) -> Result<Vec<String>, String> {
+        self.replaying = false;
+        self.replayed.clear();
+        let mut lines = Vec::new();
+        let mut still_open = Vec::new();
+        let unfinished = self.orders.unfinished();
+        if !unfinished.is_empty() {
+            lines.push(format!(
+                "asked the venue about {} order(s) open before the restart",
+                unfinished.len()
+            ));
+        }
+        for order_id in unfinished {
+            let record = self
+                .gateway
+                .get_mut()
+                .order_record(order_id)
+                .map_err(|error| format!("order {}: {error}", order_id.0))?;
+            let missing = self.orders.missing(order_id, record.as_ref(), now);
+            if record.as_ref().is_some_and(|record| {
+                record.status == auction_trader_venues::VenueOrderStatus::Open
+            }) {
+                still_open.push(order_id);
+            }
+            if !missing.is_empty() {
+                let fills = missing
+                    .iter()
+                    .filter(|report| matches!(report, ExecutionReport::Filled(_)))
+                    .count();
+                lines.push(match &record {
+                    None => format!("order {} never reached the venue: rejected", order_id.0),
+                    Some(record) => format!(
+                        "order {}: {fills} fill(s) made while down, now {:?} at the venue",
+                        order_id.0, record.status
+                    ),
+                });
+            }
+            self.recovered.extend(missing);
+        }
+        for command in std::mem::take(&mut self.held) {
+            match command {
+                // Decided before the restart and never sent (the venue record says so and
+                // the order is rejected): a stale decision is not sent late.
+                OrderCommand::Submit(_) => {}
+                OrderCommand::Cancel(order_id) if still_open.contains(&order_id) => {
+                    lines.push(format!(
+                        "order {}: cancel sent after the restart",
+                        order_id.0
+                    ));
+                    self.send(now, command);
+                }
+                OrderCommand::Cancel(_) => {}
+            }
+        }
+        Ok(lines)
     }
 
     /// The venue's position (reconciliation, SPEC 7).
@@ -79,19 +172,39 @@ impl GatewayVenue {
             .map_err(|error| error.to_string())
     }
 
-    /// The gateway's new reports, then the order deadlines due at `now`.
+    /// The gateway's new reports (the journal's, in a catch-up), each taken once and
+    /// journaled, then the order deadlines due at `now`.
     fn drain(&mut self, now: UnixNanos, reports: &mut Vec<ExecutionReport>) {
         let first = reports.len();
-        self.gateway.get_mut().drain_reports(reports);
+        let mut incoming = if self.replaying {
+            std::mem::take(&mut self.replayed)
+        } else {
+            let mut incoming = std::mem::take(&mut self.recovered);
+            self.gateway.get_mut().drain_reports(&mut incoming);
+            incoming
+        };
+        incoming.retain(|report| self.orders.admit(report));
+        if !incoming.is_empty() && !self.replaying {
+            let entry = JournalEntry::Reports {
+                reports: incoming.clone(),
+            };
+            let mut ledger = self.ledger.borrow_mut();
+            if let Err(error) = ledger.journal.append(now, &entry) {
+                ledger.error.get_or_insert(error);
+            }
+        }
+        reports.extend(incoming);
         for report in &reports[first..] {
-            self.track_deadline(report);
+            self.track_deadline(report, now);
         }
         self.expire(now);
     }
 
-    fn track_deadline(&mut self, report: &ExecutionReport) {
+    /// The clock of a timeout starts when the acceptance reaches us (`now`, our clock: the
+    /// venue stamps its reports with its own).
+    fn track_deadline(&mut self, report: &ExecutionReport, now: UnixNanos) {
         match *report {
-            ExecutionReport::Accepted { order_id, ts } => {
+            ExecutionReport::Accepted { order_id, .. } => {
                 if let Some(index) = self
                     .timeouts_waiting
                     .iter()
@@ -99,7 +212,7 @@ impl GatewayVenue {
                 {
                     let (_, nanos, action) = self.timeouts_waiting.swap_remove(index);
                     self.deadlines
-                        .push((ts.saturating_add_nanos(nanos.max(0)), order_id, action));
+                        .push((now.saturating_add_nanos(nanos.max(0)), order_id, action));
                 }
             }
             ExecutionReport::Filled(fill) if fill.leaves_quantity.is_zero() => {
@@ -143,8 +256,12 @@ impl GatewayVenue {
     }
 
     /// A command the gateway cannot take is not retried here: the session halts (alert) and
-    /// the operator reconciles with the venue.
+    /// the operator reconciles with the venue. A catch-up holds its commands.
     fn send(&mut self, now: UnixNanos, command: OrderCommand) {
+        if self.replaying {
+            self.held.push(command);
+            return;
+        }
         if let Err(error) = self.gateway.get_mut().send(now, command) {
             self.ledger
                 .borrow_mut()
@@ -156,17 +273,19 @@ impl GatewayVenue {
 
 impl Venue for GatewayVenue {
     fn submit(&mut self, now: UnixNanos, request: OrderRequest) {
+        self.orders.on_submit(&request);
+        if let Some((nanos, action)) = request.timeout {
+            self.timeouts_waiting.push((request.id, nanos, action));
+        }
         if self.ledger.borrow().known_orders.contains(&request.id.0) {
             // Sent before the restart (execution.db has it): never twice.
             return;
-        }
-        if let Some((nanos, action)) = request.timeout {
-            self.timeouts_waiting.push((request.id, nanos, action));
         }
         self.send(now, OrderCommand::Submit(request));
     }
 
     fn cancel(&mut self, now: UnixNanos, order_id: OrderId) {
+        self.orders.on_cancel(order_id);
         self.send(now, OrderCommand::Cancel(order_id));
     }
 

@@ -11,7 +11,9 @@
 //! Every session starts in observe mode; a restart replays the journal through the engine
 //! (the warm-up from recorded data), checks every regenerated order and fill against
 //! execution.db (no order is sent twice: client order ids are derived from the engine's
-//! deterministic ids), and reconciles the position with the venue (mismatch → alert and halt).
+//! deterministic ids), asks a live venue for the record of every order still open (the fills
+//! it made while the process was down), and reconciles the position with the venue
+//! (mismatch → alert and halt).
 //!
 //! Owns: [`Session`], [`FeedSource`], [`Mode`], [`ExecutionLog`], [`Control`], [`Metrics`]
 //! (Prometheus text), [`Alerts`] (webhook), the kill switches, the daily report and the
@@ -43,6 +45,7 @@ pub mod recorder;
 pub mod report;
 pub mod session;
 pub mod shadow;
+pub mod venue_orders;
 
 pub use alerts::{Alert, AlertKind, Alerts};
 pub use clock::SystemClock;

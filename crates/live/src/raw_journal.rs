@@ -1,8 +1,9 @@
 //! The raw journal (SPEC 7 state): everything the session received, in the order it was
 //! processed, as gzip-compressed JSON lines under `raw/<YYYY-MM-DD>/` of the data directory,
 //! one file per (generation, process start, UTC hour). Besides market events it holds the
-//! control changes and clock advances at the position they took effect, so a replay of the
-//! journal through a fresh engine reproduces the session exactly (the restart's catch-up).
+//! control changes and clock advances at the position they took effect, and in live mode the
+//! venue's execution reports where the engine took them, so a replay of the journal through a
+//! fresh engine reproduces the session exactly (the restart's catch-up).
 //!
 //! Durability against a killed process: the writer flushes (a gzip sync flush, written to the
 //! OS) before every execution.db write and at least once per second, so every order and fill
@@ -13,7 +14,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use auction_trader_types::{MarketEvent, UnixNanos};
+use auction_trader_types::{ExecutionReport, MarketEvent, UnixNanos};
 use flate2::Compression;
 use flate2::read::MultiGzDecoder;
 use flate2::write::GzEncoder;
@@ -44,6 +45,9 @@ pub enum JournalEntry {
         #[serde(default)]
         quote_break: bool,
     },
+    /// Live mode: the venue's reports the engine took while handling the entry before
+    /// (a restart hands them to the engine at the same point instead of asking the venue).
+    Reports { reports: Vec<ExecutionReport> },
 }
 
 /// Where a journal file sits in the session's history.

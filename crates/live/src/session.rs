@@ -59,6 +59,10 @@ use twin::Twin;
 /// The effective configuration's file in the data directory (SPEC 9).
 pub const CONFIG_FILE: &str = "config.yaml";
 
+/// Connects a venue's order entry with a client order id prefix.
+pub type GatewayFactory =
+    Box<dyn FnOnce(&str) -> Result<Box<dyn TradingGateway>, auction_trader_venues::VenueError>>;
+
 /// How to run a session.
 pub struct SessionOptions {
     pub mode: Mode,
@@ -68,8 +72,9 @@ pub struct SessionOptions {
     pub webhook: Option<String>,
     /// Serve `/metrics` here; the flag allows a non-loopback address.
     pub metrics: Option<(SocketAddr, bool)>,
-    /// Live mode: the venue's order entry.
-    pub gateway: Option<Box<dyn TradingGateway>>,
+    /// Live mode: connects the venue's order entry, given the session's client order id
+    /// prefix (`at<first start, s>g<generation>-`: no two sessions name an order alike).
+    pub gateway: Option<GatewayFactory>,
     /// Move the engine clock to the wall clock when the feed is idle (a real venue feed).
     pub advance_on_idle: bool,
     /// Shadow mode: the backtest replay's configuration (default: the session's own; a
@@ -250,10 +255,14 @@ impl Session {
         };
         match options.mode {
             Mode::Live => {
-                let gateway = options.gateway.take().ok_or_else(|| {
+                let connect = options.gateway.take().ok_or_else(|| {
                     LiveError::Venue(
                         "live mode needs a venue gateway (none is wired for this venue)".to_owned(),
                     )
+                })?;
+                let prefix = format!("{}-", context.ledger.borrow().tag);
+                let gateway = connect(&prefix).map_err(|error| {
+                    LiveError::Venue(format!("connecting the venue's order entry: {error}"))
                 })?;
                 let venue = GatewayVenue::new(
                     gateway,

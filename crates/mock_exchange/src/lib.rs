@@ -24,7 +24,7 @@
 //! # Control API (`/mock/...`; JSON answers)
 //! | request | effect |
 //! |---|---|
-//! | `GET /mock/status` | phase, counters (frames, depth frames, messages, orders, fills, signature failures, slow disconnects), faults pending and injected, accounts (position, reported position, cash, fees, realized P&L, open orders) |
+//! | `GET /mock/status` | phase, counters (frames, depth frames, messages, orders, fills, duplicate client ids, signature failures, slow disconnects), faults pending and injected, accounts (position, reported position, cash, fees, realized P&L, open orders) |
 //! | `POST /mock/drop` | drops every WebSocket at once, without a close frame (clients reconnect) |
 //! | `POST /mock/delay?ms=M` | stalls the replay M ms before the next frame (later frames keep their spacing: a feed delay) |
 //! | `POST /mock/reorder?n=N` | swaps the next N pairs of depth messages on the wire (Binance: `pu` of the first sent no longer matches; Bybit: `u` goes back) |

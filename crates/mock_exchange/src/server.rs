@@ -62,7 +62,7 @@ impl fmt::Display for MockSummary {
             formatter,
             "mock-exchange {} {}: replayed {} frames ({} depth) in {:.2} s ({:.0} frames/s), \
              sent {} messages to {} connections, {} orders, {} fills; injected {} gaps, {} \
-             reorders, {} drops, {} rejects",
+             reorders, {} drops, {} rejects; {} duplicate client ids",
             self.venue,
             self.symbol,
             self.counters.frames_replayed,
@@ -77,6 +77,7 @@ impl fmt::Display for MockSummary {
             self.reorders_injected,
             self.drops_injected,
             self.rejects_injected,
+            self.counters.duplicate_client_ids,
         )
     }
 }

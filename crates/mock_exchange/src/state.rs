@@ -37,6 +37,8 @@ pub struct Counters {
     pub slow_disconnects: u64,
     pub orders_received: u64,
     pub orders_rejected: u64,
+    /// Orders refused because their client id was used before (an order sent twice).
+    pub duplicate_client_ids: u64,
     pub cancels_received: u64,
     pub fills: u64,
     pub signature_failures: u64,

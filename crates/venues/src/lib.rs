@@ -12,12 +12,14 @@
 
 pub mod binance_usdm;
 pub mod bybit;
+pub mod client_ids;
 pub mod endpoint;
 mod error;
 pub mod feed;
 pub mod gateway;
 
+pub use client_ids::ClientIds;
 pub use endpoint::Endpoints;
 pub use error::VenueError;
 pub use feed::{Clock, FeedMessage, ResyncReason};
-pub use gateway::{TradingGateway, VenuePosition};
+pub use gateway::{TradingGateway, VenueOrder, VenueOrderStatus, VenuePosition};

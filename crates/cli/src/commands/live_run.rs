@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use auction_trader_live::feed_source::FeedSource;
+use auction_trader_live::session::GatewayFactory;
 use auction_trader_live::{Mode, Session, SessionConfig, SessionOptions, SystemClock, alerts};
 use auction_trader_venues::binance_usdm::{Credentials, Gateway, GatewayOptions};
 use auction_trader_venues::bybit;
@@ -70,28 +71,39 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let key = auction_trader_backtest::run_config::instrument_key(&config.run)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     // Live mode: the venue's order entry, credentials only from the environment.
-    let gateway: Option<Box<dyn TradingGateway>> = match (args.mode, &feed) {
+    // (Connected by the session once it knows its client order id prefix.)
+    let gateway: Option<GatewayFactory> = match (args.mode, &feed) {
         (Mode::Live, FeedSource::Venue { venue, endpoints }) if venue == "binance-usdm" => {
             let credentials = Credentials::from_env()?;
-            let gateway = Gateway::connect(
-                endpoints,
-                credentials,
-                &key.symbol,
+            let (endpoints, symbol, clock) = (
+                endpoints.clone(),
+                key.symbol.to_string(),
                 Arc::clone(&clock),
-                GatewayOptions::default(),
-            )?;
-            Some(Box::new(gateway) as Box<dyn TradingGateway>)
+            );
+            Some(Box::new(move |prefix: &str| {
+                let options = GatewayOptions {
+                    client_id_prefix: prefix.to_owned(),
+                    ..GatewayOptions::default()
+                };
+                Gateway::connect(&endpoints, credentials, &symbol, clock, options)
+                    .map(|gateway| Box::new(gateway) as Box<dyn TradingGateway>)
+            }))
         }
         (Mode::Live, FeedSource::Venue { venue, endpoints }) if venue == "bybit-linear" => {
             let credentials = bybit::Credentials::from_env()?;
-            let gateway = bybit::Gateway::connect(
-                endpoints,
-                credentials,
-                &key.symbol,
+            let (endpoints, symbol, clock) = (
+                endpoints.clone(),
+                key.symbol.to_string(),
                 Arc::clone(&clock),
-                bybit::GatewayOptions::default(),
-            )?;
-            Some(Box::new(gateway) as Box<dyn TradingGateway>)
+            );
+            Some(Box::new(move |prefix: &str| {
+                let options = bybit::GatewayOptions {
+                    order_link_prefix: prefix.to_owned(),
+                    ..bybit::GatewayOptions::default()
+                };
+                bybit::Gateway::connect(&endpoints, credentials, &symbol, clock, options)
+                    .map(|gateway| Box::new(gateway) as Box<dyn TradingGateway>)
+            }))
         }
         (Mode::Live, _) => anyhow::bail!(
             "--mode live needs a venue connection with order entry (binance-usdm or \

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use auction_trader_engine::{Engine, Venue};
 use auction_trader_execution::Account;
-use auction_trader_types::{MarketEvent, Money, NANOS_PER_SECOND, Quantity, Rate, UnixNanos};
+use auction_trader_types::{
+    ExecutionReport, MarketEvent, Money, NANOS_PER_SECOND, Quantity, Rate, UnixNanos,
+};
 use auction_trader_venues::{FeedMessage, ResyncReason};
 
 use crate::alerts::{Alert, AlertKind, Alerts};
@@ -172,36 +174,43 @@ impl<V: Venue + ReconcileVenue> Runner<V> {
         self.say(&format!("alert {}: {}", kind.as_str(), alert.message));
     }
 
-    /// Replays the generation's journal (a restart) and reconciles.
+    /// Replays the generation's journal (a restart), recovers what a live venue did while
+    /// the process was down, and reconciles.
     fn catch_up(&mut self) -> Result<(), LiveError> {
         let files = std::mem::take(&mut self.cx.files);
         if files.is_empty() {
             return self.reconcile(false);
         }
         self.catching_up = true;
+        self.engine()?.venue_mut().begin_replay();
+        // An entry is replayed once the reports journaled after it are known.
+        let mut held: Option<JournalEntry> = None;
+        let mut reports: Vec<ExecutionReport> = Vec::new();
         read_entries(&files, |entry| {
             self.summary.catch_up_events += 1;
-            match entry {
-                JournalEntry::Event(event) => self.on_event(&event),
-                JournalEntry::Control { enabled } => {
-                    self.set_trading(enabled);
-                    Ok(())
-                }
-                JournalEntry::Advance { ts } => {
-                    self.engine()?.advance_to(ts);
-                    self.after_engine(ts)
-                }
-                JournalEntry::Feed { quote_break, .. } => {
-                    if quote_break {
-                        self.book.on_quote_stream_break();
-                    }
-                    Ok(())
-                }
+            if let JournalEntry::Reports { reports: more } = entry {
+                reports.extend(more);
+                return Ok(());
+            }
+            match held.replace(entry) {
+                Some(previous) => self.replay_entry(previous, std::mem::take(&mut reports)),
+                None => Ok(()),
             }
         })?;
+        if let Some(last) = held {
+            self.replay_entry(last, reports)?;
+        }
         self.catching_up = false;
         if let Some(last) = self.last_event {
             self.boundary = Some((last, self.ties_at_last));
+            // Quotes sent while the process was down are lost: none pairs across the restart
+            // (journaled, so a later catch-up pairs none across it either).
+            self.book.on_quote_stream_break();
+            self.journal(JournalEntry::Feed {
+                ts: last,
+                note: "restart".to_owned(),
+                quote_break: true,
+            });
         }
         let line = format!(
             "restart: replayed {} journal entries through the engine ({} orders and {} fills \
@@ -211,7 +220,63 @@ impl<V: Venue + ReconcileVenue> Runner<V> {
             self.cx.ledger.borrow().fills_replayed
         );
         self.say(&line);
+        self.recover_from_venue()?;
         self.reconcile(true)
+    }
+
+    /// One journal entry of a catch-up, with the venue reports the engine took during it.
+    fn replay_entry(
+        &mut self,
+        entry: JournalEntry,
+        reports: Vec<ExecutionReport>,
+    ) -> Result<(), LiveError> {
+        if !reports.is_empty() {
+            self.engine()?.venue_mut().load_replayed(reports);
+        }
+        match entry {
+            JournalEntry::Event(event) => self.on_event(&event),
+            JournalEntry::Control { enabled } => {
+                self.set_trading(enabled);
+                Ok(())
+            }
+            JournalEntry::Advance { ts } => {
+                self.engine()?.advance_to(ts);
+                self.after_engine(ts)
+            }
+            JournalEntry::Feed { quote_break, .. } => {
+                if quote_break {
+                    self.book.on_quote_stream_break();
+                }
+                Ok(())
+            }
+            JournalEntry::Reports { .. } => Ok(()),
+        }
+    }
+
+    /// After a catch-up: the venue's record of every order still open (live mode), and the
+    /// engine takes what it missed (journaled: a later restart replays it).
+    fn recover_from_venue(&mut self) -> Result<(), LiveError> {
+        let wall = self.options.clock.now();
+        let lines = match self.engine()?.venue_mut().end_replay(wall) {
+            Ok(lines) => lines,
+            Err(error) => {
+                self.halt(format!(
+                    "the venue's order records could not be read after the restart: {error}"
+                ));
+                return Ok(());
+            }
+        };
+        if lines.is_empty() {
+            return Ok(());
+        }
+        for line in &lines {
+            self.say(&format!("restart: {line}"));
+        }
+        // Delivered without moving the clock (the journal's last time).
+        let ts = self.last_event.unwrap_or(wall);
+        self.journal(JournalEntry::Advance { ts });
+        self.engine()?.advance_to(ts);
+        self.after_engine(ts)
     }
 
     /// SPEC 7: the system's position against the venue's; a mismatch halts.

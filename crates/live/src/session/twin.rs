@@ -10,6 +10,7 @@ use auction_trader_execution::SimulatedExchange;
 use auction_trader_strategy::{SignalRecord, SignalRecordKind, Strategy};
 use auction_trader_types::{
     ExecutionReport, Instrument, Liquidity, OrderPurpose, OrderRecord, OrderType, Quantity,
+    UnixNanos,
 };
 
 use crate::LiveError;
@@ -102,10 +103,22 @@ impl EngineRecorder for TwinRecorder {
 }
 
 /// How reconciliation asks a venue for its position.
+/// A restart's catch-up around it: the simulated exchange regenerates its reports from the
+/// events, a live venue's come from the journal and, for what happened while the process was
+/// down, from the venue's records.
 pub trait ReconcileVenue {
     /// The venue's own position; `None` for the simulated exchange (paper: the recorded
     /// paper account, the sum of every logged fill, is the venue's record).
     fn venue_position(&self) -> Option<Result<Quantity, String>>;
+    /// The catch-up begins.
+    fn begin_replay(&mut self) {}
+    /// The journaled reports of the entry the catch-up replays next.
+    fn load_replayed(&mut self, _reports: Vec<ExecutionReport>) {}
+    /// The catch-up is over: recovery from the venue's records (lines for the log), the
+    /// reports delivered at the next drain.
+    fn end_replay(&mut self, _now: UnixNanos) -> Result<Vec<String>, String> {
+        Ok(Vec::new())
+    }
 }
 
 impl ReconcileVenue for SimulatedExchange {
@@ -117,5 +130,17 @@ impl ReconcileVenue for SimulatedExchange {
 impl ReconcileVenue for GatewayVenue {
     fn venue_position(&self) -> Option<Result<Quantity, String>> {
         Some(self.position())
+    }
+
+    fn begin_replay(&mut self) {
+        GatewayVenue::begin_replay(self);
+    }
+
+    fn load_replayed(&mut self, reports: Vec<ExecutionReport>) {
+        GatewayVenue::load_replayed(self, reports);
+    }
+
+    fn end_replay(&mut self, now: UnixNanos) -> Result<Vec<String>, String> {
+        GatewayVenue::end_replay(self, now)
     }
 }

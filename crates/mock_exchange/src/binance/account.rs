@@ -1,4 +1,5 @@
-//! Binance account state (signed): `GET /fapi/v2/positionRisk`, `GET /fapi/v2/balance`; and
+//! Binance account state (signed): `GET /fapi/v2/positionRisk`, `GET /fapi/v2/balance`,
+//! `GET /fapi/v1/userTrades`; and
 //! the user-data stream's listen key (`POST/PUT/DELETE /fapi/v1/listenKey`, API key only).
 
 use axum::Json;
@@ -7,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use auction_trader_types::Price;
+use auction_trader_types::{Liquidity, OrderSide, Price};
 
 use crate::binance::market::error;
 use crate::binance::trading::{api_key_account, authenticate};
@@ -145,4 +146,70 @@ pub async fn close_listen_key(State(app): State<App>, headers: HeaderMap) -> Res
         .listen_keys
         .retain(|_, owner| *owner != account);
     Json(json!({})).into_response()
+}
+
+/// `GET /fapi/v1/userTrades?symbol=..[&orderId=..][&startTime=..][&limit=..]`: the account's
+/// trades, oldest first (Binance: ascending by id), at most `limit` (default 500, at most
+/// 1,000). `commission` is what the account paid (negative: a rebate), in USDT.
+pub async fn user_trades(
+    State(app): State<App>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let signed = match authenticate(&app, &headers, query.as_deref(), "") {
+        Ok(signed) => signed,
+        Err(failure) => return failure.into_response(),
+    };
+    let core = app.shared.lock();
+    let symbol = signed.params.get("symbol").unwrap_or_default();
+    if !symbol.eq_ignore_ascii_case(&core.instrument.key.symbol.to_string()) {
+        return error(StatusCode::BAD_REQUEST, -1121, "Invalid symbol.");
+    }
+    let order_filter = signed
+        .params
+        .get("orderId")
+        .and_then(|text| text.parse::<u64>().ok());
+    let start_ms = signed
+        .params
+        .get("startTime")
+        .and_then(|text| text.parse::<i64>().ok())
+        .unwrap_or(i64::MIN);
+    let limit = signed
+        .params
+        .get("limit")
+        .and_then(|text| text.parse::<usize>().ok())
+        .unwrap_or(500)
+        .clamp(1, 1000);
+    let price_decimals = decimals_of_step(i128::from(core.instrument.tick_size.raw()));
+    let size_decimals = decimals_of_step(core.instrument.lot_size.raw());
+    let account = &core.accounts[signed.account];
+    let trades: Vec<Value> = account
+        .executions
+        .iter()
+        .filter(|(order_id, info)| {
+            order_filter.is_none_or(|wanted| wanted == *order_id)
+                && info.fill.ts.as_i64() / 1_000_000 >= start_ms
+        })
+        .take(limit)
+        .map(|(order_id, info)| {
+            let fill = info.fill;
+            json!({
+                "buyer": fill.side == OrderSide::Buy,
+                "commission": fixed(fill.fee.raw(), 8),
+                "commissionAsset": "USDT",
+                "id": info.trade_id,
+                "maker": fill.liquidity == Liquidity::Maker,
+                "orderId": order_id,
+                "price": fixed(i128::from(fill.price.raw()), price_decimals),
+                "qty": fixed(fill.quantity.raw(), size_decimals),
+                "quoteQty": fixed(fill.price.notional_raw(fill.quantity), 8),
+                "realizedPnl": fixed(info.realized.raw(), 8),
+                "side": if fill.side == OrderSide::Buy { "BUY" } else { "SELL" },
+                "positionSide": "BOTH",
+                "symbol": core.instrument.key.symbol,
+                "time": fill.ts.as_i64() / 1_000_000,
+            })
+        })
+        .collect();
+    Json(Value::Array(trades)).into_response()
 }

@@ -5,7 +5,8 @@
 //!   methods too), `GET /fapi/v1/depth`, `/fapi/v1/exchangeInfo`, `/fapi/v1/time`,
 //!   `/fapi/v1/ping`;
 //! - `trading`: signed `POST/DELETE/GET /fapi/v1/order`, `GET /fapi/v1/openOrders`;
-//! - `account`: signed `GET /fapi/v2/positionRisk`, `GET /fapi/v2/balance`, and the listen
+//! - `account`: signed `GET /fapi/v2/positionRisk`, `GET /fapi/v2/balance`,
+//!   `GET /fapi/v1/userTrades`, and the listen
 //!   key (`POST/PUT/DELETE /fapi/v1/listenKey`, API key only);
 //! - `user_stream`: `GET /ws/<listenKey>` with `ORDER_TRADE_UPDATE` and `ACCOUNT_UPDATE`.
 
@@ -33,6 +34,7 @@ pub fn routes() -> Router<App> {
                 .get(trading::query_order),
         )
         .route("/fapi/v1/openOrders", get(trading::open_orders))
+        .route("/fapi/v1/userTrades", get(account::user_trades))
         .route("/fapi/v2/positionRisk", get(account::position_risk))
         .route("/fapi/v2/balance", get(account::balance))
         .route(

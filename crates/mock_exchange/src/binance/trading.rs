@@ -204,6 +204,7 @@ pub async fn new_order(
             .map_or_else(|| format!("mock-{order_id}"), str::to_owned);
         if core.accounts[signed.account].client_id_in_use(&client_id) {
             core.counters.orders_rejected += 1;
+            core.counters.duplicate_client_ids += 1;
             return error(
                 StatusCode::BAD_REQUEST,
                 -4116,

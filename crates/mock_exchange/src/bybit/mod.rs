@@ -6,7 +6,8 @@
 //!   captures hold no liquidations), `{"op":"ping"}`);
 //! - `rest`: `GET /v5/market/orderbook`, `/v5/market/instruments-info`, `/v5/market/time`,
 //!   `/v5/market/funding/history` (empty: the captures hold no funding prints),
-//!   signed `POST /v5/order/create|amend|cancel`, `GET /v5/order/realtime`, `/v5/execution/list`,
+//!   signed `POST /v5/order/create|amend|cancel`, `GET /v5/order/realtime|history`,
+//!   `/v5/execution/list`,
 //!   `/v5/position/list`, `/v5/account/wallet-balance`;
 //! - `private_stream`: `GET /v5/private` (`auth` op, then topics `order`, `execution`,
 //!   `position`, `wallet`).
@@ -33,6 +34,8 @@ pub fn routes() -> Router<App> {
         .route("/v5/order/cancel", post(rest::cancel_order))
         .route("/v5/order/amend", post(rest::amend_order))
         .route("/v5/order/realtime", get(rest::open_orders))
+        // With `orderLinkId`/`orderId` both answer that order whatever its status.
+        .route("/v5/order/history", get(rest::open_orders))
         .route("/v5/execution/list", get(rest::executions))
         .route("/v5/position/list", get(rest::positions))
         .route("/v5/account/wallet-balance", get(rest::wallet_balance))

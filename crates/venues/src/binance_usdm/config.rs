@@ -123,6 +123,9 @@ pub struct GatewayOptions {
     pub backoff: BackoffOptions,
     pub poll_ms: u64,
     pub rest_weight_limit: u32,
+    /// Prefix of our `newClientOrderId`s (`<prefix><OrderId>`): orders with another prefix
+    /// are not ours. A live session uses its own (`at<start>g<generation>-`).
+    pub client_id_prefix: String,
 }
 
 impl Default for GatewayOptions {
@@ -133,6 +136,7 @@ impl Default for GatewayOptions {
             backoff: BackoffOptions::default(),
             poll_ms: 100,
             rest_weight_limit: 2400,
+            client_id_prefix: "at-".to_owned(),
         }
     }
 }

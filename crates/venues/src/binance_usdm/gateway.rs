@@ -2,7 +2,8 @@
 //! over signed REST (`send` never blocks the trading loop); reports come from the user-data
 //! stream (`/ws/<listenKey>`, kept alive every 30 minutes, reopened with a new key when it
 //! expires or drops); REST refusals become `Rejected` / `CancelRejected` reports; the
-//! position for reconciliation is read from `GET /fapi/v2/positionRisk` (SPEC 7).
+//! position for reconciliation is read from `GET /fapi/v2/positionRisk`, an order's record
+//! after a restart from `GET /fapi/v1/order` and `GET /fapi/v1/userTrades` (SPEC 7).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -10,13 +11,19 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use auction_trader_types::{ExecutionReport, OrderCommand, Quantity, RejectReason, UnixNanos};
+use auction_trader_types::{
+    ExecutionReport, Fill, Liquidity, Money, OrderCommand, OrderId, OrderSide, Price, Quantity,
+    RejectReason, UnixNanos,
+};
 
 use super::common::Backoff;
 use super::config::{Credentials, GatewayOptions};
-use super::http::{OrderResponse, RestClient};
+use super::http::{OrderResponse, RestClient, UserTrade};
 use super::websocket::{AccountPosition, Read, UserEvent, connect, parse_user_event, read_message};
-use crate::{Clock, Endpoints, TradingGateway, VenueError, VenuePosition};
+use crate::{
+    ClientIds, Clock, Endpoints, TradingGateway, VenueError, VenueOrder, VenueOrderStatus,
+    VenuePosition,
+};
 
 /// Binance's order error codes that have a reason of ours.
 fn reject_reason(code: i64) -> RejectReason {
@@ -39,6 +46,7 @@ fn reject_reason(code: i64) -> RejectReason {
 struct Shared {
     rest: Mutex<RestClient>,
     symbol: String,
+    ids: ClientIds,
     clock: Arc<dyn Clock>,
     reports: Sender<ExecutionReport>,
     /// Failures that produced no report (network errors: the order's fate is unknown until
@@ -91,6 +99,7 @@ impl Gateway {
         clock: Arc<dyn Clock>,
         options: GatewayOptions,
     ) -> Result<Self, VenueError> {
+        let ids = ClientIds::new(&options.client_id_prefix)?;
         let mut rest = RestClient::new(
             &endpoints.rest,
             Some(credentials),
@@ -103,6 +112,7 @@ impl Gateway {
         let shared = Arc::new(Shared {
             rest: Mutex::new(rest),
             symbol: symbol.to_ascii_uppercase(),
+            ids,
             clock,
             reports: report_sender,
             errors: Mutex::new(Vec::new()),
@@ -195,6 +205,102 @@ impl TradingGateway for Gateway {
             quantity: Quantity::from_raw(net),
         })
     }
+
+    fn order_record(&mut self, order_id: OrderId) -> Result<Option<VenueOrder>, VenueError> {
+        let order =
+            match self
+                .shared
+                .rest()
+                .query_order(&self.shared.symbol, order_id, &self.shared.ids)
+            {
+                Ok(order) => order,
+                // "Order does not exist."
+                Err(VenueError::Rejected { code: -2013, .. }) => return Ok(None),
+                Err(error) => return Err(error),
+            };
+        let executed = decimal(
+            Quantity::from_decimal_str,
+            &order.executed_qty,
+            "executedQty",
+        )?;
+        let trades = if executed.is_zero() {
+            Vec::new()
+        } else {
+            self.shared
+                .rest()
+                .order_trades(&self.shared.symbol, order.order_id)?
+        };
+        venue_order(order_id, &order, &trades).map(Some)
+    }
+}
+
+/// A decimal field of a REST answer.
+fn decimal<T, E: std::fmt::Display>(
+    parse: impl FnOnce(&str) -> Result<T, E>,
+    text: &str,
+    field: &str,
+) -> Result<T, VenueError> {
+    parse(text).map_err(|error| VenueError::Protocol {
+        context: format!("binance-usdm {field}"),
+        reason: error.to_string(),
+    })
+}
+
+/// Our order's record from `GET /fapi/v1/order` and its `userTrades` (any order, ascending
+/// by trade id; fills carry the leaves after each).
+fn venue_order(
+    order_id: OrderId,
+    order: &OrderResponse,
+    trades: &[UserTrade],
+) -> Result<VenueOrder, VenueError> {
+    let status = match order.status.as_str() {
+        "NEW" | "PARTIALLY_FILLED" => VenueOrderStatus::Open,
+        "FILLED" => VenueOrderStatus::Filled,
+        "CANCELED" | "EXPIRED" | "EXPIRED_IN_MATCH" => VenueOrderStatus::Canceled,
+        "REJECTED" => VenueOrderStatus::Rejected,
+        other => {
+            return Err(VenueError::Protocol {
+                context: "binance-usdm GET /fapi/v1/order".to_owned(),
+                reason: format!("unknown order status {other:?}"),
+            });
+        }
+    };
+    let ordered = decimal(Quantity::from_decimal_str, &order.orig_qty, "origQty")?;
+    let mut trades: Vec<&UserTrade> = trades
+        .iter()
+        .filter(|trade| trade.order_id == order.order_id)
+        .collect();
+    trades.sort_by_key(|trade| (trade.time, trade.id));
+    let mut filled = Quantity::ZERO;
+    let mut fills = Vec::with_capacity(trades.len());
+    for trade in trades {
+        let quantity = decimal(Quantity::from_decimal_str, &trade.qty, "qty")?;
+        filled = filled.saturating_add(quantity);
+        fills.push(Fill {
+            order_id,
+            ts: UnixNanos(trade.time.saturating_mul(1_000_000)),
+            side: if trade.side.eq_ignore_ascii_case("BUY") {
+                OrderSide::Buy
+            } else {
+                OrderSide::Sell
+            },
+            price: decimal(Price::from_decimal_str, &trade.price, "price")?,
+            quantity,
+            liquidity: if trade.maker {
+                Liquidity::Maker
+            } else {
+                Liquidity::Taker
+            },
+            fee: decimal(Money::from_decimal_str, &trade.commission, "commission")?,
+            reference_mid: None,
+            leaves_quantity: ordered.saturating_sub(filled),
+        });
+    }
+    Ok(VenueOrder {
+        status,
+        updated: UnixNanos(order.update_time.saturating_mul(1_000_000)),
+        fills,
+    })
 }
 
 impl Drop for Gateway {
@@ -214,12 +320,12 @@ fn order_worker(shared: &Shared, queue: &Receiver<(UnixNanos, OrderCommand)>) {
         let result = match command {
             OrderCommand::Submit(order) => shared
                 .rest()
-                .new_order(&shared.symbol, &order)
+                .new_order(&shared.symbol, &order, &shared.ids)
                 .map(drop)
                 .map_err(|error| (order.id, true, error)),
             OrderCommand::Cancel(id) => shared
                 .rest()
-                .cancel_order(&shared.symbol, id)
+                .cancel_order(&shared.symbol, id, &shared.ids)
                 .map(drop)
                 .map_err(|error| (id, false, error)),
         };
@@ -277,7 +383,7 @@ fn user_stream(shared: &Shared, websocket: &str, mut listen_key: String, options
                 }
             }
             match read_message(&mut socket) {
-                Read::Data(bytes) => match parse_user_event(&bytes, &shared.symbol) {
+                Read::Data(bytes) => match parse_user_event(&bytes, &shared.symbol, &shared.ids) {
                     Ok(events) => {
                         for event in events {
                             match event {
@@ -330,6 +436,80 @@ fn pause(shared: &Shared, delay_ms: u64, step: Duration) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn trade(id: u64, time: i64, qty: &str, maker: bool) -> UserTrade {
+        UserTrade {
+            id,
+            order_id: 77,
+            symbol: "BTCUSDT".to_owned(),
+            side: "BUY".to_owned(),
+            price: "61800.5".to_owned(),
+            qty: qty.to_owned(),
+            commission: if maker { "-0.00100000" } else { "0.02000000" }.to_owned(),
+            commission_asset: "USDT".to_owned(),
+            maker,
+            time,
+        }
+    }
+
+    #[test]
+    fn an_order_record_lists_its_trades_in_order_with_what_each_left_open() {
+        let order: OrderResponse = serde_json::from_str(
+            r#"{"orderId":77,"symbol":"BTCUSDT","status":"CANCELED","clientOrderId":"at1g0-5",
+                "price":"61800.5","origQty":"0.010","executedQty":"0.007","side":"BUY",
+                "type":"LIMIT","timeInForce":"GTX","updateTime":1723161290000}"#,
+        )
+        .unwrap();
+        // Out of order, and one of another order.
+        let mut other = trade(9, 1_723_161_280_000, "0.001", true);
+        other.order_id = 78;
+        let trades = [
+            trade(12, 1_723_161_285_000, "0.004", false),
+            other,
+            trade(11, 1_723_161_280_000, "0.003", true),
+        ];
+        let record = venue_order(OrderId(5), &order, &trades).unwrap();
+        assert_eq!(record.status, VenueOrderStatus::Canceled);
+        assert_eq!(record.updated, UnixNanos(1_723_161_290_000_000_000));
+        let q = |text| Quantity::from_decimal_str(text).unwrap();
+        let summary: Vec<(i64, Quantity, Quantity, Liquidity, Money)> = record
+            .fills
+            .iter()
+            .map(|fill| {
+                assert_eq!(fill.order_id, OrderId(5));
+                assert_eq!(fill.side, OrderSide::Buy);
+                (
+                    fill.ts.0 / 1_000_000,
+                    fill.quantity,
+                    fill.leaves_quantity,
+                    fill.liquidity,
+                    fill.fee,
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (
+                    1_723_161_280_000,
+                    q("0.003"),
+                    q("0.007"),
+                    Liquidity::Maker,
+                    Money::from_decimal_str("-0.001").unwrap()
+                ),
+                (
+                    1_723_161_285_000,
+                    q("0.004"),
+                    q("0.003"),
+                    Liquidity::Taker,
+                    Money::from_decimal_str("0.02").unwrap()
+                ),
+            ]
+        );
+        let mut unknown = order.clone();
+        unknown.status = "PENDING_SOMETHING".to_owned();
+        assert!(venue_order(OrderId(5), &unknown, &[]).is_err());
+    }
 
     #[test]
     fn binance_error_codes_map_to_our_reasons() {

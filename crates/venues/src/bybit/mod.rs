@@ -24,7 +24,7 @@
 //!   `wallet`; our orders carry `orderLinkId = <prefix><OrderId>`.
 //! * REST, every answer `{"retCode":..,"retMsg":..,"result":..}`: `POST /v5/order/create`,
 //!   `/v5/order/amend`, `/v5/order/cancel` (JSON bodies), `GET /v5/order/realtime`,
-//!   `/v5/execution/list`, `/v5/position/list`, `/v5/account/wallet-balance` (signed),
+//!   `/v5/order/history`, `/v5/execution/list`, `/v5/position/list`, `/v5/account/wallet-balance` (signed),
 //!   `/v5/market/orderbook`, `/v5/market/funding/history` (public).
 
 pub mod common;

@@ -7,7 +7,7 @@ use auction_trader_types::{
     CancelReason, ExecutionReport, Liquidity, MarketEvent, Money, OrderId, OrderSide, Price,
     Quantity, Rate, RejectReason, UnixNanos,
 };
-use auction_trader_venues::bybit::common::order_link::OrderLinks;
+use auction_trader_venues::ClientIds;
 use auction_trader_venues::bybit::gateway::reports::ReportTranslator;
 use auction_trader_venues::bybit::http::endpoints::{
     parse_funding_history, parse_orders, parse_positions, parse_wallets,
@@ -259,7 +259,7 @@ fn nautilus_rest_orders_and_wallet_parse() {
 /// ours: `at-<n>`).
 #[test]
 fn recorded_messages_become_reports() {
-    let links = OrderLinks::new("at-").expect("links");
+    let links = ClientIds::new("at-").expect("links");
     let mut translator = ReportTranslator::new(links, "BTCUSDT");
     let mut out = Vec::new();
     // A cancel we requested: Accepted (first news of the order), then Canceled(Requested).

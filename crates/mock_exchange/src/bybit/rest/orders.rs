@@ -79,6 +79,7 @@ async fn submit(app: &App, account: usize, body: &Value, reuse_id: Option<u64>) 
             .map_or_else(|| format!("mock-{order_id}"), str::to_owned);
         if reuse_id.is_none() && core.accounts[account].client_id_in_use(&client_id) {
             core.counters.orders_rejected += 1;
+            core.counters.duplicate_client_ids += 1;
             return failure(110072, "OrderLinkedID is duplicate");
         }
         let now = core.replay_now;

@@ -8,30 +8,13 @@ use std::time::Duration;
 use auction_trader_types::{OrderId, OrderKind, OrderRequest, OrderSide};
 use serde::de::DeserializeOwned;
 
-use super::models::{ApiError, Balance, ListenKey, OrderResponse, PositionRisk};
+use super::models::{ApiError, Balance, ListenKey, OrderResponse, PositionRisk, UserTrade};
 use super::signing::sign;
 use crate::binance_usdm::config::Credentials;
-use crate::{Clock, VenueError};
-
-/// Prefix of our client order ids: `at-<OrderId>` (Binance allows `[.A-Z:/a-z0-9_-]{1,36}`).
-const CLIENT_ID_PREFIX: &str = "at-";
-
-/// The `newClientOrderId` of our order.
-pub fn client_order_id(id: OrderId) -> String {
-    format!("{CLIENT_ID_PREFIX}{}", id.0)
-}
-
-/// Our order id back from a client order id; `None` for orders we did not send.
-pub fn order_id_of(client_order_id: &str) -> Option<OrderId> {
-    client_order_id
-        .strip_prefix(CLIENT_ID_PREFIX)?
-        .parse()
-        .ok()
-        .map(OrderId)
-}
+use crate::{ClientIds, Clock, VenueError};
 
 /// The parameters of a new order (before `recvWindow`, `timestamp` and the signature).
-pub fn order_query(symbol: &str, order: &OrderRequest) -> String {
+pub fn order_query(symbol: &str, order: &OrderRequest, ids: &ClientIds) -> String {
     let side = match order.side {
         OrderSide::Buy => "BUY",
         OrderSide::Sell => "SELL",
@@ -54,7 +37,7 @@ pub fn order_query(symbol: &str, order: &OrderRequest) -> String {
     if order.reduce_only {
         query.push_str("&reduceOnly=true");
     }
-    query.push_str(&format!("&newClientOrderId={}", client_order_id(order.id)));
+    query.push_str(&format!("&newClientOrderId={}", ids.link(order.id)));
     query
 }
 
@@ -182,24 +165,59 @@ impl RestClient {
         &mut self,
         symbol: &str,
         order: &OrderRequest,
+        ids: &ClientIds,
     ) -> Result<OrderResponse, VenueError> {
         self.json(
             Method::Post,
             "/fapi/v1/order",
-            &order_query(symbol, order),
+            &order_query(symbol, order, ids),
             1,
             true,
         )
     }
 
     /// `DELETE /fapi/v1/order` by our client id.
-    pub fn cancel_order(&mut self, symbol: &str, id: OrderId) -> Result<OrderResponse, VenueError> {
+    pub fn cancel_order(
+        &mut self,
+        symbol: &str,
+        id: OrderId,
+        ids: &ClientIds,
+    ) -> Result<OrderResponse, VenueError> {
         let query = format!(
             "symbol={}&origClientOrderId={}",
             symbol.to_ascii_uppercase(),
-            client_order_id(id)
+            ids.link(id)
         );
         self.json(Method::Delete, "/fapi/v1/order", &query, 1, true)
+    }
+
+    /// `GET /fapi/v1/order` by our client id (any status).
+    pub fn query_order(
+        &mut self,
+        symbol: &str,
+        id: OrderId,
+        ids: &ClientIds,
+    ) -> Result<OrderResponse, VenueError> {
+        let query = format!(
+            "symbol={}&origClientOrderId={}",
+            symbol.to_ascii_uppercase(),
+            ids.link(id)
+        );
+        self.json(Method::Get, "/fapi/v1/order", &query, 1, true)
+    }
+
+    /// `GET /fapi/v1/userTrades` of one venue order (up to 1,000: far more than an order of
+    /// ours makes).
+    pub fn order_trades(
+        &mut self,
+        symbol: &str,
+        venue_order_id: u64,
+    ) -> Result<Vec<UserTrade>, VenueError> {
+        let query = format!(
+            "symbol={}&orderId={venue_order_id}&limit=1000",
+            symbol.to_ascii_uppercase()
+        );
+        self.json(Method::Get, "/fapi/v1/userTrades", &query, 5, true)
     }
 
     /// `GET /fapi/v1/openOrders` of one symbol.
@@ -417,6 +435,7 @@ mod tests {
             trigger: None,
         };
         let price = Price::from_decimal_str("61800.20").unwrap();
+        let ids = ClientIds::new("at-").unwrap();
         assert_eq!(
             order_query(
                 "btcusdt",
@@ -426,7 +445,8 @@ mod tests {
                         post_only: true
                     },
                     false
-                )
+                ),
+                &ids
             ),
             "symbol=BTCUSDT&side=SELL&quantity=0.01&type=LIMIT&timeInForce=GTX&price=61800.2\
              &newClientOrderId=at-12"
@@ -440,24 +460,17 @@ mod tests {
                         post_only: false
                     },
                     false
-                )
+                ),
+                &ids
             ),
             "symbol=BTCUSDT&side=SELL&quantity=0.01&type=LIMIT&timeInForce=GTC&price=61800.2\
              &newClientOrderId=at-12"
         );
         assert_eq!(
-            order_query("BTCUSDT", &order(OrderKind::Market, true)),
+            order_query("BTCUSDT", &order(OrderKind::Market, true), &ids),
             "symbol=BTCUSDT&side=SELL&quantity=0.01&type=MARKET&reduceOnly=true\
              &newClientOrderId=at-12"
         );
-    }
-
-    #[test]
-    fn client_ids_round_trip_and_foreign_ids_are_not_ours() {
-        assert_eq!(client_order_id(OrderId(42)), "at-42");
-        assert_eq!(order_id_of("at-42"), Some(OrderId(42)));
-        assert_eq!(order_id_of("TEST"), None);
-        assert_eq!(order_id_of("at-x"), None);
     }
 
     #[test]

@@ -5,6 +5,6 @@ mod client;
 mod models;
 mod signing;
 
-pub use client::{Method, RestClient, client_order_id, order_id_of, order_query};
-pub use models::{ApiError, Balance, ListenKey, OrderResponse, PositionRisk};
+pub use client::{Method, RestClient, order_query};
+pub use models::{ApiError, Balance, ListenKey, OrderResponse, PositionRisk, UserTrade};
 pub use signing::sign;

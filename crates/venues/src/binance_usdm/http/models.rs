@@ -31,6 +31,25 @@ pub struct OrderResponse {
     pub update_time: i64,
 }
 
+/// One row of `GET /fapi/v1/userTrades` (an account trade).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserTrade {
+    pub id: u64,
+    pub order_id: u64,
+    pub symbol: String,
+    pub side: String,
+    pub price: String,
+    pub qty: String,
+    /// Paid in `commission_asset` (negative = rebate), as the user stream's `n`.
+    pub commission: String,
+    #[serde(default)]
+    pub commission_asset: String,
+    pub maker: bool,
+    /// Trade time, ms.
+    pub time: i64,
+}
+
 /// One row of `GET /fapi/v2/positionRisk`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -1,6 +1,6 @@
 //! The user-data stream (`/ws/<listenKey>`): `ORDER_TRADE_UPDATE` becomes our
 //! [`ExecutionReport`]s, `ACCOUNT_UPDATE` the venue's position, `listenKeyExpired` a signal to
-//! open a new key. Orders we did not send (no `at-` client id) are ignored.
+//! open a new key. Orders we did not send (another client id prefix) are ignored.
 
 use auction_trader_types::{
     CancelReason, ExecutionReport, Fill, Liquidity, Money, OrderSide, Price, Quantity,
@@ -8,8 +8,7 @@ use auction_trader_types::{
 };
 use serde_json::Value;
 
-use crate::VenueError;
-use crate::binance_usdm::http::order_id_of;
+use crate::{ClientIds, VenueError};
 
 /// The net position of our symbol as an `ACCOUNT_UPDATE` reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,12 +29,16 @@ pub enum UserEvent {
 
 /// Decodes one user-data message for `symbol`; messages of other kinds, symbols or orders
 /// give no event.
-pub fn parse_user_event(message: &[u8], symbol: &str) -> Result<Vec<UserEvent>, VenueError> {
+pub fn parse_user_event(
+    message: &[u8],
+    symbol: &str,
+    ids: &ClientIds,
+) -> Result<Vec<UserEvent>, VenueError> {
     let value: Value = serde_json::from_slice(message).map_err(|error| protocol(&error))?;
     // A combined-stream envelope wraps the payload in `data`.
     let payload = value.get("data").unwrap_or(&value);
     match payload.get("e").and_then(Value::as_str) {
-        Some("ORDER_TRADE_UPDATE") => order_update(payload, symbol),
+        Some("ORDER_TRADE_UPDATE") => order_update(payload, symbol, ids),
         Some("ACCOUNT_UPDATE") => account_update(payload, symbol),
         Some("listenKeyExpired") => Ok(vec![UserEvent::ListenKeyExpired]),
         _ => Ok(Vec::new()),
@@ -78,12 +81,16 @@ fn price(object: &Value, key: &str) -> Result<Price, VenueError> {
     Price::from_decimal_str(text(object, key)?).map_err(|error| protocol(&error))
 }
 
-fn order_update(payload: &Value, symbol: &str) -> Result<Vec<UserEvent>, VenueError> {
+fn order_update(
+    payload: &Value,
+    symbol: &str,
+    ids: &ClientIds,
+) -> Result<Vec<UserEvent>, VenueError> {
     let order = field(payload, "o")?;
     if !text(order, "s")?.eq_ignore_ascii_case(symbol) {
         return Ok(Vec::new());
     }
-    let Some(order_id) = order_id_of(text(order, "c")?) else {
+    let Some(order_id) = ids.order(text(order, "c")?) else {
         return Ok(Vec::new());
     };
     // Time of the update: the order's trade time `T`, else the event's transaction time.
@@ -180,6 +187,11 @@ mod tests {
 
     use super::*;
 
+    /// The recorded messages' orders carry `at-<id>` client ids.
+    fn at() -> ClientIds {
+        ClientIds::new("at-").unwrap()
+    }
+
     /// Nautilus's recorded messages use the client id `TEST`; ours are `at-<id>`.
     fn recorded(text: &str) -> Vec<u8> {
         text.replace("\"c\": \"TEST\"", "\"c\": \"at-7\"")
@@ -187,7 +199,7 @@ mod tests {
     }
 
     fn parse(text: &str) -> Vec<UserEvent> {
-        parse_user_event(&recorded(text), "BTCUSDT").unwrap()
+        parse_user_event(&recorded(text), "BTCUSDT", &at()).unwrap()
     }
 
     #[test]
@@ -235,12 +247,12 @@ mod tests {
     fn orders_of_others_and_other_symbols_give_nothing() {
         let text = include_str!("../../../test_data/binance_usdm/order_update_trade.json");
         assert!(
-            parse_user_event(text.as_bytes(), "BTCUSDT")
+            parse_user_event(text.as_bytes(), "BTCUSDT", &at())
                 .unwrap()
                 .is_empty()
         );
         assert!(
-            parse_user_event(&recorded(text), "ETHUSDT")
+            parse_user_event(&recorded(text), "ETHUSDT", &at())
                 .unwrap()
                 .is_empty()
         );
@@ -271,7 +283,7 @@ mod tests {
             let changed = text
                 .replace("\"x\": \"NEW\"", &format!("\"x\": \"{execution}\""))
                 .replace("\"f\": \"GTC\"", &format!("\"f\": \"{time_in_force}\""));
-            parse_user_event(changed.as_bytes(), "BTCUSDT").unwrap()
+            parse_user_event(changed.as_bytes(), "BTCUSDT", &at()).unwrap()
         };
         let ts = UnixNanos(1_568_879_465_651_000_000);
         let order_id = OrderId(7);
@@ -301,9 +313,14 @@ mod tests {
         );
         assert!(with("AMENDMENT", "GTC").is_empty());
         assert_eq!(
-            parse_user_event(br#"{"e":"listenKeyExpired","E":1576653824250}"#, "BTCUSDT").unwrap(),
+            parse_user_event(
+                br#"{"e":"listenKeyExpired","E":1576653824250}"#,
+                "BTCUSDT",
+                &at()
+            )
+            .unwrap(),
             [UserEvent::ListenKeyExpired]
         );
-        assert!(parse_user_event(b"not json", "BTCUSDT").is_err());
+        assert!(parse_user_event(b"not json", "BTCUSDT", &at()).is_err());
     }
 }

@@ -1,7 +1,6 @@
 //! What the REST client, the streams and the gateway share: credentials, signing, reconnect
-//! backoff and our order ids on the venue.
+//! backoff (our order ids are the crate's [`crate::ClientIds`]).
 
 pub mod backoff;
 pub mod credentials;
-pub mod order_link;
 pub mod signing;

@@ -18,18 +18,24 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 
-use auction_trader_types::{ExecutionReport, OrderCommand, OrderId, Price, Quantity, UnixNanos};
+use auction_trader_types::{
+    ExecutionReport, Fill, Liquidity, OrderCommand, OrderId, Price, Quantity, UnixNanos,
+};
 
 use self::reports::ReportTranslator;
 use self::worker::Request;
 use crate::bybit::common::credentials::Credentials;
-use crate::bybit::common::order_link::OrderLinks;
 use crate::bybit::config::GatewayOptions;
 use crate::bybit::http::HttpClient;
-use crate::bybit::http::models::{Execution, OrderState, PositionState, WalletState, protocol};
+use crate::bybit::http::models::{
+    Execution, OrderState, OrderStatus, PositionState, WalletState, protocol,
+};
 use crate::bybit::websocket::private::{self, PrivateStreamConfig, StreamEvent};
 use crate::bybit::websocket::private_messages::PrivateMessage;
-use crate::{Clock, Endpoints, TradingGateway, VenueError, VenuePosition};
+use crate::client_ids::ClientIds;
+use crate::{
+    Clock, Endpoints, TradingGateway, VenueError, VenueOrder, VenueOrderStatus, VenuePosition,
+};
 
 /// Reconciliation after a reconnect asks for executions from this long before the last
 /// message heard (clock differences, messages in flight).
@@ -84,6 +90,7 @@ pub struct GatewayStatus {
 /// A connected Bybit trading gateway for one linear symbol.
 pub struct Gateway {
     symbol: String,
+    links: ClientIds,
     http: Arc<HttpClient>,
     commands: Option<Sender<Request>>,
     events: Receiver<GatewayEvent>,
@@ -119,7 +126,7 @@ impl Gateway {
         clock: Arc<dyn Clock>,
         options: GatewayOptions,
     ) -> Result<Self, VenueError> {
-        let links = OrderLinks::new(&options.order_link_prefix)?;
+        let links = ClientIds::new(&options.order_link_prefix)?;
         let symbol = symbol.to_ascii_uppercase();
         let symbol = symbol.as_str();
         let http = Arc::new(HttpClient::new(
@@ -170,7 +177,8 @@ impl Gateway {
             commands: Some(commands),
             events,
             pending: Vec::new(),
-            translator: ReportTranslator::new(links, symbol),
+            translator: ReportTranslator::new(links.clone(), symbol),
+            links,
             status: GatewayStatus::default(),
             last_heard: clock.now(),
             clock,
@@ -388,6 +396,62 @@ impl TradingGateway for Gateway {
                 .map_err(|error| protocol("bybit position", error.to_string()))?;
         }
         Ok(VenuePosition { quantity })
+    }
+
+    fn order_record(&mut self, order_id: OrderId) -> Result<Option<VenueOrder>, VenueError> {
+        let link = self.links.link(order_id);
+        let Some(order) = self.http.order_by_link_any_age(&self.symbol, &link)? else {
+            return Ok(None);
+        };
+        let executions = if order.filled_quantity.is_zero() {
+            Vec::new()
+        } else {
+            self.http.order_executions(&self.symbol, &order.order_id)?
+        };
+        Ok(Some(venue_order(order_id, &order, &executions)))
+    }
+}
+
+/// Our order's record from its order state and its executions (trades only, ascending).
+fn venue_order(order_id: OrderId, order: &OrderState, executions: &[Execution]) -> VenueOrder {
+    let status = match &order.status {
+        OrderStatus::Filled => VenueOrderStatus::Filled,
+        OrderStatus::Rejected => VenueOrderStatus::Rejected,
+        status if status.is_canceled() => VenueOrderStatus::Canceled,
+        _ => VenueOrderStatus::Open,
+    };
+    let mut trades: Vec<&Execution> = executions
+        .iter()
+        .filter(|execution| execution.order_id == order.order_id && execution.exec_type == "Trade")
+        .collect();
+    // Oldest first; within one millisecond the open remainder only shrinks.
+    trades.sort_by(|a, b| {
+        a.time
+            .cmp(&b.time)
+            .then(b.leaves_quantity.cmp(&a.leaves_quantity))
+    });
+    let fills = trades
+        .into_iter()
+        .map(|execution| Fill {
+            order_id,
+            ts: execution.time,
+            side: execution.side,
+            price: execution.price,
+            quantity: execution.quantity,
+            liquidity: if execution.is_maker {
+                Liquidity::Maker
+            } else {
+                Liquidity::Taker
+            },
+            fee: execution.fee,
+            reference_mid: None,
+            leaves_quantity: execution.leaves_quantity,
+        })
+        .collect();
+    VenueOrder {
+        status,
+        updated: order.updated,
+        fills,
     }
 }
 

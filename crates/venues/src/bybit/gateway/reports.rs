@@ -26,9 +26,9 @@ use auction_trader_types::{
     RejectReason, UnixNanos,
 };
 
-use crate::bybit::common::order_link::OrderLinks;
 use crate::bybit::http::models::{OrderState, OrderStatus};
 use crate::bybit::websocket::private_messages::Execution;
+use crate::client_ids::ClientIds;
 
 /// What the translator knows of one of our orders.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -49,7 +49,7 @@ pub struct TranslatorStats {
 /// The translator (one per gateway; single-threaded, deterministic).
 #[derive(Debug, Clone)]
 pub struct ReportTranslator {
-    links: OrderLinks,
+    links: ClientIds,
     symbol: String,
     orders: BTreeMap<OrderId, Track>,
     executions: BTreeSet<String>,
@@ -57,7 +57,7 @@ pub struct ReportTranslator {
 }
 
 impl ReportTranslator {
-    pub fn new(links: OrderLinks, symbol: &str) -> Self {
+    pub fn new(links: ClientIds, symbol: &str) -> Self {
         Self {
             links,
             symbol: symbol.to_owned(),

@@ -10,10 +10,10 @@ use std::sync::mpsc::{Receiver, Sender};
 use auction_trader_types::{OrderId, OrderRequest, Price, Quantity, UnixNanos};
 
 use super::GatewayEvent;
-use crate::bybit::common::order_link::OrderLinks;
 use crate::bybit::http::HttpClient;
 use crate::bybit::http::client::RATE_LIMIT_CODE;
 use crate::bybit::http::query::{AmendOrder, CancelOrder, CreateOrder};
+use crate::client_ids::ClientIds;
 use crate::{Clock, VenueError};
 
 /// A request for the worker.
@@ -36,7 +36,7 @@ pub(crate) enum Request {
 /// Runs until the gateway drops its command sender (or stops listening).
 pub(crate) fn run(
     http: &HttpClient,
-    links: &OrderLinks,
+    links: &ClientIds,
     symbol: &str,
     pacer: &mut Pacer,
     requests: &Receiver<Request>,
@@ -148,7 +148,7 @@ fn reconcile(
 
 fn submit(
     http: &HttpClient,
-    links: &OrderLinks,
+    links: &ClientIds,
     symbol: &str,
     order: &OrderRequest,
     events: &Sender<GatewayEvent>,

@@ -20,6 +20,7 @@ pub const ORDER_CREATE: &str = "/v5/order/create";
 pub const ORDER_AMEND: &str = "/v5/order/amend";
 pub const ORDER_CANCEL: &str = "/v5/order/cancel";
 pub const ORDER_REALTIME: &str = "/v5/order/realtime";
+pub const ORDER_HISTORY: &str = "/v5/order/history";
 pub const EXECUTION_LIST: &str = "/v5/execution/list";
 pub const POSITION_LIST: &str = "/v5/position/list";
 pub const WALLET_BALANCE: &str = "/v5/account/wallet-balance";
@@ -91,6 +92,42 @@ impl HttpClient {
         Ok(parse_orders(&self.signed_get(ORDER_REALTIME, &query)?)?
             .into_iter()
             .find(|order| order.order_link_id == order_link_id))
+    }
+
+    /// One order by its `orderLinkId` whatever its age: the realtime list (open and the
+    /// newest 500 closed orders), then the order history (older ones, or any closed order
+    /// after a Bybit release).
+    pub fn order_by_link_any_age(
+        &self,
+        symbol: &str,
+        order_link_id: &str,
+    ) -> Result<Option<OrderState>, VenueError> {
+        if let Some(order) = self.order_by_link(symbol, order_link_id)? {
+            return Ok(Some(order));
+        }
+        let query = query_string(&[
+            ("category", CATEGORY),
+            ("symbol", symbol),
+            ("orderLinkId", order_link_id),
+        ]);
+        Ok(parse_orders(&self.signed_get(ORDER_HISTORY, &query)?)?
+            .into_iter()
+            .find(|order| order.order_link_id == order_link_id))
+    }
+
+    /// The executions of one order (Bybit's `orderId`; up to 100, newest first).
+    pub fn order_executions(
+        &self,
+        symbol: &str,
+        venue_order_id: &str,
+    ) -> Result<Vec<Execution>, VenueError> {
+        let query = query_string(&[
+            ("category", CATEGORY),
+            ("symbol", symbol),
+            ("orderId", venue_order_id),
+            ("limit", "100"),
+        ]);
+        parse_executions(&self.signed_get(EXECUTION_LIST, &query)?)
     }
 
     /// Our executions of `symbol` since `since` (the first page, up to 100: enough to fill

@@ -5,8 +5,8 @@
 use auction_trader_types::{OrderId, OrderKind, OrderRequest, OrderSide, Price, Quantity};
 use serde::Serialize;
 
-use crate::bybit::common::order_link::OrderLinks;
 use crate::bybit::config::CATEGORY;
+use crate::client_ids::ClientIds;
 
 /// `POST /v5/order/create`: Limit PostOnly, Limit GTC or Market, optionally reduce-only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -27,7 +27,7 @@ pub struct CreateOrder {
 }
 
 impl CreateOrder {
-    pub fn new(symbol: &str, request: &OrderRequest, links: &OrderLinks) -> Self {
+    pub fn new(symbol: &str, request: &OrderRequest, links: &ClientIds) -> Self {
         let (order_type, price, time_in_force) = match request.kind {
             OrderKind::Market => ("Market", None, None),
             OrderKind::Limit { price, post_only } => (
@@ -69,7 +69,7 @@ impl AmendOrder {
         id: OrderId,
         quantity: Option<Quantity>,
         price: Option<Price>,
-        links: &OrderLinks,
+        links: &ClientIds,
     ) -> Self {
         Self {
             category: CATEGORY,
@@ -91,7 +91,7 @@ pub struct CancelOrder {
 }
 
 impl CancelOrder {
-    pub fn new(symbol: &str, id: OrderId, links: &OrderLinks) -> Self {
+    pub fn new(symbol: &str, id: OrderId, links: &ClientIds) -> Self {
         Self {
             category: CATEGORY,
             symbol: symbol.to_owned(),
@@ -149,7 +149,7 @@ mod tests {
 
     #[test]
     fn create_bodies_are_the_signed_ones() {
-        let links = OrderLinks::new("at-").unwrap();
+        let links = ClientIds::new("at-").unwrap();
         let post_only = OrderKind::Limit {
             price: Price::from_decimal_str("27450.5").unwrap(),
             post_only: true,
@@ -190,7 +190,7 @@ mod tests {
 
     #[test]
     fn amend_cancel_and_queries() {
-        let links = OrderLinks::new("at-").unwrap();
+        let links = ClientIds::new("at-").unwrap();
         let amend = AmendOrder::new(
             "BTCUSDT",
             OrderId(9),
