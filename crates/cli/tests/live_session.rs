@@ -2,8 +2,9 @@
 //! Binance USD-M capture, killed with SIGKILL at seeded random moments and restarted (every
 //! fill and the position recovered, no order sent twice); a position mismatch injected into
 //! execution.db halts with an alert; `control` flips trading on a running session; secrets
-//! from the environment never reach logs, stored configs or execution.db. Skipped (with a
-//! note) when the shared capture is absent.
+//! from the environment never reach logs, stored configs or execution.db; a warm-up on
+//! recorded data lets signals come before 240 minutes of the feed. Skipped (with a note)
+//! when the shared data is absent.
 
 // Killing child processes at moments of their run and waiting for them is wall-clock work.
 #![allow(clippy::disallowed_methods)]
@@ -452,4 +453,57 @@ fn control_status_of_a_missing_directory_creates_nothing() {
         "{stdout}"
     );
     assert!(!dir.exists(), "a status query created {}", dir.display());
+}
+
+/// The first signal (event time) of a dry-run over bitFlyer's 2018-01-22 file, cold or
+/// warmed up on the day before.
+fn first_signal(data_dir: &Path, warmup: Option<&Path>) -> (i64, String) {
+    let day = repository("../shared/data/bitflyer/bitflyer.execution.20180122.BTC_JPY.csv.gz");
+    let mut command = binary();
+    command
+        .args(["run", "-c"])
+        .arg(repository("configs/bitflyer-auction.yaml"))
+        .args(["--mode", "dry-run", "--data-dir"])
+        .arg(data_dir)
+        .arg("--replay")
+        .arg(&day);
+    if let Some(warmup) = warmup {
+        command.arg("--warmup").arg(warmup);
+    }
+    let output = command.output().expect("run runs");
+    finished(&output);
+    let log = ExecutionLog::open(data_dir).expect("execution.db opens");
+    let first = log
+        .connection()
+        .query_row("SELECT min(ts) FROM signals", [], |row| row.get(0))
+        .expect("signals read");
+    (first, String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[test]
+fn a_warm_up_on_recorded_data_lets_signals_come_from_the_first_minutes() {
+    let warmup = repository("../shared/data/bitflyer/bitflyer.execution.20180121.BTC_JPY.csv.gz");
+    if !warmup.exists() {
+        eprintln!("skipped: {} is absent", warmup.display());
+        return;
+    }
+    let scratch = tempfile::tempdir().expect("a temporary directory");
+    let (cold, _) = first_signal(&scratch.path().join("cold"), None);
+    let (warm, stderr) = first_signal(&scratch.path().join("warm"), Some(&warmup));
+    assert!(
+        stderr.contains("warm-up: 142554 events of 1 file(s)"),
+        "{stderr}"
+    );
+    // The file begins at 2018-01-21T15:00Z (midnight JST); cold, SPEC 3.1's 240-minute
+    // warm-up passes first.
+    const FIRST_EVENT: i64 = 1_516_546_800_000_000_000;
+    const MINUTE: i64 = 60_000_000_000;
+    assert!(
+        cold >= FIRST_EVENT + 240 * MINUTE,
+        "cold first signal {cold}"
+    );
+    assert!(
+        warm < FIRST_EVENT + 240 * MINUTE,
+        "warm first signal {warm} (cold {cold})"
+    );
 }

@@ -104,6 +104,8 @@ pub struct Ledger {
     pub divergences: Vec<String>,
     /// The first storage error (the session stops on it).
     pub error: Option<LiveError>,
+    /// The engine is warming up on recorded data: nothing it does is recorded.
+    pub warming_up: bool,
     /// Shadow mode: what the paper engine did since the comparator last looked.
     pub collect_for_shadow: bool,
     pub shadow_signals: Vec<SignalKey>,
@@ -160,6 +162,7 @@ impl Ledger {
             signals: 0,
             divergences: Vec::new(),
             error: None,
+            warming_up: false,
             collect_for_shadow: false,
             shadow_signals: Vec::new(),
             shadow_fills: Vec::new(),
@@ -184,6 +187,9 @@ impl Ledger {
     }
 
     fn on_order(&mut self, order: &OrderRecord) {
+        if self.warming_up {
+            return;
+        }
         let client_id = self.client_id(order.order_id);
         let row = OrderRow {
             client_id: client_id.clone(),
@@ -243,6 +249,9 @@ impl Ledger {
     }
 
     fn on_report(&mut self, report: &ExecutionReport) {
+        if self.warming_up {
+            return;
+        }
         let Some(order_id) = report.order_id() else {
             return;
         };
@@ -363,6 +372,9 @@ impl Ledger {
     }
 
     fn on_signal(&mut self, signal: &SignalRecord) {
+        if self.warming_up {
+            return;
+        }
         if signal.kind != SignalRecordKind::Signal {
             return;
         }
@@ -379,6 +391,9 @@ impl Ledger {
     }
 
     fn on_trade(&mut self, trade: &TradeRecord) {
+        if self.warming_up {
+            return;
+        }
         self.trades += 1;
         let net = trade
             .gross_pnl
@@ -388,6 +403,9 @@ impl Ledger {
     }
 
     fn on_equity(&mut self, point: EquityPoint) {
+        if self.warming_up {
+            return;
+        }
         if self.peak_equity.is_none_or(|peak| point.equity > peak) {
             self.peak_equity = Some(point.equity);
         }

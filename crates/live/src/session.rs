@@ -77,6 +77,10 @@ pub struct SessionOptions {
     pub gateway: Option<GatewayFactory>,
     /// Move the engine clock to the wall clock when the feed is idle (a real venue feed).
     pub advance_on_idle: bool,
+    /// Recorded files whose events warm the engine up (SPEC 7: 240 minutes before any
+    /// signal; recorded data may be used) before the feed, trading off. Fixed at a
+    /// generation's first start: every restart warms up from the same files.
+    pub warmup: Vec<PathBuf>,
     /// Shadow mode: the backtest replay's configuration (default: the session's own; a
     /// different one makes a deliberate divergence).
     pub shadow_config: Option<BacktestConfig>,
@@ -200,6 +204,7 @@ impl Session {
         };
         let instrument = configured_instrument(&config.run, &mut Warnings(options.log.as_mut()))?;
         let files = journal_files(&data_dir, generation)?;
+        let warmup = warmup_files(&log, generation, files.is_empty(), &mut options)?;
         let snapshot = log.latest_snapshot(generation)?;
         let journal = JournalWriter::new(&data_dir, generation, start);
         let ledger: SharedLedger = Rc::new(RefCell::new(Ledger::new(
@@ -247,6 +252,7 @@ impl Session {
             ledger,
             gate,
             files,
+            warmup,
             snapshot,
             shadow,
             data_dir,
@@ -296,6 +302,58 @@ impl Session {
     }
 }
 
+/// The warm-up files of `generation`: fixed in execution.db at its first start (`fresh`),
+/// so a restart replays the same warm-up before the journal; a different `--warmup` later
+/// in the generation is refused with a warning.
+fn warmup_files(
+    log: &ExecutionLog,
+    generation: u32,
+    fresh: bool,
+    options: &mut SessionOptions,
+) -> Result<Vec<PathBuf>, LiveError> {
+    let key = format!("warmup_g{generation}");
+    let recorded: Option<Vec<PathBuf>> = match log.meta(&key)? {
+        Some(text) => Some(
+            serde_json::from_str(&text)
+                .map_err(|error| LiveError::Data(format!("execution.db meta {key}: {error}")))?,
+        ),
+        None => None,
+    };
+    let asked = std::mem::take(&mut options.warmup);
+    match recorded {
+        Some(files) => {
+            if !asked.is_empty() && asked != files {
+                (options.log)(
+                    "warning: --warmup ignored: this generation warms up from the files of its \
+                     first start (a restart must replay the same events)",
+                );
+            }
+            Ok(files)
+        }
+        None if fresh && !asked.is_empty() => {
+            let mut files = Vec::with_capacity(asked.len());
+            for path in asked {
+                files.push(
+                    std::fs::canonicalize(&path).map_err(|cause| LiveError::io(&path, cause))?,
+                );
+            }
+            let text = serde_json::to_string(&files)
+                .map_err(|error| LiveError::Data(error.to_string()))?;
+            log.set_meta(&key, &text)?;
+            Ok(files)
+        }
+        None => {
+            if !asked.is_empty() {
+                (options.log)(
+                    "warning: --warmup ignored: this generation started without a warm-up \
+                     (a restart must replay the same events)",
+                );
+            }
+            Ok(Vec::new())
+        }
+    }
+}
+
 /// Writes the effective configuration (SPEC 9: stored with every session; no secrets can be
 /// in it: the file format has no key for them).
 fn write_config(data_dir: &Path, config: &SessionConfig) -> Result<(), LiveError> {
@@ -340,6 +398,8 @@ pub(crate) struct Context {
     ledger: SharedLedger,
     gate: Gate,
     files: Vec<PathBuf>,
+    /// The generation's warm-up files.
+    warmup: Vec<PathBuf>,
     snapshot: Option<(UnixNanos, String)>,
     shadow: Option<Twin>,
     data_dir: PathBuf,

@@ -35,6 +35,10 @@ pub struct RunArgs {
     /// Replay these recorded files as the feed (capture files or any importable format).
     #[arg(long, num_args = 1.., value_name = "FILE")]
     pub replay: Vec<PathBuf>,
+    /// Warm the engine up on these recorded files before the feed (SPEC 7: 240 minutes of
+    /// data before any signal), trading off; fixed for the generation at its first start.
+    #[arg(long, num_args = 1.., value_name = "FILE")]
+    pub warmup: Vec<PathBuf>,
     /// Replay pace: event-time seconds per wall second (default: as fast as possible).
     #[arg(long)]
     pub speed: Option<f64>,
@@ -136,6 +140,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         metrics: args.metrics.map(|bind| (bind, args.allow_remote_metrics)),
         gateway,
         advance_on_idle: feed.is_live(),
+        warmup: args.warmup.clone(),
         shadow_config: None,
         log: Box::new(|line| eprintln!("{line}")),
     };

@@ -12,7 +12,7 @@ use auction_trader_venues::{FeedMessage, ResyncReason};
 
 use crate::alerts::{Alert, AlertKind, Alerts};
 use crate::book_check::BookCheck;
-use crate::feed_source::FeedHandle;
+use crate::feed_source::{FeedHandle, replay_events};
 use crate::kill_switch::{KillAction, KillSwitches};
 use crate::metrics::MetricValues;
 use crate::metrics_server::MetricsServer;
@@ -137,6 +137,7 @@ impl<V: Venue + ReconcileVenue> Runner<V> {
     }
 
     pub(super) fn run(mut self, feed: FeedHandle) -> Result<SessionSummary, LiveError> {
+        self.warm_up()?;
         self.catch_up()?;
         let outcome = self.main_loop(&feed);
         feed.join();
@@ -172,6 +173,49 @@ impl<V: Venue + ReconcileVenue> Runner<V> {
             self.say(&format!("error: storing an alert: {error}"));
         }
         self.say(&format!("alert {}: {}", kind.as_str(), alert.message));
+    }
+
+    /// SPEC 7 warm-up: the generation's recorded warm-up files through the engine (and the
+    /// shadow engine) with trading off and nothing recorded; feed events at or before their
+    /// last one are skipped.
+    fn warm_up(&mut self) -> Result<(), LiveError> {
+        if self.cx.warmup.is_empty() {
+            return Ok(());
+        }
+        let events = replay_events(&self.cx.warmup, &self.cx.instrument.key)?;
+        let (Some(first), Some(last)) = (events.first(), events.last()) else {
+            return Ok(());
+        };
+        let (first, last) = (first.ts_recv(), last.ts_recv());
+        let enabled = self.cx.gate.borrow().trading_enabled;
+        self.set_trading(false);
+        self.cx.ledger.borrow_mut().warming_up = true;
+        let mut ties = 0;
+        for event in &events {
+            if let Some(twin) = self.cx.shadow.as_mut() {
+                twin.gate.borrow_mut().trading_enabled = false;
+                twin.engine.on_event(event);
+            }
+            self.engine()?.on_event(event);
+            ties = if event.ts_recv() == last { ties + 1 } else { 0 };
+        }
+        self.cx.ledger.borrow_mut().warming_up = false;
+        self.set_trading(enabled);
+        if let Some(twin) = self.cx.shadow.as_mut() {
+            // The comparison starts with the feed.
+            let mut output = twin.output.borrow_mut();
+            output.signals.clear();
+            output.fills.clear();
+        }
+        self.boundary = Some((last, ties));
+        let line = format!(
+            "warm-up: {} events of {} file(s), {first} .. {last}, through the engine with \
+             trading off",
+            events.len(),
+            self.cx.warmup.len()
+        );
+        self.say(&line);
+        Ok(())
     }
 
     /// Replays the generation's journal (a restart), recovers what a live venue did while

@@ -40,6 +40,7 @@ pub fn options(mode: Mode, data_dir: &Path) -> SessionOptions {
         metrics: None,
         gateway: None,
         advance_on_idle: false,
+        warmup: Vec::new(),
         shadow_config: None,
         log: Box::new(|_| {}),
     }
