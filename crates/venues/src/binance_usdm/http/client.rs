@@ -13,6 +13,15 @@ use super::signing::sign;
 use crate::binance_usdm::config::Credentials;
 use crate::{ClientIds, Clock, VenueError};
 
+/// The parameters naming one of our orders (cancel, query).
+fn order_by_client_id(symbol: &str, id: OrderId, ids: &ClientIds) -> String {
+    format!(
+        "symbol={}&origClientOrderId={}",
+        symbol.to_ascii_uppercase(),
+        ids.link(id)
+    )
+}
+
 /// The parameters of a new order (before `recvWindow`, `timestamp` and the signature).
 pub fn order_query(symbol: &str, order: &OrderRequest, ids: &ClientIds) -> String {
     let side = match order.side {
@@ -183,11 +192,7 @@ impl RestClient {
         id: OrderId,
         ids: &ClientIds,
     ) -> Result<OrderResponse, VenueError> {
-        let query = format!(
-            "symbol={}&origClientOrderId={}",
-            symbol.to_ascii_uppercase(),
-            ids.link(id)
-        );
+        let query = order_by_client_id(symbol, id, ids);
         self.json(Method::Delete, "/fapi/v1/order", &query, 1, true)
     }
 
@@ -198,11 +203,7 @@ impl RestClient {
         id: OrderId,
         ids: &ClientIds,
     ) -> Result<OrderResponse, VenueError> {
-        let query = format!(
-            "symbol={}&origClientOrderId={}",
-            symbol.to_ascii_uppercase(),
-            ids.link(id)
-        );
+        let query = order_by_client_id(symbol, id, ids);
         self.json(Method::Get, "/fapi/v1/order", &query, 1, true)
     }
 

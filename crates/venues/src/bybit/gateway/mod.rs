@@ -18,9 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread::JoinHandle;
 
-use auction_trader_types::{
-    ExecutionReport, Fill, Liquidity, OrderCommand, OrderId, Price, Quantity, UnixNanos,
-};
+use auction_trader_types::{ExecutionReport, OrderCommand, OrderId, Price, Quantity, UnixNanos};
 
 use self::reports::ReportTranslator;
 use self::worker::Request;
@@ -432,21 +430,7 @@ fn venue_order(order_id: OrderId, order: &OrderState, executions: &[Execution]) 
     });
     let fills = trades
         .into_iter()
-        .map(|execution| Fill {
-            order_id,
-            ts: execution.time,
-            side: execution.side,
-            price: execution.price,
-            quantity: execution.quantity,
-            liquidity: if execution.is_maker {
-                Liquidity::Maker
-            } else {
-                Liquidity::Taker
-            },
-            fee: execution.fee,
-            reference_mid: None,
-            leaves_quantity: execution.leaves_quantity,
-        })
+        .map(|execution| reports::fill_of(execution, order_id))
         .collect();
     VenueOrder {
         status,

@@ -142,21 +142,7 @@ impl ReportTranslator {
                 };
                 let track = self.orders.entry(id).or_default();
                 accept(id, execution.time, track, out);
-                out.push(ExecutionReport::Filled(Fill {
-                    order_id: id,
-                    ts: execution.time,
-                    side: execution.side,
-                    price: execution.price,
-                    quantity: execution.quantity,
-                    liquidity: if execution.is_maker {
-                        Liquidity::Maker
-                    } else {
-                        Liquidity::Taker
-                    },
-                    fee: execution.fee,
-                    reference_mid: None,
-                    leaves_quantity: execution.leaves_quantity,
-                }));
+                out.push(ExecutionReport::Filled(fill_of(execution, id)));
             }
             "Funding" => {
                 let position = match execution.side {
@@ -240,5 +226,24 @@ pub fn reject_reason_of_code(code: i64) -> RejectReason {
         // OrderLinkedID is duplicate.
         110072 => RejectReason::DuplicateId,
         _ => RejectReason::VenueRefused,
+    }
+}
+
+/// A trade execution as a fill of our order `order_id`.
+pub fn fill_of(execution: &Execution, order_id: OrderId) -> Fill {
+    Fill {
+        order_id,
+        ts: execution.time,
+        side: execution.side,
+        price: execution.price,
+        quantity: execution.quantity,
+        liquidity: if execution.is_maker {
+            Liquidity::Maker
+        } else {
+            Liquidity::Taker
+        },
+        fee: execution.fee,
+        reference_mid: None,
+        leaves_quantity: execution.leaves_quantity,
     }
 }
