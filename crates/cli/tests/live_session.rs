@@ -17,7 +17,8 @@ use std::time::{Duration, Instant};
 use auction_trader_live::execution_log::ExecutionLog;
 
 mod common;
-use common::{FillRow, SplitMix, binary, control, enable, fills, finished, repository};
+use auction_trader_types::SplitMix64;
+use common::{FillRow, binary, control, enable, fills, finished, repository};
 
 /// Event seconds of the capture kept in the slice (the first trade fills 100 s in and exits
 /// 131 s in).
@@ -121,7 +122,7 @@ fn kill_nine_at_random_moments_loses_no_fill_and_sends_no_order_twice() {
     let expected_orders = order_numbers(&reference);
     assert!(expected_fills.len() >= 5, "the slice trades: {summary}");
     assert!(summary.contains("mismatches=0"), "{summary}");
-    let mut random = SplitMix(0x5EED_2024_0808);
+    let mut random = SplitMix64::new(0x5EED_2024_0808);
     // Kill moments are fractions of a whole run's wall time, re-measured after every trial
     // (the reference may have run on a busier machine than the trials).
     let mut wall = wall;
@@ -133,7 +134,7 @@ fn kill_nine_at_random_moments_loses_no_fill_and_sends_no_order_twice() {
         // One or two kills, each at a seeded moment of the session's run time.
         let kills = 1 + usize::from(trial % 4 == 3);
         for _ in 0..kills {
-            let moment = wall.mul_f64(0.05 + 0.6 * random.fraction());
+            let moment = wall.mul_f64(0.05 + 0.6 * random.unit());
             let child = run_command(&dir, &slice)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())

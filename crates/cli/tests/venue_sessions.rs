@@ -22,7 +22,8 @@ use std::time::Duration;
 use auction_trader_live::execution_log::ExecutionLog;
 
 mod common;
-use common::{SplitMix, binary, enable, fills, finished, repository};
+use auction_trader_types::SplitMix64;
+use common::{binary, enable, fills, finished, repository};
 
 const CAPTURE: &str = "../../../shared/data/binance/usdm_btcusdt_20240718.gz";
 /// Live sessions replay the busier 2024-08-08 capture (34 s at ten times its speed): the
@@ -341,7 +342,7 @@ fn paper_killed_and_restarted(venue: Venue, capture: &Path, seed: u64) -> usize 
     const KILLS: usize = 10;
     let scratch = tempfile::tempdir().expect("a temporary directory");
     let mock = Mock::start(venue, capture);
-    let mut random = SplitMix(seed);
+    let mut random = SplitMix64::new(seed);
     let mut killed = 0;
     let mut before_kill = Vec::new();
     for _ in 0..KILLS {
@@ -351,7 +352,7 @@ fn paper_killed_and_restarted(venue: Venue, capture: &Path, seed: u64) -> usize 
             .spawn()
             .expect("run starts");
         // 0.4–1.6 s after the start: during the catch-up, the reconnect or trading.
-        thread::sleep(Duration::from_secs_f64(0.4 + 1.2 * random.fraction()));
+        thread::sleep(Duration::from_secs_f64(0.4 + 1.2 * random.unit()));
         if child.try_wait().ok().flatten().is_none() {
             killed += 1;
         }
@@ -413,7 +414,7 @@ fn live_killed_and_restarted(venue: Venue, capture: &Path, seed: u64) -> usize {
     let config = patient_config(venue, scratch.path(), 60_000);
     let data_dir = scratch.path().join("session");
     enable(&data_dir);
-    let mut random = SplitMix(seed);
+    let mut random = SplitMix64::new(seed);
     let mut killed = 0;
     let mut before_kill = Vec::new();
     let mut restart_lines = String::new();
@@ -425,7 +426,7 @@ fn live_killed_and_restarted(venue: Venue, capture: &Path, seed: u64) -> usize {
             .spawn()
             .expect("run starts");
         // 0.5–2.5 s after the start: while connecting, catching up, recovering or trading.
-        thread::sleep(Duration::from_secs_f64(0.5 + 2.0 * random.fraction()));
+        thread::sleep(Duration::from_secs_f64(0.5 + 2.0 * random.unit()));
         if child.try_wait().ok().flatten().is_none() {
             killed += 1;
         }

@@ -20,7 +20,6 @@ mod exchange;
 mod market;
 mod own_liquidity;
 mod queue;
-mod random;
 mod recent_market;
 mod recorded_latency;
 mod typical_spread;

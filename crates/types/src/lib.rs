@@ -9,7 +9,7 @@
 //! venues ([`OrderRequest`], [`ExecutionReport`], [`Money`]), the trading vocabulary
 //! ([`Direction`], [`SetupKind`], [`TradeIntent`], [`ExitReason`]) and the records a run
 //! produces ([`RunRecords`], whose categorical fields are typed enums with one lower-case
-//! name each, [`Named`]).
+//! name each, [`Named`]), and the one seeded random generator ([`SplitMix64`]).
 //!
 //! This crate is the bottom of the crate graph: it must not depend on any other crate of the
 //! workspace, nor on I/O, storage or venue formats.
@@ -21,6 +21,7 @@ mod fixed_point;
 mod instrument;
 mod names;
 mod order;
+mod random;
 mod records;
 mod session;
 mod side;
@@ -43,6 +44,7 @@ pub use order::{
     CancelReason, Crossing, ExecutionReport, Fill, FundingPayment, Liquidity, OrderCommand,
     OrderId, OrderKind, OrderRequest, OrderSide, RejectReason, TimeoutAction, Trigger,
 };
+pub use random::SplitMix64;
 pub use records::{
     EntryLiquidity, EquityPoint, ExitLeg, FillRecord, OrderPurpose, OrderRecord, OrderStatus,
     OrderType, PriceBar, RunRecords, TradeRecord,

@@ -21,6 +21,7 @@
 
 use std::collections::BTreeMap;
 
+use auction_trader_types::SplitMix64;
 use serde::Deserialize;
 use yaml_serde::Value;
 
@@ -244,7 +245,7 @@ impl ParameterSpec {
             )),
             Self::IntUniform { min, max } if max >= min => {
                 let span = (max - min) as u64 + 1;
-                Ok(Value::from(min + (random.next() % span) as i64))
+                Ok(Value::from(min + (random.next_u64() % span) as i64))
             }
             Self::Uniform { .. } | Self::LogUniform { .. } | Self::IntUniform { .. } => {
                 Err(sweep_error(format!(
@@ -253,28 +254,9 @@ impl ParameterSpec {
             }
             grid => {
                 let values = grid.grid_values(key)?;
-                Ok(values[(random.next() % values.len() as u64) as usize].clone())
+                Ok(values[(random.next_u64() % values.len() as u64) as usize].clone())
             }
         }
-    }
-}
-
-/// SplitMix64: a small, seeded, platform-independent generator (random search only).
-#[derive(Debug, Clone)]
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1_u64 << 53) as f64
     }
 }
 
@@ -384,7 +366,7 @@ impl Sweep {
                 }
             }
             Some(samples) => {
-                let mut random = SplitMix64(self.seed);
+                let mut random = SplitMix64::new(self.seed);
                 for _ in 0..samples {
                     let combination = specs
                         .iter()

@@ -1,5 +1,5 @@
 //! Helpers shared by the live-session test files: the binary, repository paths, trading
-//! control, a finished run's stdout, execution.db's fills and the seeded kill moments.
+//! control, a finished run's stdout and execution.db's fills.
 
 // Each test file uses its own subset of these.
 #![allow(dead_code)]
@@ -64,21 +64,4 @@ pub fn fills(data_dir: &Path) -> Vec<FillRow> {
         .collect();
     rows.sort();
     rows
-}
-
-/// splitmix64: the test's seeded random moments.
-pub struct SplitMix(pub u64);
-
-impl SplitMix {
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    pub fn fraction(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1_u64 << 53) as f64
-    }
 }

@@ -15,6 +15,7 @@
 
 use std::collections::VecDeque;
 
+use auction_trader_types::SplitMix64;
 use serde::Serialize;
 
 use super::OuHalfLife;
@@ -188,7 +189,7 @@ pub fn rolling_tests(log_prices: &[f64]) -> (Vec<f64>, Vec<f64>) {
 
 /// A Gaussian random walk of `length` points from `start` with step `sigma`.
 pub fn random_walk(start: f64, sigma: f64, length: usize, seed: u64) -> Vec<f64> {
-    let mut generator = SplitMix64(seed);
+    let mut generator = SplitMix64::new(seed);
     let mut spare: Option<f64> = None;
     let mut value = start;
     let mut walk = Vec::with_capacity(length);
@@ -197,7 +198,7 @@ pub fn random_walk(start: f64, sigma: f64, length: usize, seed: u64) -> Vec<f64>
             let shock = match spare.take() {
                 Some(shock) => shock,
                 None => {
-                    let (a, b) = generator.normal_pair();
+                    let (a, b) = normal_pair(&mut generator);
                     spare = Some(b);
                     a
                 }
@@ -209,30 +210,11 @@ pub fn random_walk(start: f64, sigma: f64, length: usize, seed: u64) -> Vec<f64>
     walk
 }
 
-/// SplitMix64 (Steele, Lea and Flood 2014): a tiny, well-mixed, seeded generator.
-#[derive(Debug, Clone)]
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in (0, 1] (never 0, so the logarithm below is finite).
-    fn uniform(&mut self) -> f64 {
-        ((self.next_u64() >> 11) + 1) as f64 / (1u64 << 53) as f64
-    }
-
-    /// Two independent standard normals (Box–Muller).
-    fn normal_pair(&mut self) -> (f64, f64) {
-        let radius = (-2.0 * self.uniform().ln()).sqrt();
-        let angle = 2.0 * std::f64::consts::PI * self.uniform();
-        (radius * angle.cos(), radius * angle.sin())
-    }
+/// Two independent standard normals (Box–Muller).
+fn normal_pair(generator: &mut SplitMix64) -> (f64, f64) {
+    let radius = (-2.0 * generator.unit_nonzero().ln()).sqrt();
+    let angle = 2.0 * std::f64::consts::PI * generator.unit_nonzero();
+    (radius * angle.cos(), radius * angle.sin())
 }
 
 #[cfg(test)]

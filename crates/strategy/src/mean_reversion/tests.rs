@@ -7,7 +7,8 @@
 
 use auction_trader_features::{FeatureSnapshot, OrderFlowSignals, ProfileLevels};
 use auction_trader_types::{
-    Bar, Instrument, InstrumentKey, MarketKind, NANOS_PER_MINUTE, Price, Quantity, Rate, UnixNanos,
+    Bar, Instrument, InstrumentKey, MarketKind, NANOS_PER_MINUTE, Price, Quantity, Rate,
+    SplitMix64, UnixNanos,
 };
 
 use super::config::{ExecutionStyle, MeanReversionConfig};
@@ -34,7 +35,7 @@ struct Harness {
     instrument: Instrument,
     minute: i64,
     position: PositionView,
-    noise: u64,
+    noise: SplitMix64,
     level: f64,
 }
 
@@ -55,7 +56,7 @@ impl Harness {
             instrument,
             minute: 0,
             position: PositionView::default(),
-            noise: 12_345,
+            noise: SplitMix64::new(12_345),
             level: 1000.0,
         }
     }
@@ -63,12 +64,7 @@ impl Harness {
     /// The next AR(1) close: 1000 + 0.9·(x − 1000) + 4·u, u uniform in [−0.5, 0.5) from
     /// SplitMix64 (a plain LCG's consecutive outputs are too correlated for an AR(1) test).
     fn next_close(&mut self) -> f64 {
-        self.noise = self.noise.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.noise;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        let uniform = (z >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+        let uniform = self.noise.unit() - 0.5;
         self.level = 1000.0 + 0.9 * (self.level - 1000.0) + 4.0 * uniform;
         (self.level * 10.0).round() / 10.0
     }

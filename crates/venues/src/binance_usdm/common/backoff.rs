@@ -1,6 +1,8 @@
 //! Exponential reconnect backoff with jitter (SPEC 7: capped at 60 s). The jitter comes from a
 //! seeded SplitMix64 generator: the same seed gives the same delays (no unseeded randomness).
 
+use auction_trader_types::SplitMix64;
+
 use super::super::config::BackoffOptions;
 
 /// The hard cap of any reconnect delay (SPEC 7).
@@ -14,7 +16,7 @@ pub struct Backoff {
     initial_ms: u64,
     max_ms: u64,
     attempt: u32,
-    state: u64,
+    jitter: SplitMix64,
 }
 
 impl Backoff {
@@ -23,7 +25,7 @@ impl Backoff {
             initial_ms: options.initial_ms.max(1),
             max_ms: options.max_ms.clamp(1, CAP_MS),
             attempt: 0,
-            state: options.jitter_seed,
+            jitter: SplitMix64::new(options.jitter_seed),
         }
     }
 
@@ -41,16 +43,7 @@ impl Backoff {
             .saturating_mul(1_u64 << exponent)
             .min(self.max_ms);
         let half = full / 2;
-        half + self.next_random() % (full - half + 1)
-    }
-
-    /// SplitMix64 (Steele, Lea, Flood 2014): one 64-bit state, full period.
-    fn next_random(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        half + self.jitter.next_u64() % (full - half + 1)
     }
 }
 

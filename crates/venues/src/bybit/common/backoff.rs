@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use auction_trader_types::SplitMix64;
+
 /// Exponential backoff parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Backoff {
@@ -28,23 +30,21 @@ impl Backoff {
     }
 }
 
-/// SplitMix64: a tiny, well-mixed, seedable generator (only for jitter).
+/// Seeded jitter of reconnect delays.
 #[derive(Debug, Clone)]
 pub struct Jitter {
-    state: u64,
+    random: SplitMix64,
 }
 
 impl Jitter {
     pub fn new(seed: u64) -> Self {
-        Self { state: seed }
+        Self {
+            random: SplitMix64::new(seed),
+        }
     }
 
     pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.random.next_u64()
     }
 
     /// `delay` scaled into `[delay/2, delay]`.

@@ -1,19 +1,20 @@
-//! A tiny seeded pseudo-random generator (SplitMix64, Steele, Lea & Flood 2014) for the
-//! probabilistic queue and latency models: deterministic across platforms and releases, no
+//! The one seeded pseudo-random generator of the workspace (SplitMix64, Steele, Lea & Flood
+//! 2014): the simulated exchange's queue and latency draws, random grid search, reconnect
+//! jitter, synthetic benchmark series. Deterministic across platforms and releases, no
 //! dependency, never seeded from the clock (STYLE 3).
 
 /// SplitMix64: 64 bits of state, passes BigCrush, trivially seedable from any `u64`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct SplitMix64 {
+pub struct SplitMix64 {
     state: u64,
 }
 
 impl SplitMix64 {
-    pub(crate) const fn new(seed: u64) -> Self {
+    pub const fn new(seed: u64) -> Self {
         Self { state: seed }
     }
 
-    pub(crate) fn next_u64(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut mixed = self.state;
         mixed = (mixed ^ (mixed >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -21,9 +22,21 @@ impl SplitMix64 {
         mixed ^ (mixed >> 31)
     }
 
+    /// Uniform in `[0, 1)` (53 random bits).
+    #[allow(clippy::cast_precision_loss)] // 53-bit integers are exact in f64.
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1_u64 << 53) as f64
+    }
+
+    /// Uniform in `(0, 1]`: never 0 (a logarithm of it is finite).
+    #[allow(clippy::cast_precision_loss)] // 53-bit integers are exact in f64.
+    pub fn unit_nonzero(&mut self) -> f64 {
+        ((self.next_u64() >> 11) + 1) as f64 / (1_u64 << 53) as f64
+    }
+
     /// Uniform integer in `[0, bound)` (Lemire's multiply-high; bias < bound / 2^64);
     /// 0 when `bound` is not positive.
-    pub(crate) fn below(&mut self, bound: i64) -> i64 {
+    pub fn below(&mut self, bound: i64) -> i64 {
         if bound <= 0 {
             return 0;
         }
@@ -34,7 +47,7 @@ impl SplitMix64 {
 
     /// [`SplitMix64::below`] for a wide bound (a queue depth beyond the `i64` range): the
     /// same draw as `below` whenever the bound fits an `i64`.
-    pub(crate) fn below_wide(&mut self, bound: i128) -> i128 {
+    pub fn below_wide(&mut self, bound: i128) -> i128 {
         if let Ok(narrow) = i64::try_from(bound) {
             return i128::from(self.below(narrow));
         }
@@ -48,7 +61,7 @@ impl SplitMix64 {
     }
 
     /// Uniform integer in `[low, high]` (inclusive); `low` when `high <= low`.
-    pub(crate) fn between(&mut self, low: i64, high: i64) -> i64 {
+    pub fn between(&mut self, low: i64, high: i64) -> i64 {
         if high <= low {
             return low;
         }
