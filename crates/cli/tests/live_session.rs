@@ -489,6 +489,24 @@ fn a_warm_up_on_recorded_data_lets_signals_come_from_the_first_minutes() {
         return;
     }
     let scratch = tempfile::tempdir().expect("a temporary directory");
+    // An unreadable warm-up file stops the start with its name, and a later start with a
+    // good one is not held to it.
+    let corrupt = scratch.path().join("corrupt.gz");
+    std::fs::write(&corrupt, b"not gzip").expect("the file writes");
+    let output = binary()
+        .args(["run", "-c"])
+        .arg(repository("configs/bitflyer-auction.yaml"))
+        .args(["--mode", "dry-run", "--data-dir"])
+        .arg(scratch.path().join("warm"))
+        .arg("--replay")
+        .arg(&warmup)
+        .arg("--warmup")
+        .arg(&corrupt)
+        .output()
+        .expect("run runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(stderr.contains("corrupt.gz"), "{stderr}");
     let (cold, _) = first_signal(&scratch.path().join("cold"), None);
     let (warm, stderr) = first_signal(&scratch.path().join("warm"), Some(&warmup));
     assert!(

@@ -302,9 +302,11 @@ impl Session {
     }
 }
 
-/// The warm-up files of `generation`: fixed in execution.db at its first start (`fresh`),
-/// so a restart replays the same warm-up before the journal; a different `--warmup` later
-/// in the generation is refused with a warning.
+/// The warm-up files of `generation` (SPEC 7: recorded data may warm the engine up). Once
+/// the generation has a journal they are fixed (execution.db meta): every restart replays
+/// the same warm-up before the journal, and a different `--warmup` is ignored with a
+/// warning. Before that (`fresh`, e.g. a start whose warm-up file was unreadable) the
+/// files asked for now replace them.
 fn warmup_files(
     log: &ExecutionLog,
     generation: u32,
@@ -312,46 +314,29 @@ fn warmup_files(
     options: &mut SessionOptions,
 ) -> Result<Vec<PathBuf>, LiveError> {
     let key = format!("warmup_g{generation}");
-    let recorded: Option<Vec<PathBuf>> = match log.meta(&key)? {
-        Some(text) => Some(
-            serde_json::from_str(&text)
-                .map_err(|error| LiveError::Data(format!("execution.db meta {key}: {error}")))?,
-        ),
-        None => None,
-    };
     let asked = std::mem::take(&mut options.warmup);
-    match recorded {
-        Some(files) => {
-            if !asked.is_empty() && asked != files {
-                (options.log)(
-                    "warning: --warmup ignored: this generation warms up from the files of its \
-                     first start (a restart must replay the same events)",
-                );
-            }
-            Ok(files)
+    if fresh {
+        let mut files = Vec::with_capacity(asked.len());
+        for path in asked {
+            files.push(std::fs::canonicalize(&path).map_err(|cause| LiveError::io(&path, cause))?);
         }
-        None if fresh && !asked.is_empty() => {
-            let mut files = Vec::with_capacity(asked.len());
-            for path in asked {
-                files.push(
-                    std::fs::canonicalize(&path).map_err(|cause| LiveError::io(&path, cause))?,
-                );
-            }
-            let text = serde_json::to_string(&files)
-                .map_err(|error| LiveError::Data(error.to_string()))?;
-            log.set_meta(&key, &text)?;
-            Ok(files)
-        }
-        None => {
-            if !asked.is_empty() {
-                (options.log)(
-                    "warning: --warmup ignored: this generation started without a warm-up \
-                     (a restart must replay the same events)",
-                );
-            }
-            Ok(Vec::new())
-        }
+        let text =
+            serde_json::to_string(&files).map_err(|error| LiveError::Data(error.to_string()))?;
+        log.set_meta(&key, &text)?;
+        return Ok(files);
     }
+    let recorded: Vec<PathBuf> = match log.meta(&key)? {
+        Some(text) => serde_json::from_str(&text)
+            .map_err(|error| LiveError::Data(format!("execution.db meta {key}: {error}")))?,
+        None => Vec::new(),
+    };
+    if !asked.is_empty() && asked != recorded {
+        (options.log)(
+            "warning: --warmup ignored: this generation warms up as at its first start (a \
+             restart must replay the same events)",
+        );
+    }
+    Ok(recorded)
 }
 
 /// Writes the effective configuration (SPEC 9: stored with every session; no secrets can be

@@ -10,10 +10,12 @@ pub struct SplitMix64 {
 }
 
 impl SplitMix64 {
+    #[inline]
     pub const fn new(seed: u64) -> Self {
         Self { state: seed }
     }
 
+    #[inline]
     pub fn next_u64(&mut self) -> u64 {
         self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut mixed = self.state;
@@ -36,6 +38,7 @@ impl SplitMix64 {
 
     /// Uniform integer in `[0, bound)` (Lemire's multiply-high; bias < bound / 2^64);
     /// 0 when `bound` is not positive.
+    #[inline]
     pub fn below(&mut self, bound: i64) -> i64 {
         if bound <= 0 {
             return 0;
