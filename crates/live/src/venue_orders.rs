@@ -95,11 +95,6 @@ impl VenueOrders {
             .collect()
     }
 
-    /// Whether the order is known and complete.
-    pub fn is_done(&self, order_id: OrderId) -> bool {
-        self.orders.get(&order_id).is_some_and(|order| order.done)
-    }
-
     /// The reports the engine is missing about `order_id` given the venue's record of it
     /// (`None`: the venue never received it), stamped `now` where the venue gives no time.
     /// Nothing is taken here: the reports go through [`VenueOrders::admit`] when delivered.
@@ -217,7 +212,7 @@ mod tests {
         let last = ExecutionReport::Filled(fill(1, 7, "0.006", "0"));
         assert!(orders.admit(&last));
         assert!(!orders.admit(&last));
-        assert!(orders.is_done(OrderId(1)));
+        assert!(!orders.unfinished().contains(&OrderId(1)));
         // A cancel answer after the last fill changes nothing.
         assert!(!orders.admit(&ExecutionReport::Canceled {
             order_id: OrderId(1),

@@ -35,10 +35,6 @@ impl ClientIds {
         })
     }
 
-    pub fn prefix(&self) -> &str {
-        &self.prefix
-    }
-
     pub fn link(&self, id: OrderId) -> String {
         format!("{}{}", self.prefix, id.0)
     }

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use auction_trader_types::{AggressorSide, Liquidation, MarketEvent, Price, Quantity, UnixNanos};
 use serde::Deserialize;
 
-use super::{Channel, Decoded, Typed, TypedError, millis, symbol_of};
+use super::{Channel, Decoded, Typed, TypedError, millis, push_all, symbol_of};
 use crate::validity::check_event;
 
 /// The v5 topic prefix.
@@ -52,16 +52,9 @@ pub(crate) fn decode<'a>(
     let sent = message.ts.map(millis).transpose()?;
     let first_symbol = message.data.first().and_then(|print| print.s.clone());
     let symbol = symbol_of(first_symbol, &topic, "liquidation message without symbol")?;
-    let start = out.len();
-    for print in &message.data {
-        match liquidation(print, sent, ts_recv) {
-            Ok(event) => out.push(event),
-            Err(reason) => {
-                out.truncate(start);
-                return Err(TypedError::Invalid(reason));
-            }
-        }
-    }
+    push_all(&message.data, out, |print| {
+        liquidation(print, sent, ts_recv)
+    })?;
     Ok(Some(Decoded::Market {
         channel: Channel::Liquidation,
         symbol,

@@ -294,6 +294,26 @@ pub(crate) fn millis(value: i64) -> Result<UnixNanos, String> {
         .ok_or_else(|| format!("timestamp {value} out of range"))
 }
 
+/// Every item of a message as an event, or none: an invalid item drops the message's
+/// events already pushed and is the message's error.
+pub(crate) fn push_all<T>(
+    items: &[T],
+    out: &mut Vec<MarketEvent>,
+    event: impl Fn(&T) -> Result<MarketEvent, String>,
+) -> Result<(), TypedError> {
+    let start = out.len();
+    for item in items {
+        match event(item) {
+            Ok(decoded) => out.push(decoded),
+            Err(reason) => {
+                out.truncate(start);
+                return Err(TypedError::Invalid(reason));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The symbol: the one in the data when given, else the topic's last part; `missing` is
 /// the error when neither has one.
 pub(crate) fn symbol_of<'a>(

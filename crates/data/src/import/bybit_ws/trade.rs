@@ -11,7 +11,7 @@ use auction_trader_types::{
 };
 use serde::Deserialize;
 
-use super::{Channel, Decoded, Typed, TypedError, millis, symbol_of};
+use super::{Channel, Decoded, Typed, TypedError, millis, push_all, symbol_of};
 use crate::validity::check_event;
 
 /// The v5 topic prefix.
@@ -59,16 +59,7 @@ pub(crate) fn decode<'a>(
     let sent = message.ts.map(millis).transpose()?;
     let first_symbol = message.data.first().and_then(|print| print.s.clone());
     let symbol = symbol_of(first_symbol, &topic, "trade message without symbol")?;
-    let start = out.len();
-    for print in &message.data {
-        match trade(print, sent, ts_recv) {
-            Ok(event) => out.push(event),
-            Err(reason) => {
-                out.truncate(start);
-                return Err(TypedError::Invalid(reason));
-            }
-        }
-    }
+    push_all(&message.data, out, |print| trade(print, sent, ts_recv))?;
     Ok(Some(Decoded::Market {
         channel: Channel::Trade,
         symbol,
