@@ -35,6 +35,6 @@ pub use run_config::{
 };
 pub use run_dir::{write_file, write_run, write_tables_and_report};
 pub use runner::{
-    BacktestResult, build_engine, build_strategy, feature_engine, initial_equity,
+    BacktestResult, EngineRun, build_engine, build_strategy, feature_engine, initial_equity,
     resolve_instrument, run_backtest, run_backtest_with_features,
 };

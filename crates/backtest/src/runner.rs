@@ -191,11 +191,6 @@ pub fn run_backtest_with_features<E: std::fmt::Display>(
     events: impl IntoIterator<Item = Result<MarketEvent, E>>,
     progress: &mut dyn FnMut(UnixNanos, u64),
 ) -> Result<BacktestResult, BacktestError> {
-    if config.strategy.kind == StrategyKind::SmaCross {
-        return Err(BacktestError::Config(
-            "strategy.kind sma_cross is a bar loop: it has no feature engine to replace".to_owned(),
-        ));
-    }
     run_engine(config, instrument, features, events, progress)
 }
 
@@ -206,46 +201,105 @@ fn run_engine<E: std::fmt::Display>(
     events: impl IntoIterator<Item = Result<MarketEvent, E>>,
     progress: &mut dyn FnMut(UnixNanos, u64),
 ) -> Result<BacktestResult, BacktestError> {
-    let strategy = build_strategy(config)?;
-    let mut recorder = RunCollector::new(
-        config.run.name.clone(),
-        instrument.key.symbol.to_string(),
-        initial_equity(config)?,
-    );
-    recorder.records.valuation = instrument.valuation();
-    let mut engine = build_engine_with(config, instrument, features, strategy, recorder)?;
-    let mut first_event = None;
-    let mut last_event: Option<UnixNanos> = None;
-    let mut count: u64 = 0;
+    let mut run = EngineRun::new(config, instrument, features)?;
     for event in events {
         let event = event.map_err(|error| BacktestError::Data(error.to_string()))?;
+        run.on_event(&event)?;
+        if run.events().is_multiple_of(65_536) {
+            progress(event.ts_recv(), run.events());
+        }
+    }
+    progress(run.last_event.unwrap_or_default(), run.events());
+    Ok(run.finish())
+}
+
+/// One engine run fed an event at a time: what [`run_backtest`] loops over, and what a grid
+/// steps in lock-step with the other combinations of a batch (each chunk of the shared
+/// events is read from memory once for all of them).
+pub struct EngineRun {
+    engine: Engine<Box<dyn Strategy>, SimulatedExchange, RunCollector>,
+    first_event: Option<UnixNanos>,
+    last_event: Option<UnixNanos>,
+    events: u64,
+}
+
+impl std::fmt::Debug for EngineRun {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_struct("EngineRun")
+            .field("events", &self.events)
+            .field("first_event", &self.first_event)
+            .field("last_event", &self.last_event)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EngineRun {
+    /// A run of the configured engine strategy with its minute snapshots from `features`
+    /// (the feature engine, or a recording of it over the same events).
+    pub fn new(
+        config: &BacktestConfig,
+        instrument: Instrument,
+        features: FeatureFeed,
+    ) -> Result<Self, BacktestError> {
+        if config.strategy.kind == StrategyKind::SmaCross {
+            return Err(BacktestError::Config(
+                "strategy.kind sma_cross is a bar loop: it has no feature engine to replace"
+                    .to_owned(),
+            ));
+        }
+        let strategy = build_strategy(config)?;
+        let mut recorder = RunCollector::new(
+            config.run.name.clone(),
+            instrument.key.symbol.to_string(),
+            initial_equity(config)?,
+        );
+        recorder.records.valuation = instrument.valuation();
+        let engine = build_engine_with(config, instrument, features, strategy, recorder)?;
+        Ok(Self {
+            engine,
+            first_event: None,
+            last_event: None,
+            events: 0,
+        })
+    }
+
+    /// The next event (`ts_recv` order, else an error).
+    #[inline]
+    pub fn on_event(&mut self, event: &MarketEvent) -> Result<(), BacktestError> {
         let ts = event.ts_recv();
-        if let Some(last) = last_event
+        if let Some(last) = self.last_event
             && ts < last
         {
             return Err(BacktestError::Data(format!(
                 "events out of time order: {ts} after {last} (replay must be merged by ts_recv)"
             )));
         }
-        first_event.get_or_insert(ts);
-        last_event = Some(ts);
-        engine.on_event(&event);
-        count += 1;
-        if count.is_multiple_of(65_536) {
-            progress(ts, count);
+        self.first_event.get_or_insert(ts);
+        self.last_event = Some(ts);
+        self.engine.on_event(event);
+        self.events += 1;
+        Ok(())
+    }
+
+    /// Events taken so far.
+    pub fn events(&self) -> u64 {
+        self.events
+    }
+
+    /// Ends the run (an end-of-data exit gets five seconds to reach the exchange and fill)
+    /// and computes its metrics.
+    pub fn finish(self) -> BacktestResult {
+        let (collector, counters, final_account) = self.engine.finish(NANOS_PER_SECOND * 5);
+        let metrics = compute_metrics(&collector.records);
+        BacktestResult {
+            records: collector.records,
+            signals: collector.signals,
+            metrics,
+            counters,
+            final_account,
+            first_event: self.first_event,
+            last_event: self.last_event,
         }
     }
-    progress(last_event.unwrap_or_default(), count);
-    // Let an end-of-data exit reach the exchange and fill.
-    let (collector, counters, final_account) = engine.finish(NANOS_PER_SECOND * 5);
-    let metrics = compute_metrics(&collector.records);
-    Ok(BacktestResult {
-        records: collector.records,
-        signals: collector.signals,
-        metrics,
-        counters,
-        final_account,
-        first_event,
-        last_event,
-    })
 }

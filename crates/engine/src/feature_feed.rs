@@ -39,7 +39,33 @@ enum Source {
     Replay {
         recording: Arc<FeatureRecording>,
         next: usize,
+        /// Call and close time of the snapshot at `next` (kept here so that the check made
+        /// twice per event does not read the shared recording).
+        due: Due,
     },
+}
+
+/// When the next recorded snapshot is handed over: at a call at or after `call` whose time
+/// is at or after `ts`.
+#[derive(Debug, Clone, Copy)]
+struct Due {
+    call: u64,
+    ts: UnixNanos,
+}
+
+impl Due {
+    fn of(recording: &FeatureRecording, next: usize) -> Self {
+        recording.snapshots.get(next).map_or(
+            Self {
+                call: u64::MAX,
+                ts: UnixNanos(i64::MAX),
+            },
+            |recorded| Self {
+                call: recorded.call,
+                ts: recorded.snapshot.ts,
+            },
+        )
+    }
 }
 
 /// A snapshot and the call that produced it: twice the index of the event being handled,
@@ -149,9 +175,14 @@ impl FeatureFeed {
     /// `None` when the recording was made with another feature configuration or tick size.
     /// The events must be the ones recorded, in the same order.
     pub fn replay(recording: Arc<FeatureRecording>, engine: &FeatureEngine) -> Option<Self> {
-        recording
-            .is_of(engine)
-            .then(|| Self::with_source(Source::Replay { recording, next: 0 }))
+        recording.is_of(engine).then(|| {
+            let due = Due::of(&recording, 0);
+            Self::with_source(Source::Replay {
+                recording,
+                next: 0,
+                due,
+            })
+        })
     }
 
     /// What a recording feed recorded (`None` for the other feeds).
@@ -208,12 +239,16 @@ impl FeatureFeed {
                     out: snapshots,
                 },
             ),
-            Source::Replay { recording, next } => {
+            Source::Replay {
+                recording,
+                next,
+                due,
+            } => {
                 debug_assert!(
                     self.events < recording.events,
                     "replayed past the recording"
                 );
-                replay_call(recording, next, call, event.ts_recv(), sink);
+                replay_call(recording, next, due, call, event.ts_recv(), sink);
             }
         }
         self.events += 1;
@@ -236,7 +271,11 @@ impl FeatureFeed {
                     out: snapshots,
                 },
             ),
-            Source::Replay { recording, next } => replay_call(recording, next, call, now, sink),
+            Source::Replay {
+                recording,
+                next,
+                due,
+            } => replay_call(recording, next, due, call, now, sink),
         }
     }
 }
@@ -249,16 +288,18 @@ impl FeatureFeed {
 fn replay_call(
     recording: &FeatureRecording,
     next: &mut usize,
+    due: &mut Due,
     call: u64,
     now: UnixNanos,
     sink: &mut impl FeatureSink,
 ) {
-    while let Some(recorded) = recording.snapshots.get(*next) {
-        if recorded.call > call || recorded.snapshot.ts > now {
+    while due.call <= call && due.ts <= now {
+        let Some(recorded) = recording.snapshots.get(*next) else {
             break;
-        }
+        };
         sink.on_snapshot(&recorded.snapshot);
         *next += 1;
+        *due = Due::of(recording, *next);
     }
 }
 

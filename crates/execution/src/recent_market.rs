@@ -17,45 +17,30 @@
 //! deviation of `y` × √60; λ = the least-squares slope of `y` on `x` (bps per million), none
 //! while `x` does not vary. No state before `min_samples` seconds or without any volume.
 //!
-//! Cost: a comparison per quote, a comparison and three additions per trade; a closed second
-//! updates running sums (recomputed from the window once per window length, so rounding does
-//! not accumulate).
+//! Cost: a comparison per quote, a comparison and a few additions per trade; a closed second
+//! keeps its totals and mids only when something happened in it (seconds are mostly quiet
+//! in a window of 1,800), and the window's sums are computed when an estimate is asked for
+//! (a taker order beyond the touch), which is rare next to the seconds that pass.
 
 use std::collections::VecDeque;
 
-use auction_trader_types::{AggressorSide, ContractType, NANOS_PER_SECOND, Trade, UnixNanos};
+use auction_trader_types::{
+    AggressorSide, ContractType, FIXED_SCALE, NANOS_PER_SECOND, Trade, UnixNanos,
+};
 
-/// One second of the window.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-struct Sample {
+/// One second in which something happened (a trade, or a mid that moved); every other
+/// second of the window is a sample with nothing traded and an unchanged mid.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct ActiveSecond {
+    /// Which sample it is (samples are numbered from 0 in time order).
+    number: u64,
     /// Signed traded quote notional, millions.
     flow: f64,
-    /// Mid log return, bps.
-    ret: f64,
     /// Traded quote notional.
     notional: f64,
-}
-
-/// Running sums over the window's samples.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-struct Sums {
-    x: f64,
-    y: f64,
-    xx: f64,
-    xy: f64,
-    yy: f64,
-    n: f64,
-}
-
-impl Sums {
-    fn add(&mut self, sample: Sample, sign: f64) {
-        self.x += sign * sample.flow;
-        self.y += sign * sample.ret;
-        self.xx += sign * sample.flow * sample.flow;
-        self.xy += sign * sample.flow * sample.ret;
-        self.yy += sign * sample.ret * sample.ret;
-        self.n += sign * sample.notional;
-    }
+    /// The mids at the start and the end of the second (> 0).
+    start_mid: f64,
+    end_mid: f64,
 }
 
 /// What the window says about the market (the cost model's inputs it can supply).
@@ -70,18 +55,20 @@ pub(crate) struct RecentEstimate {
 pub(crate) struct RecentMarket {
     window: usize,
     min_samples: usize,
-    samples: VecDeque<Sample>,
-    sums: Sums,
-    /// Samples pushed since the sums were last recomputed from the window.
-    since_recompute: usize,
+    /// The active seconds among the last `window` samples, oldest first.
+    active: VecDeque<ActiveSecond>,
+    /// Samples taken so far (active or quiet).
+    taken: u64,
     /// End (exclusive, ns) of the second being accumulated; `i64::MIN` before any event.
     second_end: i64,
-    flow: f64,
-    notional: f64,
+    /// Signed and unsigned traded notional of the current second in raw units (linear:
+    /// raw price × raw size; inverse: raw size), scaled once when the second closes.
+    raw_flow: f64,
+    raw_notional: f64,
     /// The mid at the start of the current second.
     start_mid: Option<f64>,
-    /// Quote notional of one unit at price 1 (linear) or of one contract (inverse).
-    multiplier: f64,
+    /// Quote notional of one raw unit (see `raw_notional`).
+    notional_per_raw: f64,
     inverse: bool,
 }
 
@@ -97,14 +84,17 @@ impl RecentMarket {
         Self {
             window,
             min_samples: min_samples.clamp(2, window),
-            samples: VecDeque::with_capacity(window),
-            sums: Sums::default(),
-            since_recompute: 0,
+            active: VecDeque::new(),
+            taken: 0,
             second_end: i64::MIN,
-            flow: 0.0,
-            notional: 0.0,
+            raw_flow: 0.0,
+            raw_notional: 0.0,
             start_mid: None,
-            multiplier,
+            notional_per_raw: if contract_type == ContractType::Inverse {
+                multiplier / FIXED_SCALE as f64
+            } else {
+                multiplier / (FIXED_SCALE as f64 * FIXED_SCALE as f64)
+            },
             inverse: contract_type == ContractType::Inverse,
         }
     }
@@ -119,16 +109,17 @@ impl RecentMarket {
     /// Adds a trade to the current second (after closing the earlier ones).
     #[inline]
     pub fn on_trade(&mut self, trade: &Trade) {
-        let size = trade.size.as_f64();
+        // Raw units: no division per trade (the scale is applied once per second).
+        let size = trade.size.raw_f64();
         let notional = if self.inverse {
-            size * self.multiplier
+            size
         } else {
-            trade.price.as_f64() * size * self.multiplier
+            trade.price.raw_f64() * size
         };
-        self.notional += notional;
-        self.flow += match trade.aggressor {
-            AggressorSide::Buy => notional / 1e6,
-            AggressorSide::Sell => -notional / 1e6,
+        self.raw_notional += notional;
+        self.raw_flow += match trade.aggressor {
+            AggressorSide::Buy => notional,
+            AggressorSide::Sell => -notional,
             AggressorSide::Unknown => 0.0,
         };
     }
@@ -143,58 +134,64 @@ impl RecentMarket {
             && start > 0.0
             && end > 0.0
         {
-            self.push(Sample {
-                flow: self.flow,
-                ret: 1e4 * (end / start).ln(),
-                notional: self.notional,
-            });
+            if self.raw_notional != 0.0 || end != start {
+                self.active.push_back(ActiveSecond {
+                    number: self.taken,
+                    flow: self.raw_flow * self.notional_per_raw / 1e6,
+                    notional: self.raw_notional * self.notional_per_raw,
+                    start_mid: start,
+                    end_mid: end,
+                });
+            }
             // Whole seconds without an event: nothing traded, the mid unchanged.
             let skipped = second.saturating_sub(self.second_end.div_euclid(NANOS_PER_SECOND));
-            let skipped = usize::try_from(skipped).unwrap_or(0).min(self.window);
-            for _ in 0..skipped {
-                self.push(Sample::default());
+            let skipped = u64::try_from(skipped).unwrap_or(0).min(self.window as u64);
+            self.taken += 1 + skipped;
+            let oldest = self.taken.saturating_sub(self.window as u64);
+            while self
+                .active
+                .front()
+                .is_some_and(|first| first.number < oldest)
+            {
+                self.active.pop_front();
             }
         }
-        self.flow = 0.0;
-        self.notional = 0.0;
+        self.raw_flow = 0.0;
+        self.raw_notional = 0.0;
         self.start_mid = end_mid.or(self.start_mid);
         self.second_end = second.saturating_add(1).saturating_mul(NANOS_PER_SECOND);
     }
 
-    fn push(&mut self, sample: Sample) {
-        if self.samples.len() == self.window
-            && let Some(old) = self.samples.pop_front()
-        {
-            self.sums.add(old, -1.0);
-        }
-        self.samples.push_back(sample);
-        self.sums.add(sample, 1.0);
-        self.since_recompute += 1;
-        if self.since_recompute >= self.window {
-            self.since_recompute = 0;
-            let mut sums = Sums::default();
-            for &sample in &self.samples {
-                sums.add(sample, 1.0);
-            }
-            self.sums = sums;
-        }
-    }
-
     /// The estimate from the closed seconds of the window (see the module doc).
     pub fn estimate(&self) -> Option<RecentEstimate> {
-        let count = self.samples.len();
-        if count < self.min_samples || self.sums.n <= 0.0 {
+        let count = usize::try_from(self.taken)
+            .unwrap_or(usize::MAX)
+            .min(self.window);
+        if count < self.min_samples {
+            return None;
+        }
+        // Quiet seconds add nothing to the sums: only the count sees them.
+        let (mut x, mut y, mut xx, mut xy, mut yy, mut n) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+        for second in &self.active {
+            let ret = 1e4 * (second.end_mid / second.start_mid).ln();
+            x += second.flow;
+            y += ret;
+            xx += second.flow * second.flow;
+            xy += second.flow * ret;
+            yy += ret * ret;
+            n += second.notional;
+        }
+        if n <= 0.0 {
             return None;
         }
         let len = count as f64;
-        let sums = self.sums;
-        let syy = (sums.yy - sums.y * sums.y / len).max(0.0);
-        let sxx = sums.xx - sums.x * sums.x / len;
-        let sxy = sums.xy - sums.x * sums.y / len;
-        let lambda = (sxx > 1e-12 * sums.xx.max(1e-300)).then(|| sxy / sxx);
+        let syy = (yy - y * y / len).max(0.0);
+        let sxx = xx - x * x / len;
+        let sxy = xy - x * y / len;
+        let lambda = (sxx > 1e-12 * xx.max(1e-300)).then(|| sxy / sxx);
         Some(RecentEstimate {
             volatility_bps_per_minute: (syy / (len - 1.0)).sqrt() * 60_f64.sqrt(),
-            volume_per_minute: sums.n / len * 60.0,
+            volume_per_minute: n / len * 60.0,
             kyle_lambda_bps_per_million: lambda.filter(|value| value.is_finite()),
         })
     }
@@ -314,5 +311,94 @@ mod tests {
         roll(&mut market, UnixNanos(2_000_000_000), Some(60_000.0));
         // 3 contracts × 100 USD = 300 in second 0, nothing in second 1: 150 a second.
         close(market.estimate().unwrap().volume_per_minute, 9_000.0);
+    }
+
+    /// The window's samples written out one by one (every second, quiet or not), the way the
+    /// module doc defines them.
+    fn reference_estimate(samples: &[(f64, f64, f64)], window: usize) -> Option<(f64, f64)> {
+        let last = &samples[samples.len().saturating_sub(window)..];
+        let len = last.len() as f64;
+        let n: f64 = last.iter().map(|s| s.2).sum();
+        if last.len() < 2 || n <= 0.0 {
+            return None;
+        }
+        let mean_y = last.iter().map(|s| s.1).sum::<f64>() / len;
+        let syy: f64 = last.iter().map(|s| (s.1 - mean_y).powi(2)).sum();
+        Some(((syy / (len - 1.0)).sqrt() * 60_f64.sqrt(), n / len * 60.0))
+    }
+
+    #[test]
+    fn quiet_seconds_kept_implicitly_give_the_written_out_window() {
+        // Seeded random trading with long quiet gaps, against the window written out.
+        let mut random = auction_trader_types::SplitMix64::new(7);
+        for window in [2_usize, 5, 30] {
+            let mut market = RecentMarket::new(window, 2, ContractType::Linear, 1.0);
+            let mut samples: Vec<(f64, f64, f64)> = Vec::new();
+            let mut mid = 100.0_f64;
+            let mut second = 0_i64;
+            roll(&mut market, UnixNanos(0), Some(mid));
+            for _ in 0..2_000 {
+                let start = mid;
+                let (mut flow, mut notional) = (0.0, 0.0);
+                if random.next_u64().is_multiple_of(3) {
+                    let size = (random.next_u64() % 5 + 1) as f64;
+                    let buy = random.next_u64().is_multiple_of(2);
+                    let price = format!("{mid:.0}");
+                    let aggressor = if buy {
+                        AggressorSide::Buy
+                    } else {
+                        AggressorSide::Sell
+                    };
+                    market.on_trade(&trade(
+                        second * 1_000 + 10,
+                        &price,
+                        &size.to_string(),
+                        aggressor,
+                    ));
+                    let value: f64 = price.parse::<f64>().unwrap() * size;
+                    notional = value;
+                    flow = if buy { value / 1e6 } else { -value / 1e6 };
+                }
+                if random.next_u64().is_multiple_of(4) {
+                    mid += if random.next_u64().is_multiple_of(2) {
+                        1.0
+                    } else {
+                        -1.0
+                    };
+                }
+                let ret = 1e4 * (mid / start).ln();
+                samples.push((flow, ret, notional));
+                // Sometimes several quiet seconds follow.
+                let quiet = if random.next_u64().is_multiple_of(5) {
+                    random.next_u64() % 40
+                } else {
+                    0
+                };
+                samples.extend((0..quiet).map(|_| (0.0, 0.0, 0.0)));
+                second += 1 + quiet as i64;
+                roll(
+                    &mut market,
+                    UnixNanos(second * NANOS_PER_SECOND + 20),
+                    Some(mid),
+                );
+                let expected = reference_estimate(&samples, window);
+                let actual = market.estimate();
+                match (expected, actual) {
+                    (None, None) => {}
+                    (Some((volatility, volume)), Some(estimate)) => {
+                        assert!(
+                            (estimate.volume_per_minute - volume).abs() < 1e-9 * volume.max(1.0)
+                        );
+                        assert!(
+                            (estimate.volatility_bps_per_minute - volatility).abs()
+                                < 1e-6 * volatility.max(1.0),
+                            "{} vs {volatility}",
+                            estimate.volatility_bps_per_minute
+                        );
+                    }
+                    (expected, actual) => panic!("window {window}: {expected:?} vs {actual:?}"),
+                }
+            }
+        }
     }
 }

@@ -8,9 +8,9 @@
 //! size), and each group's feature stream is recorded once, by the first worker that needs
 //! it, then replayed by every combination of the group through the same engine loop (see
 //! `auction_trader_engine::feature_feed`). A combination alone in its group runs its own
-//! feature engine.
+//! feature engine. A worker takes a batch of combinations and steps their engines in
+//! lock-step over chunks of the events, so the events stream from memory once per batch.
 
-use std::convert::Infallible;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
@@ -29,7 +29,7 @@ use crate::manifest::run_manifest;
 use crate::run_config::{
     RunObserver, Silent, configured_instrument, decode_run_data, import_missing, open_store,
 };
-use crate::runner::{feature_engine, run_backtest, run_backtest_with_features};
+use crate::runner::{EngineRun, feature_engine};
 use crate::sma_cross::{BarSeries, EquityDetail, sma_cross_result};
 
 /// How a grid runs.
@@ -261,27 +261,83 @@ pub fn plan_grid(
     })
 }
 
-fn run_combination(
+/// Events stepped through every run of a batch before the next chunk: small enough to stay
+/// in the core's cache while each run of the batch reads it (32 kB of events).
+const LOCKSTEP_CHUNK: usize = 256;
+
+/// At most this many engine runs step together (each holds its own engine and records).
+const MAX_BATCH: usize = 16;
+
+/// Runs the combinations `indices` of the plan: bar loops one by one, engine runs in
+/// lock-step over the shared events, so that each chunk of the events comes from memory once
+/// per batch rather than once per combination. Every run sees exactly the events it would
+/// see alone (in order, whole), so its result does not depend on its batch.
+fn run_batch(
+    indices: &[usize],
+    plan: &GridPlan,
+    shared: &SharedData,
+) -> Vec<(usize, Result<Metrics, BacktestError>)> {
+    let mut results = Vec::with_capacity(indices.len());
+    let mut runs = Vec::with_capacity(indices.len());
+    for &index in indices {
+        match start_combination(index, &plan.configs[index], shared) {
+            Ok(Started::Finished(metrics)) => results.push((index, Ok(*metrics))),
+            Ok(Started::Engine(run)) => runs.push((index, Ok(run))),
+            Err(error) => results.push((index, Err(error))),
+        }
+    }
+    for chunk in shared.events.chunks(LOCKSTEP_CHUNK) {
+        for (_, run) in &mut runs {
+            if let Ok(engine_run) = run {
+                for event in chunk {
+                    if let Err(error) = engine_run.on_event(event) {
+                        *run = Err(error);
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    for (index, run) in runs {
+        results.push((index, run.map(|run| run.finish().metrics)));
+    }
+    results
+}
+
+/// A combination set up to run.
+enum Started {
+    /// A bar loop, already run.
+    Finished(Box<Metrics>),
+    /// An engine run waiting for the events.
+    Engine(Box<EngineRun>),
+}
+
+fn start_combination(
     index: usize,
     config: &BacktestConfig,
     shared: &SharedData,
-) -> Result<Metrics, BacktestError> {
+) -> Result<Started, BacktestError> {
     let instrument = configured_instrument(config, &mut Silent)?;
     if config.strategy.kind == StrategyKind::SmaCross {
-        return Ok(
-            sma_cross_result(config, &instrument, &shared.bars, EquityDetail::Changes)?.metrics,
-        );
+        let result = sma_cross_result(config, &instrument, &shared.bars, EquityDetail::Changes)?;
+        return Ok(Started::Finished(Box::new(result.metrics)));
     }
-    let events = shared
-        .events
-        .iter()
-        .map(|event| Ok::<_, Infallible>(*event));
     let own = feature_engine(config, &instrument)?;
-    let result = match shared.features.feed(index, &own, &shared.events)? {
-        Some(feed) => run_backtest_with_features(config, instrument, feed, events, &mut |_, _| {})?,
-        None => run_backtest(config, instrument, events, &mut |_, _| {})?,
+    let features = match shared.features.feed(index, &own, &shared.events)? {
+        Some(feed) => feed,
+        None => own.into(),
     };
-    Ok(result.metrics)
+    Ok(Started::Engine(Box::new(EngineRun::new(
+        config, instrument, features,
+    )?)))
+}
+
+/// How many combinations a worker takes at once: batches of at most [`MAX_BATCH`], as many
+/// per worker as keeps the workers evenly loaded (a multiple of the worker count).
+fn batch_size(remaining: usize, workers: usize) -> usize {
+    let workers = workers.max(1);
+    let rounds = remaining.div_ceil(workers * MAX_BATCH).max(1);
+    remaining.div_ceil(workers * rounds).max(1)
 }
 
 /// Runs (or resumes) a grid into the database at `db_path`.
@@ -353,6 +409,7 @@ pub fn run_grid(
         summary.shared_feature_sets,
         options.workers.max(1)
     ))?;
+    let batch = batch_size(remaining.len(), options.workers);
     let next = AtomicUsize::new(0);
     let cancel = AtomicBool::new(false);
     let mut first_error: Option<(usize, BacktestError)> = None;
@@ -367,13 +424,18 @@ pub fn run_grid(
                     if cancel.load(Ordering::Relaxed) {
                         break;
                     }
-                    let slot = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&index) = remaining.get(slot) else {
+                    let start = next.fetch_add(batch, Ordering::Relaxed);
+                    let Some(indices) = remaining.get(start..(start + batch).min(remaining.len()))
+                    else {
                         break;
                     };
-                    let result = run_combination(index, &plan.configs[index], shared);
-                    if sender.send((index, result)).is_err() {
+                    if indices.is_empty() {
                         break;
+                    }
+                    for result in run_batch(indices, plan, shared) {
+                        if sender.send(result).is_err() {
+                            return;
+                        }
                     }
                 }
             });
