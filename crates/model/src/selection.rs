@@ -3,7 +3,8 @@
 //! 2. correlation filter: of two features with |Pearson r| > 0.95 (pairwise-complete rows)
 //!    keep the earlier in matrix order;
 //! 3. Boruta-style shadow features (Kursa & Rudnicki 2010): each round every feature gets a
-//!    shadow copy with its rows shuffled (seeded), a GBDT is trained on features + shadows, and
+//!    shadow copy, circularly shifted in time by a seeded offset (a time-series null that
+//!    keeps serial correlation; Boruta's row shuffle does not), a GBDT is trained on features + shadows, and
 //!    a feature scores a hit when its gain importance beats the best shadow's. Features with
 //!    hits in more than half of the rounds are confirmed; the selection is the confirmed
 //!    features by mean importance, capped at `max_features`, and — when fewer than
@@ -194,13 +195,14 @@ pub fn shadow_select(
         let mut round_columns: Vec<Vec<f64>> =
             candidates.iter().map(|&i| columns[i].clone()).collect();
         for &index in candidates {
-            // Fisher–Yates shuffle of the rows: the shadow keeps the distribution, loses
-            // every link to the label.
-            let mut shadow = columns[index].clone();
-            for i in (1..rows).rev() {
-                let j = random.below(i as i64 + 1) as usize;
-                shadow.swap(i, j);
-            }
+            // A circular shift by 10–90% of the rows: the shadow keeps the feature's
+            // distribution AND its serial correlation (regimes, slow drifts) and loses its
+            // alignment with the label. A row shuffle would destroy the serial structure, and
+            // with overlapping forward-return labels real features could then beat their
+            // shadows in sample by memorising regimes alone.
+            let column = &columns[index];
+            let offset = rows / 10 + random.below((rows * 8 / 10).max(1) as i64) as usize;
+            let shadow: Vec<f64> = (0..rows).map(|i| column[(i + offset) % rows]).collect();
             round_columns.push(shadow);
         }
         let seeded = BoostParams {

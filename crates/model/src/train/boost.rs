@@ -35,7 +35,8 @@ pub struct BoostParams {
     /// Re-draw the bag every this many iterations (0 = no bagging).
     pub bagging_freq: usize,
     pub max_bin: usize,
-    /// Stop after this many iterations without a better validation log-loss (0 = off).
+    /// Stop after this many iterations without a better validation log-loss and keep the
+    /// best iteration (0 = off: every iteration is kept).
     pub early_stopping_rounds: usize,
     pub seed: u64,
 }
@@ -314,7 +315,7 @@ pub fn train_binary(
             break;
         }
     }
-    let best_iteration = if valid_rows.is_some() {
+    let best_iteration = if valid_rows.is_some() && params.early_stopping_rounds > 0 {
         best.0 + 1
     } else {
         trees.len()
