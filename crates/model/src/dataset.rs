@@ -36,7 +36,7 @@ impl Matrix {
     }
 
     /// `sha256:<hex>` of the timestamps and every column (names and the bit patterns of the
-    /// values, in order): the data a model was trained on, independent of the file encoding.
+    /// values, in order, NaN canonical): the data a model was trained on, independent of the file encoding.
     pub fn content_hash(&self) -> String {
         let mut hasher = Sha256::new();
         for stamp in &self.ts {
@@ -46,7 +46,13 @@ impl Matrix {
             hasher.update((name.len() as u64).to_le_bytes());
             hasher.update(name.as_bytes());
             for value in values {
-                hasher.update(value.to_bits().to_le_bytes());
+                // Every NaN hashes alike (a Parquet NULL reads back as the canonical NaN).
+                let bits = if value.is_nan() {
+                    f64::NAN.to_bits()
+                } else {
+                    value.to_bits()
+                };
+                hasher.update(bits.to_le_bytes());
             }
         }
         let digest = hasher.finalize();
