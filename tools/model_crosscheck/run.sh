@@ -21,9 +21,11 @@ done
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/auction-trader/target}"
 (cd "$repo" && cargo build --quiet -p auction-trader)
-bin="$CARGO_TARGET_DIR/debug/auction-trader"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+# A private copy: the shared target directory's binary may be rebuilt by other checkouts.
+bin="$work/auction-trader"
+cp "$CARGO_TARGET_DIR/debug/auction-trader" "$bin"
 
 "$bin" features matrix "$data_dir"/bitflyer/*.csv.gz --features all --horizons 1,5,15 \
   --out "$work/matrix.parquet" >/dev/null

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::StrategyError;
+pub use crate::mean_reversion::ExecutionStyle;
 
 /// Settings of the model-scored strategy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -19,6 +20,10 @@ pub struct ModelScoreConfig {
     pub hold_minutes: u32,
     /// Stop distance from the entry in basis points (the risk sizing's distance, SPEC 4).
     pub stop_bps: f64,
+    /// Passive (post-only limit at the touch, cancelled after `entry_timeout_seconds`) or
+    /// aggressive (market) entries (SPEC 3.3).
+    pub execution: ExecutionStyle,
+    pub entry_timeout_seconds: u32,
     /// Take-profit distance from the entry in basis points (the hold time usually ends the
     /// trade first).
     pub target_bps: f64,
@@ -34,6 +39,8 @@ impl Default for ModelScoreConfig {
             hold_minutes: 0,
             stop_bps: 50.0,
             target_bps: 100.0,
+            execution: ExecutionStyle::Passive,
+            entry_timeout_seconds: 60,
         }
     }
 }

@@ -4,10 +4,12 @@
 
 use auction_trader_features::FeatureSnapshot;
 use auction_trader_model::Ensemble;
-use auction_trader_types::{MarketEvent, NANOS_PER_MINUTE, Price, Rate};
+use auction_trader_types::{
+    MarketEvent, NANOS_PER_MINUTE, NANOS_PER_SECOND, Price, Rate, TimeoutAction,
+};
 use serde::Serialize;
 
-use super::config::ModelScoreConfig;
+use super::config::{ExecutionStyle, ModelScoreConfig};
 use super::online::OnlineFeatures;
 use crate::api::{
     Actions, Direction, EntryOrder, ExitReason, ExitRequest, SetupKind, SignalRecord,
@@ -119,12 +121,24 @@ impl ModelScoreStrategy {
         } else {
             return;
         };
-        let touch = match direction {
-            Direction::Long => context.best_ask,
-            Direction::Short => context.best_bid,
+        // Passive: join the own side's touch; aggressive: cross to the other side's.
+        let touch = match (self.config.execution, direction) {
+            (ExecutionStyle::Passive, Direction::Long)
+            | (ExecutionStyle::Aggressive, Direction::Short) => context.best_bid,
+            (ExecutionStyle::Passive, Direction::Short)
+            | (ExecutionStyle::Aggressive, Direction::Long) => context.best_ask,
         };
         let Some(entry_price) = touch else {
             return;
+        };
+        let entry = match self.config.execution {
+            ExecutionStyle::Passive => EntryOrder::Limit {
+                price: entry_price,
+                post_only: true,
+                timeout_nanos: i64::from(self.config.entry_timeout_seconds) * NANOS_PER_SECOND,
+                on_timeout: TimeoutAction::Cancel,
+            },
+            ExecutionStyle::Aggressive => EntryOrder::Market,
         };
         let tick = context.instrument.tick_size;
         let entry_value = entry_price.as_f64();
@@ -158,7 +172,7 @@ impl ModelScoreStrategy {
             ts: context.now,
             setup: SetupKind::MeanReversion,
             direction,
-            entry: EntryOrder::Market,
+            entry,
             entry_price,
             stop,
             take_profit_1: None,
@@ -380,8 +394,11 @@ mod tests {
             from_ts: 9 * HOUR * NANOS_PER_MINUTE,
             horizon_minutes: 15,
         };
-        let mut strategy =
-            ModelScoreStrategy::new(ModelScoreConfig::default(), hour_model(), window).unwrap();
+        let config = ModelScoreConfig {
+            execution: ExecutionStyle::Aggressive,
+            ..ModelScoreConfig::default()
+        };
+        let mut strategy = ModelScoreStrategy::new(config, hour_model(), window).unwrap();
         let flat = PositionView::default();
         // 08:30: p = 0.73 but the model was trained on this time's future: no signal.
         assert!(bar(&mut strategy, 8 * HOUR + 30, flat).intents.is_empty());
@@ -392,6 +409,7 @@ mod tests {
         let actions = bar(&mut strategy, 10 * HOUR, flat);
         let intent = actions.intents[0];
         assert_eq!(intent.direction, Direction::Long);
+        assert_eq!(intent.entry, EntryOrder::Market);
         assert_eq!(intent.entry_price, Price::from_units(1_000_001).unwrap());
         assert_eq!(intent.stop, Price::from_units(995_000).unwrap());
         assert_eq!(intent.take_profit_2, Price::from_units(1_010_002).unwrap());
@@ -423,6 +441,28 @@ mod tests {
         assert_eq!(
             (counters.scored, counters.signals, counters.exits_hold),
             (2, 2, 1)
+        );
+    }
+
+    #[test]
+    fn passive_entries_join_the_own_touch() {
+        // Default config: passive. 10:00 long → post-only limit at the bid 999,999 for 60 s.
+        let window = ScoringWindow {
+            from_ts: 0,
+            horizon_minutes: 15,
+        };
+        let mut strategy =
+            ModelScoreStrategy::new(ModelScoreConfig::default(), hour_model(), window).unwrap();
+        let intent = bar(&mut strategy, 10 * HOUR, PositionView::default()).intents[0];
+        assert_eq!(intent.entry_price, Price::from_units(999_999).unwrap());
+        assert_eq!(
+            intent.entry,
+            EntryOrder::Limit {
+                price: Price::from_units(999_999).unwrap(),
+                post_only: true,
+                timeout_nanos: 60 * NANOS_PER_SECOND,
+                on_timeout: TimeoutAction::Cancel,
+            }
         );
     }
 
