@@ -265,6 +265,8 @@ fn train(args: &TrainArgs) -> anyhow::Result<ExitCode> {
     let (folds, segments) = (args.folds, args.segments);
     let split_windows = move |range| splits(range, folds, segments, horizon, embargo);
     let mut bar: Option<ProgressBar> = None;
+    // (stage, its start): the wall time of each stage, printed at the end.
+    let mut stages: Vec<(String, Instant)> = Vec::new();
     let bundle = train_model(
         &matrix,
         &options,
@@ -274,6 +276,7 @@ fn train(args: &TrainArgs) -> anyhow::Result<ExitCode> {
                 if let Some(done) = bar.take() {
                     done.finish_and_clear();
                 }
+                stages.push((name.to_owned(), Instant::now()));
                 bar = Some(items_bar(steps, name));
             }
             Progress::Step(done) => {
@@ -286,6 +289,15 @@ fn train(args: &TrainArgs) -> anyhow::Result<ExitCode> {
     if let Some(done) = bar.take() {
         done.finish_and_clear();
     }
+    let finished = Instant::now();
+    let timings: Vec<String> = stages
+        .iter()
+        .enumerate()
+        .map(|(index, (name, start))| {
+            let end = stages.get(index + 1).map_or(finished, |next| next.1);
+            format!("{name} {:.2} s", end.duration_since(*start).as_secs_f64())
+        })
+        .collect();
     bundle
         .save(&args.out)
         .with_context(|| format!("writing the model to {}", args.out.display()))?;
@@ -325,6 +337,7 @@ fn train(args: &TrainArgs) -> anyhow::Result<ExitCode> {
             importance.gain
         );
     }
+    outln!("stage times: {}", timings.join(", "));
     outln!(
         "wrote {} (decisions after {} may be scored) in {:.1} s",
         args.out.display(),
