@@ -165,3 +165,78 @@ impl ModelBundle {
         Self::from_files(&text, &json)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ensemble::FeatureRange;
+    use crate::selection::SelectionReport;
+    use crate::tree::tests::two_level_tree;
+
+    fn bundle() -> ModelBundle {
+        let model = Ensemble {
+            feature_names: vec!["a".into(), "b".into()],
+            feature_ranges: vec![FeatureRange::None; 2],
+            sigmoid: 1.0,
+            trees: vec![two_level_tree()],
+            parameters: Vec::new(),
+        };
+        let manifest = Manifest {
+            format: MANIFEST_FORMAT.to_owned(),
+            program_version: "test".into(),
+            features: model.feature_names.clone(),
+            label: LabelSpec {
+                horizon_minutes: 15,
+                cost: 0.001,
+            },
+            data: TrainingData {
+                sources: vec!["x.csv".into()],
+                matrix_sha256: "sha256:00".into(),
+                matrix_rows: 100,
+                training_rows: 80,
+                first_ts: 0,
+                last_ts: 60,
+                label_end_ts: 960,
+                positive_share: 0.5,
+            },
+            params: BoostParams::default(),
+            validation_share: 0.2,
+            best_iteration: 1,
+            trees: 1,
+            expected_value: 0.8,
+            selection: SelectionReport {
+                dropped: Vec::new(),
+                shadow: Vec::new(),
+                mean_best_shadow_gain: 0.0,
+                selected: vec!["a".into(), "b".into()],
+            },
+            purged_kfold: Vec::new(),
+            walk_forward: Vec::new(),
+            importance: Vec::new(),
+            drift: Vec::new(),
+            model_sha256: String::new(),
+        };
+        ModelBundle { model, manifest }
+    }
+
+    #[test]
+    fn a_bundle_round_trips_and_a_foreign_model_is_refused() {
+        let (text, json) = bundle().to_files().unwrap();
+        let back = ModelBundle::from_files(&text, &json).unwrap();
+        assert_eq!(back.model, bundle().model);
+        assert!(back.manifest.model_sha256.starts_with("sha256:"));
+        // Another model with this manifest: the hash differs.
+        let other = text.replace("leaf_value=1.0 -1.0 3.0", "leaf_value=1.0 -1.0 3.5");
+        let error = ModelBundle::from_files(&other, &json).unwrap_err();
+        assert!(error.to_string().contains("hash"), "{error}");
+        let directory = std::env::temp_dir().join(format!("model-bundle-{}", std::process::id()));
+        bundle().save(&directory).unwrap();
+        assert_eq!(ModelBundle::load(&directory).unwrap().model, bundle().model);
+        assert!(ModelBundle::load(&directory.join(MODEL_FILE)).is_ok());
+        std::fs::remove_dir_all(&directory).unwrap();
+        assert!(matches!(
+            ModelBundle::load(&directory),
+            Err(ModelError::Io { .. })
+        ));
+    }
+}
