@@ -18,10 +18,10 @@ pub enum ModelError {
     /// The manifest does not match the model or cannot be parsed.
     #[error("manifest: {0}")]
     Manifest(String),
+    /// The cause is in the message (not a `source`), so error chains print it once.
     #[error("{path}: {cause}")]
     Io {
         path: PathBuf,
-        #[source]
         cause: std::io::Error,
     },
 }
