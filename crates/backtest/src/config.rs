@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use auction_trader_execution::FillModelConfig;
 use auction_trader_features::FeatureConfig;
 use auction_trader_risk::RiskConfig;
-use auction_trader_strategy::{AuctionConfig, DrainConfig, MeanReversionConfig, RequoteConfig};
+use auction_trader_strategy::{
+    AuctionConfig, DrainConfig, MeanReversionConfig, ModelScoreConfig, RequoteConfig,
+};
 use auction_trader_types::{ContractType, NANOS_PER_MINUTE, UnixNanos};
 use serde::{Deserialize, Serialize};
 
@@ -221,6 +223,9 @@ pub enum StrategyKind {
     /// Quotes at the touch and trades within seconds (`strategy.requote`): an operating
     /// check for paper and live sessions, not an edge.
     Requote,
+    /// SPEC 3.3 model-scored variant: a gradient-boosted model trained by `model train`
+    /// scores the research features at one-minute closes (`strategy.model_score`).
+    ModelScore,
 }
 
 impl StrategyKind {
@@ -232,6 +237,7 @@ impl StrategyKind {
             Self::SmaCross => "sma_cross",
             Self::MeanReversion => "mean_reversion",
             Self::Requote => "requote",
+            Self::ModelScore => "model_score",
         }
     }
 }
@@ -245,6 +251,7 @@ pub struct StrategyConfig {
     pub sma_cross: SmaCrossConfig,
     pub mean_reversion: MeanReversionConfig,
     pub requote: RequoteConfig,
+    pub model_score: ModelScoreConfig,
 }
 
 impl BacktestConfig {
@@ -314,6 +321,22 @@ impl BacktestConfig {
         )?;
         if self.strategy.kind == StrategyKind::SmaCross {
             section("strategy.sma_cross", self.strategy.sma_cross.validate())?;
+        }
+        if self.strategy.kind == StrategyKind::ModelScore {
+            section(
+                "strategy.model_score",
+                self.strategy
+                    .model_score
+                    .validate()
+                    .map_err(|error| error.to_string()),
+            )?;
+            if self.strategy.model_score.model.is_empty() {
+                return Err(BacktestError::Config(
+                    "strategy.model_score.model: the model directory (from `auction-trader \
+                     model train --out DIR`) is required"
+                        .to_owned(),
+                ));
+            }
         }
         if !(self.account.initial_equity.is_finite() && self.account.initial_equity > 0.0) {
             return Err(BacktestError::Config(format!(

@@ -9,9 +9,11 @@ use auction_trader_engine::{
 };
 use auction_trader_execution::{Account, SimulatedExchange};
 use auction_trader_features::FeatureEngine;
+use auction_trader_model::manifest::ModelBundle;
 use auction_trader_risk::RiskManager;
 use auction_trader_strategy::{
-    AuctionStrategy, DrainStrategy, MeanReversionStrategy, RequoteStrategy, SignalRecord, Strategy,
+    AuctionStrategy, DrainStrategy, MeanReversionStrategy, ModelScoreStrategy, RequoteStrategy,
+    ScoringWindow, SignalRecord, Strategy,
 };
 use auction_trader_types::{
     Instrument, MarketEvent, Money, NANOS_PER_SECOND, Price, Quantity, Rate, UnixNanos,
@@ -100,6 +102,20 @@ pub fn build_strategy(config: &BacktestConfig) -> Result<Box<dyn Strategy>, Back
         StrategyKind::Requote => {
             let strategy = RequoteStrategy::new(config.strategy.requote.clone())
                 .map_err(|error| BacktestError::Setup(format!("strategy.requote: {error}")))?;
+            Ok(Box::new(strategy))
+        }
+        StrategyKind::ModelScore => {
+            let config = &config.strategy.model_score;
+            let path = std::path::Path::new(&config.model);
+            let bundle = ModelBundle::load(path).map_err(|error| {
+                BacktestError::Setup(format!("strategy.model_score.model: {error}"))
+            })?;
+            let window = ScoringWindow {
+                from_ts: bundle.manifest.data.label_end_ts,
+                horizon_minutes: bundle.manifest.label.horizon_minutes,
+            };
+            let strategy = ModelScoreStrategy::new(config.clone(), bundle.model, window)
+                .map_err(|error| BacktestError::Setup(format!("strategy.model_score: {error}")))?;
             Ok(Box::new(strategy))
         }
         StrategyKind::SmaCross => Err(BacktestError::Config(

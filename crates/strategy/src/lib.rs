@@ -8,17 +8,21 @@
 //! Strategies: [`AuctionStrategy`] (SPEC 3.1 auction setups, module [`auction`]),
 //! [`DrainStrategy`] (SPEC 3.2 liquidity-drain reversal on the toxicity filters, module
 //! [`drain`]) and [`MeanReversionStrategy`] (SPEC 3.3 statistical mean reversion, module
-//! [`mean_reversion`]), and [`RequoteStrategy`] (module [`requote`]: an operating check that
+//! [`mean_reversion`]), [`ModelScoreStrategy`] (SPEC 3.3 model-scored variant: a
+//! gradient-boosted model over the research features computed online, module
+//! [`model_score`]), and [`RequoteStrategy`] (module [`requote`]: an operating check that
 //! quotes at the touch and trades within seconds, not a SPEC family).
 //!
-//! Depends on `types` and `features` only; it must not depend on risk, execution, the engine,
-//! storage or any I/O.
+//! Depends on `types`, `features` and `model` (the tree ensemble it scores with, handed in
+//! already loaded) only; it must not depend on risk, execution, the engine, storage or any
+//! I/O.
 
 pub mod api;
 pub mod auction;
 pub mod drain;
 mod error;
 pub mod mean_reversion;
+pub mod model_score;
 pub mod requote;
 
 pub use api::{
@@ -31,4 +35,5 @@ pub use auction::{
 pub use drain::{DrainConfig, DrainCounters, DrainStrategy};
 pub use error::StrategyError;
 pub use mean_reversion::{MeanReversionConfig, MeanReversionCounters, MeanReversionStrategy};
+pub use model_score::{ModelScoreConfig, ModelScoreCounters, ModelScoreStrategy, ScoringWindow};
 pub use requote::{RequoteConfig, RequoteCounters, RequoteSides, RequoteStrategy};

@@ -17,6 +17,7 @@ mod import;
 mod inputs;
 mod live_run;
 mod mock_exchange;
+mod model;
 mod quarantine;
 mod replay;
 mod rerun;
@@ -94,6 +95,9 @@ pub enum Command {
     Run(live_run::RunArgs),
     /// Trading control of a session's data directory: enable, disable, status.
     Control(control::ControlArgs),
+    /// Gradient-boosted trees on a feature matrix (SPEC 3.3): train, evaluate, explain.
+    #[command(subcommand)]
+    Model(model::ModelCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -127,6 +131,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::MockExchange(args) => mock_exchange::run(&args),
         Command::Run(args) => live_run::run(&args),
         Command::Control(args) => control::run(&args),
+        Command::Model(command) => model::run(command),
     }
 }
 
