@@ -29,7 +29,9 @@ impl StoreBackend {
     /// `data_dir` (created when missing).
     pub fn open(data_dir: &Path, store: Option<&str>) -> Result<Self, StorageError> {
         match store {
-            Some(url) if is_postgres_url(url) => Ok(Self::Postgres(Box::new(PgStore::open_url(url)?))),
+            Some(url) if is_postgres_url(url) => {
+                Ok(Self::Postgres(Box::new(PgStore::open_url(url)?)))
+            }
             Some(directory) => Ok(Self::Embedded(ParquetStore::open(directory)?)),
             None => Ok(Self::Embedded(ParquetStore::open(data_dir)?)),
         }

@@ -226,12 +226,16 @@ pub(crate) fn partition_name(kind: StreamKind, day_start: UnixNanos) -> String {
 
 /// Creates the partition of the UTC day starting at `day_start` when missing.
 pub(crate) fn partition_ddl(kind: StreamKind, day_start: UnixNanos) -> String {
+    // The last day before `i64::MAX` has no representable end: the bound is exclusive.
+    let end = match day_start.0.checked_add(DAY_NANOS) {
+        Some(end) => end.to_string(),
+        None => "MAXVALUE".to_owned(),
+    };
     format!(
-        "CREATE TABLE IF NOT EXISTS {} PARTITION OF {} FOR VALUES FROM ({}) TO ({})",
+        "CREATE TABLE IF NOT EXISTS {} PARTITION OF {} FOR VALUES FROM ({}) TO ({end})",
         partition_name(kind, day_start),
         table(kind),
         day_start.0,
-        day_start.0.saturating_add(DAY_NANOS)
     )
 }
 
@@ -249,6 +253,9 @@ mod tests {
             "CREATE TABLE IF NOT EXISTS order_book_deltas_20240105 PARTITION OF \
              order_book_deltas FOR VALUES FROM (1704412800000000000) TO (1704499200000000000)"
         );
+        // The day holding i64::MAX (2262-04-11) ends at MAXVALUE: `ts_recv = i64::MAX` fits.
+        let last = UnixNanos(i64::MAX).floor_day();
+        assert!(partition_ddl(StreamKind::Trade, last).ends_with("TO (MAXVALUE)"));
     }
 
     #[test]
