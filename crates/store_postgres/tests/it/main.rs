@@ -6,6 +6,7 @@
 //! in the default `cargo test` and run by the "postgres" stage of `scripts/test.sh`
 //! (`cargo test -p auction-trader-store-postgres -- --ignored`). Each test starts its own
 //! throwaway server (`auction_trader_testkit::postgres::LocalPostgres`).
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
 use std::path::PathBuf;
 
