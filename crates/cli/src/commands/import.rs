@@ -65,8 +65,9 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<ExitCode> {
 
 /// The store of `--store` (a PostgreSQL URL or a directory), else the data directory.
 pub(crate) fn open_store(data_dir: &Path, store: Option<&str>) -> anyhow::Result<StoreBackend> {
+    // The store's own errors name a URL without its password; never echo the raw value.
     StoreBackend::open(data_dir, store).with_context(|| match store {
-        Some(location) => format!("opening the store {location}"),
+        Some(_) => "opening the store".to_owned(),
         None => format!("opening data directory {}", data_dir.display()),
     })
 }
