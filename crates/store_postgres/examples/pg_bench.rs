@@ -24,7 +24,7 @@ use auction_trader_data::import::binance_capture::{CaptureOptions, import_captur
 use auction_trader_data::replay::ReplayMerge;
 use auction_trader_data::store::TickStore;
 use auction_trader_data::store_replay::ReplaySelection;
-use auction_trader_data::{CollectedEvents, EventSink, ImportSummary};
+use auction_trader_data::{CollectedEvents, ImportSummary};
 use auction_trader_storage::ParquetStore;
 use auction_trader_store_postgres::PgStore;
 use auction_trader_testkit::postgres::LocalPostgres;
@@ -109,7 +109,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let postgres = PgStore::open_url(&url)?;
     let directory = tempfile::tempdir()?;
     let parquet = ParquetStore::open(directory.path())?;
-    println!("PostgreSQL {} ({} layout)", postgres.location(), postgres.layout().as_str());
+    println!(
+        "PostgreSQL {} ({} layout)",
+        postgres.location(),
+        postgres.layout().as_str()
+    );
 
     for (name, store) in [
         ("postgres", &postgres as &dyn TickStore),
@@ -126,8 +130,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let key = collected.instruments[0].clone();
     let first_day = collected.events[0].event.ts_recv().floor_day().0;
     let day_start = first_day + (repeat / 2) * DAY;
-    let one_day = ReplaySelection::instrument(key.clone())
-        .with_range(Some(UnixNanos(day_start)), Some(UnixNanos(day_start + DAY - 1)));
+    let one_day = ReplaySelection::instrument(key.clone()).with_range(
+        Some(UnixNanos(day_start)),
+        Some(UnixNanos(day_start + DAY - 1)),
+    );
     let all = ReplaySelection::default();
     let mut digests = Vec::new();
     for (name, store) in [

@@ -12,7 +12,8 @@
 //! partition per UTC day, created by the import that first writes into that day. When the
 //! TimescaleDB extension is available, the tables are hypertables with one-day chunks
 //! instead and `trade_flow_1m` is a continuous aggregate. Either way a read of one
-//! instrument and day touches one partition through the `(instrument_id, ts_recv)` index.
+//! instrument and day touches one partition through the `(instrument_id, ts_recv, seq)`
+//! index, which already yields a single source's rows in read order (no sort).
 //!
 //! Column types: `bigint` for timestamps (ns since the epoch: `timestamptz` stops at
 //! microseconds), fixed-point prices and rates (raw, value = raw / 10^9) and ids (`u64` ids
@@ -164,7 +165,7 @@ pub(crate) fn create_ddl(layout: TimeLayout) -> String {
             "CREATE TABLE IF NOT EXISTS {table} (\n    instrument_id integer NOT NULL,\n    \
              source_id integer NOT NULL,\n    seq bigint NOT NULL,\n{}\n){partitioning};\n\
              CREATE INDEX IF NOT EXISTS {table}_by_instrument_time ON {table} \
-             (instrument_id, ts_recv);\n\
+             (instrument_id, ts_recv, seq);\n\
              CREATE INDEX IF NOT EXISTS {table}_by_source ON {table} (source_id);\n",
             own.join(",\n")
         ));
@@ -222,6 +223,18 @@ pub(crate) fn partition_name(kind: StreamKind, day_start: UnixNanos) -> String {
         table(kind),
         day_start.date_string().replace('-', "")
     )
+}
+
+/// The table (or day partition) an import wrote into, to refresh its planner statistics.
+pub(crate) fn written_relation(
+    layout: TimeLayout,
+    kind: StreamKind,
+    day_start: UnixNanos,
+) -> String {
+    match layout {
+        TimeLayout::Partitioned => partition_name(kind, day_start),
+        TimeLayout::Hypertables => table(kind).to_owned(),
+    }
 }
 
 /// Creates the partition of the UTC day starting at `day_start` when missing.
