@@ -17,7 +17,7 @@
 //! Imports stage files and commit atomically (one catalog transaction plus journaled
 //! renames); reads stream one batch per part file at a time. [`foreign`] reads other
 //! people's Parquet files (Crypto-Lake, Hyperliquid, Nautilus) into any
-//! [`EventSink`](auction_trader_data::EventSink); [`import_job`] groups input files into
+//! [`EventSink`](auction_trader_data::EventSink); [`mod@import_job`] groups input files into
 //! jobs and imports each atomically with validation.
 //!
 //! This is the heavy leaf crate (Arrow, Parquet, bundled SQLite). Only the run layer (the
