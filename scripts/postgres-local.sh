@@ -30,7 +30,13 @@ as_owner() {
   fi
 }
 free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+  # The kernel's pick of a free port; without python3, a random high port (a collision
+  # makes pg_ctl fail with the log shown, never a silent reuse).
+  if command -v python3 >/dev/null 2>&1; then
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+  else
+    echo $((20000 + RANDOM % 40000))
+  fi
 }
 case "$command" in
   start)
