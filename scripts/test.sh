@@ -36,4 +36,6 @@ stage "cargo test" cargo test --workspace --locked
 RUSTDOCFLAGS="-D warnings" stage "cargo doc" cargo doc --workspace --no-deps --locked --quiet
 # Headless Chromium (Debian's package, installed by the script) against `serve`.
 stage "browser tests (dashboard, headless Chromium)" bash scripts/test-browser.sh
+# PostgreSQL store: Debian's PostgreSQL 15 (installed by the script), throwaway servers.
+stage "postgres (store tests against a local PostgreSQL 15)" bash scripts/test-postgres.sh
 echo "all checks passed in $((SECONDS - suite_start)) s"

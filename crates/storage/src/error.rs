@@ -34,6 +34,13 @@ pub enum StorageError {
     Corrupt { path: PathBuf, message: String },
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// A failure of another backend behind the same import flow (the PostgreSQL store);
+    /// `message` names the backend itself.
+    #[error("{message}")]
+    Backend {
+        backend: &'static str,
+        message: String,
+    },
     /// An import failed while events were pushed; nothing of it became visible.
     #[error("import of {source_name} failed: {message}")]
     ImportFailed {

@@ -14,7 +14,7 @@ use auction_trader_data::{DataError, EventSink, ImportSummary, InstrumentSlot, Q
 use auction_trader_types::{InstrumentKey, MarketEvent};
 
 use crate::foreign::import_parquet_file;
-use crate::{ParquetStore, SourceFile, SourceInfo, StorageError};
+use crate::{ImportPlan, ParquetImport, ParquetStore, SourceFile, SourceInfo, StorageError};
 
 /// One import job: files of one format.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,87 +162,135 @@ fn path_of_input(input: &str, files: &[PathBuf]) -> String {
     }
 }
 
+/// A store that records imports by source content (both backends: the embedded store and
+/// the PostgreSQL one), so one job flow serves both.
+pub trait SourceStore {
+    /// Which of a job's files to import given the sources already stored.
+    fn plan_import(&self, files: &[SourceFile]) -> Result<ImportPlan, StorageError>;
+    /// Starts an atomic import recorded under `source`.
+    fn begin_source(&self, source: SourceInfo) -> Result<Box<dyn SourceImport + '_>, StorageError>;
+}
+
+/// One import in progress: everything commits, or nothing is visible.
+pub trait SourceImport: EventSink {
+    fn commit_source(self: Box<Self>, summary: ImportSummary)
+    -> Result<ImportReport, StorageError>;
+    fn discard_source(self: Box<Self>);
+}
+
+impl SourceStore for ParquetStore {
+    fn plan_import(&self, files: &[SourceFile]) -> Result<ImportPlan, StorageError> {
+        ParquetStore::plan_import(self, files)
+    }
+
+    fn begin_source(&self, source: SourceInfo) -> Result<Box<dyn SourceImport + '_>, StorageError> {
+        Ok(Box::new(self.begin_source_import(source)?))
+    }
+}
+
+impl SourceImport for ParquetImport<'_> {
+    fn commit_source(
+        self: Box<Self>,
+        summary: ImportSummary,
+    ) -> Result<ImportReport, StorageError> {
+        self.commit_import(summary)
+    }
+
+    fn discard_source(mut self: Box<Self>) {
+        self.discard();
+    }
+}
+
 impl ParquetStore {
-    /// Imports one job atomically, validating on the way (SPEC 1.3): everything commits, or
-    /// nothing is visible.
+    /// Imports one job atomically, validating on the way (see [`import_job`]).
     pub fn import_job(
         &self,
         job: &ImportJob,
         options: &ImportOptions,
     ) -> Result<JobOutcome, StorageError> {
-        let files = job
+        import_job(self, job, options)
+    }
+}
+
+/// Imports one job into `store` atomically, validating on the way (SPEC 1.3): everything
+/// commits, or nothing is visible.
+pub fn import_job(
+    store: &dyn SourceStore,
+    job: &ImportJob,
+    options: &ImportOptions,
+) -> Result<JobOutcome, StorageError> {
+    let files = job
+        .files
+        .iter()
+        .map(|path| SourceFile::read(path))
+        .collect::<Result<Vec<_>, _>>()?;
+    let plan = store.plan_import(&files)?;
+    let mut notes: Vec<String> = plan
+        .already_stored
+        .iter()
+        .map(|(file, source)| {
+            format!(
+                "{} is already stored as part of {source}: left out",
+                file.path
+            )
+        })
+        .collect();
+    notes.extend(
+        plan.supersedes
+            .iter()
+            .map(|source| format!("replaces {source} (all its files are in this job)")),
+    );
+    let info = SourceInfo::of_files(plan.files.clone());
+    if let Some(same) = &plan.same_content {
+        notes.push(format!("same content as the stored source {same}: skipped"));
+    }
+    if plan.files.is_empty() || plan.same_content.is_some() {
+        return Ok(JobOutcome {
+            source: SourceInfo::of_files(files).name,
+            report: ImportReport::default(),
+            validation: None,
+            warnings: Vec::new(),
+            notes,
+            skipped: true,
+        });
+    }
+    let job = ImportJob {
+        format: job.format,
+        files: plan
             .files
             .iter()
-            .map(|path| SourceFile::read(path))
-            .collect::<Result<Vec<_>, _>>()?;
-        let plan = self.plan_import(&files)?;
-        let mut notes: Vec<String> = plan
-            .already_stored
-            .iter()
-            .map(|(file, source)| {
-                format!(
-                    "{} is already stored as part of {source}: left out",
-                    file.path
-                )
-            })
-            .collect();
-        notes.extend(
-            plan.supersedes
-                .iter()
-                .map(|source| format!("replaces {source} (all its files are in this job)")),
-        );
-        let info = SourceInfo::of_files(plan.files.clone());
-        if let Some(same) = &plan.same_content {
-            notes.push(format!("same content as the stored source {same}: skipped"));
-        }
-        if plan.files.is_empty() || plan.same_content.is_some() {
-            return Ok(JobOutcome {
-                source: SourceInfo::of_files(files).name,
-                report: ImportReport::default(),
-                validation: None,
-                warnings: Vec::new(),
+            .map(|file| PathBuf::from(&file.path))
+            .collect(),
+    };
+    let source = info.name.clone();
+    let mut writer = store.begin_source(info)?;
+    let mut tap = WarningTap {
+        inner: &mut *writer,
+        warnings: Vec::new(),
+        files: &job.files,
+    };
+    let mut validating = ValidatingSink::new(&mut tap, ValidationSettings::default());
+    let result = job.import_into(options, &mut validating);
+    let validation = validating.finish();
+    let warnings = tap.warnings;
+    match result {
+        Ok(summary) => {
+            let report = writer.commit_source(summary)?;
+            Ok(JobOutcome {
+                source,
+                report,
+                validation: Some(validation),
+                warnings,
                 notes,
-                skipped: true,
-            });
+                skipped: false,
+            })
         }
-        let job = ImportJob {
-            format: job.format,
-            files: plan
-                .files
-                .iter()
-                .map(|file| PathBuf::from(&file.path))
-                .collect(),
-        };
-        let source = info.name.clone();
-        let mut writer = self.begin_source_import(info)?;
-        let mut tap = WarningTap {
-            inner: &mut writer,
-            warnings: Vec::new(),
-            files: &job.files,
-        };
-        let mut validating = ValidatingSink::new(&mut tap, ValidationSettings::default());
-        let result = job.import_into(options, &mut validating);
-        let validation = validating.finish();
-        let warnings = tap.warnings;
-        match result {
-            Ok(summary) => {
-                let report = writer.commit_import(summary)?;
-                Ok(JobOutcome {
-                    source,
-                    report,
-                    validation: Some(validation),
-                    warnings,
-                    notes,
-                    skipped: false,
-                })
-            }
-            Err(error) => {
-                writer.discard();
-                Err(StorageError::ImportFailed {
-                    source_name: source,
-                    message: format!("{error} (nothing was written)"),
-                })
-            }
+        Err(error) => {
+            writer.discard_source();
+            Err(StorageError::ImportFailed {
+                source_name: source,
+                message: format!("{error} (nothing was written)"),
+            })
         }
     }
 }

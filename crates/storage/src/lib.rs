@@ -17,7 +17,7 @@
 //! Imports stage files and commit atomically (one catalog transaction plus journaled
 //! renames); reads stream one batch per part file at a time. [`foreign`] reads other
 //! people's Parquet files (Crypto-Lake, Hyperliquid, Nautilus) into any
-//! [`EventSink`](auction_trader_data::EventSink); [`import_job`] groups input files into
+//! [`EventSink`](auction_trader_data::EventSink); [`mod@import_job`] groups input files into
 //! jobs and imports each atomically with validation.
 //!
 //! This is the heavy leaf crate (Arrow, Parquet, bundled SQLite). Only the run layer (the
@@ -48,11 +48,11 @@ mod stream;
 pub use catalog::{SourceRecord, StoredQuarantineRow};
 pub use error::StorageError;
 pub use grid_db::{GridDb, GridInfo, GridRow};
-pub use import_job::{ImportJob, JobOutcome, plan_jobs};
+pub use import_job::{ImportJob, JobOutcome, SourceImport, SourceStore, import_job, plan_jobs};
 pub use import_writer::ParquetImport;
 pub use matrix::{MatrixFile, read_matrix, write_matrix};
-pub use merge::MERGE_FAN_IN;
+pub use merge::{DuplicateFilter, MERGE_FAN_IN};
 pub use part_file::ROW_GROUP_ROWS;
-pub use sources::{ImportPlan, SourceFile, SourceInfo};
+pub use sources::{ImportPlan, SourceFile, SourceInfo, StoredSource, plan_files};
 pub use store::{ParquetStore, StoreTuning};
 pub use stream::StoredStream;

@@ -127,8 +127,9 @@ impl Iterator for MergedRuns {
 /// is a duplicate of another run's trade with the same id and both timestamps; any other row
 /// when every field is equal. Each emitted row absorbs at most one duplicate per other run,
 /// so a row a source legitimately holds twice is kept twice.
+/// Both backends' read paths use it (the PostgreSQL store orders rows the same way).
 #[derive(Debug, Default)]
-struct DuplicateFilter {
+pub struct DuplicateFilter {
     ts_recv: i64,
     /// Key -> rows emitted at `ts_recv` with that key: (run, runs it absorbed a copy from).
     emitted: BTreeMap<Row, Vec<(usize, Vec<usize>)>>,
@@ -161,7 +162,14 @@ impl DuplicateFilter {
         row
     }
 
-    fn is_duplicate(&mut self, event: &MarketEvent, run: usize) -> bool {
+    /// Rows skipped so far.
+    pub fn skipped(&self) -> u64 {
+        self.skipped
+    }
+
+    /// Whether `event`, read from `run` (any stable id of its source) in merge order, is a
+    /// copy of a row another run already emitted at the same `ts_recv`.
+    pub fn is_duplicate(&mut self, event: &MarketEvent, run: usize) -> bool {
         let ts_recv = event.ts_recv().0;
         if ts_recv != self.ts_recv {
             self.emitted.clear();

@@ -31,18 +31,18 @@ pub const SCHEMA_VERSION: &str = "2";
 /// Prefix of this crate's key-value metadata entries.
 pub const METADATA_PREFIX: &str = "auction_trader.";
 /// Widest table (bars) has twelve columns.
-pub(crate) const MAX_COLUMNS: usize = 12;
+pub const MAX_COLUMNS: usize = 12;
 
 /// One event as raw integer columns, in schema order.
-pub(crate) type Row = [i128; MAX_COLUMNS];
+pub type Row = [i128; MAX_COLUMNS];
 
 /// Precision and scale of the DECIMAL size columns (raw = value × 10^9).
 pub(crate) const WIDE_PRECISION: u8 = 38;
-pub(crate) const WIDE_SCALE: i8 = 9;
+pub const WIDE_SCALE: i8 = 9;
 
 /// How a column is stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ColumnClass {
+pub enum ColumnClass {
     /// INT64 `TIMESTAMP(NANOS, UTC)`.
     Timestamp,
     /// INT64 raw fixed-point, scale 10^9 (prices, rates).
@@ -72,7 +72,7 @@ impl ColumnClass {
 
 /// Name and storage class of one column.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct ColumnSpec {
+pub struct ColumnSpec {
     pub name: &'static str,
     pub class: ColumnClass,
 }
@@ -143,7 +143,7 @@ const BAR: &[ColumnSpec] = &[
 ];
 
 /// The columns of a kind, in file order.
-pub(crate) const fn columns(kind: StreamKind) -> &'static [ColumnSpec] {
+pub const fn columns(kind: StreamKind) -> &'static [ColumnSpec] {
     match kind {
         StreamKind::Depth => DEPTH,
         StreamKind::Quote => QUOTE,
@@ -155,7 +155,7 @@ pub(crate) const fn columns(kind: StreamKind) -> &'static [ColumnSpec] {
 }
 
 /// Index of the `ts_recv` column (the sort and partition key).
-pub(crate) const fn ts_recv_column(kind: StreamKind) -> usize {
+pub const fn ts_recv_column(kind: StreamKind) -> usize {
     match kind {
         StreamKind::Bar => 2,
         _ => 1,
@@ -208,7 +208,7 @@ fn book_side_code(side: BookSide) -> i128 {
 
 /// Writes `event` into `row` in schema order.
 #[inline]
-pub(crate) fn encode(event: &MarketEvent, row: &mut Row) {
+pub fn encode(event: &MarketEvent, row: &mut Row) {
     // Ids are u64 on the Rust side and UINT64 in the file: the i128 holds the value exactly.
     match event {
         MarketEvent::Depth(delta) => {
@@ -304,7 +304,7 @@ fn unsigned(value: i128) -> Result<u64, String> {
 
 /// Rebuilds the event of `kind` stored in `row`; an error names the impossible value.
 #[inline]
-pub(crate) fn decode(kind: StreamKind, row: &Row) -> Result<MarketEvent, String> {
+pub fn decode(kind: StreamKind, row: &Row) -> Result<MarketEvent, String> {
     let stamp = |value: i128| narrow(value, "timestamp").map(UnixNanos);
     Ok(match kind {
         StreamKind::Depth => MarketEvent::Depth(BookDelta {

@@ -129,7 +129,7 @@ impl SourceInfo {
 
 /// A stored source that shares at least one file with a job being planned.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct StoredSource {
+pub struct StoredSource {
     pub key: String,
     pub name: String,
     pub file_hashes: Vec<String>,
@@ -150,7 +150,7 @@ pub struct ImportPlan {
 
 /// Plans a job (see the module docs): files held by a stored source that the job does not
 /// cover are left out, repeatedly, since leaving one out can uncover another source.
-pub(crate) fn plan_files(job: &[SourceFile], stored: &[StoredSource]) -> ImportPlan {
+pub fn plan_files(job: &[SourceFile], stored: &[StoredSource]) -> ImportPlan {
     let mut kept: Vec<bool> = vec![true; job.len()];
     let mut holder: Vec<Option<usize>> = vec![None; job.len()];
     loop {

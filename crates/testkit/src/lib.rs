@@ -1,5 +1,6 @@
 //! Test and example support: where the shared real data is, and loading it; and
-//! hand-written events and decimals for scenario tests ([`events`]).
+//! hand-written events and decimals for scenario tests ([`events`]); a throwaway PostgreSQL
+//! server for the PostgreSQL store's tests ([`postgres`]).
 //!
 //! The real data (`/work/shared/data`, described in its README) is read in place, never copied
 //! into the repository. Tests call [`shared_data`] / [`shared_files`] (or the `load_*`
@@ -9,6 +10,7 @@
 //! present but does not import (a test failure, not a skip).
 
 pub mod events;
+pub mod postgres;
 
 use std::path::{Path, PathBuf};
 

@@ -4,9 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::output::outln;
-use anyhow::Context;
 use auction_trader_data::store::PartitionFilter;
-use auction_trader_storage::ParquetStore;
 use clap::Args;
 
 #[derive(Debug, Args)]
@@ -14,6 +12,10 @@ pub struct CatalogArgs {
     /// The data directory.
     #[arg(long, default_value_os_t = super::default_data_dir())]
     pub data_dir: PathBuf,
+    /// List a PostgreSQL store instead: postgres://USER@HOST:PORT/DB (the password from
+    /// the PGPASSWORD environment variable); the data directory is then not used.
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
     /// Also list every partition (one line per venue/symbol/kind/date).
     #[arg(long)]
     pub partitions: bool,
@@ -23,14 +25,13 @@ pub struct CatalogArgs {
 }
 
 pub fn run(args: &CatalogArgs) -> anyhow::Result<ExitCode> {
-    if !args.data_dir.exists() {
+    if args.store.is_none() && !args.data_dir.exists() {
         anyhow::bail!(
             "{} does not exist: import something first (auction-trader import <files>)",
             args.data_dir.display()
         );
     }
-    let store = ParquetStore::open(&args.data_dir)
-        .with_context(|| format!("opening {}", args.data_dir.display()))?;
+    let store = super::import::open_store(&args.data_dir, args.store.as_deref())?;
     let sources = store.sources()?;
     let partitions = store.list_partitions(&PartitionFilter::default())?;
     if args.json {
@@ -38,7 +39,7 @@ pub fn run(args: &CatalogArgs) -> anyhow::Result<ExitCode> {
         outln!("{}", serde_json::to_string_pretty(&document)?);
         return Ok(ExitCode::SUCCESS);
     }
-    outln!("data directory: {}", args.data_dir.display());
+    outln!("{}", store.describe());
     outln!("{} source(s):", sources.len());
     for source in &sources {
         // The key names a source by content; its first characters tell same-named ones apart.

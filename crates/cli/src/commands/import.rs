@@ -10,7 +10,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use auction_trader_data::validate::ValidationReport;
-use auction_trader_storage::{ImportJob, JobOutcome, ParquetStore};
+use auction_trader_storage::{ImportJob, JobOutcome, import_job};
+use auction_trader_store_postgres::StoreBackend;
 use clap::Args;
 
 use super::inputs::InputArgs;
@@ -24,6 +25,10 @@ pub struct ImportArgs {
     /// The data directory (created when missing).
     #[arg(long, default_value_os_t = super::default_data_dir())]
     pub data_dir: PathBuf,
+    /// Store the data in PostgreSQL instead: postgres://USER@HOST:PORT/DB (the password from
+    /// the PGPASSWORD environment variable); the data directory is then not used.
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
     /// Print each job's full validation report (a one-line summary otherwise).
     #[arg(long)]
     pub report: bool,
@@ -32,13 +37,12 @@ pub struct ImportArgs {
 pub fn run(args: &ImportArgs) -> anyhow::Result<ExitCode> {
     let options = args.input.options()?;
     let jobs = args.input.jobs()?;
-    let store = ParquetStore::open(&args.data_dir)
-        .with_context(|| format!("opening data directory {}", args.data_dir.display()))?;
+    let store = open_store(&args.data_dir, args.store.as_deref())?;
     let bar = progress::items_bar(jobs.len() as u64, "importing");
     let mut failed = 0;
     for job in &jobs {
         bar.set_prefix(job.source_name());
-        match store.import_job(job, &options) {
+        match import_job(&store, job, &options) {
             Ok(outcome) => bar.suspend(|| print_outcome(job, &outcome, args.report))?,
             // One bad job does not stop the others (each is atomic on its own).
             Err(error) => {
@@ -57,6 +61,15 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The store of `--store` (a PostgreSQL URL or a directory), else the data directory.
+pub(crate) fn open_store(data_dir: &Path, store: Option<&str>) -> anyhow::Result<StoreBackend> {
+    // The store's own errors name a URL without its password; never echo the raw value.
+    StoreBackend::open(data_dir, store).with_context(|| match store {
+        Some(_) => "opening the store".to_owned(),
+        None => format!("opening data directory {}", data_dir.display()),
+    })
 }
 
 fn print_outcome(job: &ImportJob, outcome: &JobOutcome, full_report: bool) -> anyhow::Result<()> {

@@ -11,7 +11,6 @@ use std::time::Instant;
 use anyhow::Context;
 use auction_trader_data::replay::ReplayMerge;
 use auction_trader_data::store_replay::{ReplaySelection, StoreReplay};
-use auction_trader_storage::ParquetStore;
 use auction_trader_types::{StreamKind, UnixNanos, fnv1a_64};
 use clap::Args;
 
@@ -23,6 +22,10 @@ pub struct ReplayArgs {
     /// The data directory.
     #[arg(long, default_value_os_t = super::default_data_dir())]
     pub data_dir: PathBuf,
+    /// Read from PostgreSQL instead: postgres://USER@HOST:PORT/DB (the password from
+    /// the PGPASSWORD environment variable); the data directory is then not used.
+    #[arg(long, value_name = "URL")]
+    pub store: Option<String>,
     /// Print per-stream statistics (the default output).
     #[arg(long)]
     pub stats: bool,
@@ -50,8 +53,7 @@ struct StreamStats {
 }
 
 pub fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
-    let store = ParquetStore::open(&args.data_dir)
-        .with_context(|| format!("opening {}", args.data_dir.display()))?;
+    let store = super::import::open_store(&args.data_dir, args.store.as_deref())?;
     let kind = match &args.kind {
         Some(name) => Some(
             StreamKind::parse(name)

@@ -1,0 +1,34 @@
+//! The scale-out storage backend of auction-trader (SPEC 1.4): ticks in PostgreSQL, behind
+//! the same [`TickStore`](auction_trader_data::store::TickStore) trait and content-keyed
+//! import flow ([`SourceStore`](auction_trader_storage::SourceStore)) as the embedded
+//! Parquet + SQLite store, so import, catalog, replay and `book verify` give the same
+//! results from either.
+//!
+//! - [`schema`]: one table per event kind with the Parquet schema's columns, split by UTC
+//!   day (declarative partitions, or TimescaleDB hypertables with a continuous aggregate of
+//!   one-minute trade flow when the server has the extension);
+//! - ingest ([`PgImport`]): one transaction per import, binary COPY in batches;
+//! - reads ([`PgStream`]): a server-side cursor per stream, in the embedded store's order;
+//! - [`connect`]: the `postgres://USER@HOST:PORT/DB` location, password from `PGPASSWORD`;
+//! - [`backend`]: the choice between the embedded store and this one from a `--store` value.
+//!
+//! A leaf crate like the embedded store (which it reuses for the column schema, source
+//! planning and duplicate filter): only the CLI and tests depend on it; engine code sees
+//! only the `TickStore` trait.
+
+pub mod backend;
+mod cell;
+pub mod connect;
+mod error;
+mod ingest;
+mod read;
+pub mod schema;
+mod store;
+
+pub use backend::StoreBackend;
+pub use connect::{PgLocation, is_postgres_url};
+pub use error::PgStoreError;
+pub use ingest::{BATCH_ROWS, PgImport};
+pub use read::{FETCH_ROWS, PgStream};
+pub use schema::TimeLayout;
+pub use store::PgStore;
