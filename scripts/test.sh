@@ -36,4 +36,7 @@ stage "cargo test" cargo test --workspace --locked
 RUSTDOCFLAGS="-D warnings" stage "cargo doc" cargo doc --workspace --no-deps --locked --quiet
 # Headless Chromium (Debian's package, installed by the script) against `serve`.
 stage "browser tests (dashboard, headless Chromium)" bash scripts/test-browser.sh
+# The Python bindings (their own workspace): fmt + clippy, the wheel, a fresh-venv install,
+# the demo backtest re-run from Python, and a grid on a local Ray cluster (docs/python.md).
+stage "python wheel + ray" bash scripts/test-python.sh
 echo "all checks passed in $((SECONDS - suite_start)) s"
