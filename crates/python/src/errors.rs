@@ -5,7 +5,7 @@ use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 
 create_exception!(
-    _native,
+    auction_trader,
     AuctionTraderError,
     PyException,
     "An error of auction-trader (bad config, missing data, storage failure, ...)."

@@ -141,7 +141,7 @@ impl Store {
         Ok(list)
     }
 
-    /// Stored events of one kind (trade, quote, depth, funding, liquidation, bar) in replay
+    /// Stored events of one kind (trades, quotes, depth, funding, liquidations, bars) in replay
     /// order; `start` inclusive, `end` exclusive (UTC text); `exact` keeps raw fixed-point.
     #[pyo3(signature = (kind, venue, symbol, market, start=None, end=None, exact=false))]
     #[allow(clippy::too_many_arguments)] // the Python signature
@@ -159,7 +159,8 @@ impl Store {
         let result = py.detach(|| {
             let kind = StreamKind::parse(kind).ok_or_else(|| {
                 format!(
-                    "unknown stream kind {kind:?} (trade, quote, depth, funding, liquidation, bar)"
+                    "unknown stream kind {kind:?} (trades, quotes, depth, funding, \
+                     liquidations, bars)"
                 )
             })?;
             let wanted = Wanted::new(venue, symbol, market, start, end)?;

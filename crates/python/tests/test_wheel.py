@@ -64,9 +64,12 @@ def check_demo_backtest():
     bars = store.bars("bitflyer", "BTC_JPY", "spot")
     trades = store.trades("bitflyer", "BTC_JPY", "spot")
     assert len(bars) > 10_000, len(bars)
-    assert int(bars["trade_count"].sum()) == len(trades)
+    # Bars are emitted when their minute closes: the last, open minute has none.
+    closed = trades[trades["ts_recv"] < bars["ts_event"].max()]
+    assert 0 < len(trades) - len(closed) < 1_000
+    assert int(bars["trade_count"].sum()) == len(closed)
     assert (bars["low"] <= bars["close"]).all() and (bars["close"] <= bars["high"]).all()
-    assert abs(bars["volume"].sum() - trades["size"].sum()) < 1e-6 * trades["size"].sum()
+    assert abs(bars["volume"].sum() - closed["size"].sum()) < 1e-6 * closed["size"].sum()
     exact = store.trades("bitflyer", "BTC_JPY", "spot", start="2018-01-22", end="2018-01-23", exact=True)
     assert 0 < len(exact) < len(trades)
     assert str(exact["price"].dtype) == "int64"
@@ -94,7 +97,8 @@ def check_book_snapshots():
     book = store.book_snapshots(venue, symbol, market, interval_ms=1_000, levels=5)
     assert len(book) > 0
     assert set(book["level"]) <= set(range(5))
-    best = book[book["level"] == 0].pivot(index="ts", columns="side", values="price")
+    best = book[book["level"] == 0].pivot(index="ts", columns="side", values="price").dropna()
+    assert len(best) > 0
     assert (best[1] < best[-1]).all(), "a crossed snapshot"
     quotes = store.quotes(venue, symbol, market)
     assert len(quotes) > 0

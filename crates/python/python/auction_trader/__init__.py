@@ -100,14 +100,14 @@ class Store:
         return pandas.DataFrame(self._native.partitions())
 
     def events(self, kind, venue, symbol, market, start=None, end=None, exact=False, as_="pandas"):
-        """Stored events of one kind: trade, quote, depth, funding, liquidation or bar."""
+        """Stored events of one kind: trades, quotes, depth, funding, liquidations or bars."""
         return _frame(_table(self._native.events(kind, venue, symbol, market, start, end, exact)), as_)
 
     def trades(self, venue, symbol, market, start=None, end=None, exact=False, as_="pandas"):
-        return self.events("trade", venue, symbol, market, start, end, exact, as_)
+        return self.events("trades", venue, symbol, market, start, end, exact, as_)
 
     def quotes(self, venue, symbol, market, start=None, end=None, exact=False, as_="pandas"):
-        return self.events("quote", venue, symbol, market, start, end, exact, as_)
+        return self.events("quotes", venue, symbol, market, start, end, exact, as_)
 
     def bars(self, venue, symbol, market, interval_ms=60_000, start=None, end=None, exact=False, as_="pandas"):
         """Bars of ``interval_ms`` from the stored trades (or the stored bars)."""
