@@ -40,7 +40,11 @@ lint() {
 step "fmt + clippy (crates/python)" lint
 wheel=
 build() { wheel=$(bash scripts/build-wheel.sh 2>"$work/build.log" | tail -1) || { cat "$work/build.log" >&2; return 1; }; }
-cli_build() { cargo build -p auction-trader --locked --quiet; }
+# A copy of the binary: the build cache may be shared with other checkouts.
+cli_build() {
+  cargo build -p auction-trader --locked --quiet
+  cp "$CARGO_TARGET_DIR/debug/auction-trader" "$work/auction-trader"
+}
 work=$(mktemp -d)
 ray_up=
 cleanup() {
@@ -51,7 +55,7 @@ trap cleanup EXIT
 step "wheel (maturin, release)" build
 echo "   wheel: $wheel"
 step "CLI (debug)" cli_build
-export AT_CLI="$CARGO_TARGET_DIR/debug/auction-trader" AT_REPO="$repo" AT_SHARED_DATA="$shared_data"
+export AT_CLI="$work/auction-trader" AT_REPO="$repo" AT_SHARED_DATA="$shared_data"
 
 fresh_venv() {
   "$python" -m venv "$work/venv"

@@ -141,8 +141,7 @@ pub(crate) fn run_grid<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let summary = py
         .detach(|| {
-            let (base, sweep, options) =
-                grid_inputs(base_text, sweep_text, force_priors, workers)?;
+            let (base, sweep, options) = grid_inputs(base_text, sweep_text, force_priors, workers)?;
             auction_trader_backtest::grid::run_grid(
                 &base,
                 &sweep,

@@ -81,8 +81,9 @@ pub(crate) fn book_batch(rows: &[BookRow]) -> Result<RecordBatch, ArrowError> {
 fn matrix_batch(matrix: &MatrixFile) -> Result<RecordBatch, ArrowError> {
     let mut fields = vec![Field::new("ts", utc_nanos(), false)];
     let stamps: Vec<i64> = matrix.ts.iter().map(|stamp| stamp.0).collect();
-    let mut arrays: Vec<ArrayRef> =
-        vec![Arc::new(TimestampNanosecondArray::from(stamps).with_timezone("UTC"))];
+    let mut arrays: Vec<ArrayRef> = vec![Arc::new(
+        TimestampNanosecondArray::from(stamps).with_timezone("UTC"),
+    )];
     for (name, values) in &matrix.columns {
         fields.push(Field::new(name, DataType::Float64, false));
         arrays.push(Arc::new(Float64Array::from(values.clone())));

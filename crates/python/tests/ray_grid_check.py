@@ -5,8 +5,10 @@ the Ray runner with 1 and then 2 workers must store the same rows (run id, seque
 parameters, metrics, effective config). Prints each wall time (the scaling figure).
 
 Environment: AT_CLI, AT_REPO, AT_SHARED_DATA, AT_WORK as test_wheel.py; the cluster is
-started and stopped by scripts/test-python.sh. AT_SWEEP overrides the sweep file (e.g.
-configs/sweeps/sma-vectorbt.yaml, 4,676 combinations, for the benchmark).
+started and stopped by scripts/test-python.sh. For the benchmarks (docs/benchmarks.md):
+AT_SWEEP overrides the sweep file (e.g. configs/sweeps/sma-vectorbt.yaml, 4,676
+combinations), AT_BASE the base config in configs/ (e.g. bitflyer-auction.yaml with
+configs/sweeps/auction-bitflyer.yaml), AT_PARTS_PER_WORKER the parts per worker (4).
 """
 
 import os
@@ -41,7 +43,8 @@ def rows(db):
 
 def main():
     WORK.mkdir(parents=True, exist_ok=True)
-    base = (REPO / "configs" / "nautilus-sma.yaml").read_text()
+    base = (REPO / "configs" / os.environ.get("AT_BASE", "nautilus-sma.yaml")).read_text()
+    parts_per_worker = int(os.environ.get("AT_PARTS_PER_WORKER", "4"))
     base = base.replace("../shared/data", str(SHARED)).replace("  dir: data\n", f"  dir: {STORE}\n", 1)
     (WORK / "base.yaml").write_text(base)
     sweep_file = Path(os.environ.get("AT_SWEEP") or WORK / "sweep.yaml")
@@ -64,10 +67,12 @@ def main():
     times = {}
     for workers in (1, 2):
         db = WORK / f"ray-{workers}.db"
-        summary = run_grid_on_ray(WORK / "base.yaml", sweep_file, db, workers=workers)
+        summary = run_grid_on_ray(
+            WORK / "base.yaml", sweep_file, db, workers=workers, parts_per_worker=parts_per_worker
+        )
         assert summary["ran"] == len(local), summary
         ray_id, ray_rows = rows(db)
-        assert ray_id == grid_id
+        assert ray_id == grid_id, (ray_id, grid_id)
         assert ray_rows.equals(local), f"rows of the Ray grid with {workers} worker(s) differ"
         times[workers] = summary["seconds"]
         # Resuming a finished grid runs nothing.
