@@ -7,7 +7,8 @@ fresh venv with only the wheel and its dependencies):
   and trades;
 - bars agree with the stored trades; book snapshots of a Binance USD-M capture are never
   crossed and their best levels are the stored depth's; a feature matrix written by the CLI
-  reads back equal to pandas' own Parquet reader; a config given as a dict runs;
+  reads back equal to pandas' own Parquet reader; a config given as a dict runs; a local
+  grid run from Python stores the rows of `auction-trader grid run`;
 - bad input raises AuctionTraderError with the library's message.
 
 Environment: AT_CLI (the auction-trader binary), AT_REPO (the repository), AT_SHARED_DATA
@@ -150,10 +151,31 @@ def check_dict_config_and_errors():
     print("dict config and errors: ok")
 
 
+def check_local_grid():
+    base = (REPO / "configs" / "nautilus-sma.yaml").read_text()
+    base = base.replace("../shared/data", str(SHARED)).replace("  dir: data\n", f"  dir: {WORK / 'nautilus-data'}\n", 1)
+    (WORK / "sma.yaml").write_text(base)
+    sweep = (
+        "parameters:\n"
+        "  strategy.sma_cross.fast: {values: [5, 10, 20]}\n"
+        "  strategy.sma_cross.slow: {values: [30, 60]}\n"
+    )
+    (WORK / "sweep.yaml").write_text(sweep)
+    cli("grid", "run", "-c", WORK / "sma.yaml", "--sweep", WORK / "sweep.yaml", "--db", WORK / "cli-grid.db")
+    grid = at.run_grid(WORK / "sma.yaml", sweep, WORK / "py-grid.db", workers=2)
+    columns = ["run_id", "seq", "params", "metrics", "config"]
+    expected = at.grid_rows(WORK / "cli-grid.db")
+    assert grid.grid_id == expected.grid_id
+    assert len(grid.rows) == 6 and grid.rows[columns].equals(expected.rows[columns])
+    assert {"strategy.sma_cross.fast", "net_pnl", "sharpe"} <= set(grid.rows.columns)
+    print(f"local grid: {len(grid.rows)} rows, identical to `auction-trader grid run`")
+
+
 if __name__ == "__main__":
     WORK.mkdir(parents=True, exist_ok=True)
     check_demo_backtest()
     check_book_snapshots()
     check_feature_matrix()
     check_dict_config_and_errors()
+    check_local_grid()
     print(f"python wheel tests passed (auction_trader {at.__version__}, Python {sys.version.split()[0]})")
