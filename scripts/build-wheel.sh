@@ -3,7 +3,8 @@
 # $WHEEL_DIR (default target/wheels under the build cache) and prints its path.
 # Installs maturin from PyPI into a venv under ~/.cache/auction-trader (idempotent); needs
 # python3 (3.9+) with venv and the Rust toolchain. The crate is its own workspace, so this
-# is the only build that compiles PyO3.
+# is the only build that compiles PyO3. Not --locked: crates/python/Cargo.lock keeps the
+# main Cargo.lock's versions and takes in what a change of the library crates adds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

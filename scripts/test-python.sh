@@ -35,7 +35,7 @@ shared_data=$(cd "$shared_data" && pwd)
 
 lint() {
   cargo fmt --manifest-path crates/python/Cargo.toml -- --check
-  cargo clippy --manifest-path crates/python/Cargo.toml --all-targets --locked --quiet -- -D warnings
+  cargo clippy --manifest-path crates/python/Cargo.toml --all-targets --quiet -- -D warnings
 }
 step "fmt + clippy (crates/python)" lint
 wheel=
