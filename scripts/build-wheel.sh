@@ -23,6 +23,6 @@ if [[ ! -x "$tools/bin/maturin" ]]; then
   "$tools/bin/pip" install --quiet "maturin>=1.16,<2"
 fi
 rm -f "$wheel_dir"/auction_trader-*.whl
-"$tools/bin/maturin" build --release --locked --manifest-path crates/python/Cargo.toml \
+"$tools/bin/maturin" build --release --manifest-path crates/python/Cargo.toml \
   --interpreter "$tools/bin/python" --out "$wheel_dir" >&2
 ls "$wheel_dir"/auction_trader-*.whl
