@@ -38,4 +38,7 @@ RUSTDOCFLAGS="-D warnings" stage "cargo doc" cargo doc --workspace --no-deps --l
 stage "browser tests (dashboard, headless Chromium)" bash scripts/test-browser.sh
 # PostgreSQL store: Debian's PostgreSQL 15 (installed by the script), throwaway servers.
 stage "postgres (store tests against a local PostgreSQL 15)" bash scripts/test-postgres.sh
+# The Python bindings (their own workspace): fmt + clippy, the wheel, a fresh-venv install,
+# the demo backtest re-run from Python, and a grid on a local Ray cluster (docs/python.md).
+stage "python wheel + ray" bash scripts/test-python.sh
 echo "all checks passed in $((SECONDS - suite_start)) s"

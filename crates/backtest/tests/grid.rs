@@ -2,13 +2,14 @@
 //! 2 workers, and a grid interrupted after two combinations resumes without running a
 //! finished one again and ends with the same rows as an uninterrupted grid. On a bitFlyer
 //! day: auction combinations that share their feature stream give exactly the metrics of
-//! each combination run alone with `run_config`.
+//! each combination run alone with `run_config`. A grid split into parts (as a distributed
+//! grid's workers run it) stores the same rows as the local grid.
 #![allow(clippy::unwrap_used)] // helpers of the test
 
 use std::path::Path;
 
 use auction_trader_backtest::grid::{
-    GridObserver, GridOptions, Sweep, metrics_row, plan_grid, run_grid,
+    GridObserver, GridOptions, Sweep, metrics_row, plan_grid, run_grid, run_grid_part, start_grid,
 };
 use auction_trader_backtest::{BacktestConfig, RunObserver, Silent, run_config};
 use auction_trader_storage::{GridDb, GridRow};
@@ -166,4 +167,36 @@ fn shared_features_give_each_combination_its_standalone_metrics() {
     assert!(alone.iter().all(|(trades, _)| *trades > 0));
     assert_ne!(alone[0].1, alone[2].1);
     assert_ne!(alone[1].1, alone[3].1);
+}
+
+#[test]
+fn a_grid_run_in_parts_stores_the_local_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(base) = base(&dir.path().join("data")) else {
+        return;
+    };
+    let sweep = Sweep::parse(SWEEP).unwrap();
+    let options = GridOptions {
+        workers: 2,
+        force_priors: false,
+    };
+    let local = dir.path().join("local.db");
+    run_grid(&base, &sweep, SWEEP, &local, &options, &mut Silent).unwrap();
+    let parts = dir.path().join("parts.db");
+    let mut db = GridDb::open(&parts).unwrap();
+    let start = start_grid(&base, &sweep, SWEEP, &db, &options, &mut Silent).unwrap();
+    assert_eq!(start.remaining.len(), 16);
+    // Uneven parts in a scrambled order, as workers finish them.
+    let (first, second) = start.remaining.split_at(5);
+    for part in [second, first] {
+        let rows = run_grid_part(&base, &start.plan, part).unwrap();
+        assert_eq!(rows.len(), part.len());
+        db.insert_rows(&start.plan.grid_id, &rows).unwrap();
+    }
+    assert_eq!(rows(&local), rows(&parts));
+    // Everything is finished: a second start finds nothing left.
+    let again = start_grid(&base, &sweep, SWEEP, &db, &options, &mut Silent).unwrap();
+    assert!(again.remaining.is_empty());
+    let error = run_grid_part(&base, &start.plan, &[99]).unwrap_err();
+    assert!(error.to_string().contains("out of range"), "{error}");
 }

@@ -27,6 +27,7 @@
 mod catalog;
 mod columns;
 mod error;
+pub mod event_table;
 pub mod features;
 pub mod foreign;
 pub mod grid_db;
@@ -47,6 +48,7 @@ mod stream;
 
 pub use catalog::{SourceRecord, StoredQuarantineRow};
 pub use error::StorageError;
+pub use event_table::{NumberForm, events_batch};
 pub use grid_db::{GridDb, GridInfo, GridRow};
 pub use import_job::{ImportJob, JobOutcome, SourceImport, SourceStore, import_job, plan_jobs};
 pub use import_writer::ParquetImport;

@@ -13,7 +13,7 @@ pub mod sweep;
 
 pub use apply::is_toxicity_prior;
 pub use runner::{
-    GridObserver, GridOptions, GridPlan, GridSummary, default_workers, metrics_row, plan_grid,
-    run_grid,
+    GridObserver, GridOptions, GridPlan, GridStart, GridSummary, default_workers, metrics_row,
+    plan_grid, run_grid, run_grid_part, start_grid,
 };
 pub use sweep::{Combination, ParameterSpec, Sweep};

@@ -340,20 +340,30 @@ fn batch_size(remaining: usize, workers: usize) -> usize {
     remaining.div_ceil(workers * rounds).max(1)
 }
 
-/// Runs (or resumes) a grid into the database at `db_path`.
-pub fn run_grid(
+/// A grid recorded in grid.db and what is left of it to run.
+#[derive(Debug)]
+pub struct GridStart {
+    pub plan: GridPlan,
+    /// Indexes of the combinations not finished yet, in sweep order.
+    pub remaining: Vec<usize>,
+}
+
+/// Plans a grid, imports what the base config lists and the store lacks, records the grid
+/// in `db` (nothing changes for a grid already there) and finds what is left to run. The
+/// first half of [`run_grid`]; a distributed grid's driver calls it once, then hands parts
+/// to [`run_grid_part`] on its workers and stores their rows.
+pub fn start_grid(
     base: &BacktestConfig,
     sweep: &Sweep,
     sweep_text: &str,
-    db_path: &Path,
+    db: &GridDb,
     options: &GridOptions,
     observer: &mut dyn GridObserver,
-) -> Result<GridSummary, BacktestError> {
+) -> Result<GridStart, BacktestError> {
     let plan = plan_grid(base, sweep, options)?;
     let store = open_store(base)?;
     import_missing(&store, base, observer)?;
     let manifest = run_manifest(base, &store)?;
-    let db = GridDb::open(db_path)?;
     db.begin_grid(&GridInfo {
         grid_id: plan.grid_id.clone(),
         base_config: base.to_yaml()?,
@@ -364,14 +374,93 @@ pub fn run_grid(
         finished: 0,
     })?;
     let finished = db.finished_run_ids(&plan.grid_id)?;
-    let run_ids: Vec<String> = plan
-        .combinations
-        .iter()
-        .map(|combination| format!("{:016x}", fnv1a_64(combination.params_json().as_bytes())))
-        .collect();
+    let run_ids: Vec<String> = plan.combinations.iter().map(run_id).collect();
     let remaining: Vec<usize> = (0..plan.combinations.len())
         .filter(|index| finished.binary_search(&run_ids[*index]).is_err())
         .collect();
+    Ok(GridStart { plan, remaining })
+}
+
+/// The run id of a combination: a hash of its parameters.
+fn run_id(combination: &Combination) -> String {
+    format!("{:016x}", fnv1a_64(combination.params_json().as_bytes()))
+}
+
+/// The grid.db row of a finished combination.
+fn grid_row(plan: &GridPlan, index: usize, metrics: &Metrics) -> Result<GridRow, BacktestError> {
+    let combination = &plan.combinations[index];
+    Ok(GridRow {
+        run_id: run_id(combination),
+        seq: combination.seq,
+        params: combination.params_json(),
+        metrics: metrics_row(metrics).to_string(),
+        config: plan.configs[index].to_yaml()?,
+    })
+}
+
+/// Runs the combinations `indices` of `plan` in this thread (in lock-step batches, as a grid
+/// worker does) and returns their rows (in the order run; nothing is written): one part of a
+/// distributed grid. The data is decoded once per call and the feature streams are shared within the part as in
+/// [`run_grid`], so a row is the same whichever part, process or machine ran it. Expects the
+/// store to hold the data already ([`start_grid`] imports it); a part never imports.
+pub fn run_grid_part(
+    base: &BacktestConfig,
+    plan: &GridPlan,
+    indices: &[usize],
+) -> Result<Vec<GridRow>, BacktestError> {
+    if let Some(&bad) = indices
+        .iter()
+        .find(|&&index| index >= plan.combinations.len())
+    {
+        return Err(BacktestError::Config(format!(
+            "grid part: combination {bad} is out of range (the grid has {})",
+            plan.combinations.len()
+        )));
+    }
+    let features = FeatureSets::group(plan, indices)?;
+    let mut order = indices.to_vec();
+    order.sort_by_key(|&index| (features.set_of[index], index));
+    let store = open_store(base)?;
+    let without_imports = BacktestConfig {
+        data: crate::config::DataConfig {
+            import: Vec::new(),
+            ..base.data.clone()
+        },
+        ..base.clone()
+    };
+    let (_, events) = decode_run_data(&without_imports, &store, "grid part", &mut Silent)?;
+    let bars = BarSeries::from_events(&events);
+    let shared = SharedData {
+        events,
+        bars,
+        features,
+    };
+    let mut rows = Vec::with_capacity(order.len());
+    for batch in order.chunks(MAX_BATCH) {
+        let mut results = run_batch(batch, plan, &shared);
+        // Rows in the part's order, whatever order the batch finished them in.
+        results.sort_by_key(|(index, _)| batch.iter().position(|member| member == index));
+        for (index, result) in results {
+            let row = result.and_then(|metrics| grid_row(plan, index, &metrics));
+            rows.push(row.map_err(|error| combination_error(plan, index, &error))?);
+        }
+    }
+    Ok(rows)
+}
+
+/// Runs (or resumes) a grid into the database at `db_path`.
+pub fn run_grid(
+    base: &BacktestConfig,
+    sweep: &Sweep,
+    sweep_text: &str,
+    db_path: &Path,
+    options: &GridOptions,
+    observer: &mut dyn GridObserver,
+) -> Result<GridSummary, BacktestError> {
+    let db = GridDb::open(db_path)?;
+    let GridStart { plan, remaining } =
+        start_grid(base, sweep, sweep_text, &db, options, observer)?;
+    let store = open_store(base)?;
     let mut summary = GridSummary {
         grid_id: plan.grid_id.clone(),
         combinations: plan.combinations.len() as u64,
@@ -447,13 +536,7 @@ pub fn run_grid(
                     if first_error.is_some() || summary.stopped {
                         continue;
                     }
-                    let row = GridRow {
-                        run_id: run_ids[index].clone(),
-                        seq: plan.combinations[index].seq,
-                        params: plan.combinations[index].params_json(),
-                        metrics: metrics_row(&metrics).to_string(),
-                        config: plan.configs[index].to_yaml()?,
-                    };
+                    let row = grid_row(&plan, index, &metrics)?;
                     if let Err(error) = db.insert_row(&plan.grid_id, &row) {
                         cancel.store(true, Ordering::Relaxed);
                         first_error = Some((index, error.into()));
