@@ -6,10 +6,12 @@ use std::sync::Arc;
 
 use auction_trader_backtest::time_text::parse_utc_time;
 use auction_trader_types::{Price, RunRecords, UnixNanos};
+use axum::body::Bytes;
+use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::json;
@@ -19,6 +21,7 @@ use crate::error::ApiError;
 use crate::footprint::{FootprintRequest, run_footprint};
 use crate::grids::{Order, RowsRequest, grid_rows, list_grids};
 use crate::library::Library;
+use crate::live::{apply_control, live_answer, push_updates};
 use crate::performance::performance;
 use crate::profile::{ProfileRequest, run_profile};
 use crate::runs::{
@@ -49,6 +52,9 @@ pub fn router(library: Library) -> Router {
         .route("/api/runs/{name}/footprint", get(run_footprint_route))
         .route("/api/grids", get(grids_list))
         .route("/api/grids/{grid}", get(grid_detail))
+        .route("/api/live", get(live_state))
+        .route("/api/live/ws", get(live_socket))
+        .route("/api/live/control", post(live_control))
         .fallback(static_or_404)
         .with_state(Arc::new(AppState {
             library,
@@ -263,6 +269,37 @@ async fn grid_detail(
         }
     }
     blocking(move || grid_rows(&state.library, &grid, &request)).await
+}
+
+async fn live_state(
+    State(state): Shared,
+    RawQuery(query): RawQuery,
+) -> Result<impl IntoResponse, ApiError> {
+    parse_query(query.as_deref(), &[])?;
+    blocking(move || live_answer(state.library.session_dir.as_ref())).await
+}
+
+async fn live_socket(
+    State(state): Shared,
+    RawQuery(query): RawQuery,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    parse_query(query.as_deref(), &[])?;
+    let session = state.library.session_dir.clone();
+    Ok(upgrade.on_upgrade(move |socket| push_updates(socket, session)))
+}
+
+async fn live_control(
+    State(state): Shared,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    parse_query(query.as_deref(), &[])?;
+    blocking(move || {
+        let control = apply_control(state.library.session_dir.as_ref(), &body)?;
+        Ok(json!({ "control": control }))
+    })
+    .await
 }
 
 /// The embedded page and its assets; any other path is a 404 (JSON under `/api`).

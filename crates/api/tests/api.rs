@@ -157,6 +157,7 @@ impl Fixture {
                 runs_dir: runs,
                 data_dir: None,
                 grid_dbs: vec![dir.path().join("grid.db"), dir.path().join("absent.db")],
+                session_dir: None,
             },
             bind: "127.0.0.1:0"
                 .parse()

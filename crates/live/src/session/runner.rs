@@ -14,7 +14,8 @@ use crate::alerts::{Alert, AlertKind, Alerts};
 use crate::book_check::BookCheck;
 use crate::feed_source::{FeedHandle, replay_events};
 use crate::kill_switch::{KillAction, KillSwitches};
-use crate::metrics::MetricValues;
+use crate::live_state::{PublishedState, Tape, publish_state};
+use crate::metrics::{KILL_SWITCHES, MetricValues};
 use crate::metrics_server::MetricsServer;
 use crate::raw_journal::{JournalEntry, purge, read_entries};
 use crate::recorder::SessionRecorder;
@@ -67,6 +68,12 @@ pub(super) struct Runner<V: Venue> {
     halted: Option<String>,
     /// Receive time of the event being handled (journal file choice before the first event).
     time_hint: UnixNanos,
+    /// Last quote and minute bar, for the published live state.
+    tape: Tape,
+    /// The feed closed and the session finished (the last published state says so).
+    ended: bool,
+    /// A failed write of the live state was reported (once, not every second).
+    state_error_reported: bool,
 }
 
 impl<V: Venue + ReconcileVenue> Runner<V> {
@@ -119,6 +126,9 @@ impl<V: Venue + ReconcileVenue> Runner<V> {
             position_suspect: None,
             halted: None,
             time_hint: UnixNanos(0),
+            tape: Tape::new(),
+            ended: false,
+            state_error_reported: false,
         }
     }
 
@@ -655,6 +665,7 @@ impl<V: Venue + ReconcileVenue> Runner<V> {
             self.kill_action(action);
         }
         self.last_event = Some(ts);
+        self.tape.on_event(event);
         let delta = self.book.on_event(event);
         self.values.book_checks += delta.new_checks;
         self.values.book_mismatches += delta.new_mismatches;
@@ -992,6 +1003,70 @@ impl<V: Venue + ReconcileVenue> Runner<V> {
         drop(gate);
         drop(ledger);
         self.cx.metrics.publish(&self.values);
+        self.publish_live_state();
+    }
+
+    /// The dashboard's view of this session (`live-state.json`): the figures just published
+    /// as metrics, exact where the ledger is, with the last quote and bar.
+    fn publish_live_state(&mut self) {
+        let ledger = self.cx.ledger.borrow();
+        let values = &self.values;
+        let finite = |value: f64| value.is_finite().then_some(value);
+        let state = PublishedState {
+            pid: std::process::id(),
+            wall_ns: self.options.clock.now().0,
+            ended: self.ended,
+            mode: values.mode.clone(),
+            symbol: values.symbol.clone(),
+            generation: ledger.generation,
+            start: ledger.start,
+            events: values.events,
+            last_event_ts: self.last_event.unwrap_or(UnixNanos(0)).0.to_string(),
+            position: ledger.position.to_string(),
+            realized_pnl: ledger.realized_pnl.to_string(),
+            unrealized_pnl: ledger.equity.map(|point| point.unrealized.to_string()),
+            equity: ledger.equity.map(|point| point.equity.to_string()),
+            peak_equity: ledger.peak_equity.map(|equity| equity.to_string()),
+            drawdown: values.drawdown,
+            heat: values.heat,
+            trading_enabled: values.trading_enabled,
+            halted: self.halted.clone(),
+            kill_switches: KILL_SWITCHES
+                .iter()
+                .zip(values.kill_switches)
+                .map(|(name, holding)| ((*name).to_owned(), holding))
+                .collect(),
+            signals: values.signals,
+            orders: values.orders,
+            fills: values.fills,
+            limit_orders: values.limit_orders,
+            limit_orders_filled: values.limit_orders_filled,
+            fill_rate: finite(values.fill_rate),
+            fill_rate_expected: finite(values.fill_rate_expected),
+            slippage_bps: (ledger.slippage_samples > 0).then_some(values.slippage_bps),
+            slippage_estimate_bps: (ledger.slippage_samples > 0)
+                .then_some(values.slippage_estimate_bps),
+            book_checks: values.book_checks,
+            book_mismatches: values.book_mismatches,
+            feed_gaps: values.feed_gaps,
+            feed_latency_seconds: values.feed_latency_seconds,
+            alerts_raised: AlertKind::ALL
+                .iter()
+                .zip(values.alerts)
+                .map(|(kind, count)| (kind.as_str().to_owned(), count))
+                .collect(),
+            last_quote: self.tape.last_quote(),
+            last_bar: self.tape.last_bar(),
+        };
+        drop(ledger);
+        match publish_state(&self.cx.data_dir, &state) {
+            Ok(()) => self.state_error_reported = false,
+            Err(error) if !self.state_error_reported => {
+                self.state_error_reported = true;
+                self.say(&format!("error: writing the live state: {error}"));
+            }
+            Err(_) => {}
+        }
     }
 
     fn finish(mut self) -> Result<SessionSummary, LiveError> {
@@ -1007,6 +1082,7 @@ impl<V: Venue + ReconcileVenue> Runner<V> {
                 self.daily_report(day)?;
             }
         }
+        self.ended = true;
         self.publish();
         let ledger = self.cx.ledger.borrow();
         let summary = &mut self.summary;
