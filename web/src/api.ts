@@ -181,6 +181,107 @@ export interface GridRows {
   rows: GridRow[];
 }
 
+/** The session's published state (crates/live `PublishedState`): exact decimal strings. */
+export interface LiveState {
+  pid: number;
+  wall_ns: number;
+  ended: boolean;
+  mode: string;
+  symbol: string;
+  generation: number;
+  start: number;
+  events: number;
+  last_event_ts: string;
+  position: string;
+  realized_pnl: string;
+  unrealized_pnl: string | null;
+  equity: string | null;
+  peak_equity: string | null;
+  drawdown: number;
+  heat: number;
+  trading_enabled: boolean;
+  halted: string | null;
+  kill_switches: Record<string, boolean>;
+  signals: number;
+  orders: number;
+  fills: number;
+  limit_orders: number;
+  limit_orders_filled: number;
+  fill_rate: number | null;
+  fill_rate_expected: number | null;
+  slippage_bps: number | null;
+  slippage_estimate_bps: number | null;
+  book_checks: number;
+  book_mismatches: number;
+  feed_gaps: number;
+  feed_latency_seconds: number;
+  alerts_raised: Record<string, number>;
+  last_quote: { ts: string; bid: string; bid_size: string; ask: string; ask_size: string } | null;
+  last_bar: {
+    ts_open: string;
+    time: number;
+    open: string;
+    high: string;
+    low: string;
+    close: string;
+    volume: string;
+  } | null;
+}
+
+export interface ControlRow {
+  enabled: boolean;
+  reason: string;
+  updated_ns: number;
+  version: number;
+}
+
+export interface LiveOrder {
+  client_id: string;
+  order_id: number;
+  ts_submit: string;
+  side: string;
+  kind: string;
+  purpose: string;
+  limit_price: string | null;
+  quantity: string;
+  status: string;
+}
+
+export interface LiveFill {
+  client_id: string;
+  seq: number;
+  ts: string;
+  side: string;
+  price: string;
+  quantity: string;
+  liquidity: string;
+  fee: string;
+  reference_mid: string | null;
+}
+
+export interface LiveAlert {
+  id: number;
+  wall_ns: string;
+  ts: string;
+  kind: string;
+  message: string;
+}
+
+/** `GET /api/live` and every WebSocket message. */
+export interface LiveAnswer {
+  configured: boolean;
+  session: string | null;
+  status?: "none" | "running" | "ended" | "stopped";
+  running?: boolean;
+  age_ns?: number | null;
+  state?: LiveState | null;
+  control?: ControlRow | null;
+  open_orders?: LiveOrder[];
+  recent_fills?: LiveFill[];
+  alerts?: LiveAlert[];
+  error?: string;
+}
+
 /** An answer of the API that was not 2xx: its status and the server's JSON message. */
 export class ApiFailure extends Error {
   constructor(
@@ -193,6 +294,21 @@ export class ApiFailure extends Error {
 
 export async function getJson<T>(path: string): Promise<T> {
   const response = await fetch(path, { headers: { accept: "application/json" } });
+  const body: unknown = await response.json().catch(() => null);
+  if (!response.ok) {
+    const message =
+      body && typeof body === "object" && "error" in body ? String((body as { error: unknown }).error) : response.statusText;
+    throw new ApiFailure(response.status, message);
+  }
+  return body as T;
+}
+
+export async function postJson<T>(path: string, payload: unknown): Promise<T> {
+  const response = await fetch(path, {
+    method: "POST",
+    headers: { accept: "application/json", "content-type": "application/json" },
+    body: JSON.stringify(payload),
+  });
   const body: unknown = await response.json().catch(() => null);
   if (!response.ok) {
     const message =
@@ -223,6 +339,9 @@ export const api = {
     getJson<{ signals: Signal[] }>(`/api/runs/${enc(name)}/signals?kind=signal`).then((r) => r.signals),
   profile: (name: string, bins: number) =>
     getJson<{ profile: Profile | null; unavailable: string | null }>(`/api/runs/${enc(name)}/profile?bins=${bins}`),
+  live: () => getJson<LiveAnswer>("/api/live"),
+  setTrading: (enabled: boolean) =>
+    postJson<{ control: ControlRow }>("/api/live/control", { trading_enabled: enabled, confirm: true }).then((r) => r.control),
   grids: () => getJson<{ grids: GridListing[] }>("/api/grids").then((r) => r.grids),
   grid: (id: string, sort: string | null, order: "asc" | "desc", conditions: string[] = []) => {
     const query = [

@@ -16,7 +16,9 @@ import {
   type TradeColumns,
 } from "./api";
 import { drawChart, drawEquity, drawRisk, type DrawnChart } from "./chart";
+import { h, figure } from "./dom";
 import { drawFootprint } from "./footprint";
+import { liveView, type LiveDrawn } from "./live";
 import { drawProfile, type ProfileView } from "./profile";
 
 /** What the page drew, read by the browser tests (`window.dashboard`). */
@@ -32,6 +34,7 @@ export interface DashboardState {
     performance: RunPerformance;
   };
   grid?: GridRows;
+  live?: LiveDrawn;
   ready: boolean;
 }
 
@@ -43,23 +46,6 @@ declare global {
 
 window.dashboard = { view: "", ready: false };
 const app = document.querySelector<HTMLElement>("#app")!;
-
-function h<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attributes: Record<string, string> = {},
-  ...children: (Node | string)[]
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
-  node.append(...children);
-  return node;
-}
-
-function figure(value: unknown, digits = 2): string {
-  if (value === null || value === undefined) return "–";
-  const number = Number(value);
-  return Number.isFinite(number) ? number.toLocaleString("en-US", { maximumFractionDigits: digits }) : String(value);
-}
 
 function showError(error: unknown): void {
   const message = error instanceof ApiFailure ? `${error.status}: ${error.message}` : String(error);
@@ -446,9 +432,11 @@ async function route(): Promise<void> {
   window.dashboard = { view: location.hash, ready: false };
   const path = location.hash.replace(/^#/, "") || "/";
   const run = /^\/runs\/(.+)$/.exec(path);
+  const live = path === "/live";
   const grid = /^\/grids\/(.+)$/.exec(path);
   try {
-    if (run) await runView(decodeURIComponent(run[1]));
+    if (live) await liveView(app, showError);
+    else if (run) await runView(decodeURIComponent(run[1]));
     else if (grid) await gridView(decodeURIComponent(grid[1]));
     else await runsView();
     window.dashboard.ready = true;
