@@ -181,6 +181,26 @@ export interface GridRows {
   rows: GridRow[];
 }
 
+/** `/orderflow`: per minute OF, qimb, ambiguous fraction and the SPEC 2.4 tests. */
+export interface OrderFlow {
+  from: Time | null;
+  to: Time | null;
+  thresholds: { of_abs_mult: number; of_norm_min: number; qimb_min: number; ambiguous_threshold: number } | null;
+  minutes: {
+    time: number[];
+    of: string[];
+    of_norm: (number | null)[];
+    of_threshold: (number | null)[];
+    qimb: (number | null)[];
+    ambiguous: number[];
+    initiative: ("buy" | "sell" | null)[];
+    qimb_aligned: ("buy" | "sell" | null)[];
+    dual: boolean[];
+    confirmed: ("buy" | "sell" | null)[];
+  };
+  unavailable: string | null;
+}
+
 /** The session's published state (crates/live `PublishedState`): exact decimal strings. */
 export interface LiveState {
   pid: number;
@@ -334,6 +354,9 @@ export const api = {
   equityColumns: (name: string) =>
     getJson<{ equity: EquityColumns }>(`/api/runs/${enc(name)}/equity?layout=columns`).then((r) => r.equity),
   footprint: (name: string) => getJson<Footprint>(`/api/runs/${enc(name)}/footprint`),
+  orderFlow: (name: string) => getJson<OrderFlow>(`/api/runs/${enc(name)}/orderflow`),
+  fillModels: (name: string) =>
+    getJson<{ comparison: { rows: never[] } | null }>(`/api/runs/${enc(name)}/fill-models`).then((r) => r.comparison),
   performance: (name: string) => getJson<RunPerformance>(`/api/runs/${enc(name)}/performance`),
   signals: (name: string) =>
     getJson<{ signals: Signal[] }>(`/api/runs/${enc(name)}/signals?kind=signal`).then((r) => r.signals),

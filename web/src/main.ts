@@ -9,6 +9,7 @@ import {
   type BarColumns,
   type Footprint,
   type GridRows,
+  type OrderFlow,
   type RunPerformance,
   type PeriodRow,
   type Profile,
@@ -19,6 +20,8 @@ import { drawChart, drawEquity, drawRisk, type DrawnChart } from "./chart";
 import { h, figure } from "./dom";
 import { drawFootprint } from "./footprint";
 import { liveView, type LiveDrawn } from "./live";
+import { drawOrderFlow } from "./orderflow";
+import { executionQuality } from "./quality";
 import { drawProfile, type ProfileView } from "./profile";
 
 /** What the page drew, read by the browser tests (`window.dashboard`). */
@@ -31,11 +34,14 @@ export interface DashboardState {
     drawn: DrawnChart;
     profile: Profile | null;
     footprint: Footprint | null;
+    orderFlow: OrderFlow | null;
     performance: RunPerformance;
   };
   grid?: GridRows;
   live?: LiveDrawn;
   ready: boolean;
+  /** The run's order flow and execution quality are drawn. */
+  extrasReady?: boolean;
 }
 
 declare global {
@@ -206,6 +212,10 @@ async function runView(name: string): Promise<void> {
   profileAnswer.catch(() => undefined);
   const footprintAnswer = api.footprint(name);
   footprintAnswer.catch(() => undefined);
+  const orderFlowAnswer = api.orderFlow(name);
+  orderFlowAnswer.catch(() => undefined);
+  const fillModelsAnswer = api.fillModels(name);
+  fillModelsAnswer.catch(() => undefined);
   const [summary, bars, trades, signals, equity, risk] = await Promise.all([
     api.run(name),
     api.barColumns(name),
@@ -219,6 +229,8 @@ async function runView(name: string): Promise<void> {
   const equityBox = h("div", { id: "equity", "data-points": String(equity.time.length) });
   const riskBox = h("div", { id: "risk", "data-points": String(risk.drawdown.time.length) });
   const footprintBox = h("div", { id: "footprint", class: "scroll" }, h("p", { class: "muted" }, "loading the footprint…"));
+  const orderFlowBox = h("div", { id: "orderflow", class: "scroll" }, h("p", { class: "muted" }, "loading the order flow…"));
+  const qualityBox = h("div", { id: "quality" }, h("p", { class: "muted" }, "loading…"));
   const profileBox = h("div", { id: "profile" }, h("p", { class: "muted" }, "loading the volume profile…"));
   let view: ProfileView = "histogram";
   const toggle = h("button", { id: "profile-toggle", type: "button", "aria-pressed": "false" }, "Lines view");
@@ -234,11 +246,15 @@ async function runView(name: string): Promise<void> {
     h("p", { class: "legend" }, "VAH/VAL blue, POC orange dashed; ▲▼ entries, ● exits, ■ signals."),
     h("h2", {}, "Footprint (sell × buy volume per price, last bars)"),
     footprintBox,
+    h("h2", {}, "Order flow per minute (OF, qimb, ambiguous fraction against the SPEC 2.4 thresholds; last 120 minutes)"),
+    orderFlowBox,
     h("h2", {}, `Equity (${summary.currency})`),
     equityBox,
     h("h2", {}, `Drawdown % and rolling Sharpe (${risk.rolling_sharpe.window_days} days of daily returns)`),
     riskBox,
     periodTable(risk, summary.currency),
+    h("h2", {}, "Execution quality"),
+    qualityBox,
     h(
       "h2",
       {},
@@ -253,7 +269,7 @@ async function runView(name: string): Promise<void> {
   drawEquity(equityBox, equity);
   drawRisk(riskBox, risk);
   performance.mark("run-charts");
-  window.dashboard.run = { name, bars, trades, drawn, profile: null, footprint: null, performance: risk };
+  window.dashboard.run = { name, bars, trades, drawn, profile: null, footprint: null, orderFlow: null, performance: risk };
   let profile: Profile | null = null;
   try {
     const answer = await profileAnswer;
@@ -292,6 +308,29 @@ async function runView(name: string): Promise<void> {
     toggle.setAttribute("aria-pressed", String(view === "lines"));
     drawProfile(profileBox, profile, view);
   });
+  // Computed by the server from the stored market data (the order flow replays hours of it):
+  // drawn when ready, without holding the page back (`window.dashboard.extrasReady`).
+  void (async () => {
+    try {
+      qualityBox.replaceChildren(executionQuality(summary.metrics, await fillModelsAnswer));
+    } catch (error) {
+      const message = error instanceof ApiFailure ? error.message : String(error);
+      qualityBox.replaceChildren(h("p", { class: "error" }, message));
+    }
+    try {
+      const flow = await orderFlowAnswer;
+      if (window.dashboard.run?.name === name) window.dashboard.run.orderFlow = flow;
+      if (flow.unavailable) {
+        orderFlowBox.replaceChildren(h("p", { class: "muted", id: "orderflow-missing" }, flow.unavailable));
+      } else {
+        drawOrderFlow(orderFlowBox, flow);
+      }
+    } catch (error) {
+      const message = error instanceof ApiFailure ? error.message : String(error);
+      orderFlowBox.replaceChildren(h("p", { class: "error", id: "orderflow-missing" }, message));
+    }
+    if (window.dashboard.run?.name === name) window.dashboard.extrasReady = true;
+  })();
 }
 
 /** One combination's parameters and metrics, with a link to its run when it was kept. */

@@ -17,6 +17,8 @@
 //! | `GET /api/runs/{name}/performance` | P&L by day/week/month, drawdown, rolling Sharpe |
 //! | `GET /api/runs/{name}/signals?kind=signal,near_miss` | signals.db rows |
 //! | `GET /api/runs/{name}/profile?from=&to=&bins=&bin=` | volume profile from the stored trades |
+//! | `GET /api/runs/{name}/orderflow?from=&to=` | OF, qimb, ambiguous fraction per minute with the SPEC 2.4 tests (default: the last 120 minutes) |
+//! | `GET /api/runs/{name}/fill-models` | the `fills compare` report beside the run, or null |
 //! | `GET /api/grids` | every grid of the grid databases |
 //! | `GET /api/grids/{id}?sort=&order=asc\|desc&where=&limit=` | one grid's rows |
 //! | `GET /api/live` | the live session's state (`serve --session D`) |
@@ -33,6 +35,7 @@ mod footprint;
 mod grids;
 mod library;
 mod live;
+mod orderflow;
 mod performance;
 mod profile;
 mod routes;

@@ -22,11 +22,12 @@ use crate::footprint::{FootprintRequest, run_footprint};
 use crate::grids::{Order, RowsRequest, grid_rows, list_grids};
 use crate::library::Library;
 use crate::live::{apply_control, live_answer, push_updates};
+use crate::orderflow::{OrderFlowRequest, run_order_flow};
 use crate::performance::performance;
 use crate::profile::{ProfileRequest, run_profile};
 use crate::runs::{
-    Layout, RunCache, bar_columns, bars, equity, equity_columns, list_runs, run_summary, signals,
-    trade_columns, trades,
+    Layout, RunCache, bar_columns, bars, equity, equity_columns, fill_models, list_runs,
+    run_summary, signals, trade_columns, trades,
 };
 
 /// What every handler reads: the library and the cache of loaded runs.
@@ -50,6 +51,8 @@ pub fn router(library: Library) -> Router {
         .route("/api/runs/{name}/profile", get(run_profile_route))
         .route("/api/runs/{name}/performance", get(run_performance))
         .route("/api/runs/{name}/footprint", get(run_footprint_route))
+        .route("/api/runs/{name}/orderflow", get(run_order_flow_route))
+        .route("/api/runs/{name}/fill-models", get(run_fill_models))
         .route("/api/grids", get(grids_list))
         .route("/api/grids/{grid}", get(grid_detail))
         .route("/api/live", get(live_state))
@@ -182,6 +185,31 @@ async fn run_footprint_route(
         }
     }
     blocking(move || run_footprint(&state.library, &state.cache, &name, &request)).await
+}
+
+async fn run_order_flow_route(
+    State(state): Shared,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<impl IntoResponse, ApiError> {
+    let pairs = parse_query(query.as_deref(), &["from", "to"])?;
+    let mut request = OrderFlowRequest::default();
+    for (key, value) in &pairs {
+        match key.as_str() {
+            "from" => request.from = Some(time(key, value)?),
+            _ => request.to = Some(time(key, value)?),
+        }
+    }
+    blocking(move || run_order_flow(&state.library, &state.cache, &name, &request)).await
+}
+
+async fn run_fill_models(
+    State(state): Shared,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<impl IntoResponse, ApiError> {
+    parse_query(query.as_deref(), &[])?;
+    blocking(move || Ok(json!({ "comparison": fill_models(&state.library, &name)? }))).await
 }
 
 /// A `bin` parameter: a decimal price.
