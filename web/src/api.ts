@@ -104,6 +104,8 @@ export interface RunPerformance {
   periods: { day: PeriodRow[]; week: PeriodRow[]; month: PeriodRow[] };
   drawdown: { time: number[]; drawdown: number[] };
   rolling_sharpe: { window_days: number; series: { time: number[]; sharpe: (number | null)[] } };
+  /** Open risk to the stops / equity after each entry and exit (a fraction). */
+  heat: { time: number[]; heat: (number | null)[] };
 }
 
 export interface Leg {

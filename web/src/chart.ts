@@ -5,6 +5,7 @@ import {
   CandlestickSeries,
   LineSeries,
   LineStyle,
+  LineType,
   createChart,
   createSeriesMarkers,
   type IChartApi,
@@ -155,7 +156,8 @@ export function drawEquity(element: HTMLElement, points: EquityColumns): ISeries
   return series;
 }
 
-/** Drawdown (percent below the running peak) and the rolling Sharpe ratio, two panes. */
+/** Drawdown (percent below the running peak), the rolling Sharpe ratio and the heat (open risk
+ * to the stops, percent of equity, a step at each entry and exit), three panes. */
 export function drawRisk(element: HTMLElement, performance: RunPerformance): ISeriesApi<"Line">[] {
   const chart = createChart(element, {
     autoSize: true,
@@ -182,6 +184,17 @@ export function drawRisk(element: HTMLElement, performance: RunPerformance): ISe
       return value === null ? { time: time as UTCTimestamp } : { time: time as UTCTimestamp, value };
     }),
   );
+  const heat = chart.addSeries(
+    LineSeries,
+    { color: "#f5a623", lineWidth: 1, lineType: LineType.WithSteps, priceLineVisible: false, title: "heat %" },
+    2,
+  );
+  heat.setData(
+    performance.heat.time.map((time, index) => {
+      const value = performance.heat.heat[index];
+      return value === null ? { time: time as UTCTimestamp } : { time: time as UTCTimestamp, value: value * 100 };
+    }),
+  );
   chart.timeScale().fitContent();
-  return [drawdown, sharpe];
+  return [drawdown, sharpe, heat];
 }

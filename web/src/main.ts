@@ -250,7 +250,7 @@ async function runView(name: string): Promise<void> {
     orderFlowBox,
     h("h2", {}, `Equity (${summary.currency})`),
     equityBox,
-    h("h2", {}, `Drawdown % and rolling Sharpe (${risk.rolling_sharpe.window_days} days of daily returns)`),
+    h("h2", {}, `Drawdown %, rolling Sharpe (${risk.rolling_sharpe.window_days} days of daily returns) and heat % (open risk to the stops / equity)`),
     riskBox,
     periodTable(risk, summary.currency),
     h("h2", {}, "Execution quality"),

@@ -281,6 +281,19 @@ test("P&L by period adds up to the equity change of execution.db and the toggle 
   // Drawdown: a fraction at or below zero at every point, zero at the running peak.
   assert.ok(performance.drawdown.drawdown.length > 0);
   assert.ok(performance.drawdown.drawdown.every((value) => value <= 0));
+  // Heat: at the first entry, |entry − stop| × quantity / the equity then (a spot run: one
+  // unit of size per unit of price). trades columns: trade_id, setup, direction, signal_ts,
+  // entry_ts, entry_price, quantity, entry_liquidity, stop, ...
+  const [first] = trades;
+  const entryTs = BigInt(first[4]);
+  const before = equity.filter((row) => BigInt(row[1]) <= entryTs);
+  const equityThen = before.length ? Number(before[before.length - 1][2]) : Number(initial);
+  const risk = Math.abs(Number(first[5]) - Number(first[8])) * Number(first[6]);
+  assert.equal(performance.heat.time[0], seconds(first[4]));
+  assert.ok(Math.abs(performance.heat.heat[0] - risk / equityThen) < 1e-12, `${performance.heat.heat[0]} vs ${risk / equityThen}`);
+  // After the last exit nothing is open.
+  assert.equal(performance.heat.heat[performance.heat.heat.length - 1], 0);
+  assert.ok(performance.heat.heat.every((value) => value === null || value >= 0));
   assert.ok(await page.locator("#risk canvas").count() > 0, "the risk chart drew");
   await page.locator("#risk").screenshot({ path: path.join(screenshots, "risk.png") });
   await page.locator("#periods").screenshot({ path: path.join(screenshots, "periods.png") });

@@ -6,9 +6,11 @@
 //! computes a figure of its own.
 
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use auction_trader_live::{ControlState, LiveView, operator_set, read_live_view};
+use auction_trader_live::{
+    Clock, ControlState, LiveView, SystemClock, operator_set, read_live_view,
+};
 use axum::extract::ws::{Message, WebSocket};
 use serde::{Deserialize, Serialize};
 
@@ -38,13 +40,9 @@ pub struct ControlRequest {
     pub confirm: bool,
 }
 
-/// The wall clock (the dashboard is not engine code: staleness and the control row's time).
+/// The wall clock (staleness of the state, the control row's time): the live crate's.
 fn wall_ns() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| {
-            i64::try_from(elapsed.as_nanos()).unwrap_or(i64::MAX)
-        })
+    SystemClock.now().0
 }
 
 /// The view of `session` now.

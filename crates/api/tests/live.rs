@@ -3,21 +3,15 @@
 //! trading control written through the same function as `auction-trader control`.
 
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use auction_trader_api::{Library, RunningServer, ServeOptions};
 use auction_trader_live::live_state::publish_state;
-use auction_trader_live::{PublishedState, read_control};
+use auction_trader_live::{Clock, PublishedState, SystemClock, read_control};
 use serde_json::Value;
 
 fn now_ns() -> i64 {
-    i64::try_from(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_else(|error| panic!("{error}"))
-            .as_nanos(),
-    )
-    .unwrap_or(i64::MAX)
+    SystemClock.now().0
 }
 
 fn server(session_dir: Option<PathBuf>) -> RunningServer {

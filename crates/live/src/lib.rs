@@ -49,6 +49,7 @@ pub mod shadow;
 pub mod venue_orders;
 
 pub use alerts::{Alert, AlertKind, Alerts};
+pub use auction_trader_venues::Clock;
 pub use clock::SystemClock;
 pub use config::{LiveSettings, SessionConfig};
 pub use control::{Control, ControlState, operator_set, read_control};
