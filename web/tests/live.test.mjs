@@ -229,7 +229,7 @@ test("the live view follows a paper session, its controls change the session", {
   await page.waitForSelector('#live-status[data-status="ended"]', { timeout: 150_000 });
   await page.waitForFunction(() => window.dashboard.live.last.state.ended === true);
   console.log(`# session ended at ${elapsed()}`);
-  await page.screenshot({ path: path.join(screenshots, "live.png"), fullPage: true });
+  await page.screenshot({ path: path.join(screenshots, "live.png") });
   const state = await page.evaluate(() => window.dashboard.live.last.state);
   const generation = state.generation;
   const fills = query(

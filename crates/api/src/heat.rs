@@ -9,42 +9,46 @@ use auction_trader_risk::{Heat, OpenRisk};
 use auction_trader_types::{Money, RunRecords, UnixNanos};
 
 /// `(time, open risk / equity)` after every entry and exit, in time order; several changes at
-/// the same instant give one point (the state after all of them).
+/// the same instant give one point (the state after all of them). A sweep over the entries
+/// and exits: each trade's risk is measured once, added at its entry, taken off at its exit.
 pub fn heat_series(records: &RunRecords) -> Vec<(UnixNanos, f64)> {
-    let mut changes: Vec<UnixNanos> = records
-        .trades
-        .iter()
-        .flat_map(|trade| [trade.entry_ts, trade.exit_ts])
-        .collect();
-    changes.sort_unstable();
-    changes.dedup();
-    changes
-        .into_iter()
-        .map(|at| {
-            let open: Vec<OpenRisk> = records
-                .trades
-                .iter()
-                .filter(|trade| trade.entry_ts <= at && at < trade.exit_ts)
-                .map(|trade| OpenRisk {
-                    quantity: trade.quantity,
-                    entry_price: trade.entry_price,
-                    stop: trade.stop,
-                    mark_price: trade.entry_price,
-                    valuation: records.valuation,
-                })
-                .collect();
-            let equity = equity_at(records, at);
-            let risk = Heat::measure(&open, equity).risk_amount;
-            let heat = if risk.is_zero() {
-                0.0
-            } else if equity.is_positive() {
-                risk.as_f64() / equity.as_f64()
-            } else {
-                f64::INFINITY
-            };
-            (at, heat)
-        })
-        .collect()
+    let mut changes: Vec<(UnixNanos, i128)> = Vec::with_capacity(records.trades.len() * 2);
+    for trade in &records.trades {
+        let open = OpenRisk {
+            quantity: trade.quantity,
+            entry_price: trade.entry_price,
+            stop: trade.stop,
+            mark_price: trade.entry_price,
+            valuation: records.valuation,
+        };
+        let risk = Heat::measure(&[open], records.initial_equity)
+            .risk_amount
+            .raw();
+        changes.push((trade.entry_ts, risk));
+        changes.push((trade.exit_ts, risk.saturating_neg()));
+    }
+    changes.sort_by_key(|(at, _)| *at);
+    let mut series: Vec<(UnixNanos, f64)> = Vec::new();
+    let mut open_risk: i128 = 0;
+    let mut index = 0;
+    while index < changes.len() {
+        let at = changes[index].0;
+        while index < changes.len() && changes[index].0 == at {
+            open_risk = open_risk.saturating_add(changes[index].1);
+            index += 1;
+        }
+        let risk = Money::from_raw_i128(open_risk);
+        let equity = equity_at(records, at);
+        let heat = if risk.is_zero() {
+            0.0
+        } else if equity.is_positive() {
+            risk.as_f64() / equity.as_f64()
+        } else {
+            f64::INFINITY
+        };
+        series.push((at, heat));
+    }
+    series
 }
 
 /// The equity at `at`: the last point at or before it, else the initial equity.
