@@ -138,12 +138,12 @@ pub fn run_order_flow(
     name: &str,
     request: &OrderFlowRequest,
 ) -> Result<OrderFlowAnswer, ApiError> {
-    let records = cache.load(library, name)?;
     let dir = library.run_dir(name)?;
     let Ok(config_text) = std::fs::read_to_string(dir.join("config.yaml")) else {
         return Ok(OrderFlowAnswer::unavailable("the run has no config.yaml"));
     };
     let config = BacktestConfig::parse(&config_text).map_err(ApiError::internal)?;
+    let records = cache.load(library, name)?;
     let Some(last) = records.bars.last().map(|bar| bar.ts) else {
         return Ok(OrderFlowAnswer::unavailable("the run has no bars"));
     };

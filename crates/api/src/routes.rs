@@ -8,6 +8,7 @@ use auction_trader_backtest::time_text::parse_utc_time;
 use auction_trader_types::{Price, RunRecords, UnixNanos};
 use axum::body::Bytes;
 use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -310,9 +311,13 @@ async fn live_state(
 async fn live_socket(
     State(state): Shared,
     RawQuery(query): RawQuery,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     parse_query(query.as_deref(), &[])?;
+    // A plain GET (no upgrade) gets the API's JSON 400, not axum's text.
+    let upgrade = upgrade.map_err(|rejection| {
+        ApiError::BadRequest(format!("/api/live/ws is a WebSocket: {rejection}"))
+    })?;
     let session = state.library.session_dir.clone();
     Ok(upgrade.on_upgrade(move |socket| push_updates(socket, session)))
 }

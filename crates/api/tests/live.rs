@@ -118,6 +118,17 @@ fn the_state_is_served_pushed_when_it_changes_and_the_control_is_written() {
             == 0
     );
 
+    // A plain GET of the WebSocket route, an unknown parameter: JSON 400s.
+    let (status, body) = get(&server, "/api/live/ws");
+    assert_eq!(status, 400);
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|m| m.contains("WebSocket"))
+    );
+    let (status, _) = get(&server, "/api/live?x=1");
+    assert_eq!(status, 400);
+
     publish_state(dir.path(), &state(10)).unwrap_or_else(|error| panic!("{error}"));
     let (_, body) = get(&server, "/api/live");
     assert_eq!(body["status"], "running");
