@@ -20,8 +20,10 @@ use auction_trader_types::{Bar, MarketEvent, NANOS_PER_SECOND, Quote};
 use serde::{Deserialize, Serialize};
 
 use crate::LiveError;
+use crate::alerts::AlertKind;
 use crate::control::{ControlState, read_control};
 use crate::execution_log::{EXECUTION_DB, ExecutionLog, LoggedAlert, OpenOrder, RecentFill};
+use crate::metrics::{KILL_SWITCHES, MetricValues};
 
 /// The state file's name in the data directory.
 pub const LIVE_STATE_FILE: &str = "live-state.json";
@@ -106,6 +108,47 @@ pub struct PublishedState {
     pub alerts_raised: BTreeMap<String, u64>,
     pub last_quote: Option<LiveQuote>,
     pub last_bar: Option<LiveBar>,
+}
+
+impl PublishedState {
+    /// The fields the metrics carry (the rest — ledger figures, process, quote and bar —
+    /// left at their defaults for the session to fill). `slipped`: at least one taker fill
+    /// measured its slippage (before that the means are undefined).
+    pub fn from_metrics(values: &MetricValues, slipped: bool) -> Self {
+        let finite = |value: f64| value.is_finite().then_some(value);
+        Self {
+            mode: values.mode.clone(),
+            symbol: values.symbol.clone(),
+            events: values.events,
+            drawdown: values.drawdown,
+            heat: values.heat,
+            trading_enabled: values.trading_enabled,
+            kill_switches: KILL_SWITCHES
+                .iter()
+                .zip(values.kill_switches)
+                .map(|(name, holding)| ((*name).to_owned(), holding))
+                .collect(),
+            signals: values.signals,
+            orders: values.orders,
+            fills: values.fills,
+            limit_orders: values.limit_orders,
+            limit_orders_filled: values.limit_orders_filled,
+            fill_rate: finite(values.fill_rate),
+            fill_rate_expected: finite(values.fill_rate_expected),
+            slippage_bps: slipped.then_some(values.slippage_bps),
+            slippage_estimate_bps: slipped.then_some(values.slippage_estimate_bps),
+            book_checks: values.book_checks,
+            book_mismatches: values.book_mismatches,
+            feed_gaps: values.feed_gaps,
+            feed_latency_seconds: values.feed_latency_seconds,
+            alerts_raised: AlertKind::ALL
+                .iter()
+                .zip(values.alerts)
+                .map(|(kind, count)| (kind.as_str().to_owned(), count))
+                .collect(),
+            ..Self::default()
+        }
+    }
 }
 
 /// The last quote and the last closed minute bar of the feed, as the session sees it.
@@ -387,6 +430,36 @@ mod tests {
         let kinds: Vec<_> = view.alerts.iter().map(|a| a.kind.as_str()).collect();
         assert_eq!(kinds, ["feed_gap", "control"]);
         assert_eq!(view.control.map(|c| c.enabled), Some(false));
+    }
+
+    #[test]
+    fn metrics_map_by_name_and_undefined_ratios_are_absent() {
+        let mut values = MetricValues {
+            mode: "live".to_owned(),
+            fill_rate: f64::NAN,
+            fill_rate_expected: 0.5,
+            slippage_bps: 1.5,
+            ..MetricValues::default()
+        };
+        values.kill_switches[1] = true;
+        values.alerts[0] = 3;
+        let state = PublishedState::from_metrics(&values, false);
+        assert_eq!(state.mode, "live");
+        assert_eq!(
+            (state.fill_rate, state.fill_rate_expected),
+            (None, Some(0.5))
+        );
+        assert_eq!(state.slippage_bps, None, "no taker fill measured yet");
+        assert_eq!(
+            PublishedState::from_metrics(&values, true).slippage_bps,
+            Some(1.5)
+        );
+        assert_eq!(state.kill_switches.get(KILL_SWITCHES[1]), Some(&true));
+        assert_eq!(state.kill_switches.values().filter(|on| **on).count(), 1);
+        assert_eq!(
+            state.alerts_raised.get(AlertKind::ALL[0].as_str()),
+            Some(&3)
+        );
     }
 
     #[test]

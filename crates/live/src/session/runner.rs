@@ -15,7 +15,7 @@ use crate::book_check::BookCheck;
 use crate::feed_source::{FeedHandle, replay_events};
 use crate::kill_switch::{KillAction, KillSwitches};
 use crate::live_state::{PublishedState, Tape, publish_state};
-use crate::metrics::{KILL_SWITCHES, MetricValues};
+use crate::metrics::MetricValues;
 use crate::metrics_server::MetricsServer;
 use crate::raw_journal::{JournalEntry, purge, read_entries};
 use crate::recorder::SessionRecorder;
@@ -1010,53 +1010,22 @@ impl<V: Venue + ReconcileVenue> Runner<V> {
     /// as metrics, exact where the ledger is, with the last quote and bar.
     fn publish_live_state(&mut self) {
         let ledger = self.cx.ledger.borrow();
-        let values = &self.values;
-        let finite = |value: f64| value.is_finite().then_some(value);
         let state = PublishedState {
             pid: std::process::id(),
             wall_ns: self.options.clock.now().0,
             ended: self.ended,
-            mode: values.mode.clone(),
-            symbol: values.symbol.clone(),
             generation: ledger.generation,
             start: ledger.start,
-            events: values.events,
             last_event_ts: self.last_event.unwrap_or(UnixNanos(0)).0.to_string(),
             position: ledger.position.to_string(),
             realized_pnl: ledger.realized_pnl.to_string(),
             unrealized_pnl: ledger.equity.map(|point| point.unrealized.to_string()),
             equity: ledger.equity.map(|point| point.equity.to_string()),
             peak_equity: ledger.peak_equity.map(|equity| equity.to_string()),
-            drawdown: values.drawdown,
-            heat: values.heat,
-            trading_enabled: values.trading_enabled,
             halted: self.halted.clone(),
-            kill_switches: KILL_SWITCHES
-                .iter()
-                .zip(values.kill_switches)
-                .map(|(name, holding)| ((*name).to_owned(), holding))
-                .collect(),
-            signals: values.signals,
-            orders: values.orders,
-            fills: values.fills,
-            limit_orders: values.limit_orders,
-            limit_orders_filled: values.limit_orders_filled,
-            fill_rate: finite(values.fill_rate),
-            fill_rate_expected: finite(values.fill_rate_expected),
-            slippage_bps: (ledger.slippage_samples > 0).then_some(values.slippage_bps),
-            slippage_estimate_bps: (ledger.slippage_samples > 0)
-                .then_some(values.slippage_estimate_bps),
-            book_checks: values.book_checks,
-            book_mismatches: values.book_mismatches,
-            feed_gaps: values.feed_gaps,
-            feed_latency_seconds: values.feed_latency_seconds,
-            alerts_raised: AlertKind::ALL
-                .iter()
-                .zip(values.alerts)
-                .map(|(kind, count)| (kind.as_str().to_owned(), count))
-                .collect(),
             last_quote: self.tape.last_quote(),
             last_bar: self.tape.last_bar(),
+            ..PublishedState::from_metrics(&self.values, ledger.slippage_samples > 0)
         };
         drop(ledger);
         match publish_state(&self.cx.data_dir, &state) {
