@@ -104,8 +104,12 @@ export interface RunPerformance {
   periods: { day: PeriodRow[]; week: PeriodRow[]; month: PeriodRow[] };
   drawdown: { time: number[]; drawdown: number[] };
   rolling_sharpe: { window_days: number; series: { time: number[]; sharpe: (number | null)[] } };
-  /** Open risk to the stops / equity after each entry and exit (a fraction). */
-  heat: { time: number[]; heat: (number | null)[] };
+}
+
+/** `/heat`: open risk to the stops / equity after each entry and exit (a fraction). */
+export interface HeatSeries {
+  time: number[];
+  heat: (number | null)[];
 }
 
 export interface Leg {
@@ -356,6 +360,7 @@ export const api = {
   equityColumns: (name: string) =>
     getJson<{ equity: EquityColumns }>(`/api/runs/${enc(name)}/equity?layout=columns`).then((r) => r.equity),
   footprint: (name: string) => getJson<Footprint>(`/api/runs/${enc(name)}/footprint`),
+  heat: (name: string) => getJson<{ heat: HeatSeries }>(`/api/runs/${enc(name)}/heat`).then((r) => r.heat),
   orderFlow: (name: string) => getJson<OrderFlow>(`/api/runs/${enc(name)}/orderflow`),
   fillModels: (name: string) =>
     getJson<{ comparison: { rows: never[] } | null }>(`/api/runs/${enc(name)}/fill-models`).then((r) => r.comparison),

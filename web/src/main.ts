@@ -9,6 +9,7 @@ import {
   type BarColumns,
   type Footprint,
   type GridRows,
+  type HeatSeries,
   type OrderFlow,
   type RunPerformance,
   type PeriodRow,
@@ -16,7 +17,7 @@ import {
   type RunSummary,
   type TradeColumns,
 } from "./api";
-import { drawChart, drawEquity, drawRisk, type DrawnChart } from "./chart";
+import { drawChart, drawEquity, drawHeat, drawRisk, type DrawnChart } from "./chart";
 import { h, figure } from "./dom";
 import { drawFootprint } from "./footprint";
 import { liveView, type LiveDrawn } from "./live";
@@ -35,6 +36,7 @@ export interface DashboardState {
     profile: Profile | null;
     footprint: Footprint | null;
     orderFlow: OrderFlow | null;
+    heat: HeatSeries | null;
     performance: RunPerformance;
   };
   grid?: GridRows;
@@ -216,6 +218,8 @@ async function runView(name: string): Promise<void> {
   orderFlowAnswer.catch(() => undefined);
   const fillModelsAnswer = api.fillModels(name);
   fillModelsAnswer.catch(() => undefined);
+  const heatAnswer = api.heat(name);
+  heatAnswer.catch(() => undefined);
   const [summary, bars, trades, signals, equity, risk] = await Promise.all([
     api.run(name),
     api.barColumns(name),
@@ -267,9 +271,9 @@ async function runView(name: string): Promise<void> {
   performance.mark("run-dom");
   const drawn = drawChart(chartBox, bars, trades, signals);
   drawEquity(equityBox, equity);
-  drawRisk(riskBox, risk);
+  const riskChart = drawRisk(riskBox, risk);
   performance.mark("run-charts");
-  window.dashboard.run = { name, bars, trades, drawn, profile: null, footprint: null, orderFlow: null, performance: risk };
+  window.dashboard.run = { name, bars, trades, drawn, profile: null, footprint: null, orderFlow: null, heat: null, performance: risk };
   let profile: Profile | null = null;
   try {
     const answer = await profileAnswer;
@@ -308,9 +312,18 @@ async function runView(name: string): Promise<void> {
     toggle.setAttribute("aria-pressed", String(view === "lines"));
     drawProfile(profileBox, profile, view);
   });
-  // Computed by the server from the stored market data (the order flow replays hours of it):
-  // drawn when ready, without holding the page back (`window.dashboard.extrasReady`).
+  // Heat, execution quality and the order flow (the server replays hours of stored market data
+  // for it): drawn when they arrive, without holding the page back
+  // (`window.dashboard.extrasReady`).
   void (async () => {
+    try {
+      const heat = await heatAnswer;
+      if (window.dashboard.run?.name === name) window.dashboard.run.heat = heat;
+      drawHeat(riskChart, heat);
+    } catch (error) {
+      const message = error instanceof ApiFailure ? error.message : String(error);
+      riskBox.after(h("p", { class: "error", id: "heat-missing" }, message));
+    }
     try {
       qualityBox.replaceChildren(executionQuality(summary.metrics, await fillModelsAnswer));
     } catch (error) {

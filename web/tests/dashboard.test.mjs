@@ -281,21 +281,7 @@ test("P&L by period adds up to the equity change of execution.db and the toggle 
   // Drawdown: a fraction at or below zero at every point, zero at the running peak.
   assert.ok(performance.drawdown.drawdown.length > 0);
   assert.ok(performance.drawdown.drawdown.every((value) => value <= 0));
-  // Heat: at the first entry, |entry − stop| × quantity / the equity then (a spot run: one
-  // unit of size per unit of price). trades columns: trade_id, setup, direction, signal_ts,
-  // entry_ts, entry_price, quantity, entry_liquidity, stop, ...
-  const [first] = trades;
-  const entryTs = BigInt(first[4]);
-  const before = equity.filter((row) => BigInt(row[1]) <= entryTs);
-  const equityThen = before.length ? Number(before[before.length - 1][2]) : Number(initial);
-  const risk = Math.abs(Number(first[5]) - Number(first[8])) * Number(first[6]);
-  assert.equal(performance.heat.time[0], seconds(first[4]));
-  assert.ok(Math.abs(performance.heat.heat[0] - risk / equityThen) < 1e-12, `${performance.heat.heat[0]} vs ${risk / equityThen}`);
-  // After the last exit nothing is open.
-  assert.equal(performance.heat.heat[performance.heat.heat.length - 1], 0);
-  assert.ok(performance.heat.heat.every((value) => value === null || value >= 0));
   assert.ok(await page.locator("#risk canvas").count() > 0, "the risk chart drew");
-  await page.locator("#risk").screenshot({ path: path.join(screenshots, "risk.png") });
   await page.locator("#periods").screenshot({ path: path.join(screenshots, "periods.png") });
   assert.deepEqual(problems, []);
   await page.close();
@@ -388,14 +374,34 @@ function raw(text) {
   return negative ? -value : value;
 }
 
-test("order flow is coloured by the SPEC 2.4 tests and adds up to the footprint", { skip, timeout: 180_000 }, async () => {
+test("heat, order flow (coloured by the SPEC 2.4 tests, adding up to the footprint) and execution quality", { skip, timeout: 180_000 }, async () => {
   const { page, problems } = await newPage();
   await page.goto(`${base}/#/runs/bf`);
   await page.waitForFunction(() => window.dashboard?.extrasReady === true, null, { timeout: 150_000 });
-  const { flow, footprint } = await page.evaluate(() => ({
+  const { flow, footprint, heat, initial } = await page.evaluate(async () => ({
     flow: window.dashboard.run.orderFlow,
     footprint: window.dashboard.run.footprint,
+    heat: window.dashboard.run.heat,
+    initial: (await (await fetch("/api/runs/bf")).json()).initial_equity,
   }));
+  const rows = exportedRows("runs/bf");
+  const trades = rows.get("trades") ?? [];
+  const equity = rows.get("equity") ?? [];
+  // Heat: at the first entry, |entry − stop| × quantity / the equity then (a spot run: one
+  // unit of size per unit of price). trades columns: trade_id, setup, direction, signal_ts,
+  // entry_ts, entry_price, quantity, entry_liquidity, stop, ...
+  const [first] = trades;
+  const entryTs = BigInt(first[4]);
+  const before = equity.filter((row) => BigInt(row[1]) <= entryTs);
+  const equityThen = before.length ? Number(before[before.length - 1][2]) : Number(initial);
+  const risk = Math.abs(Number(first[5]) - Number(first[8])) * Number(first[6]);
+  assert.equal(heat.time[0], seconds(first[4]));
+  assert.ok(Math.abs(heat.heat[0] - risk / equityThen) < 1e-12, `${heat.heat[0]} vs ${risk / equityThen}`);
+  // After the last exit nothing is open.
+  assert.equal(heat.heat[heat.heat.length - 1], 0);
+  assert.ok(heat.heat.every((value) => value === null || value >= 0));
+  await page.locator("#risk").screenshot({ path: path.join(screenshots, "risk.png") });
+
   assert.ok(flow && !flow.unavailable, `order flow: ${flow?.unavailable}`);
   const minutes = flow.minutes;
   const count = minutes.time.length;

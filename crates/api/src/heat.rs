@@ -8,6 +8,23 @@
 use auction_trader_risk::{Heat, OpenRisk};
 use auction_trader_types::{Money, RunRecords, UnixNanos};
 
+use crate::runs::{ColumnsWriter, seconds};
+
+/// The `/heat` answer: `{"heat": {"time": [...], "heat": [...]}}` (whole seconds; a fraction,
+/// `null` where the equity was not positive).
+pub fn heat_answer(records: &RunRecords) -> String {
+    let heat = heat_series(records);
+    let columns = ColumnsWriter::new()
+        .numbers("time", heat.iter().map(|(ts, _)| Some(seconds(*ts))))
+        .numbers(
+            "heat",
+            heat.iter()
+                .map(|(_, value)| Some(*value).filter(|value| value.is_finite())),
+        )
+        .finish();
+    format!(r#"{{"heat":{columns}}}"#)
+}
+
 /// `(time, open risk / equity)` after every entry and exit, in time order; several changes at
 /// the same instant give one point (the state after all of them). A sweep over the entries
 /// and exits: each trade's risk is measured once, added at its entry, taken off at its exit.

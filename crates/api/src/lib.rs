@@ -14,7 +14,8 @@
 //! | `GET /api/runs/{name}/trades[?layout=columns]` | the closed trades with their exit legs |
 //! | `GET /api/runs/{name}/equity[?layout=columns]` | the equity curve |
 //! | `GET /api/runs/{name}/footprint?from=&to=&bin=` | buy/sell volume per price bin per minute (default: the last 30 bars) |
-//! | `GET /api/runs/{name}/performance` | P&L by day/week/month, drawdown, rolling Sharpe, heat |
+//! | `GET /api/runs/{name}/performance` | P&L by day/week/month, drawdown, rolling Sharpe |
+//! | `GET /api/runs/{name}/heat` | open risk to the stops / equity after each entry and exit |
 //! | `GET /api/runs/{name}/signals?kind=signal,near_miss` | signals.db rows |
 //! | `GET /api/runs/{name}/profile?from=&to=&bins=&bin=` | volume profile from the stored trades |
 //! | `GET /api/runs/{name}/orderflow?from=&to=` | OF, qimb, ambiguous fraction per minute with the SPEC 2.4 tests (default: the last 120 minutes) |

@@ -1,6 +1,6 @@
 //! A run's performance views (SPEC 8): P&L by day, week and month (exact decimal strings), the
 //! drawdown curve and the rolling Sharpe ratio of daily returns, from the run's equity curve
-//! and trades as the analytics crate defines them, and the heat (see [`crate::heat`]).
+//! and trades as the analytics crate defines them.
 
 use auction_trader_analytics::daily_equity;
 use auction_trader_analytics::periods::{
@@ -9,7 +9,6 @@ use auction_trader_analytics::periods::{
 use auction_trader_types::RunRecords;
 use serde::Serialize;
 
-use crate::heat::heat_series;
 use crate::runs::{ColumnsWriter, seconds};
 
 /// Days in the rolling Sharpe window.
@@ -85,17 +84,8 @@ pub fn performance(records: &RunRecords) -> String {
                 .map(|(_, value)| value.filter(|value| value.is_finite())),
         )
         .finish();
-    let heat = heat_series(records);
-    let heat_columns = ColumnsWriter::new()
-        .numbers("time", heat.iter().map(|(ts, _)| Some(seconds(*ts))))
-        .numbers(
-            "heat",
-            heat.iter()
-                .map(|(_, value)| Some(*value).filter(|value| value.is_finite())),
-        )
-        .finish();
     format!(
-        r#"{{"periods":{},"drawdown":{drawdown_columns},"rolling_sharpe":{{"window_days":{SHARPE_WINDOW_DAYS},"series":{sharpe_columns}}},"heat":{heat_columns}}}"#,
+        r#"{{"periods":{},"drawdown":{drawdown_columns},"rolling_sharpe":{{"window_days":{SHARPE_WINDOW_DAYS},"series":{sharpe_columns}}}}}"#,
         serde_json::to_string(&periods).unwrap_or_else(|_| "null".to_owned()),
     )
 }

@@ -21,6 +21,7 @@ use crate::assets::asset;
 use crate::error::ApiError;
 use crate::footprint::{FootprintRequest, run_footprint};
 use crate::grids::{Order, RowsRequest, grid_rows, list_grids};
+use crate::heat::heat_answer;
 use crate::library::Library;
 use crate::live::{apply_control, live_answer, push_updates};
 use crate::orderflow::{OrderFlowRequest, run_order_flow};
@@ -53,6 +54,7 @@ pub fn router(library: Library) -> Router {
         .route("/api/runs/{name}/performance", get(run_performance))
         .route("/api/runs/{name}/footprint", get(run_footprint_route))
         .route("/api/runs/{name}/orderflow", get(run_order_flow_route))
+        .route("/api/runs/{name}/heat", get(run_heat))
         .route("/api/runs/{name}/fill-models", get(run_fill_models))
         .route("/api/grids", get(grids_list))
         .route("/api/grids/{grid}", get(grid_detail))
@@ -228,6 +230,21 @@ async fn run_performance(
     let body = tokio::task::spawn_blocking(move || {
         let records = state.cache.load(&state.library, &name)?;
         Ok::<_, ApiError>(performance(&records))
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+async fn run_heat(
+    State(state): Shared,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    parse_query(query.as_deref(), &[])?;
+    let body = tokio::task::spawn_blocking(move || {
+        let records = state.cache.load(&state.library, &name)?;
+        Ok::<_, ApiError>(heat_answer(&records))
     })
     .await
     .map_err(ApiError::internal)??;

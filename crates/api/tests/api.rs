@@ -364,6 +364,8 @@ fn bad_input_is_a_4xx_json_message_and_missing_things_a_404() {
         message("/api/runs/nope/fill-models", 404),
         "no run named \"nope\""
     );
+    assert_eq!(message("/api/runs/nope/heat", 404), "no run named \"nope\"");
+    assert!(message("/api/runs/unit/heat?x=1", 400).contains("unknown query parameter"));
     assert!(message("/api/grids/g1?sort=nothing", 400).contains("nothing"));
     assert!(message("/api/grids/g1?order=sideways", 400).contains("asc or desc"));
     assert!(message("/api/grids/g1?where=fast", 400).contains("name op value"));
@@ -395,8 +397,8 @@ fn order_flow_and_fill_models_say_what_is_missing() {
         "queue_fraction"
     );
     // The run's heat: no trade stays open at the end.
-    let performance = fixture.json("/api/runs/unit/performance", 200);
-    let heat = performance["heat"]["heat"]
+    let heat = fixture.json("/api/runs/unit/heat", 200);
+    let heat = heat["heat"]["heat"]
         .as_array()
         .unwrap_or_else(|| panic!("no heat series"));
     assert!(!heat.is_empty());
