@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the dashboard's browser tests need: Debian's chromium (driven by Playwright
-# through playwright-core with executablePath /usr/bin/chromium; no browser download) and
-# chromium-driver. Idempotent: does nothing when /usr/bin/chromium exists. Needs apt-get
-# (root, or sudo without a password).
+# through playwright-core with executablePath /usr/bin/chromium; no browser download),
+# chromium-driver, and sqlite3 (the live test reads the session's execution.db with it).
+# Idempotent: does nothing when both exist. Needs apt-get (root, or sudo without a password).
 set -euo pipefail
-if [ -x /usr/bin/chromium ]; then
+if [ -x /usr/bin/chromium ] && command -v sqlite3 >/dev/null 2>&1; then
   exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
@@ -17,5 +17,5 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 timeout 300 $sudo apt-get update -qq
-timeout 600 $sudo apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+timeout 600 $sudo apt-get install -y -qq --no-install-recommends chromium chromium-driver sqlite3 >/dev/null
 /usr/bin/chromium --version

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The dashboard's browser tests (web/tests): headless Debian Chromium driven by playwright-core
 # against `auction-trader serve` on a loopback port over a backtest run and a grid made in the
-# test. Installs Chromium first (scripts/install-browser.sh) and the npm packages (web/
+# test, and over a paper session against the mock exchange (tests/live.test.mjs). Installs Chromium first (scripts/install-browser.sh) and the npm packages (web/
 # package-lock.json). Screenshots land in $SCREENSHOT_DIR (default: under the cargo target
 # dir; `SCREENSHOT_DIR=docs/dashboard bash scripts/test-browser.sh` refreshes the docs'
 # pictures). Bounded: 10 minutes at most.
@@ -18,4 +18,6 @@ fi
 cargo test --locked -p auction-trader --no-run --quiet
 export AUCTION_TRADER_BIN="$CARGO_TARGET_DIR/debug/auction-trader"
 cd web
+started=$SECONDS
 timeout 600 node --test --test-reporter=spec tests/
+echo "browser stage: $((SECONDS - started)) s (dashboard and live-session tests)"

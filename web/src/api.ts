@@ -106,6 +106,12 @@ export interface RunPerformance {
   rolling_sharpe: { window_days: number; series: { time: number[]; sharpe: (number | null)[] } };
 }
 
+/** `/heat`: open risk to the stops / equity after each entry and exit (a fraction). */
+export interface HeatSeries {
+  time: number[];
+  heat: (number | null)[];
+}
+
 export interface Leg {
   time: number;
   price: string;
@@ -181,6 +187,127 @@ export interface GridRows {
   rows: GridRow[];
 }
 
+/** `/orderflow`: per minute OF, qimb, ambiguous fraction and the SPEC 2.4 tests. */
+export interface OrderFlow {
+  from: Time | null;
+  to: Time | null;
+  thresholds: { of_abs_mult: number; of_norm_min: number; qimb_min: number; ambiguous_threshold: number } | null;
+  minutes: {
+    time: number[];
+    of: string[];
+    of_norm: (number | null)[];
+    of_threshold: (number | null)[];
+    qimb: (number | null)[];
+    ambiguous: number[];
+    initiative: ("buy" | "sell" | null)[];
+    qimb_aligned: ("buy" | "sell" | null)[];
+    dual: boolean[];
+    confirmed: ("buy" | "sell" | null)[];
+  };
+  unavailable: string | null;
+}
+
+/** The session's published state (crates/live `PublishedState`): exact decimal strings. */
+export interface LiveState {
+  pid: number;
+  wall_ns: number;
+  ended: boolean;
+  mode: string;
+  symbol: string;
+  generation: number;
+  start: number;
+  events: number;
+  last_event_ts: string;
+  position: string;
+  realized_pnl: string;
+  unrealized_pnl: string | null;
+  equity: string | null;
+  peak_equity: string | null;
+  drawdown: number;
+  heat: number;
+  trading_enabled: boolean;
+  halted: string | null;
+  kill_switches: Record<string, boolean>;
+  signals: number;
+  orders: number;
+  fills: number;
+  limit_orders: number;
+  limit_orders_filled: number;
+  fill_rate: number | null;
+  fill_rate_expected: number | null;
+  slippage_bps: number | null;
+  slippage_estimate_bps: number | null;
+  book_checks: number;
+  book_mismatches: number;
+  feed_gaps: number;
+  feed_latency_seconds: number;
+  alerts_raised: Record<string, number>;
+  last_quote: { ts: string; bid: string; bid_size: string; ask: string; ask_size: string } | null;
+  last_bar: {
+    ts_open: string;
+    time: number;
+    open: string;
+    high: string;
+    low: string;
+    close: string;
+    volume: string;
+  } | null;
+}
+
+export interface ControlRow {
+  enabled: boolean;
+  reason: string;
+  updated_ns: number;
+  version: number;
+}
+
+export interface LiveOrder {
+  client_id: string;
+  order_id: number;
+  ts_submit: string;
+  side: string;
+  kind: string;
+  purpose: string;
+  limit_price: string | null;
+  quantity: string;
+  status: string;
+}
+
+export interface LiveFill {
+  client_id: string;
+  seq: number;
+  ts: string;
+  side: string;
+  price: string;
+  quantity: string;
+  liquidity: string;
+  fee: string;
+  reference_mid: string | null;
+}
+
+export interface LiveAlert {
+  id: number;
+  wall_ns: string;
+  ts: string;
+  kind: string;
+  message: string;
+}
+
+/** `GET /api/live` and every WebSocket message. */
+export interface LiveAnswer {
+  configured: boolean;
+  session: string | null;
+  status?: "none" | "running" | "ended" | "stopped";
+  running?: boolean;
+  age_ns?: number | null;
+  state?: LiveState | null;
+  control?: ControlRow | null;
+  open_orders?: LiveOrder[];
+  recent_fills?: LiveFill[];
+  alerts?: LiveAlert[];
+  error?: string;
+}
+
 /** An answer of the API that was not 2xx: its status and the server's JSON message. */
 export class ApiFailure extends Error {
   constructor(
@@ -193,6 +320,21 @@ export class ApiFailure extends Error {
 
 export async function getJson<T>(path: string): Promise<T> {
   const response = await fetch(path, { headers: { accept: "application/json" } });
+  const body: unknown = await response.json().catch(() => null);
+  if (!response.ok) {
+    const message =
+      body && typeof body === "object" && "error" in body ? String((body as { error: unknown }).error) : response.statusText;
+    throw new ApiFailure(response.status, message);
+  }
+  return body as T;
+}
+
+export async function postJson<T>(path: string, payload: unknown): Promise<T> {
+  const response = await fetch(path, {
+    method: "POST",
+    headers: { accept: "application/json", "content-type": "application/json" },
+    body: JSON.stringify(payload),
+  });
   const body: unknown = await response.json().catch(() => null);
   if (!response.ok) {
     const message =
@@ -218,11 +360,18 @@ export const api = {
   equityColumns: (name: string) =>
     getJson<{ equity: EquityColumns }>(`/api/runs/${enc(name)}/equity?layout=columns`).then((r) => r.equity),
   footprint: (name: string) => getJson<Footprint>(`/api/runs/${enc(name)}/footprint`),
+  heat: (name: string) => getJson<{ heat: HeatSeries }>(`/api/runs/${enc(name)}/heat`).then((r) => r.heat),
+  orderFlow: (name: string) => getJson<OrderFlow>(`/api/runs/${enc(name)}/orderflow`),
+  fillModels: (name: string) =>
+    getJson<{ comparison: { rows: never[] } | null }>(`/api/runs/${enc(name)}/fill-models`).then((r) => r.comparison),
   performance: (name: string) => getJson<RunPerformance>(`/api/runs/${enc(name)}/performance`),
   signals: (name: string) =>
     getJson<{ signals: Signal[] }>(`/api/runs/${enc(name)}/signals?kind=signal`).then((r) => r.signals),
   profile: (name: string, bins: number) =>
     getJson<{ profile: Profile | null; unavailable: string | null }>(`/api/runs/${enc(name)}/profile?bins=${bins}`),
+  live: () => getJson<LiveAnswer>("/api/live"),
+  setTrading: (enabled: boolean) =>
+    postJson<{ control: ControlRow }>("/api/live/control", { trading_enabled: enabled, confirm: true }).then((r) => r.control),
   grids: () => getJson<{ grids: GridListing[] }>("/api/grids").then((r) => r.grids),
   grid: (id: string, sort: string | null, order: "asc" | "desc", conditions: string[] = []) => {
     const query = [

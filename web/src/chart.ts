@@ -5,6 +5,7 @@ import {
   CandlestickSeries,
   LineSeries,
   LineStyle,
+  LineType,
   createChart,
   createSeriesMarkers,
   type IChartApi,
@@ -14,7 +15,7 @@ import {
   type UTCTimestamp,
 } from "lightweight-charts";
 
-import type { BarColumns, EquityColumns, RunPerformance, Signal, TradeColumns } from "./api";
+import type { BarColumns, EquityColumns, HeatSeries, RunPerformance, Signal, TradeColumns } from "./api";
 
 export const COLORS = { vah: "#42a5f5", val: "#42a5f5", poc: "#f5a623", up: "#26a69a", down: "#ef5350" };
 
@@ -155,8 +156,9 @@ export function drawEquity(element: HTMLElement, points: EquityColumns): ISeries
   return series;
 }
 
-/** Drawdown (percent below the running peak) and the rolling Sharpe ratio, two panes. */
-export function drawRisk(element: HTMLElement, performance: RunPerformance): ISeriesApi<"Line">[] {
+/** Drawdown (percent below the running peak) and the rolling Sharpe ratio, two panes; the heat
+ * joins as a third with `drawHeat` when it arrives. */
+export function drawRisk(element: HTMLElement, performance: RunPerformance): IChartApi {
   const chart = createChart(element, {
     autoSize: true,
     layout: { background: { color: "#0f1720" }, textColor: "#c8d1dc" },
@@ -183,5 +185,22 @@ export function drawRisk(element: HTMLElement, performance: RunPerformance): ISe
     }),
   );
   chart.timeScale().fitContent();
-  return [drawdown, sharpe];
+  return chart;
+}
+
+/** The heat (open risk to the stops, percent of equity; a step at each entry and exit) as the
+ * risk chart's third pane. */
+export function drawHeat(chart: IChartApi, heat: HeatSeries): ISeriesApi<"Line"> {
+  const series = chart.addSeries(
+    LineSeries,
+    { color: "#f5a623", lineWidth: 1, lineType: LineType.WithSteps, priceLineVisible: false, title: "heat %" },
+    2,
+  );
+  series.setData(
+    heat.time.map((time, index) => {
+      const value = heat.heat[index];
+      return value === null ? { time: time as UTCTimestamp } : { time: time as UTCTimestamp, value: value * 100 };
+    }),
+  );
+  return series;
 }

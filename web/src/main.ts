@@ -9,14 +9,20 @@ import {
   type BarColumns,
   type Footprint,
   type GridRows,
+  type HeatSeries,
+  type OrderFlow,
   type RunPerformance,
   type PeriodRow,
   type Profile,
   type RunSummary,
   type TradeColumns,
 } from "./api";
-import { drawChart, drawEquity, drawRisk, type DrawnChart } from "./chart";
+import { drawChart, drawEquity, drawHeat, drawRisk, type DrawnChart } from "./chart";
+import { h, figure } from "./dom";
 import { drawFootprint } from "./footprint";
+import { liveView, type LiveDrawn } from "./live";
+import { drawOrderFlow } from "./orderflow";
+import { executionQuality } from "./quality";
 import { drawProfile, type ProfileView } from "./profile";
 
 /** What the page drew, read by the browser tests (`window.dashboard`). */
@@ -29,10 +35,15 @@ export interface DashboardState {
     drawn: DrawnChart;
     profile: Profile | null;
     footprint: Footprint | null;
+    orderFlow: OrderFlow | null;
+    heat: HeatSeries | null;
     performance: RunPerformance;
   };
   grid?: GridRows;
+  live?: LiveDrawn;
   ready: boolean;
+  /** The run's order flow and execution quality are drawn. */
+  extrasReady?: boolean;
 }
 
 declare global {
@@ -43,23 +54,6 @@ declare global {
 
 window.dashboard = { view: "", ready: false };
 const app = document.querySelector<HTMLElement>("#app")!;
-
-function h<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attributes: Record<string, string> = {},
-  ...children: (Node | string)[]
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
-  node.append(...children);
-  return node;
-}
-
-function figure(value: unknown, digits = 2): string {
-  if (value === null || value === undefined) return "–";
-  const number = Number(value);
-  return Number.isFinite(number) ? number.toLocaleString("en-US", { maximumFractionDigits: digits }) : String(value);
-}
 
 function showError(error: unknown): void {
   const message = error instanceof ApiFailure ? `${error.status}: ${error.message}` : String(error);
@@ -220,6 +214,12 @@ async function runView(name: string): Promise<void> {
   profileAnswer.catch(() => undefined);
   const footprintAnswer = api.footprint(name);
   footprintAnswer.catch(() => undefined);
+  const orderFlowAnswer = api.orderFlow(name);
+  orderFlowAnswer.catch(() => undefined);
+  const fillModelsAnswer = api.fillModels(name);
+  fillModelsAnswer.catch(() => undefined);
+  const heatAnswer = api.heat(name);
+  heatAnswer.catch(() => undefined);
   const [summary, bars, trades, signals, equity, risk] = await Promise.all([
     api.run(name),
     api.barColumns(name),
@@ -233,6 +233,8 @@ async function runView(name: string): Promise<void> {
   const equityBox = h("div", { id: "equity", "data-points": String(equity.time.length) });
   const riskBox = h("div", { id: "risk", "data-points": String(risk.drawdown.time.length) });
   const footprintBox = h("div", { id: "footprint", class: "scroll" }, h("p", { class: "muted" }, "loading the footprint…"));
+  const orderFlowBox = h("div", { id: "orderflow", class: "scroll" }, h("p", { class: "muted" }, "loading the order flow…"));
+  const qualityBox = h("div", { id: "quality" }, h("p", { class: "muted" }, "loading…"));
   const profileBox = h("div", { id: "profile" }, h("p", { class: "muted" }, "loading the volume profile…"));
   let view: ProfileView = "histogram";
   const toggle = h("button", { id: "profile-toggle", type: "button", "aria-pressed": "false" }, "Lines view");
@@ -248,11 +250,15 @@ async function runView(name: string): Promise<void> {
     h("p", { class: "legend" }, "VAH/VAL blue, POC orange dashed; ▲▼ entries, ● exits, ■ signals."),
     h("h2", {}, "Footprint (sell × buy volume per price, last bars)"),
     footprintBox,
+    h("h2", {}, "Order flow per minute (OF, qimb, ambiguous fraction against the SPEC 2.4 thresholds; last 120 minutes)"),
+    orderFlowBox,
     h("h2", {}, `Equity (${summary.currency})`),
     equityBox,
-    h("h2", {}, `Drawdown % and rolling Sharpe (${risk.rolling_sharpe.window_days} days of daily returns)`),
+    h("h2", {}, `Drawdown %, rolling Sharpe (${risk.rolling_sharpe.window_days} days of daily returns) and heat % (open risk to the stops / equity)`),
     riskBox,
     periodTable(risk, summary.currency),
+    h("h2", {}, "Execution quality"),
+    qualityBox,
     h(
       "h2",
       {},
@@ -265,9 +271,9 @@ async function runView(name: string): Promise<void> {
   performance.mark("run-dom");
   const drawn = drawChart(chartBox, bars, trades, signals);
   drawEquity(equityBox, equity);
-  drawRisk(riskBox, risk);
+  const riskChart = drawRisk(riskBox, risk);
   performance.mark("run-charts");
-  window.dashboard.run = { name, bars, trades, drawn, profile: null, footprint: null, performance: risk };
+  window.dashboard.run = { name, bars, trades, drawn, profile: null, footprint: null, orderFlow: null, heat: null, performance: risk };
   let profile: Profile | null = null;
   try {
     const answer = await profileAnswer;
@@ -306,6 +312,38 @@ async function runView(name: string): Promise<void> {
     toggle.setAttribute("aria-pressed", String(view === "lines"));
     drawProfile(profileBox, profile, view);
   });
+  // Heat, execution quality and the order flow (the server replays hours of stored market data
+  // for it): drawn when they arrive, without holding the page back
+  // (`window.dashboard.extrasReady`).
+  void (async () => {
+    try {
+      const heat = await heatAnswer;
+      if (window.dashboard.run?.name === name) window.dashboard.run.heat = heat;
+      drawHeat(riskChart, heat);
+    } catch (error) {
+      const message = error instanceof ApiFailure ? error.message : String(error);
+      riskBox.after(h("p", { class: "error", id: "heat-missing" }, message));
+    }
+    try {
+      qualityBox.replaceChildren(executionQuality(summary.metrics, await fillModelsAnswer));
+    } catch (error) {
+      const message = error instanceof ApiFailure ? error.message : String(error);
+      qualityBox.replaceChildren(h("p", { class: "error" }, message));
+    }
+    try {
+      const flow = await orderFlowAnswer;
+      if (window.dashboard.run?.name === name) window.dashboard.run.orderFlow = flow;
+      if (flow.unavailable) {
+        orderFlowBox.replaceChildren(h("p", { class: "muted", id: "orderflow-missing" }, flow.unavailable));
+      } else {
+        drawOrderFlow(orderFlowBox, flow);
+      }
+    } catch (error) {
+      const message = error instanceof ApiFailure ? error.message : String(error);
+      orderFlowBox.replaceChildren(h("p", { class: "error", id: "orderflow-missing" }, message));
+    }
+    if (window.dashboard.run?.name === name) window.dashboard.extrasReady = true;
+  })();
 }
 
 /** One combination's parameters and metrics, with a link to its run when it was kept. */
@@ -446,9 +484,11 @@ async function route(): Promise<void> {
   window.dashboard = { view: location.hash, ready: false };
   const path = location.hash.replace(/^#/, "") || "/";
   const run = /^\/runs\/(.+)$/.exec(path);
+  const live = path === "/live";
   const grid = /^\/grids\/(.+)$/.exec(path);
   try {
-    if (run) await runView(decodeURIComponent(run[1]));
+    if (live) await liveView(app, showError);
+    else if (run) await runView(decodeURIComponent(run[1]));
     else if (grid) await gridView(decodeURIComponent(grid[1]));
     else await runsView();
     window.dashboard.ready = true;

@@ -13,7 +13,7 @@
 // (default $CARGO_TARGET_DIR/dashboard-screenshots; docs/dashboard refreshes the docs).
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
@@ -127,6 +127,9 @@ before(async () => {
   );
   cli("backtest", "-c", "bf.yaml");
   console.log(`# backtest bf: done at ${elapsed()}`);
+  // The fill-model comparison the execution-quality view shows (runs/bf-fill-models/).
+  cli("fills", "compare", "-c", "bf.yaml");
+  console.log(`# fills compare bf: done at ${elapsed()}`);
   writeFileSync(
     path.join(work, "sma.yaml"),
     [
@@ -279,7 +282,6 @@ test("P&L by period adds up to the equity change of execution.db and the toggle 
   assert.ok(performance.drawdown.drawdown.length > 0);
   assert.ok(performance.drawdown.drawdown.every((value) => value <= 0));
   assert.ok(await page.locator("#risk canvas").count() > 0, "the risk chart drew");
-  await page.locator("#risk").screenshot({ path: path.join(screenshots, "risk.png") });
   await page.locator("#periods").screenshot({ path: path.join(screenshots, "periods.png") });
   assert.deepEqual(problems, []);
   await page.close();
@@ -360,6 +362,99 @@ test("the footprint's cells add up to the stored trades of its range", { skip, t
   assert.ok(cells.every(([, , unknown]) => unknown === 0));
   assert.ok(cells.some(([buy]) => buy > 0) && cells.some(([, sell]) => sell > 0));
   await page.locator("#footprint").screenshot({ path: path.join(screenshots, "footprint.png") });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+/** A decimal text as its raw fixed-point integer (10^-9 units), exactly. */
+function raw(text) {
+  const negative = text.startsWith("-");
+  const [whole, fraction = ""] = text.replace("-", "").split(".");
+  const value = BigInt(whole) * 1_000_000_000n + BigInt((fraction + "000000000").slice(0, 9));
+  return negative ? -value : value;
+}
+
+test("heat, order flow (coloured by the SPEC 2.4 tests, adding up to the footprint) and execution quality", { skip, timeout: 180_000 }, async () => {
+  const { page, problems } = await newPage();
+  await page.goto(`${base}/#/runs/bf`);
+  await page.waitForFunction(() => window.dashboard?.extrasReady === true, null, { timeout: 150_000 });
+  const { flow, footprint, heat, initial } = await page.evaluate(async () => ({
+    flow: window.dashboard.run.orderFlow,
+    footprint: window.dashboard.run.footprint,
+    heat: window.dashboard.run.heat,
+    initial: (await (await fetch("/api/runs/bf")).json()).initial_equity,
+  }));
+  const rows = exportedRows("runs/bf");
+  const trades = rows.get("trades") ?? [];
+  const equity = rows.get("equity") ?? [];
+  // Heat: at the first entry, |entry − stop| × quantity / the equity then (a spot run: one
+  // unit of size per unit of price). trades columns: trade_id, setup, direction, signal_ts,
+  // entry_ts, entry_price, quantity, entry_liquidity, stop, ...
+  const [first] = trades;
+  const entryTs = BigInt(first[4]);
+  const before = equity.filter((row) => BigInt(row[1]) <= entryTs);
+  const equityThen = before.length ? Number(before[before.length - 1][2]) : Number(initial);
+  const risk = Math.abs(Number(first[5]) - Number(first[8])) * Number(first[6]);
+  assert.equal(heat.time[0], seconds(first[4]));
+  assert.ok(Math.abs(heat.heat[0] - risk / equityThen) < 1e-12, `${heat.heat[0]} vs ${risk / equityThen}`);
+  // After the last exit nothing is open.
+  assert.equal(heat.heat[heat.heat.length - 1], 0);
+  assert.ok(heat.heat.every((value) => value === null || value >= 0));
+  await page.locator("#risk").screenshot({ path: path.join(screenshots, "risk.png") });
+
+  assert.ok(flow && !flow.unavailable, `order flow: ${flow?.unavailable}`);
+  const minutes = flow.minutes;
+  const count = minutes.time.length;
+  assert.ok(count > 60 && count <= 120, `minutes: ${count}`);
+  // OF_1m of a minute = buy − sell volume of its trades: the footprint's cells of that minute
+  // (the same stored trades; bitFlyer labels every aggressor).
+  const byTime = new Map(minutes.time.map((time, index) => [time, raw(minutes.of[index])]));
+  let compared = 0;
+  for (const bar of footprint.bars) {
+    const of = bar.cells.reduce((sum, cell) => sum + raw(cell.buy) - raw(cell.sell), 0n);
+    assert.equal(byTime.get(bar.time), of, `OF of the minute at ${bar.time}`);
+    compared += 1;
+  }
+  assert.ok(compared > 0, "minutes compared with the footprint");
+  // Each colour is the test's outcome, and the outcome follows from the values and thresholds.
+  const { of_abs_mult, of_norm_min, qimb_min, ambiguous_threshold } = flow.thresholds;
+  for (let index = 0; index < count; index += 1) {
+    const of = Number(minutes.of[index]);
+    const norm = minutes.of_norm[index];
+    const median = minutes.of_threshold[index];
+    const strong = (median !== null && Math.abs(of) >= median) || (norm !== null && Math.abs(norm) >= of_norm_min);
+    const initiative = strong && of > 0 ? "buy" : strong && of < 0 ? "sell" : null;
+    assert.equal(minutes.initiative[index], initiative, `initiative at ${minutes.time[index]}`);
+    const qimb = minutes.qimb[index];
+    const aligned = qimb === null || Math.abs(qimb) < qimb_min ? null : qimb > 0 ? "buy" : "sell";
+    assert.equal(minutes.qimb_aligned[index], aligned, `qimb at ${minutes.time[index]}`);
+    assert.equal(minutes.dual[index], minutes.ambiguous[index] > ambiguous_threshold);
+  }
+  assert.ok(of_abs_mult > 0);
+  const colours = await page.$$eval("#orderflow rect", (rects) =>
+    rects.map((rect) => [rect.dataset.kind, rect.dataset.pass, rect.getAttribute("fill")]),
+  );
+  assert.equal(colours.length, count * 4);
+  const expected = { buy: "#26a69a", sell: "#ef5350", "": "#2a3745", true: "#f5a623", false: "#2a3745" };
+  for (const [kind, pass, fill] of colours) assert.equal(fill, expected[pass], `${kind} ${pass}`);
+  assert.ok(colours.some(([kind, pass]) => kind === "of" && pass !== ""), "some minute passes the OF test");
+  await page.locator("#orderflow").screenshot({ path: path.join(screenshots, "orderflow.png") });
+  // Execution quality: the run's metrics.json, and the fills compare report beside the run.
+  const metrics = JSON.parse(readFileSync(path.join(work, "runs/bf/metrics.json"), "utf8"));
+  assert.equal(
+    await page.getAttribute('#quality-table [data-measure="fill_rate"] td[data-value]', "data-value"),
+    String(metrics.fill_rate_pct ?? null),
+  );
+  if (metrics.slippage_bps) {
+    assert.equal(
+      Number(await page.getAttribute('#quality-table [data-measure="slippage"] td[data-value]', "data-value")),
+      metrics.slippage_bps.mean,
+    );
+  }
+  const models = JSON.parse(readFileSync(path.join(work, "runs/bf-fill-models/fill_models.json"), "utf8"));
+  const drawnModels = await page.$$eval("#fill-models tbody tr", (rows) => rows.map((row) => row.dataset.model));
+  assert.deepEqual(drawnModels, models.rows.map((row) => row.model));
+  await page.locator("#quality").screenshot({ path: path.join(screenshots, "quality.png") });
   assert.deepEqual(problems, []);
   await page.close();
 });

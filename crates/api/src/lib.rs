@@ -15,20 +15,29 @@
 //! | `GET /api/runs/{name}/equity[?layout=columns]` | the equity curve |
 //! | `GET /api/runs/{name}/footprint?from=&to=&bin=` | buy/sell volume per price bin per minute (default: the last 30 bars) |
 //! | `GET /api/runs/{name}/performance` | P&L by day/week/month, drawdown, rolling Sharpe |
+//! | `GET /api/runs/{name}/heat` | open risk to the stops / equity after each entry and exit |
 //! | `GET /api/runs/{name}/signals?kind=signal,near_miss` | signals.db rows |
 //! | `GET /api/runs/{name}/profile?from=&to=&bins=&bin=` | volume profile from the stored trades |
+//! | `GET /api/runs/{name}/orderflow?from=&to=` | OF, qimb, ambiguous fraction per minute with the SPEC 2.4 tests (default: the last 120 minutes) |
+//! | `GET /api/runs/{name}/fill-models` | the `fills compare` report beside the run, or null |
 //! | `GET /api/grids` | every grid of the grid databases |
 //! | `GET /api/grids/{id}?sort=&order=asc\|desc&where=&limit=` | one grid's rows |
+//! | `GET /api/live` | the live session's state (`serve --session D`) |
+//! | `GET /api/live/ws` | the same state pushed over a WebSocket whenever it changes |
+//! | `POST /api/live/control` | trading on (`"confirm": true` needed) or off |
 //!
-//! It reads, never writes, and depends on nothing above the backtest crate (only the CLI sits
-//! above it). Live sessions (paper/live engine state over a WebSocket) are not served yet:
-//! the live runner does not exist.
+//! It reads, never writes — except the session's control row through the live crate's
+//! `operator_set`, the write of `auction-trader control`. It depends on the live crate (the
+//! session's published state and control) and nothing above it (only the CLI sits above).
 
 mod assets;
 mod error;
 mod footprint;
 mod grids;
+mod heat;
 mod library;
+mod live;
+mod orderflow;
 mod performance;
 mod profile;
 mod routes;
@@ -38,5 +47,6 @@ mod server;
 pub use assets::{ASSETS, Asset, asset};
 pub use error::ApiError;
 pub use library::{Library, check_name};
+pub use live::{ControlRequest, LiveAnswer};
 pub use routes::router;
 pub use server::{RunningServer, ServeOptions, check_bind, serve_until_interrupted};

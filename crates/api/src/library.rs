@@ -17,6 +17,9 @@ pub struct Library {
     pub data_dir: Option<PathBuf>,
     /// Grid result databases (`grid.db` files).
     pub grid_dbs: Vec<PathBuf>,
+    /// The data directory of a live session (`run --data-dir`), for the live view and the
+    /// trading control; `None` serves no live session.
+    pub session_dir: Option<PathBuf>,
 }
 
 /// Longest run name accepted in a URL.

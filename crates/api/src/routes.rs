@@ -6,10 +6,13 @@ use std::sync::Arc;
 
 use auction_trader_backtest::time_text::parse_utc_time;
 use auction_trader_types::{Price, RunRecords, UnixNanos};
+use axum::body::Bytes;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::json;
@@ -18,12 +21,15 @@ use crate::assets::asset;
 use crate::error::ApiError;
 use crate::footprint::{FootprintRequest, run_footprint};
 use crate::grids::{Order, RowsRequest, grid_rows, list_grids};
+use crate::heat::heat_answer;
 use crate::library::Library;
+use crate::live::{apply_control, live_answer, push_updates};
+use crate::orderflow::{OrderFlowRequest, run_order_flow};
 use crate::performance::performance;
 use crate::profile::{ProfileRequest, run_profile};
 use crate::runs::{
-    Layout, RunCache, bar_columns, bars, equity, equity_columns, list_runs, run_summary, signals,
-    trade_columns, trades,
+    Layout, RunCache, bar_columns, bars, equity, equity_columns, fill_models, list_runs,
+    run_summary, signals, trade_columns, trades,
 };
 
 /// What every handler reads: the library and the cache of loaded runs.
@@ -47,8 +53,14 @@ pub fn router(library: Library) -> Router {
         .route("/api/runs/{name}/profile", get(run_profile_route))
         .route("/api/runs/{name}/performance", get(run_performance))
         .route("/api/runs/{name}/footprint", get(run_footprint_route))
+        .route("/api/runs/{name}/orderflow", get(run_order_flow_route))
+        .route("/api/runs/{name}/heat", get(run_heat))
+        .route("/api/runs/{name}/fill-models", get(run_fill_models))
         .route("/api/grids", get(grids_list))
         .route("/api/grids/{grid}", get(grid_detail))
+        .route("/api/live", get(live_state))
+        .route("/api/live/ws", get(live_socket))
+        .route("/api/live/control", post(live_control))
         .fallback(static_or_404)
         .with_state(Arc::new(AppState {
             library,
@@ -178,6 +190,31 @@ async fn run_footprint_route(
     blocking(move || run_footprint(&state.library, &state.cache, &name, &request)).await
 }
 
+async fn run_order_flow_route(
+    State(state): Shared,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<impl IntoResponse, ApiError> {
+    let pairs = parse_query(query.as_deref(), &["from", "to"])?;
+    let mut request = OrderFlowRequest::default();
+    for (key, value) in &pairs {
+        match key.as_str() {
+            "from" => request.from = Some(time(key, value)?),
+            _ => request.to = Some(time(key, value)?),
+        }
+    }
+    blocking(move || run_order_flow(&state.library, &state.cache, &name, &request)).await
+}
+
+async fn run_fill_models(
+    State(state): Shared,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<impl IntoResponse, ApiError> {
+    parse_query(query.as_deref(), &[])?;
+    blocking(move || Ok(json!({ "comparison": fill_models(&state.library, &name)? }))).await
+}
+
 /// A `bin` parameter: a decimal price.
 fn bin_width(value: &str) -> Result<Price, ApiError> {
     Price::from_decimal_str(value)
@@ -193,6 +230,21 @@ async fn run_performance(
     let body = tokio::task::spawn_blocking(move || {
         let records = state.cache.load(&state.library, &name)?;
         Ok::<_, ApiError>(performance(&records))
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+async fn run_heat(
+    State(state): Shared,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    parse_query(query.as_deref(), &[])?;
+    let body = tokio::task::spawn_blocking(move || {
+        let records = state.cache.load(&state.library, &name)?;
+        Ok::<_, ApiError>(heat_answer(&records))
     })
     .await
     .map_err(ApiError::internal)??;
@@ -263,6 +315,41 @@ async fn grid_detail(
         }
     }
     blocking(move || grid_rows(&state.library, &grid, &request)).await
+}
+
+async fn live_state(
+    State(state): Shared,
+    RawQuery(query): RawQuery,
+) -> Result<impl IntoResponse, ApiError> {
+    parse_query(query.as_deref(), &[])?;
+    blocking(move || live_answer(state.library.session_dir.as_ref())).await
+}
+
+async fn live_socket(
+    State(state): Shared,
+    RawQuery(query): RawQuery,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Result<Response, ApiError> {
+    parse_query(query.as_deref(), &[])?;
+    // A plain GET (no upgrade) gets the API's JSON 400, not axum's text.
+    let upgrade = upgrade.map_err(|rejection| {
+        ApiError::BadRequest(format!("/api/live/ws is a WebSocket: {rejection}"))
+    })?;
+    let session = state.library.session_dir.clone();
+    Ok(upgrade.on_upgrade(move |socket| push_updates(socket, session)))
+}
+
+async fn live_control(
+    State(state): Shared,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    parse_query(query.as_deref(), &[])?;
+    blocking(move || {
+        let control = apply_control(state.library.session_dir.as_ref(), &body)?;
+        Ok(json!({ "control": control }))
+    })
+    .await
 }
 
 /// The embedded page and its assets; any other path is a 404 (JSON under `/api`).

@@ -64,6 +64,22 @@ pub fn list_runs(library: &Library) -> Result<Vec<RunListing>, ApiError> {
 }
 
 /// `metrics.json` of a run directory (`null` when missing).
+/// The fill-model comparison `fills compare` wrote beside the run
+/// (`<runs>/<name>-fill-models/fill_models.json`), `null` when there is none.
+pub fn fill_models(library: &Library, name: &str) -> Result<Value, ApiError> {
+    library.run_dir(name)?;
+    let path = library
+        .runs_dir
+        .join(format!("{name}-fill-models"))
+        .join("fill_models.json");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => serde_json::from_str(&text)
+            .map_err(|error| ApiError::internal(format!("{}: {error}", path.display()))),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(Value::Null),
+        Err(error) => Err(ApiError::internal(error)),
+    }
+}
+
 fn read_metrics(dir: &Path) -> Result<Value, ApiError> {
     match std::fs::read_to_string(dir.join("metrics.json")) {
         Ok(text) => serde_json::from_str(&text)

@@ -157,6 +157,7 @@ impl Fixture {
                 runs_dir: runs,
                 data_dir: None,
                 grid_dbs: vec![dir.path().join("grid.db"), dir.path().join("absent.db")],
+                session_dir: None,
             },
             bind: "127.0.0.1:0"
                 .parse()
@@ -353,11 +354,55 @@ fn bad_input_is_a_4xx_json_message_and_missing_things_a_404() {
     assert!(message("/api/runs/unit/profile?bins=many", 400).contains("whole number"));
     assert!(message("/api/runs/unit/profile?from=yesterday", 400).starts_with("from:"));
     assert!(message("/api/runs/unit/profile?bin=-1", 400).contains("positive"));
+    assert!(message("/api/runs/unit/orderflow?from=soon", 400).starts_with("from:"));
+    assert!(message("/api/runs/unit/orderflow?bins=3", 400).contains("unknown query parameter"));
+    assert_eq!(
+        message("/api/runs/nope/orderflow", 404),
+        "no run named \"nope\""
+    );
+    assert_eq!(
+        message("/api/runs/nope/fill-models", 404),
+        "no run named \"nope\""
+    );
+    assert_eq!(message("/api/runs/nope/heat", 404), "no run named \"nope\"");
+    assert!(message("/api/runs/unit/heat?x=1", 400).contains("unknown query parameter"));
     assert!(message("/api/grids/g1?sort=nothing", 400).contains("nothing"));
     assert!(message("/api/grids/g1?order=sideways", 400).contains("asc or desc"));
     assert!(message("/api/grids/g1?where=fast", 400).contains("name op value"));
     assert_eq!(message("/api/grids/g2", 404), "no grid named \"g2\"");
     assert_eq!(message("/api/unknown", 404), "no API route /api/unknown");
+}
+
+#[test]
+fn order_flow_and_fill_models_say_what_is_missing() {
+    let fixture = Fixture::new();
+    // The hand-made run has no config.yaml (so no market data to replay) and no `fills
+    // compare` report beside it.
+    let flow = fixture.json("/api/runs/unit/orderflow", 200);
+    assert_eq!(flow["unavailable"], "the run has no config.yaml");
+    assert_eq!(flow["minutes"]["time"], json!([]));
+    assert_eq!(
+        fixture.json("/api/runs/unit/fill-models", 200)["comparison"],
+        Value::Null
+    );
+    let report = fixture.dir.path().join("runs/unit-fill-models");
+    std::fs::create_dir_all(&report).unwrap_or_else(|error| panic!("{error}"));
+    std::fs::write(
+        report.join("fill_models.json"),
+        r#"{"rows":[{"model":"queue_fraction"}]}"#,
+    )
+    .unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(
+        fixture.json("/api/runs/unit/fill-models", 200)["comparison"]["rows"][0]["model"],
+        "queue_fraction"
+    );
+    // The run's heat: no trade stays open at the end.
+    let heat = fixture.json("/api/runs/unit/heat", 200);
+    let heat = heat["heat"]["heat"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no heat series"));
+    assert!(!heat.is_empty());
+    assert_eq!(heat.last().and_then(Value::as_f64), Some(0.0));
 }
 
 #[test]

@@ -100,6 +100,29 @@ impl Control {
     }
 }
 
+/// The control row of `data_dir`, `None` when the directory has no `control.db` (a status
+/// query creates nothing).
+pub fn read_control(data_dir: &Path) -> Result<Option<ControlState>, LiveError> {
+    if !data_dir.join(CONTROL_DB).is_file() {
+        return Ok(None);
+    }
+    Control::open(data_dir)?.read().map(Some)
+}
+
+/// The operator's decision: trading on (leaving observe mode; also acknowledges a halt) or
+/// off (no new entries; exits still run). `source` says who asked (`control`, `dashboard`)
+/// and goes into the row's reason. The one write path of `auction-trader control` and the
+/// dashboard.
+pub fn operator_set(
+    data_dir: &Path,
+    enabled: bool,
+    source: &str,
+    now_ns: i64,
+) -> Result<ControlState, LiveError> {
+    let verb = if enabled { "enable" } else { "disable" };
+    Control::open(data_dir)?.set(enabled, &format!("operator: {source} {verb}"), now_ns)
+}
+
 fn db_error(path: &Path, error: &rusqlite::Error) -> LiveError {
     LiveError::Database {
         path: path.to_path_buf(),
@@ -126,5 +149,18 @@ mod tests {
         assert_eq!(other.read().unwrap(), state);
         other.set(false, "operator", 9).unwrap();
         assert_eq!(control.read().unwrap().version, 2);
+    }
+
+    #[test]
+    fn a_status_read_creates_nothing_and_the_operator_write_names_its_source() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(read_control(dir.path()).unwrap(), None);
+        assert!(!dir.path().join(CONTROL_DB).exists());
+        let state = operator_set(dir.path(), true, "dashboard", 11).unwrap();
+        assert_eq!(state.reason, "operator: dashboard enable");
+        assert_eq!((state.enabled, state.version), (true, 1));
+        let state = operator_set(dir.path(), false, "control", 12).unwrap();
+        assert_eq!(state.reason, "operator: control disable");
+        assert_eq!(read_control(dir.path()).unwrap(), Some(state));
     }
 }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use auction_trader_types::{Money, OrderSide, Price, Quantity, UnixNanos};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::Serialize;
 
 use crate::LiveError;
@@ -88,6 +88,46 @@ pub struct StoredFill {
     pub fill: FillRow,
 }
 
+/// A working order as the dashboard shows it (decimal text; times in ns as text).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OpenOrder {
+    pub client_id: String,
+    pub order_id: i64,
+    pub ts_submit: String,
+    pub side: String,
+    pub kind: String,
+    pub purpose: String,
+    pub limit_price: Option<String>,
+    pub quantity: String,
+    pub status: String,
+}
+
+/// A fill as the dashboard shows it (decimal text; times in ns as text).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecentFill {
+    pub client_id: String,
+    pub seq: u32,
+    pub ts: String,
+    pub side: String,
+    pub price: String,
+    pub quantity: String,
+    /// `maker` or `taker`.
+    pub liquidity: String,
+    pub fee: String,
+    /// The mid when the order was submitted (the slippage reference), when known.
+    pub reference_mid: Option<String>,
+}
+
+/// A stored alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoggedAlert {
+    pub id: i64,
+    pub wall_ns: String,
+    pub ts: String,
+    pub kind: String,
+    pub message: String,
+}
+
 /// Whether a row was new or already logged (a restart regenerating its history).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Logged {
@@ -115,6 +155,21 @@ impl ExecutionLog {
             .map_err(|error| db_error(&path, &error))?;
         connection
             .execute_batch(SCHEMA)
+            .map_err(|error| db_error(&path, &error))?;
+        Ok(Self { path, connection })
+    }
+
+    /// Opens an existing `execution.db` for reading only (the dashboard beside a running
+    /// session: it never writes or creates the session's state).
+    pub fn open_read_only(data_dir: &Path) -> Result<Self, LiveError> {
+        let path = data_dir.join(EXECUTION_DB);
+        let connection = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|error| db_error(&path, &error))?;
+        connection
+            .busy_timeout(Duration::from_secs(5))
             .map_err(|error| db_error(&path, &error))?;
         Ok(Self { path, connection })
     }
@@ -508,6 +563,98 @@ impl ExecutionLog {
         let rows = statement
             .query_map([generation], |row| {
                 Ok((UnixNanos(row.get(0)?), row.get(1)?, row.get(2)?))
+            })
+            .map_err(|error| self.error(&error))?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|error| self.error(&error))
+    }
+
+    /// The orders of a generation still working at the venue (sent, accepted, partly
+    /// filled), in submission order.
+    pub fn open_orders(&self, generation: u32) -> Result<Vec<OpenOrder>, LiveError> {
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT client_id, order_id, ts_submit, side, kind, purpose, limit_price_raw,
+                     quantity_raw, status FROM orders
+                 WHERE generation = ?1 AND status IN ('sent', 'accepted', 'partially_filled')
+                 ORDER BY order_id",
+            )
+            .map_err(|error| self.error(&error))?;
+        let rows = statement
+            .query_map([generation], |row| {
+                let quantity: String = row.get(7)?;
+                Ok(OpenOrder {
+                    client_id: row.get(0)?,
+                    order_id: row.get(1)?,
+                    ts_submit: row.get::<_, i64>(2)?.to_string(),
+                    side: row.get(3)?,
+                    kind: row.get(4)?,
+                    purpose: row.get(5)?,
+                    limit_price: row
+                        .get::<_, Option<i64>>(6)?
+                        .map(|raw| Price::from_raw(raw).to_string()),
+                    quantity: Quantity::from_raw(quantity.parse().unwrap_or_default()).to_string(),
+                    status: row.get(8)?,
+                })
+            })
+            .map_err(|error| self.error(&error))?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|error| self.error(&error))
+    }
+
+    /// The newest `limit` fills of a generation, newest first, as the dashboard shows them.
+    pub fn recent_fills(
+        &self,
+        generation: u32,
+        limit: usize,
+    ) -> Result<Vec<RecentFill>, LiveError> {
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT seq, ts, side, price_raw, quantity_raw, liquidity, fee_raw,
+                     reference_mid_raw, client_id FROM fills WHERE generation = ?1
+                 ORDER BY rowid DESC LIMIT ?2",
+            )
+            .map_err(|error| self.error(&error))?;
+        let rows = statement
+            .query_map(
+                params![generation, i64::try_from(limit).unwrap_or(i64::MAX)],
+                |row| {
+                    let fill = fill_from_row(row)?;
+                    Ok(RecentFill {
+                        client_id: row.get(8)?,
+                        seq: fill.seq,
+                        ts: fill.ts.0.to_string(),
+                        side: fill.side.as_str().to_owned(),
+                        price: fill.price.to_string(),
+                        quantity: fill.quantity.to_string(),
+                        liquidity: if fill.maker { "maker" } else { "taker" }.to_owned(),
+                        fee: fill.fee.to_string(),
+                        reference_mid: fill.reference_mid.map(|mid| mid.to_string()),
+                    })
+                },
+            )
+            .map_err(|error| self.error(&error))?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|error| self.error(&error))
+    }
+
+    /// The newest `limit` alerts, newest first.
+    pub fn recent_alerts(&self, limit: usize) -> Result<Vec<LoggedAlert>, LiveError> {
+        let mut statement = self
+            .connection
+            .prepare("SELECT id, wall_ns, ts, kind, message FROM alerts ORDER BY id DESC LIMIT ?1")
+            .map_err(|error| self.error(&error))?;
+        let rows = statement
+            .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |row| {
+                Ok(LoggedAlert {
+                    id: row.get(0)?,
+                    wall_ns: row.get::<_, i64>(1)?.to_string(),
+                    ts: row.get::<_, i64>(2)?.to_string(),
+                    kind: row.get(3)?,
+                    message: row.get(4)?,
+                })
             })
             .map_err(|error| self.error(&error))?;
         rows.collect::<Result<Vec<_>, _>>()

@@ -16,7 +16,7 @@
 //! (mismatch → alert and halt).
 //!
 //! Owns: [`Session`], [`FeedSource`], [`Mode`], [`ExecutionLog`], [`Control`], [`Metrics`]
-//! (Prometheus text), [`Alerts`] (webhook), the kill switches, the daily report and the
+//! (Prometheus text), the published live state the dashboard reads ([`read_live_view`]), [`Alerts`] (webhook), the kill switches, the daily report and the
 //! paper-vs-backtest comparison. Depends on the engine and backtest crates (the one way to
 //! build an engine from a config) and the venues crate's vocabulary; the CLI is thin glue
 //! over it. Wall-clock time enters only through the injected [`Clock`].
@@ -36,6 +36,7 @@ pub mod feed_source;
 pub mod gate;
 pub mod gateway_venue;
 pub mod kill_switch;
+pub mod live_state;
 pub mod metrics;
 pub mod metrics_server;
 pub mod mode;
@@ -48,12 +49,14 @@ pub mod shadow;
 pub mod venue_orders;
 
 pub use alerts::{Alert, AlertKind, Alerts};
+pub use auction_trader_venues::Clock;
 pub use clock::SystemClock;
 pub use config::{LiveSettings, SessionConfig};
-pub use control::{Control, ControlState};
+pub use control::{Control, ControlState, operator_set, read_control};
 pub use error::LiveError;
 pub use execution_log::ExecutionLog;
 pub use feed_source::FeedSource;
+pub use live_state::{LiveView, PublishedState, read_live_view};
 pub use metrics::Metrics;
 pub use mode::Mode;
 pub use session::{Session, SessionOptions, SessionSummary};

@@ -5,8 +5,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use auction_trader_live::control::CONTROL_DB;
-use auction_trader_live::{Control, SystemClock};
+use auction_trader_live::{SystemClock, operator_set, read_control};
 use auction_trader_venues::Clock;
 use clap::{Args, ValueEnum};
 
@@ -32,21 +31,22 @@ pub struct ControlArgs {
 }
 
 pub fn run(args: &ControlArgs) -> anyhow::Result<ExitCode> {
-    if args.action == ControlAction::Status && !args.data_dir.join(CONTROL_DB).exists() {
-        // A status query creates nothing.
-        outln!(
-            "trading disabled (version 0, no control row in {}: a live session there starts in \
-             observe mode)",
-            args.data_dir.display()
-        );
-        return Ok(ExitCode::SUCCESS);
-    }
-    let control = Control::open(&args.data_dir)?;
     let now = SystemClock.now().0;
     let state = match args.action {
-        ControlAction::Enable => control.set(true, "operator: control enable", now)?,
-        ControlAction::Disable => control.set(false, "operator: control disable", now)?,
-        ControlAction::Status => control.read()?,
+        ControlAction::Enable => operator_set(&args.data_dir, true, "control", now)?,
+        ControlAction::Disable => operator_set(&args.data_dir, false, "control", now)?,
+        ControlAction::Status => match read_control(&args.data_dir)? {
+            Some(state) => state,
+            None => {
+                // A status query creates nothing.
+                outln!(
+                    "trading disabled (version 0, no control row in {}: a live session there \
+                     starts in observe mode)",
+                    args.data_dir.display()
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+        },
     };
     outln!(
         "trading {} (version {}, {})",

@@ -1,6 +1,6 @@
-//! `serve`: the dashboard (SPEC 8) over stored runs, grid results and the stored trades, on
-//! 127.0.0.1 unless `--allow-remote` is given with another address. Thin glue over the api
-//! crate: parse, print the address, serve until Ctrl-C.
+//! `serve`: the dashboard (SPEC 8) over stored runs, grid results, the stored trades and a
+//! live session (`--session`), on 127.0.0.1 unless `--allow-remote` is given with another
+//! address. Thin glue over the api crate: parse, print the address, serve until Ctrl-C.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -23,6 +23,10 @@ pub struct ServeArgs {
     /// A grid results database (repeatable; those that exist are served).
     #[arg(long = "grid-db", default_value = "grid.db")]
     pub grid_dbs: Vec<PathBuf>,
+    /// A live session's data directory (`run --data-dir`): its state, pushed to the page while
+    /// it runs, and the trading control.
+    #[arg(long)]
+    pub session: Option<PathBuf>,
     /// Address and port (port 0: any free port, printed at start).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
@@ -40,6 +44,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             runs_dir: args.runs.clone(),
             data_dir: args.data_dir.clone(),
             grid_dbs: args.grid_dbs.clone(),
+            session_dir: args.session.clone(),
         },
         bind: args.bind,
         allow_remote: args.allow_remote,

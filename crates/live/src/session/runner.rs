@@ -14,6 +14,7 @@ use crate::alerts::{Alert, AlertKind, Alerts};
 use crate::book_check::BookCheck;
 use crate::feed_source::{FeedHandle, replay_events};
 use crate::kill_switch::{KillAction, KillSwitches};
+use crate::live_state::{PublishedState, Tape, publish_state};
 use crate::metrics::MetricValues;
 use crate::metrics_server::MetricsServer;
 use crate::raw_journal::{JournalEntry, purge, read_entries};
@@ -67,6 +68,12 @@ pub(super) struct Runner<V: Venue> {
     halted: Option<String>,
     /// Receive time of the event being handled (journal file choice before the first event).
     time_hint: UnixNanos,
+    /// Last quote and minute bar, for the published live state.
+    tape: Tape,
+    /// The feed closed and the session finished (the last published state says so).
+    ended: bool,
+    /// A failed write of the live state was reported (once, not every second).
+    state_error_reported: bool,
 }
 
 impl<V: Venue + ReconcileVenue> Runner<V> {
@@ -119,6 +126,9 @@ impl<V: Venue + ReconcileVenue> Runner<V> {
             position_suspect: None,
             halted: None,
             time_hint: UnixNanos(0),
+            tape: Tape::new(),
+            ended: false,
+            state_error_reported: false,
         }
     }
 
@@ -655,6 +665,7 @@ impl<V: Venue + ReconcileVenue> Runner<V> {
             self.kill_action(action);
         }
         self.last_event = Some(ts);
+        self.tape.on_event(event);
         let delta = self.book.on_event(event);
         self.values.book_checks += delta.new_checks;
         self.values.book_mismatches += delta.new_mismatches;
@@ -992,6 +1003,39 @@ impl<V: Venue + ReconcileVenue> Runner<V> {
         drop(gate);
         drop(ledger);
         self.cx.metrics.publish(&self.values);
+        self.publish_live_state();
+    }
+
+    /// The dashboard's view of this session (`live-state.json`): the figures just published
+    /// as metrics, exact where the ledger is, with the last quote and bar.
+    fn publish_live_state(&mut self) {
+        let ledger = self.cx.ledger.borrow();
+        let state = PublishedState {
+            pid: std::process::id(),
+            wall_ns: self.options.clock.now().0,
+            ended: self.ended,
+            generation: ledger.generation,
+            start: ledger.start,
+            last_event_ts: self.last_event.unwrap_or(UnixNanos(0)).0.to_string(),
+            position: ledger.position.to_string(),
+            realized_pnl: ledger.realized_pnl.to_string(),
+            unrealized_pnl: ledger.equity.map(|point| point.unrealized.to_string()),
+            equity: ledger.equity.map(|point| point.equity.to_string()),
+            peak_equity: ledger.peak_equity.map(|equity| equity.to_string()),
+            halted: self.halted.clone(),
+            last_quote: self.tape.last_quote(),
+            last_bar: self.tape.last_bar(),
+            ..PublishedState::from_metrics(&self.values, ledger.slippage_samples > 0)
+        };
+        drop(ledger);
+        match publish_state(&self.cx.data_dir, &state) {
+            Ok(()) => self.state_error_reported = false,
+            Err(error) if !self.state_error_reported => {
+                self.state_error_reported = true;
+                self.say(&format!("error: writing the live state: {error}"));
+            }
+            Err(_) => {}
+        }
     }
 
     fn finish(mut self) -> Result<SessionSummary, LiveError> {
@@ -1007,6 +1051,7 @@ impl<V: Venue + ReconcileVenue> Runner<V> {
                 self.daily_report(day)?;
             }
         }
+        self.ended = true;
         self.publish();
         let ledger = self.cx.ledger.borrow();
         let summary = &mut self.summary;

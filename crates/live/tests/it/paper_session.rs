@@ -120,6 +120,26 @@ fn a_paper_session_trades_and_its_fills_equal_the_backtest() {
     assert_eq!(report.net_pnl_difference, "0", "{}", report.to_text());
     // The daily report of the capture's day.
     assert!(dir.path().join("reports/daily-2024-08-08.txt").is_file());
+
+    // The state the dashboard reads: the session's last publication says it ended, with the
+    // summary's figures, and the view's fills are execution.db's newest.
+    let view = auction_trader_live::read_live_view(dir.path(), 0).unwrap();
+    assert_eq!(
+        view.status,
+        auction_trader_live::live_state::SessionStatus::Ended
+    );
+    let state = view.state.unwrap();
+    assert_eq!((state.events, state.fills), (summary.events, summary.fills));
+    assert_eq!(state.position, summary.position);
+    assert_eq!(state.realized_pnl, summary.realized_pnl);
+    assert_eq!(state.mode, "paper");
+    let newest = stored.last().unwrap();
+    let shown = &view.recent_fills[0];
+    assert_eq!(
+        (shown.ts.as_str(), shown.side.as_str()),
+        (newest.0.to_string().as_str(), newest.1.as_str())
+    );
+    assert_eq!(view.recent_fills.len(), stored.len().min(50));
 }
 
 #[test]
