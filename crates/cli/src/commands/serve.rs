@@ -1,5 +1,5 @@
 //! `serve`: the dashboard (SPEC 8) over stored runs, grid results, the stored trades and a
-//! live session (`--session`), on 127.0.0.1 unless `--allow-remote` is given with another
+//! live session (`--session`, else `--data-dir`), on 127.0.0.1 unless `--allow-remote` is given with another
 //! address. Thin glue over the api crate: parse, print the address, serve until Ctrl-C.
 
 use std::net::SocketAddr;
@@ -16,15 +16,16 @@ pub struct ServeArgs {
     /// The folder of run directories (the `run.output_dir` of the configs).
     #[arg(long, default_value = "runs")]
     pub runs: PathBuf,
-    /// The data directory with the stored trades (volume profiles); default: each run's
-    /// `data.dir`.
+    /// The data directory with the stored trades (volume profiles; default: each run's
+    /// `data.dir`); also the live session's directory when `--session` is not given (a
+    /// session run with `run --data-dir D` is watched by `serve --data-dir D`).
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
     /// A grid results database (repeatable; those that exist are served).
     #[arg(long = "grid-db", default_value = "grid.db")]
     pub grid_dbs: Vec<PathBuf>,
     /// A live session's data directory (`run --data-dir`): its state, pushed to the page while
-    /// it runs, and the trading control.
+    /// it runs, and the trading control. Default: `--data-dir`.
     #[arg(long)]
     pub session: Option<PathBuf>,
     /// Address and port (port 0: any free port, printed at start).
@@ -44,7 +45,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             runs_dir: args.runs.clone(),
             data_dir: args.data_dir.clone(),
             grid_dbs: args.grid_dbs.clone(),
-            session_dir: args.session.clone(),
+            session_dir: args.session.clone().or_else(|| args.data_dir.clone()),
         },
         bind: args.bind,
         allow_remote: args.allow_remote,
