@@ -25,6 +25,7 @@ mod baselines;
 pub mod config;
 mod engine;
 mod error;
+pub mod interval_bars;
 pub mod loader;
 pub mod order_flow;
 pub mod profile;

@@ -1,7 +1,7 @@
 //! The combined, aligned research dataset (SPEC 1.5): one row per interval with the bar, the
 //! best bid/ask at the interval's end, mid, spread, top-N depth sums and the depth imbalance.
 //!
-//! - Rows and bars follow [`BarBuilder`](crate::loader::BarBuilder): one row per closed
+//! - Rows and bars follow [`BarBuilder`](crate::interval_bars::BarBuilder): one row per closed
 //!   interval from the interval of the first event on; OHLC are None before the first price.
 //! - The book/quote columns are the state when the interval closes, built from events with
 //!   `ts_recv` before the interval's end (in bar mode, also those stamped exactly at it; see
@@ -16,8 +16,8 @@ use auction_trader_types::{BookSide, MarketEvent, Price, Quantity, Quote, UnixNa
 use serde::Serialize;
 
 use crate::FeaturesError;
+use crate::interval_bars::{BarBuilder, BarCounters, ClosedInterval};
 use crate::loader::LoaderConfig;
-use crate::loader::bars::{BarBuilder, BarBuilderCounters, ClosedInterval};
 use crate::loader::book::{depth_imbalance, sequenced_book};
 
 /// Where a row's best bid/ask came from.
@@ -78,7 +78,7 @@ impl AlignedBuilder {
         })
     }
 
-    pub fn bar_counters(&self) -> BarBuilderCounters {
+    pub fn bar_counters(&self) -> BarCounters {
         self.bars.counters()
     }
 

@@ -4,7 +4,7 @@
 //!
 //! - [`load_trades`], [`load_quotes`]: the events as they are.
 //! - [`load_bars`]: bars of any interval (1 minute by default) from trades, or from bar events
-//!   when the stream has no trades (see [`BarBuilder`]).
+//!   when the stream has no trades (the feature engine's [`BarBuilder`]).
 //! - [`load_book_snapshots`]: the top-N levels per side of the reconstructed book at every
 //!   interval boundary (see [`BookSampler`]).
 //! - [`load_aligned`]: one row per interval with the bar, best bid/ask, mid, spread, top-N
@@ -15,7 +15,6 @@
 //! the whole stream. Nothing here looks ahead: a row at time t uses events received before t.
 
 mod aligned;
-mod bars;
 mod book;
 #[cfg(test)]
 mod real_data_tests;
@@ -25,10 +24,10 @@ use auction_trader_types::{Bar, MarketEvent, NANOS_PER_MILLI, Price, Quote, Trad
 use serde::{Deserialize, Serialize};
 
 pub use aligned::{AlignedBuilder, AlignedRow, TopSource};
-pub use bars::{BarBuilder, BarBuilderCounters, ClosedInterval, MAX_INTERVAL_NANOS};
 pub use book::{BookRow, BookSampler, BookSamplerCounters};
 
 use crate::FeaturesError;
+use crate::interval_bars::{BarBuilder, BarCounters, MAX_INTERVAL_NANOS};
 
 /// Most levels per side a loader keeps.
 pub const MAX_DEPTH_LEVELS: usize = 1_000;
@@ -117,7 +116,7 @@ pub struct LoadedData {
     pub bars: Vec<Bar>,
     pub book: Vec<BookRow>,
     pub aligned: Vec<AlignedRow>,
-    pub bar_counters: BarBuilderCounters,
+    pub bar_counters: BarCounters,
     pub book_counters: BookSamplerCounters,
 }
 

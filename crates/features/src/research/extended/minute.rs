@@ -1,12 +1,15 @@
 //! Minute bookkeeping shared by the event-driven features of this slice: a [`MinuteRoller`]
-//! closes each UTC minute exactly once, with every event received before its end applied and
+//! closes each UTC minute exactly once, on the boundaries of the feature engine's bar builder
+//! ([`IntervalClock`]), with every event received before its end applied and
 //! none after, whichever order the caller uses for `on_event` of the triggering event and
 //! `on_minute` (SPEC 2: no look-ahead); and a [`TimeWeightedMean`] integrates a piecewise
 //! constant value over the minute.
 
 use std::collections::VecDeque;
 
-use auction_trader_types::{MarketEvent, NANOS_PER_MINUTE, NANOS_PER_SECOND, UnixNanos};
+use auction_trader_types::{MarketEvent, NANOS_PER_SECOND, UnixNanos};
+
+use crate::interval_bars::IntervalClock;
 
 /// Converts a fixed-point raw value (scale 1e9) to `f64` units.
 #[inline]
@@ -33,8 +36,7 @@ pub(crate) trait MinuteState {
 #[derive(Debug, Clone)]
 pub(crate) struct MinuteRoller<S: MinuteState> {
     pub(crate) state: S,
-    /// End of the open minute; `None` before the first event.
-    open_end: Option<UnixNanos>,
+    clock: IntervalClock,
     closed: VecDeque<(UnixNanos, S::Closed)>,
 }
 
@@ -42,7 +44,7 @@ impl<S: MinuteState> MinuteRoller<S> {
     pub(crate) fn new(state: S) -> Self {
         Self {
             state,
-            open_end: None,
+            clock: IntervalClock::minutes(),
             closed: VecDeque::new(),
         }
     }
@@ -50,25 +52,16 @@ impl<S: MinuteState> MinuteRoller<S> {
     /// Closes every minute that ends at or before `now` (SPEC 2: minute `[M, M+1)` closes at
     /// the first event with `ts_recv >= M+1`); opens the first minute at the first call.
     pub(crate) fn advance(&mut self, now: UnixNanos) {
-        let mut end = match self.open_end {
-            Some(end) => end,
-            None => {
-                self.open_end = Some(now.floor_minute().saturating_add_nanos(NANOS_PER_MINUTE));
-                return;
-            }
-        };
-        while now >= end {
+        while let Some((_, end)) = self.clock.close_next(now) {
             let closed = self.state.close_minute(end);
             self.closed.push_back((end, closed));
-            end = end.saturating_add_nanos(NANOS_PER_MINUTE);
         }
-        self.open_end = Some(end);
     }
 
     /// The closed state of the minute ending at `close` (closing it now if no later event did
     /// it yet); `None` before any event.
     pub(crate) fn take(&mut self, close: UnixNanos) -> Option<S::Closed> {
-        if self.open_end.is_some() {
+        if self.clock.open_start().is_some() {
             self.advance(close);
         }
         while let Some((end, _)) = self.closed.front() {
@@ -171,7 +164,7 @@ mod tests {
         }
     }
 
-    const MINUTE: i64 = NANOS_PER_MINUTE;
+    const MINUTE: i64 = auction_trader_types::NANOS_PER_MINUTE;
 
     #[test]
     fn both_call_orders_close_the_same_minutes() {
