@@ -201,12 +201,12 @@ pub(crate) fn bar_flow(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{self, BASE, price, units};
+    use auction_trader_testkit::offsets::{self, BASE, price, units};
     use auction_trader_types::{MarketEvent, NANOS_PER_MINUTE};
 
     /// A one-minute bar at BASE, no VWAP, no sides, no trade count.
     fn bar(open: &str, high: &str, low: &str, close: &str, volume: &str) -> Bar {
-        test_support::bar(0, [open, high, low, close], volume, "0", "0", 0)
+        offsets::bar(0, [open, high, low, close], volume, "0", "0", 0)
     }
 
     #[test]

@@ -448,7 +448,7 @@ mod tests {
     use super::*;
     use crate::config::ValueAreaExpansion;
     use crate::side::bvc::normal_cdf;
-    use crate::test_support::{self, BASE, price, quote, trade, trade_at, units};
+    use auction_trader_testkit::offsets::{self, BASE, price, quote, trade, trade_at, units};
 
     const SECOND: i64 = 1_000_000_000;
     const MINUTE: i64 = 60 * SECOND;
@@ -948,7 +948,7 @@ mod tests {
     fn bar_event(minute: i64, ohlc: [&str; 4], volume: &str, buy: &str, sell: &str) -> MarketEvent {
         MarketEvent::Bar(Bar {
             sell_volume: units(sell),
-            ..test_support::bar(minute, ohlc, volume, "0", buy, 0)
+            ..offsets::bar(minute, ohlc, volume, "0", buy, 0)
         })
     }
 

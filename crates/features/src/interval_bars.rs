@@ -425,7 +425,7 @@ mod tests {
     use auction_trader_types::{AggressorSide, NANOS_PER_MINUTE, NANOS_PER_SECOND, TradeId};
 
     use super::*;
-    use crate::test_support::{BASE, bar_event, price, quote, trade, units};
+    use auction_trader_testkit::offsets::{BASE, bar_event, price, quote, trade, units};
 
     fn run(interval: i64, events: &[MarketEvent]) -> (Vec<ClosedInterval>, BarCounters) {
         let mut builder = BarBuilder::new(interval).unwrap();

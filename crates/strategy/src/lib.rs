@@ -11,7 +11,7 @@
 //! [`mean_reversion`]), and [`RequoteStrategy`] (module [`requote`]: an operating check that
 //! quotes at the touch and trades within seconds, not a SPEC family).
 //!
-//! Depends on `types` and `features` only; it must not depend on risk, execution, the engine,
+//! Depends on `types`, `features` and `research` only; it must not depend on risk, execution, the engine,
 //! storage or any I/O.
 
 pub mod api;

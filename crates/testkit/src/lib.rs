@@ -9,6 +9,7 @@
 //! present but does not import (a test failure, not a skip).
 
 pub mod events;
+pub mod offsets;
 
 use std::path::{Path, PathBuf};
 

@@ -17,8 +17,8 @@
 use std::collections::VecDeque;
 
 use auction_trader_features::FeatureSnapshot;
-use auction_trader_features::research::extended::VolatilityRegime;
-use auction_trader_features::research::{Adx, OuHalfLife, ResearchFeature, adfuller};
+use auction_trader_research::extended::VolatilityRegime;
+use auction_trader_research::{Adx, OuHalfLife, ResearchFeature, adfuller};
 use auction_trader_types::{NANOS_PER_MINUTE, NANOS_PER_SECOND, Price, Rate, TimeoutAction};
 use serde::Serialize;
 
@@ -87,7 +87,7 @@ impl MeanReversionStrategy {
     pub fn new(config: MeanReversionConfig) -> Result<Self, StrategyError> {
         config.validate()?;
         let to_error = |field: &'static str| {
-            move |error: auction_trader_features::FeaturesError| StrategyError::InvalidConfig {
+            move |error: auction_trader_research::ResearchError| StrategyError::InvalidConfig {
                 field,
                 reason: error.to_string(),
             }
