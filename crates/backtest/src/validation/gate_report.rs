@@ -274,7 +274,9 @@ mod tests {
 
     #[test]
     fn labels_name_the_kind_and_the_mean_reversion_variant() {
-        let mut config = BacktestConfig::parse("run:\n  name: x\n").unwrap();
+        let mut config =
+            BacktestConfig::parse("data:\n  venue: bitflyer\n  symbol: BTC_JPY\n  market: spot\n")
+                .unwrap();
         assert_eq!(strategy_label(&config), "auction");
         config.strategy.kind = StrategyKind::MeanReversion;
         assert_eq!(strategy_label(&config), "mean_reversion/statistical");
