@@ -14,8 +14,8 @@ nval divides the window, so nolds' oldest-aligned chunks are the crate's newest-
 `unbiased=False` is the crate's population standard deviation. corrected=True is the
 Anis-Lloyd-Peters correction: H = 0.5 + slope of ln(R/S) - ln E[R/S]_n on ln n.
 
-Writes crates/features/tests/expected_diagnostics_crosscheck.json, read by
-crates/features/tests/diagnostics_crosscheck.rs.
+Writes crates/research/tests/expected_diagnostics_crosscheck.json, read by
+crates/research/tests/diagnostics_crosscheck.rs.
 """
 
 import argparse
@@ -63,7 +63,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument(
-        "--out", type=Path, default=REPO / "crates/features/tests/expected_diagnostics_crosscheck.json"
+        "--out", type=Path, default=REPO / "crates/research/tests/expected_diagnostics_crosscheck.json"
     )
     args = parser.parse_args()
 

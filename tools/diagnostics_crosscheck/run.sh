@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cross-check of the ADF test (statsmodels adfuller defaults) and of the classical and
 # Anis-Lloyd corrected Hurst exponents (nolds) on real data; writes
-# crates/features/tests/expected_diagnostics_crosscheck.json (see README.md).
+# crates/research/tests/expected_diagnostics_crosscheck.json (see README.md).
 # Creates (once) a virtualenv with pinned packages OUTSIDE the repository, then runs
 # diagnostics_crosscheck.py in it (tools/run_in_venv.sh).
 # Usage: tools/diagnostics_crosscheck/run.sh [--data-dir DIR] [--out FILE]

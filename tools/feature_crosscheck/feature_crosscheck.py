@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Independent cross-checks of three research estimators on real data (issue 4, SPEC 2.6).
 
-Writes crates/features/tests/expected_crosscheck.json, which the integration test
-crates/features/tests/crosscheck.rs recomputes with the Rust estimators. See README.md for every
+Writes crates/research/tests/expected_crosscheck.json, which the integration test
+crates/research/tests/crosscheck.rs recomputes with the Rust estimators. See README.md for every
 estimator difference and tolerance.
 
 1. OU half-life: statsmodels OLS of dx_t on [1, x_{t-1}] over rolling windows of 240 one-minute
@@ -194,7 +194,7 @@ def vpin_reference(data_dir):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", type=Path, default=REPO.parent / "shared" / "data")
-    parser.add_argument("--out", type=Path, default=REPO / "crates/features/tests/expected_crosscheck.json")
+    parser.add_argument("--out", type=Path, default=REPO / "crates/research/tests/expected_crosscheck.json")
     args = parser.parse_args()
 
     bars = pd.read_csv(args.data_dir / BARS)

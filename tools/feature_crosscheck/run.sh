@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Independent cross-checks of the research estimators (OU half-life, Hurst R/S, VPIN) on real
-# data; writes crates/features/tests/expected_crosscheck.json (see README.md).
+# data; writes crates/research/tests/expected_crosscheck.json (see README.md).
 # Creates (once) a virtualenv with pinned packages OUTSIDE the repository, then runs
 # feature_crosscheck.py in it (tools/run_in_venv.sh).
 # Usage: tools/feature_crosscheck/run.sh [--data-dir DIR] [--out FILE]

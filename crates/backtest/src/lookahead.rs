@@ -66,8 +66,29 @@ impl Decisions {
         }
     }
 
+    /// The decisions of a run without its end-of-data flatten: the engine's `finish` closes a
+    /// trade still open at the last event with a market exit stamped at that event's time,
+    /// which is the cut time `T` of a truncated run; it is the truncation's doing, not a
+    /// decision made with the data (module doc: end-of-data handling is not compared).
     pub fn of_result(result: &BacktestResult) -> Self {
-        Self::of_records(&result.records, &result.signals)
+        let mut decisions = Self::of_records(&result.records, &result.signals);
+        let flattened =
+            result.records.trades.last().is_some_and(|trade| {
+                trade.exit_reason == auction_trader_types::ExitReason::EndOfData
+            });
+        let last_order = decisions.orders.iter().map(|order| order.order_id).max();
+        if flattened
+            && let Some(last) = last_order
+            && decisions.orders.iter().any(|order| {
+                order.order_id == last
+                    && order.purpose == OrderPurpose::Exit
+                    && order.kind == OrderType::Market
+            })
+        {
+            decisions.orders.retain(|order| order.order_id != last);
+            decisions.fills.retain(|fill| fill.order_id != last);
+        }
+        decisions
     }
 
     /// How many decisions are stamped at or before `cut`.

@@ -147,3 +147,54 @@ fn the_auction_strategy_passes_on_two_days_of_bitflyer() {
     assert!(audit.cuts.iter().any(|cut| cut.decisions > 0), "{audit:?}");
     assert!(audit.passed(), "{audit:?}");
 }
+
+/// Regression: a cut while a trade is open ends the truncated run with the engine's
+/// end-of-data market exit stamped at the cut time; that flatten is the truncation's, not a
+/// decision, and must not fail the audit (it did, on the imbalance-overshoot mean reversion
+/// over the bitFlyer tape). Cuts are placed one event after each entry fill.
+#[test]
+fn a_cut_inside_an_open_trade_is_not_look_ahead() {
+    let Some(events) = support::bitflyer_events(&["20180122", "20180123"]) else {
+        return;
+    };
+    let config = BacktestConfig::parse(
+        "run:\n  name: cut_in_trade\ndata:\n  venue: bitflyer\n  symbol: BTC_JPY\n  market: spot\n\
+         account:\n  initial_equity: 1000000\ninstrument:\n  maker_fee_bps: 2\n  taker_fee_bps: 5\n\
+         strategy:\n  kind: mean_reversion\n  mean_reversion:\n    variant: imbalance_overshoot\n\
+         risk:\n  tp1_fraction: 0\n  breakeven_after_tp1: false\n  max_hold_minutes: 1440\n  \
+         trail_while_profitable: false\n  flip_on_opposite_signal: false\n",
+    )
+    .unwrap();
+    let instrument = support::instrument(&config);
+    let full = support::run(&config, &events);
+    let cuts: Vec<usize> = full
+        .records
+        .trades
+        .iter()
+        .filter(|trade| trade.exit_ts > trade.entry_ts)
+        .map(|trade| {
+            events
+                .iter()
+                .position(|event| event.ts_recv() > trade.entry_ts)
+                .unwrap()
+                + 1
+        })
+        .collect();
+    assert!(!cuts.is_empty(), "no trade to cut inside");
+    let audit = audit_lookahead(&events, &cuts, &mut |slice| {
+        let result = auction_trader_backtest::run_backtest(
+            &config,
+            instrument.clone(),
+            slice
+                .iter()
+                .map(|event| Ok::<_, std::convert::Infallible>(*event)),
+            &mut |_, _| {},
+        )?;
+        // The truncated run did end with a flatten at the cut (the case under test).
+        Ok(Decisions::of_result(&result))
+    })
+    .unwrap();
+    for cut in &audit.cuts {
+        assert!(cut.difference.is_none(), "{cut:?}");
+    }
+}

@@ -260,3 +260,57 @@ fn cross_symbol_runs_the_same_parameters_on_the_other_data() {
     assert!(chosen.chosen.is_some());
     assert_eq!(chosen.rows.len(), 2);
 }
+
+#[test]
+fn gate_report_collects_every_gate_and_says_go_only_when_all_pass() {
+    use auction_trader_backtest::validation::{
+        GateOptions, evaluate_gates, gates_json, gates_text, strategy_label,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let Some(sma) = base(&dir.path().join("data")) else {
+        return;
+    };
+    let mut mean_reversion = sma.clone();
+    mean_reversion.run.name = "mr".to_owned();
+    mean_reversion.strategy.kind = auction_trader_backtest::config::StrategyKind::MeanReversion;
+    mean_reversion.strategy.mean_reversion.execution =
+        auction_trader_strategy::mean_reversion::ExecutionStyle::Aggressive;
+    let configs = [sma.clone(), mean_reversion];
+    let options = GateOptions {
+        second: vec![sma.clone()],
+        workers: 2,
+    };
+    let report = evaluate_gates(&configs, &options, &mut Silent).unwrap();
+    let again = evaluate_gates(&configs, &options, &mut Silent).unwrap();
+    assert_eq!(gates_text(&report), gates_text(&again));
+    assert_eq!(gates_json(&report), gates_json(&again));
+    assert_eq!(report.strategies.len(), 2);
+    for (strategy, config) in report.strategies.iter().zip(&configs) {
+        assert_eq!(strategy.strategy, strategy_label(config));
+        // Out of sample, 2x costs, three regimes; the only other data set is the same
+        // instrument, so no second-symbol gate.
+        assert_eq!(strategy.gates.len(), 5);
+        assert!(strategy.second.is_empty());
+        // The out-of-sample gate reads the 1x run, the cost gate the 2x run.
+        assert_eq!(
+            strategy.gates[0].value,
+            strategy.costs.rows[1].metrics.sharpe
+        );
+        assert_eq!(
+            strategy.gates[1].value,
+            strategy.costs.rows[3].metrics.sharpe
+        );
+        assert_eq!(
+            strategy.go(),
+            strategy.gates.iter().all(|gate| gate.passed())
+        );
+    }
+    let json = gates_json(&report);
+    assert_eq!(
+        json["strategies"][1]["strategy"],
+        "mean_reversion/statistical"
+    );
+    assert_eq!(json["strategies"][0]["costs"].as_array().unwrap().len(), 5);
+    let text = gates_text(&report);
+    assert!(text.contains("NO-GO") || text.contains("GO"));
+}

@@ -1,7 +1,7 @@
 //! Market-data layer of auction-trader: importers for venue captures, archives and CSV files
 //! (SPEC 1.2), the validation report (SPEC 1.3), the storage trait every backend implements
 //! (SPEC 1.4), the deterministic replay merge (SPEC 1.5) and its construction from a store, and the public-archive downloader.
-//! The research loaders of SPEC 1.5 live in `auction_trader_features::loader` (they need the
+//! The research loaders of SPEC 1.5 live in `auction_trader_research::loader` (they need the
 //! order book and the bar conventions of the feature engine).
 //!
 //! Venue message decoders that the live adapters share with the capture importers live with

@@ -9,10 +9,10 @@
 
 use auction_trader_data::instruments::known_instrument;
 use auction_trader_execution::cost_model::{CostEstimate, CostModel, MarketState, Urgency};
-use auction_trader_features::research::extended::KyleLambda;
-use auction_trader_features::research::matrix::build_matrix;
-use auction_trader_features::research::{ResearchFeature, Vpin};
 use auction_trader_features::{FeatureConfig, FeatureEngine};
+use auction_trader_research::extended::KyleLambda;
+use auction_trader_research::matrix::build_matrix;
+use auction_trader_research::{ResearchFeature, Vpin};
 use auction_trader_testkit::{busiest_instrument, load_binance_capture, replay_order};
 use auction_trader_types::{
     FIXED_SCALE, Instrument, MarketEvent, NANOS_PER_SECOND, Quantity, StreamKind, UnixNanos,

@@ -37,7 +37,7 @@
 //!   hands over at the first trade; a bar whose minute closes at the exact nanosecond of that
 //!   first trade is ignored with it (the replay puts trades before bars on ties).
 
-use auction_trader_types::{AggressorSide, Bar, NANOS_PER_MINUTE, Price, Quantity, UnixNanos};
+use auction_trader_types::{AggressorSide, Bar, Price, Quantity, UnixNanos};
 
 /// Most ticks one bar's volume is spread over.
 pub const MAX_BAR_LEVELS: i64 = 1_000;
@@ -48,14 +48,15 @@ pub(crate) enum BarRejection {
     /// Non-positive prices, low/high inconsistent with open/close, negative volumes, or
     /// buy + sell volume above the volume.
     Invalid,
-    /// Not inside one UTC minute (longer or misaligned bars).
-    NotWithinMinute,
+    /// Not inside one interval (longer or misaligned bars).
+    NotWithinInterval,
     /// No volume: an empty minute (SPEC 2.1: OHLC = previous close), nothing to add.
     Empty,
 }
 
-/// The start of the UTC minute that holds `bar`, or why the bar cannot be used.
-pub(crate) fn bar_minute(bar: &Bar) -> Result<UnixNanos, BarRejection> {
+/// The start of the interval of `interval_nanos` (a UTC minute for the feature engine) that
+/// holds `bar`, or why the bar cannot be used.
+pub(crate) fn bar_interval(bar: &Bar, interval_nanos: i64) -> Result<UnixNanos, BarRejection> {
     let prices_valid = [bar.open, bar.high, bar.low, bar.close]
         .iter()
         .all(|price| price.is_positive())
@@ -68,16 +69,15 @@ pub(crate) fn bar_minute(bar: &Bar) -> Result<UnixNanos, BarRejection> {
     if !(prices_valid && volumes_valid) {
         return Err(BarRejection::Invalid);
     }
-    let minute = bar.ts_open.floor_minute();
+    let start = bar.ts_open.floor_to(interval_nanos);
     let last_nano = bar.ts_event.as_i64().saturating_sub(1);
-    if bar.ts_event <= bar.ts_open || UnixNanos(last_nano).floor_minute() != minute {
-        return Err(BarRejection::NotWithinMinute);
+    if bar.ts_event <= bar.ts_open || UnixNanos(last_nano).floor_to(interval_nanos) != start {
+        return Err(BarRejection::NotWithinInterval);
     }
-    debug_assert!(last_nano - minute.as_i64() < NANOS_PER_MINUTE);
     if !bar.volume.is_positive() {
         return Err(BarRejection::Empty);
     }
-    Ok(minute)
+    Ok(start)
 }
 
 /// The bar's volume-weighted price: its `vwap` when it lies inside [low, high], otherwise the
@@ -201,12 +201,12 @@ pub(crate) fn bar_flow(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{self, BASE, price, units};
-    use auction_trader_types::MarketEvent;
+    use auction_trader_testkit::offsets::{self, BASE, price, units};
+    use auction_trader_types::{MarketEvent, NANOS_PER_MINUTE};
 
     /// A one-minute bar at BASE, no VWAP, no sides, no trade count.
     fn bar(open: &str, high: &str, low: &str, close: &str, volume: &str) -> Bar {
-        test_support::bar(0, [open, high, low, close], volume, "0", "0", 0)
+        offsets::bar(0, [open, high, low, close], volume, "0", "0", 0)
     }
 
     #[test]
@@ -256,30 +256,36 @@ mod tests {
     #[test]
     fn bars_must_fit_one_minute_and_be_consistent() {
         let good = bar("100", "101", "99", "100.5", "3");
-        assert_eq!(bar_minute(&good), Ok(UnixNanos(BASE)));
+        assert_eq!(bar_interval(&good, NANOS_PER_MINUTE), Ok(UnixNanos(BASE)));
         let five_minutes = Bar {
             ts_event: UnixNanos(BASE + 5 * NANOS_PER_MINUTE),
             ..good
         };
         assert_eq!(
-            bar_minute(&five_minutes),
-            Err(BarRejection::NotWithinMinute)
+            bar_interval(&five_minutes, NANOS_PER_MINUTE),
+            Err(BarRejection::NotWithinInterval)
         );
         let second = Bar {
             ts_open: UnixNanos(BASE + 59_000_000_000),
             ..good
         };
-        assert_eq!(bar_minute(&second), Ok(UnixNanos(BASE)));
+        assert_eq!(bar_interval(&second, NANOS_PER_MINUTE), Ok(UnixNanos(BASE)));
         let inconsistent = bar("100", "99", "98", "100", "1");
-        assert_eq!(bar_minute(&inconsistent), Err(BarRejection::Invalid));
+        assert_eq!(
+            bar_interval(&inconsistent, NANOS_PER_MINUTE),
+            Err(BarRejection::Invalid)
+        );
         let over_labelled = Bar {
             buy_volume: units("2"),
             sell_volume: units("2"),
             ..good
         };
-        assert_eq!(bar_minute(&over_labelled), Err(BarRejection::Invalid));
         assert_eq!(
-            bar_minute(&bar("100", "100", "100", "100", "0")),
+            bar_interval(&over_labelled, NANOS_PER_MINUTE),
+            Err(BarRejection::Invalid)
+        );
+        assert_eq!(
+            bar_interval(&bar("100", "100", "100", "100", "0"), NANOS_PER_MINUTE),
             Err(BarRejection::Empty)
         );
     }

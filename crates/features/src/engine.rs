@@ -15,21 +15,19 @@
 //! once a trade has been seen (no double counting in mixed streams).
 
 use auction_trader_types::{
-    AggressorSide, Bar, Instrument, MarketEvent, NANOS_PER_MINUTE, Price, Quantity, Quote, Trade,
-    UnixNanos,
+    AggressorSide, Bar, Instrument, MarketEvent, Price, Quantity, Quote, Trade, UnixNanos,
 };
 use serde::Serialize;
 
 use crate::FeaturesError;
-use crate::bar_input::{
-    BarFlow, BarRejection, BarTickRule, bar_flow, bar_minute, bar_vwap, distribute_volume,
-};
+use crate::bar_input::{BarFlow, BarTickRule, bar_flow, distribute_volume};
 use crate::baselines::{MinuteWindow, SpreadMinute, median, sample_std, typical_spread};
 use crate::config::{FeatureConfig, SideInference};
+use crate::interval_bars::{Admitted, BarBuilder, ClosedInterval};
 use crate::order_flow::{OrderFlowInputs, evaluate, order_flow_norm};
 use crate::profile::rolling::{HistogramView, ProfileCounters, ProfileLevels, RollingProfile};
 use crate::quotes::{QuoteTracker, TopOfBook};
-use crate::side::aggregation::{TradeAggregator, vwap};
+use crate::side::aggregation::TradeAggregator;
 use crate::side::bvc;
 use crate::side::classifier::{ClassifiedTrade, SideClassifier};
 use crate::snapshot::FeatureSnapshot;
@@ -75,18 +73,9 @@ pub struct EngineCounters {
     pub empty_bars: u64,
 }
 
-/// Accumulators of the open minute.
+/// Order-flow accumulators of the open minute (its OHLCV is the [`BarBuilder`]'s).
 #[derive(Debug, Clone, Copy, Default)]
 struct MinuteAccumulator {
-    fills: u64,
-    /// Bars added (bar-only input); their trade counts are in `fills`.
-    bars: u64,
-    open: Price,
-    high: Price,
-    low: Price,
-    close: Price,
-    volume: i128,
-    notional: i128,
     /// Volumes by the side used for order flow.
     buy_volume: i128,
     sell_volume: i128,
@@ -104,30 +93,10 @@ struct MinuteAccumulator {
 }
 
 impl MinuteAccumulator {
-    /// The minute has prices (a fill or a bar): its OHLC are its own.
-    #[inline]
-    fn has_prices(&self) -> bool {
-        self.fills > 0 || self.bars > 0
-    }
-
-    /// Adds a valid bar of this minute (see `bar_input`): OHLC merged in arrival order,
-    /// volume and notional at the bar's VWAP, order flow as signed by `flow`; no quote rule
-    /// ran on its volume.
-    fn add_bar(&mut self, bar: &Bar, flow: &BarFlow) {
-        if self.has_prices() {
-            self.high = self.high.max(bar.high);
-            self.low = self.low.min(bar.low);
-        } else {
-            self.open = bar.open;
-            self.high = bar.high;
-            self.low = bar.low;
-        }
-        self.close = bar.close;
-        self.bars += 1;
-        self.fills = self.fills.saturating_add(bar.trade_count);
+    /// Adds the order flow of a valid bar of this minute (see `bar_input`): signed as by
+    /// `flow`; no quote rule ran on its volume.
+    fn add_bar_flow(&mut self, bar: &Bar, flow: &BarFlow) {
         let volume = bar.volume.raw();
-        self.volume = self.volume.saturating_add(volume);
-        self.notional += i128::from(bar_vwap(bar).raw()) * volume;
         self.buy_volume = self.buy_volume.saturating_add(flow.buy);
         self.sell_volume = self.sell_volume.saturating_add(flow.sell);
         self.unknown_volume = self.unknown_volume.saturating_add(flow.unknown);
@@ -137,22 +106,6 @@ impl MinuteAccumulator {
             .effective_ambiguous_volume
             .saturating_add(flow.unlabelled);
         self.bvc_volume = self.bvc_volume.saturating_add(flow.bvc);
-    }
-
-    #[inline]
-    fn add_fill(&mut self, price: Price, size: Quantity) {
-        if !self.has_prices() {
-            self.open = price;
-            self.high = price;
-            self.low = price;
-        } else {
-            self.high = self.high.max(price);
-            self.low = self.low.min(price);
-        }
-        self.close = price;
-        self.fills += 1;
-        self.volume = self.volume.saturating_add(size.raw());
-        self.notional += i128::from(price.raw()) * size.raw();
     }
 
     #[inline]
@@ -190,16 +143,13 @@ impl MinuteAccumulator {
 pub struct FeatureEngine {
     config: FeatureConfig,
     tick_size: Price,
-    /// Start of the open minute; None before the first event.
-    minute_start: Option<UnixNanos>,
+    /// The minute clock and the minute's OHLCV (the workspace's one bar builder).
+    bars: BarBuilder,
     quotes: QuoteTracker,
     aggregator: TradeAggregator,
     classifier: SideClassifier,
     minute: MinuteAccumulator,
-    last_close: Option<Price>,
     bars_seen: u64,
-    /// A trade event was seen: bar events are ignored from then on.
-    trades_seen: bool,
     bar_tick_rule: BarTickRule,
     returns: MinuteWindow<f64>,
     abs_order_flow: MinuteWindow<i128>,
@@ -221,7 +171,7 @@ impl FeatureEngine {
         Ok(Self {
             config: config.clone(),
             tick_size,
-            minute_start: None,
+            bars: BarBuilder::minutes(),
             quotes: QuoteTracker::new(),
             aggregator: TradeAggregator::with_timing(config.quote_timing()),
             classifier: SideClassifier::new(
@@ -230,9 +180,7 @@ impl FeatureEngine {
                 !bvc,
             ),
             minute: MinuteAccumulator::default(),
-            last_close: None,
             bars_seen: 0,
-            trades_seen: false,
             bar_tick_rule: BarTickRule::default(),
             returns: MinuteWindow::new(config.sigma_window_minutes as usize),
             abs_order_flow: MinuteWindow::new(config.of_median_minutes as usize),
@@ -261,9 +209,18 @@ impl FeatureEngine {
     }
 
     pub fn counters(&self) -> EngineCounters {
+        let bars = self.bars.counters();
         EngineCounters {
             quote_lookup_misses: self.quotes.lookup_misses,
             profile: self.profile.counters,
+            fills: bars.trades,
+            invalid_trades: bars.invalid_trades,
+            late_events: bars.late_events,
+            bars: bars.bars,
+            ignored_bars: bars.ignored_bars,
+            invalid_bars: bars.invalid_bars,
+            unsupported_bars: bars.unsupported_bars,
+            empty_bars: bars.empty_bars,
             ..self.counters
         }
     }
@@ -284,81 +241,27 @@ impl FeatureEngine {
     }
 
     /// Feeds one event (events of this instrument, in `ts_recv` order). Minutes that ended at
-    /// or before the event's `ts_recv` are closed first.
+    /// or before the event's `ts_recv` are closed first (the bar builder's clock: bar mode
+    /// keeps an event stamped exactly at a boundary in the minute it ends, see
+    /// `interval_bars`).
     #[inline]
     pub fn on_event(&mut self, event: &MarketEvent, sink: &mut impl FeatureSink) {
         self.counters.events += 1;
-        if let MarketEvent::Bar(bar) = event {
-            self.on_bar(bar, sink);
-            return;
-        }
-        let now = event.ts_recv();
-        let is_trade = matches!(event, MarketEvent::Trade(_));
-        if self.counters.bars > 0 && !self.trades_seen && !is_trade {
-            self.advance_in_bar_mode(now, sink);
-        } else {
-            self.advance_to(now, sink);
-        }
-        match event {
-            MarketEvent::Quote(quote) => self.on_quote(quote),
-            MarketEvent::Trade(trade) => {
-                self.trades_seen = true;
-                self.on_trade(trade, sink);
-            }
-            // Depth, funding and liquidations only move the clock here.
+        let admitted = self.bars.admit(event);
+        self.close_due(sink);
+        match (admitted, event) {
+            (_, MarketEvent::Quote(quote)) => self.on_quote(quote),
+            (Admitted::Trade, MarketEvent::Trade(trade)) => self.on_trade(trade, sink),
+            (Admitted::Bar, MarketEvent::Bar(bar)) => self.on_bar(bar, sink),
+            // Depth, funding, liquidations and skipped trades or bars only move the clock.
             _ => {}
         }
     }
 
-    /// Bar mode moves the clock for a non-bar event at `now` so that an event at exactly a
-    /// minute boundary stays in the minute it ends (SPEC 2: a value at t may use events with
-    /// ts_recv <= t). The bar ending at that boundary is ordered after such events by the
-    /// replay's tie priority (depth, quote, trade, ..., bar), and must still find its minute
-    /// open; a quote stamped at the close (e.g. a LEAN quote bar) is then the close's quote.
-    fn advance_in_bar_mode(&mut self, now: UnixNanos, sink: &mut impl FeatureSink) {
-        match self.minute_start {
-            Some(start) if now == start => {}
-            _ => self.advance_to(now.saturating_sub_nanos(1), sink),
-        }
-    }
-
-    /// Bar-only input (see `bar_input`): the bar's minute is closed up to its open, the bar
-    /// added to it, and the clock moved to the bar's `ts_recv` (which closes the minute when
-    /// the bar ends it). A bar whose minute was already closed is late: like a late trade it
-    /// is kept in the open minute and counted.
+    /// Bar-only input (see `bar_input`): the builder closed the minutes before the bar's; the
+    /// bar's order flow and profile volume join its minute, then the builder closes the minute
+    /// when the bar ends it. A late bar is kept in the open minute and counted.
     fn on_bar(&mut self, bar: &Bar, sink: &mut impl FeatureSink) {
-        if self.trades_seen {
-            self.counters.ignored_bars += 1;
-            self.advance_to(bar.ts_recv, sink);
-            return;
-        }
-        let minute = match bar_minute(bar) {
-            Ok(minute) => minute,
-            Err(rejection) => {
-                match rejection {
-                    BarRejection::Invalid => self.counters.invalid_bars += 1,
-                    BarRejection::NotWithinMinute => self.counters.unsupported_bars += 1,
-                    BarRejection::Empty => self.counters.empty_bars += 1,
-                }
-                self.advance_to(bar.ts_recv, sink);
-                return;
-            }
-        };
-        // Close the minutes before the bar's; the first event starts the clock at its minute.
-        match self.minute_start {
-            None => self.minute_start = Some(minute),
-            // Only non-trading events started the clock (e.g. a quote stamped at this bar's
-            // close, ordered first on the tie): no minute had prices, nothing was emitted but
-            // empty spread minutes, so the clock restarts at the bar's minute.
-            Some(start)
-                if minute < start && self.last_close.is_none() && !self.minute.has_prices() =>
-            {
-                self.minute_start = Some(minute);
-            }
-            Some(start) if minute < start => self.counters.late_events += 1,
-            Some(_) => self.advance_to(minute, sink),
-        }
-        self.counters.bars += 1;
         let tick_side = self.bar_tick_rule.classify(bar.close);
         let flow = bar_flow(
             bar,
@@ -366,7 +269,7 @@ impl FeatureEngine {
             self.config.side_inference == SideInference::Bvc,
             tick_side,
         );
-        self.minute.add_bar(bar, &flow);
+        self.minute.add_bar_flow(bar, &flow);
         let profile = &mut self.profile;
         distribute_volume(
             bar.low,
@@ -375,28 +278,23 @@ impl FeatureEngine {
             self.tick_size.raw(),
             |price, size| profile.add_trade(price, size),
         );
-        // A late bar must not count as late twice: move the clock only when it is ahead.
-        if self.minute_start.is_none_or(|start| bar.ts_recv >= start) {
-            self.advance_to(bar.ts_recv, sink);
-        }
+        self.bars.add_bar(bar);
+        self.close_due(sink);
     }
 
     /// Closes every minute that ended at or before `now` (live: call from a timer so quiet
     /// minutes close on time).
     #[inline]
     pub fn advance_to(&mut self, now: UnixNanos, sink: &mut impl FeatureSink) {
-        let Some(mut start) = self.minute_start else {
-            self.minute_start = Some(now.floor_minute());
-            return;
-        };
-        if now < start {
-            self.counters.late_events += 1;
-            return;
-        }
-        while now.as_i64() - start.as_i64() >= NANOS_PER_MINUTE {
-            self.close_minute(start, sink);
-            start = start.saturating_add_nanos(NANOS_PER_MINUTE);
-            self.minute_start = Some(start);
+        self.bars.advance_to(now);
+        self.close_due(sink);
+    }
+
+    /// Closes the minutes the bar builder found due.
+    #[inline]
+    fn close_due(&mut self, sink: &mut impl FeatureSink) {
+        while let Some(closed) = self.bars.close_due() {
+            self.close_minute(&closed, sink);
         }
     }
 
@@ -406,14 +304,10 @@ impl FeatureEngine {
         self.quotes.on_quote(quote);
     }
 
+    /// A valid trade (the builder checked it): into the minute's bar, profile and order flow.
     #[inline]
     fn on_trade(&mut self, trade: &Trade, sink: &mut impl FeatureSink) {
-        if !(trade.price.is_positive() && trade.size.is_positive()) {
-            self.counters.invalid_trades += 1;
-            return;
-        }
-        self.counters.fills += 1;
-        self.minute.add_fill(trade.price, trade.size);
+        self.bars.add_trade(trade);
         self.profile.add_trade(trade.price, trade.size);
         let labels_used = self.config.use_venue_aggressor;
         let bvc = self.config.side_inference == SideInference::Bvc;
@@ -440,8 +334,8 @@ impl FeatureEngine {
         });
     }
 
-    fn close_minute(&mut self, start: UnixNanos, sink: &mut impl FeatureSink) {
-        let end = start.saturating_add_nanos(NANOS_PER_MINUTE);
+    fn close_minute(&mut self, closed: &ClosedInterval, sink: &mut impl FeatureSink) {
+        let end = closed.ts_close;
         // A same-timestamp aggregate still open at the close belongs to this minute.
         self.flush_trades(sink);
         let integrals = self.quotes.take_integrals(end);
@@ -455,20 +349,17 @@ impl FeatureEngine {
 
         // SPEC 2.1: an empty minute is a bar with no volume, OHLC = previous close, return 0.
         // Before the first trade there is no close: no bar, no snapshot.
-        let close = if minute.has_prices() {
-            minute.close
-        } else if let Some(close) = self.last_close {
-            close
-        } else {
+        let Some(mut bar) = closed.bar else {
             return;
         };
-        let log_return = match self.last_close {
-            Some(previous) if minute.has_prices() && previous.is_positive() => {
+        let close = bar.close;
+        let log_return = match closed.previous_close {
+            Some(previous) if closed.traded && previous.is_positive() => {
                 (close.raw() as f64 / previous.raw() as f64).ln()
             }
             _ => 0.0,
         };
-        if self.last_close.is_some() {
+        if closed.previous_close.is_some() {
             self.returns.push(log_return);
         }
         let sigma = sample_std(&self.returns);
@@ -485,7 +376,7 @@ impl FeatureEngine {
         // Baseline of the previous minutes, then this minute joins it.
         let median_abs = median(&self.abs_order_flow, &mut self.scratch);
         self.abs_order_flow.push(order_flow.saturating_abs());
-        let volume = minute.volume;
+        let volume = bar.volume.raw();
         let fraction = |part: i128| {
             if volume > 0 {
                 part as f64 / volume as f64
@@ -511,36 +402,9 @@ impl FeatureEngine {
         let prior_profile = self.levels;
         self.levels = self.profile.close_minute(sigma, close, warmed_up);
 
-        let bar = Bar {
-            ts_open: start,
-            ts_event: end,
-            ts_recv: end,
-            open: if minute.has_prices() {
-                minute.open
-            } else {
-                close
-            },
-            high: if minute.has_prices() {
-                minute.high
-            } else {
-                close
-            },
-            low: if minute.has_prices() {
-                minute.low
-            } else {
-                close
-            },
-            close,
-            volume: Quantity::from_raw(volume),
-            vwap: if volume > 0 {
-                vwap(minute.notional, volume)
-            } else {
-                close
-            },
-            buy_volume: Quantity::from_raw(minute.buy_volume),
-            sell_volume: Quantity::from_raw(minute.sell_volume),
-            trade_count: minute.fills,
-        };
+        // The builder's bar carries the venue labels; the snapshot's sides are the engine's.
+        bar.buy_volume = Quantity::from_raw(minute.buy_volume);
+        bar.sell_volume = Quantity::from_raw(minute.sell_volume);
         let latest = self.quotes.latest();
         let snapshot = FeatureSnapshot {
             ts: end,
@@ -572,7 +436,6 @@ impl FeatureEngine {
             profile: self.levels,
             prior_profile,
         };
-        self.last_close = Some(close);
         self.counters.snapshots += 1;
         sink.on_snapshot(&snapshot);
     }
@@ -585,7 +448,7 @@ mod tests {
     use super::*;
     use crate::config::ValueAreaExpansion;
     use crate::side::bvc::normal_cdf;
-    use crate::test_support::{self, BASE, price, quote, trade, trade_at, units};
+    use auction_trader_testkit::offsets::{self, BASE, price, quote, trade, trade_at, units};
 
     const SECOND: i64 = 1_000_000_000;
     const MINUTE: i64 = 60 * SECOND;
@@ -1085,7 +948,7 @@ mod tests {
     fn bar_event(minute: i64, ohlc: [&str; 4], volume: &str, buy: &str, sell: &str) -> MarketEvent {
         MarketEvent::Bar(Bar {
             sell_volume: units(sell),
-            ..test_support::bar(minute, ohlc, volume, "0", buy, 0)
+            ..offsets::bar(minute, ohlc, volume, "0", buy, 0)
         })
     }
 

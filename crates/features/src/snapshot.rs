@@ -328,16 +328,13 @@ impl FeatureSnapshot {
     pub fn values(&self) -> [ColumnValue; COLUMN_COUNT] {
         COLUMNS.map(|column| column.value(self))
     }
-}
 
-#[cfg(test)]
-pub(crate) mod tests {
-    use auction_trader_types::Bar;
-
-    use super::*;
-
-    pub(crate) fn sample() -> FeatureSnapshot {
-        let price = Price::from_units(100).unwrap();
+    /// A hand-made snapshot for tests of snapshot consumers (research features, strategies):
+    /// the minute 00:00–00:01 of 1970 with one buy trade of 1 unit at 100, a valid profile
+    /// whose POC is 100, no quotes, not warmed up. Set the fields a test needs on top.
+    pub fn sample_minute() -> FeatureSnapshot {
+        // 100 in the fixed-point scale of 10^9.
+        let price = Price::from_raw(100_000_000_000);
         FeatureSnapshot {
             ts: UnixNanos(60_000_000_000),
             bar: Bar {
@@ -385,6 +382,15 @@ pub(crate) mod tests {
             },
             prior_profile: ProfileLevels::default(),
         }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub(crate) fn sample() -> FeatureSnapshot {
+        FeatureSnapshot::sample_minute()
     }
 
     #[test]

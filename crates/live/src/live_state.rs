@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-use auction_trader_features::loader::BarBuilder;
+use auction_trader_features::interval_bars::BarBuilder;
 use auction_trader_types::{Bar, MarketEvent, NANOS_PER_SECOND, Quote};
 use serde::{Deserialize, Serialize};
 

@@ -6,8 +6,6 @@
 //! note) when shared/data is absent.
 
 use auction_trader_data::instruments::instrument_or_default;
-use auction_trader_features::research::matrix::FeatureMatrixBuilder;
-use auction_trader_features::research::registry;
 use auction_trader_features::{FeatureConfig, FeatureEngine};
 use auction_trader_model::BoostParams;
 use auction_trader_model::dataset::{Dataset, LabelSpec, Matrix};
@@ -15,6 +13,8 @@ use auction_trader_model::lightgbm_text::to_text;
 use auction_trader_model::metrics::auc;
 use auction_trader_model::shap::shap_values;
 use auction_trader_model::validation::{predict_all, train_with_holdout};
+use auction_trader_research::matrix::FeatureMatrixBuilder;
+use auction_trader_research::registry;
 use auction_trader_testkit::load_bitflyer_days;
 use auction_trader_types::{MarketEvent, StreamKind};
 use serde::Deserialize;

@@ -13,9 +13,9 @@
 //! [`model_score`]), and [`RequoteStrategy`] (module [`requote`]: an operating check that
 //! quotes at the touch and trades within seconds, not a SPEC family).
 //!
-//! Depends on `types`, `features` and `model` (the tree ensemble it scores with, handed in
-//! already loaded) only; it must not depend on risk, execution, the engine, storage or any
-//! I/O.
+//! Depends on `types`, `features`, `research` and `model` (the tree ensemble it scores with,
+//! handed in already loaded) only; it must not depend on risk, execution, the engine, storage
+//! or any I/O.
 
 pub mod api;
 pub mod auction;

@@ -10,6 +10,7 @@
 //! present but does not import (a test failure, not a skip).
 
 pub mod events;
+pub mod offsets;
 pub mod postgres;
 
 use std::path::{Path, PathBuf};

@@ -1,11 +1,13 @@
 //! Validation of a strategy (SPEC 6): transaction-cost sensitivity, expanding walk-forward
 //! with an embargo, purged k-fold, cross-symbol and the split by volatility regime, each with
-//! the SPEC 6 gate, a text report and an HTML page. The data is
+//! the SPEC 6 gate, a text report and an HTML page; and every gate of several strategies in
+//! one GO / NO-GO report (`gate_report`). The data is
 //! decoded once per validation; every run reads windows of it.
 
 mod costs;
 mod cross_symbol;
 mod data;
+mod gate_report;
 mod gates;
 mod kfold;
 mod purged;
@@ -25,6 +27,10 @@ pub use cross_symbol::{
     second_symbol_gate,
 };
 pub use data::{ValidationData, WindowData};
+pub use gate_report::{
+    GateOptions, GateReport, NOT_EVALUATED, SecondSymbol, StrategyGates, evaluate_gates,
+    gates_json, strategy_label, verdict,
+};
 pub use gates::{
     GATE_COST_MULTIPLIER, Gate, OUT_OF_SAMPLE_SHARPE, SECOND_SYMBOL_SHARPE_RATIO,
     SHARPE_AT_DOUBLE_COSTS, SHARPE_IN_EVERY_REGIME,
@@ -35,8 +41,8 @@ pub use kfold::{
 pub use purged::{PurgedFold, purged_folds};
 pub use regimes::{REGIMES, RegimeReport, RegimeRow, daily_volatility, regime_split, terciles};
 pub use report::{
-    cost_html, cost_text, cross_symbol_html, cross_symbol_text, kfold_html, kfold_text,
-    regime_html, regime_text, walk_forward_html, walk_forward_text,
+    cost_html, cost_text, cross_symbol_html, cross_symbol_text, gates_html, gates_text, kfold_html,
+    kfold_text, regime_html, regime_text, walk_forward_html, walk_forward_text,
 };
 pub use walk_forward::{
     FoldResult, OBJECTIVES, WalkForwardOptions, WalkForwardReport, best_index, objective_value,

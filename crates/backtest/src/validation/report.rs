@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use super::costs::CostReport;
 use super::cross_symbol::CrossSymbolReport;
+use super::gate_report::{GateReport, NOT_EVALUATED, verdict};
 use super::gates::Gate;
 use super::kfold::KFoldReport;
 use super::regimes::RegimeReport;
@@ -561,6 +562,141 @@ pub fn cross_symbol_text(report: &CrossSymbolReport) -> String {
 /// The cross-symbol report as an HTML page.
 pub fn cross_symbol_html(report: &CrossSymbolReport) -> String {
     cross_symbol_document(report).html()
+}
+
+/// The gate report as one document per strategy (one section each), then the summary.
+fn gate_documents(report: &GateReport) -> Vec<Document> {
+    report
+        .strategies
+        .iter()
+        .map(|strategy| {
+            let mut document = cost_document(&strategy.costs);
+            document.title = format!(
+                "{} ({}, {}): {}",
+                strategy.run_name,
+                strategy.strategy,
+                strategy.instrument,
+                verdict(strategy.go())
+            );
+            let regimes = regime_document(&strategy.regimes);
+            document.tables.extend(regimes.tables);
+            if !strategy.second.is_empty() {
+                document.tables.push((
+                    "The same parameters on the other data sets (1x costs)".to_owned(),
+                    Table {
+                        header: ["instrument", "sharpe", "trades", "net_pnl", "note"]
+                            .map(str::to_owned)
+                            .to_vec(),
+                        rows: strategy
+                            .second
+                            .iter()
+                            .map(|second| {
+                                vec![
+                                    second.instrument.clone(),
+                                    number(second.sharpe, 3),
+                                    second.trades.to_string(),
+                                    format!("{:.2}", second.net_pnl),
+                                    second.note.clone().unwrap_or_default(),
+                                ]
+                            })
+                            .collect(),
+                    },
+                ));
+            }
+            document.gates = strategy.gates.clone();
+            document
+        })
+        .collect()
+}
+
+fn gate_summary(report: &GateReport) -> Table {
+    Table {
+        header: ["run", "strategy", "instrument", "gates passed", "verdict"]
+            .map(str::to_owned)
+            .to_vec(),
+        rows: report
+            .strategies
+            .iter()
+            .map(|strategy| {
+                let passed = strategy.gates.iter().filter(|gate| gate.passed()).count();
+                vec![
+                    strategy.run_name.clone(),
+                    strategy.strategy.clone(),
+                    strategy.instrument.clone(),
+                    format!("{passed} of {}", strategy.gates.len()),
+                    verdict(strategy.go()).to_owned(),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// `GO     out-of-sample Sharpe 1.620 > 1.5` (the gate line with GO / NO-GO).
+fn go_line(gate: &Gate) -> String {
+    let line = gate.line();
+    let rest = line
+        .split_once("  ")
+        .map_or(line.as_str(), |(_, rest)| rest);
+    format!("{:<6} {rest}", verdict(gate.passed()))
+}
+
+/// The gate report as text.
+pub fn gates_text(report: &GateReport) -> String {
+    let mut out =
+        String::from("SPEC 6 gates per strategy (of the strategy, not of the software)\n\n");
+    out.push_str(&gate_summary(report).text());
+    for document in gate_documents(report) {
+        let _ = write!(out, "\n== {}\n", document.title);
+        for line in &document.lines {
+            let _ = writeln!(out, "{line}");
+        }
+        for (caption, table) in &document.tables {
+            let _ = write!(out, "\n{caption}\n{}", table.text());
+        }
+        out.push_str("\nGates:\n");
+        for gate in &document.gates {
+            let _ = writeln!(out, "  {}", go_line(gate));
+        }
+    }
+    out.push_str("\nNot evaluated by a backtest:\n");
+    for (gate, reason) in NOT_EVALUATED {
+        let _ = writeln!(out, "  {gate}: {reason}");
+    }
+    out
+}
+
+/// The gate report as an HTML page.
+pub fn gates_html(report: &GateReport) -> String {
+    let title = "SPEC 6 gates per strategy";
+    let mut out = format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title>\n\
+         <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}\
+         td,th{{border:1px solid #ccc;padding:3px 8px;text-align:right}}\
+         .pass{{color:#070}}.fail{{color:#b00}}</style></head><body>\n<h1>{title}</h1>\n\
+         <p>The gates judge the strategy, not the software; NO-GO is an expected outcome.</p>\n"
+    );
+    out.push_str(&gate_summary(report).html());
+    for document in gate_documents(report) {
+        let _ = writeln!(out, "<h2>{}</h2>", escape(&document.title));
+        for line in &document.lines {
+            let _ = writeln!(out, "<p>{}</p>", escape(line));
+        }
+        for (caption, table) in &document.tables {
+            let _ = write!(out, "<h3>{}</h3>\n{}", escape(caption), table.html());
+        }
+        out.push_str("<ul>\n");
+        for gate in &document.gates {
+            let class = if gate.passed() { "pass" } else { "fail" };
+            let _ = writeln!(out, "<li class=\"{class}\">{}</li>", escape(&go_line(gate)));
+        }
+        out.push_str("</ul>\n");
+    }
+    out.push_str("<h2>Not evaluated by a backtest</h2>\n<ul>\n");
+    for (gate, reason) in NOT_EVALUATED {
+        let _ = writeln!(out, "<li>{}: {}</li>", escape(gate), escape(reason));
+    }
+    out.push_str("</ul>\n</body></html>\n");
+    out
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! `validate-strategy costs|walk-forward|kfold|cross-symbol|regimes`: does a strategy hold up
+//! `validate-strategy costs|walk-forward|kfold|cross-symbol|regimes|gates`: does a strategy hold up
 //! (SPEC 6)? Cost sensitivity, expanding walk-forward with an embargo, purged k-fold, the same
 //! parameters on other symbols' data and volatility regimes, run by the backtest crate's
 //! validation module over data decoded once; each prints its text report with the SPEC 6 gate
@@ -12,10 +12,11 @@ use std::process::ExitCode;
 use anyhow::Context;
 use auction_trader_backtest::grid::{Sweep, default_workers};
 use auction_trader_backtest::validation::{
-    CrossSymbolOptions, KFoldOptions, ValidationData, WalkForwardOptions, cost_html,
+    CrossSymbolOptions, GateOptions, KFoldOptions, ValidationData, WalkForwardOptions, cost_html,
     cost_sensitivity, cost_text, cross_symbol, cross_symbol_html, cross_symbol_text,
-    decode_validation_data, kfold_html, kfold_text, purged_kfold, regime_html, regime_split,
-    regime_text, walk_forward, walk_forward_html, walk_forward_text, write_report,
+    decode_validation_data, evaluate_gates, gates_html, gates_json, gates_text, kfold_html,
+    kfold_text, purged_kfold, regime_html, regime_split, regime_text, walk_forward,
+    walk_forward_html, walk_forward_text, write_report,
 };
 use auction_trader_backtest::{BacktestConfig, BacktestError, RunObserver};
 use clap::{Args, Subcommand};
@@ -40,6 +41,30 @@ pub enum ValidateStrategyCommand {
     /// Run the config once and split its days into low/medium/high volatility thirds; gate:
     /// Sharpe > 0.5 in every regime.
     Regimes(CommonArgs),
+    /// Every SPEC 6 gate of each config (cost sensitivity 0.5-3x, volatility regimes, the
+    /// second symbol against each --on data set) with GO / NO-GO per gate and per strategy;
+    /// writes report.txt, report.html and report.json.
+    Gates(GatesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GatesArgs {
+    /// The strategies' run configurations (YAML, SPEC 9); repeatable.
+    #[arg(short, long = "config", value_name = "CONFIG", required = true)]
+    pub configs: Vec<PathBuf>,
+    /// Other data sets (configs lending data, instrument, account) for the second-symbol
+    /// gate; a config is not compared with its own instrument. Repeatable.
+    #[arg(long = "on", value_name = "CONFIG")]
+    pub others: Vec<PathBuf>,
+    /// Override `data.dir` of every config.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Where the reports go (default: `<run.output_dir of the first config>/gates`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads (default: half the CPU cores).
+    #[arg(long)]
+    pub workers: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -132,6 +157,7 @@ pub fn run(command: ValidateStrategyCommand) -> anyhow::Result<ExitCode> {
         ValidateStrategyCommand::Kfold(args) => kfold(&args),
         ValidateStrategyCommand::CrossSymbol(args) => cross(&args),
         ValidateStrategyCommand::Regimes(args) => regimes(&args),
+        ValidateStrategyCommand::Gates(args) => gates(&args),
     }
 }
 
@@ -300,4 +326,44 @@ fn cross(args: &CrossSymbolArgs) -> anyhow::Result<ExitCode> {
         &cross_symbol_text(&report),
         &cross_symbol_html(&report),
     )
+}
+
+fn gates(args: &GatesArgs) -> anyhow::Result<ExitCode> {
+    let read = |path: &PathBuf| -> anyhow::Result<BacktestConfig> {
+        let mut config = BacktestConfig::load(path)?;
+        if let Some(dir) = &args.data_dir {
+            config.data.dir = dir.clone();
+        }
+        config.validate()?;
+        Ok(config)
+    };
+    let configs = args
+        .configs
+        .iter()
+        .map(read)
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let second = args
+        .others
+        .iter()
+        .map(read)
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let options = GateOptions {
+        second,
+        workers: args.workers.unwrap_or_else(default_workers).max(1),
+    };
+    let mut printer = Printer::default();
+    let report =
+        evaluate_gates(&configs, &options, &mut printer).map_err(|error| printer.reason(error))?;
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| configs[0].run.output_dir.join("gates"));
+    let text = gates_text(&report);
+    out!("{text}");
+    let page = write_report(&dir, &text, &gates_html(&report))?;
+    let json = serde_json::to_string_pretty(&gates_json(&report))?;
+    std::fs::write(dir.join("report.json"), json + "\n")
+        .with_context(|| format!("writing {}", dir.join("report.json").display()))?;
+    outln!("report: {}", page.display());
+    Ok(ExitCode::SUCCESS)
 }

@@ -5,8 +5,8 @@
 
 use std::collections::VecDeque;
 
-use auction_trader_features::research::{AdfResult, adf_test};
 use auction_trader_features::toxicity::stats::{RealizedVolatility, TypicalSpread};
+use auction_trader_research::{AdfResult, adf_test};
 use auction_trader_types::{NANOS_PER_SECOND, Price, Session};
 
 use super::DrainConfig;

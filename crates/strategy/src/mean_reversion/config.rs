@@ -27,10 +27,80 @@ pub enum ExecutionStyle {
     Aggressive,
 }
 
+/// Which SPEC 3.3 mean-reversion rule opens a trade (exits, stop, target, holding cap and
+/// the regime filter are shared).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Variant {
+    /// |z| ≥ entry_z with the half-life within range and the ADF test rejecting a unit root.
+    #[default]
+    Statistical,
+    /// |z| ≥ entry_z pushed by a one-sided order-flow imbalance, faded only while VPIN is low
+    /// (uninformed flow overshoots; informed flow does not revert).
+    ImbalanceOvershoot,
+    /// |z| ≥ entry_z on the side the funding rate says is crowded (an extreme rate), faded.
+    FundingExtreme,
+}
+
+/// The imbalance-overshoot variant's parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ImbalanceOvershootConfig {
+    /// Minutes of order flow in the imbalance Σ(buy − sell) / Σ volume.
+    pub window_minutes: usize,
+    /// The imbalance must reach this (same sign as the stretch) for a fade.
+    pub min_imbalance: f64,
+    /// No fade while the bar VPIN (50 buckets of about a minute's volume) is above this.
+    pub max_vpin: f64,
+    /// Minutes of classified volume that size the VPIN buckets (then fixed).
+    pub vpin_calibration_minutes: usize,
+    pub vpin_buckets: usize,
+}
+
+impl Default for ImbalanceOvershootConfig {
+    fn default() -> Self {
+        Self {
+            window_minutes: 15,
+            min_imbalance: 0.3,
+            max_vpin: 0.5,
+            vpin_calibration_minutes: 30,
+            vpin_buckets: 50,
+        }
+    }
+}
+
+/// The funding-extreme variant's parameters. A print is extreme when its rate reaches
+/// `min_rate_bps` in absolute value, or when its z-score against the settled rates of the
+/// previous periods (SPEC 2.6 `funding_rate_zscore`) reaches `min_rate_zscore`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FundingExtremeConfig {
+    pub min_rate_bps: f64,
+    pub min_rate_zscore: f64,
+    /// A print older than this no longer counts (one funding interval by default).
+    pub max_print_age_minutes: i64,
+}
+
+impl Default for FundingExtremeConfig {
+    fn default() -> Self {
+        Self {
+            // 5× the common 1 bps per 8 h baseline rate.
+            min_rate_bps: 5.0,
+            min_rate_zscore: 2.0,
+            max_print_age_minutes: 480,
+        }
+    }
+}
+
 /// Statistical mean-reversion parameters (SPEC 3.3).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MeanReversionConfig {
+    pub variant: Variant,
+    /// Parameters of `variant: imbalance_overshoot`.
+    pub imbalance: ImbalanceOvershootConfig,
+    /// Parameters of `variant: funding_extreme`.
+    pub funding: FundingExtremeConfig,
     pub fair_value: FairValue,
     /// The z-score lookback in half-lives (SPEC 3.3: 3).
     pub lookback_half_lives: f64,
@@ -69,6 +139,9 @@ pub struct MeanReversionConfig {
 impl Default for MeanReversionConfig {
     fn default() -> Self {
         Self {
+            variant: Variant::Statistical,
+            imbalance: ImbalanceOvershootConfig::default(),
+            funding: FundingExtremeConfig::default(),
             fair_value: FairValue::Ema,
             lookback_half_lives: 3.0,
             entry_z: 1.5,
@@ -164,6 +237,46 @@ impl MeanReversionConfig {
             return Err(invalid(
                 "mean_reversion.max_hold_half_lives",
                 "must be in (0, 100]",
+            ));
+        }
+        let imbalance = &self.imbalance;
+        if !(1..=1_440).contains(&imbalance.window_minutes) {
+            return Err(invalid(
+                "mean_reversion.imbalance.window_minutes",
+                "must be 1..=1440",
+            ));
+        }
+        if !(imbalance.min_imbalance > 0.0 && imbalance.min_imbalance <= 1.0) {
+            return Err(invalid(
+                "mean_reversion.imbalance.min_imbalance",
+                "must be in (0, 1]",
+            ));
+        }
+        if !(imbalance.max_vpin > 0.0 && imbalance.max_vpin <= 1.0) {
+            return Err(invalid(
+                "mean_reversion.imbalance.max_vpin",
+                "must be in (0, 1]",
+            ));
+        }
+        if !(1..=1_440).contains(&imbalance.vpin_calibration_minutes)
+            || !(1..=1_000).contains(&imbalance.vpin_buckets)
+        {
+            return Err(invalid(
+                "mean_reversion.imbalance.vpin_buckets",
+                "needs calibration 1..=1440 minutes and 1..=1000 buckets",
+            ));
+        }
+        let funding = &self.funding;
+        if !(positive(funding.min_rate_bps) && positive(funding.min_rate_zscore)) {
+            return Err(invalid(
+                "mean_reversion.funding.min_rate_bps",
+                "min_rate_bps and min_rate_zscore must be positive",
+            ));
+        }
+        if !(1..=10_080).contains(&funding.max_print_age_minutes) {
+            return Err(invalid(
+                "mean_reversion.funding.max_print_age_minutes",
+                "must be 1..=10080",
             ));
         }
         if self.entry_timeout_seconds == 0 {

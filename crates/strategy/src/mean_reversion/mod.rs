@@ -4,12 +4,19 @@
 //! (SPEC 2.6) AND the regime is calm (ADX ≤ 25, volatility at or below its 75th percentile).
 //! Risk follows SPEC 4's mean-reversion column through the risk config (single target, no
 //! max-hold trail: the 3 × half-life cap is the strategy's, 3-minute cooldown, no flip).
+//!
+//! Two more entry rules share everything else (`variant`, see `variants`): the
+//! imbalance-overshoot fade filtered by VPIN, and the funding-extreme fade.
 
 pub mod config;
 pub mod signal;
 pub mod strategy;
 #[cfg(test)]
 mod tests;
+pub mod variants;
 
-pub use config::{ExecutionStyle, FairValue, MeanReversionConfig};
+pub use config::{
+    ExecutionStyle, FairValue, FundingExtremeConfig, ImbalanceOvershootConfig, MeanReversionConfig,
+    Variant,
+};
 pub use strategy::{MeanReversionCounters, MeanReversionStrategy};

@@ -4,7 +4,8 @@
 
 use auction_trader_types::Price;
 
-use super::config::{FairValue, MeanReversionConfig};
+use super::config::{FairValue, MeanReversionConfig, Variant};
+use super::variants::{FundingReading, funding_blocks, imbalance_blocks};
 use crate::api::Direction;
 
 /// One closed minute as the z-score reads it.
@@ -114,6 +115,11 @@ pub struct FilterInputs {
     pub adf_p_value: Option<f64>,
     pub adx: Option<f64>,
     pub volatility_percentile: Option<f64>,
+    /// Imbalance-overshoot variant: order-flow imbalance over its window, and VPIN.
+    pub imbalance: Option<f64>,
+    pub vpin: Option<f64>,
+    /// Funding-extreme variant: the latest funding print.
+    pub funding: Option<FundingReading>,
 }
 
 /// Filter names (signal log and counters).
@@ -122,22 +128,43 @@ pub const FILTER_ADF: &str = "adf";
 pub const FILTER_ADX: &str = "adx";
 pub const FILTER_VOLATILITY: &str = "volatility";
 
-/// The first filter that blocks an entry, in SPEC order: the half-life within
-/// [min, max] minutes, the ADF test rejecting the unit root (p < level, SPEC 2.6), ADX ≤ max
-/// and the volatility percentile ≤ max (SPEC 3.3 regime filter). An unknown input blocks
-/// (warm-up): trading needs the evidence, not its absence.
+/// The first filter that blocks an entry in `direction`, in SPEC order: the variant's
+/// evidence (statistical: the half-life within [min, max] minutes and the ADF test rejecting
+/// the unit root, p < level, SPEC 2.6; imbalance overshoot: the pushing imbalance and VPIN;
+/// funding extreme: a fresh extreme print on the fade side, see `variants`), then ADX ≤ max
+/// and the volatility percentile ≤ max (SPEC 3.3 regime filter, every variant). An unknown
+/// input blocks (warm-up): trading needs the evidence, not its absence.
 pub fn blocking_filter(
     config: &MeanReversionConfig,
+    direction: Direction,
     inputs: &FilterInputs,
 ) -> Option<&'static str> {
     let within = |value: Option<f64>, check: &dyn Fn(f64) -> bool| value.is_some_and(check);
-    if !within(inputs.half_life_minutes, &|h| {
-        (config.min_half_life_minutes..=config.max_half_life_minutes).contains(&h)
-    }) {
-        return Some(FILTER_HALF_LIFE);
-    }
-    if !within(inputs.adf_p_value, &|p| p < config.adf_p_value) {
-        return Some(FILTER_ADF);
+    match config.variant {
+        Variant::Statistical => {
+            if !within(inputs.half_life_minutes, &|h| {
+                (config.min_half_life_minutes..=config.max_half_life_minutes).contains(&h)
+            }) {
+                return Some(FILTER_HALF_LIFE);
+            }
+            if !within(inputs.adf_p_value, &|p| p < config.adf_p_value) {
+                return Some(FILTER_ADF);
+            }
+        }
+        Variant::ImbalanceOvershoot => {
+            if let Some(filter) =
+                imbalance_blocks(&config.imbalance, direction, inputs.imbalance, inputs.vpin)
+            {
+                return Some(filter);
+            }
+        }
+        Variant::FundingExtreme => {
+            if let Some(filter) =
+                funding_blocks(&config.funding, direction, inputs.funding.as_ref())
+            {
+                return Some(filter);
+            }
+        }
     }
     if !within(inputs.adx, &|adx| adx <= config.max_adx) {
         return Some(FILTER_ADX);
@@ -293,12 +320,13 @@ mod tests {
             adf_p_value: Some(0.05),
             adx: Some(20.0),
             volatility_percentile: Some(0.5),
+            ..FilterInputs::default()
         };
-        assert_eq!(blocking_filter(&config, &pass), None);
+        assert_eq!(blocking_filter(&config, Direction::Long, &pass), None);
         let with = |change: fn(&mut FilterInputs)| {
             let mut inputs = pass;
             change(&mut inputs);
-            blocking_filter(&config, &inputs)
+            blocking_filter(&config, Direction::Long, &inputs)
         };
         // Half-life bounds are inclusive: 15 and 240 pass, 14.9 and 240.1 block.
         assert_eq!(with(|i| i.half_life_minutes = Some(15.0)), None);
@@ -329,7 +357,89 @@ mod tests {
             adx: Some(90.0),
             ..FilterInputs::default()
         };
-        assert_eq!(blocking_filter(&config, &all_bad), Some(FILTER_HALF_LIFE));
+        assert_eq!(
+            blocking_filter(&config, Direction::Long, &all_bad),
+            Some(FILTER_HALF_LIFE)
+        );
+    }
+
+    #[test]
+    fn variants_replace_the_half_life_evidence_but_keep_the_regime_filter() {
+        use crate::mean_reversion::variants::{FILTER_FUNDING, FILTER_IMBALANCE, FILTER_VPIN};
+        // No half-life or ADF evidence at all: the statistical rule blocks, the variants
+        // look at their own evidence instead.
+        let regime_ok = FilterInputs {
+            adx: Some(20.0),
+            volatility_percentile: Some(0.5),
+            ..FilterInputs::default()
+        };
+        let imbalance = MeanReversionConfig {
+            variant: Variant::ImbalanceOvershoot,
+            ..MeanReversionConfig::default()
+        };
+        let pushed = FilterInputs {
+            imbalance: Some(0.45),
+            vpin: Some(0.3),
+            ..regime_ok
+        };
+        assert_eq!(blocking_filter(&imbalance, Direction::Short, &pushed), None);
+        assert_eq!(
+            blocking_filter(&imbalance, Direction::Long, &pushed),
+            Some(FILTER_IMBALANCE)
+        );
+        let informed = FilterInputs {
+            vpin: Some(0.7),
+            ..pushed
+        };
+        assert_eq!(
+            blocking_filter(&imbalance, Direction::Short, &informed),
+            Some(FILTER_VPIN)
+        );
+        // The regime filter still applies: ADX 30 blocks the pushed, uninformed fade.
+        let trending = FilterInputs {
+            adx: Some(30.0),
+            ..pushed
+        };
+        assert_eq!(
+            blocking_filter(&imbalance, Direction::Short, &trending),
+            Some(FILTER_ADX)
+        );
+        let funding = MeanReversionConfig {
+            variant: Variant::FundingExtreme,
+            ..MeanReversionConfig::default()
+        };
+        let crowded_shorts = FilterInputs {
+            funding: Some(FundingReading {
+                rate: -0.0006,
+                zscore: None,
+                age_minutes: 30,
+            }),
+            ..regime_ok
+        };
+        assert_eq!(
+            blocking_filter(&funding, Direction::Long, &crowded_shorts),
+            None
+        );
+        assert_eq!(
+            blocking_filter(&funding, Direction::Short, &crowded_shorts),
+            Some(FILTER_FUNDING)
+        );
+        let high_volatility = FilterInputs {
+            volatility_percentile: Some(0.9),
+            ..crowded_shorts
+        };
+        assert_eq!(
+            blocking_filter(&funding, Direction::Long, &high_volatility),
+            Some(FILTER_VOLATILITY)
+        );
+        assert_eq!(
+            blocking_filter(
+                &MeanReversionConfig::default(),
+                Direction::Long,
+                &crowded_shorts
+            ),
+            Some(FILTER_HALF_LIFE)
+        );
     }
 
     #[test]

@@ -10,22 +10,33 @@
 //! first close 3·h minutes (h at entry) after the fill. Passive (post-only at the touch,
 //! cancelled after a timeout) or aggressive (market) entries.
 //!
-//! Everything it reads is the closed bar and the engine's context: the same code runs in every
-//! mode. A candidate that fails a filter is logged once per excursion (near-miss, naming the
+//! The variants (`variant`, rules in `variants`) change only the entry evidence: the
+//! imbalance overshoot reads each bar's classified buy/sell volume (order-flow imbalance and
+//! the bar VPIN of the research library), the funding extreme reads the instrument's funding
+//! events (the research library's funding z-score); their lookback and holding cap use the
+//! half-life clamped to the configured range.
+//!
+//! Everything it reads is the closed bar, the funding events and the engine's context: the
+//! same code runs in every mode. A candidate that fails a filter is logged once per excursion (near-miss, naming the
 //! filter).
 
 use std::collections::VecDeque;
 
 use auction_trader_features::FeatureSnapshot;
-use auction_trader_features::research::extended::VolatilityRegime;
-use auction_trader_features::research::{Adx, OuHalfLife, ResearchFeature, adfuller};
-use auction_trader_types::{NANOS_PER_MINUTE, NANOS_PER_SECOND, Price, Rate, TimeoutAction};
+use auction_trader_research::extended::{BarVpin, FundingFeatures, VolatilityRegime};
+use auction_trader_research::{Adx, OuHalfLife, ResearchFeature, adfuller};
+use auction_trader_types::{
+    MarketEvent, NANOS_PER_MINUTE, NANOS_PER_SECOND, Price, Rate, TimeoutAction, UnixNanos,
+};
 use serde::Serialize;
 
-use super::config::{ExecutionStyle, MeanReversionConfig, lookback_minutes};
+use super::config::{ExecutionStyle, MeanReversionConfig, Variant, lookback_minutes};
 use super::signal::{
     FILTER_ADF, FILTER_ADX, FILTER_HALF_LIFE, FILTER_VOLATILITY, FilterInputs, MinuteClose,
     blocking_filter, entry_direction, exit_reached, holding_cap_minutes, trade_prices, z_score,
+};
+use super::variants::{
+    FILTER_FUNDING, FILTER_IMBALANCE, FILTER_VPIN, FundingReading, MinuteFlow, order_flow_imbalance,
 };
 use crate::api::{
     Actions, Direction, EntryOrder, ExitReason, ExitRequest, SetupKind, SignalRecord,
@@ -51,6 +62,11 @@ pub struct MeanReversionCounters {
     pub blocked_adf: u64,
     pub blocked_adx: u64,
     pub blocked_volatility: u64,
+    /// Imbalance-overshoot variant: no pushing imbalance / VPIN too high or unknown.
+    pub blocked_imbalance: u64,
+    pub blocked_vpin: u64,
+    /// Funding-extreme variant: no fresh extreme print on the fade side.
+    pub blocked_funding: u64,
     /// Candidates that passed the filters but had no valid stop/target on the tick grid.
     pub blocked_geometry: u64,
     pub signals: u64,
@@ -77,6 +93,13 @@ pub struct MeanReversionStrategy {
     adx: Adx,
     regime: VolatilityRegime,
     volatility_percentile: Option<f64>,
+    /// Imbalance-overshoot inputs: the newest minutes' classified flow and the bar VPIN.
+    flows: VecDeque<MinuteFlow>,
+    vpin: BarVpin,
+    /// Funding-extreme inputs: the research funding features and the latest print.
+    funding: FundingFeatures,
+    funding_zscore: Option<f64>,
+    latest_funding: Option<(f64, UnixNanos)>,
     trade: Option<OpenTrade>,
     /// A near-miss was logged for the current excursion (|z| ≥ entry_z), reset below it.
     near_miss_logged: bool,
@@ -87,7 +110,7 @@ impl MeanReversionStrategy {
     pub fn new(config: MeanReversionConfig) -> Result<Self, StrategyError> {
         config.validate()?;
         let to_error = |field: &'static str| {
-            move |error: auction_trader_features::FeaturesError| StrategyError::InvalidConfig {
+            move |error: auction_trader_research::ResearchError| StrategyError::InvalidConfig {
                 field,
                 reason: error.to_string(),
             }
@@ -105,15 +128,23 @@ impl MeanReversionStrategy {
                 config.volatility_history_minutes,
                 VOLATILITY_MIN_HISTORY,
             ),
-            config,
             history: VecDeque::with_capacity(capacity + 1),
             capacity,
             half_life,
             adx,
             volatility_percentile: None,
+            flows: VecDeque::with_capacity(config.imbalance.window_minutes + 1),
+            vpin: BarVpin::calibrated(
+                config.imbalance.vpin_calibration_minutes,
+                config.imbalance.vpin_buckets,
+            ),
+            funding: FundingFeatures::default(),
+            funding_zscore: None,
+            latest_funding: None,
             trade: None,
             near_miss_logged: false,
             counters: MeanReversionCounters::default(),
+            config,
         })
     }
 
@@ -145,6 +176,36 @@ impl MeanReversionStrategy {
         let mut regime = [f64::NAN; 2];
         self.regime.on_minute(snapshot, &mut regime);
         self.volatility_percentile = regime[1].is_finite().then_some(regime[1]);
+        match self.config.variant {
+            Variant::Statistical => {}
+            Variant::ImbalanceOvershoot => {
+                let (buy, sell) = (bar.buy_volume.as_f64(), bar.sell_volume.as_f64());
+                if self.flows.len() == self.config.imbalance.window_minutes {
+                    self.flows.pop_front();
+                }
+                self.flows.push_back(MinuteFlow {
+                    buy,
+                    sell,
+                    volume: bar.volume.as_f64(),
+                });
+                self.vpin.update(buy, sell);
+            }
+            Variant::FundingExtreme => {
+                let mut funding = [f64::NAN; 5];
+                self.funding.on_minute(snapshot, &mut funding);
+                self.funding_zscore = funding[0].is_finite().then_some(funding[0]);
+            }
+        }
+    }
+
+    /// The latest funding print as of `now` (funding-extreme variant).
+    fn funding_reading(&self, now: UnixNanos) -> Option<FundingReading> {
+        let (rate, received) = self.latest_funding?;
+        Some(FundingReading {
+            rate,
+            zscore: self.funding_zscore,
+            age_minutes: (now.as_i64() - received.as_i64()) / NANOS_PER_MINUTE,
+        })
     }
 
     /// The ADF p-value over the newest `adf_window` ln closes (computed only for candidates).
@@ -208,7 +269,15 @@ impl MeanReversionStrategy {
         let Some(half_life) = self.half_life.value() else {
             return;
         };
-        let lookback = lookback_minutes(half_life, self.config.lookback_half_lives)
+        // The variants trade without the half-life evidence: it only sets their horizon.
+        let horizon_half_life = match self.config.variant {
+            Variant::Statistical => half_life,
+            _ => half_life.clamp(
+                self.config.min_half_life_minutes,
+                self.config.max_half_life_minutes,
+            ),
+        };
+        let lookback = lookback_minutes(horizon_half_life, self.config.lookback_half_lives)
             .min(self.config.max_lookback_minutes());
         let Some(z) = z_score(
             self.history.make_contiguous(),
@@ -225,11 +294,22 @@ impl MeanReversionStrategy {
             return;
         }
         self.counters.candidates += 1;
+        let variant = self.config.variant;
         let inputs = FilterInputs {
             half_life_minutes: Some(half_life),
-            adf_p_value: self.adf_p_value(),
+            adf_p_value: if variant == Variant::Statistical {
+                self.adf_p_value()
+            } else {
+                None
+            },
             adx: self.adx.value(),
             volatility_percentile: self.volatility_percentile,
+            imbalance: order_flow_imbalance(
+                self.flows.make_contiguous(),
+                self.config.imbalance.window_minutes,
+            ),
+            vpin: self.vpin.value(),
+            funding: self.funding_reading(context.now),
         };
         let mut detail = Detail::new()
             .put("z", format!("{:.4}", z.z))
@@ -243,12 +323,38 @@ impl MeanReversionStrategy {
                 "vol_pct",
                 inputs.volatility_percentile.map(|pct| format!("{pct:.3}")),
             );
-        if let Some(filter) = blocking_filter(&self.config, &inputs) {
+        match variant {
+            Variant::Statistical => {}
+            Variant::ImbalanceOvershoot => {
+                detail = detail
+                    .put_option("imbalance", inputs.imbalance.map(|x| format!("{x:.4}")))
+                    .put_option("vpin", inputs.vpin.map(|x| format!("{x:.4}")));
+            }
+            Variant::FundingExtreme => {
+                detail = detail
+                    .put_option(
+                        "funding_bps",
+                        inputs.funding.map(|f| format!("{:.3}", f.rate * 1e4)),
+                    )
+                    .put_option(
+                        "funding_z",
+                        inputs
+                            .funding
+                            .and_then(|f| f.zscore)
+                            .map(|z| format!("{z:.3}")),
+                    )
+                    .put_option("funding_age_min", inputs.funding.map(|f| f.age_minutes));
+            }
+        }
+        if let Some(filter) = blocking_filter(&self.config, direction, &inputs) {
             match filter {
                 FILTER_HALF_LIFE => self.counters.blocked_half_life += 1,
                 FILTER_ADF => self.counters.blocked_adf += 1,
                 FILTER_ADX => self.counters.blocked_adx += 1,
                 FILTER_VOLATILITY => self.counters.blocked_volatility += 1,
+                FILTER_IMBALANCE => self.counters.blocked_imbalance += 1,
+                FILTER_VPIN => self.counters.blocked_vpin += 1,
+                FILTER_FUNDING => self.counters.blocked_funding += 1,
                 _ => {}
             }
             if !self.near_miss_logged {
@@ -308,7 +414,7 @@ impl MeanReversionStrategy {
             self.counters.blocked_geometry += 1;
             return;
         };
-        let cap_minutes = holding_cap_minutes(half_life, self.config.max_hold_half_lives);
+        let cap_minutes = holding_cap_minutes(horizon_half_life, self.config.max_hold_half_lives);
         detail.push("entry", entry_price);
         detail.push("stop", stop);
         detail.push("target", target);
@@ -366,6 +472,26 @@ fn row(
 impl Strategy for MeanReversionStrategy {
     fn name(&self) -> &'static str {
         "mean_reversion"
+    }
+
+    /// Only the funding-extreme variant reads events (the funding prints).
+    fn wants_market_events(&self) -> bool {
+        self.config.variant == Variant::FundingExtreme
+    }
+
+    fn on_market_event(
+        &mut self,
+        event: &MarketEvent,
+        _context: &StrategyContext<'_>,
+        _actions: &mut Actions,
+    ) {
+        if self.config.variant != Variant::FundingExtreme {
+            return;
+        }
+        self.funding.on_event(0, event);
+        if let MarketEvent::Funding(funding) = event {
+            self.latest_funding = Some((funding.rate.as_f64(), funding.ts_recv));
+        }
     }
 
     fn on_bar(

@@ -7,7 +7,7 @@
 //! This module is the only place the strategy reaches into the research library.
 
 use auction_trader_features::FeatureSnapshot;
-use auction_trader_features::research::{ResearchFeature, registry};
+use auction_trader_research::{ResearchFeature, registry};
 use auction_trader_types::MarketEvent;
 
 use crate::error::StrategyError;
@@ -90,8 +90,8 @@ impl OnlineFeatures {
 #[cfg(test)]
 mod tests {
     use auction_trader_data::instruments::instrument_or_default;
-    use auction_trader_features::research::matrix::build_matrix;
     use auction_trader_features::{FeatureConfig, FeatureEngine, FeatureSink};
+    use auction_trader_research::matrix::build_matrix;
     use auction_trader_testkit::load_bitflyer_days;
     use auction_trader_types::StreamKind;
 
