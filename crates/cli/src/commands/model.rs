@@ -64,27 +64,37 @@ pub struct TrainArgs {
     /// Embargo after each test fold, minutes (at least the horizon).
     #[arg(long, default_value_t = 240)]
     pub embargo_minutes: i64,
+    /// Fewest features the shadow selection keeps (the best-ranked fill up to it).
     #[arg(long, default_value_t = 30)]
     pub min_features: usize,
+    /// Most features the shadow selection keeps.
     #[arg(long, default_value_t = 50)]
     pub max_features: usize,
+    /// Rounds of shadow-feature (Boruta-style) selection.
     #[arg(long, default_value_t = 5)]
     pub shadow_rounds: usize,
+    /// Deepest a tree grows (SPEC 3.3: conservative, 4–6).
     #[arg(long, default_value_t = BoostParams::default().max_depth)]
     pub max_depth: usize,
+    /// Most leaves per tree.
     #[arg(long, default_value_t = BoostParams::default().num_leaves)]
     pub num_leaves: usize,
+    /// Shrinkage of each tree.
     #[arg(long, default_value_t = BoostParams::default().learning_rate)]
     pub learning_rate: f64,
     /// Boosting iterations at most (early stopping usually ends sooner).
     #[arg(long, default_value_t = BoostParams::default().num_iterations)]
     pub iterations: usize,
+    /// Fewest training rows in a leaf.
     #[arg(long, default_value_t = BoostParams::default().min_data_in_leaf)]
     pub min_data_in_leaf: usize,
+    /// L1 regularization of the leaf values.
     #[arg(long, default_value_t = BoostParams::default().lambda_l1)]
     pub lambda_l1: f64,
+    /// L2 regularization of the leaf values.
     #[arg(long, default_value_t = BoostParams::default().lambda_l2)]
     pub lambda_l2: f64,
+    /// Stop after this many iterations without a better validation loss (0: keep every tree).
     #[arg(long, default_value_t = BoostParams::default().early_stopping_rounds)]
     pub early_stopping: usize,
     /// Seed of bagging, feature sampling and the shadow shuffles.
