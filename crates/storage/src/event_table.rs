@@ -1,5 +1,5 @@
 //! Events of one kind as one in-memory Arrow record batch in the stored schema (see
-//! [`schema`](crate::schema)): what a reader outside Rust (the Python bindings) gets instead
+//! [`schema`]): what a reader outside Rust (the Python bindings) gets instead
 //! of the part files. [`NumberForm::Exact`] keeps the stored encoding (raw fixed-point INT64
 //! prices, DECIMAL(38, 9) sizes); [`NumberForm::Float`] turns both into DOUBLE values for
 //! DataFrame work (a price of raw 123_450_000_000 becomes 123.45).
