@@ -222,9 +222,11 @@ fn wanted_kinds(names: &[String]) -> Result<Vec<StreamKind>, BacktestError> {
         .iter()
         .map(|name| {
             StreamKind::parse(name).ok_or_else(|| {
+                // The names the parser takes (the stored streams' names), not a copy of them.
+                let known: Vec<&str> = StreamKind::ALL.iter().map(|kind| kind.as_str()).collect();
                 BacktestError::Config(format!(
-                    "data.kinds: unknown stream kind {name:?} (trade, quote, depth, funding, \
-                     liquidation, bar)"
+                    "data.kinds: unknown stream kind {name:?} (one of: {})",
+                    known.join(", ")
                 ))
             })
         })
@@ -286,4 +288,24 @@ pub fn import_missing(
         ))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_stream_kinds_list_the_names_that_parse() {
+        let error = wanted_kinds(&["trade".to_owned()]).unwrap_err().to_string();
+        assert!(
+            error.contains("(one of: depth, quotes, trades, liquidations, funding, bars)"),
+            "{error}"
+        );
+        // Every listed name is accepted.
+        let names: Vec<String> = StreamKind::ALL
+            .iter()
+            .map(|kind| kind.as_str().to_owned())
+            .collect();
+        assert_eq!(wanted_kinds(&names).unwrap(), StreamKind::ALL.to_vec());
+    }
 }
