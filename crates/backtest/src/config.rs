@@ -84,7 +84,8 @@ pub struct DataConfig {
     /// Default 240 (the profile window).
     #[serde(default = "default_warmup_minutes")]
     pub warmup_minutes: u32,
-    /// Stream kinds to replay (trade, quote, depth, funding, liquidation, bar); all when empty.
+    /// Stream kinds to replay (depth, quotes, trades, liquidations, funding, bars: the stored
+    /// streams' names); all when empty.
     #[serde(default)]
     pub kinds: Vec<String>,
 }
