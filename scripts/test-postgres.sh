@@ -9,5 +9,8 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/auction-trader/target}"
 bash scripts/install-postgres.sh
 # Bounded: each server lives for one test; a stuck server cannot hold the suite.
-timeout 1200 cargo test --locked -p auction-trader-store-postgres --test it -- --ignored
-timeout 1200 cargo test --locked -p auction-trader --test postgres_store -- --ignored
+# --workspace (not -p): the same feature set as the "cargo test" stage, so nothing is
+# compiled again (a -p build unifies features over fewer crates and rebuilt arrow & co.).
+# `--test it` also selects other crates' `it` targets; only ignored tests run, and the
+# PostgreSQL ones are the only ignored tests there.
+timeout 1200 cargo test --locked --workspace --test it --test postgres_store -- --ignored

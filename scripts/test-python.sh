@@ -3,8 +3,10 @@
 # crate (its own workspace, so the main stages do not see it), builds the wheel
 # (scripts/build-wheel.sh), installs it with pip into a FRESH venv and runs
 # crates/python/tests/test_wheel.py (the CLI's demo backtest re-run from Python, loaders),
-# then starts a local Ray cluster (2 CPUs) and runs crates/python/tests/ray_grid_check.py
-# (a 120-combination grid on Ray gives the local grid's rows), and stops the cluster.
+# then starts a local Ray cluster (2 CPUs) and a throwaway PostgreSQL and runs
+# crates/python/tests/ray_grid_check.py (a 120-combination grid on Ray gives the local
+# grid's rows, from the shared Parquet directory and from the PostgreSQL store), and stops
+# both.
 # Installs what it needs (python3 venv via apt-get when missing; pip packages into venvs
 # under ~/.cache/auction-trader), idempotently. Each step prints its time.
 set -euo pipefail
@@ -47,8 +49,13 @@ cli_build() {
 }
 work=$(mktemp -d)
 ray_up=
+pg_url=
+# Directly under /tmp: as root the cluster belongs to the `postgres` user, who cannot enter
+# the private $work.
+pg_dir="${TMPDIR:-/tmp}/auction-trader-pg-python-$$"
 cleanup() {
   if [[ -n $ray_up ]]; then "$cache/python-ray/bin/ray" stop --force >/dev/null 2>&1 || true; fi
+  if [[ -d $pg_dir ]]; then bash scripts/postgres-local.sh destroy "$pg_dir" >/dev/null 2>&1 || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -82,8 +89,19 @@ ray_start() {
   ray_up=1
 }
 step "ray start --head (2 CPUs)" ray_start
+# A throwaway PostgreSQL for the Ray grid over the PostgreSQL store (skipped, with a note,
+# where the server packages cannot be installed).
+pg_start() {
+  if bash scripts/install-postgres.sh >"$work/pg-install.log" 2>&1; then
+    pg_url=$(bash scripts/postgres-local.sh start "$pg_dir")
+  else
+    echo "   PostgreSQL not installable here: the Ray grid over PostgreSQL is skipped" >&2
+  fi
+}
+step "PostgreSQL (throwaway, for the Ray grid over it)" pg_start
 ray_tests() {
-  RAY_ADDRESS="127.0.0.1:$port" AT_WORK="$work" "$cache/python-ray/bin/python" crates/python/tests/ray_grid_check.py
+  RAY_ADDRESS="127.0.0.1:$port" AT_WORK="$work" AT_PG_URL="$pg_url" \
+    "$cache/python-ray/bin/python" crates/python/tests/ray_grid_check.py
 }
 step "Ray grid vs local grid" ray_tests
 ray_stop() { "$cache/python-ray/bin/ray" stop --force >/dev/null 2>&1; ray_up=; }

@@ -35,6 +35,41 @@ pub struct BacktestConfig {
     pub risk: RiskConfig,
     #[serde(default)]
     pub execution: FillModelConfig,
+    /// Where the ticks are stored when not in `data.dir` (SPEC 1.4: PostgreSQL). Left out
+    /// of the effective config when unset, so embedded runs keep their config text.
+    #[serde(default, skip_serializing_if = "StorageConfig::is_embedded")]
+    pub storage: StorageConfig,
+}
+
+/// The tick store of a run: the embedded `data.dir` (default), or a PostgreSQL database.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    /// `postgres://USER@HOST:PORT/DATABASE`; the password comes from `PGPASSWORD`, never
+    /// from the file. Imports listed under `data.import` go there too.
+    pub url: Option<String>,
+}
+
+impl StorageConfig {
+    pub fn is_embedded(&self) -> bool {
+        self.url.is_none()
+    }
+
+    /// A PostgreSQL URL without a password, or nothing.
+    pub fn validate(&self) -> Result<(), String> {
+        let Some(url) = &self.url else {
+            return Ok(());
+        };
+        let location = auction_trader_store_postgres::PgLocation::parse(url, None)
+            .map_err(|error| format!("url: {error}"))?;
+        if location.password_in_url() {
+            return Err(format!(
+                "url: {location} carries a password; secrets never go in the config file: \
+                 remove it and set the PGPASSWORD environment variable"
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Where results go.
@@ -283,6 +318,7 @@ impl BacktestConfig {
         let section = |name: &str, result: Result<(), String>| {
             result.map_err(|message| BacktestError::Config(format!("{name}: {message}")))
         };
+        section("storage", self.storage.validate())?;
         section(
             "features",
             self.features.validate().map_err(|error| error.to_string()),

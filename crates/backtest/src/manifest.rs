@@ -3,8 +3,8 @@
 //! a run can be re-made byte for byte and two runs can be told apart.
 
 use auction_trader_data::replay::ReplayMerge;
-use auction_trader_storage::ParquetStore;
 use auction_trader_storage::part_hashes::PartHash;
+use auction_trader_store_postgres::StoreBackend;
 use auction_trader_types::{UnixNanos, fnv1a_64};
 use serde::{Deserialize, Serialize};
 
@@ -60,7 +60,7 @@ pub fn program_version() -> String {
 /// Every part file `config`'s replay reads from `store`, in read order, hashed.
 pub fn run_inputs(
     config: &BacktestConfig,
-    store: &ParquetStore,
+    store: &StoreBackend,
 ) -> Result<Vec<PartHash>, BacktestError> {
     let selection = replay_selection(config)?;
     let streams = ReplayMerge::from_store(store, &selection)?.streams;
@@ -76,7 +76,7 @@ pub fn run_inputs(
 /// The manifest of `config`'s run over `store` (after import-if-missing).
 pub fn run_manifest(
     config: &BacktestConfig,
-    store: &ParquetStore,
+    store: &StoreBackend,
 ) -> Result<RunManifest, BacktestError> {
     Ok(RunManifest::new(
         config.to_yaml()?,

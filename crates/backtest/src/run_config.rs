@@ -11,7 +11,8 @@ use auction_trader_data::import::format::{ImportFormat, ImportOptions};
 use auction_trader_data::instruments::{known_instrument, valued_instrument};
 use auction_trader_data::replay::ReplayMerge;
 use auction_trader_data::store_replay::{ReplaySelection, StoreReplay};
-use auction_trader_storage::{ParquetStore, plan_jobs};
+use auction_trader_storage::plan_jobs;
+use auction_trader_store_postgres::{RunEntry, StoreBackend};
 use auction_trader_types::{
     Instrument, InstrumentKey, MarketEvent, MarketKind, StreamKind, UnixNanos,
 };
@@ -65,6 +66,22 @@ pub fn run_config(
     let manifest = run_manifest(config, &store)?;
     let run_dir = config.run_dir();
     let report = write_run(&run_dir, config, &result, Some(&manifest))?;
+    // Runs over the PostgreSQL store are recorded there too (SPEC 1.4 run tables).
+    if store.is_postgres() {
+        let entry = RunEntry {
+            run_id: format!("{}-{}", config.run.name, manifest.identity),
+            name: config.run.name.clone(),
+            config: config.to_yaml()?,
+            manifest: manifest.to_json()?,
+            metrics: crate::grid::metrics_row(&result.metrics).to_string(),
+        };
+        store.record_run(&entry, &run_dir)?;
+        observer.note(&format!(
+            "run recorded in the {} as {}",
+            store.describe(),
+            entry.run_id
+        ))?;
+    }
     Ok(RunOutcome {
         run_dir,
         report,
@@ -73,13 +90,17 @@ pub fn run_config(
     })
 }
 
-/// Opens (creating when missing) the config's data directory.
-pub fn open_store(config: &BacktestConfig) -> Result<ParquetStore, BacktestError> {
-    ParquetStore::open(&config.data.dir).map_err(|error| {
-        BacktestError::Data(format!(
-            "opening data directory {}: {error}",
-            config.data.dir.display()
-        ))
+/// Opens the config's tick store: `storage.url` (PostgreSQL) when set, else the data
+/// directory (created when missing).
+pub fn open_store(config: &BacktestConfig) -> Result<StoreBackend, BacktestError> {
+    StoreBackend::open(&config.data.dir, config.storage.url.as_deref()).map_err(|error| {
+        BacktestError::Data(match &config.storage.url {
+            Some(_) => format!("opening storage.url: {error}"),
+            None => format!(
+                "opening data directory {}: {error}",
+                config.data.dir.display()
+            ),
+        })
     })
 }
 
@@ -133,7 +154,7 @@ pub fn replay_selection(config: &BacktestConfig) -> Result<ReplaySelection, Back
 /// many times (grids, the fill-model comparison).
 pub fn decode_run_data(
     config: &BacktestConfig,
-    store: &ParquetStore,
+    store: &StoreBackend,
     purpose: &str,
     observer: &mut dyn RunObserver,
 ) -> Result<(Instrument, Vec<MarketEvent>), BacktestError> {
@@ -173,7 +194,7 @@ fn replay_header(
 /// outputs written).
 pub fn run_on_store(
     config: &BacktestConfig,
-    store: &ParquetStore,
+    store: &StoreBackend,
     observer: &mut dyn RunObserver,
 ) -> Result<BacktestResult, BacktestError> {
     import_missing(store, config, observer)?;
@@ -202,16 +223,16 @@ pub fn run_on_store(
 /// The configured replay; an error when the store holds nothing for it.
 pub fn open_replay<'a>(
     config: &BacktestConfig,
-    store: &'a ParquetStore,
+    store: &'a StoreBackend,
 ) -> Result<StoreReplay<'a>, BacktestError> {
     let selection = replay_selection(config)?;
     let replay = ReplayMerge::from_store(store, &selection)?;
     if replay.streams.is_empty() {
         return Err(BacktestError::NoData(format!(
-            "no stored data for {} in {} (import it first, or list files under data.import; \
-             see `auction-trader catalog`)",
+            "no stored data for {} ({}): import it first, or list files under data.import \
+             (see `auction-trader catalog`)",
             instrument_key(config)?,
-            config.data.dir.display()
+            store.describe()
         )));
     }
     Ok(replay)
@@ -236,7 +257,7 @@ fn wanted_kinds(names: &[String]) -> Result<Vec<StreamKind>, BacktestError> {
 /// Imports the listed files whose source is not in the catalog yet (idempotent runs).
 /// Files whose format does not name the instrument are imported as the configured one.
 pub fn import_missing(
-    store: &ParquetStore,
+    store: &StoreBackend,
     config: &BacktestConfig,
     observer: &mut dyn RunObserver,
 ) -> Result<(), BacktestError> {

@@ -68,12 +68,28 @@ fn workers_do_not_change_rows_and_an_interrupted_grid_resumes() {
         force_priors: false,
     };
     let one = dir.path().join("one.db");
-    let summary = run_grid(&base, &sweep, SWEEP, &one, &options(1), &mut Silent).unwrap();
+    let summary = run_grid(
+        &base,
+        &sweep,
+        SWEEP,
+        &mut GridDb::open(&one).unwrap(),
+        &options(1),
+        &mut Silent,
+    )
+    .unwrap();
     // fast 5, 10 with slow 20, 40, 60 and fast 20 with 40, 60; two directions.
     assert_eq!(summary.combinations, 16);
     assert_eq!(summary.ran, 16);
     let two = dir.path().join("two.db");
-    run_grid(&base, &sweep, SWEEP, &two, &options(2), &mut Silent).unwrap();
+    run_grid(
+        &base,
+        &sweep,
+        SWEEP,
+        &mut GridDb::open(&two).unwrap(),
+        &options(2),
+        &mut Silent,
+    )
+    .unwrap();
     assert_eq!(rows(&one), rows(&two));
     assert!(
         rows(&one)
@@ -86,7 +102,7 @@ fn workers_do_not_change_rows_and_an_interrupted_grid_resumes() {
         &base,
         &sweep,
         SWEEP,
-        &resumed,
+        &mut GridDb::open(&resumed).unwrap(),
         &options(2),
         &mut StopAfter(3),
     )
@@ -95,12 +111,28 @@ fn workers_do_not_change_rows_and_an_interrupted_grid_resumes() {
     let stored = rows(&resumed).len() as u64;
     assert_eq!(stored, first.ran);
     assert!((3..16).contains(&stored));
-    let second = run_grid(&base, &sweep, SWEEP, &resumed, &options(2), &mut Silent).unwrap();
+    let second = run_grid(
+        &base,
+        &sweep,
+        SWEEP,
+        &mut GridDb::open(&resumed).unwrap(),
+        &options(2),
+        &mut Silent,
+    )
+    .unwrap();
     assert_eq!(second.already_finished, stored);
     assert_eq!(second.ran, 16 - stored);
     assert_eq!(rows(&resumed), rows(&one));
     // A third run finds nothing to do.
-    let third = run_grid(&base, &sweep, SWEEP, &resumed, &options(2), &mut Silent).unwrap();
+    let third = run_grid(
+        &base,
+        &sweep,
+        SWEEP,
+        &mut GridDb::open(&resumed).unwrap(),
+        &options(2),
+        &mut Silent,
+    )
+    .unwrap();
     assert_eq!((third.already_finished, third.ran), (16, 0));
 }
 
@@ -147,7 +179,15 @@ fn shared_features_give_each_combination_its_standalone_metrics() {
         force_priors: false,
     };
     let db = dir.path().join("auction.db");
-    let summary = run_grid(&base, &sweep, AUCTION_SWEEP, &db, &options, &mut Silent).unwrap();
+    let summary = run_grid(
+        &base,
+        &sweep,
+        AUCTION_SWEEP,
+        &mut GridDb::open(&db).unwrap(),
+        &options,
+        &mut Silent,
+    )
+    .unwrap();
     assert_eq!((summary.ran, summary.shared_feature_sets), (4, 2));
     let stored = rows(&db);
     let plan = plan_grid(&base, &sweep, &options).unwrap();
@@ -181,10 +221,18 @@ fn a_grid_run_in_parts_stores_the_local_rows() {
         force_priors: false,
     };
     let local = dir.path().join("local.db");
-    run_grid(&base, &sweep, SWEEP, &local, &options, &mut Silent).unwrap();
+    run_grid(
+        &base,
+        &sweep,
+        SWEEP,
+        &mut GridDb::open(&local).unwrap(),
+        &options,
+        &mut Silent,
+    )
+    .unwrap();
     let parts = dir.path().join("parts.db");
     let mut db = GridDb::open(&parts).unwrap();
-    let start = start_grid(&base, &sweep, SWEEP, &db, &options, &mut Silent).unwrap();
+    let start = start_grid(&base, &sweep, SWEEP, &mut db, &options, &mut Silent).unwrap();
     assert_eq!(start.remaining.len(), 16);
     // Uneven parts in a scrambled order, as workers finish them.
     let (first, second) = start.remaining.split_at(5);
@@ -195,7 +243,7 @@ fn a_grid_run_in_parts_stores_the_local_rows() {
     }
     assert_eq!(rows(&local), rows(&parts));
     // Everything is finished: a second start finds nothing left.
-    let again = start_grid(&base, &sweep, SWEEP, &db, &options, &mut Silent).unwrap();
+    let again = start_grid(&base, &sweep, SWEEP, &mut db, &options, &mut Silent).unwrap();
     assert!(again.remaining.is_empty());
     let error = run_grid_part(&base, &start.plan, &[99]).unwrap_err();
     assert!(error.to_string().contains("out of range"), "{error}");

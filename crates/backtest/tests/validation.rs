@@ -97,7 +97,7 @@ fn walk_forward_chooses_what_the_grid_finds_on_the_train_window() {
         &train_config,
         &sweep,
         SWEEP,
-        &db,
+        &mut GridDb::open(&db).unwrap(),
         &grid_options,
         &mut Silent,
     )

@@ -1,8 +1,10 @@
 //! `--store postgres://...` end to end, exactly as users call it: `import --store URL
 //! <files>`, `replay --store URL --stats --dump FILE` (the same dump, byte for byte, as
-//! `--data-dir`) and `book verify --store URL --venue V --symbol S` (the same checks as the
-//! files, 0 mismatches). Ignored by default: the "postgres" stage of `scripts/test.sh` runs
-//! it with a throwaway local PostgreSQL 15.
+//! `--data-dir`), `book verify --store URL --venue V --symbol S` (the same checks as the
+//! files, 0 mismatches), `backtest --store URL` (the same run as `--data-dir`) and
+//! `grid run --store URL` with its rows in PostgreSQL (the same rows as grid.db). Ignored by
+//! default: the "postgres" stage of `scripts/test.sh` runs it with a throwaway local
+//! PostgreSQL 15.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -131,6 +133,166 @@ fn import_replay_and_book_verify_through_postgres_match_the_data_directory() {
             "{from_postgres}"
         );
     }
+}
+
+/// The auction strategy over one bitFlyer day, importing what the store lacks.
+fn bitflyer_config(dir: &Path) -> Option<PathBuf> {
+    let data = auction_trader_testkit::shared_files(
+        "bitflyer",
+        &[
+            "bitflyer.execution.20180121.BTC_JPY.csv.gz",
+            "bitflyer.ticker.20180121.BTC_JPY.csv.gz",
+        ],
+    )?;
+    let text = format!(
+        "run:\n  name: pg\n  output_dir: {}\ndata:\n  dir: {}\n  import: [{}, {}]\n  \
+         venue: bitflyer\n  symbol: BTC_JPY\n  market: spot\ninstrument:\n  \
+         maker_fee_bps: 2\n  taker_fee_bps: 5\naccount:\n  initial_equity: 1000000\n\
+         strategy:\n  kind: auction\n",
+        dir.join("runs").display(),
+        dir.join("data").display(),
+        data[0].display(),
+        data[1].display()
+    );
+    let path = dir.join("bitflyer.yaml");
+    std::fs::write(&path, text).expect("config written");
+    Some(path)
+}
+
+/// A run's summary without where it was written.
+fn metrics_of(json: &str) -> serde_json::Value {
+    let mut summary: serde_json::Value = serde_json::from_str(json).expect("backtest --json");
+    let object = summary.as_object_mut().expect("an object");
+    for key in ["run", "run_dir", "report"] {
+        object.remove(key);
+    }
+    summary
+}
+
+#[test]
+#[ignore = "needs PostgreSQL 15: scripts/test.sh runs it in its postgres stage"]
+fn backtest_and_grid_through_postgres_match_the_data_directory() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let Some(config) = bitflyer_config(directory.path()) else {
+        return;
+    };
+    let config = path_str(&config);
+    let server = LocalPostgres::start().expect("a local PostgreSQL starts");
+    let postgres = Store::Postgres(server.url().to_owned());
+    let embedded = Store::Directory(directory.path().join("data"));
+
+    // The first run imports the day into each store (data.import), then replays it.
+    let backtest = |name: &str, store: &Store| {
+        metrics_of(&succeeded(run(
+            &["backtest", "-c", config, "--name", name, "--json"],
+            store,
+        )))
+    };
+    let from_postgres = backtest("pg", &postgres);
+    assert_eq!(from_postgres, backtest("dir", &embedded));
+    assert!(
+        from_postgres["counters"]["trades"].as_u64() > Some(0),
+        "{from_postgres}"
+    );
+    // The run's manifest names the PostgreSQL slices it read.
+    let manifest = std::fs::read_to_string(directory.path().join("runs/pg/manifest.json"))
+        .expect("manifest.json");
+    assert!(manifest.contains("postgres:trades/2018-01-"), "{manifest}");
+    // And its records are in the store's run tables, next to the data.
+    let sql = |query: &str| {
+        let output = Command::new("psql")
+            .args([server.url(), "-At", "-c", query])
+            .output()
+            .expect("psql runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    };
+    assert_eq!(
+        sql(
+            "SELECT count(*) FROM auction_trader.run_trades t JOIN auction_trader.runs r \
+             USING (run_id) WHERE r.name = 'pg'"
+        ),
+        from_postgres["counters"]["trades"].to_string()
+    );
+    assert_eq!(
+        sql("SELECT count(*) FROM auction_trader.run_fills WHERE run_id LIKE 'pg-%'"),
+        from_postgres["counters"]["fills"].to_string()
+    );
+    assert_ne!(sql("SELECT count(*) FROM auction_trader.run_signals"), "0");
+    // The same run again replaces its rows.
+    backtest("pg", &postgres);
+    assert_eq!(
+        sql("SELECT count(*) FROM auction_trader.runs WHERE name = 'pg'"),
+        "1"
+    );
+
+    let sweep = directory.path().join("sweep.yaml");
+    std::fs::write(
+        &sweep,
+        "parameters:\n  strategy.auction.acceptance_closes: {values: [2, 3]}\n  \
+         strategy.auction.entry_timeout_seconds: {values: [30, 120]}\n",
+    )
+    .expect("sweep written");
+    let sweep = path_str(&sweep);
+    // Without --db the rows go to the PostgreSQL store's database.
+    let grid = succeeded(run(
+        &[
+            "grid",
+            "run",
+            "-c",
+            config,
+            "--sweep",
+            sweep,
+            "--workers",
+            "2",
+        ],
+        &postgres,
+    ));
+    assert!(grid.contains("4 combinations, 4 run now"), "{grid}");
+    assert!(
+        grid.contains(&format!("results in {}", server.url())),
+        "{grid}"
+    );
+    let local_db = directory.path().join("grid.db");
+    succeeded(run(
+        &[
+            "grid",
+            "run",
+            "-c",
+            config,
+            "--sweep",
+            sweep,
+            "--workers",
+            "1",
+            "--db",
+            path_str(&local_db),
+        ],
+        &embedded,
+    ));
+    let export = |db: &str, name: &str| {
+        let out = directory.path().join(name);
+        succeeded(
+            binary()
+                .args(["grid", "export", "--db", db, "--csv", path_str(&out)])
+                .output()
+                .expect("the binary runs"),
+        );
+        std::fs::read_to_string(out).expect("export written")
+    };
+    let pg_rows = export(server.url(), "pg.csv");
+    assert_eq!(pg_rows.lines().count(), 5, "{pg_rows}");
+    assert_eq!(pg_rows, export(path_str(&local_db), "local.csv"));
+    let best = succeeded(
+        binary()
+            .args(["grid", "best", "--db", server.url()])
+            .output()
+            .expect("the binary runs"),
+    );
+    assert!(best.contains("4 of 4 combinations finished"), "{best}");
 }
 
 fn path_str(path: &Path) -> &str {

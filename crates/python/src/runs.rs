@@ -8,7 +8,8 @@ use auction_trader_analytics::{RunRecords, write_equity_csv, write_trades_csv};
 use auction_trader_backtest::grid::{GridOptions, Sweep, default_workers, plan_grid};
 use auction_trader_backtest::{BacktestConfig, Silent, open_store, run_config, run_on_store};
 use auction_trader_storage::run_db::read_execution_db;
-use auction_trader_storage::{GridDb, GridRow};
+use auction_trader_storage::{GridRow, GridStore};
+use auction_trader_store_postgres::{is_postgres_url, open_grid_store};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
@@ -135,18 +136,19 @@ pub(crate) fn run_grid<'py>(
     py: Python<'py>,
     base_text: &str,
     sweep_text: &str,
-    db_path: PathBuf,
+    db_path: String,
     workers: Option<usize>,
     force_priors: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     let summary = py
         .detach(|| {
             let (base, sweep, options) = grid_inputs(base_text, sweep_text, force_priors, workers)?;
+            let mut db = open_grid_store(&db_path).map_err(|error| error.to_string())?;
             auction_trader_backtest::grid::run_grid(
                 &base,
                 &sweep,
                 sweep_text,
-                &db_path,
+                db.as_mut(),
                 &options,
                 &mut Silent,
             )
@@ -170,18 +172,18 @@ pub(crate) fn start_grid<'py>(
     py: Python<'py>,
     base_text: &str,
     sweep_text: &str,
-    db_path: PathBuf,
+    db_path: String,
     force_priors: bool,
 ) -> PyResult<Bound<'py, PyDict>> {
     let start = py
         .detach(|| {
             let (base, sweep, options) = grid_inputs(base_text, sweep_text, force_priors, Some(1))?;
-            let db = GridDb::open(&db_path).map_err(|error| error.to_string())?;
+            let mut db = open_grid_store(&db_path).map_err(|error| error.to_string())?;
             auction_trader_backtest::grid::start_grid(
                 &base,
                 &sweep,
                 sweep_text,
-                &db,
+                db.as_mut(),
                 &options,
                 &mut Silent,
             )
@@ -220,7 +222,7 @@ pub(crate) fn run_grid_part(
 #[pyfunction]
 pub(crate) fn insert_grid_rows(
     py: Python<'_>,
-    db_path: PathBuf,
+    db_path: String,
     grid_id: &str,
     rows: Vec<RowTuple>,
 ) -> PyResult<()> {
@@ -242,11 +244,12 @@ pub(crate) fn insert_grid_rows(
     .map_err(to_py)
 }
 
-fn open_existing(db_path: &Path) -> Result<GridDb, String> {
-    if !db_path.is_file() {
-        return Err(format!("{}: no such grid database", db_path.display()));
+/// Grid results that exist already: a grid.db file, or PostgreSQL grid tables.
+fn open_existing(db_path: &str) -> Result<Box<dyn GridStore + Send>, String> {
+    if !is_postgres_url(db_path) && !Path::new(db_path).is_file() {
+        return Err(format!("{db_path}: no such grid database"));
     }
-    GridDb::open(db_path).map_err(|error| error.to_string())
+    open_grid_store(db_path).map_err(|error| error.to_string())
 }
 
 /// The stored rows of a grid in sweep order; `grid_id` may be left out when the database
@@ -255,11 +258,11 @@ fn open_existing(db_path: &Path) -> Result<GridDb, String> {
 #[pyo3(signature = (db_path, grid_id=None))]
 pub(crate) fn grid_rows(
     py: Python<'_>,
-    db_path: PathBuf,
+    db_path: String,
     grid_id: Option<String>,
 ) -> PyResult<(String, Vec<RowTuple>)> {
     py.detach(|| {
-        let db = open_existing(&db_path)?;
+        let mut db = open_existing(&db_path)?;
         let grid_id = match grid_id {
             Some(grid_id) => grid_id,
             None => {
@@ -269,7 +272,7 @@ pub(crate) fn grid_rows(
                     _ => {
                         return Err(format!(
                             "{} holds {} grids: name one ({})",
-                            db_path.display(),
+                            db.location(),
                             grids.len(),
                             grids
                                 .iter()

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use auction_trader_data::replay::ReplayMerge;
 use auction_trader_data::store::PartitionFilter;
 use auction_trader_data::store_replay::ReplaySelection;
-use auction_trader_storage::{NumberForm, ParquetStore, events_batch};
+use auction_trader_storage::{NumberForm, events_batch};
+use auction_trader_store_postgres::{StoreBackend, is_postgres_url};
 use auction_trader_types::{InstrumentKey, MarketEvent, MarketKind, StreamKind};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
@@ -15,8 +16,9 @@ use crate::errors::to_py;
 use crate::research_paths::{LoaderConfig, load_bars, load_book_snapshots};
 use crate::tables::{book_batch, ipc_bytes};
 
-/// An embedded store (a `--data-dir`); opened again by every call, so a `Store` can be
-/// shared with other processes that import into the same directory.
+/// A tick store: an embedded data directory (a `--data-dir`) or a `postgres://` URL (a
+/// `--store`); opened again by every call, so a `Store` can be shared with other processes
+/// that import into the same store.
 #[pyclass(module = "auction_trader._native", frozen)]
 #[derive(Debug)]
 pub(crate) struct Store {
@@ -55,14 +57,19 @@ impl Wanted {
 }
 
 impl Store {
-    fn open(&self) -> Result<ParquetStore, String> {
+    fn open(&self) -> Result<StoreBackend, String> {
+        let location = self.data_dir.to_string_lossy();
+        if is_postgres_url(&location) {
+            return StoreBackend::open(&self.data_dir, Some(&location))
+                .map_err(|error| error.to_string());
+        }
         if !self.data_dir.is_dir() {
             return Err(format!(
                 "{} is not a data directory (import into it first)",
                 self.data_dir.display()
             ));
         }
-        ParquetStore::open(&self.data_dir).map_err(|error| error.to_string())
+        StoreBackend::open(&self.data_dir, None).map_err(|error| error.to_string())
     }
 
     /// The instrument's stored events of `kinds`, merged in replay order.
@@ -74,14 +81,14 @@ impl Store {
         let replay = ReplayMerge::from_store(&store, &selection).map_err(|e| e.to_string())?;
         if replay.streams.is_empty() {
             return Err(format!(
-                "no stored {} for {} in {}",
+                "no stored {} for {} ({})",
                 kinds
                     .iter()
                     .map(|kind| kind.as_str())
                     .collect::<Vec<_>>()
                     .join("/"),
                 wanted.key,
-                self.data_dir.display()
+                store.describe()
             ));
         }
         replay

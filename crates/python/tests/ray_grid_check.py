@@ -9,6 +9,11 @@ started and stopped by scripts/test-python.sh. For the benchmarks (docs/benchmar
 AT_SWEEP overrides the sweep file (e.g. configs/sweeps/sma-vectorbt.yaml, 4,676
 combinations), AT_BASE the base config in configs/ (e.g. bitflyer-auction.yaml with
 configs/sweeps/auction-bitflyer.yaml), AT_PARTS_PER_WORKER the parts per worker (4).
+
+With AT_PG_URL (a PostgreSQL server the script started): the same grid once more on Ray
+with 2 workers, the ticks read from that PostgreSQL store (``storage.url``, imported by the
+driver) and the rows written to its grid tables; run ids, sequence, parameters and metrics
+must equal the local grid's (the effective configs differ by their ``storage`` section).
 """
 
 import os
@@ -78,11 +83,24 @@ def main():
         # Resuming a finished grid runs nothing.
         again = run_grid_on_ray(WORK / "base.yaml", sweep_file, db, workers=workers)
         assert again["ran"] == 0 and again["already_finished"] == len(local), again
+    pg_url = os.environ.get("AT_PG_URL")
+    pg_line = ""
+    if pg_url:
+        (WORK / "base-pg.yaml").write_text(base + f"storage:\n  url: {pg_url}\n")
+        summary = run_grid_on_ray(
+            WORK / "base-pg.yaml", sweep_file, pg_url, workers=2, parts_per_worker=parts_per_worker
+        )
+        assert summary["ran"] == len(local), summary
+        _, pg_rows = rows(pg_url)
+        compared = ["run_id", "seq", "params", "metrics"]
+        assert pg_rows[compared].equals(local[compared]), "rows of the Ray grid over PostgreSQL differ"
+        assert all("storage:" in config for config in pg_rows["config"])
+        pg_line = f"; over PostgreSQL (ticks and rows) 2 workers {summary['seconds']:.2f} s, same rows"
     ray.shutdown()
     print(
         f"ray grid: {len(local)} combinations, rows identical to the local grid; "
         f"local grid (CLI, 2 threads) {local_seconds:.2f} s; Ray 1 worker {times[1]:.2f} s, "
-        f"2 workers {times[2]:.2f} s (speed-up {times[1] / times[2]:.2f}x)"
+        f"2 workers {times[2]:.2f} s (speed-up {times[1] / times[2]:.2f}x){pg_line}"
     )
 
 

@@ -214,6 +214,56 @@ impl GridDb {
     }
 }
 
+/// Where grid results are kept: [`GridDb`] (SQLite, the embedded default) or a PostgreSQL
+/// database shared by several machines (the PostgreSQL store crate). The grid runner and
+/// the distributed grid's driver write through it; every method is the [`GridDb`] one.
+pub trait GridStore {
+    /// Where the results are, for messages (a path, or a URL without its password).
+    fn location(&self) -> String;
+    /// Records a grid (nothing changes when it is already there: a resumed grid).
+    fn begin_grid(&mut self, grid: &GridInfo) -> Result<(), StorageError>;
+    /// Run ids already finished in `grid_id`, sorted.
+    fn finished_run_ids(&mut self, grid_id: &str) -> Result<Vec<String>, StorageError>;
+    /// Stores finished combinations in one transaction; a row already stored is an error.
+    fn insert_rows(&mut self, grid_id: &str, rows: &[GridRow]) -> Result<(), StorageError>;
+    /// Every grid, in the order they were first recorded.
+    fn grids(&mut self) -> Result<Vec<GridInfo>, StorageError>;
+    /// The finished rows of `grid_id` in sweep order.
+    fn rows(&mut self, grid_id: &str) -> Result<Vec<GridRow>, StorageError>;
+    /// One row by run id (in any grid; the first grid recorded wins on a tie).
+    fn row(&mut self, run_id: &str) -> Result<Option<(String, GridRow)>, StorageError>;
+}
+
+impl GridStore for GridDb {
+    fn location(&self) -> String {
+        self.connection.path().unwrap_or("grid.db").to_owned()
+    }
+
+    fn begin_grid(&mut self, grid: &GridInfo) -> Result<(), StorageError> {
+        GridDb::begin_grid(self, grid)
+    }
+
+    fn finished_run_ids(&mut self, grid_id: &str) -> Result<Vec<String>, StorageError> {
+        GridDb::finished_run_ids(self, grid_id)
+    }
+
+    fn insert_rows(&mut self, grid_id: &str, rows: &[GridRow]) -> Result<(), StorageError> {
+        GridDb::insert_rows(self, grid_id, rows)
+    }
+
+    fn grids(&mut self) -> Result<Vec<GridInfo>, StorageError> {
+        GridDb::grids(self)
+    }
+
+    fn rows(&mut self, grid_id: &str) -> Result<Vec<GridRow>, StorageError> {
+        GridDb::rows(self, grid_id)
+    }
+
+    fn row(&mut self, run_id: &str) -> Result<Option<(String, GridRow)>, StorageError> {
+        GridDb::row(self, run_id)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -49,7 +49,7 @@ mod stream;
 pub use catalog::{SourceRecord, StoredQuarantineRow};
 pub use error::StorageError;
 pub use event_table::{NumberForm, events_batch};
-pub use grid_db::{GridDb, GridInfo, GridRow};
+pub use grid_db::{GridDb, GridInfo, GridRow, GridStore};
 pub use import_job::{ImportJob, JobOutcome, SourceImport, SourceStore, import_job, plan_jobs};
 pub use import_writer::ParquetImport;
 pub use matrix::{MatrixFile, read_matrix, write_matrix};

@@ -349,33 +349,93 @@ pub fn read_execution_db(path: &Path) -> Result<RunRecords, StorageError> {
     Ok(records)
 }
 
-/// Every row of every table of a run database (execution.db or signals.db), tables by name,
-/// rows in key order, one line per row: the canonical export two runs are compared with.
-pub fn export_rows(path: &Path) -> Result<String, StorageError> {
+/// One value of a run database's row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunValue {
+    Null,
+    Integer(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+/// A column of a run database's table and its declared SQLite type (`INTEGER`, `TEXT`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunColumn {
+    pub name: String,
+    pub declared_type: String,
+}
+
+/// One table of a run database read whole, rows in key order (the first two columns).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunTable {
+    pub name: String,
+    pub columns: Vec<RunColumn>,
+    pub rows: Vec<Vec<RunValue>>,
+}
+
+/// Every table of a run database (execution.db or signals.db; views left out), tables by
+/// name: what [`export_rows`] prints and what a run copied into another store holds.
+pub fn read_run_tables(path: &Path) -> Result<Vec<RunTable>, StorageError> {
     let connection = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    let tables: Vec<String> = query(
+    let names: Vec<String> = query(
         &connection,
         "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
         |row| row.get(0),
     )?;
+    let mut tables = Vec::with_capacity(names.len());
+    for name in names {
+        let columns = query(
+            &connection,
+            &format!("SELECT name, type FROM pragma_table_info('{name}') ORDER BY cid"),
+            |row| {
+                Ok(RunColumn {
+                    name: row.get(0)?,
+                    declared_type: row.get(1)?,
+                })
+            },
+        )?;
+        let order = if columns.len() > 1 { "1, 2" } else { "1" };
+        let rows = query(
+            &connection,
+            &format!("SELECT * FROM \"{name}\" ORDER BY {order}"),
+            |row| {
+                (0..columns.len())
+                    .map(|index| {
+                        Ok(match row.get::<_, rusqlite::types::Value>(index)? {
+                            rusqlite::types::Value::Null => RunValue::Null,
+                            rusqlite::types::Value::Integer(number) => RunValue::Integer(number),
+                            rusqlite::types::Value::Real(number) => RunValue::Real(number),
+                            rusqlite::types::Value::Text(text) => RunValue::Text(text),
+                            rusqlite::types::Value::Blob(bytes) => RunValue::Blob(bytes),
+                        })
+                    })
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            },
+        )?;
+        tables.push(RunTable {
+            name,
+            columns,
+            rows,
+        });
+    }
+    Ok(tables)
+}
+
+/// Every row of every table of a run database (execution.db or signals.db), tables by name,
+/// rows in key order, one line per row: the canonical export two runs are compared with.
+pub fn export_rows(path: &Path) -> Result<String, StorageError> {
     let mut output = String::new();
-    for table in tables {
-        let mut statement =
-            connection.prepare(&format!("SELECT * FROM \"{table}\" ORDER BY 1, 2"))?;
-        let columns = statement.column_count();
-        let mut rows = statement.query([])?;
-        while let Some(row) = rows.next()? {
-            output.push_str(&table);
-            for index in 0..columns {
-                let value: rusqlite::types::Value = row.get(index)?;
+    for table in read_run_tables(path)? {
+        for row in &table.rows {
+            output.push_str(&table.name);
+            for value in row {
                 let _ = match value {
-                    rusqlite::types::Value::Null => write!(output, "\tNULL"),
-                    rusqlite::types::Value::Integer(number) => write!(output, "\t{number}"),
-                    rusqlite::types::Value::Real(number) => write!(output, "\t{number:?}"),
-                    rusqlite::types::Value::Text(text) => write!(output, "\t{text}"),
-                    rusqlite::types::Value::Blob(bytes) => {
-                        write!(output, "\t<{} bytes>", bytes.len())
-                    }
+                    RunValue::Null => write!(output, "\tNULL"),
+                    RunValue::Integer(number) => write!(output, "\t{number}"),
+                    RunValue::Real(number) => write!(output, "\t{number:?}"),
+                    RunValue::Text(text) => write!(output, "\t{text}"),
+                    RunValue::Blob(bytes) => write!(output, "\t<{} bytes>", bytes.len()),
                 };
             }
             output.push('\n');

@@ -5,16 +5,19 @@
 use std::path::Path;
 
 use auction_trader_data::DataError;
+use auction_trader_data::import::format::ImportOptions;
 use auction_trader_data::store::{
     ImportWriter, PartitionFilter, PartitionInfo, StoredEvents, TickStore,
 };
+use auction_trader_storage::part_hashes::PartHash;
+use auction_trader_storage::run_db::read_run_tables;
 use auction_trader_storage::{
-    ImportPlan, ParquetStore, SourceFile, SourceImport, SourceInfo, SourceRecord, SourceStore,
-    StorageError,
+    GridDb, GridStore, ImportJob, ImportPlan, JobOutcome, ParquetStore, SourceFile, SourceImport,
+    SourceInfo, SourceRecord, SourceStore, StorageError, import_job,
 };
 use auction_trader_types::{InstrumentKey, StreamKind, UnixNanos};
 
-use crate::{PgStore, is_postgres_url};
+use crate::{PgGridStore, PgStore, RunEntry, is_postgres_url};
 
 /// The embedded store or the PostgreSQL one.
 #[derive(Debug)]
@@ -69,6 +72,54 @@ impl StoreBackend {
     }
 }
 
+impl StoreBackend {
+    /// The stored inputs a replay of `instrument`'s `kind` over `[from, to]` reads, hashed
+    /// (a run manifest's inputs: part files of the embedded store, day × source slices of
+    /// PostgreSQL).
+    pub fn part_hashes(
+        &self,
+        instrument: &InstrumentKey,
+        kind: StreamKind,
+        from: UnixNanos,
+        to: UnixNanos,
+    ) -> Result<Vec<PartHash>, StorageError> {
+        match self {
+            Self::Embedded(store) => store.part_hashes(instrument, kind, from, to),
+            Self::Postgres(store) => Ok(store.part_hashes(instrument, kind, from, to)?),
+        }
+    }
+
+    /// Imports one job atomically, validating on the way (the same flow on both stores).
+    pub fn import_job(
+        &self,
+        job: &ImportJob,
+        options: &ImportOptions,
+    ) -> Result<JobOutcome, StorageError> {
+        import_job(self, job, options)
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Self::Postgres(_))
+    }
+
+    /// Records a finished run written to `run_dir` in the store. The embedded store's runs
+    /// are their run directories, so only PostgreSQL copies anything: every table of the
+    /// run's `execution.db` and `signals.db` (see [`crate::runs`]).
+    pub fn record_run(&self, entry: &RunEntry, run_dir: &Path) -> Result<(), StorageError> {
+        let Self::Postgres(store) = self else {
+            return Ok(());
+        };
+        let mut tables = Vec::new();
+        for database in ["execution.db", "signals.db"] {
+            let path = run_dir.join(database);
+            if path.is_file() {
+                tables.extend(read_run_tables(&path)?);
+            }
+        }
+        Ok(store.record_run(entry, &tables)?)
+    }
+}
+
 impl TickStore for StoreBackend {
     fn begin_import(&self, source: &str) -> Result<Box<dyn ImportWriter + '_>, DataError> {
         match self {
@@ -111,5 +162,15 @@ impl SourceStore for StoreBackend {
             Self::Embedded(store) => store.begin_source(source),
             Self::Postgres(store) => store.as_ref().begin_source(source),
         }
+    }
+}
+
+/// The grid results at `location`: a `postgres://` URL (tables in that database), or the
+/// path of a `grid.db` (created when missing).
+pub fn open_grid_store(location: &str) -> Result<Box<dyn GridStore + Send>, StorageError> {
+    if is_postgres_url(location) {
+        Ok(Box::new(PgGridStore::open_url(location)?))
+    } else {
+        Ok(Box::new(GridDb::open(Path::new(location))?))
     }
 }

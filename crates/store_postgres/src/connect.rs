@@ -17,6 +17,8 @@ pub struct PgLocation {
     config: Config,
     /// For messages: the URL without its password.
     shown: String,
+    /// The URL itself carried a password (a config file must not: SPEC 9 secrets).
+    password_in_url: bool,
 }
 
 impl std::fmt::Debug for PgLocation {
@@ -66,7 +68,8 @@ impl PgLocation {
         if config.get_dbname().is_none() {
             return Err(invalid("no database name (…/DATABASE)".to_owned()));
         }
-        if config.get_password().is_none()
+        let password_in_url = config.get_password().is_some();
+        if !password_in_url
             && let Some(password) = env_password.filter(|password| !password.is_empty())
         {
             config.password(password);
@@ -76,7 +79,13 @@ impl PgLocation {
         Ok(Self {
             config,
             shown: redact(url),
+            password_in_url,
         })
+    }
+
+    /// Whether the URL itself carried the password (rather than `PGPASSWORD`).
+    pub fn password_in_url(&self) -> bool {
+        self.password_in_url
     }
 
     /// Parses `url` with the password from `PGPASSWORD` when the URL has none.
@@ -127,6 +136,7 @@ mod tests {
         assert_eq!(location.config.get_ports(), &[5433]);
         assert_eq!(location.config.get_dbname(), Some("ticks"));
         assert_eq!(location.config.get_password(), Some(&b"s3cret"[..]));
+        assert!(!location.password_in_url());
         assert_eq!(
             location.to_string(),
             "postgres://trader@db.local:5433/ticks"
@@ -138,6 +148,7 @@ mod tests {
         let location =
             PgLocation::parse("postgresql://trader:pw@h:1/d", Some("other".into())).unwrap();
         assert_eq!(location.config.get_password(), Some(&b"pw"[..]));
+        assert!(location.password_in_url());
         assert_eq!(location.to_string(), "postgresql://trader:***@h:1/d");
         assert_eq!(format!("{location:?}"), "postgresql://trader:***@h:1/d");
     }

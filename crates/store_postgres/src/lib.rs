@@ -10,25 +10,33 @@
 //! - ingest ([`PgImport`]): one transaction per import, binary COPY in batches;
 //! - reads ([`PgStream`]): a server-side cursor per stream, in the embedded store's order;
 //! - [`connect`]: the `postgres://USER@HOST:PORT/DB` location, password from `PGPASSWORD`;
-//! - [`backend`]: the choice between the embedded store and this one from a `--store` value.
+//! - [`PgGridStore`]: grid results (the rows of `grid.db`) in the same database;
+//! - [`runs`]: a backtest's execution and signal records, copied from its run directory;
+//! - [`backend`]: the choice between the embedded store and this one from a `--store` value
+//!   (and between `grid.db` and [`PgGridStore`] from a `--db` value).
 //!
-//! A leaf crate like the embedded store (which it reuses for the column schema, source
-//! planning and duplicate filter): only the CLI and tests depend on it; engine code sees
-//! only the `TickStore` trait.
+//! A storage crate like the embedded store (which it reuses for the column schema, source
+//! planning and duplicate filter): the run API (backtest crate), the CLI and tests depend on
+//! it; engine code sees only the `TickStore` trait. It must not depend on anything above
+//! storage.
 
 pub mod backend;
 mod cell;
 pub mod connect;
 mod error;
+mod grid;
 mod ingest;
 mod read;
+pub mod runs;
 pub mod schema;
 mod store;
 
-pub use backend::StoreBackend;
+pub use backend::{StoreBackend, open_grid_store};
 pub use connect::{PgLocation, is_postgres_url};
 pub use error::PgStoreError;
+pub use grid::PgGridStore;
 pub use ingest::{BATCH_ROWS, PgImport};
 pub use read::{FETCH_ROWS, PgStream};
+pub use runs::RunEntry;
 pub use schema::TimeLayout;
 pub use store::PgStore;

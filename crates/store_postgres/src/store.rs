@@ -8,6 +8,7 @@ use auction_trader_data::store::{
     ImportWriter, PartitionFilter, PartitionInfo, StoredEvents, TickStore,
 };
 use auction_trader_data::{DataError, ImportSummary};
+use auction_trader_storage::part_hashes::PartHash;
 use auction_trader_storage::{
     ImportPlan, SourceFile, SourceImport, SourceInfo, SourceRecord, SourceStore, StorageError,
     StoredSource, plan_files,
@@ -245,6 +246,57 @@ impl PgStore {
         PgStream::open(self.session()?, kind, instrument_id, &sources, from, to)
     }
 
+    /// The stored slices `stream(instrument, kind, from, to)` reads, for a run manifest
+    /// (SPEC 6): one per UTC day and source, in day then source-key order. There are no part
+    /// files here, so a slice is named `postgres:<kind>/<date>/<source key>`, its size is its
+    /// row count, and its hash is the imported source's content hash (the bytes the rows
+    /// were validated from; the program version in the manifest fixes the rest).
+    pub fn part_hashes(
+        &self,
+        instrument: &InstrumentKey,
+        kind: StreamKind,
+        from: UnixNanos,
+        to: UnixNanos,
+    ) -> Result<Vec<PartHash>, PgStoreError> {
+        let mut client = self.catalog();
+        let Some(id) = instrument_id(&mut client, instrument)? else {
+            return Ok(Vec::new());
+        };
+        if from > to {
+            return Ok(Vec::new());
+        }
+        let rows = client
+            .query(
+                "SELECT p.date, s.key, p.rows, coalesce(s.content_hash, '')
+                 FROM parts p JOIN sources s ON s.id = p.source_id
+                 WHERE p.instrument_id = $1 AND p.kind = $2 AND p.last_ts_recv >= $3
+                       AND p.first_ts_recv <= $4
+                 ORDER BY p.date, s.key",
+                &[&id, &kind.as_str(), &from.0, &to.0],
+            )
+            .map_err(|error| PgStoreError::query("listing the parts of a stream", &error))?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let date: String = row.get(0);
+                let key: String = row.get(1);
+                PartHash {
+                    instrument: format!(
+                        "{}:{}:{}",
+                        instrument.venue,
+                        instrument.symbol,
+                        instrument.market.as_str()
+                    ),
+                    kind: kind.as_str().to_owned(),
+                    path: format!("postgres:{}/{date}/{key}", kind.as_str()),
+                    date,
+                    size_bytes: count(row.get(2)),
+                    content_hash: row.get(3),
+                }
+            })
+            .collect())
+    }
+
     /// Sources sharing at least one file hash with `hashes`, by key.
     fn sources_sharing(&self, hashes: &[&str]) -> Result<Vec<StoredSource>, PgStoreError> {
         let hashes: Vec<String> = hashes.iter().map(|hash| (*hash).to_owned()).collect();
@@ -290,7 +342,7 @@ pub(crate) fn instrument_id(
 
 /// A connection with the store's schema first on the search path (`public` after it, where
 /// extensions such as TimescaleDB put their functions).
-fn session(location: &PgLocation) -> Result<Client, PgStoreError> {
+pub(crate) fn session(location: &PgLocation) -> Result<Client, PgStoreError> {
     let mut client = location.connect()?;
     client
         .batch_execute(&format!(

@@ -11,14 +11,13 @@
 //! feature engine. A worker takes a batch of combinations and steps their engines in
 //! lock-step over chunks of the events, so the events stream from memory once per batch.
 
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
 
 use auction_trader_analytics::Metrics;
 use auction_trader_engine::{FeatureFeed, FeatureRecording};
 use auction_trader_features::FeatureEngine;
-use auction_trader_storage::{GridDb, GridInfo, GridRow};
+use auction_trader_storage::{GridInfo, GridRow, GridStore};
 use auction_trader_types::{MarketEvent, fnv1a_64};
 
 use super::apply::{apply, check_key, config_tree, is_toxicity_prior, lookup};
@@ -356,7 +355,7 @@ pub fn start_grid(
     base: &BacktestConfig,
     sweep: &Sweep,
     sweep_text: &str,
-    db: &GridDb,
+    db: &mut dyn GridStore,
     options: &GridOptions,
     observer: &mut dyn GridObserver,
 ) -> Result<GridStart, BacktestError> {
@@ -448,18 +447,16 @@ pub fn run_grid_part(
     Ok(rows)
 }
 
-/// Runs (or resumes) a grid into the database at `db_path`.
+/// Runs (or resumes) a grid into `db` (grid.db, or the PostgreSQL grid tables).
 pub fn run_grid(
     base: &BacktestConfig,
     sweep: &Sweep,
     sweep_text: &str,
-    db_path: &Path,
+    db: &mut dyn GridStore,
     options: &GridOptions,
     observer: &mut dyn GridObserver,
 ) -> Result<GridSummary, BacktestError> {
-    let db = GridDb::open(db_path)?;
-    let GridStart { plan, remaining } =
-        start_grid(base, sweep, sweep_text, &db, options, observer)?;
+    let GridStart { plan, remaining } = start_grid(base, sweep, sweep_text, db, options, observer)?;
     let store = open_store(base)?;
     let mut summary = GridSummary {
         grid_id: plan.grid_id.clone(),
@@ -537,7 +534,7 @@ pub fn run_grid(
                         continue;
                     }
                     let row = grid_row(&plan, index, &metrics)?;
-                    if let Err(error) = db.insert_row(&plan.grid_id, &row) {
+                    if let Err(error) = db.insert_rows(&plan.grid_id, std::slice::from_ref(&row)) {
                         cancel.store(true, Ordering::Relaxed);
                         first_error = Some((index, error.into()));
                         continue;

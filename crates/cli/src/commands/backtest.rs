@@ -26,6 +26,11 @@ pub struct BacktestArgs {
     /// Override `data.dir`: the data directory to read (and import the listed files into).
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
+    /// Override `storage.url`: read (and import) the ticks in this PostgreSQL store
+    /// (postgres://USER@HOST:PORT/DB, password from PGPASSWORD); a directory is the same as
+    /// --data-dir.
+    #[arg(long)]
+    pub store: Option<String>,
     /// Override `data.start` / `data.end` (inclusive start, exclusive end, as in the config).
     #[command(flatten)]
     pub range: TimeRangeArgs,
@@ -61,13 +66,32 @@ pub fn load_config(
     Ok(config)
 }
 
+/// `--store`: a `postgres://` URL becomes `storage.url`, a directory `data.dir` (the same
+/// values `import --store` takes).
+pub fn apply_store(config: &mut BacktestConfig, store: Option<&str>) {
+    match store {
+        Some(url) if auction_trader_store_postgres::is_postgres_url(url) => {
+            config.storage.url = Some(url.to_owned());
+        }
+        Some(directory) => {
+            config.data.dir = PathBuf::from(directory);
+            config.storage.url = None;
+        }
+        None => {}
+    }
+}
+
 pub fn run(args: &BacktestArgs) -> anyhow::Result<ExitCode> {
-    let config = load_config(
+    let mut config = load_config(
         &args.config,
         args.name.as_ref(),
         args.data_dir.as_ref(),
         &args.range,
     )?;
+    if args.store.is_some() {
+        apply_store(&mut config, args.store.as_deref());
+        config.validate()?;
+    }
     let notes = Notes::for_json(args.json);
     let outcome = execute(&config, notes)?;
     if args.json {

@@ -16,7 +16,8 @@ use auction_trader_backtest::grid::export::write_parquet;
 use auction_trader_backtest::grid::query::{Condition, ResultRow, select, write_csv};
 use auction_trader_backtest::grid::{GridObserver, GridOptions, Sweep, default_workers, run_grid};
 use auction_trader_backtest::{BacktestConfig, BacktestError, RunObserver};
-use auction_trader_storage::{GridDb, GridInfo};
+use auction_trader_storage::{GridInfo, GridStore};
+use auction_trader_store_postgres::{is_postgres_url, open_grid_store};
 use clap::{Args, Subcommand};
 
 use crate::output::{Notes, outln};
@@ -47,12 +48,17 @@ pub struct RunArgs {
     /// Worker threads (default: half the CPU cores).
     #[arg(long)]
     pub workers: Option<usize>,
-    /// The results database.
-    #[arg(long, default_value = "grid.db")]
-    pub db: PathBuf,
+    /// Where the results go: a grid.db path or a postgres:// URL (default: grid.db, or the
+    /// PostgreSQL tick store's database when the ticks are there).
+    #[arg(long)]
+    pub db: Option<String>,
     /// Override `data.dir` of the base config.
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
+    /// Override `storage.url`: read the ticks from this PostgreSQL store
+    /// (postgres://USER@HOST:PORT/DB, password from PGPASSWORD).
+    #[arg(long)]
+    pub store: Option<String>,
     /// Allow sweeping the toxicity priors (SPEC 2.5 fixes them); the grid is labelled so.
     #[arg(long)]
     pub force_priors: bool,
@@ -60,9 +66,9 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// The results database.
+    /// The results: a grid.db path or a postgres:// URL.
     #[arg(long, default_value = "grid.db")]
-    pub db: PathBuf,
+    pub db: String,
     /// Grid id (default: the grid recorded last).
     #[arg(long)]
     pub grid: Option<String>,
@@ -81,9 +87,9 @@ pub struct ListArgs {
 pub struct ShowArgs {
     /// The run id (see `grid list`).
     pub run_id: String,
-    /// The results database.
+    /// The results: a grid.db path or a postgres:// URL.
     #[arg(long, default_value = "grid.db")]
-    pub db: PathBuf,
+    pub db: String,
 }
 
 #[derive(Debug, Args)]
@@ -159,7 +165,13 @@ fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
     if let Some(dir) = &args.data_dir {
         base.data.dir = dir.clone();
     }
+    super::backtest::apply_store(&mut base, args.store.as_deref());
     base.validate()?;
+    let db = args.db.clone().unwrap_or_else(|| match &base.storage.url {
+        Some(url) => url.clone(),
+        None => "grid.db".to_owned(),
+    });
+    let mut results = open_grid_store(&db).with_context(|| format!("opening grid results {db}"))?;
     let sweep_text = std::fs::read_to_string(&args.sweep)
         .with_context(|| format!("reading {}", args.sweep.display()))?;
     let sweep = Sweep::parse(&sweep_text)?;
@@ -176,7 +188,7 @@ fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
         &base,
         &sweep,
         &sweep_text,
-        &args.db,
+        results.as_mut(),
         &options,
         &mut progress,
     );
@@ -194,7 +206,7 @@ fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
         summary.combinations,
         summary.ran,
         summary.already_finished,
-        args.db.display()
+        results.location()
     );
     outln!(
         "combos={} seconds={seconds:.3} combos_per_sec={:.1}",
@@ -204,19 +216,26 @@ fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn open_grid(db: &Path, grid: Option<&String>) -> anyhow::Result<(GridDb, GridInfo)> {
+/// Existing grid results: a grid.db that must exist, or PostgreSQL grid tables.
+fn open_results(db: &str) -> anyhow::Result<Box<dyn GridStore + Send>> {
     anyhow::ensure!(
-        db.is_file(),
-        "{}: no grid database (run `grid run` first)",
-        db.display()
+        is_postgres_url(db) || Path::new(db).is_file(),
+        "{db}: no grid database (run `grid run` first)"
     );
-    let database = GridDb::open(db)?;
+    Ok(open_grid_store(db)?)
+}
+
+fn open_grid(
+    db: &str,
+    grid: Option<&String>,
+) -> anyhow::Result<(Box<dyn GridStore + Send>, GridInfo)> {
+    let mut database = open_results(db)?;
     let grids = database.grids()?;
     let info = match grid {
         Some(id) => grids.into_iter().find(|info| &info.grid_id == id),
         None => grids.into_iter().last(),
     }
-    .with_context(|| format!("{}: no such grid", db.display()))?;
+    .with_context(|| format!("{}: no such grid", database.location()))?;
     Ok((database, info))
 }
 
@@ -224,7 +243,7 @@ fn selected(
     args: &ListArgs,
     default_sort: Option<&str>,
 ) -> anyhow::Result<(GridInfo, Vec<ResultRow>)> {
-    let (database, info) = open_grid(&args.db, args.grid.as_ref())?;
+    let (mut database, info) = open_grid(&args.db, args.grid.as_ref())?;
     let conditions = args
         .conditions
         .iter()
@@ -297,11 +316,10 @@ fn list(args: &ListArgs, best: bool) -> anyhow::Result<ExitCode> {
 }
 
 fn show(args: &ShowArgs) -> anyhow::Result<ExitCode> {
-    anyhow::ensure!(args.db.is_file(), "{}: no grid database", args.db.display());
-    let database = GridDb::open(&args.db)?;
+    let mut database = open_results(&args.db)?;
     let (grid_id, row) = database
         .row(&args.run_id)?
-        .with_context(|| format!("no run {} in {}", args.run_id, args.db.display()))?;
+        .with_context(|| format!("no run {} in {}", args.run_id, database.location()))?;
     outln!("grid: {grid_id}");
     if let Some(info) = database
         .grids()?

@@ -4,12 +4,11 @@
 
 use auction_trader_backtest::run_backtest;
 use auction_trader_backtest::run_config::{configured_instrument, instrument_key};
-use auction_trader_backtest::{Silent, run_on_store};
+use auction_trader_backtest::{Silent, open_store, run_on_store};
 use auction_trader_live::execution_log::ExecutionLog;
 use auction_trader_live::feed_source::{FeedSource, replay_events};
 use auction_trader_live::paper_vs_backtest;
 use auction_trader_live::{Control, Mode, Session};
-use auction_trader_storage::ParquetStore;
 
 use crate::support::{capture, options, paper_config};
 
@@ -94,7 +93,7 @@ fn a_paper_session_trades_and_its_fills_equal_the_backtest() {
     let mut stored_config = config.run.clone();
     stored_config.data.dir = store_dir.path().to_path_buf();
     stored_config.data.import = vec![capture];
-    let store = ParquetStore::open(store_dir.path()).unwrap();
+    let store = open_store(&stored_config).unwrap();
     let from_store = run_on_store(&stored_config, &store, &mut Silent).unwrap();
     let stored: Vec<FillTuple> = from_store
         .records

@@ -79,7 +79,9 @@ def config_text(config: Config) -> str:
 
 
 class Store:
-    """An embedded data directory (Parquet ticks + SQLite catalog), read-only from here.
+    """A tick store, read-only from here: an embedded data directory (Parquet ticks + SQLite
+    catalog), or a PostgreSQL store given as ``postgres://USER@HOST:PORT/DB`` (password from
+    ``PGPASSWORD``), the same as the CLI's ``--store``.
 
     Times are UTC text (``2018-01-21``, ``2018-01-21T09:00:00Z``); ``start`` inclusive,
     ``end`` exclusive. Prices and sizes are floats unless ``exact=True`` (raw fixed-point
