@@ -1,24 +1,37 @@
-//! One stored value on the wire of binary COPY and of query results: every column of the
-//! tick tables is an integer raw value (the storage crate's `Row`), written in the format
-//! of the column it goes to:
+//! One stored value of the tick tables: every column is an integer raw value (the storage
+//! crate's `Row`), in the format of the column it goes to:
 //! - `bigint` (timestamps in ns, fixed-point prices and rates, ids), `integer`, `smallint`;
 //! - `numeric(38,9)` for sizes and volumes: the `i128` raw quantity is `value × 10^9`, so
 //!   SQL sees the quantity itself (`sum(size)` works) and the round trip is exact.
+//!
+//! Written by [`Cell`] (binary COPY in), read by [`decode_value`] (binary COPY out).
 //!
 //! PostgreSQL's binary NUMERIC is: digit count, weight (of the first base-10000 digit), sign
 //! (0x0000 positive, 0x4000 negative, 0xC000 NaN), display scale, then base-10000 digits.
 
 use std::error::Error;
 
+use auction_trader_storage::schema::ColumnClass;
 use bytes::BytesMut;
-use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
+use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 
 /// Display scale of the size columns: raw = value × 10^9 (the types crate's fixed scale).
 const SCALE_DIGITS: i32 = 9;
+/// 10^0 ..= 10^38, every power of ten an `i128` holds (a table: reads decode a numeric
+/// per row).
+const POWERS_OF_TEN: [i128; 39] = {
+    let mut powers = [1_i128; 39];
+    let mut index = 1;
+    while index < powers.len() {
+        powers[index] = powers[index - 1] * 10;
+        index += 1;
+    }
+    powers
+};
 const POSITIVE: u16 = 0x0000;
 const NEGATIVE: u16 = 0x4000;
 
-/// A raw integer value bound for (or read from) one column.
+/// A raw integer value bound for one column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Cell(pub i128);
 
@@ -45,20 +58,27 @@ impl ToSql for Cell {
     to_sql_checked!();
 }
 
-impl<'a> FromSql<'a> for Cell {
-    fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Self, BoxError> {
-        Ok(Cell(match *ty {
-            Type::INT2 => i128::from(i16::from_sql(ty, raw)?),
-            Type::INT4 => i128::from(i32::from_sql(ty, raw)?),
-            Type::INT8 => i128::from(i64::from_sql(ty, raw)?),
-            Type::NUMERIC => decode_numeric(raw)?,
-            _ => return Err(format!("no integer decoding for column type {ty}").into()),
-        }))
+/// The raw value of one stored column from its binary form; an error names what is wrong.
+/// Integer columns take any integer width (as [`Cell`] writes any of them); `u64` ids come
+/// back from their bit pattern in a `bigint`.
+#[inline]
+pub(crate) fn decode_value(class: ColumnClass, bytes: &[u8]) -> Result<i128, String> {
+    match class {
+        ColumnClass::Wide => decode_numeric(bytes),
+        ColumnClass::Unsigned => decode_integer(bytes).map(|value| i128::from(value as i64 as u64)),
+        _ => decode_integer(bytes),
     }
+}
 
-    fn accepts(ty: &Type) -> bool {
-        <Self as ToSql>::accepts(ty)
-    }
+/// A binary `smallint`, `integer` or `bigint`, told apart by width.
+#[inline]
+pub(crate) fn decode_integer(bytes: &[u8]) -> Result<i128, String> {
+    Ok(match *bytes {
+        [a, b] => i128::from(i16::from_be_bytes([a, b])),
+        [a, b, c, d] => i128::from(i32::from_be_bytes([a, b, c, d])),
+        [a, b, c, d, e, f, g, h] => i128::from(i64::from_be_bytes([a, b, c, d, e, f, g, h])),
+        _ => return Err(format!("a {}-byte value is no integer", bytes.len())),
+    })
 }
 
 /// The binary NUMERIC of `raw / 10^9` with display scale 9.
@@ -108,29 +128,30 @@ pub(crate) fn encode_numeric(raw: i128) -> Vec<u8> {
 
 /// The raw value (× 10^9) of a binary NUMERIC; an error when it is NaN, has more than nine
 /// decimals or does not fit an `i128`.
-pub(crate) fn decode_numeric(raw: &[u8]) -> Result<i128, BoxError> {
-    let word = |index: usize| -> Result<i16, BoxError> {
+pub(crate) fn decode_numeric(raw: &[u8]) -> Result<i128, String> {
+    let word = |index: usize| -> Result<i16, String> {
         raw.get(2 * index..2 * index + 2)
             .map(|bytes| i16::from_be_bytes([bytes[0], bytes[1]]))
-            .ok_or_else(|| "truncated numeric".into())
+            .ok_or_else(|| "truncated numeric".to_owned())
     };
     let count = word(0)?;
     let weight = i32::from(word(1)?);
     let sign = word(2)? as u16;
     if sign != POSITIVE && sign != NEGATIVE {
-        return Err("numeric NaN or infinity is not a quantity".into());
+        return Err("numeric NaN or infinity is not a quantity".to_owned());
     }
     let mut value: i128 = 0;
-    for index in 0..usize::try_from(count)? {
+    let count = usize::try_from(count).map_err(|_| format!("numeric of {count} digits"))?;
+    for index in 0..count {
         let digit = i128::from(word(4 + index)?);
         // This digit's power of ten in the raw (× 10^9) value.
         let exponent = 4 * (weight - index as i32) + SCALE_DIGITS;
         let term = if exponent >= 0 {
-            10_i128
-                .checked_pow(exponent as u32)
-                .and_then(|power| digit.checked_mul(power))
+            POWERS_OF_TEN
+                .get(exponent as usize)
+                .and_then(|&power| digit.checked_mul(power))
         } else {
-            let power = 10_i128.pow(exponent.unsigned_abs().min(38));
+            let power = POWERS_OF_TEN[(exponent.unsigned_abs() as usize).min(38)];
             (digit % power == 0).then_some(digit / power)
         };
         value = term
@@ -194,5 +215,26 @@ mod tests {
         assert!(decode_numeric(&too_fine).is_err());
         let nan = [0, 0, 0, 0, 0xC0, 0, 0, 0];
         assert!(decode_numeric(&nan).is_err());
+    }
+
+    #[test]
+    fn integers_of_every_width_decode_and_odd_widths_are_refused() {
+        assert_eq!(decode_integer(&(-2_i16).to_be_bytes()), Ok(-2));
+        assert_eq!(decode_integer(&70_000_i32.to_be_bytes()), Ok(70_000));
+        assert_eq!(
+            decode_integer(&i64::MIN.to_be_bytes()),
+            Ok(i128::from(i64::MIN))
+        );
+        assert_eq!(
+            decode_integer(&[0, 0, 1]),
+            Err("a 3-byte value is no integer".to_owned())
+        );
+        // A u64 id stored by its bit pattern: -1 in the bigint is u64::MAX.
+        assert_eq!(
+            decode_value(ColumnClass::Unsigned, &(-1_i64).to_be_bytes()),
+            Ok(i128::from(u64::MAX))
+        );
+        assert_eq!(decode_value(ColumnClass::Wide, &encode_numeric(-5)), Ok(-5));
+        assert!(decode_value(ColumnClass::Fixed, &[]).is_err());
     }
 }

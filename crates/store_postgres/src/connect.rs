@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use postgres::{Client, Config, NoTls};
+use postgres::{Client, NoTls};
+use tokio_postgres::Config;
 
 use crate::PgStoreError;
 
@@ -51,7 +52,7 @@ impl PgLocation {
                 "expected postgres://USER@HOST:PORT/DATABASE".to_owned(),
             ));
         }
-        let mut config: Config = url.parse().map_err(|error: postgres::Error| {
+        let mut config: Config = url.parse().map_err(|error: tokio_postgres::Error| {
             invalid(match std::error::Error::source(&error) {
                 Some(cause) => cause.to_string(),
                 None => error.to_string(),
@@ -96,12 +97,29 @@ impl PgLocation {
     /// A new connection (no TLS: the scale-out store runs on a trusted network; put a TLS
     /// proxy in front otherwise, see docs/postgres.md).
     pub fn connect(&self) -> Result<Client, PgStoreError> {
-        self.config
+        postgres::Config::from(self.config.clone())
             .connect(NoTls)
-            .map_err(|error| PgStoreError::Connect {
-                target: self.shown.clone(),
-                message: crate::error::describe(&error),
-            })
+            .map_err(|error| self.connect_error(&error))
+    }
+
+    /// A new asynchronous connection, driven by a task spawned on the current tokio runtime
+    /// (a read stream's own: see `read_worker`).
+    pub(crate) async fn connect_async(&self) -> Result<tokio_postgres::Client, PgStoreError> {
+        let (client, connection) = self
+            .config
+            .connect(tokio_postgres::NoTls)
+            .await
+            .map_err(|error| self.connect_error(&error))?;
+        // A broken connection also fails the client's pending calls: its result is not needed.
+        tokio::spawn(connection);
+        Ok(client)
+    }
+
+    fn connect_error(&self, error: &tokio_postgres::Error) -> PgStoreError {
+        PgStoreError::Connect {
+            target: self.shown.clone(),
+            message: crate::error::describe(error),
+        }
     }
 }
 

@@ -24,6 +24,9 @@ pub enum PgStoreError {
     /// A stored row is not what this crate writes.
     #[error("PostgreSQL table {table}: corrupt row: {message}")]
     Corrupt { table: String, message: String },
+    /// The thread reading a stream could not start or stopped without a result.
+    #[error("PostgreSQL reader thread: {0}")]
+    ReadThread(String),
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
 }

@@ -8,7 +8,8 @@
 //!   day (declarative partitions, or TimescaleDB hypertables with a continuous aggregate of
 //!   one-minute trade flow when the server has the extension);
 //! - ingest ([`PgImport`]): one transaction per import, binary COPY in batches;
-//! - reads ([`PgStream`]): a server-side cursor per stream, in the embedded store's order;
+//! - reads ([`PgStream`]): one binary `COPY ... TO STDOUT` per stream, parsed and decoded on
+//!   its own thread, in the embedded store's order;
 //! - [`connect`]: the `postgres://USER@HOST:PORT/DB` location, password from `PGPASSWORD`;
 //! - [`PgGridStore`]: grid results (the rows of `grid.db`) in the same database;
 //! - [`runs`]: a backtest's execution and signal records, copied from its run directory;
@@ -21,12 +22,14 @@
 //! storage.
 
 pub mod backend;
+mod binary_copy;
 mod cell;
 pub mod connect;
 mod error;
 mod grid;
 mod ingest;
 mod read;
+mod read_worker;
 pub mod runs;
 pub mod schema;
 mod store;
@@ -36,7 +39,8 @@ pub use connect::{PgLocation, is_postgres_url};
 pub use error::PgStoreError;
 pub use grid::PgGridStore;
 pub use ingest::{BATCH_ROWS, PgImport};
-pub use read::{FETCH_ROWS, PgStream};
+pub use read::PgStream;
+pub use read_worker::READ_BATCH_ROWS;
 pub use runs::RunEntry;
 pub use schema::TimeLayout;
 pub use store::PgStore;

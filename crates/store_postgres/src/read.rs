@@ -1,36 +1,31 @@
-//! [`PgStream`]: one instrument and kind read back in replay order through a server-side
-//! cursor on the stream's own connection, [`FETCH_ROWS`] rows at a time (bounded memory
+//! [`PgStream`]: one instrument and kind read back in replay order by one binary
+//! `COPY (SELECT ...) TO STDOUT` on the stream's own connection, read and decoded on a
+//! reader thread (see `read_worker`) that hands over batches of events (bounded memory
 //! however long the range). Order and duplicates follow the embedded store exactly (SPEC
 //! 1.5: two backends, one replay): by `ts_recv`, ties in source-key order then row order,
 //! and rows that repeat another source's row at the same `ts_recv` are skipped by the same
 //! [`DuplicateFilter`].
 
-use std::collections::VecDeque;
+use std::sync::mpsc::Receiver;
 
 use auction_trader_storage::DuplicateFilter;
-use auction_trader_storage::schema::{ColumnClass, MAX_COLUMNS, Row, columns, decode};
 use auction_trader_types::{MarketEvent, StreamKind, UnixNanos};
-use postgres::{Client, Statement};
 
 use crate::PgStoreError;
-use crate::cell::Cell;
-use crate::schema;
+use crate::connect::PgLocation;
+use crate::read_worker::{self, Message, SourcedEvent};
+use crate::schema::{self, SCHEMA};
 
-/// Rows per round trip.
-pub const FETCH_ROWS: usize = 20_000;
-
-/// An open cursor.
-struct Cursor {
-    client: Client,
-    fetch: Statement,
-}
-
-/// A lazily fetched, time-ordered stream.
+/// A lazily read, time-ordered stream.
 pub struct PgStream {
     kind: StreamKind,
-    cursor: Option<Cursor>,
-    pending: VecDeque<(i32, MarketEvent)>,
+    /// The reader thread's messages; `None` once the rows have ended (or never began).
+    batches: Option<Receiver<Message>>,
+    batch: std::vec::IntoIter<SourcedEvent>,
     duplicates: DuplicateFilter,
+    /// Only another source's rows can be duplicates: with one source the filter (a map
+    /// insert per event) is skipped.
+    one_source: bool,
     failed: bool,
 }
 
@@ -39,7 +34,7 @@ impl std::fmt::Debug for PgStream {
         formatter
             .debug_struct("PgStream")
             .field("kind", &self.kind)
-            .field("open", &self.cursor.is_some())
+            .field("open", &self.batches.is_some())
             .finish()
     }
 }
@@ -48,16 +43,19 @@ impl PgStream {
     pub(crate) fn empty(kind: StreamKind) -> Self {
         Self {
             kind,
-            cursor: None,
-            pending: VecDeque::new(),
+            batches: None,
+            batch: Vec::new().into_iter(),
             duplicates: DuplicateFilter::default(),
+            one_source: true,
             failed: false,
         }
     }
 
-    /// Declares the cursor over `sources` (ids in source-key order: the tie order).
+    /// Connects and starts the read over `sources` (ids in source-key order: the tie
+    /// order). One statement reads one snapshot, so no transaction is needed. A refused
+    /// connection or statement is an error here, not of the first event.
     pub(crate) fn open(
-        mut client: Client,
+        location: &PgLocation,
         kind: StreamKind,
         instrument_id: i32,
         sources: &[i32],
@@ -76,81 +74,52 @@ impl PgStream {
             ),
         };
         // Literal bounds (integers only, nothing user-typed): the planner prunes day
-        // partitions at plan time, which it cannot do for a cursor's parameters.
-        let query = format!(
-            "SELECT source_id, {columns} FROM {table}
-             WHERE instrument_id = {instrument_id} AND ts_recv BETWEEN {from} AND {to}
-             ORDER BY ts_recv, {tie}seq",
+        // partitions at plan time.
+        let copy = format!(
+            "COPY (SELECT source_id, {columns} FROM {SCHEMA}.{table}
+                   WHERE instrument_id = {instrument_id} AND ts_recv BETWEEN {from} AND {to}
+                   ORDER BY ts_recv, {tie}seq) TO STDOUT (FORMAT binary)",
             columns = schema::column_list(kind),
             table = schema::table(kind),
             from = from.0,
             to = to.0,
         );
-        client
-            .batch_execute(&format!(
-                "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;
-                 DECLARE events NO SCROLL CURSOR FOR {query}"
-            ))
-            .map_err(|error| PgStoreError::query("opening a read cursor", &error))?;
-        let fetch = client
-            .prepare(&format!("FETCH {FETCH_ROWS} FROM events"))
-            .map_err(|error| PgStoreError::query("preparing the cursor fetch", &error))?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|error| PgStoreError::ReadThread(format!("no runtime: {error}")))?;
+        let (client, rows) = runtime.block_on(async {
+            let client = location.connect_async().await?;
+            let rows = client
+                .copy_out(copy.as_str())
+                .await
+                .map_err(|error| PgStoreError::query("starting the read COPY", &error))?;
+            Ok::<_, PgStoreError>((client, rows))
+        })?;
         Ok(Self {
-            cursor: Some(Cursor { client, fetch }),
+            batches: Some(read_worker::spawn(runtime, client, rows, kind)?),
+            one_source: sources.len() == 1,
             ..Self::empty(kind)
         })
     }
 
-    /// Fetches the next batch; closes the cursor when the batch is short.
-    fn fetch(&mut self) -> Result<(), PgStoreError> {
-        let Some(cursor) = &mut self.cursor else {
-            return Ok(());
-        };
-        let rows = cursor
-            .client
-            .query(&cursor.fetch, &[])
-            .map_err(|error| PgStoreError::query("fetching rows", &error))?;
-        let specs = columns(self.kind);
-        let mut raw: Row = [0; MAX_COLUMNS];
-        let count = rows.len();
-        for row in rows {
-            let corrupt = |message: String| PgStoreError::Corrupt {
-                table: schema::table(self.kind).to_owned(),
-                message,
-            };
-            let source: i32 = row.try_get(0).map_err(|error| corrupt(error.to_string()))?;
-            for (index, spec) in specs.iter().enumerate() {
-                let Cell(value) = row
-                    .try_get(index + 1)
-                    .map_err(|error| corrupt(format!("{}: {error}", spec.name)))?;
-                raw[index] = match spec.class {
-                    ColumnClass::Unsigned => i128::from(value as i64 as u64),
-                    _ => value,
-                };
-            }
-            let event = decode(self.kind, &raw).map_err(corrupt)?;
-            self.pending.push_back((source, event));
-        }
-        if count < FETCH_ROWS {
-            // The transaction only read: ending it just releases the snapshot.
-            if let Some(mut cursor) = self.cursor.take() {
-                let _ = cursor.client.batch_execute("COMMIT");
-            }
-        }
-        Ok(())
-    }
-
     fn next_event(&mut self) -> Result<Option<MarketEvent>, PgStoreError> {
         loop {
-            while let Some((source, event)) = self.pending.pop_front() {
-                if !self.duplicates.is_duplicate(&event, source as u32 as usize) {
+            for (source, event) in self.batch.by_ref() {
+                if self.one_source || !self.duplicates.is_duplicate(&event, source as u32 as usize)
+                {
                     return Ok(Some(event));
                 }
             }
-            if self.cursor.is_none() {
+            let Some(batches) = &self.batches else {
                 return Ok(None);
+            };
+            match batches.recv() {
+                Ok(Message::Rows(rows)) => self.batch = rows.into_iter(),
+                Ok(Message::Finished) => self.batches = None,
+                Ok(Message::Failed(error)) => return Err(error),
+                Err(_) => return Err(thread_stopped()),
             }
-            self.fetch()?;
         }
     }
 
@@ -158,6 +127,11 @@ impl PgStream {
     pub fn duplicates_skipped(&self) -> u64 {
         self.duplicates.skipped()
     }
+}
+
+/// The reader thread went away without saying how the read ended (it panicked).
+fn thread_stopped() -> PgStoreError {
+    PgStoreError::ReadThread("stopped before the end of the rows".to_owned())
 }
 
 impl Iterator for PgStream {
@@ -171,7 +145,8 @@ impl Iterator for PgStream {
             Ok(event) => event.map(Ok),
             Err(error) => {
                 self.failed = true;
-                self.cursor = None;
+                // Dropping the receiver stops the reader thread.
+                self.batches = None;
                 Some(Err(error))
             }
         }

@@ -26,7 +26,7 @@ use crate::schema::{self, LAYOUT_VERSION, SCHEMA, TimeLayout};
 const CREATE_LOCK: i64 = 0x0061_7563_7469_6f6e; // "auction"
 
 /// A PostgreSQL database holding ticks. Catalog queries share one connection; every import
-/// and every read stream opens its own (a read streams through a server-side cursor).
+/// and every read stream opens its own (a read streams one binary COPY).
 pub struct PgStore {
     location: PgLocation,
     catalog: Mutex<Client>,
@@ -243,7 +243,7 @@ impl PgStore {
         if sources.is_empty() || from > to {
             return Ok(PgStream::empty(kind));
         }
-        PgStream::open(self.session()?, kind, instrument_id, &sources, from, to)
+        PgStream::open(&self.location, kind, instrument_id, &sources, from, to)
     }
 
     /// The stored slices `stream(instrument, kind, from, to)` reads, for a run manifest

@@ -231,6 +231,92 @@ fn an_abandoned_import_leaves_nothing() {
     );
 }
 
+/// Writes `count` trades one nanosecond apart under the source name `source`.
+fn write_trades(
+    store: &PgStore,
+    source: &str,
+    key: &InstrumentKey,
+    count: i64,
+) -> Vec<MarketEvent> {
+    let events: Vec<MarketEvent> = (0..count)
+        .map(|index| trade(1_000 + index, index as u64 + 1, 100))
+        .collect();
+    write(store, source, key, &events);
+    events
+}
+
+/// Reader COPYs the server is running now.
+fn running_copies(admin: &mut postgres::Client) -> i64 {
+    admin
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE state = 'active' AND query LIKE 'COPY (SELECT%'",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+}
+
+#[test]
+#[ignore = "needs PostgreSQL 15: scripts/test.sh runs it in its postgres stage"]
+fn a_stream_dropped_mid_read_stops_its_copy() {
+    let server = server();
+    let postgres = PgStore::open_url(server.url()).unwrap();
+    let key = InstrumentKey::new("test", "BTCUSDT", MarketKind::Perpetual);
+    // Far more rows than the reader thread buffers, so the COPY is still running.
+    let events = write_trades(&postgres, "many", &key, 300_000);
+    let mut stream = postgres
+        .stream(&key, StreamKind::Trade, UnixNanos(i64::MIN), UnixNanos::MAX)
+        .unwrap();
+    assert_eq!(stream.next().unwrap().unwrap(), events[0]);
+    drop(stream);
+    // The reader thread notices and cancels its COPY on the server.
+    let mut admin = postgres::Client::connect(server.url(), postgres::NoTls).unwrap();
+    let mut polls = 0;
+    while running_copies(&mut admin) > 0 {
+        polls += 1;
+        assert!(
+            polls < 200,
+            "the dropped stream's COPY still runs after 20 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // The store reads on, to the end.
+    let again = postgres
+        .stream(&key, StreamKind::Trade, UnixNanos(i64::MIN), UnixNanos::MAX)
+        .unwrap();
+    assert_eq!(again.map(Result::unwrap).count(), events.len());
+}
+
+#[test]
+#[ignore = "needs PostgreSQL 15: scripts/test.sh runs it in its postgres stage"]
+fn a_corrupt_row_is_an_error_item_then_the_stream_ends() {
+    let server = server();
+    let postgres = PgStore::open_url(server.url()).unwrap();
+    let key = InstrumentKey::new("test", "BTCUSDT", MarketKind::Perpetual);
+    // The first row is read before the bad second one: it comes first, then the error.
+    let events = write_trades(&postgres, "three", &key, 3);
+    let mut admin = postgres::Client::connect(server.url(), postgres::NoTls).unwrap();
+    admin
+        .execute(
+            "UPDATE auction_trader.trades SET size = 'NaN' WHERE trade_id = 2",
+            &[],
+        )
+        .unwrap();
+    let items: Vec<_> = postgres
+        .stream(&key, StreamKind::Trade, UnixNanos(i64::MIN), UnixNanos::MAX)
+        .unwrap()
+        .collect();
+    assert_eq!(items.len(), 2, "{items:?}");
+    assert_eq!(items[0].as_ref().unwrap(), &events[0]);
+    let error = items[1].as_ref().unwrap_err();
+    assert!(matches!(error, PgStoreError::Corrupt { .. }), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        "PostgreSQL table trades: corrupt row: size: numeric NaN or infinity is not a quantity"
+    );
+}
+
 #[test]
 fn an_unreachable_server_is_a_clear_error() {
     // Port 1 on the loopback: nothing listens there.
