@@ -23,6 +23,9 @@ if [[ ! -x "$tools/bin/maturin" ]]; then
   "$tools/bin/pip" install --quiet "maturin>=1.16,<2"
 fi
 rm -f "$wheel_dir"/auction_trader-*.whl
-"$tools/bin/maturin" build --release --manifest-path crates/python/Cargo.toml \
+# AT_WHEEL_PROFILE: a Cargo profile of crates/python (default release; the test suite uses
+# wheel-check, release without LTO).
+"$tools/bin/maturin" build --profile "${AT_WHEEL_PROFILE:-release}" \
+  --manifest-path crates/python/Cargo.toml \
   --interpreter "$tools/bin/python" --out "$wheel_dir" >&2
 ls "$wheel_dir"/auction_trader-*.whl

@@ -19,6 +19,20 @@ if ! command -v cargo >/dev/null 2>&1; then
 fi
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 
+# Disk: a CI machine may have little to spare. Incremental state is never used (above), so
+# any left by earlier builds goes; a cache grown past 20 GB by older builds starts over.
+rm -rf "$CARGO_TARGET_DIR/debug/incremental"
+if [[ -d $CARGO_TARGET_DIR ]]; then
+  cache_mb=$(du -sm "$CARGO_TARGET_DIR" 2>/dev/null | cut -f1)
+  if (( ${cache_mb:-0} > 20000 )); then
+    echo "build cache $CARGO_TARGET_DIR is ${cache_mb} MB: removing its debug builds"
+    rm -rf "$CARGO_TARGET_DIR/debug"
+  fi
+fi
+disk() { echo "disk: $(df -h "$CARGO_TARGET_DIR" 2>/dev/null | awk 'NR==2 {print $4 " free"}'), build cache $(du -sh "$CARGO_TARGET_DIR" 2>/dev/null | cut -f1)"; }
+mkdir -p "$CARGO_TARGET_DIR"
+disk
+
 suite_start=$SECONDS
 stage() {
   local name=$1
@@ -44,4 +58,5 @@ stage "postgres (store tests against a local PostgreSQL 15)" bash scripts/test-p
 # The Python bindings (their own workspace): fmt + clippy, the wheel, a fresh-venv install,
 # the demo backtest re-run from Python, and a grid on a local Ray cluster (docs/python.md).
 stage "python wheel + ray" bash scripts/test-python.sh
+disk
 echo "all checks passed in $((SECONDS - suite_start)) s"
