@@ -147,23 +147,7 @@ parameters:
 /// The auction strategy over bitFlyer BTC_JPY of the JST day 2018-01-21 (2018-01-20 15:00
 /// to 2018-01-21 15:00 UTC), imported into `dir`.
 fn auction_base(dir: &Path) -> Option<BacktestConfig> {
-    let data = auction_trader_testkit::shared_files(
-        "bitflyer",
-        &[
-            "bitflyer.execution.20180121.BTC_JPY.csv.gz",
-            "bitflyer.ticker.20180121.BTC_JPY.csv.gz",
-        ],
-    )?;
-    let text = format!(
-        "run:\n  name: alone\n  output_dir: {}\ndata:\n  dir: {}\n  import: [{}, {}]\n  \
-         venue: bitflyer\n  symbol: BTC_JPY\n  market: spot\ninstrument:\n  \
-         maker_fee_bps: 2\n  taker_fee_bps: 5\naccount:\n  initial_equity: 1000000\n\
-         strategy:\n  kind: auction\n",
-        dir.join("runs").display(),
-        dir.join("data").display(),
-        data[0].display(),
-        data[1].display()
-    );
+    let text = auction_trader_testkit::bitflyer_day_auction_yaml(dir, "alone")?;
     Some(BacktestConfig::parse(&text).unwrap())
 }
 

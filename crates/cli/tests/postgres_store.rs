@@ -137,23 +137,7 @@ fn import_replay_and_book_verify_through_postgres_match_the_data_directory() {
 
 /// The auction strategy over one bitFlyer day, importing what the store lacks.
 fn bitflyer_config(dir: &Path) -> Option<PathBuf> {
-    let data = auction_trader_testkit::shared_files(
-        "bitflyer",
-        &[
-            "bitflyer.execution.20180121.BTC_JPY.csv.gz",
-            "bitflyer.ticker.20180121.BTC_JPY.csv.gz",
-        ],
-    )?;
-    let text = format!(
-        "run:\n  name: pg\n  output_dir: {}\ndata:\n  dir: {}\n  import: [{}, {}]\n  \
-         venue: bitflyer\n  symbol: BTC_JPY\n  market: spot\ninstrument:\n  \
-         maker_fee_bps: 2\n  taker_fee_bps: 5\naccount:\n  initial_equity: 1000000\n\
-         strategy:\n  kind: auction\n",
-        dir.join("runs").display(),
-        dir.join("data").display(),
-        data[0].display(),
-        data[1].display()
-    );
+    let text = auction_trader_testkit::bitflyer_day_auction_yaml(dir, "pg")?;
     let path = dir.join("bitflyer.yaml");
     std::fs::write(&path, text).expect("config written");
     Some(path)
@@ -238,60 +222,31 @@ fn backtest_and_grid_through_postgres_match_the_data_directory() {
     )
     .expect("sweep written");
     let sweep = path_str(&sweep);
+    let grid_run = |workers: &str, db: &[&str], store: &Store| {
+        let mut args = vec!["grid", "run", "-c", config, "--sweep", sweep];
+        args.extend(["--workers", workers]);
+        args.extend(db);
+        succeeded(run(&args, store))
+    };
     // Without --db the rows go to the PostgreSQL store's database.
-    let grid = succeeded(run(
-        &[
-            "grid",
-            "run",
-            "-c",
-            config,
-            "--sweep",
-            sweep,
-            "--workers",
-            "2",
-        ],
-        &postgres,
-    ));
+    let grid = grid_run("2", &[], &postgres);
     assert!(grid.contains("4 combinations, 4 run now"), "{grid}");
     assert!(
         grid.contains(&format!("results in {}", server.url())),
         "{grid}"
     );
     let local_db = directory.path().join("grid.db");
-    succeeded(run(
-        &[
-            "grid",
-            "run",
-            "-c",
-            config,
-            "--sweep",
-            sweep,
-            "--workers",
-            "1",
-            "--db",
-            path_str(&local_db),
-        ],
-        &embedded,
-    ));
+    grid_run("1", &["--db", path_str(&local_db)], &embedded);
+    let cli = |args: &[&str]| succeeded(binary().args(args).output().expect("the binary runs"));
     let export = |db: &str, name: &str| {
         let out = directory.path().join(name);
-        succeeded(
-            binary()
-                .args(["grid", "export", "--db", db, "--csv", path_str(&out)])
-                .output()
-                .expect("the binary runs"),
-        );
+        cli(&["grid", "export", "--db", db, "--csv", path_str(&out)]);
         std::fs::read_to_string(out).expect("export written")
     };
     let pg_rows = export(server.url(), "pg.csv");
     assert_eq!(pg_rows.lines().count(), 5, "{pg_rows}");
     assert_eq!(pg_rows, export(path_str(&local_db), "local.csv"));
-    let best = succeeded(
-        binary()
-            .args(["grid", "best", "--db", server.url()])
-            .output()
-            .expect("the binary runs"),
-    );
+    let best = cli(&["grid", "best", "--db", server.url()]);
     assert!(best.contains("4 of 4 combinations finished"), "{best}");
 }
 

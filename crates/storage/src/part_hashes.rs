@@ -21,6 +21,18 @@ pub struct PartHash {
     pub content_hash: String,
 }
 
+impl PartHash {
+    /// `venue:symbol:market`, as [`PartHash::instrument`] names it.
+    pub fn instrument_label(instrument: &InstrumentKey) -> String {
+        format!(
+            "{}:{}:{}",
+            instrument.venue,
+            instrument.symbol,
+            instrument.market.as_str()
+        )
+    }
+}
+
 impl ParquetStore {
     /// The part files `read_stream(instrument, kind, from, to)` reads, in read order, hashed.
     pub fn part_hashes(
@@ -39,12 +51,7 @@ impl ParquetStore {
             .map(|part| {
                 let file = SourceFile::read(&self.data_dir().join(&part.path))?;
                 Ok(PartHash {
-                    instrument: format!(
-                        "{}:{}:{}",
-                        instrument.venue,
-                        instrument.symbol,
-                        instrument.market.as_str()
-                    ),
+                    instrument: PartHash::instrument_label(instrument),
                     kind: kind.as_str().to_owned(),
                     date: part.date,
                     path: part.path,

@@ -281,12 +281,7 @@ impl PgStore {
                 let date: String = row.get(0);
                 let key: String = row.get(1);
                 PartHash {
-                    instrument: format!(
-                        "{}:{}:{}",
-                        instrument.venue,
-                        instrument.symbol,
-                        instrument.market.as_str()
-                    ),
+                    instrument: PartHash::instrument_label(instrument),
                     kind: kind.as_str().to_owned(),
                     path: format!("postgres:{}/{date}/{key}", kind.as_str()),
                     date,

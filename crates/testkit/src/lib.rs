@@ -55,6 +55,29 @@ pub fn shared_files(folder: &str, files: &[&str]) -> Option<Vec<PathBuf>> {
 }
 
 /// Imports Binance WebSocket capture files (default options) into memory.
+/// A run config (YAML) of the auction strategy over bitFlyer BTC_JPY of the JST day
+/// 2018-01-21 (both files imported when missing), with `data.dir` and `run.output_dir` under
+/// `dir`; `None` when the shared files are absent.
+pub fn bitflyer_day_auction_yaml(dir: &Path, run_name: &str) -> Option<String> {
+    let data = shared_files(
+        "bitflyer",
+        &[
+            "bitflyer.execution.20180121.BTC_JPY.csv.gz",
+            "bitflyer.ticker.20180121.BTC_JPY.csv.gz",
+        ],
+    )?;
+    Some(format!(
+        "run:\n  name: {run_name}\n  output_dir: {}\ndata:\n  dir: {}\n  import: [{}, {}]\n  \
+         venue: bitflyer\n  symbol: BTC_JPY\n  market: spot\ninstrument:\n  \
+         maker_fee_bps: 2\n  taker_fee_bps: 5\naccount:\n  initial_equity: 1000000\n\
+         strategy:\n  kind: auction\n",
+        dir.join("runs").display(),
+        dir.join("data").display(),
+        data[0].display(),
+        data[1].display()
+    ))
+}
+
 pub fn import_binance_capture<P: AsRef<Path>>(paths: &[P]) -> Result<CollectedEvents, DataError> {
     let mut collected = CollectedEvents::new();
     import_capture_files(paths, &CaptureOptions::default(), &mut collected)?;
