@@ -107,3 +107,23 @@ fn train_evaluate_explain_on_two_bitflyer_days() {
     assert!(message.contains("fwd_ret_30m"), "{message}");
     assert!(!message.contains("panicked"), "{message}");
 }
+
+#[test]
+fn an_unreadable_matrix_is_named_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.parquet");
+    std::fs::write(&empty, b"").unwrap();
+    let output = binary()
+        .args(["model", "train"])
+        .arg(&empty)
+        .arg("--out")
+        .arg(dir.path().join("model"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let path = empty.display().to_string();
+    assert_eq!(stderr.matches(path.as_str()).count(), 1, "{stderr}");
+    assert!(stderr.contains("Parquet file too small"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -140,7 +140,8 @@ pub fn run(command: ModelCommand) -> anyhow::Result<ExitCode> {
 }
 
 fn load_matrix(path: &Path) -> anyhow::Result<Matrix> {
-    let file = read_matrix(path).with_context(|| format!("reading {}", path.display()))?;
+    // The storage error names the file already.
+    let file = read_matrix(path)?;
     anyhow::ensure!(
         !file.ts.is_empty(),
         "{}: the matrix has no rows",
