@@ -11,6 +11,7 @@ use auction_trader_backtest::{decode_run_data, open_store};
 use clap::{Args, Subcommand};
 
 use super::backtest::{CliObserver, load_config};
+use super::store_override::StoreOverride;
 use crate::output::{Notes, outln};
 use crate::time_arg::TimeRangeArgs;
 
@@ -32,9 +33,8 @@ pub struct LookaheadArgs {
     /// Seed of the cut points.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Override `data.dir`.
-    #[arg(long)]
-    pub data_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub store: StoreOverride,
     #[command(flatten)]
     pub range: TimeRangeArgs,
 }
@@ -47,7 +47,7 @@ pub fn run(command: AuditCommand) -> anyhow::Result<ExitCode> {
 
 fn lookahead(args: &LookaheadArgs) -> anyhow::Result<ExitCode> {
     anyhow::ensure!(args.cuts > 0, "--cuts: at least one cut point");
-    let config = load_config(&args.config, None, args.data_dir.as_ref(), &args.range)?;
+    let config = load_config(&args.config, None, &args.store, &args.range)?;
     let notes = Notes::for_json(false);
     let store = open_store(&config)?;
     let mut observer = CliObserver::new(notes);

@@ -12,6 +12,7 @@ use auction_trader_types::UnixNanos;
 use clap::Args;
 
 use super::run_output::{print_metrics, print_metrics_json};
+use super::store_override::StoreOverride;
 use crate::output::{Notes, outln};
 use crate::time_arg::TimeRangeArgs;
 
@@ -23,14 +24,8 @@ pub struct BacktestArgs {
     /// Override `run.name` (the run directory's name).
     #[arg(long)]
     pub name: Option<String>,
-    /// Override `data.dir`: the data directory to read (and import the listed files into).
-    #[arg(long)]
-    pub data_dir: Option<PathBuf>,
-    /// Override `storage.url`: read (and import) the ticks in this PostgreSQL store
-    /// (postgres://USER@HOST:PORT/DB, password from PGPASSWORD); a directory is the same as
-    /// --data-dir.
-    #[arg(long)]
-    pub store: Option<String>,
+    #[command(flatten)]
+    pub store: StoreOverride,
     /// Override `data.start` / `data.end` (inclusive start, exclusive end, as in the config).
     #[command(flatten)]
     pub range: TimeRangeArgs,
@@ -39,21 +34,19 @@ pub struct BacktestArgs {
     pub json: bool,
 }
 
-/// Loads `path` and applies the command line's overrides (run name, data directory, time
-/// range), then validates the result (shared by `backtest` and `fills compare`).
+/// Loads `path` and applies the command line's overrides (run name, tick store, time
+/// range), then validates the result (shared by `backtest`, `fills compare` and `audit`).
 pub fn load_config(
     path: &Path,
     name: Option<&String>,
-    data_dir: Option<&PathBuf>,
+    store: &StoreOverride,
     range: &TimeRangeArgs,
 ) -> anyhow::Result<BacktestConfig> {
     let mut config = BacktestConfig::load(path)?;
     if let Some(name) = name {
         config.run.name = name.clone();
     }
-    if let Some(data_dir) = data_dir {
-        config.data.dir = data_dir.clone();
-    }
+    store.apply(&mut config);
     // Checked by the one time parser now, so a bad value names the flag, not `data.start`.
     range.bounds()?;
     if let Some(from) = &range.from {
@@ -66,32 +59,8 @@ pub fn load_config(
     Ok(config)
 }
 
-/// `--store`: a `postgres://` URL becomes `storage.url`, a directory `data.dir` (the same
-/// values `import --store` takes).
-pub fn apply_store(config: &mut BacktestConfig, store: Option<&str>) {
-    match store {
-        Some(url) if auction_trader_store_postgres::is_postgres_url(url) => {
-            config.storage.url = Some(url.to_owned());
-        }
-        Some(directory) => {
-            config.data.dir = PathBuf::from(directory);
-            config.storage.url = None;
-        }
-        None => {}
-    }
-}
-
 pub fn run(args: &BacktestArgs) -> anyhow::Result<ExitCode> {
-    let mut config = load_config(
-        &args.config,
-        args.name.as_ref(),
-        args.data_dir.as_ref(),
-        &args.range,
-    )?;
-    if args.store.is_some() {
-        apply_store(&mut config, args.store.as_deref());
-        config.validate()?;
-    }
+    let config = load_config(&args.config, args.name.as_ref(), &args.store, &args.range)?;
     let notes = Notes::for_json(args.json);
     let outcome = execute(&config, notes)?;
     if args.json {

@@ -14,6 +14,7 @@ use auction_trader_execution::QueueModelKind;
 use clap::{Args, Subcommand};
 
 use super::backtest::{CliObserver, load_config};
+use super::store_override::StoreOverride;
 use crate::output::{Notes, out, outln};
 use crate::time_arg::TimeRangeArgs;
 
@@ -36,9 +37,8 @@ pub struct CompareArgs {
     /// Override `run.name` (the output directory is `<output_dir>/<name>-fill-models`).
     #[arg(long)]
     pub name: Option<String>,
-    /// Override `data.dir`.
-    #[arg(long)]
-    pub data_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub store: StoreOverride,
     #[command(flatten)]
     pub range: TimeRangeArgs,
 }
@@ -50,12 +50,7 @@ pub fn run(command: FillsCommand) -> anyhow::Result<ExitCode> {
 }
 
 fn compare(args: &CompareArgs) -> anyhow::Result<ExitCode> {
-    let config = load_config(
-        &args.config,
-        args.name.as_ref(),
-        args.data_dir.as_ref(),
-        &args.range,
-    )?;
+    let config = load_config(&args.config, args.name.as_ref(), &args.store, &args.range)?;
     let notes = Notes::for_json(false);
     let store = open_store(&config)?;
     let mut observer = CliObserver::new(notes);

@@ -52,13 +52,8 @@ pub struct RunArgs {
     /// PostgreSQL tick store's database when the ticks are there).
     #[arg(long)]
     pub db: Option<String>,
-    /// Override `data.dir` of the base config.
-    #[arg(long)]
-    pub data_dir: Option<PathBuf>,
-    /// Override `storage.url`: read the ticks from this PostgreSQL store
-    /// (postgres://USER@HOST:PORT/DB, password from PGPASSWORD).
-    #[arg(long)]
-    pub store: Option<String>,
+    #[command(flatten)]
+    pub store: super::store_override::StoreOverride,
     /// Allow sweeping the toxicity priors (SPEC 2.5 fixes them); the grid is labelled so.
     #[arg(long)]
     pub force_priors: bool,
@@ -162,10 +157,7 @@ impl GridObserver for GridProgress {
 
 fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let mut base = BacktestConfig::load(&args.config)?;
-    if let Some(dir) = &args.data_dir {
-        base.data.dir = dir.clone();
-    }
-    super::backtest::apply_store(&mut base, args.store.as_deref());
+    args.store.apply(&mut base);
     base.validate()?;
     let db = args.db.clone().unwrap_or_else(|| match &base.storage.url {
         Some(url) => url.clone(),

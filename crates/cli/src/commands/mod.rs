@@ -24,6 +24,7 @@ mod rerun;
 mod research;
 mod run_output;
 mod serve;
+mod store_override;
 mod validate;
 mod validate_strategy;
 

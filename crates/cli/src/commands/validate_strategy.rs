@@ -21,6 +21,7 @@ use auction_trader_backtest::validation::{
 use auction_trader_backtest::{BacktestConfig, BacktestError, RunObserver};
 use clap::{Args, Subcommand};
 
+use super::store_override::StoreOverride;
 use crate::output::{Notes, out, outln};
 
 #[derive(Debug, Subcommand)]
@@ -56,9 +57,9 @@ pub struct GatesArgs {
     /// gate; a config is not compared with its own instrument. Repeatable.
     #[arg(long = "on", value_name = "CONFIG")]
     pub others: Vec<PathBuf>,
-    /// Override `data.dir` of every config.
-    #[arg(long)]
-    pub data_dir: Option<PathBuf>,
+    /// `--data-dir` / `--store`: overrides of every config.
+    #[command(flatten)]
+    pub store: StoreOverride,
     /// Where the reports go (default: `<run.output_dir of the first config>/gates`).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -72,9 +73,8 @@ pub struct CommonArgs {
     /// The run configuration (YAML, SPEC 9).
     #[arg(short, long)]
     pub config: PathBuf,
-    /// Override `data.dir` of the config.
-    #[arg(long)]
-    pub data_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub store: StoreOverride,
     /// Where report.txt and report.html go (default: `<run.output_dir>/<run.name>-<kind>`).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -191,9 +191,7 @@ impl RunObserver for Printer {
 
 fn load(args: &CommonArgs) -> anyhow::Result<BacktestConfig> {
     let mut config = BacktestConfig::load(&args.config)?;
-    if let Some(dir) = &args.data_dir {
-        config.data.dir = dir.clone();
-    }
+    args.store.apply(&mut config);
     config.validate()?;
     Ok(config)
 }
@@ -331,9 +329,7 @@ fn cross(args: &CrossSymbolArgs) -> anyhow::Result<ExitCode> {
 fn gates(args: &GatesArgs) -> anyhow::Result<ExitCode> {
     let read = |path: &PathBuf| -> anyhow::Result<BacktestConfig> {
         let mut config = BacktestConfig::load(path)?;
-        if let Some(dir) = &args.data_dir {
-            config.data.dir = dir.clone();
-        }
+        args.store.apply(&mut config);
         config.validate()?;
         Ok(config)
     };
