@@ -63,33 +63,22 @@ fn workers_do_not_change_rows_and_an_interrupted_grid_resumes() {
         return;
     };
     let sweep = Sweep::parse(SWEEP).unwrap();
-    let options = |workers| GridOptions {
-        workers,
-        force_priors: false,
+    // The grid over `base` into the grid.db at `db`.
+    let grid = |db: &Path, workers: usize, observer: &mut dyn GridObserver| {
+        let options = GridOptions {
+            workers,
+            force_priors: false,
+        };
+        let mut db = GridDb::open(db).unwrap();
+        run_grid(&base, &sweep, SWEEP, &mut db, &options, observer).unwrap()
     };
     let one = dir.path().join("one.db");
-    let summary = run_grid(
-        &base,
-        &sweep,
-        SWEEP,
-        &mut GridDb::open(&one).unwrap(),
-        &options(1),
-        &mut Silent,
-    )
-    .unwrap();
+    let summary = grid(&one, 1, &mut Silent);
     // fast 5, 10 with slow 20, 40, 60 and fast 20 with 40, 60; two directions.
     assert_eq!(summary.combinations, 16);
     assert_eq!(summary.ran, 16);
     let two = dir.path().join("two.db");
-    run_grid(
-        &base,
-        &sweep,
-        SWEEP,
-        &mut GridDb::open(&two).unwrap(),
-        &options(2),
-        &mut Silent,
-    )
-    .unwrap();
+    grid(&two, 2, &mut Silent);
     assert_eq!(rows(&one), rows(&two));
     assert!(
         rows(&one)
@@ -98,41 +87,17 @@ fn workers_do_not_change_rows_and_an_interrupted_grid_resumes() {
     );
 
     let resumed = dir.path().join("resumed.db");
-    let first = run_grid(
-        &base,
-        &sweep,
-        SWEEP,
-        &mut GridDb::open(&resumed).unwrap(),
-        &options(2),
-        &mut StopAfter(3),
-    )
-    .unwrap();
+    let first = grid(&resumed, 2, &mut StopAfter(3));
     assert!(first.stopped);
     let stored = rows(&resumed).len() as u64;
     assert_eq!(stored, first.ran);
     assert!((3..16).contains(&stored));
-    let second = run_grid(
-        &base,
-        &sweep,
-        SWEEP,
-        &mut GridDb::open(&resumed).unwrap(),
-        &options(2),
-        &mut Silent,
-    )
-    .unwrap();
+    let second = grid(&resumed, 2, &mut Silent);
     assert_eq!(second.already_finished, stored);
     assert_eq!(second.ran, 16 - stored);
     assert_eq!(rows(&resumed), rows(&one));
     // A third run finds nothing to do.
-    let third = run_grid(
-        &base,
-        &sweep,
-        SWEEP,
-        &mut GridDb::open(&resumed).unwrap(),
-        &options(2),
-        &mut Silent,
-    )
-    .unwrap();
+    let third = grid(&resumed, 2, &mut Silent);
     assert_eq!((third.already_finished, third.ran), (16, 0));
 }
 
