@@ -5,24 +5,11 @@
 //! (skipped, with a note, where it is absent).
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Stdio;
 
-fn binary() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_auction-trader"))
-}
-
-fn shared(relative: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data")
-        .join(relative);
-    if path.exists() {
-        Some(path)
-    } else {
-        eprintln!("skipped: {} is absent", path.display());
-        None
-    }
-}
+mod common;
+use common::{binary, shared};
 
 /// Runs `args` with stdout into a reader that keeps `lines` lines and then closes the pipe.
 fn run_into_closing_reader(args: &[&str], lines: usize) {

@@ -2,35 +2,11 @@
 //! when ../shared/data is absent): the matrix, a small training run twice (byte-identical
 //! model files), evaluation, TreeSHAP explanations, and a clear error on a bad horizon.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
-fn binary() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_auction-trader"))
-}
-
-fn shared(relative: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data")
-        .join(relative);
-    if path.exists() {
-        Some(path)
-    } else {
-        eprintln!("skipped: {} is absent", path.display());
-        None
-    }
-}
-
-fn run(command: &mut Command) -> Output {
-    let output = command.output().expect("the binary runs");
-    assert!(
-        output.status.success(),
-        "{command:?} failed:\nstdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
+mod common;
+use common::{binary, run, shared};
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()

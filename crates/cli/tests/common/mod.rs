@@ -1,5 +1,6 @@
-//! Helpers shared by the live-session test files: the binary, repository paths, trading
-//! control, a finished run's stdout and execution.db's fills.
+//! Helpers shared by the CLI's test files: the binary, shared-data and repository paths, a
+//! successful command's output, trading control, a finished run's stdout and execution.db's
+//! fills.
 
 // Each test file uses its own subset of these.
 #![allow(dead_code)]
@@ -11,6 +12,31 @@ use auction_trader_live::execution_log::ExecutionLog;
 
 pub fn binary() -> Command {
     Command::new(env!("CARGO_BIN_EXE_auction-trader"))
+}
+
+/// A file under `../shared/data`, or `None` (with a note) where it is absent.
+pub fn shared(relative: &str) -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(relative);
+    if path.exists() {
+        Some(path)
+    } else {
+        eprintln!("skipped: {} is absent", path.display());
+        None
+    }
+}
+
+/// Runs `command` and asserts it succeeded (its stdout and stderr in the message).
+pub fn run(command: &mut Command) -> Output {
+    let output = command.output().expect("the binary runs");
+    assert!(
+        output.status.success(),
+        "{command:?} failed:\nstdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
 }
 
 pub fn repository(relative: &str) -> PathBuf {
