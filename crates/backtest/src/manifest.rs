@@ -2,7 +2,7 @@
 //! partitions and the program version, stored with every run (`manifest.json`) and grid, so
 //! a run can be re-made byte for byte and two runs can be told apart.
 
-use auction_trader_data::replay::ReplayMerge;
+use auction_trader_data::store_replay::selected_streams;
 use auction_trader_storage::part_hashes::PartHash;
 use auction_trader_store_postgres::StoreBackend;
 use auction_trader_types::{UnixNanos, fnv1a_64};
@@ -63,7 +63,8 @@ pub fn run_inputs(
     store: &StoreBackend,
 ) -> Result<Vec<PartHash>, BacktestError> {
     let selection = replay_selection(config)?;
-    let streams = ReplayMerge::from_store(store, &selection)?.streams;
+    // The catalog's list only: opening the streams here would start reading them.
+    let streams = selected_streams(store, &selection)?;
     let from = selection.from.unwrap_or(UnixNanos(i64::MIN));
     let to = selection.to.unwrap_or(UnixNanos::MAX);
     let mut inputs = Vec::new();

@@ -102,41 +102,52 @@ impl StoreReplay<'_> {
     }
 }
 
+/// The stored streams `selection` names, from the catalog alone (nothing is read): instrument
+/// by instrument (the selection's order, else the catalog's), each instrument's kinds in
+/// catalog order, with their row counts. What a replay reads, and what a run manifest hashes.
+pub fn selected_streams<S: TickStore + ?Sized>(
+    store: &S,
+    selection: &ReplaySelection,
+) -> Result<Vec<SelectedStream>, DataError> {
+    let mut streams: Vec<SelectedStream> = Vec::new();
+    let mut add = |partition: PartitionInfo| match streams
+        .iter_mut()
+        .find(|stream| stream.instrument == partition.instrument && stream.kind == partition.kind)
+    {
+        Some(stream) => stream.rows += partition.rows,
+        None => streams.push(SelectedStream {
+            instrument: partition.instrument,
+            kind: partition.kind,
+            rows: partition.rows,
+        }),
+    };
+    if selection.instruments.is_empty() {
+        for partition in store.partitions(&selection.filter(None))? {
+            if selection.wanted(&partition) {
+                add(partition);
+            }
+        }
+    } else {
+        for instrument in &selection.instruments {
+            for partition in store.partitions(&selection.filter(Some(instrument)))? {
+                if &partition.instrument == instrument && selection.wanted(&partition) {
+                    add(partition);
+                }
+            }
+        }
+    }
+    Ok(streams)
+}
+
 impl<'a> ReplayMerge<'a> {
-    /// The streams `selection` names, read from `store` and merged in replay order. Streams
-    /// are registered instrument by instrument (the selection's order, else the catalog's),
-    /// each instrument's kinds in catalog order. A selection that matches nothing gives a
-    /// merge with no stream (the caller says what it expected).
+    /// The streams `selection` names, read from `store` and merged in replay order (the
+    /// streams of [`selected_streams`], each opened over the selection's range). A selection
+    /// that matches nothing gives a merge with no stream (the caller says what it expected).
     pub fn from_store<S: TickStore + ?Sized>(
         store: &'a S,
         selection: &ReplaySelection,
     ) -> Result<StoreReplay<'a>, DataError> {
-        let mut streams: Vec<SelectedStream> = Vec::new();
-        let mut add = |partition: PartitionInfo| match streams.iter_mut().find(|stream| {
-            stream.instrument == partition.instrument && stream.kind == partition.kind
-        }) {
-            Some(stream) => stream.rows += partition.rows,
-            None => streams.push(SelectedStream {
-                instrument: partition.instrument,
-                kind: partition.kind,
-                rows: partition.rows,
-            }),
-        };
-        if selection.instruments.is_empty() {
-            for partition in store.partitions(&selection.filter(None))? {
-                if selection.wanted(&partition) {
-                    add(partition);
-                }
-            }
-        } else {
-            for instrument in &selection.instruments {
-                for partition in store.partitions(&selection.filter(Some(instrument)))? {
-                    if &partition.instrument == instrument && selection.wanted(&partition) {
-                        add(partition);
-                    }
-                }
-            }
-        }
+        let streams = selected_streams(store, selection)?;
         let from = selection.from.unwrap_or(UnixNanos(i64::MIN));
         let to = selection.to.unwrap_or(UnixNanos::MAX);
         let mut merge = ReplayMerge::new();
