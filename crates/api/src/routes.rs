@@ -221,19 +221,30 @@ fn bin_width(value: &str) -> Result<Price, ApiError> {
         .map_err(|_| ApiError::BadRequest(format!("bin {value:?}: expected a decimal price")))
 }
 
+/// A JSON text made from a stored run's records (loaded through the cache off the async
+/// threads); the route takes no query parameter.
+async fn run_json(
+    state: Arc<AppState>,
+    name: String,
+    query: Option<String>,
+    answer: fn(&RunRecords) -> String,
+) -> Result<Response, ApiError> {
+    parse_query(query.as_deref(), &[])?;
+    let body = tokio::task::spawn_blocking(move || {
+        let records = state.cache.load(&state.library, &name)?;
+        Ok::<_, ApiError>(answer(&records))
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
 async fn run_performance(
     State(state): Shared,
     Path(name): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    parse_query(query.as_deref(), &[])?;
-    let body = tokio::task::spawn_blocking(move || {
-        let records = state.cache.load(&state.library, &name)?;
-        Ok::<_, ApiError>(performance(&records))
-    })
-    .await
-    .map_err(ApiError::internal)??;
-    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+    run_json(state, name, query, performance).await
 }
 
 async fn run_heat(
@@ -241,14 +252,7 @@ async fn run_heat(
     Path(name): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
-    parse_query(query.as_deref(), &[])?;
-    let body = tokio::task::spawn_blocking(move || {
-        let records = state.cache.load(&state.library, &name)?;
-        Ok::<_, ApiError>(heat_answer(&records))
-    })
-    .await
-    .map_err(ApiError::internal)??;
-    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+    run_json(state, name, query, heat_answer).await
 }
 
 async fn run_signals(
